@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* zonewalld configuration: a pure line parser and a small file loader. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "zonewall/config.h"
+
+#define CFG_FILE_MAX (1 << 20)
+
+static void cfg_diag_add(struct cfg_diags *d, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cfg_diag_add(struct cfg_diags *d, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n == CFG_DIAG_MAX) {
+		d->dropped++;
+		return;
+	}
+	d->v[d->n].line = line;
+	va_start(ap, fmt);
+	vsnprintf(d->v[d->n].msg, sizeof(d->v[d->n].msg), fmt, ap);
+	va_end(ap);
+	d->n++;
+}
+
+const char *cfg_mode_name(enum cfg_mode m)
+{
+	static const char *const names[] = { "learn", "monitor", "enforce" };
+
+	return names[m];
+}
+
+const char *cfg_log_name(enum cfg_log l)
+{
+	static const char *const names[] = { "auto", "stderr", "syslog" };
+
+	return names[l];
+}
+
+void cfg_defaults(struct cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = CFG_MODE_LEARN;
+	strcpy(c->runtime, "auto");
+	strcpy(c->state_dir, "/var/lib/zonewall");
+	strcpy(c->control_socket, "/run/zonewall/zonewalld.sock");
+	strcpy(c->audit_log, "/var/lib/zonewall/audit.log");
+	c->nflog_group = 4269;
+	c->checkpoint_interval = 60;
+	c->flow_limit = 1000000;
+	c->deny_log_rate = 10;
+	c->log_target = CFG_LOG_AUTO;
+}
+
+/* Each value parser returns NULL when it took @v, else what was expected. */
+typedef const char *(*cfg_setter)(struct cfg *c, const char *v);
+
+/* A plain decimal in [lo, hi]: no sign, no spaces, no hex. */
+static bool cfg_ulong(const char *v, unsigned long lo, unsigned long hi,
+		      unsigned long *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
+static const char *cfg_set_string(char *dst, size_t size, const char *v)
+{
+	if (strlen(v) >= size)
+		return "a shorter value";
+	strcpy(dst, v);
+	return NULL;
+}
+
+static const char *cfg_set_path(char *dst, size_t size, const char *v)
+{
+	if (v[0] != '/')
+		return "an absolute path";
+	return cfg_set_string(dst, size, v);
+}
+
+static const char *cfg_set_mode(struct cfg *c, const char *v)
+{
+	if (!strcmp(v, "learn"))
+		c->mode = CFG_MODE_LEARN;
+	else if (!strcmp(v, "monitor"))
+		c->mode = CFG_MODE_MONITOR;
+	else if (!strcmp(v, "enforce"))
+		c->mode = CFG_MODE_ENFORCE;
+	else
+		return "learn, monitor or enforce";
+	return NULL;
+}
+
+static const char *cfg_set_runtime(struct cfg *c, const char *v)
+{
+	if (strcmp(v, "auto") && strcmp(v, "none") &&
+	    strncmp(v, "docker:///", 10) && strncmp(v, "podman:///", 10))
+		return "auto, none, docker:///PATH or podman:///PATH";
+	return cfg_set_string(c->runtime, sizeof(c->runtime), v);
+}
+
+static const char *cfg_set_inventory(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->inventory, sizeof(c->inventory), v);
+}
+
+static const char *cfg_set_policy(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->policy, sizeof(c->policy), v);
+}
+
+static const char *cfg_set_state_dir(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->state_dir, sizeof(c->state_dir), v);
+}
+
+static const char *cfg_set_control_socket(struct cfg *c, const char *v)
+{
+	/* sun_path holds 108 bytes including the terminator. */
+	if (strlen(v) > 107)
+		return "a path of at most 107 bytes (a unix socket address)";
+	return cfg_set_path(c->control_socket, sizeof(c->control_socket), v);
+}
+
+static const char *cfg_set_audit_log(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->audit_log, sizeof(c->audit_log), v);
+}
+
+static const char *cfg_set_metrics_listen(struct cfg *c, const char *v)
+{
+	const char *port;
+	unsigned long n;
+
+	if (!strcmp(v, "off")) {
+		c->metrics_listen[0] = '\0';
+		return NULL;
+	}
+	/* Metrics carry identities: loopback only, never a routable address. */
+	if (!strncmp(v, "127.0.0.1:", 10))
+		port = v + 10;
+	else if (!strncmp(v, "[::1]:", 6))
+		port = v + 6;
+	else
+		return "off, 127.0.0.1:PORT or [::1]:PORT";
+	if (!cfg_ulong(port, 1, 65535, &n))
+		return "off, 127.0.0.1:PORT or [::1]:PORT with PORT in 1..65535";
+	return cfg_set_string(c->metrics_listen, sizeof(c->metrics_listen), v);
+}
+
+static const char *cfg_set_uint(unsigned int *dst, const char *v, unsigned long lo,
+				unsigned long hi, const char *expect)
+{
+	unsigned long n;
+
+	if (!cfg_ulong(v, lo, hi, &n))
+		return expect;
+	*dst = n;
+	return NULL;
+}
+
+static const char *cfg_set_nflog_group(struct cfg *c, const char *v)
+{
+	return cfg_set_uint(&c->nflog_group, v, 1, 65535, "a number in 1..65535");
+}
+
+static const char *cfg_set_checkpoint(struct cfg *c, const char *v)
+{
+	return cfg_set_uint(&c->checkpoint_interval, v, 1, 86400,
+			    "a number of seconds in 1..86400");
+}
+
+static const char *cfg_set_deny_log_rate(struct cfg *c, const char *v)
+{
+	return cfg_set_uint(&c->deny_log_rate, v, 1, 100000, "a number in 1..100000");
+}
+
+static const char *cfg_set_flow_limit(struct cfg *c, const char *v)
+{
+	if (!cfg_ulong(v, 1000, 100000000, &c->flow_limit))
+		return "a number in 1000..100000000";
+	return NULL;
+}
+
+static const char *cfg_set_log(struct cfg *c, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		c->log_target = CFG_LOG_AUTO;
+	else if (!strcmp(v, "stderr"))
+		c->log_target = CFG_LOG_STDERR;
+	else if (!strcmp(v, "syslog"))
+		c->log_target = CFG_LOG_SYSLOG;
+	else
+		return "auto, stderr or syslog";
+	return NULL;
+}
+
+static const char *cfg_set_log_format(struct cfg *c, const char *v)
+{
+	if (!strcmp(v, "text"))
+		c->log_json = false;
+	else if (!strcmp(v, "json"))
+		c->log_json = true;
+	else
+		return "text or json";
+	return NULL;
+}
+
+static const struct cfg_key {
+	const char *name;
+	cfg_setter set;
+} cfg_keys[] = {
+	{ "mode", cfg_set_mode },
+	{ "runtime", cfg_set_runtime },
+	{ "inventory", cfg_set_inventory },
+	{ "policy", cfg_set_policy },
+	{ "state_dir", cfg_set_state_dir },
+	{ "control_socket", cfg_set_control_socket },
+	{ "audit_log", cfg_set_audit_log },
+	{ "metrics_listen", cfg_set_metrics_listen },
+	{ "nflog_group", cfg_set_nflog_group },
+	{ "checkpoint_interval", cfg_set_checkpoint },
+	{ "flow_limit", cfg_set_flow_limit },
+	{ "deny_log_rate", cfg_set_deny_log_rate },
+	{ "log", cfg_set_log },
+	{ "log_format", cfg_set_log_format },
+};
+
+#define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static char *cfg_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static void cfg_line_parse(struct cfg *c, char *line, unsigned int lineno,
+			   unsigned int *seen, struct cfg_diags *d)
+{
+	char *eq, *key, *val;
+	const char *expect;
+	size_t k;
+
+	line = cfg_trim(line);
+	if (!*line || *line == '#')
+		return;
+	eq = strchr(line, '=');
+	if (!eq) {
+		cfg_diag_add(d, lineno, "expected 'key = value'");
+		return;
+	}
+	*eq = '\0';
+	key = cfg_trim(line);
+	val = cfg_trim(eq + 1);
+	for (k = 0; k < CFG_NKEYS; k++)
+		if (!strcmp(cfg_keys[k].name, key))
+			break;
+	if (k == CFG_NKEYS) {
+		cfg_diag_add(d, lineno, "unknown key '%.64s'", key);
+		return;
+	}
+	if (seen[k]) {
+		cfg_diag_add(d, lineno, "'%s' already set on line %u", key, seen[k]);
+		return;
+	}
+	seen[k] = lineno;
+	expect = cfg_keys[k].set(c, val);
+	if (expect)
+		cfg_diag_add(d, lineno, "%s: expected %s, got '%.64s'", key, expect, val);
+}
+
+static void cfg_check_whole(const struct cfg *c, struct cfg_diags *d)
+{
+	if (c->mode != CFG_MODE_LEARN && !c->policy[0])
+		cfg_diag_add(d, 0, "mode %s needs a 'policy' file", cfg_mode_name(c->mode));
+}
+
+int cfg_parse(struct cfg *c, const char *text, size_t len, struct cfg_diags *d)
+{
+	unsigned int seen[CFG_NKEYS] = { 0 };
+	unsigned int lineno = 0;
+	size_t pos = 0;
+	char line[4096];
+
+	cfg_defaults(c);
+	d->n = 0;
+	d->dropped = 0;
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		lineno++;
+		if (memchr(text + pos, '\0', l)) {
+			cfg_diag_add(d, lineno, "NUL byte in line");
+		} else if (l >= sizeof(line)) {
+			cfg_diag_add(d, lineno, "line longer than %zu bytes", sizeof(line) - 1);
+		} else {
+			memcpy(line, text + pos, l);
+			line[l] = '\0';
+			cfg_line_parse(c, line, lineno, seen, d);
+		}
+		pos += l + 1;
+	}
+	cfg_check_whole(c, d);
+	return d->n || d->dropped ? -EINVAL : 0;
+}
+
+int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
+{
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	size_t len = 0;
+	int fd, err;
+
+	d->n = 0;
+	d->dropped = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		cfg_diag_add(d, 0, "cannot open: %s", strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cfg_diag_add(d, 0, "not a regular file");
+		err = -EINVAL;
+		goto out_close;
+	}
+	buf = malloc(CFG_FILE_MAX + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		cfg_diag_add(d, 0, "out of memory");
+		goto out_close;
+	}
+	while ((got = read(fd, buf + len, CFG_FILE_MAX + 1 - len)) > 0)
+		len += got;
+	if (got < 0) {
+		err = -errno;
+		cfg_diag_add(d, 0, "cannot read: %s", strerror(-err));
+	} else if (len > CFG_FILE_MAX) {
+		err = -EFBIG;
+		cfg_diag_add(d, 0, "larger than %d bytes", CFG_FILE_MAX);
+	} else {
+		err = cfg_parse(c, buf, len, d);
+	}
+	free(buf);
+out_close:
+	close(fd);
+	return err;
+}

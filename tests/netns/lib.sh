@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# Network namespace helpers (sourced), after the kernel selftests' lib.sh:
+# unique names, one cleanup trap, busy-wait for readiness, SKIP (not fail)
+# when a privilege or kernel feature is missing.  Everything a test makes
+# is named with $NS_TAG so parallel tests and other users never collide.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+NS_TAG="zw$$"
+NS_MADE=()
+LINKS_MADE=()
+CLEANUP_CMDS=()
+
+ns_cleanup() {
+	local i
+	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_CMDS[i]}" >/dev/null 2>&1
+	done
+	for i in "${LINKS_MADE[@]}"; do ip link del "$i" >/dev/null 2>&1; done
+	for i in "${NS_MADE[@]}"; do ip netns del "$i" >/dev/null 2>&1; done
+}
+trap ns_cleanup EXIT
+
+on_cleanup() {	# on_cleanup 'COMMAND': run at exit, last registered first
+	CLEANUP_CMDS+=("$1")
+}
+
+ns_require() {	# skip the file unless we can make namespaces, bridges, veths
+	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (network namespaces)"
+	command -v ip >/dev/null || tap_skip_all "needs iproute2's ip"
+	local probe="${NS_TAG}probe"
+	ip netns add "$probe" 2>/dev/null || tap_skip_all "cannot create network namespaces"
+	ip netns del "$probe"
+	ip link add "${NS_TAG}pb" type bridge 2>/dev/null || tap_skip_all "no bridge support in this kernel"
+	ip link del "${NS_TAG}pb"
+	ip link add "${NS_TAG}pv" type veth peer name "${NS_TAG}pw" 2>/dev/null ||
+		tap_skip_all "no veth support in this kernel"
+	ip link del "${NS_TAG}pv"
+}
+
+ns_add() {	# ns_add NAME: a namespace with loopback up
+	ip netns add "$1" || return 1
+	NS_MADE+=("$1")
+	ip -n "$1" link set lo up
+}
+
+bridge_add() {	# bridge_add NAME [ADDR/PREFIX]
+	ip link add "$1" type bridge || return 1
+	LINKS_MADE+=("$1")
+	ip link set "$1" up
+	[ -z "${2:-}" ] || ip addr add "$2" dev "$1"
+}
+
+# ns_plug NS BRIDGE HOSTSIDE ADDR/PREFIX: a veth from NS (eth0) to BRIDGE.
+ns_plug() {
+	local ns=$1 br=$2 host=$3 addr=$4
+	ip link add "$host" type veth peer name eth0 netns "$ns" || return 1
+	LINKS_MADE+=("$host")
+	ip link set "$host" master "$br" up
+	ip -n "$ns" addr add "$addr" dev eth0
+	ip -n "$ns" link set eth0 up
+}
+
+# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt "$deadline" ] || return 1
+		read -r -t 0.02 <> <(:) 2>/dev/null || true
+	done
+}
+
+link_is_up() {	# link_is_up NS DEV: operstate UP inside namespace NS
+	ip -n "$1" -j link show dev "$2" 2>/dev/null | grep -q '"operstate":"UP"'
+}

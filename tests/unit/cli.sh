@@ -1,0 +1,59 @@
+#!/bin/bash
+# CLI contract: subcommand table, --help, --version, and exit statuses
+# (0 success, 1 failure at run time, 2 usage error with a one-line hint).
+. "$(dirname "$0")/../lib.sh"
+
+run_cmd "$ZONEWALL" --version
+tap_is "$rc" 0 "--version exits 0"
+tap_ok "$(grep -Eq '^zonewall [0-9]+\.[0-9]+\.[0-9]+$' <<<"$out"; echo $?)" "--version prints 'zonewall X.Y.Z': $out"
+
+run_cmd "$ZONEWALL" help
+tap_is "$rc" 0 "help exits 0"
+tap_ok "$(grep -q '^  links ' <<<"$out"; echo $?)" "help lists links"
+
+run_cmd "$ZONEWALL"
+tap_is "$rc" 2 "no command is a usage error"
+tap_ok "$(grep -q 'Usage: zonewall COMMAND' <<<"$err"; echo $?)" "and shows the usage on stderr"
+
+run_cmd "$ZONEWALL" frobnicate
+tap_is "$rc" 2 "unknown command exits 2"
+tap_is "$err" "zonewall: unknown command 'frobnicate'
+Try 'zonewall help'." "unknown command names it and hints"
+
+run_cmd "$ZONEWALL" links --bogus
+tap_is "$rc" 2 "unknown option exits 2"
+tap_is "$err" "zonewall links: invalid option '--bogus'
+Try 'zonewall links --help'." "unknown option names it and hints"
+
+run_cmd "$ZONEWALL" links -x
+tap_is "$err" "zonewall links: invalid option -x
+Try 'zonewall links --help'." "unknown short option named"
+
+run_cmd "$ZONEWALL" links extra
+tap_is "$rc" 2 "stray argument exits 2"
+
+run_cmd "$ZONEWALL" links --help
+tap_is "$rc" 0 "links --help exits 0"
+tap_ok "$(grep -q '^Usage: zonewall links' <<<"$out"; echo $?)" "links --help prints its usage on stdout"
+
+run_cmd "$ZONEWALL" help links
+tap_is "$out" "$("$ZONEWALL" links --help)" "help links = links --help"
+
+run_cmd "$ZONEWALL" help nosuch
+tap_is "$rc" 2 "help for an unknown command exits 2"
+
+run_cmd "$ZONEWALLD" --version
+tap_is "$rc" 0 "zonewalld --version exits 0"
+run_cmd "$ZONEWALLD" --bogus
+tap_is "$rc" 2 "zonewalld unknown option exits 2"
+run_cmd "$ZONEWALLD" -c
+tap_is "$rc" 2 "zonewalld -c without a file exits 2"
+tap_ok "$(grep -q "needs an argument" <<<"$err"; echo $?)" "and says the argument is missing"
+
+# Every subcommand in the table answers --help with exit 0 and a Usage line.
+for c in $("$ZONEWALL" help | awk '/^Commands:/ {on=1; next} on {print $1}'); do
+	run_cmd "$ZONEWALL" "$c" --help
+	tap_ok "$( [ "$rc" -eq 0 ] && grep -q '^Usage: zonewall' <<<"$out"; echo $?)" "$c --help"
+done
+
+tap_done

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_CLI_H
+#define ZONEWALL_CLI_H
+
+/*
+ * The operator CLI: one table of subcommands (tools/zonewall.c), one file
+ * per subcommand (tools/cmd-*.c) exporting a cmd_<name>_main().  Only this
+ * layer prints diagnostics.  Exit status: 0 success, 1 failure at run time,
+ * 2 usage error (with a one-line hint).
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+
+enum {
+	CLI_OK = 0,
+	CLI_FAIL = 1,
+	CLI_USAGE = 2,
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;	/* one line for `zonewall help` */
+	const char *usage;	/* full text for `zonewall CMD --help` */
+};
+
+/** cli_cmd_find() - the subcommand called @name, or NULL. */
+const struct cli_cmd *cli_cmd_find(const char *name);
+
+/**
+ * cli_usage_error() - print "zonewall CMD: MESSAGE" and a hint pointing to
+ * `zonewall CMD --help` on stderr.
+ * Return: CLI_USAGE, so callers can `return cli_usage_error(...)`.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * cli_fail() - print "zonewall CMD: MESSAGE" on stderr.
+ * Return: CLI_FAIL.
+ */
+int cli_fail(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** cli_warn() - print "zonewall CMD: warning: MESSAGE" on stderr. */
+void cli_warn(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/**
+ * cli_help() - print @name's usage text to stdout.
+ * Return: CLI_OK.
+ */
+int cli_help(const char *name);
+
+/**
+ * cli_getopt() - getopt_long() with the handling every subcommand shares:
+ * --help prints the usage and makes the command return CLI_OK; an unknown
+ * option or a missing argument becomes a usage error.
+ * @shortopts must start with ':' (so a missing argument is told apart) and
+ * hold 'h'; @longopts must map "help" to 'h'.
+ * Return: the option character; -1 at the end of options; CLI_DONE when the
+ * caller must return @*status now.
+ */
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, int *status);
+
+#define CLI_DONE (-2)
+
+/* Subcommands. */
+int cmd_help_main(int argc, char **argv);
+int cmd_version_main(int argc, char **argv);
+int cmd_links_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* zonewall links: container-facing interfaces as a table or JSON. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "zonewall/link.h"
+
+int cmd_links_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = OUT_TABLE;
+	struct link_list links;
+	json_t *rows;
+	int c, err, status = CLI_OK;
+
+	while ((c = cli_getopt("links", argc, argv, ":jh", opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'j')
+			fmt = OUT_JSON;
+	}
+	if (optind < argc)
+		return cli_usage_error("links", "unexpected argument '%s'", argv[optind]);
+
+	err = link_list_dump(&links);
+	if (err)
+		return cli_fail("links", "cannot read links over rtnetlink: %s", strerror(-err));
+	rows = link_list_json(&links);
+	link_list_free(&links);
+	if (!rows)
+		return cli_fail("links", "out of memory");
+	err = out_rows_print(stdout, fmt, rows, link_columns);
+	json_decref(rows);
+	if (err)
+		return cli_fail("links", "cannot write output: %s", strerror(-err));
+	return CLI_OK;
+}
