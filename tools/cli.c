@@ -9,6 +9,9 @@
 #include "cli.h"
 
 static void cli_vprint(const char *cmd, const char *what, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void cli_vprint(const char *cmd, const char *what, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "zonewall%s%s: %s", cmd ? " " : "", cmd ? cmd : "", what);
 	vfprintf(stderr, fmt, ap);

@@ -73,9 +73,14 @@ int main(void)
 		json_decref(bad);
 	}
 
-	out = render(OUT_TABLE, json_array(), cols, &err);
-	tap_is_str(out, "NAME  N  LIST\n", "an empty result still has its heading");
-	free(out);
+	{
+		json_t *none = json_array();
+
+		out = render(OUT_TABLE, none, cols, &err);
+		tap_is_str(out, "NAME  N  LIST\n", "an empty result still has its heading");
+		free(out);
+		json_decref(none);
+	}
 
 	tap_is_int(out_format_parse("tsv", &fmt), 0, "format 'tsv' parses");
 	tap_is_int(fmt, OUT_TSV, "to OUT_TSV");
