@@ -71,5 +71,11 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 int cmd_help_main(int argc, char **argv);
 int cmd_version_main(int argc, char **argv);
 int cmd_links_main(int argc, char **argv);
+int cmd_review_main(int argc, char **argv);
+int cmd_approve_main(int argc, char **argv);
+int cmd_merge_main(int argc, char **argv);
+int cmd_diff_main(int argc, char **argv);
+int cmd_export_main(int argc, char **argv);
+int cmd_validate_main(int argc, char **argv);
 
 #endif

@@ -24,6 +24,85 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\n"
 	  "  -j, --json   print a JSON array instead of a table\n"
 	  "  -h, --help   show this help\n" },
+	{ "review", cmd_review_main, "judge a proposal's edges against a policy, with evidence",
+	  "Usage: zonewall review PROPOSAL [--policy POLICY] [--json]\n"
+	  "\n"
+	  "One row per learned edge (from identity -> to identity, proto, port) with\n"
+	  "its status and evidence, what needs a decision first:\n"
+	  "  new                not allowed yet: approve it or leave it out\n"
+	  "  refused-by-border  crosses a deny border (a violation; never approvable)\n"
+	  "  stale              a policy rule that nothing in the proposal used\n"
+	  "  allowed            already allowed (WHY names the rule or border)\n"
+	  "Then a coverage summary: the learning window, counts, and the edges of low\n"
+	  "confidence (seen on one day only, or only once).  Without --policy every\n"
+	  "edge is new.\n"
+	  "\n"
+	  "  -p, --policy FILE  the policy to judge against\n"
+	  "  -j, --json         print {\"edges\": [...], \"summary\": {...}} instead\n"
+	  "  -h, --help         show this help\n" },
+	{ "approve", cmd_approve_main, "turn proposal edges into allow rules of a policy",
+	  "Usage: zonewall approve PROPOSAL --policy POLICY\n"
+	  "                        (--all | --edge ID... | --from X [--to Y] | --to Y)\n"
+	  "                        [--by NAME] [--reason TEXT] [--skip-denied]\n"
+	  "\n"
+	  "Add an allow rule for every selected edge that the policy does not allow\n"
+	  "yet, recording who (--by, default the invoking user or SUDO_USER) and when.\n"
+	  "If a selected edge crosses a deny border, or names a zone the policy lacks,\n"
+	  "nothing is written and the exit status is 2; --skip-denied leaves such\n"
+	  "edges out instead (with a warning).  The policy is rewritten atomically\n"
+	  "in its canonical form, only when a rule was added.\n"
+	  "\n"
+	  "  -p, --policy FILE   the policy to add rules to (required)\n"
+	  "  -a, --all           every edge of the proposal\n"
+	  "  -e, --edge ID       the edge with this id (from review); repeatable\n"
+	  "  -f, --from X        edges from identity X\n"
+	  "  -t, --to Y          edges to identity Y\n"
+	  "  -b, --by NAME       who approves\n"
+	  "  -r, --reason TEXT   the rule comment (default: the edge's evidence)\n"
+	  "  -S, --skip-denied   leave out edges a border refuses instead of failing\n"
+	  "  -h, --help          show this help\n" },
+	{ "merge", cmd_merge_main, "merge proposals from many hosts or runs into one",
+	  "Usage: zonewall merge PROPOSAL... -o OUTPUT\n"
+	  "\n"
+	  "Merge proposals by identity: packets add up, first/last seen widen, days\n"
+	  "and runs are unions, up to 5 sample address pairs are kept.  A damaged\n"
+	  "input (or a damaged existing OUTPUT) is refused and nothing is written.\n"
+	  "OUTPUT is replaced atomically; list it as an input too to accumulate.\n"
+	  "\n"
+	  "  -o, --output FILE   where the merged proposal goes (required)\n"
+	  "  -h, --help          show this help\n" },
+	{ "diff", cmd_diff_main, "what changing one policy into another allows and forbids",
+	  "Usage: zonewall diff OLD NEW [--json]\n"
+	  "\n"
+	  "Compare two policies in zones and identities: zones added or removed,\n"
+	  "zone mode and member changes, border verdicts, allow rules added or\n"
+	  "removed; EFFECT says whether a change allows or forbids traffic.\n"
+	  "\n"
+	  "  -j, --json   print a JSON array instead of a table\n"
+	  "  -h, --help   show this help\n" },
+	{ "export", cmd_export_main, "export a policy as NetworkPolicy YAML, or a graph as DOT",
+	  "Usage: zonewall export --format k8s POLICY\n"
+	  "       zonewall export --format dot POLICY\n"
+	  "       zonewall export --format dot PROPOSAL [--policy POLICY]\n"
+	  "\n"
+	  "k8s: Kubernetes NetworkPolicy YAML, one document per destination identity\n"
+	  "(pods labelled app.kubernetes.io/name=IDENTITY; zone:Z is the label\n"
+	  "zonewall.io/zone=Z; unknown:ADDR an ipBlock), after a default-deny-ingress.\n"
+	  "dot: Graphviz DOT with zones as clusters; with --policy, edges a deny border\n"
+	  "refuses are red and dashed, edges not allowed yet blue.\n"
+	  "\n"
+	  "  -f, --format k8s|dot   the output format (required)\n"
+	  "  -p, --policy FILE      judge a proposal's edges against this policy\n"
+	  "  -h, --help             show this help\n" },
+	{ "validate", cmd_validate_main, "check policy or proposal files, every problem with its JSON path",
+	  "Usage: zonewall validate [--canonical] FILE...\n"
+	  "\n"
+	  "Check each FILE (a proposal when it has a top-level \"edges\" key, else a\n"
+	  "policy).  Problems are printed one per line as FILE: JSON-PATH: problem;\n"
+	  "the exit status is 2 if any file is invalid, 1 if one cannot be read.\n"
+	  "\n"
+	  "  -c, --canonical   print each file as zonewall writes it\n"
+	  "  -h, --help        show this help\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_RULESET_H
+#define ZONEWALL_RULESET_H
+
+/*
+ * The ruleset model: exactly what zonewall installs in the kernel, as plain
+ * data, before any netlink.  The compiler builds one of these from a policy
+ * and an identity snapshot; nft.c turns it into one netlink batch;
+ * rs_render_text() turns the same model into nft syntax for `zonewall
+ * compile` and dry runs.  One model, two renderings, so text and kernel
+ * agree.
+ *
+ * The IR covers what zonewall needs and no more: tables (inet, bridge),
+ * named sets and verdict maps with (concatenated) keys and interval ranges,
+ * base and regular chains, and rules built from a handful of statements:
+ * match a field against a value, look a (concatenated) key up in a set
+ * (or not), dispatch through a verdict map, counter, limit, log, verdict.
+ *
+ * Every object carries an "origin" string ("policy $.allow[3]", "zone web")
+ * copied in at creation; nft.c quotes it when the kernel refuses the object.
+ * Pure: no I/O.  Objects are owned by their parent; rs_ruleset_free()
+ * releases everything.  Builders copy every string they are given.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define RS_MAX_CONCAT 5		/* fields in one concatenated key */
+#define RS_IFNAMSIZ 16
+#define RS_KEY_MAX 64		/* bytes: the kernel's 16 32-bit registers */
+
+/* Table families, numbered as the kernel's NFPROTO_* values. */
+enum rs_family {
+	RS_INET = 1,
+	RS_BRIDGE = 7,
+};
+
+/* Datatypes of values and set keys, numbered as nft's datatype ids. */
+enum rs_type {
+	RS_T_IPV4 = 7,		/* ipv4_addr */
+	RS_T_IPV6 = 8,		/* ipv6_addr */
+	RS_T_ETHER = 9,		/* ether_addr */
+	RS_T_PROTO = 12,	/* inet_proto */
+	RS_T_SERVICE = 13,	/* inet_service (port) */
+	RS_T_CTSTATE = 26,	/* ct_state bit mask (matches only) */
+	RS_T_IFNAME = 41,	/* ifname */
+};
+
+/* ct state bits, as the kernel's NF_CT_STATE_* */
+#define RS_CT_INVALID		0x01u
+#define RS_CT_ESTABLISHED	0x02u
+#define RS_CT_RELATED		0x04u
+#define RS_CT_NEW		0x08u
+
+/* What a match or a lookup key reads from the packet. */
+enum rs_field {
+	RS_F_IP_SADDR,		/* ip saddr */
+	RS_F_IP_DADDR,		/* ip daddr */
+	RS_F_IP6_SADDR,		/* ip6 saddr */
+	RS_F_IP6_DADDR,		/* ip6 daddr */
+	RS_F_L4PROTO,		/* meta l4proto */
+	RS_F_TH_DPORT,		/* th dport */
+	RS_F_IIFNAME,		/* iifname */
+	RS_F_OIFNAME,		/* oifname */
+	RS_F_ETHER_SADDR,	/* ether saddr (bridge family) */
+	RS_F_CT_STATE,		/* ct state (matches only) */
+	RS_F__COUNT
+};
+
+enum rs_hook {
+	RS_HOOK_NONE,		/* a regular chain */
+	RS_HOOK_PREROUTING,
+	RS_HOOK_INPUT,
+	RS_HOOK_FORWARD,
+	RS_HOOK_OUTPUT,
+	RS_HOOK_POSTROUTING,
+};
+
+enum rs_verdict_code {
+	RS_V_NONE,		/* no verdict (a plain set, or "continue") */
+	RS_V_ACCEPT,
+	RS_V_DROP,
+	RS_V_JUMP,
+	RS_V_GOTO,
+	RS_V_RETURN,
+};
+
+struct rs_verdict {
+	enum rs_verdict_code code;
+	char *chain;		/* RS_V_JUMP and RS_V_GOTO */
+};
+
+/* One typed value, e.g. an address with a prefix or a port range. */
+struct rs_value {
+	enum rs_type type;
+	unsigned int prefix;	/* addresses: prefix length (full when equal to the bits) */
+	uint16_t port_hi;	/* RS_T_SERVICE: range end (0 or == port: one port) */
+	bool addr_range;	/* addresses: [u, addr_hi] ("10.0.0.5-10.0.0.9") */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr_hi;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t ether[6];
+		uint8_t proto;
+		uint16_t port;		/* host order */
+		char ifname[RS_IFNAMSIZ];
+		uint32_t ctmask;	/* RS_CT_* bits */
+	} u;
+};
+
+struct rs_key {
+	enum rs_type t[RS_MAX_CONCAT];
+	unsigned int n;
+};
+
+/*
+ * A named set or verdict map.  Elements are stored packed as the kernel
+ * wants them (each field padded to 4 bytes), so 100,000 of them cost a few
+ * MB and go into the batch without conversion.  Interval sets keep the low
+ * and the high end of each element.
+ */
+struct rs_set {
+	char *name;
+	char *origin;
+	struct rs_key key;
+	unsigned int keylen;	/* bytes, padded */
+	bool interval;		/* ranges (CIDR); concatenated keys use pipapo */
+	bool vmap;		/* a verdict map: each element maps to a verdict */
+	uint32_t size;		/* size hint given by the builder, 0: derived */
+	size_t n_elems;
+	size_t cap;
+	uint8_t *lo;		/* n_elems * keylen */
+	uint8_t *hi;		/* interval sets: n_elems * keylen, else NULL */
+	struct rs_verdict *verdicts;	/* vmap: one per element */
+	uint32_t *elem_origin;	/* index into origins, one per element */
+	char **origins;		/* distinct element origins; [0] is "" */
+	size_t n_origins;
+};
+
+enum rs_stmt_kind {
+	RS_S_MATCH,		/* field == / != value */
+	RS_S_LOOKUP,		/* fields @set  /  fields != @set */
+	RS_S_VMAP,		/* fields vmap @map */
+	RS_S_COUNTER,
+	RS_S_LIMIT,		/* limit rate N/second burst B packets */
+	RS_S_LOG,		/* log prefix P group G */
+	RS_S_VERDICT,
+};
+
+struct rs_stmt {
+	enum rs_stmt_kind kind;
+	bool neg;
+	enum rs_field f[RS_MAX_CONCAT];
+	unsigned int n_f;
+	struct rs_value val;	/* RS_S_MATCH */
+	char *set;		/* RS_S_LOOKUP, RS_S_VMAP */
+	uint32_t rate, burst;	/* RS_S_LIMIT */
+	uint16_t group;		/* RS_S_LOG */
+	char *prefix;		/* RS_S_LOG, may be NULL */
+	struct rs_verdict v;	/* RS_S_VERDICT */
+};
+
+struct rs_rule {
+	char *comment;		/* shown by `nft list`; may be NULL */
+	char *origin;
+	struct rs_stmt *s;
+	size_t n;
+};
+
+struct rs_chain {
+	char *name;
+	char *origin;
+	enum rs_hook hook;	/* RS_HOOK_NONE: regular chain */
+	int prio;
+	bool policy_drop;
+	struct rs_rule **rules;
+	size_t n_rules;
+};
+
+struct rs_table {
+	enum rs_family family;
+	char *name;
+	char *origin;
+	struct rs_set **sets;
+	size_t n_sets;
+	struct rs_chain **chains;
+	size_t n_chains;
+};
+
+struct rs_ruleset {
+	struct rs_table **tables;
+	size_t n_tables;
+};
+
+/* --- building ------------------------------------------------------------ */
+
+/** rs_ruleset_new() - an empty model.  Return: it, or NULL (errno ENOMEM). */
+struct rs_ruleset *rs_ruleset_new(void);
+
+/** rs_ruleset_free() - release @rs and everything in it.  Accepts NULL. */
+void rs_ruleset_free(struct rs_ruleset *rs);
+
+/**
+ * rs_table_add() - add table @name of @family.
+ * Return: the table (owned by @rs), or NULL (errno ENOMEM, or EEXIST).
+ */
+struct rs_table *rs_table_add(struct rs_ruleset *rs, enum rs_family family,
+			      const char *name, const char *origin);
+
+/** rs_table_find() - the table @family/@name of @rs, or NULL. */
+struct rs_table *rs_table_find(const struct rs_ruleset *rs, enum rs_family family,
+			       const char *name);
+
+/**
+ * rs_set_add() - declare a set (or, with @vmap, a verdict map) in @t.
+ * @key: the key's types, one per concatenated field.
+ * @interval: elements are ranges/prefixes.
+ * Return: the set (owned by @t), or NULL (errno EINVAL for a bad key or
+ * name, EEXIST, ENOMEM).
+ */
+struct rs_set *rs_set_add(struct rs_table *t, const char *name, const struct rs_key *key,
+			  bool interval, bool vmap, const char *origin);
+
+/**
+ * rs_set_new() - a free-standing set, not in any table: the container for
+ * an incremental element update (nft_elems_update()).  Same arguments and
+ * return as rs_set_add(); release with rs_set_free().
+ */
+struct rs_set *rs_set_new(const char *name, const struct rs_key *key, bool interval,
+			  bool vmap, const char *origin);
+
+/** rs_set_free() - release a set made by rs_set_new().  Accepts NULL. */
+void rs_set_free(struct rs_set *s);
+
+/** rs_set_find() - the set @name of @t, or NULL. */
+struct rs_set *rs_set_find(const struct rs_table *t, const char *name);
+
+/**
+ * rs_set_add_elem() - add one element: @vals holds one value per key field
+ * (an address value with a prefix or a port range is a range, allowed only
+ * in interval sets).  @v is the verdict for a verdict map (ignored, may be
+ * NULL, otherwise).  @origin may be NULL (the set's origin then stands for
+ * the element).  Copies everything.
+ * Return: 0, -EINVAL (type mismatch, range in a non-interval set, verdict
+ * missing), -ENOMEM.
+ */
+int rs_set_add_elem(struct rs_set *s, const struct rs_value *vals,
+		    const struct rs_verdict *v, const char *origin);
+
+/**
+ * rs_chain_add() - add a regular chain, or with rs_chain_set_hook() a base chain.
+ * Return: the chain (owned by @t), or NULL (errno EEXIST, EINVAL, ENOMEM).
+ */
+struct rs_chain *rs_chain_add(struct rs_table *t, const char *name, const char *origin);
+
+/** rs_chain_set_hook() - make @c a filter base chain on @hook at @prio. */
+void rs_chain_set_hook(struct rs_chain *c, enum rs_hook hook, int prio, bool policy_drop);
+
+/** rs_chain_find() - the chain @name of @t, or NULL. */
+struct rs_chain *rs_chain_find(const struct rs_table *t, const char *name);
+
+/**
+ * rs_rule_add() - append an empty rule to @c; fill it with the rs_rule_*
+ * statement builders below, in packet order.
+ * Return: the rule (owned by @c), or NULL (errno ENOMEM).
+ */
+struct rs_rule *rs_rule_add(struct rs_chain *c, const char *comment, const char *origin);
+
+/* Statement builders: each returns 0, -EINVAL (wrong type or count), or -ENOMEM. */
+int rs_rule_match(struct rs_rule *r, enum rs_field f, bool neg, const struct rs_value *v);
+int rs_rule_lookup(struct rs_rule *r, const enum rs_field *f, unsigned int n, bool neg,
+		   const char *set);
+int rs_rule_vmap(struct rs_rule *r, const enum rs_field *f, unsigned int n, const char *map);
+int rs_rule_counter(struct rs_rule *r);
+int rs_rule_limit(struct rs_rule *r, uint32_t per_second, uint32_t burst);
+int rs_rule_log(struct rs_rule *r, uint16_t group, const char *prefix);
+int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *chain);
+
+/* --- checking and describing ---------------------------------------------- */
+
+/**
+ * rs_validate() - check @rs as a whole: every set a rule names exists in
+ * its table with the key the fields make, vmap vs plain set, every chain a
+ * verdict names exists, base-chain hooks fit the family, fields fit the
+ * family (ether saddr only in bridge tables).
+ * @err: receives "ORIGIN: problem" for the first problem.
+ * Return: 0 or -EINVAL.
+ */
+int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
+
+/**
+ * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
+ * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
+ * "eth0", "established,related".
+ * Return: 0 or -EINVAL.
+ */
+int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);
+
+/**
+ * rs_type_parse() - map an nft type name ("ipv4_addr", "inet_service", ...)
+ * to its enum rs_type.  Return: 0 or -EINVAL.
+ */
+int rs_type_parse(const char *name, enum rs_type *out);
+
+/** rs_type_name() - nft's name for @t ("ipv4_addr"), or "?" */
+const char *rs_type_name(enum rs_type t);
+
+/** rs_type_len() - bytes a field of @t occupies in a key, unpadded (0: not a key type). */
+unsigned int rs_type_len(enum rs_type t);
+
+/** rs_field_type() - the datatype @f reads. */
+enum rs_type rs_field_type(enum rs_field f);
+
+/** rs_field_name() - nft syntax for @f ("ip saddr"). */
+const char *rs_field_name(enum rs_field f);
+
+/** rs_field_parse() - the field written as @text in nft syntax.  Return: 0 or -EINVAL. */
+int rs_field_parse(const char *text, enum rs_field *out);
+
+/** rs_hook_name() - "forward", ... or NULL for RS_HOOK_NONE. */
+const char *rs_hook_name(enum rs_hook h);
+
+/** rs_family_name() - "inet" or "bridge". */
+const char *rs_family_name(enum rs_family f);
+
+/** rs_key_typeid() - the kernel's key type id for @k (nft's concatenated datatype id). */
+uint32_t rs_key_typeid(const struct rs_key *k);
+
+/**
+ * rs_elem_text() - element @i of @s as nft writes it ("10.0.0.1 . 10.0.0.2
+ * . tcp . 80"), without the verdict, into @buf (always terminated).
+ */
+void rs_elem_text(const struct rs_set *s, size_t i, char *buf, size_t len);
+
+/** rs_elem_origin() - the origin recorded for element @i of @s (the set's when none). */
+const char *rs_elem_origin(const struct rs_set *s, size_t i);
+
+/** rs_set_size_hint() - the size to declare for @s: the builder's, or the element count with headroom. */
+uint32_t rs_set_size_hint(const struct rs_set *s);
+
+enum rs_render_flags {
+	RS_RENDER_REPLACE = 1 << 0,	/* precede each table by "add table; delete table" */
+};
+
+/**
+ * rs_render_text() - @rs in nft syntax, accepted by `nft -c -f`.  With
+ * RS_RENDER_REPLACE the text replaces our tables atomically when given to
+ * `nft -f`, as nft_apply() does over netlink.
+ * Return: a malloc'ed string the caller frees, or NULL (errno ENOMEM).
+ */
+char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags);
+
+#endif

@@ -1,0 +1,1448 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nf_tables over netlink (see nft.h): the model becomes one batch, sent in
+ * one sendmsg, and every ack is collected within a bounded wait.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "zonewall/nft.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+/*
+ * One message never exceeds this: an nlattr's length is 16 bits, so the
+ * element list nest of NEWSETELEM must stay below 64 KiB.  The batch
+ * buffer always keeps this much room free before a message is started.
+ */
+#define MSG_MAX (UINT16_MAX + 4096)
+#define ELEMS_MSG_LIMIT 60000	/* start a new element message past this */
+#define RCV_BUF (MNL_SOCKET_BUFFER_SIZE * 4)
+
+struct nft_conn {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	int timeout_ms;
+	int sndbuf;		/* what SO_SNDBUF(FORCE) was raised to */
+	char *rcv;
+};
+
+enum msg_kind {
+	MSG_TABLE,
+	MSG_DELTABLE,
+	MSG_CHAIN,
+	MSG_SET,
+	MSG_ELEMS,
+	MSG_RULE,
+	MSG_PROBE,
+};
+
+/* What one acked message of the batch stands for, to name it on a refusal. */
+struct msg_rec {
+	size_t off;		/* of its nlmsghdr in the batch buffer */
+	enum msg_kind kind;
+	const struct rs_table *t;
+	const void *obj;	/* rs_chain, rs_set, rs_rule */
+	const char *chain;	/* MSG_RULE: the chain's name */
+	size_t first_elem;	/* MSG_ELEMS: first model element in the message */
+	bool lead_zero;		/* MSG_ELEMS: begins with the interval-set zero marker */
+	const char *what;	/* MSG_PROBE, MSG_ELEMS: "add"/"delete" */
+};
+
+struct batch {
+	char *buf;
+	size_t len, cap;
+	uint32_t seq0;		/* BATCH_BEGIN's; message i has seq0 + 1 + i */
+	struct msg_rec *recs;
+	size_t n, rcap;
+	bool oom;
+};
+
+/* --- connection ------------------------------------------------------------ */
+
+struct nft_conn *nft_open(void)
+{
+	struct nft_conn *c = calloc(1, sizeof(*c));
+	int one = 1, rcvbuf = 4 << 20;
+
+	if (!c)
+		return NULL;
+	c->rcv = malloc(RCV_BUF);
+	if (!c->rcv)
+		goto out_free_c;
+	c->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!c->nl)
+		goto out_free_c;
+	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out_close;
+	/* ext-ack tells which attribute the kernel refused; capped acks stay small */
+	mnl_socket_setsockopt(c->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(c->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	c->portid = mnl_socket_get_portid(c->nl);
+	c->seq = (uint32_t)time(NULL) << 8;
+	c->timeout_ms = 10000;
+	return c;
+
+out_close:
+	{
+		int saved = errno;
+
+		mnl_socket_close(c->nl);
+		errno = saved;
+	}
+out_free_c:
+	{
+		int saved = errno ? errno : ENOMEM;
+
+		free(c->rcv);
+		free(c);
+		errno = saved;
+	}
+	return NULL;
+}
+
+void nft_close(struct nft_conn *c)
+{
+	if (!c)
+		return;
+	mnl_socket_close(c->nl);
+	free(c->rcv);
+	free(c);
+}
+
+void nft_set_timeout(struct nft_conn *c, int ms)
+{
+	c->timeout_ms = ms > 0 ? ms : 1;
+}
+
+static int remaining_ms(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+static void deadline_in(struct timespec *d, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += ms / 1000;
+	d->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
+/* Wait for the socket to be readable, at most until @deadline. */
+static int wait_readable(struct nft_conn *c, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = mnl_socket_get_fd(c->nl), .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, remaining_ms(deadline));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+/* --- batch buffer ----------------------------------------------------------- */
+
+static void batch_init(struct batch *b, struct nft_conn *c)
+{
+	memset(b, 0, sizeof(*b));
+	b->seq0 = c->seq;
+}
+
+static void batch_free(struct batch *b)
+{
+	free(b->buf);
+	free(b->recs);
+}
+
+/* Room for one more message; NULL when out of memory. */
+static char *batch_room(struct batch *b)
+{
+	if (b->oom)
+		return NULL;
+	if (b->cap - b->len < MSG_MAX) {
+		size_t cap = b->cap ? b->cap * 2 : 4 * MSG_MAX;
+		char *p = realloc(b->buf, cap);
+
+		if (!p) {
+			b->oom = true;
+			return NULL;
+		}
+		b->buf = p;
+		b->cap = cap;
+	}
+	return b->buf + b->len;
+}
+
+static uint32_t batch_next_seq(const struct batch *b)
+{
+	return b->seq0 + 1 + (uint32_t)b->n;
+}
+
+/* Close the message at the end of the buffer and remember what it stands for. */
+static void batch_push(struct batch *b, const struct msg_rec *rec)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+
+	if (b->n == b->rcap) {
+		size_t cap = b->rcap ? b->rcap * 2 : 64;
+		struct msg_rec *r = realloc(b->recs, cap * sizeof(*r));
+
+		if (!r) {
+			b->oom = true;
+			return;
+		}
+		b->recs = r;
+		b->rcap = cap;
+	}
+	b->recs[b->n] = *rec;
+	b->recs[b->n].off = b->len;
+	b->n++;
+	b->len += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static struct nlmsghdr *msg_start(struct batch *b, uint16_t type, enum rs_family fam,
+				  uint16_t flags)
+{
+	char *p = batch_room(b);
+
+	if (!p)
+		return NULL;
+	return nftnl_nlmsg_build_hdr(p, type, fam, flags | NLM_F_ACK, batch_next_seq(b));
+}
+
+/* --- tables, chains, sets ----------------------------------------------------- */
+
+static void put_table(struct batch *b, const struct rs_table *t, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *nt = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!nt) {
+		b->oom = true;
+		return;
+	}
+	nftnl_table_set_u32(nt, NFTNL_TABLE_FAMILY, t->family);
+	nftnl_table_set_str(nt, NFTNL_TABLE_NAME, t->name);
+	nlh = msg_start(b, type, t->family, flags);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, nt);
+		batch_push(b, &(struct msg_rec){ .kind = type == NFT_MSG_DELTABLE ?
+						 MSG_DELTABLE : MSG_TABLE, .t = t });
+	}
+	nftnl_table_free(nt);
+}
+
+static void put_chain(struct batch *b, const struct rs_table *t, const struct rs_chain *ch)
+{
+	struct nftnl_chain *nc = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!nc) {
+		b->oom = true;
+		return;
+	}
+	nftnl_chain_set_u32(nc, NFTNL_CHAIN_FAMILY, t->family);
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_TABLE, t->name);
+	nftnl_chain_set_str(nc, NFTNL_CHAIN_NAME, ch->name);
+	if (ch->hook != RS_HOOK_NONE) {
+		/* NF_INET_* and NF_BR_* number the five hooks alike */
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_HOOKNUM, ch->hook - RS_HOOK_PREROUTING);
+		nftnl_chain_set_s32(nc, NFTNL_CHAIN_PRIO, ch->prio);
+		nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, ch->policy_drop ? NF_DROP : NF_ACCEPT);
+	}
+	nlh = msg_start(b, NFT_MSG_NEWCHAIN, t->family, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, nc);
+		batch_push(b, &(struct msg_rec){ .kind = MSG_CHAIN, .t = t, .obj = ch });
+	}
+	nftnl_chain_free(nc);
+}
+
+static uint32_t set_flags(const struct rs_set *s)
+{
+	uint32_t f = 0;
+
+	if (s->interval)
+		f |= NFT_SET_INTERVAL;
+	if (s->interval && s->key.n > 1)
+		f |= NFT_SET_CONCAT;	/* pipapo: ranges per field */
+	if (s->vmap)
+		f |= NFT_SET_MAP;
+	return f;
+}
+
+/*
+ * nft reads a key's byte order from the set's user data to print it: without
+ * it an ifname key lists as "".  Written like nft: host order for strings
+ * (ifname), network order for everything else, nothing for concatenations.
+ */
+static bool put_set_udata(struct nftnl_set *ns, const struct rs_set *s)
+{
+	struct nftnl_udata_buf *ud;
+	bool ok;
+
+	if (s->key.n != 1)
+		return true;
+	ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (!ud)
+		return false;
+	/* nft's enum byteorder: 1 host endian, 2 big endian */
+	ok = nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+				 s->key.t[0] == RS_T_IFNAME ? 1 : 2);
+	if (ok)
+		nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	return ok;
+}
+
+static void put_set(struct batch *b, const struct rs_table *t, const struct rs_set *s,
+		    uint32_t id)
+{
+	struct nftnl_set *ns = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!ns) {
+		b->oom = true;
+		return;
+	}
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, t->family);
+	nftnl_set_set_str(ns, NFTNL_SET_TABLE, t->name);
+	nftnl_set_set_str(ns, NFTNL_SET_NAME, s->name);
+	nftnl_set_set_u32(ns, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, rs_key_typeid(&s->key));
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, s->keylen);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, set_flags(s));
+	/* sized sets skip the rhashtable's growth inside the transaction */
+	nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE, rs_set_size_hint(s));
+	if (s->vmap)
+		nftnl_set_set_u32(ns, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+	if (!put_set_udata(ns, s)) {
+		nftnl_set_free(ns);
+		b->oom = true;
+		return;
+	}
+	if (s->interval && s->key.n > 1) {
+		uint8_t lens[NFT_REG32_COUNT] = { 0 };
+
+		for (unsigned int i = 0; i < s->key.n; i++)
+			lens[i] = rs_type_len(s->key.t[i]);
+		nftnl_set_set_data(ns, NFTNL_SET_DESC_CONCAT, lens, s->key.n);
+	}
+	nlh = msg_start(b, NFT_MSG_NEWSET, t->family, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_set_nlmsg_build_payload(nlh, ns);
+		batch_push(b, &(struct msg_rec){ .kind = MSG_SET, .t = t, .obj = s });
+	}
+	nftnl_set_free(ns);
+}
+
+/* --- set elements, written straight into the batch ----------------------------- */
+
+/*
+ * A single-field interval set is an rbtree: a range [lo, hi] is a start
+ * element lo and an end element hi + 1 flagged INTERVAL_END; a range
+ * reaching the top of the type has no end element and is marked open.
+ * Like nft, a zero end marker precedes everything when no range starts at 0.
+ * Concatenated interval sets (pipapo) take KEY and KEY_END in one element.
+ */
+static bool rbtree(const struct rs_set *s)
+{
+	return s->interval && s->key.n == 1;
+}
+
+static bool is_top(const uint8_t *k, unsigned int len)
+{
+	for (unsigned int i = 0; i < len; i++)
+		if (k[i] != 0xff)
+			return false;
+	return true;
+}
+
+static bool is_zero(const uint8_t *k, unsigned int len)
+{
+	for (unsigned int i = 0; i < len; i++)
+		if (k[i])
+			return false;
+	return true;
+}
+
+static void increment(uint8_t *k, unsigned int len)
+{
+	for (unsigned int i = len; i-- > 0;)
+		if (++k[i])
+			return;
+}
+
+/* Kernel elements that model element @i becomes. */
+static unsigned int kernel_elems(const struct rs_set *s, size_t i)
+{
+	if (!rbtree(s))
+		return 1;
+	return is_top(s->hi + i * s->keylen, rs_type_len(s->key.t[0])) ? 1 : 2;
+}
+
+static void put_key(struct nlmsghdr *nlh, uint16_t type, const void *key, unsigned int len)
+{
+	struct nlattr *n = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, key);
+	mnl_attr_nest_end(nlh, n);
+}
+
+static void put_verdict(struct nlmsghdr *nlh, const struct rs_verdict *v)
+{
+	static const int codes[] = {
+		[RS_V_ACCEPT] = NF_ACCEPT, [RS_V_DROP] = NF_DROP, [RS_V_JUMP] = NFT_JUMP,
+		[RS_V_GOTO] = NFT_GOTO, [RS_V_RETURN] = NFT_RETURN,
+	};
+	struct nlattr *data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+	struct nlattr *verd = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)codes[v->code]));
+	if (v->chain)
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, v->chain);
+	mnl_attr_nest_end(nlh, verd);
+	mnl_attr_nest_end(nlh, data);
+}
+
+static void put_one_elem(struct nlmsghdr *nlh, const struct rs_set *s, const uint8_t *key,
+			 const uint8_t *key_end, bool end, bool open,
+			 const struct rs_verdict *v)
+{
+	struct nlattr *e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+
+	put_key(nlh, NFTA_SET_ELEM_KEY, key, s->keylen);
+	if (key_end)
+		put_key(nlh, NFTA_SET_ELEM_KEY_END, key_end, s->keylen);
+	if (end)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
+	if (v && !end)
+		put_verdict(nlh, v);
+	if (open) {
+		uint8_t ud[6] = { NFTNL_UDATA_SET_ELEM_FLAGS, 4 };
+		uint32_t f = NFTNL_SET_ELEM_F_INTERVAL_OPEN;
+
+		memcpy(ud + 2, &f, sizeof(f));
+		mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, sizeof(ud), ud);
+	}
+	mnl_attr_nest_end(nlh, e);
+}
+
+static void put_model_elem(struct nlmsghdr *nlh, const struct rs_set *s, size_t i)
+{
+	const uint8_t *lo = s->lo + i * s->keylen;
+	const struct rs_verdict *v = s->vmap ? &s->verdicts[i] : NULL;
+	uint8_t end[RS_KEY_MAX];
+	unsigned int flen;
+
+	if (!s->interval) {
+		put_one_elem(nlh, s, lo, NULL, false, false, v);
+		return;
+	}
+	if (!rbtree(s)) {
+		put_one_elem(nlh, s, lo, s->hi + i * s->keylen, false, false, v);
+		return;
+	}
+	flen = rs_type_len(s->key.t[0]);
+	memcpy(end, s->hi + i * s->keylen, s->keylen);
+	if (is_top(end, flen)) {
+		put_one_elem(nlh, s, lo, NULL, false, true, v);
+		return;
+	}
+	put_one_elem(nlh, s, lo, NULL, false, false, v);
+	increment(end, flen);
+	put_one_elem(nlh, s, end, NULL, true, false, NULL);
+}
+
+struct elem_target {
+	const struct rs_table *t;	/* for the record; NULL for updates */
+	enum rs_family family;
+	const char *table;
+	uint32_t set_id;		/* 0: refer by name only */
+	uint16_t type;			/* NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM */
+	bool lead_zero;
+};
+
+static struct nlmsghdr *elems_msg_start(struct batch *b, const struct elem_target *et,
+					const struct rs_set *s, struct nlattr **list)
+{
+	struct nlmsghdr *nlh = msg_start(b, et->type, et->family,
+					 et->type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
+
+	if (!nlh)
+		return NULL;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, et->table);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, s->name);
+	if (et->set_id)
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(et->set_id));
+	*list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	return nlh;
+}
+
+static void put_elems(struct batch *b, const struct elem_target *et, const struct rs_set *s)
+{
+	struct nlmsghdr *nlh = NULL;
+	struct nlattr *list = NULL;
+	struct msg_rec rec = { .kind = MSG_ELEMS, .t = et->t, .obj = s,
+			       .what = et->type == NFT_MSG_NEWSETELEM ? "add" : "delete" };
+	static const uint8_t zero[RS_KEY_MAX];
+	size_t i = 0;
+
+	if (s->n_elems == 0)
+		return;
+	nlh = elems_msg_start(b, et, s, &list);
+	if (!nlh)
+		return;
+	if (et->lead_zero) {
+		put_one_elem(nlh, s, zero, NULL, true, false, NULL);
+		rec.lead_zero = true;
+	}
+	for (; i < s->n_elems; i++) {
+		if (nlh->nlmsg_len > ELEMS_MSG_LIMIT) {
+			mnl_attr_nest_end(nlh, list);
+			batch_push(b, &rec);
+			rec = (struct msg_rec){ .kind = MSG_ELEMS, .t = et->t, .obj = s,
+						.first_elem = i, .what = rec.what };
+			nlh = elems_msg_start(b, et, s, &list);
+			if (!nlh)
+				return;
+		}
+		put_model_elem(nlh, s, i);
+	}
+	mnl_attr_nest_end(nlh, list);
+	batch_push(b, &rec);
+}
+
+/* Does an rbtree set need nft's leading zero end marker? */
+static bool needs_lead_zero(const struct rs_set *s)
+{
+	if (!rbtree(s) || s->n_elems == 0)
+		return false;
+	for (size_t i = 0; i < s->n_elems; i++)
+		if (is_zero(s->lo + i * s->keylen, s->keylen))
+			return false;
+	return true;
+}
+
+/* --- rules -------------------------------------------------------------------- */
+
+struct field_code {
+	enum { LD_PAYLOAD, LD_META, LD_CT } how;
+	uint32_t base, offset, len;	/* payload */
+	uint32_t key;			/* meta / ct key */
+	int dep;			/* 4 or 6: needs an IPv4/IPv6 dependency */
+};
+
+static const struct field_code field_codes[RS_F__COUNT] = {
+	[RS_F_IP_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 0, 4 },
+	[RS_F_IP_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, 0, 4 },
+	[RS_F_IP6_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, 0, 6 },
+	[RS_F_IP6_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, 0, 6 },
+	[RS_F_L4PROTO] = { LD_META, 0, 0, 1, NFT_META_L4PROTO, 0 },
+	[RS_F_TH_DPORT] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0, 0 },
+	[RS_F_IIFNAME] = { LD_META, 0, 0, 16, NFT_META_IIFNAME, 0 },
+	[RS_F_OIFNAME] = { LD_META, 0, 0, 16, NFT_META_OIFNAME, 0 },
+	[RS_F_ETHER_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 6, 6, 0, 0 },
+	[RS_F_CT_STATE] = { LD_CT, 0, 0, 4, NFT_CT_STATE, 0 },
+};
+
+static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		return false;
+	nftnl_rule_add_expr(r, e);
+	return true;
+}
+
+static bool expr_cmp(struct nftnl_rule *r, uint32_t reg, uint32_t op, const void *data,
+		     uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (!e)
+		return false;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	return add_expr(r, e);
+}
+
+static bool expr_bitwise(struct nftnl_rule *r, uint32_t reg, const void *mask, uint32_t len)
+{
+	static const uint8_t zero[16];
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+
+	if (!e)
+		return false;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	return add_expr(r, e);
+}
+
+static bool expr_load(struct nftnl_rule *r, enum rs_field f, uint32_t reg)
+{
+	const struct field_code *fc = &field_codes[f];
+	struct nftnl_expr *e;
+
+	if (fc->how == LD_PAYLOAD) {
+		e = nftnl_expr_alloc("payload");
+		if (!e)
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, fc->base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, fc->offset);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, fc->len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+	} else if (fc->how == LD_META) {
+		e = nftnl_expr_alloc("meta");
+		if (!e)
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, fc->key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg);
+	} else {
+		e = nftnl_expr_alloc("ct");
+		if (!e)
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, fc->key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, reg);
+	}
+	return add_expr(r, e);
+}
+
+/*
+ * The implicit dependency nft adds before reading an IPv4/IPv6 header
+ * field: meta nfproto in inet tables, meta protocol (ethertype) in bridge.
+ */
+static bool expr_dep(struct nftnl_rule *r, enum rs_family fam, int ipver)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (!e)
+		return false;
+	if (fam == RS_BRIDGE) {
+		uint16_t proto = htons(ipver == 4 ? 0x0800 : 0x86dd);
+
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_PROTOCOL);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &proto, 2);
+	}
+	uint8_t nfproto = ipver == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &nfproto, 1);
+}
+
+/* Load @n fields side by side from register 1 on, as concatenations need. */
+static bool expr_load_concat(struct nftnl_rule *r, enum rs_family fam, const enum rs_field *f,
+			     unsigned int n)
+{
+	unsigned int off = 0;
+	int dep = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (field_codes[f[i]].dep)
+			dep = field_codes[f[i]].dep;
+	if (dep && !expr_dep(r, fam, dep))
+		return false;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t reg = off ? NFT_REG32_00 + off / 4 : NFT_REG_1;
+
+		if (!expr_load(r, f[i], reg))
+			return false;
+		off += (field_codes[f[i]].len + 3) & ~3u;
+	}
+	return true;
+}
+
+static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs_stmt *st)
+{
+	const struct field_code *fc = &field_codes[st->f[0]];
+	uint8_t val[16] = { 0 }, mask[16];
+	unsigned int bits;
+
+	if (!expr_load_concat(r, fam, st->f, 1))
+		return false;
+	switch (st->val.type) {
+	case RS_T_CTSTATE:
+		/* a bit mask: "in" means any of the bits */
+		memcpy(mask, &st->val.u.ctmask, 4);
+		return expr_bitwise(r, NFT_REG_1, mask, 4) &&
+		       expr_cmp(r, NFT_REG_1, st->neg ? NFT_CMP_EQ : NFT_CMP_NEQ, val, 4);
+	case RS_T_IPV4:
+	case RS_T_IPV6:
+		memcpy(val, st->val.type == RS_T_IPV4 ? (const void *)&st->val.u.v4 :
+			    (const void *)&st->val.u.v6, fc->len);
+		if (st->val.prefix < fc->len * 8) {
+			bits = st->val.prefix;
+			for (unsigned int i = 0; i < fc->len; i++) {
+				unsigned int keep = bits >= 8 ? 8 : bits;
+
+				mask[i] = keep ? (uint8_t)(0xff << (8 - keep)) : 0;
+				val[i] &= mask[i];
+				bits -= keep;
+			}
+			if (!expr_bitwise(r, NFT_REG_1, mask, fc->len))
+				return false;
+		}
+		break;
+	case RS_T_SERVICE:
+		val[0] = st->val.u.port >> 8;
+		val[1] = st->val.u.port & 0xff;
+		break;
+	case RS_T_PROTO:
+		val[0] = st->val.u.proto;
+		break;
+	case RS_T_ETHER:
+		memcpy(val, st->val.u.ether, 6);
+		break;
+	case RS_T_IFNAME:
+		memcpy(val, st->val.u.ifname, RS_IFNAMSIZ);
+		break;
+	}
+	return expr_cmp(r, NFT_REG_1, st->neg ? NFT_CMP_NEQ : NFT_CMP_EQ, val, fc->len);
+}
+
+static bool stmt_lookup(struct nftnl_rule *r, enum rs_family fam, const struct rs_stmt *st,
+			uint32_t set_id)
+{
+	struct nftnl_expr *e;
+
+	if (!expr_load_concat(r, fam, st->f, st->n_f))
+		return false;
+	e = nftnl_expr_alloc("lookup");
+	if (!e)
+		return false;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, st->set);
+	if (set_id)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+	if (st->kind == RS_S_VMAP)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	if (st->neg)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	return add_expr(r, e);
+}
+
+static bool stmt_other(struct nftnl_rule *r, const struct rs_stmt *st)
+{
+	static const int codes[] = {
+		[RS_V_ACCEPT] = NF_ACCEPT, [RS_V_DROP] = NF_DROP, [RS_V_JUMP] = NFT_JUMP,
+		[RS_V_GOTO] = NFT_GOTO, [RS_V_RETURN] = NFT_RETURN,
+	};
+	struct nftnl_expr *e;
+
+	switch (st->kind) {
+	case RS_S_COUNTER:
+		return add_expr(r, nftnl_expr_alloc("counter"));
+	case RS_S_LIMIT:
+		e = nftnl_expr_alloc("limit");
+		if (!e)
+			return false;
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, st->rate);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, st->burst);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+		return add_expr(r, e);
+	case RS_S_LOG:
+		e = nftnl_expr_alloc("log");
+		if (!e)
+			return false;
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, st->group);
+		if (st->prefix)
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, st->prefix);
+		return add_expr(r, e);
+	case RS_S_VERDICT:
+		e = nftnl_expr_alloc("immediate");
+		if (!e)
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)codes[st->v.code]);
+		if (st->v.chain)
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, st->v.chain);
+		return add_expr(r, e);
+	default:
+		return false;
+	}
+}
+
+/* The batch id of set @name of table @t (sets are numbered in table order). */
+static uint32_t set_id_of(const struct rs_table *t, uint32_t table_base, const char *name)
+{
+	for (size_t i = 0; i < t->n_sets; i++)
+		if (!strcmp(t->sets[i]->name, name))
+			return table_base + (uint32_t)i + 1;
+	return 0;
+}
+
+static bool rule_exprs(struct nftnl_rule *r, const struct rs_table *t, uint32_t table_base,
+		       const struct rs_rule *rr)
+{
+	for (size_t k = 0; k < rr->n; k++) {
+		const struct rs_stmt *st = &rr->s[k];
+		bool ok;
+
+		if (st->kind == RS_S_MATCH)
+			ok = stmt_match(r, t->family, st);
+		else if (st->kind == RS_S_LOOKUP || st->kind == RS_S_VMAP)
+			ok = stmt_lookup(r, t->family, st, set_id_of(t, table_base, st->set));
+		else
+			ok = stmt_other(r, st);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void put_rule(struct batch *b, const struct rs_table *t, uint32_t table_base,
+		     const struct rs_chain *ch, const struct rs_rule *rr)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!r) {
+		b->oom = true;
+		return;
+	}
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, t->family);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, t->name);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, ch->name);
+	if (rr->comment) {
+		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+
+		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, rr->comment)) {
+			nftnl_udata_buf_free(ud);
+			goto out_oom;
+		}
+		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+				    nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	if (!rule_exprs(r, t, table_base, rr))
+		goto out_oom;
+	nlh = msg_start(b, NFT_MSG_NEWRULE, t->family, NLM_F_CREATE | NLM_F_APPEND);
+	if (nlh) {
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		batch_push(b, &(struct msg_rec){ .kind = MSG_RULE, .t = t, .obj = rr,
+						 .chain = ch->name });
+	}
+	nftnl_rule_free(r);
+	return;
+out_oom:
+	b->oom = true;
+	nftnl_rule_free(r);
+}
+
+/* --- sending and collecting acks ---------------------------------------------- */
+
+struct ack_state {
+	const struct batch *b;
+	size_t got;
+	int first_err;
+	size_t first_idx;
+	char extack[256];
+	uint32_t extack_off;
+};
+
+static int extack_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= NLMSGERR_ATTR_OFFS)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static void take_ack(struct ack_state *as, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NLMSGERR_ATTR_OFFS + 1] = { 0 };
+	uint32_t idx = nlh->nlmsg_seq - as->b->seq0 - 1;
+	unsigned int off;
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*err) || idx >= as->b->n)
+		return;
+	as->got++;
+	if (err->error == 0 || (as->first_err && idx >= as->first_idx))
+		return;
+	as->first_err = err->error;
+	as->first_idx = idx;
+	as->extack[0] = '\0';
+	as->extack_off = 0;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += MNL_ALIGN(err->msg.nlmsg_len - NLMSG_HDRLEN);
+	if (mnl_attr_parse(nlh, off, extack_attr_cb, tb) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(as->extack, sizeof(as->extack), "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS])
+		as->extack_off = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+}
+
+static void raise_sndbuf(struct nft_conn *c, size_t len)
+{
+	int want = len + MSG_MAX > (size_t)INT32_MAX / 2 ? INT32_MAX / 2 : (int)(len + MSG_MAX);
+	int fd = mnl_socket_get_fd(c->nl);
+
+	if (want <= c->sndbuf)
+		return;
+	/* the kernel doubles the value; FORCE passes wmem_max (CAP_NET_ADMIN) */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
+		return;
+	c->sndbuf = want;
+}
+
+/* Send the whole batch in one sendmsg and collect one ack per message. */
+static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
+{
+	struct timespec deadline;
+	ssize_t n;
+	int r;
+
+	memset(as, 0, sizeof(*as));
+	as->b = b;
+	raise_sndbuf(c, b->len);
+	if (mnl_socket_sendto(c->nl, b->buf, b->len) < 0)
+		return -errno;
+	deadline_in(&deadline, c->timeout_ms);
+	while (as->got < b->n) {
+		int left;
+
+		r = wait_readable(c, &deadline);
+		if (r < 0)
+			return r;
+		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;	/* ENOBUFS: acks lost, outcome unknown */
+		}
+		left = (int)n;
+		for (const struct nlmsghdr *nlh = (void *)c->rcv; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left))
+			if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_pid == c->portid)
+				take_ack(as, nlh);
+	}
+	return as->first_err;
+}
+
+/* Which element (the k-th NFTA_LIST_ELEM) of element message @rec sits at @off. */
+static long elem_at(const struct batch *b, const struct msg_rec *rec, uint32_t off)
+{
+	const struct nlmsghdr *nlh = (const void *)(b->buf + rec->off);
+	const struct nlattr *a, *e;
+	long k = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a) {
+			uint32_t at = (const char *)e - (const char *)nlh;
+
+			if (off >= at && off < at + e->nla_len)
+				return k;
+			k++;
+		}
+	}
+	return -1;
+}
+
+/* Map the k-th kernel element of @rec back to a model element index. */
+static long model_elem(const struct rs_set *s, const struct msg_rec *rec, long k)
+{
+	size_t i = rec->first_elem;
+
+	if (rec->lead_zero && k-- == 0)
+		return -1;
+	for (; i < s->n_elems; i++) {
+		long n = kernel_elems(s, i);
+
+		if (k < n)
+			return (long)i;
+		k -= n;
+	}
+	return -1;
+}
+
+static void describe(const struct ack_state *as, struct nft_error *e)
+{
+	const struct msg_rec *rec = &as->b->recs[as->first_idx];
+	char obj[512] = "", elem[256];
+	const char *origin = "";
+	const char *fam = rec->t ? rs_family_name(rec->t->family) : "";
+
+	switch (rec->kind) {
+	case MSG_TABLE:
+	case MSG_DELTABLE:
+		snprintf(obj, sizeof(obj), "table %s %s", fam, rec->t->name);
+		origin = rec->t->origin;
+		break;
+	case MSG_CHAIN:
+		snprintf(obj, sizeof(obj), "chain %s", ((const struct rs_chain *)rec->obj)->name);
+		origin = ((const struct rs_chain *)rec->obj)->origin;
+		break;
+	case MSG_SET:
+		snprintf(obj, sizeof(obj), "set %s", ((const struct rs_set *)rec->obj)->name);
+		origin = ((const struct rs_set *)rec->obj)->origin;
+		break;
+	case MSG_ELEMS: {
+		const struct rs_set *s = rec->obj;
+		long k = as->extack_off ? elem_at(as->b, rec, as->extack_off) : -1;
+		long i = k >= 0 ? model_elem(s, rec, k) : -1;
+
+		origin = s->origin;
+		if (i >= 0) {
+			rs_elem_text(s, i, elem, sizeof(elem));
+			snprintf(obj, sizeof(obj), "%s element %s of set %s", rec->what, elem,
+				 s->name);
+			origin = rs_elem_origin(s, i);
+		} else {
+			snprintf(obj, sizeof(obj), "%s elements of set %s", rec->what, s->name);
+		}
+		break;
+	}
+	case MSG_RULE: {
+		const struct rs_rule *r = rec->obj;
+
+		snprintf(obj, sizeof(obj), "rule in chain %s%s%s", rec->chain,
+			 r->comment ? ": " : "", r->comment ? r->comment : "");
+		origin = r->origin;
+		break;
+	}
+	case MSG_PROBE:
+		snprintf(obj, sizeof(obj), "%s", rec->what);
+		break;
+	}
+	e->err = as->first_err;
+	snprintf(e->origin, sizeof(e->origin), "%s", origin);
+	snprintf(e->text, sizeof(e->text), "kernel refused %s%s%s%s: %s%s%s%s",
+		 *origin ? origin : obj, *origin ? " [" : "", *origin ? obj : "",
+		 *origin ? "]" : "", strerror(-as->first_err), *as->extack ? " (" : "",
+		 as->extack, *as->extack ? ")" : "");
+}
+
+static void batch_open(struct batch *b)
+{
+	char *p = batch_room(b);
+
+	if (p) {
+		struct nlmsghdr *nlh = nftnl_batch_begin(p, b->seq0);
+
+		b->len += MNL_ALIGN(nlh->nlmsg_len);
+	}
+}
+
+/* Close, send, collect; fill @e on a refusal.  Consumes the batch's sequence numbers. */
+static int batch_finish(struct nft_conn *c, struct batch *b, struct nft_error *e)
+{
+	struct ack_state as;
+	char *p = batch_room(b);
+	int r;
+
+	if (e)
+		memset(e, 0, sizeof(*e));
+	if (!p || b->oom) {
+		r = -ENOMEM;
+		goto out_report;
+	}
+	b->len += MNL_ALIGN(nftnl_batch_end(p, batch_next_seq(b))->nlmsg_len);
+	c->seq = batch_next_seq(b) + 1;
+	r = batch_talk(c, b, &as);
+	if (r < 0 && as.first_err && e) {
+		describe(&as, e);
+		return r;
+	}
+out_report:
+	if (r < 0 && e) {
+		e->err = r;
+		if (r == -ETIMEDOUT)
+			snprintf(e->text, sizeof(e->text),
+				 "no answer from the kernel for %zu of %zu messages within %d ms",
+				 b->n - as.got, b->n, c->timeout_ms);
+		else
+			snprintf(e->text, sizeof(e->text), "netlink: %s", strerror(-r));
+	}
+	return r;
+}
+
+/* --- the operations -------------------------------------------------------------- */
+
+static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t base)
+{
+	/* add (a no-op when present), delete, recreate: one atomic replace */
+	put_table(b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	put_table(b, t, NFT_MSG_DELTABLE, 0);
+	put_table(b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	for (size_t i = 0; i < t->n_chains; i++)
+		put_chain(b, t, t->chains[i]);
+	for (size_t i = 0; i < t->n_sets; i++) {
+		const struct rs_set *s = t->sets[i];
+		struct elem_target et = {
+			.t = t, .family = t->family, .table = t->name,
+			.set_id = base + (uint32_t)i + 1, .type = NFT_MSG_NEWSETELEM,
+			.lead_zero = needs_lead_zero(s),
+		};
+
+		put_set(b, t, s, et.set_id);
+		put_elems(b, &et, s);
+	}
+	for (size_t i = 0; i < t->n_chains; i++)
+		for (size_t j = 0; j < t->chains[i]->n_rules; j++)
+			put_rule(b, t, base, t->chains[i], t->chains[i]->rules[j]);
+}
+
+int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
+{
+	struct batch b;
+	int r;
+
+	batch_init(&b, c);
+	batch_open(&b);
+	for (size_t i = 0; i < rs->n_tables; i++)
+		put_table_all(&b, rs->tables[i], (uint32_t)i << 16);
+	r = batch_finish(c, &b, e);
+	batch_free(&b);
+	return r;
+}
+
+int nft_elems_update(struct nft_conn *c, enum rs_family family, const char *table,
+		     const struct rs_set *add, const struct rs_set *del, struct nft_error *e)
+{
+	struct elem_target et = { .family = family, .table = table };
+	struct batch b;
+	int r;
+
+	batch_init(&b, c);
+	batch_open(&b);
+	if (del) {
+		et.type = NFT_MSG_DELSETELEM;
+		put_elems(&b, &et, del);
+	}
+	if (add) {
+		et.type = NFT_MSG_NEWSETELEM;
+		put_elems(&b, &et, add);
+	}
+	if (b.n == 0) {
+		batch_free(&b);
+		if (e)
+			memset(e, 0, sizeof(*e));
+		return 0;
+	}
+	r = batch_finish(c, &b, e);
+	batch_free(&b);
+	return r;
+}
+
+int nft_uninstall(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
+{
+	struct batch b;
+	int r;
+
+	batch_init(&b, c);
+	batch_open(&b);
+	for (size_t i = 0; i < rs->n_tables; i++) {
+		/* creating first makes the delete succeed when the table is absent */
+		put_table(&b, rs->tables[i], NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		put_table(&b, rs->tables[i], NFT_MSG_DELTABLE, 0);
+	}
+	r = batch_finish(c, &b, e);
+	batch_free(&b);
+	return r;
+}
+
+/* --- probes ---------------------------------------------------------------------- */
+
+static bool read_flag(const char *path)
+{
+	char buf[8] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] == '1';
+}
+
+int nft_probe(struct nft_conn *c, struct nft_features *out)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+	struct rs_table *t, *absent;
+	struct rs_chain *ch;
+	struct rs_rule *rule;
+	struct rs_value est;
+	struct batch b;
+	struct ack_state as;
+	char name[32];
+	int r = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	out->br_netfilter = read_flag("/proc/sys/net/bridge/bridge-nf-call-iptables");
+	if (!rs)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "zwprobe%ld", (long)getpid());
+	t = rs_table_add(rs, RS_BRIDGE, name, "probe");
+	snprintf(name, sizeof(name), "zwprobe%ldx", (long)getpid());
+	absent = rs_table_add(rs, RS_BRIDGE, name, "probe");
+	ch = t ? rs_chain_add(t, "p", "probe") : NULL;
+	rule = ch ? rs_rule_add(ch, NULL, "probe") : NULL;
+	if (!absent || !rule || rs_value_parse(RS_T_CTSTATE, "established", &est) < 0 ||
+	    rs_rule_match(rule, RS_F_CT_STATE, false, &est) < 0 ||
+	    rs_rule_verdict(rule, RS_V_ACCEPT, NULL) < 0)
+		goto out_free_rs;
+	rs_chain_set_hook(ch, RS_HOOK_FORWARD, -200, false);
+
+	batch_init(&b, c);
+	batch_open(&b);
+	put_table(&b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL);
+	put_chain(&b, t, ch);
+	put_rule(&b, t, 0, ch, rule);
+	/* deleting a table that does not exist fails, so nothing commits */
+	put_table(&b, absent, NFT_MSG_DELTABLE, 0);
+	if (b.oom || !batch_room(&b)) {
+		batch_free(&b);
+		goto out_free_rs;
+	}
+	b.len += MNL_ALIGN(nftnl_batch_end(b.buf + b.len, batch_next_seq(&b))->nlmsg_len);
+	c->seq = batch_next_seq(&b) + 1;
+	r = batch_talk(c, &b, &as);
+	if (r == -ENOENT && as.first_idx == b.n - 1) {
+		out->conntrack_bridge = true;
+		r = 0;
+	} else if (r < 0 && as.first_err && as.first_idx == 2) {
+		out->conntrack_bridge_err = as.first_err;
+		r = 0;
+	} else if (r == 0) {
+		r = -EPROTO;	/* the failing message did not fail */
+	}
+	batch_free(&b);
+out_free_rs:
+	rs_ruleset_free(rs);
+	return r;
+}
+
+/* --- read back -------------------------------------------------------------------- */
+
+/* Send one dump request and run @cb on every answer until NLMSG_DONE. */
+static int dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	struct timespec deadline;
+	int n, r;
+
+	req->nlmsg_seq = c->seq++;
+	if (mnl_socket_sendto(c->nl, req, req->nlmsg_len) < 0)
+		return -errno;
+	deadline_in(&deadline, c->timeout_ms);
+	for (;;) {
+		r = wait_readable(c, &deadline);
+		if (r < 0)
+			return r;
+		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		r = mnl_cb_run(c->rcv, n, req->nlmsg_seq, c->portid, cb, data);
+		if (r < 0)
+			return -errno;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nft_status *st = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nft_set_stat *v;
+	int r = MNL_CB_ERROR;
+
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) < 0)
+		goto out_free_set;
+	v = realloc(st->sets, (st->n_sets + 1) * sizeof(*v));
+	if (!v)
+		goto out_free_set;
+	st->sets = v;
+	v = &st->sets[st->n_sets++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", nftnl_set_get_str(s, NFTNL_SET_NAME));
+	v->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	r = MNL_CB_OK;
+out_free_set:
+	nftnl_set_free(s);
+	return r;
+}
+
+static int elem_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	uint64_t *count = data;
+	const struct nlattr *a, *e, *f;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a) {
+			bool end = false;
+
+			mnl_attr_for_each_nested(f, e)
+				if (mnl_attr_get_type(f) == NFTA_SET_ELEM_FLAGS &&
+				    ntohl(mnl_attr_get_u32(f)) & NFT_SET_ELEM_INTERVAL_END)
+					end = true;
+			if (!end)
+				(*count)++;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	const struct nftnl_udata **tb = data;
+
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT)
+		tb[0] = attr;
+	return MNL_CB_OK;
+}
+
+static int counter_cb(struct nftnl_expr *e, void *data)
+{
+	struct nft_rule_stat *v = data;
+
+	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") && !v->has_counter) {
+		v->has_counter = true;
+		v->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		v->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	}
+	return 0;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nft_status *st = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	const struct nftnl_udata *tb[1] = { NULL };
+	struct nft_rule_stat *v;
+	const void *ud;
+	uint32_t udlen;
+	int ret = MNL_CB_ERROR;
+
+	if (!r)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		goto out_free_rule;
+	v = realloc(st->rules, (st->n_rules + 1) * sizeof(*v));
+	if (!v)
+		goto out_free_rule;
+	st->rules = v;
+	v = &st->rules[st->n_rules++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->chain, sizeof(v->chain), "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+	v->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen);
+	if (ud && nftnl_udata_parse(ud, udlen, comment_cb, tb) >= 0 && tb[0])
+		snprintf(v->comment, sizeof(v->comment), "%.*s",
+			 (int)nftnl_udata_len(tb[0]), (const char *)nftnl_udata_get(tb[0]));
+	nftnl_expr_foreach(r, counter_cb, v);
+	ret = MNL_CB_OK;
+out_free_rule:
+	nftnl_rule_free(r);
+	return ret;
+}
+
+int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
+		    struct nft_status *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+	r = dump(c, nlh, NULL, NULL);
+	if (r < 0)
+		return r;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, family, NLM_F_DUMP, 0);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
+	r = dump(c, nlh, set_cb, out);
+	for (size_t i = 0; r == 0 && i < out->n_sets; i++) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, 0);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, out->sets[i].name);
+		r = dump(c, nlh, elem_count_cb, &out->sets[i].elements);
+	}
+	if (r == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, 0);
+		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
+		r = dump(c, nlh, rule_cb, out);
+	}
+	if (r < 0)
+		nft_status_free(out);
+	return r;
+}
+
+void nft_status_free(struct nft_status *s)
+{
+	if (!s)
+		return;
+	free(s->sets);
+	free(s->rules);
+	s->sets = NULL;
+	s->rules = NULL;
+	s->n_sets = s->n_rules = 0;
+}

@@ -1,0 +1,1300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ruleset model and its nft text rendering (see ruleset.h).  Pure.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "zonewall/ruleset.h"
+
+#define RS_NAME_MAX 64		/* shorter than the kernel's NFT_NAME_MAXLEN (256) */
+#define RS_TEXT_MAX 127		/* comments and log prefixes (NF_LOG_PREFIXLEN - 1) */
+
+/* --- types and fields ------------------------------------------------------ */
+
+static const struct {
+	enum rs_type t;
+	const char *name;
+	unsigned int len;
+} types[] = {
+	{ RS_T_IPV4, "ipv4_addr", 4 },
+	{ RS_T_IPV6, "ipv6_addr", 16 },
+	{ RS_T_ETHER, "ether_addr", 6 },
+	{ RS_T_PROTO, "inet_proto", 1 },
+	{ RS_T_SERVICE, "inet_service", 2 },
+	{ RS_T_IFNAME, "ifname", RS_IFNAMSIZ },
+	{ RS_T_CTSTATE, "ct_state", 0 },
+};
+
+static const struct {
+	const char *name;
+	enum rs_type t;
+} fields[RS_F__COUNT] = {
+	[RS_F_IP_SADDR] = { "ip saddr", RS_T_IPV4 },
+	[RS_F_IP_DADDR] = { "ip daddr", RS_T_IPV4 },
+	[RS_F_IP6_SADDR] = { "ip6 saddr", RS_T_IPV6 },
+	[RS_F_IP6_DADDR] = { "ip6 daddr", RS_T_IPV6 },
+	[RS_F_L4PROTO] = { "meta l4proto", RS_T_PROTO },
+	[RS_F_TH_DPORT] = { "th dport", RS_T_SERVICE },
+	[RS_F_IIFNAME] = { "iifname", RS_T_IFNAME },
+	[RS_F_OIFNAME] = { "oifname", RS_T_IFNAME },
+	[RS_F_ETHER_SADDR] = { "ether saddr", RS_T_ETHER },
+	[RS_F_CT_STATE] = { "ct state", RS_T_CTSTATE },
+};
+
+static const struct {
+	uint8_t num;
+	const char *name;
+} protos[] = {
+	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
+	{ 50, "esp" }, { 51, "ah" }, { 58, "ipv6-icmp" }, { 132, "sctp" }, { 136, "udplite" },
+};
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} ctstates[] = {
+	{ RS_CT_INVALID, "invalid" }, { RS_CT_ESTABLISHED, "established" },
+	{ RS_CT_RELATED, "related" }, { RS_CT_NEW, "new" },
+};
+
+const char *rs_type_name(enum rs_type t)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].t == t)
+			return types[i].name;
+	return "?";
+}
+
+int rs_type_parse(const char *name, enum rs_type *out)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].len && !strcmp(types[i].name, name)) {
+			*out = types[i].t;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+unsigned int rs_type_len(enum rs_type t)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].t == t)
+			return types[i].len;
+	return 0;
+}
+
+enum rs_type rs_field_type(enum rs_field f)
+{
+	return fields[f].t;
+}
+
+const char *rs_field_name(enum rs_field f)
+{
+	return f < RS_F__COUNT ? fields[f].name : "?";
+}
+
+int rs_field_parse(const char *text, enum rs_field *out)
+{
+	for (int i = 0; i < RS_F__COUNT; i++)
+		if (!strcmp(fields[i].name, text)) {
+			*out = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *rs_hook_name(enum rs_hook h)
+{
+	static const char *const names[] = {
+		[RS_HOOK_PREROUTING] = "prerouting", [RS_HOOK_INPUT] = "input",
+		[RS_HOOK_FORWARD] = "forward", [RS_HOOK_OUTPUT] = "output",
+		[RS_HOOK_POSTROUTING] = "postrouting",
+	};
+	return h > RS_HOOK_NONE && h <= RS_HOOK_POSTROUTING ? names[h] : NULL;
+}
+
+const char *rs_family_name(enum rs_family f)
+{
+	return f == RS_BRIDGE ? "bridge" : "inet";
+}
+
+static unsigned int pad4(unsigned int n)
+{
+	return (n + 3) & ~3u;
+}
+
+uint32_t rs_key_typeid(const struct rs_key *k)
+{
+	uint32_t id = 0;
+
+	/* nft's concat datatype: 6 bits per field, first field highest */
+	for (unsigned int i = 0; i < k->n; i++)
+		id = id << 6 | (uint32_t)k->t[i];
+	return id;
+}
+
+static unsigned int key_len(const struct rs_key *k)
+{
+	unsigned int len = 0;
+
+	/* only concatenations pad their fields to 32-bit registers */
+	if (k->n == 1)
+		return rs_type_len(k->t[0]);
+	for (unsigned int i = 0; i < k->n; i++)
+		len += pad4(rs_type_len(k->t[i]));
+	return len;
+}
+
+/* --- values -------------------------------------------------------------- */
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return errno || *end || *out > max ? -EINVAL : 0;
+}
+
+static int parse_addr(int af, const char *text, struct rs_value *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned int bits = af == AF_INET ? 32 : 128;
+	unsigned long plen = bits;
+	char *slash;
+
+	char *dash;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	dash = strchr(buf, '-');
+	if (dash) {
+		*dash = '\0';
+		if (inet_pton(af, buf, af == AF_INET ? (void *)&out->u.v4 : (void *)&out->u.v6) != 1 ||
+		    inet_pton(af, dash + 1, &out->addr_hi) != 1 ||
+		    memcmp(&out->u, &out->addr_hi, bits / 8) > 0)
+			return -EINVAL;
+		out->prefix = bits;
+		out->addr_range = true;
+		return 0;
+	}
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_uint(slash + 1, bits, &plen) < 0)
+			return -EINVAL;
+	}
+	if (inet_pton(af, buf, af == AF_INET ? (void *)&out->u.v4 : (void *)&out->u.v6) != 1)
+		return -EINVAL;
+	out->prefix = plen;
+	return 0;
+}
+
+static int parse_ether(const char *text, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}
+
+static int parse_ctstate(const char *text, uint32_t *mask)
+{
+	char buf[128], *save = NULL;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	*mask = 0;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(ctstates) / sizeof(ctstates[0]); i++)
+			if (!strcmp(w, ctstates[i].name))
+				break;
+		if (i == sizeof(ctstates) / sizeof(ctstates[0]))
+			return -EINVAL;
+		*mask |= ctstates[i].bit;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+static int parse_service(const char *text, struct rs_value *out)
+{
+	unsigned long lo, hi;
+	char buf[16], *dash;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_uint(buf, 65535, &lo) < 0)
+		return -EINVAL;
+	hi = lo;
+	if (dash && (parse_uint(dash + 1, 65535, &hi) < 0 || hi < lo))
+		return -EINVAL;
+	out->u.port = lo;
+	out->port_hi = hi;
+	return 0;
+}
+
+static int parse_proto(const char *text, uint8_t *out)
+{
+	unsigned long n;
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcmp(text, protos[i].name)) {
+			*out = protos[i].num;
+			return 0;
+		}
+	if (!strcmp(text, "icmpv6")) {
+		*out = 58;
+		return 0;
+	}
+	if (parse_uint(text, 255, &n) < 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static bool ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= RS_IFNAMSIZ)
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == '"' || *s == '/' || *s == '\\' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	switch (type) {
+	case RS_T_IPV4:
+		return parse_addr(AF_INET, text, out);
+	case RS_T_IPV6:
+		return parse_addr(AF_INET6, text, out);
+	case RS_T_ETHER:
+		return parse_ether(text, out->u.ether);
+	case RS_T_PROTO:
+		return parse_proto(text, &out->u.proto);
+	case RS_T_SERVICE:
+		return parse_service(text, out);
+	case RS_T_IFNAME:
+		if (!ifname_ok(text))
+			return -EINVAL;
+		strcpy(out->u.ifname, text);
+		return 0;
+	case RS_T_CTSTATE:
+		return parse_ctstate(text, &out->u.ctmask);
+	}
+	return -EINVAL;
+}
+
+/* Is @v a range (prefix shorter than the address, or a port range)? */
+static bool value_is_range(const struct rs_value *v)
+{
+	switch (v->type) {
+	case RS_T_IPV4:
+		return v->prefix < 32 || v->addr_range;
+	case RS_T_IPV6:
+		return v->prefix < 128 || v->addr_range;
+	case RS_T_SERVICE:
+		return v->port_hi > v->u.port;
+	default:
+		return false;
+	}
+}
+
+/* Write @v's low and high end into @lo and @hi (rs_type_len bytes each). */
+static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
+{
+	unsigned int len = rs_type_len(v->type), bits;
+
+	switch (v->type) {
+	case RS_T_IPV4:
+	case RS_T_IPV6:
+		memcpy(lo, v->type == RS_T_IPV4 ? (const void *)&v->u.v4 : (const void *)&v->u.v6,
+		       len);
+		bits = v->prefix;
+		for (unsigned int i = 0; i < len; i++) {
+			unsigned int keep = bits >= 8 ? 8 : bits;
+			uint8_t mask = keep ? (uint8_t)(0xff << (8 - keep)) : 0;
+
+			lo[i] &= mask;
+			hi[i] = lo[i] | (uint8_t)~mask;
+			bits -= keep;
+		}
+		if (v->addr_range)
+			memcpy(hi, &v->addr_hi, len);
+		return;
+	case RS_T_SERVICE:
+		lo[0] = v->u.port >> 8;
+		lo[1] = v->u.port & 0xff;
+		hi[0] = (v->port_hi > v->u.port ? v->port_hi : v->u.port) >> 8;
+		hi[1] = (v->port_hi > v->u.port ? v->port_hi : v->u.port) & 0xff;
+		return;
+	case RS_T_ETHER:
+		memcpy(lo, v->u.ether, 6);
+		break;
+	case RS_T_PROTO:
+		lo[0] = v->u.proto;
+		break;
+	case RS_T_IFNAME:
+		memcpy(lo, v->u.ifname, RS_IFNAMSIZ);
+		break;
+	case RS_T_CTSTATE:
+		return;
+	}
+	memcpy(hi, lo, len);
+}
+
+/* --- text of values -------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->len == 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p, b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->len)
+		n = b->len - 1;
+	b->p += n;
+	b->len -= n;
+}
+
+/* The prefix length for which [@lo, @hi] is exactly a CIDR block, or -1. */
+static int cidr_prefix(const uint8_t *lo, const uint8_t *hi, unsigned int len)
+{
+	unsigned int i = 0, plen;
+
+	while (i < len && lo[i] == hi[i])
+		i++;
+	plen = i * 8;
+	if (i == len)
+		return plen;
+	uint8_t diff = lo[i] ^ hi[i];
+	/* diff must be 0..01..1 with lo's bits there 0 and hi's 1 */
+	if ((diff & (diff + 1)) || (lo[i] & diff) || ((hi[i] & diff) != diff))
+		return -1;
+	for (uint8_t d = diff; d; d >>= 1)
+		plen--;
+	plen += 8;
+	for (i++; i < len; i++)
+		if (lo[i] != 0 || hi[i] != 0xff)
+			return -1;
+	return plen;
+}
+
+static void addr_text(struct sbuf *b, int af, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, a, s, sizeof(s));
+	sb_printf(b, "%s", s);
+}
+
+static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const uint8_t *hi)
+{
+	unsigned int len = rs_type_len(t);
+	int af = t == RS_T_IPV4 ? AF_INET : AF_INET6, plen;
+	unsigned int port_lo, port_hi;
+
+	switch (t) {
+	case RS_T_IPV4:
+	case RS_T_IPV6:
+		addr_text(b, af, lo);
+		if (!memcmp(lo, hi, len))
+			return;
+		plen = cidr_prefix(lo, hi, len);
+		if (plen >= 0) {
+			sb_printf(b, "/%d", plen);
+		} else {
+			sb_printf(b, "-");
+			addr_text(b, af, hi);
+		}
+		return;
+	case RS_T_SERVICE:
+		port_lo = lo[0] << 8 | lo[1];
+		port_hi = hi[0] << 8 | hi[1];
+		sb_printf(b, "%u", port_lo);
+		if (port_hi != port_lo)
+			sb_printf(b, "-%u", port_hi);
+		return;
+	case RS_T_PROTO:
+		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+			if (protos[i].num == lo[0]) {
+				sb_printf(b, "%s", protos[i].name);
+				return;
+			}
+		sb_printf(b, "%u", lo[0]);
+		return;
+	case RS_T_ETHER:
+		sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", lo[0], lo[1], lo[2], lo[3], lo[4],
+			  lo[5]);
+		return;
+	case RS_T_IFNAME:
+		sb_printf(b, "\"%.*s\"", RS_IFNAMSIZ, (const char *)lo);
+		return;
+	case RS_T_CTSTATE:
+		return;
+	}
+}
+
+static void value_text(struct sbuf *b, const struct rs_value *v)
+{
+	uint8_t lo[RS_IFNAMSIZ] = { 0 }, hi[RS_IFNAMSIZ] = { 0 };
+	const char *sep = "";
+
+	if (v->type == RS_T_CTSTATE) {
+		for (size_t i = 0; i < sizeof(ctstates) / sizeof(ctstates[0]); i++)
+			if (v->u.ctmask & ctstates[i].bit) {
+				sb_printf(b, "%s%s", sep, ctstates[i].name);
+				sep = ",";
+			}
+		return;
+	}
+	value_bytes(v, lo, hi);
+	field_text(b, v->type, lo, hi);
+}
+
+void rs_elem_text(const struct rs_set *s, size_t i, char *buf, size_t len)
+{
+	struct sbuf b = { buf, len };
+	const uint8_t *lo = s->lo + i * s->keylen;
+	const uint8_t *hi = s->hi ? s->hi + i * s->keylen : lo;
+	unsigned int off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned int f = 0; f < s->key.n; f++) {
+		sb_printf(&b, "%s", f ? " . " : "");
+		field_text(&b, s->key.t[f], lo + off, hi + off);
+		off += pad4(rs_type_len(s->key.t[f]));
+	}
+}
+
+const char *rs_elem_origin(const struct rs_set *s, size_t i)
+{
+	uint32_t o = i < s->n_elems ? s->elem_origin[i] : 0;
+
+	return o ? s->origins[o] : s->origin;
+}
+
+/* --- building -------------------------------------------------------------- */
+
+static bool name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > RS_NAME_MAX)
+		return false;
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || *s == '-' || *s == '.' || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+/* Comments and log prefixes go inside nft's double quotes. */
+static bool text_ok(const char *s)
+{
+	if (strlen(s) > RS_TEXT_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Append @item to the pointer array *@v of *@n entries. */
+static int ptr_push(void *vp, size_t *n, void *item)
+{
+	void ***v = vp;
+	void **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = item;
+	*v = nv;
+	return 0;
+}
+
+struct rs_ruleset *rs_ruleset_new(void)
+{
+	return calloc(1, sizeof(struct rs_ruleset));
+}
+
+void rs_set_free(struct rs_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; s->verdicts && i < s->n_elems; i++)
+		free(s->verdicts[i].chain);
+	for (size_t i = 0; i < s->n_origins; i++)
+		free(s->origins[i]);
+	free(s->origins);
+	free(s->elem_origin);
+	free(s->verdicts);
+	free(s->lo);
+	free(s->hi);
+	free(s->name);
+	free(s->origin);
+	free(s);
+}
+
+static void stmt_clear(struct rs_stmt *st)
+{
+	free(st->set);
+	free(st->prefix);
+	free(st->v.chain);
+}
+
+static void rule_free(struct rs_rule *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		stmt_clear(&r->s[i]);
+	free(r->s);
+	free(r->comment);
+	free(r->origin);
+	free(r);
+}
+
+static void chain_free(struct rs_chain *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_rules; i++)
+		rule_free(c->rules[i]);
+	free(c->rules);
+	free(c->name);
+	free(c->origin);
+	free(c);
+}
+
+static void table_free(struct rs_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n_sets; i++)
+		rs_set_free(t->sets[i]);
+	for (size_t i = 0; i < t->n_chains; i++)
+		chain_free(t->chains[i]);
+	free(t->sets);
+	free(t->chains);
+	free(t->name);
+	free(t->origin);
+	free(t);
+}
+
+void rs_ruleset_free(struct rs_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n_tables; i++)
+		table_free(rs->tables[i]);
+	free(rs->tables);
+	free(rs);
+}
+
+struct rs_table *rs_table_find(const struct rs_ruleset *rs, enum rs_family family,
+			       const char *name)
+{
+	for (size_t i = 0; i < rs->n_tables; i++)
+		if (rs->tables[i]->family == family && !strcmp(rs->tables[i]->name, name))
+			return rs->tables[i];
+	return NULL;
+}
+
+struct rs_table *rs_table_add(struct rs_ruleset *rs, enum rs_family family,
+			      const char *name, const char *origin)
+{
+	struct rs_table *t;
+
+	if (!name_ok(name) || (family != RS_INET && family != RS_BRIDGE)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (rs_table_find(rs, family, name)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->family = family;
+	t->name = strdup(name);
+	t->origin = dup_or_empty(origin);
+	if (!t->name || !t->origin || ptr_push(&rs->tables, &rs->n_tables, t) < 0) {
+		table_free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+struct rs_set *rs_set_find(const struct rs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_sets; i++)
+		if (!strcmp(t->sets[i]->name, name))
+			return t->sets[i];
+	return NULL;
+}
+
+struct rs_set *rs_set_new(const char *name, const struct rs_key *key, bool interval,
+			  bool vmap, const char *origin)
+{
+	struct rs_set *s;
+
+	if (!name_ok(name) || key->n == 0 || key->n > RS_MAX_CONCAT) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < key->n; i++)
+		if (rs_type_len(key->t[i]) == 0) {
+			errno = EINVAL;
+			return NULL;
+		}
+	if (key_len(key) > RS_KEY_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->name = strdup(name);
+	s->origin = dup_or_empty(origin);
+	s->origins = calloc(1, sizeof(char *));
+	if (s->origins)
+		s->origins[0] = strdup("");
+	if (!s->name || !s->origin || !s->origins || !s->origins[0]) {
+		rs_set_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->n_origins = 1;
+	s->key = *key;
+	s->keylen = key_len(key);
+	s->interval = interval;
+	s->vmap = vmap;
+	return s;
+}
+
+struct rs_set *rs_set_add(struct rs_table *t, const char *name, const struct rs_key *key,
+			  bool interval, bool vmap, const char *origin)
+{
+	struct rs_set *s;
+
+	if (name && rs_set_find(t, name)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	s = rs_set_new(name, key, interval, vmap, origin);
+	if (!s)
+		return NULL;
+	if (ptr_push(&t->sets, &t->n_sets, s) < 0) {
+		rs_set_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+static int set_grow(struct rs_set *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 64;
+	uint8_t *lo, *hi;
+
+	lo = realloc(s->lo, cap * s->keylen);
+	if (!lo)
+		return -ENOMEM;
+	s->lo = lo;
+	if (s->interval) {
+		hi = realloc(s->hi, cap * s->keylen);
+		if (!hi)
+			return -ENOMEM;
+		s->hi = hi;
+	}
+	if (s->vmap) {
+		struct rs_verdict *v = realloc(s->verdicts, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->verdicts = v;
+	}
+	uint32_t *o = realloc(s->elem_origin, cap * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	s->elem_origin = o;
+	s->cap = cap;
+	return 0;
+}
+
+/* The index of @origin in s->origins; consecutive elements usually share one. */
+static int origin_index(struct rs_set *s, const char *origin, uint32_t *idx)
+{
+	char **nv;
+
+	if (!origin || !*origin) {
+		*idx = 0;
+		return 0;
+	}
+	if (!strcmp(s->origins[s->n_origins - 1], origin)) {
+		*idx = s->n_origins - 1;
+		return 0;
+	}
+	nv = realloc(s->origins, (s->n_origins + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	s->origins = nv;
+	nv[s->n_origins] = strdup(origin);
+	if (!nv[s->n_origins])
+		return -ENOMEM;
+	*idx = s->n_origins++;
+	return 0;
+}
+
+int rs_set_add_elem(struct rs_set *s, const struct rs_value *vals,
+		    const struct rs_verdict *v, const char *origin)
+{
+	uint8_t lo[RS_KEY_MAX] = { 0 }, hi[RS_KEY_MAX] = { 0 };
+	unsigned int off = 0;
+	uint32_t oi;
+	char *chain = NULL;
+
+	for (unsigned int i = 0; i < s->key.n; i++) {
+		if (vals[i].type != s->key.t[i] || (!s->interval && value_is_range(&vals[i])))
+			return -EINVAL;
+		value_bytes(&vals[i], lo + off, hi + off);
+		off += pad4(rs_type_len(s->key.t[i]));
+	}
+	if (s->vmap) {
+		if (!v || v->code == RS_V_NONE)
+			return -EINVAL;
+		if ((v->code == RS_V_JUMP || v->code == RS_V_GOTO) &&
+		    (!v->chain || !name_ok(v->chain)))
+			return -EINVAL;
+		if (v->chain && (v->code == RS_V_JUMP || v->code == RS_V_GOTO)) {
+			chain = strdup(v->chain);
+			if (!chain)
+				return -ENOMEM;
+		}
+	}
+	if ((s->n_elems == s->cap && set_grow(s) < 0) || origin_index(s, origin, &oi) < 0) {
+		free(chain);
+		return -ENOMEM;
+	}
+	memcpy(s->lo + s->n_elems * s->keylen, lo, s->keylen);
+	if (s->interval)
+		memcpy(s->hi + s->n_elems * s->keylen, hi, s->keylen);
+	if (s->vmap)
+		s->verdicts[s->n_elems] = (struct rs_verdict){ v->code, chain };
+	s->elem_origin[s->n_elems] = oi;
+	s->n_elems++;
+	return 0;
+}
+
+uint32_t rs_set_size_hint(const struct rs_set *s)
+{
+	size_t kernel_elems, hint;
+
+	if (s->size)
+		return s->size;
+	/* a single-field interval set holds a start and an end element per range */
+	kernel_elems = s->n_elems * (s->interval && s->key.n == 1 ? 2 : 1) + 1;
+	/* twice the content, so container churn never hits ENFILE */
+	hint = 2 * kernel_elems;
+	if (hint < 1024)
+		hint = 1024;
+	hint = (hint + 1023) / 1024 * 1024;
+	return hint > UINT32_MAX ? UINT32_MAX : (uint32_t)hint;
+}
+
+struct rs_chain *rs_chain_find(const struct rs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_chains; i++)
+		if (!strcmp(t->chains[i]->name, name))
+			return t->chains[i];
+	return NULL;
+}
+
+struct rs_chain *rs_chain_add(struct rs_table *t, const char *name, const char *origin)
+{
+	struct rs_chain *c;
+
+	if (!name_ok(name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (rs_chain_find(t, name)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->name = strdup(name);
+	c->origin = dup_or_empty(origin);
+	if (!c->name || !c->origin || ptr_push(&t->chains, &t->n_chains, c) < 0) {
+		chain_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void rs_chain_set_hook(struct rs_chain *c, enum rs_hook hook, int prio, bool policy_drop)
+{
+	c->hook = hook;
+	c->prio = prio;
+	c->policy_drop = policy_drop;
+}
+
+struct rs_rule *rs_rule_add(struct rs_chain *c, const char *comment, const char *origin)
+{
+	struct rs_rule *r;
+
+	if (comment && !text_ok(comment)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->comment = comment ? strdup(comment) : NULL;
+	r->origin = dup_or_empty(origin);
+	if ((comment && !r->comment) || !r->origin || ptr_push(&c->rules, &c->n_rules, r) < 0) {
+		rule_free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return r;
+}
+
+static struct rs_stmt *stmt_push(struct rs_rule *r, enum rs_stmt_kind kind)
+{
+	struct rs_stmt *v = realloc(r->s, (r->n + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	r->s = v;
+	memset(&v[r->n], 0, sizeof(v[r->n]));
+	v[r->n].kind = kind;
+	return &v[r->n++];
+}
+
+int rs_rule_match(struct rs_rule *r, enum rs_field f, bool neg, const struct rs_value *v)
+{
+	struct rs_stmt *st;
+
+	if (f >= RS_F__COUNT || fields[f].t != v->type)
+		return -EINVAL;
+	st = stmt_push(r, RS_S_MATCH);
+	if (!st)
+		return -ENOMEM;
+	st->f[0] = f;
+	st->n_f = 1;
+	st->neg = neg;
+	st->val = *v;
+	return 0;
+}
+
+static int stmt_set_ref(struct rs_rule *r, enum rs_stmt_kind kind, const enum rs_field *f,
+			unsigned int n, bool neg, const char *set)
+{
+	struct rs_stmt *st;
+	char *name;
+
+	if (n == 0 || n > RS_MAX_CONCAT || !name_ok(set))
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (f[i] >= RS_F__COUNT || f[i] == RS_F_CT_STATE)
+			return -EINVAL;
+	name = strdup(set);
+	if (!name)
+		return -ENOMEM;
+	st = stmt_push(r, kind);
+	if (!st) {
+		free(name);
+		return -ENOMEM;
+	}
+	memcpy(st->f, f, n * sizeof(*f));
+	st->n_f = n;
+	st->neg = neg;
+	st->set = name;
+	return 0;
+}
+
+int rs_rule_lookup(struct rs_rule *r, const enum rs_field *f, unsigned int n, bool neg,
+		   const char *set)
+{
+	return stmt_set_ref(r, RS_S_LOOKUP, f, n, neg, set);
+}
+
+int rs_rule_vmap(struct rs_rule *r, const enum rs_field *f, unsigned int n, const char *map)
+{
+	return stmt_set_ref(r, RS_S_VMAP, f, n, false, map);
+}
+
+int rs_rule_counter(struct rs_rule *r)
+{
+	return stmt_push(r, RS_S_COUNTER) ? 0 : -ENOMEM;
+}
+
+int rs_rule_limit(struct rs_rule *r, uint32_t per_second, uint32_t burst)
+{
+	struct rs_stmt *st;
+
+	if (per_second == 0)
+		return -EINVAL;
+	st = stmt_push(r, RS_S_LIMIT);
+	if (!st)
+		return -ENOMEM;
+	st->rate = per_second;
+	st->burst = burst ? burst : 5;	/* nft's default; the kernel refuses 0 */
+	return 0;
+}
+
+int rs_rule_log(struct rs_rule *r, uint16_t group, const char *prefix)
+{
+	struct rs_stmt *st;
+	char *p = NULL;
+
+	if (prefix && !text_ok(prefix))
+		return -EINVAL;
+	if (prefix && !(p = strdup(prefix)))
+		return -ENOMEM;
+	st = stmt_push(r, RS_S_LOG);
+	if (!st) {
+		free(p);
+		return -ENOMEM;
+	}
+	st->group = group;
+	st->prefix = p;
+	return 0;
+}
+
+int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *chain)
+{
+	struct rs_stmt *st;
+	char *c = NULL;
+	bool needs_chain = code == RS_V_JUMP || code == RS_V_GOTO;
+
+	if (code == RS_V_NONE || needs_chain != (chain != NULL) || (chain && !name_ok(chain)))
+		return -EINVAL;
+	if (chain && !(c = strdup(chain)))
+		return -ENOMEM;
+	st = stmt_push(r, RS_S_VERDICT);
+	if (!st) {
+		free(c);
+		return -ENOMEM;
+	}
+	st->v.code = code;
+	st->v.chain = c;
+	return 0;
+}
+
+/* --- validation ------------------------------------------------------------ */
+
+static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
+{
+	struct sbuf b = { err, len };
+	va_list ap;
+	char msg[256];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sb_printf(&b, "%s: %s", origin && *origin ? origin : "ruleset", msg);
+	return -EINVAL;
+}
+
+static bool field_fits(enum rs_field f, enum rs_family fam)
+{
+	return f != RS_F_ETHER_SADDR || fam == RS_BRIDGE;
+}
+
+static int check_stmt(const struct rs_table *t, const struct rs_rule *r,
+		      const struct rs_stmt *st, char *err, size_t len)
+{
+	const struct rs_set *s;
+
+	for (unsigned int i = 0; i < st->n_f; i++)
+		if (!field_fits(st->f[i], t->family))
+			return fail(err, len, r->origin, "%s is not available in %s tables",
+				    rs_field_name(st->f[i]), rs_family_name(t->family));
+	if (st->kind == RS_S_VERDICT && st->v.chain && !rs_chain_find(t, st->v.chain))
+		return fail(err, len, r->origin, "no chain %s in table %s %s", st->v.chain,
+			    rs_family_name(t->family), t->name);
+	if (st->kind != RS_S_LOOKUP && st->kind != RS_S_VMAP)
+		return 0;
+	s = rs_set_find(t, st->set);
+	if (!s)
+		return fail(err, len, r->origin, "no set @%s in table %s %s", st->set,
+			    rs_family_name(t->family), t->name);
+	if (s->vmap != (st->kind == RS_S_VMAP))
+		return fail(err, len, r->origin, "@%s is %s", st->set,
+			    s->vmap ? "a verdict map, not a set" : "a set, not a verdict map");
+	if (s->key.n != st->n_f)
+		return fail(err, len, r->origin, "@%s has %u key fields, the rule gives %u",
+			    st->set, s->key.n, st->n_f);
+	for (unsigned int i = 0; i < st->n_f; i++)
+		if (rs_field_type(st->f[i]) != s->key.t[i])
+			return fail(err, len, r->origin, "@%s field %u is %s, %s is %s", st->set,
+				    i + 1, rs_type_name(s->key.t[i]), rs_field_name(st->f[i]),
+				    rs_type_name(rs_field_type(st->f[i])));
+	return 0;
+}
+
+static int check_table(const struct rs_table *t, char *err, size_t len)
+{
+	for (size_t i = 0; i < t->n_sets; i++) {
+		const struct rs_set *s = t->sets[i];
+
+		for (size_t e = 0; s->vmap && e < s->n_elems; e++)
+			if (s->verdicts[e].chain && !rs_chain_find(t, s->verdicts[e].chain))
+				return fail(err, len, rs_elem_origin(s, e),
+					    "map @%s jumps to chain %s, which does not exist",
+					    s->name, s->verdicts[e].chain);
+	}
+	for (size_t i = 0; i < t->n_chains; i++) {
+		const struct rs_chain *c = t->chains[i];
+
+		for (size_t j = 0; j < c->n_rules; j++) {
+			const struct rs_rule *r = c->rules[j];
+
+			if (r->n == 0)
+				return fail(err, len, r->origin, "empty rule in chain %s",
+					    c->name);
+			for (size_t k = 0; k < r->n; k++)
+				if (check_stmt(t, r, &r->s[k], err, len) < 0)
+					return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
+	for (size_t i = 0; i < rs->n_tables; i++)
+		if (check_table(rs->tables[i], err, errlen) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+/* --- rendering -------------------------------------------------------------- */
+
+/* A growing string on the heap (open_memstream would do, but this stays pure). */
+struct dbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void db_printf(struct dbuf *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void db_printf(struct dbuf *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (d->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(d->p + d->len, d->cap - d->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			d->oom = true;
+			return;
+		}
+		if ((size_t)n < d->cap - d->len)
+			break;
+		size_t cap = (d->cap + n + 1) * 2;
+		char *p = realloc(d->p, cap);
+
+		if (!p) {
+			d->oom = true;
+			return;
+		}
+		d->p = p;
+		d->cap = cap;
+	}
+	d->len += n;
+}
+
+static void verdict_text(struct dbuf *d, const struct rs_verdict *v)
+{
+	static const char *const names[] = {
+		[RS_V_ACCEPT] = "accept", [RS_V_DROP] = "drop", [RS_V_JUMP] = "jump",
+		[RS_V_GOTO] = "goto", [RS_V_RETURN] = "return",
+	};
+
+	if (v->code == RS_V_NONE)
+		return;
+	db_printf(d, "%s", names[v->code]);
+	if (v->chain)
+		db_printf(d, " %s", v->chain);
+}
+
+static void render_set(struct dbuf *d, const struct rs_set *s)
+{
+	char elem[512];
+
+	db_printf(d, "\t%s %s {\n\t\ttype ", s->vmap ? "map" : "set", s->name);
+	for (unsigned int i = 0; i < s->key.n; i++)
+		db_printf(d, "%s%s", i ? " . " : "", rs_type_name(s->key.t[i]));
+	db_printf(d, "%s\n", s->vmap ? " : verdict" : "");
+	if (s->interval)
+		db_printf(d, "\t\tflags interval\n");
+	db_printf(d, "\t\tsize %u\n", rs_set_size_hint(s));
+	for (size_t e = 0; e < s->n_elems; e++) {
+		rs_elem_text(s, e, elem, sizeof(elem));
+		db_printf(d, "%s%s", e ? ",\n\t\t\t     " : "\t\telements = { ", elem);
+		if (s->vmap) {
+			db_printf(d, " : ");
+			verdict_text(d, &s->verdicts[e]);
+		}
+	}
+	if (s->n_elems)
+		db_printf(d, " }\n");
+	db_printf(d, "\t}\n");
+}
+
+static void fields_text(struct dbuf *d, const struct rs_stmt *st)
+{
+	for (unsigned int i = 0; i < st->n_f; i++)
+		db_printf(d, "%s%s", i ? " . " : "", rs_field_name(st->f[i]));
+}
+
+static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
+{
+	char v[128];
+	struct sbuf b = { v, sizeof(v) };
+
+	switch (st->kind) {
+	case RS_S_MATCH:
+		value_text(&b, &st->val);
+		fields_text(d, st);
+		db_printf(d, " %s%s", st->neg ? "!= " : "", v);
+		break;
+	case RS_S_LOOKUP:
+		fields_text(d, st);
+		db_printf(d, " %s@%s", st->neg ? "!= " : "", st->set);
+		break;
+	case RS_S_VMAP:
+		fields_text(d, st);
+		db_printf(d, " vmap @%s", st->set);
+		break;
+	case RS_S_COUNTER:
+		db_printf(d, "counter");
+		break;
+	case RS_S_LIMIT:
+		db_printf(d, "limit rate %u/second burst %u packets", st->rate, st->burst);
+		break;
+	case RS_S_LOG:
+		db_printf(d, "log");
+		if (st->prefix)
+			db_printf(d, " prefix \"%s\"", st->prefix);
+		db_printf(d, " group %u", st->group);
+		break;
+	case RS_S_VERDICT:
+		verdict_text(d, &st->v);
+		break;
+	}
+}
+
+static void render_chain(struct dbuf *d, const struct rs_chain *c)
+{
+	db_printf(d, "\tchain %s {\n", c->name);
+	if (c->hook != RS_HOOK_NONE)
+		db_printf(d, "\t\ttype filter hook %s priority %d; policy %s;\n",
+			  rs_hook_name(c->hook), c->prio, c->policy_drop ? "drop" : "accept");
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct rs_rule *r = c->rules[i];
+
+		db_printf(d, "\t\t");
+		for (size_t k = 0; k < r->n; k++) {
+			db_printf(d, "%s", k ? " " : "");
+			render_stmt(d, &r->s[k]);
+		}
+		if (r->comment)
+			db_printf(d, " comment \"%s\"", r->comment);
+		db_printf(d, "\n");
+	}
+	db_printf(d, "\t}\n");
+}
+
+char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags)
+{
+	struct dbuf d = { 0 };
+
+	d.p = malloc(4096);
+	if (!d.p)
+		return NULL;
+	d.cap = 4096;
+	d.p[0] = '\0';
+	for (size_t i = 0; i < rs->n_tables; i++) {
+		const struct rs_table *t = rs->tables[i];
+		const char *fam = rs_family_name(t->family);
+
+		if (flags & RS_RENDER_REPLACE)
+			db_printf(&d, "table %s %s\ndelete table %s %s\n", fam, t->name, fam,
+				  t->name);
+		db_printf(&d, "table %s %s {\n", fam, t->name);
+		for (size_t j = 0; j < t->n_sets; j++)
+			render_set(&d, t->sets[j]);
+		for (size_t j = 0; j < t->n_chains; j++)
+			render_chain(&d, t->chains[j]);
+		db_printf(&d, "}\n");
+	}
+	if (d.oom) {
+		free(d.p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return d.p;
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for the policy model: parse, validate, query, save. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "zonewall/fileio.h"
+#include "zonewall/policy.h"
+
+static const char policy_text[] =
+	"{\n"
+	"  \"version\": 1,\n"
+	"  \"default_zone\": \"outside\",\n"
+	"  \"zones\": [\n"
+	"    {\n"
+	"      \"name\": \"web\",\n"
+	"      \"mode\": \"enforce\",\n"
+	"      \"match\": {\n"
+	"        \"labels\": {\n"
+	"          \"tier\": \"web\",\n"
+	"          \"env\": \"prod\"\n"
+	"        },\n"
+	"        \"networks\": [\n"
+	"          \"front\"\n"
+	"        ]\n"
+	"      }\n"
+	"    },\n"
+	"    {\n"
+	"      \"name\": \"data\",\n"
+	"      \"mode\": \"monitor\",\n"
+	"      \"match\": {\n"
+	"        \"cidrs\": [\n"
+	"          \"10.3.0.0/16\",\n"
+	"          \"fd00:3::/48\"\n"
+	"        ]\n"
+	"      }\n"
+	"    },\n"
+	"    {\n"
+	"      \"name\": \"outside\",\n"
+	"      \"mode\": \"learn\"\n"
+	"    }\n"
+	"  ],\n"
+	"  \"borders\": [\n"
+	"    {\n"
+	"      \"from\": \"outside\",\n"
+	"      \"to\": \"data\",\n"
+	"      \"verdict\": \"deny\"\n"
+	"    },\n"
+	"    {\n"
+	"      \"from\": \"data\",\n"
+	"      \"to\": \"data\",\n"
+	"      \"verdict\": \"allow\"\n"
+	"    }\n"
+	"  ],\n"
+	"  \"allow\": [\n"
+	"    {\n"
+	"      \"from\": \"web\",\n"
+	"      \"to\": \"db\",\n"
+	"      \"from_zone\": \"web\",\n"
+	"      \"to_zone\": \"data\",\n"
+	"      \"proto\": \"tcp\",\n"
+	"      \"port\": \"5432-5433\"\n"
+	"    },\n"
+	"    {\n"
+	"      \"from\": \"zone:web\",\n"
+	"      \"to\": \"dns\",\n"
+	"      \"proto\": \"udp\",\n"
+	"      \"port\": 53\n"
+	"    },\n"
+	"    {\n"
+	"      \"from\": \"web\",\n"
+	"      \"to\": \"db\",\n"
+	"      \"proto\": \"icmp\"\n"
+	"    }\n"
+	"  ]\n"
+	"}\n";
+
+static enum pol_decision check(const struct pol_policy *p, const char *from, const char *fz,
+			       const char *to, const char *tz, uint8_t proto, uint16_t port)
+{
+	struct pol_flow f = { from, to, fz, tz, proto, port };
+
+	return pol_check(p, &f, NULL);
+}
+
+static void test_parse_and_query(void)
+{
+	const struct pol_border *b;
+	struct pol_reason why;
+	struct pol_policy *p;
+	struct diags d;
+	char *text;
+
+	p = pol_parse(policy_text, strlen(policy_text), &d);
+	if (!tap_ok(p != NULL, "a valid policy parses (%zu problems)", d.n)) {
+		if (d.n)
+			printf("# %s: %s\n", d.v[0].where, d.v[0].msg);
+		return;
+	}
+	tap_is_int(p->n_zones, 3, "three zones");
+	tap_is_int(p->default_zone, 2, "default zone index");
+	tap_is_int(p->rules[0].port_lo, 5432, "range low");
+	tap_is_int(p->rules[0].port_hi, 5433, "range high");
+	tap_is_int(pol_border_verdict(p, 2, 1, &b), POL_BORDER_DENY, "outside -> data is deny");
+	tap_ok(b == &p->borders[0], "and names its border");
+	tap_is_int(pol_border_verdict(p, 0, 1, &b), POL_BORDER_ALLOWLIST, "web -> data defaults to allowlist");
+	tap_ok(b == NULL, "the default has no border entry");
+
+	tap_is_int(check(p, "web", "web", "db", "data", IPPROTO_TCP, 5433), POL_ALLOWED_BY_RULE,
+		   "port inside the range is allowed");
+	tap_is_int(check(p, "web", "web", "db", "data", IPPROTO_TCP, 5434), POL_REFUSED_NO_RULE,
+		   "port outside the range is refused");
+	tap_is_int(check(p, "web", "web", "db", "data", IPPROTO_UDP, 5432), POL_REFUSED_NO_RULE,
+		   "another protocol is refused");
+	tap_is_int(check(p, "web", "web", "db", "data", IPPROTO_ICMP, 0), POL_ALLOWED_BY_RULE,
+		   "icmp rule");
+	tap_is_int(check(p, "anything", "web", "dns", NULL, IPPROTO_UDP, 53), POL_ALLOWED_BY_RULE,
+		   "zone:web matches any identity of zone web");
+	tap_is_int(check(p, "anything", "data", "dns", NULL, IPPROTO_UDP, 53), POL_REFUSED_NO_RULE,
+		   "but not one of another zone");
+	tap_is_int(check(p, "x", "outside", "db", "data", IPPROTO_TCP, 5432), POL_REFUSED_BY_BORDER,
+		   "deny border refuses");
+	tap_is_int(check(p, "x", NULL, "db", "data", IPPROTO_TCP, 5432), POL_REFUSED_BY_BORDER,
+		   "no zone means the default zone");
+	tap_is_int(check(p, "a", "data", "b", "data", IPPROTO_TCP, 1), POL_ALLOWED_BY_BORDER,
+		   "allow border accepts");
+	pol_check(p, &(struct pol_flow){ "a", "b", "mars", "data", IPPROTO_TCP, 1 }, &why);
+	tap_ok(why.unknown_zone && why.from_zone == 2, "an unknown zone falls to the default and is flagged");
+
+	text = pol_format(p);
+	tap_is_str(text, policy_text, "canonical text round-trips byte for byte");
+	free(text);
+	pol_free(p);
+}
+
+static void test_zone_of(void)
+{
+	struct pol_label web[] = { { (char *)"env", (char *)"prod" }, { (char *)"tier", (char *)"web" } };
+	struct pol_label half[] = { { (char *)"tier", (char *)"web" } };
+	const char *nets[] = { "other", "front" };
+	uint8_t a4[16] = { 10, 3, 9, 9 }, b4[16] = { 10, 4, 0, 1 };
+	uint8_t a6[16] = { 0xfd, 0x00, 0x00, 0x03, 0x00, 0x00, 0x12 };
+	struct pol_policy *p;
+	struct diags d;
+
+	p = pol_parse(policy_text, strlen(policy_text), &d);
+	if (!p)
+		return;
+	tap_is_int(pol_zone_of(p, web, 2, NULL, 0, 0, NULL), 0, "all labels match: web");
+	tap_is_int(pol_zone_of(p, half, 1, NULL, 0, 0, NULL), 2, "some labels only: default zone");
+	tap_is_int(pol_zone_of(p, NULL, 0, nets, 2, 0, NULL), 0, "a listed network: web");
+	tap_is_int(pol_zone_of(p, NULL, 0, NULL, 0, 4, a4), 1, "IPv4 inside a CIDR: data");
+	tap_is_int(pol_zone_of(p, NULL, 0, NULL, 0, 4, b4), 2, "IPv4 outside: default");
+	tap_is_int(pol_zone_of(p, NULL, 0, NULL, 0, 6, a6), 1, "IPv6 inside a /48: data");
+	tap_is_int(pol_zone_of(p, NULL, 0, NULL, 0, 6, a4), 2, "family must match");
+	pol_free(p);
+}
+
+/* Each bad document gives exactly @want problems, the first at @where. */
+static void bad(const char *text, size_t want, const char *where, const char *msg)
+{
+	struct pol_policy *p;
+	struct diags d;
+
+	p = pol_parse(text, strlen(text), &d);
+	tap_ok(!p && errno == EINVAL, "refused: %s", msg);
+	tap_is_int(d.n, want, "one problem each: %s", msg);
+	tap_is_str(d.n ? d.v[0].where : "", where, "path: %s", msg);
+	pol_free(p);
+}
+
+#define Z "\"version\":1,\"default_zone\":\"a\",\"zones\":[{\"name\":\"a\",\"mode\":\"learn\"}]"
+
+static void test_bad(void)
+{
+	bad("{" Z ",\"allow\":[{\"from\":\"x\",\"to\":\"y\",\"proto\":\"tcp\",\"port\":70000}]}", 1,
+	    "$.allow[0].port", "port out of range");
+	bad("{" Z ",\"borders\":[{\"from\":\"a\",\"to\":\"b\",\"verdict\":\"deny\"},"
+	    "{\"from\":\"c\",\"to\":\"a\",\"verdict\":\"x\"}]}", 3, "$.borders[0].to", "borders naming nothing");
+	bad("{" Z "} []", 1, "$ (line 1, column 72)", "trailing garbage");
+	bad("{" Z ",\"zones\":[]}", 1, "$ (line 1, column 77)", "duplicate key");
+	bad("{\"version\":1,\"default_zone\":\"a\",\"zones\":[{\"name\":\"a\",\"mode\":\"learn\","
+	    "\"match\":{\"cidrs\":[\"1.2.3.4/33\",\"::g/64\"]}}]}", 2, "$.zones[0].match.cidrs[0]",
+	    "two bad CIDRs, two problems");
+	bad("", 1, "$ (line 1, column 0)", "empty input");
+}
+
+static void test_time(void)
+{
+	char buf[32];
+	int64_t t;
+
+	tap_ok(!pol_time_parse("2026-01-01T00:00:00Z", &t) && t == 1767225600, "RFC 3339 UTC");
+	tap_ok(!pol_time_parse("2026-01-01T01:30:00+01:30", &t) && t == 1767225600, "with an offset");
+	tap_ok(!pol_time_parse("2026-01-01T00:00:00.123Z", &t) && t == 1767225600, "with a fraction");
+	tap_ok(pol_time_parse("2026-02-29T00:00:00Z", &t) == -EINVAL, "no Feb 29 in 2026");
+	tap_ok(pol_time_parse("2026-01-01 00:00:00Z", &t) == -EINVAL, "a space is not 'T'");
+	tap_ok(pol_time_parse("2026-01-01T00:00:00", &t) == -EINVAL, "a zone is required");
+	pol_time_format(1767225600, buf, sizeof(buf));
+	tap_is_str(buf, "2026-01-01T00:00:00Z", "format");
+}
+
+static void test_save(void)
+{
+	char dir[] = "/tmp/zw-test-policy-XXXXXX", path[64], *buf;
+	struct pol_rule r = { 0 };
+	struct pol_policy *p, *q;
+	struct diags d;
+	size_t len;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	p = pol_parse(policy_text, strlen(policy_text), &d);
+	r.from = (char *)"api";
+	r.to = (char *)"db";
+	r.proto = IPPROTO_TCP;
+	r.port_lo = r.port_hi = 5432;
+	r.approved_by = (char *)"tester";
+	tap_is_int(pol_add_rule(p, &r), 0, "add a rule");
+	tap_is_int(pol_save(p, path), 0, "save");
+	q = pol_load(path, &d);
+	tap_ok(q && q->n_rules == 4 && !strcmp(q->rules[3].approved_by, "tester"),
+	       "saved file loads back with the new rule");
+	tap_ok(!fio_read_all(path, 1 << 20, &buf, &len) && len && buf[len - 1] == '\n',
+	       "ends with a newline");
+	free(buf);
+	tap_ok(pol_save(p, "/nonexistent-dir/x.json") == -ENOENT, "unwritable path: -ENOENT");
+	pol_free(p);
+	pol_free(q);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_parse_and_query();
+	test_zone_of();
+	test_bad();
+	test_time();
+	test_save();
+	return tap_done();
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for proposals: observe, merge, ids, load/save, damage. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "zonewall/proposal.h"
+
+#define DAY 86400
+#define T0 1767225600	/* 2026-01-01T00:00:00Z */
+
+static struct prop_obs obs(const char *from, const char *to, uint16_t port, uint64_t packets,
+			   int64_t first, int64_t last, const char *sf, const char *st,
+			   const char *run)
+{
+	struct prop_obs o = { from, to, "app", "data", IPPROTO_TCP, port, packets, first, last,
+			      sf, st, run };
+
+	return o;
+}
+
+static char *dump(struct prop_set *s)
+{
+	json_t *j = prop_to_json(s);
+	char *t = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+
+	json_decref(j);
+	return t;
+}
+
+static void test_observe(void)
+{
+	struct prop_set *s = prop_new();
+	struct prop_obs o;
+	char id[16], a[32];
+	int i;
+
+	o = obs("api", "db", 5432, 10, T0 + 10, T0 + DAY + 5, "10.0.0.2", "10.0.0.3", "r1");
+	tap_is_int(prop_observe(s, &o), 0, "observe");
+	o = obs("api", "db", 5432, 5, T0 + 3 * DAY, T0 + 3 * DAY, "10.0.0.1", "10.0.0.3", "r2");
+	tap_is_int(prop_observe(s, &o), 0, "observe the same edge again");
+	tap_is_int(s->n, 1, "one edge");
+	tap_is_int(s->edges[0].packets, 15, "packets add up");
+	tap_is_int(s->edges[0].n_days, 3, "days of first and last seen, united");
+	tap_is_int(s->edges[0].n_runs, 2, "runs united");
+	tap_is_int(s->edges[0].first_seen, T0 + 10, "first seen is the minimum");
+	tap_is_int(s->edges[0].last_seen, T0 + 3 * DAY, "last seen is the maximum");
+	tap_is_str(s->edges[0].samples[0].from, "10.0.0.1", "samples sorted");
+	for (i = 0; i < 8; i++) {
+		snprintf(a, sizeof(a), "10.0.1.%d", 9 - i);
+		o = obs("api", "db", 5432, 1, T0, T0, a, "10.0.0.3", "r1");
+		prop_observe(s, &o);
+	}
+	tap_is_int(s->edges[0].n_samples, PROP_SAMPLES_MAX, "at most 5 samples");
+	tap_is_str(s->edges[0].samples[4].from, "10.0.1.4", "the smallest 5, whatever the order");
+	tap_is_int(s->edges[0].n_runs, 2, "a run seen twice counts once");
+
+	o = obs("web", "api", 8080, 1, T0, T0, NULL, NULL, NULL);
+	prop_observe(s, &o);
+	prop_sort(s);
+	prop_edge_id(&s->edges[1], id, sizeof(id));
+	tap_is_str(id, "8eb3df768710", "edge id is a stable hash of from|to|proto|port");
+	tap_ok(prop_find_id(s, "8eb3df768710") == &s->edges[1], "find by id");
+
+	o = obs("api", "db", 0, 1, T0, T0, NULL, NULL, NULL);
+	tap_is_int(prop_observe(s, &o), -EINVAL, "tcp needs a port");
+	o = obs("a b", "db", 1, 1, T0, T0, NULL, NULL, NULL);
+	tap_is_int(prop_observe(s, &o), -EINVAL, "invalid identity");
+	o = obs("a", "db", 1, 1, T0 + 1, T0, NULL, NULL, NULL);
+	tap_is_int(prop_observe(s, &o), -EINVAL, "last before first");
+	o = obs("a", "unknown:10.9.9.9", 1, 1, T0, T0, NULL, NULL, NULL);
+	o.proto = IPPROTO_ICMP;
+	tap_is_int(prop_observe(s, &o), -EINVAL, "icmp has no port");
+	o.port = 0;
+	tap_is_int(prop_observe(s, &o), 0, "icmp to an unknown address");
+	prop_free(s);
+}
+
+static void test_days_bounded(void)
+{
+	struct prop_set *s = prop_new();
+	struct prop_obs o;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		o = obs("a", "b", 1, 1, T0 + (int64_t)i * DAY, T0 + (int64_t)i * DAY, NULL, NULL, NULL);
+		prop_observe(s, &o);
+	}
+	tap_is_int(s->edges[0].n_days, PROP_DAYS_MAX, "days are bounded");
+	tap_is_int(s->edges[0].days[PROP_DAYS_MAX - 1], T0 / DAY + 399, "the most recent kept");
+	prop_free(s);
+}
+
+static struct prop_set *sample_set(int which)
+{
+	struct prop_set *s = prop_new();
+	struct prop_obs o;
+
+	if (which == 0) {
+		o = obs("api", "db", 5432, 10, T0, T0 + 10, "10.0.0.2", "10.0.0.3", "h1");
+		prop_observe(s, &o);
+		o = obs("web", "api", 80, 3, T0 + DAY, T0 + DAY, "10.0.0.9", "10.0.0.2", "h1");
+		prop_observe(s, &o);
+	} else {
+		o = obs("api", "db", 5432, 7, T0 - DAY, T0, "10.1.0.2", "10.1.0.3", "h2");
+		o.to_zone = "db-zone";
+		prop_observe(s, &o);
+		o = obs("cron", "db", 5432, 1, T0, T0, "10.1.0.8", "10.1.0.3", "h2");
+		prop_observe(s, &o);
+	}
+	return s;
+}
+
+static void test_merge(void)
+{
+	struct prop_set *a = sample_set(0), *b = sample_set(1), *ab = prop_new(), *ba = prop_new();
+	char *x, *y;
+
+	prop_merge(ab, a);
+	prop_merge(ab, b);
+	prop_merge(ba, b);
+	prop_merge(ba, a);
+	x = dump(ab);
+	y = dump(ba);
+	tap_ok(x && y && !strcmp(x, y), "merge is order-independent (A+B == B+A)");
+	tap_is_int(ab->n, 3, "three distinct edges");
+	tap_is_int(ab->edges[0].packets, 17, "api->db packets add up");
+	tap_is_int(ab->edges[0].n_runs, 2, "api->db runs from both hosts");
+	tap_is_str(ab->edges[0].to_zone, "data", "conflicting zones settle on the smaller name");
+	free(x);
+	free(y);
+	prop_free(a);
+	prop_free(b);
+	prop_free(ab);
+	prop_free(ba);
+}
+
+static void test_load_save(void)
+{
+	char dir[] = "/tmp/zw-test-prop-XXXXXX", path[64], *x, *y;
+	struct prop_set *a = sample_set(0), *b;
+	struct diags d;
+	static const char damaged[] =
+		"{\"version\":1,\"edges\":[{\"id\":\"000000000000\",\"from\":\"a\",\"to\":\"b\","
+		"\"proto\":\"tcp\",\"port\":1,\"packets\":1,\"first_seen\":\"2026-01-01T00:00:00Z\","
+		"\"last_seen\":\"2026-01-01T00:00:00Z\",\"days\":[\"2026-01-01\"],\"runs\":[],"
+		"\"samples\":[]}]}";
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/p.json", dir);
+	tap_is_int(prop_save(a, path), 0, "save");
+	b = prop_load(path, &d);
+	tap_ok(b != NULL, "load what was saved (%zu problems)", d.n);
+	x = dump(a);
+	y = b ? dump(b) : NULL;
+	tap_ok(x && y && !strcmp(x, y), "save + load round-trips");
+	free(x);
+	free(y);
+	prop_free(b);
+	b = prop_parse(damaged, strlen(damaged), &d);
+	tap_ok(!b && errno == EINVAL, "an id that does not match its edge: damaged");
+	tap_is_str(d.n ? d.v[0].where : "", "$.edges[0].id", "and the path says where");
+	b = prop_parse("{\"version\":1,\"edges\":[]} x", 26, &d);
+	tap_ok(!b && d.n == 1, "trailing garbage refused");
+	b = prop_parse("{\"version\":1,\"edges\":[{}]}", 26, &d);
+	tap_ok(!b && d.n >= 5, "an empty edge: every missing key reported (%zu)", d.n);
+	prop_free(a);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_observe();
+	test_days_bounded();
+	test_merge();
+	test_load_save();
+	return tap_done();
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The ruleset model: building, validation, element packing, nft text. */
+#include <errno.h>
+#include <string.h>
+
+#include "zonewall/ruleset.h"
+#include "tap.h"
+
+static struct rs_value val(enum rs_type t, const char *text)
+{
+	struct rs_value v;
+
+	if (rs_value_parse(t, text, &v) < 0)
+		printf("# cannot parse %s\n", text);
+	return v;
+}
+
+static void test_values(void)
+{
+	struct rs_value v;
+
+	tap_ok(rs_value_parse(RS_T_IPV4, "10.1.2.3/8", &v) == 0 && v.prefix == 8, "ipv4 with prefix");
+	tap_ok(rs_value_parse(RS_T_IPV4, "10.1.2.3/33", &v) == -EINVAL, "ipv4 prefix > 32 refused");
+	tap_ok(rs_value_parse(RS_T_IPV6, "fd00::1", &v) == 0 && v.prefix == 128, "ipv6");
+	tap_ok(rs_value_parse(RS_T_PROTO, "tcp", &v) == 0 && v.u.proto == 6, "tcp is 6");
+	tap_ok(rs_value_parse(RS_T_PROTO, "256", &v) == -EINVAL, "proto 256 refused");
+	tap_ok(rs_value_parse(RS_T_SERVICE, "8000-8080", &v) == 0 && v.u.port == 8000 &&
+	       v.port_hi == 8080, "port range");
+	tap_ok(rs_value_parse(RS_T_SERVICE, "90-80", &v) == -EINVAL, "reversed port range refused");
+	tap_ok(rs_value_parse(RS_T_ETHER, "02:77:00:00:00:0a", &v) == 0 && v.u.ether[5] == 10, "mac");
+	tap_ok(rs_value_parse(RS_T_IFNAME, "a\"b", &v) == -EINVAL, "quote in ifname refused");
+	tap_ok(rs_value_parse(RS_T_IFNAME, "0123456789abcdef", &v) == -EINVAL, "16-char ifname refused");
+	tap_ok(rs_value_parse(RS_T_CTSTATE, "established,related", &v) == 0 &&
+	       v.u.ctmask == (RS_CT_ESTABLISHED | RS_CT_RELATED), "ct state list");
+}
+
+static void test_keys(void)
+{
+	struct rs_key k4 = { { RS_T_IPV4, RS_T_IPV4, RS_T_PROTO, RS_T_SERVICE }, 4 };
+	struct rs_set *s = rs_set_new("allow4", &k4, false, false, "policy $.allow");
+	struct rs_value v[4] = { val(RS_T_IPV4, "10.0.0.1"), val(RS_T_IPV4, "10.0.0.2"),
+				 val(RS_T_PROTO, "tcp"), val(RS_T_SERVICE, "80") };
+	static const uint8_t want[16] = { 10, 0, 0, 1, 10, 0, 0, 2, 6, 0, 0, 0, 0, 80, 0, 0 };
+	char text[128];
+
+	/* measured on this kernel: DESIGN.md */
+	tap_is_int(rs_key_typeid(&k4), 0x1c730d, "ipv4 . ipv4 . proto . service type id");
+	tap_is_int(s->keylen, 16, "key length padded to 4 bytes per field");
+	tap_ok(rs_set_add_elem(s, v, NULL, "policy $.allow[0]") == 0, "element added");
+	tap_ok(!memcmp(s->lo, want, 16), "element packed as the kernel wants it");
+	rs_elem_text(s, 0, text, sizeof(text));
+	tap_is_str(text, "10.0.0.1 . 10.0.0.2 . tcp . 80", "element text");
+	tap_is_str(rs_elem_origin(s, 0), "policy $.allow[0]", "element origin");
+	v[0] = val(RS_T_IPV4, "10.0.0.0/8");
+	tap_is_int(rs_set_add_elem(s, v, NULL, NULL), -EINVAL, "prefix refused in a non-interval set");
+	v[0] = val(RS_T_IPV6, "fd00::1");
+	tap_is_int(rs_set_add_elem(s, v, NULL, NULL), -EINVAL, "wrong field type refused");
+	tap_is_int(rs_set_size_hint(s), 1024, "small sets get a 1024 size hint");
+	s->n_elems = 100000;	/* pretend, for the hint only */
+	tap_ok(rs_set_size_hint(s) >= 200000, "100,000 elements: hint with 2x headroom");
+	s->n_elems = 1;
+	rs_set_free(s);
+}
+
+static void test_intervals(void)
+{
+	struct rs_key k = { { RS_T_IPV4 }, 1 };
+	struct rs_set *m = rs_set_new("dst4", &k, true, true, "zone web");
+	struct rs_verdict jump = { RS_V_JUMP, (char *)"web" }, none = { RS_V_NONE, NULL };
+	struct rs_value v = val(RS_T_IPV4, "192.0.2.77/24");
+	char text[128];
+
+	tap_ok(rs_set_add_elem(m, &v, &jump, NULL) == 0, "CIDR into an interval map");
+	rs_elem_text(m, 0, text, sizeof(text));
+	tap_is_str(text, "192.0.2.0/24", "CIDR normalised to its network");
+	tap_is_int(rs_set_add_elem(m, &v, &none, NULL), -EINVAL, "map element without verdict refused");
+	tap_is_str(rs_elem_origin(m, 0), "zone web", "element without origin: the set's");
+	rs_set_free(m);
+}
+
+static struct rs_ruleset *small_model(void)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+	struct rs_table *t = rs_table_add(rs, RS_INET, "zonewall", "zonewall");
+	struct rs_key k = { { RS_T_IPV4 }, 1 };
+	struct rs_set *src = rs_set_add(t, "src4", &k, true, true, "identities");
+	struct rs_chain *fwd = rs_chain_add(t, "forward", "zonewall");
+	struct rs_chain *web = rs_chain_add(t, "from_web", "zone web");
+	struct rs_verdict jump = { RS_V_JUMP, (char *)"from_web" };
+	struct rs_value a = val(RS_T_IPV4, "10.77.0.2"), ct = val(RS_T_CTSTATE, "established,related");
+	enum rs_field f = RS_F_IP_SADDR;
+	struct rs_rule *r;
+
+	rs_chain_set_hook(fwd, RS_HOOK_FORWARD, -5, false);
+	rs_set_add_elem(src, &a, &jump, "container a");
+	r = rs_rule_add(fwd, "replies", "zonewall");
+	rs_rule_match(r, RS_F_CT_STATE, false, &ct);
+	rs_rule_verdict(r, RS_V_ACCEPT, NULL);
+	r = rs_rule_add(fwd, NULL, "identities");
+	rs_rule_vmap(r, &f, 1, "src4");
+	r = rs_rule_add(web, "refused", "zone web");
+	rs_rule_counter(r);
+	rs_rule_limit(r, 10, 0);
+	rs_rule_log(r, 7, "zw web ");
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	return rs;
+}
+
+static const char small_text[] =
+	"table inet zonewall\n"
+	"delete table inet zonewall\n"
+	"table inet zonewall {\n"
+	"\tmap src4 {\n"
+	"\t\ttype ipv4_addr : verdict\n"
+	"\t\tflags interval\n"
+	"\t\tsize 1024\n"
+	"\t\telements = { 10.77.0.2 : jump from_web }\n"
+	"\t}\n"
+	"\tchain forward {\n"
+	"\t\ttype filter hook forward priority -5; policy accept;\n"
+	"\t\tct state established,related accept comment \"replies\"\n"
+	"\t\tip saddr vmap @src4\n"
+	"\t}\n"
+	"\tchain from_web {\n"
+	"\t\tcounter limit rate 10/second burst 5 packets log prefix \"zw web \" group 7 drop comment \"refused\"\n"
+	"\t}\n"
+	"}\n";
+
+static void test_render_validate(void)
+{
+	struct rs_ruleset *rs = small_model();
+	struct rs_table *t = rs->tables[0];
+	char *text = rs_render_text(rs, RS_RENDER_REPLACE);
+	char err[256];
+	enum rs_field f2[2] = { RS_F_IP_SADDR, RS_F_L4PROTO };
+	struct rs_rule *r;
+
+	tap_is_str(text, small_text, "rendered nft text");
+	free(text);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "valid model validates");
+	tap_ok(rs_table_add(rs, RS_INET, "zonewall", NULL) == NULL && errno == EEXIST,
+	       "duplicate table refused");
+	tap_ok(rs_chain_add(t, "bad name", NULL) == NULL && errno == EINVAL, "chain name with a space refused");
+	tap_ok(rs_rule_add(t->chains[0], "a \"quoted\" comment", NULL) == NULL, "quote in a comment refused");
+
+	rs_ruleset_free(rs);
+
+	rs = small_model();
+	r = rs_rule_add(rs->tables[0]->chains[1], NULL, "policy $.allow[9]");
+	rs_rule_lookup(r, f2, 2, false, "src4");
+	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "lookup into a map refused");
+	tap_is_str(err, "policy $.allow[9]: @src4 is a verdict map, not a set", "the problem names the origin");
+	rs_ruleset_free(rs);
+
+	rs = small_model();
+	r = rs_rule_add(rs->tables[0]->chains[1], NULL, "x");
+	rs_rule_verdict(r, RS_V_JUMP, "nowhere");
+	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "jump to a missing chain refused");
+	tap_is_str(err, "x: no chain nowhere in table inet zonewall", "names the chain");
+	rs_ruleset_free(rs);
+}
+
+int main(void)
+{
+	test_values();
+	test_keys();
+	test_intervals();
+	test_render_validate();
+	return tap_done();
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_CLI_POLICY_H
+#define ZONEWALL_CLI_POLICY_H
+
+/*
+ * What the policy and proposal subcommands (review, approve, merge, diff,
+ * export, validate) share: loading with diagnostics printed one per line
+ * ("FILE: $.json.path: problem"), the clock, the invoking user.
+ */
+
+#include <stdint.h>
+
+#include "zonewall/policy.h"
+#include "zonewall/proposal.h"
+
+/**
+ * clip_load_policy() - load @path into *@out, printing every problem.
+ * Return: CLI_OK; CLI_USAGE for an invalid policy; CLI_FAIL when the file
+ * cannot be read.
+ */
+int clip_load_policy(const char *cmd, const char *path, struct pol_policy **out);
+
+/** clip_load_proposal() - the same for a proposal. */
+int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out);
+
+/**
+ * clip_now() - the current time; ZONEWALL_NOW (an RFC 3339 time) replaces
+ * it for tests only, so golden outputs can hold approved_at.
+ */
+int64_t clip_now(void);
+
+/**
+ * clip_user() - who approves by default: SUDO_USER when root runs us via
+ * sudo, else the name of getuid(), else "uid:N".  Static storage.
+ */
+const char *clip_user(void);
+
+/** clip_port_json() - a port cell: an integer, "LO-HI", or null for none. */
+json_t *clip_port_json(uint16_t lo, uint16_t hi);
+
+/** clip_json_print() - @v to stdout, 2-space indentation, final newline. */
+int clip_json_print(const json_t *v);
+
+/**
+ * clip_detect() - whether @path holds a proposal (an object with "edges")
+ * rather than a policy.  Unreadable or broken files count as policies, so
+ * the policy loader reports them.
+ */
+bool clip_is_proposal(const char *path);
+
+#endif

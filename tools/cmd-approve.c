@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewall approve: learned edges become allow rules, recorded with who
+ * and when.  Hard to do by mistake: an edge across a deny border, or in a
+ * zone the policy does not know, makes the whole approval fail (exit 2,
+ * the policy file byte-identical) unless --skip-denied says to leave such
+ * edges out.  Edges already allowed are not added again; nothing changed
+ * means nothing written.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-policy.h"
+
+struct approve_opts {
+	bool all, skip_denied;
+	const char *from, *to, *by, *reason, *policy;
+	char **ids;
+	size_t n_ids;
+};
+
+static bool edge_selected(const struct approve_opts *o, const struct prop_edge *e,
+			  const char *id)
+{
+	size_t i;
+
+	if (o->all)
+		return true;
+	for (i = 0; i < o->n_ids; i++)
+		if (!strcmp(o->ids[i], id))
+			return true;
+	if (!o->from && !o->to)
+		return false;
+	return (!o->from || !strcmp(o->from, e->from)) && (!o->to || !strcmp(o->to, e->to));
+}
+
+/* Why @e cannot become a rule of @p, or NULL when it can. */
+static const char *edge_refusal(const struct pol_policy *p, const struct prop_edge *e,
+				char *buf, size_t size, enum pol_decision *dec)
+{
+	struct pol_reason why;
+	struct pol_flow f = { e->from, e->to, e->from_zone, e->to_zone, e->proto, e->port };
+
+	*dec = pol_check(p, &f, &why);
+	if (why.unknown_zone) {
+		snprintf(buf, size, "zone '%s' is not in the policy (add the zone first)",
+			 e->from_zone && pol_zone_find(p, e->from_zone) < 0 ? e->from_zone
+									     : e->to_zone);
+		return buf;
+	}
+	if (*dec == POL_REFUSED_BY_BORDER) {
+		snprintf(buf, size, "crosses the deny border %s -> %s",
+			 p->zones[why.from_zone].name, p->zones[why.to_zone].name);
+		return buf;
+	}
+	return NULL;
+}
+
+static void edge_desc(const struct prop_edge *e, char *buf, size_t size)
+{
+	char id[PROP_ID_LEN + 1];
+
+	prop_edge_id(e, id, sizeof(id));
+	if (pol_proto_has_ports(e->proto))
+		snprintf(buf, size, "%s %s -> %s %s/%u", id, e->from, e->to,
+			 pol_proto_name(e->proto), e->port);
+	else
+		snprintf(buf, size, "%s %s -> %s %s", id, e->from, e->to, pol_proto_name(e->proto));
+}
+
+static int add_rule(struct pol_policy *p, const struct prop_edge *e, const struct approve_opts *o,
+		    const char *now)
+{
+	char first[32], last[32], comment[256], id[PROP_ID_LEN + 1];
+	struct pol_rule r = { 0 };
+
+	prop_edge_id(e, id, sizeof(id));
+	pol_time_format(e->first_seen, first, sizeof(first));
+	pol_time_format(e->last_seen, last, sizeof(last));
+	if (o->reason)
+		snprintf(comment, sizeof(comment), "%s", o->reason);
+	else
+		snprintf(comment, sizeof(comment),
+			 "learned (edge %s): %llu packets on %zu days in %zu runs, %.10s..%.10s", id,
+			 (unsigned long long)e->packets, e->n_days, e->n_runs, first, last);
+	r.from = e->from;
+	r.to = e->to;
+	r.from_zone = e->from_zone;
+	r.to_zone = e->to_zone;
+	r.proto = e->proto;
+	r.port_lo = r.port_hi = e->port;
+	r.comment = comment;
+	r.approved_by = (char *)(o->by ? o->by : clip_user());
+	r.approved_at = (char *)now;
+	return pol_add_rule(p, &r);
+}
+
+/* Pass 1: what the selection holds, and whether it may go in at all. */
+static int approve_check(const struct pol_policy *p, const struct prop_set *s,
+			 const struct approve_opts *o, size_t *selected)
+{
+	char id[PROP_ID_LEN + 1], desc[400], buf[200];
+	enum pol_decision dec;
+	size_t i, bad = 0;
+	const char *why;
+
+	for (i = 0; i < o->n_ids; i++)
+		if (!prop_find_id(s, o->ids[i]))
+			return cli_usage_error("approve", "no edge '%s' in the proposal", o->ids[i]);
+	*selected = 0;
+	for (i = 0; i < s->n; i++) {
+		prop_edge_id(&s->edges[i], id, sizeof(id));
+		if (!edge_selected(o, &s->edges[i], id))
+			continue;
+		(*selected)++;
+		why = edge_refusal(p, &s->edges[i], buf, sizeof(buf), &dec);
+		if (!why)
+			continue;
+		edge_desc(&s->edges[i], desc, sizeof(desc));
+		if (o->skip_denied) {
+			cli_warn("approve", "skipped edge %s: %s", desc, why);
+		} else {
+			fprintf(stderr, "zonewall approve: refused edge %s: %s\n", desc, why);
+			bad++;
+		}
+	}
+	if (!*selected)
+		return cli_usage_error("approve", "the selection matches no edge of the proposal");
+	if (bad) {
+		fprintf(stderr, "zonewall approve: %zu selected edge%s cannot be approved; "
+			"nothing was written to %s (narrow the selection, or --skip-denied)\n",
+			bad, bad == 1 ? "" : "s", o->policy);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+static int approve_apply(struct pol_policy *p, const struct prop_set *s,
+			 const struct approve_opts *o)
+{
+	char id[PROP_ID_LEN + 1], now[32], desc[400], buf[200];
+	size_t i, added = 0, already = 0, skipped = 0;
+	enum pol_decision dec;
+	int err;
+
+	pol_time_format(clip_now(), now, sizeof(now));
+	for (i = 0; i < s->n; i++) {
+		prop_edge_id(&s->edges[i], id, sizeof(id));
+		if (!edge_selected(o, &s->edges[i], id))
+			continue;
+		if (edge_refusal(p, &s->edges[i], buf, sizeof(buf), &dec)) {
+			skipped++;
+			continue;
+		}
+		if (dec != POL_REFUSED_NO_RULE) {
+			already++;
+			continue;
+		}
+		err = add_rule(p, &s->edges[i], o, now);
+		if (err)
+			return cli_fail("approve", "out of memory");
+		edge_desc(&s->edges[i], desc, sizeof(desc));
+		printf("added %s\n", desc);
+		added++;
+	}
+	if (added) {
+		err = pol_save(p, o->policy);
+		if (err)
+			return cli_fail("approve", "cannot write %s: %s", o->policy, strerror(-err));
+	}
+	printf("%zu rule%s added to %s, %zu already allowed, %zu skipped\n", added,
+	       added == 1 ? "" : "s", o->policy, already, skipped);
+	return CLI_OK;
+}
+
+static int approve_parse(int argc, char **argv, struct approve_opts *o, int *status)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "edge", required_argument, NULL, 'e' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "skip-denied", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **ids;
+	int c;
+
+	while ((c = cli_getopt("approve", argc, argv, ":p:ae:f:t:b:r:Sh", opts, status)) != -1) {
+		switch (c) {
+		case CLI_DONE: return -1;
+		case 'p': o->policy = optarg; break;
+		case 'a': o->all = true; break;
+		case 'f': o->from = optarg; break;
+		case 't': o->to = optarg; break;
+		case 'b': o->by = optarg; break;
+		case 'r': o->reason = optarg; break;
+		case 'S': o->skip_denied = true; break;
+		case 'e':
+			ids = realloc(o->ids, (o->n_ids + 1) * sizeof(*ids));
+			if (!ids) {
+				*status = cli_fail("approve", "out of memory");
+				return -1;
+			}
+			o->ids = ids;
+			o->ids[o->n_ids++] = optarg;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int approve_validate(int argc, const struct approve_opts *o)
+{
+	if (optind != argc - 1)
+		return cli_usage_error("approve", "expected one proposal file");
+	if (!o->policy)
+		return cli_usage_error("approve", "--policy FILE is required");
+	if (o->all + (o->n_ids > 0) + (o->from || o->to) != 1)
+		return cli_usage_error("approve",
+				       "choose one of --all, --edge ID..., --from X/--to Y");
+	if (o->by && !pol_identity_valid(o->by))
+		return cli_usage_error("approve", "--by: invalid name '%s'", o->by);
+	if (o->reason && strlen(o->reason) > 200)
+		return cli_usage_error("approve", "--reason: at most 200 characters");
+	return CLI_OK;
+}
+
+int cmd_approve_main(int argc, char **argv)
+{
+	struct approve_opts o = { 0 };
+	struct pol_policy *p = NULL;
+	struct prop_set *s = NULL;
+	int status = CLI_OK;
+	size_t selected;
+
+	if (approve_parse(argc, argv, &o, &status))
+		goto out_free_ids;
+	status = approve_validate(argc, &o);
+	if (status)
+		goto out_free_ids;
+	status = clip_load_proposal("approve", argv[optind], &s);
+	if (!status)
+		status = clip_load_policy("approve", o.policy, &p);
+	if (!status)
+		status = approve_check(p, s, &o, &selected);
+	if (!status)
+		status = approve_apply(p, s, &o);
+	pol_free(p);
+	prop_free(s);
+out_free_ids:
+	free(o.ids);
+	return status;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewall merge: proposals from many hosts or runs become one, by
+ * identity; evidence adds up.  Every input is validated first; a damaged
+ * input, or a damaged existing output, stops the merge with nothing
+ * written.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli-policy.h"
+
+static int merge_all(char **files, int n, const char *out)
+{
+	struct prop_set *all = prop_new(), *s;
+	int i, err, status = CLI_OK;
+
+	if (!all)
+		return cli_fail("merge", "out of memory");
+	/* Never replace a file we cannot read back as a proposal. */
+	if (access(out, F_OK) == 0) {
+		status = clip_load_proposal("merge", out, &s);
+		prop_free(s);
+		if (status)
+			goto out_free_all;
+	}
+	for (i = 0; i < n; i++) {
+		status = clip_load_proposal("merge", files[i], &s);
+		if (status)
+			goto out_free_all;
+		err = prop_merge(all, s);
+		prop_free(s);
+		if (err) {
+			status = cli_fail("merge", "out of memory");
+			goto out_free_all;
+		}
+	}
+	err = prop_save(all, out);
+	if (err)
+		status = cli_fail("merge", "cannot write %s: %s", out, strerror(-err));
+	else
+		printf("%zu edges from %d proposal%s written to %s\n", all->n, n,
+		       n == 1 ? "" : "s", out);
+out_free_all:
+	prop_free(all);
+	return status;
+}
+
+int cmd_merge_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int c, status = CLI_OK;
+
+	while ((c = cli_getopt("merge", argc, argv, ":o:h", opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'o')
+			out = optarg;
+	}
+	if (!out)
+		return cli_usage_error("merge", "-o FILE is required");
+	if (optind >= argc)
+		return cli_usage_error("merge", "no proposal to merge");
+	return merge_all(argv + optind, argc - optind, out);
+}
