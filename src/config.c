@@ -55,11 +55,13 @@ void cfg_defaults(struct cfg *c)
 	strcpy(c->runtime, "auto");
 	strcpy(c->state_dir, "/var/lib/zonewall");
 	strcpy(c->control_socket, "/run/zonewall/zonewalld.sock");
+	strcpy(c->control_group, "zonewall");
 	strcpy(c->audit_log, "/var/lib/zonewall/audit.log");
 	c->nflog_group = 4269;
 	c->checkpoint_interval = 60;
 	c->flow_limit = 1000000;
 	c->deny_log_rate = 10;
+	c->confirm_timeout = 120;
 	c->log_target = CFG_LOG_AUTO;
 }
 
@@ -142,6 +144,27 @@ static const char *cfg_set_control_socket(struct cfg *c, const char *v)
 	return cfg_set_path(c->control_socket, sizeof(c->control_socket), v);
 }
 
+/* A POSIX portable user/group name, or "none". */
+static const char *cfg_set_control_group(struct cfg *c, const char *v)
+{
+	static const char expect[] = "none or a group name ([a-z_][a-z0-9_-]*, at most 32)";
+	size_t i;
+
+	if (!strcmp(v, "none")) {
+		c->control_group[0] = '\0';
+		return NULL;
+	}
+	if (!*v || strlen(v) >= sizeof(c->control_group) || (v[0] >= '0' && v[0] <= '9') ||
+	    v[0] == '-')
+		return expect;
+	for (i = 0; v[i]; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		      v[i] == '_' || v[i] == '-'))
+			return expect;
+	strcpy(c->control_group, v);
+	return NULL;
+}
+
 static const char *cfg_set_audit_log(struct cfg *c, const char *v)
 {
 	return cfg_set_path(c->audit_log, sizeof(c->audit_log), v);
@@ -195,6 +218,11 @@ static const char *cfg_set_deny_log_rate(struct cfg *c, const char *v)
 	return cfg_set_uint(&c->deny_log_rate, v, 1, 100000, "a number in 1..100000");
 }
 
+static const char *cfg_set_confirm_timeout(struct cfg *c, const char *v)
+{
+	return cfg_set_uint(&c->confirm_timeout, v, 10, 3600, "a number of seconds in 10..3600");
+}
+
 static const char *cfg_set_flow_limit(struct cfg *c, const char *v)
 {
 	if (!cfg_ulong(v, 1000, 100000000, &c->flow_limit))
@@ -236,12 +264,14 @@ static const struct cfg_key {
 	{ "policy", cfg_set_policy },
 	{ "state_dir", cfg_set_state_dir },
 	{ "control_socket", cfg_set_control_socket },
+	{ "control_group", cfg_set_control_group },
 	{ "audit_log", cfg_set_audit_log },
 	{ "metrics_listen", cfg_set_metrics_listen },
 	{ "nflog_group", cfg_set_nflog_group },
 	{ "checkpoint_interval", cfg_set_checkpoint },
 	{ "flow_limit", cfg_set_flow_limit },
 	{ "deny_log_rate", cfg_set_deny_log_rate },
+	{ "confirm_timeout", cfg_set_confirm_timeout },
 	{ "log", cfg_set_log },
 	{ "log_format", cfg_set_log_format },
 };

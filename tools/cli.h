@@ -77,5 +77,9 @@ int cmd_merge_main(int argc, char **argv);
 int cmd_diff_main(int argc, char **argv);
 int cmd_export_main(int argc, char **argv);
 int cmd_validate_main(int argc, char **argv);
+int cmd_reload_main(int argc, char **argv);
+int cmd_confirm_main(int argc, char **argv);
+int cmd_daemon_status_main(int argc, char **argv);
+int cmd_metrics_main(int argc, char **argv);
 
 #endif

@@ -103,6 +103,48 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\n"
 	  "  -c, --canonical   print each file as zonewall writes it\n"
 	  "  -h, --help        show this help\n" },
+	{ "reload", cmd_reload_main, "make zonewalld re-read its configuration and policy",
+	  "Usage: zonewall reload [--socket PATH | --config FILE]\n"
+	  "\n"
+	  "Ask zonewalld over its control socket to re-read its configuration and\n"
+	  "policy and swap them in atomically (like SIGHUP).  On any problem the\n"
+	  "daemon keeps what was in effect and the error is printed (exit 1).\n"
+	  "The request is audited with your uid, pid and user name.\n"
+	  "\n"
+	  "  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	  "  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	  "  -h, --help          show this help\n" },
+	{ "confirm", cmd_confirm_main, "keep a change applied with a confirm deadline",
+	  "Usage: zonewall confirm [--socket PATH | --config FILE]\n"
+	  "\n"
+	  "Confirm the change zonewalld is holding under a deadline (apply\n"
+	  "--confirm-within): without it the daemon returns to the previous policy\n"
+	  "at the deadline.  Exit 1 when nothing is pending.  Audited.\n"
+	  "\n"
+	  "  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	  "  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	  "  -h, --help          show this help\n" },
+	{ "daemon-status", cmd_daemon_status_main, "what zonewalld is doing (over its control socket)",
+	  "Usage: zonewall daemon-status [--socket PATH | --config FILE] [--json]\n"
+	  "\n"
+	  "zonewalld's mode, pid, uptime, reloads, control clients, a change waiting\n"
+	  "for confirm and the last reload.  --json prints every field the daemon\n"
+	  "reports (see README.md, \"zonewalld details\").\n"
+	  "\n"
+	  "  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	  "  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	  "  -j, --json          print a JSON array of one object\n"
+	  "  -h, --help          show this help\n" },
+	{ "metrics", cmd_metrics_main, "zonewalld's metrics in the Prometheus text format",
+	  "Usage: zonewall metrics [--socket PATH | --config FILE]\n"
+	  "\n"
+	  "Print zonewalld's counters and gauges in the Prometheus text exposition\n"
+	  "format, read over the control socket (the same text as GET /metrics on\n"
+	  "metrics_listen).\n"
+	  "\n"
+	  "  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	  "  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	  "  -h, --help          show this help\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * zonewalld: the agent.  For now it loads and validates its configuration;
- * the learn/monitor/enforce loop arrives with the daemon issue.
+ * zonewalld: the agent.  Setup runs in a fixed order so that everything
+ * needing privileges happens before they are dropped:
+ *   config (+ file permissions) -> log -> [daemonize] -> loop + signals ->
+ *   state dir + audit log -> control socket -> metrics port ->
+ *   drop to CAP_NET_ADMIN + CAP_NET_RAW, NO_NEW_PRIVS -> mode start -> ready.
+ * The mode-specific work lives behind the hooks in zwd-mode.c.
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "zonewall/config.h"
+#include "zonewall/safety.h"
+#include "zwd.h"
 
 #define ZWD_DEFAULT_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"
 
@@ -21,9 +34,13 @@ static const char zwd_usage[] =
 	"  -c, --config FILE   configuration file (default " ZWD_DEFAULT_CONFIG ")\n"
 	"  -t, --check-config  validate the configuration, print the settings in\n"
 	"                      effect and exit (0 valid, 2 invalid, 1 unreadable)\n"
-	"  -f, --foreground    stay in the foreground, log to stderr\n"
+	"  -f, --foreground    stay in the foreground, log to stderr (without it:\n"
+	"                      detach once ready, log to syslog)\n"
 	"  -V, --version       print the version\n"
-	"  -h, --help          show this help\n";
+	"  -h, --help          show this help\n"
+	"\n"
+	"Signals: SIGTERM/SIGINT stop in order (exit 0), SIGHUP reloads the\n"
+	"configuration and policy like `zonewall reload`.\n";
 
 static void zwd_diags_print(const char *path, const struct cfg_diags *d)
 {
@@ -47,14 +64,246 @@ static void zwd_cfg_print(const struct cfg *c)
 	printf("policy = %s\n", c->policy[0] ? c->policy : "(none)");
 	printf("state_dir = %s\n", c->state_dir);
 	printf("control_socket = %s\n", c->control_socket);
+	printf("control_group = %s\n", c->control_group[0] ? c->control_group : "none");
 	printf("audit_log = %s\n", c->audit_log);
 	printf("metrics_listen = %s\n", c->metrics_listen[0] ? c->metrics_listen : "off");
 	printf("nflog_group = %u\n", c->nflog_group);
 	printf("checkpoint_interval = %u\n", c->checkpoint_interval);
 	printf("flow_limit = %lu\n", c->flow_limit);
 	printf("deny_log_rate = %u\n", c->deny_log_rate);
+	printf("confirm_timeout = %u\n", c->confirm_timeout);
 	printf("log = %s\n", cfg_log_name(c->log_target));
 	printf("log_format = %s\n", c->log_json ? "json" : "text");
+}
+
+/* The files whose content decides what the firewall does. */
+static int zwd_files_check(const char *path, const struct cfg *c, char *why, size_t whylen)
+{
+	int err;
+
+	err = safe_file_check("config", path, why, whylen);
+	if (!err && c->policy[0] && c->mode != CFG_MODE_LEARN)
+		err = safe_file_check("policy", c->policy, why, whylen);
+	if (!err && c->inventory[0])
+		err = safe_file_check("inventory", c->inventory, why, whylen);
+	return err;
+}
+
+/* --- signals ---------------------------------------------------------------- */
+
+static void zwd_on_stop(struct loop *l, const struct signalfd_siginfo *si, void *arg)
+{
+	zwd_log(LOG_NOTICE, "signal %u from pid %u (uid %u): stopping", si->ssi_signo,
+		si->ssi_pid, si->ssi_uid);
+	loop_stop(l, 0);
+}
+
+static void zwd_on_hup(struct loop *l, const struct signalfd_siginfo *si, void *arg)
+{
+	struct ctl_peer peer;
+	char why[256];
+
+	ctl_peer_fill(&peer, si->ssi_uid, (gid_t)-1, si->ssi_pid);
+	zwd_reload(arg, &peer, "signal", why, sizeof(why));
+}
+
+/* --- detaching: the parent exits only once the child is ready (or failed) --- */
+
+static int zwd_detach(int *ready_fd)
+{
+	int p[2], fd;
+	pid_t pid;
+	char st = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &st, 1) != 1)
+			st = 1;
+		_exit(st);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void zwd_ready(int *ready_fd, char status)
+{
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &status, 1) < 0) {
+		/* the parent is gone; nothing to tell */
+	}
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
+/* --- setup ------------------------------------------------------------------- */
+
+static int zwd_mkdir_parent(const char *path, mode_t mode)
+{
+	char copy[PATH_MAX];
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	if (mkdir(dirname(copy), mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int zwd_setup_files(struct zwd *d)
+{
+	int err;
+
+	if (mkdir(d->cfg.state_dir, 0750) < 0 && errno != EEXIST) {
+		err = -errno;
+		zwd_log(LOG_ERR, "state_dir %s: %s", d->cfg.state_dir, strerror(-err));
+		return err;
+	}
+	d->audit = ctl_audit_open(d->cfg.audit_log);
+	if (!d->audit) {
+		err = -errno;
+		zwd_log(LOG_ERR, "audit log %s: %s", d->cfg.audit_log, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int zwd_setup_sockets(struct zwd *d)
+{
+	struct ctl_ops ops;
+	int err;
+
+	zwd_mkdir_parent(d->cfg.control_socket, 0755);
+	zwd_ctl_ops(d, &ops);
+	d->ctl = ctl_new(d->loop, d->cfg.control_socket, d->cfg.control_group, &d->group_found,
+			 d->audit, &ops);
+	if (!d->ctl) {
+		err = -errno;
+		zwd_log(LOG_ERR, "control socket %s: %s%s", d->cfg.control_socket, strerror(-err),
+			err == -EADDRINUSE ? " (is another zonewalld running?)" : "");
+		return err;
+	}
+	if (d->group_found)
+		zwd_log(LOG_INFO, "control socket %s: mode 0660, group %s", d->cfg.control_socket,
+			d->cfg.control_group);
+	else
+		zwd_log(LOG_NOTICE, "control socket %s: mode 0600, root only (group '%s' does "
+			"not exist)", d->cfg.control_socket,
+			d->cfg.control_group[0] ? d->cfg.control_group : "none");
+	if (!d->cfg.metrics_listen[0])
+		return 0;
+	d->http = met_http_new(d->loop, d->cfg.metrics_listen, d->met, zwd_metrics_refresh, d);
+	if (!d->http) {
+		err = -errno;
+		zwd_log(LOG_ERR, "metrics_listen %s: %s", d->cfg.metrics_listen, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int zwd_drop_privileges(struct zwd *d)
+{
+	uint64_t prm, bnd;
+	char why[256];
+	int err;
+
+	err = safe_caps_drop(SAFE_CAPS_KEEP, why, sizeof(why));
+	if (err) {
+		zwd_log(LOG_ERR, "cannot drop privileges: %s", why);
+		return err;
+	}
+	if (safe_caps_read(&d->caps_eff, &prm, &bnd) == 0)
+		zwd_log(LOG_INFO, "privileges: effective %#llx permitted %#llx bounding %#llx, "
+			"no_new_privs", (unsigned long long)d->caps_eff, (unsigned long long)prm,
+			(unsigned long long)bnd);
+	return 0;
+}
+
+static int zwd_setup(struct zwd *d)
+{
+	char why[256];
+	int err;
+
+	d->loop = loop_new();
+	if (!d->loop)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	if ((err = loop_signal_add(d->loop, SIGTERM, zwd_on_stop, d)) ||
+	    (err = loop_signal_add(d->loop, SIGINT, zwd_on_stop, d)) ||
+	    (err = loop_signal_add(d->loop, SIGHUP, zwd_on_hup, d)))
+		return err;
+	d->start_mono_ms = loop_now_ms();
+	d->start_wall = time(NULL);
+	d->denied_recent = json_array();
+	err = zwd_metrics_init(d);
+	if (err)
+		return err;
+	err = zwd_setup_files(d);
+	if (!err)
+		err = zwd_setup_sockets(d);
+	if (!err)
+		err = zwd_drop_privileges(d);
+	if (err)
+		return err;
+	err = zwd_mode_start(d, why, sizeof(why));
+	if (err)
+		zwd_log(LOG_ERR, "%s mode: %s", cfg_mode_name(d->cfg.mode), why);
+	return err;
+}
+
+static void zwd_teardown(struct zwd *d)
+{
+	zwd_mode_free(d);
+	loop_source_del(d->pending.timer);
+	met_http_free(d->http);
+	ctl_free(d->ctl);
+	ctl_audit_close(d->audit);
+	met_registry_free(d->met);
+	json_decref(d->denied_recent);
+	loop_free(d->loop);
+}
+
+static int zwd_run(struct zwd *d)
+{
+	int ready_fd = -1, err, status;
+
+	zwd_log_setup(d->cfg.log_target, d->cfg.log_json, d->foreground);
+	if (!d->foreground && zwd_detach(&ready_fd) < 0) {
+		zwd_log(LOG_ERR, "cannot detach: %s", strerror(errno));
+		return 1;
+	}
+	err = zwd_setup(d);
+	if (err) {
+		zwd_ready(&ready_fd, 1);
+		zwd_teardown(d);
+		return 1;
+	}
+	zwd_log(LOG_NOTICE, "ready: mode %s, pid %d, control socket %s%s%s", cfg_mode_name(d->cfg.mode),
+		(int)getpid(), d->cfg.control_socket, d->http ? ", metrics on " : "",
+		d->http ? d->cfg.metrics_listen : "");
+	zwd_ready(&ready_fd, 0);
+	status = loop_run(d->loop);
+	zwd_mode_stop(d);
+	zwd_log(LOG_NOTICE, "stopped");
+	zwd_teardown(d);
+	return status < 0 ? 1 : status;
 }
 
 int main(int argc, char **argv)
@@ -67,22 +316,24 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = ZWD_DEFAULT_CONFIG;
+	static struct zwd d;
 	struct cfg_diags diags;
-	struct cfg cfg;
 	bool check = false;
+	char why[512];
 	int c, err;
 
+	d.config_path = ZWD_DEFAULT_CONFIG;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:tfVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
+			d.config_path = optarg;
 			break;
 		case 't':
 			check = true;
 			break;
 		case 'f':
+			d.foreground = true;
 			break;
 		case 'V':
 			printf("zonewalld %s\n", PACKAGE_VERSION);
@@ -106,16 +357,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	err = cfg_load(&cfg, path, &diags);
+	err = cfg_load(&d.cfg, d.config_path, &diags);
 	if (err) {
-		zwd_diags_print(path, &diags);
+		zwd_diags_print(d.config_path, &diags);
 		return err == -EINVAL ? 2 : 1;
 	}
+	err = zwd_files_check(d.config_path, &d.cfg, why, sizeof(why));
 	if (check) {
-		zwd_cfg_print(&cfg);
+		zwd_cfg_print(&d.cfg);
+		if (err)
+			fprintf(stderr, "zonewalld: warning: %s (the daemon will refuse to start)\n",
+				why);
 		return 0;
 	}
-	fprintf(stderr, "zonewalld: %s: configuration valid; the agent loop is not built yet "
-		"(only --check-config works)\n", path);
-	return 1;
+	if (err) {
+		fprintf(stderr, "zonewalld: %s\n", why);
+		return 2;
+	}
+	return zwd_run(&d);
 }

@@ -32,12 +32,14 @@ struct cfg {
 	char policy[PATH_MAX];		/* "" when unset; required outside learn mode */
 	char state_dir[PATH_MAX];
 	char control_socket[PATH_MAX];
+	char control_group[33];		/* group allowed on the socket; "" root only */
 	char audit_log[PATH_MAX];
 	char metrics_listen[64];	/* "" (off) or "127.0.0.1:PORT" / "[::1]:PORT" */
 	unsigned int nflog_group;	/* 1..65535 */
 	unsigned int checkpoint_interval; /* seconds, 1..86400 */
 	unsigned long flow_limit;	/* flows kept by the learner, 1000..100000000 */
 	unsigned int deny_log_rate;	/* logged refusals per second, 1..100000 */
+	unsigned int confirm_timeout;	/* default apply safety net, seconds, 10..3600 */
 	enum cfg_log log_target;
 	bool log_json;
 };

@@ -77,6 +77,18 @@ int main(void)
 		       "problems past the limit are counted, not lost");
 	}
 
+	err = parse(&c, "", &d);
+	tap_is_str(c.control_group, "zonewall", "control_group defaults to zonewall");
+	tap_is_int(c.confirm_timeout, 120, "confirm_timeout defaults to 120 s");
+	err = parse(&c, "control_group = none\nconfirm_timeout = 3600\n", &d);
+	tap_ok(err == 0 && c.control_group[0] == '\0' && c.confirm_timeout == 3600,
+	       "control_group none (root only), confirm_timeout at its maximum");
+	err = parse(&c, "control_group = Wheel\nconfirm_timeout = 9\ncontrol_group = ok\n", &d);
+	tap_ok(err == -EINVAL && d.n == 3 && strstr(d.v[0].msg, "group name") &&
+	       strstr(d.v[1].msg, "10..3600") && strstr(d.v[2].msg, "already set"),
+	       "bad group name, confirm_timeout out of range: %s / %s",
+	       d.n > 0 ? d.v[0].msg : "", d.n > 1 ? d.v[1].msg : "");
+
 	err = cfg_load(&c, "/nonexistent/zonewalld.conf", &d);
 	tap_is_int(err, -ENOENT, "missing file is -ENOENT");
 	tap_ok(d.n == 1 && strstr(d.v[0].msg, "cannot open"), "with a message saying so");

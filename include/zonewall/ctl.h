@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_CTL_H
+#define ZONEWALL_CTL_H
+
+/*
+ * The control socket: a unix SOCK_STREAM socket speaking one JSON object
+ * per line each way (protocol in README.md, "zonewalld details").
+ *
+ *   src/ctl-proto.c  request parsing against a command table (pure), and
+ *                    the client side used by `zonewall reload` & co.
+ *   src/ctl.c        the server: accept, SO_PEERCRED, bounded buffers,
+ *                    dispatch, subscriptions, all nonblocking on the loop.
+ *   src/ctl-audit.c  the audit log: one fsync'ed JSON line per change.
+ *
+ * The daemon owns the commands: it hands ctl a table naming each command,
+ * its arguments with their types, whether it changes state (audited) and
+ * the handler.  New commands (apply, ...) are table rows, not ctl changes.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#define CTL_LINE_MAX 65536		/* longest request line, without '\n' */
+#define CTL_CLIENTS_MAX 64		/* connections served at once */
+#define CTL_OUT_MAX (256 * 1024)	/* bytes queued for a client before a
+					   subscriber is dropped / reading stops */
+#define CTL_IDLE_MS 60000		/* idle non-subscribed clients are closed */
+#define CTL_ARGS_MAX 4
+
+enum ctl_arg_type {
+	CTL_ARG_BOOL,
+	CTL_ARG_INT,
+	CTL_ARG_STRING,
+};
+
+struct ctl_arg {
+	const char *name;	/* NULL ends the list */
+	enum ctl_arg_type type;
+	bool required;
+	long long min, max;	/* CTL_ARG_INT: inclusive range */
+};
+
+enum {
+	CTL_CMD_AUDIT = 1 << 0,	/* state-changing: every call is audited */
+};
+
+/* Who is on the other end of a connection (SO_PEERCRED at accept). */
+struct ctl_peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	char user[64];		/* the uid's name, or its number */
+};
+
+struct ctl_command;
+
+/* One call of a command, handed to its handler. */
+struct ctl_call {
+	const struct ctl_command *cmd;
+	json_t *req;			/* the request object (borrowed) */
+	const struct ctl_peer *peer;
+	json_t *reply;			/* the handler adds its results here */
+	const char *subscribe;		/* set to a topic to stream it after the reply */
+	char error[256];		/* set by ctl_call_fail() */
+	char detail[256];		/* optional, copied into the audit line */
+};
+
+struct ctl_command {
+	const char *name;		/* NULL ends a table */
+	unsigned int flags;
+	struct ctl_arg args[CTL_ARGS_MAX];
+	/* Return 0, or -errno after ctl_call_fail() saying why. */
+	int (*handle)(struct ctl_call *call, void *arg);
+};
+
+/**
+ * ctl_call_fail() - record why @call failed (sent as "error").
+ * Return: @err, so handlers can `return ctl_call_fail(call, -EINVAL, "...")`.
+ */
+int ctl_call_fail(struct ctl_call *call, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* --- requests (pure) ------------------------------------------------------- */
+
+/* Why a request was refused; also the "code" of the error reply. */
+enum ctl_refusal {
+	CTL_OK,
+	CTL_BAD_JSON,		/* not JSON, or not one object */
+	CTL_BAD_REQUEST,	/* no "cmd", wrong type, unknown or missing argument */
+	CTL_UNKNOWN_COMMAND,
+	CTL_TOO_LARGE,		/* line longer than CTL_LINE_MAX */
+	CTL_TOO_MANY_CLIENTS,
+	CTL_SLOW_SUBSCRIBER,
+	CTL_FAILED,		/* the command ran and failed */
+};
+
+/** ctl_refusal_name() - "bad_json", "bad_request", ... (the "code" member). */
+const char *ctl_refusal_name(enum ctl_refusal r);
+
+/**
+ * ctl_request_parse() - parse one request line (@len bytes, no newline) and
+ * check it against @table: an object with a string "cmd" naming a command,
+ * and only that command's arguments with their types and ranges.
+ * On success *@cmd is the table row and *@req the parsed object (the caller
+ * json_decref()s it).  On refusal @why (of @whylen bytes) says what was wrong.
+ * Return: CTL_OK or the refusal.
+ */
+enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *line,
+				   size_t len, const struct ctl_command **cmd, json_t **req,
+				   char *why, size_t whylen);
+
+/**
+ * ctl_error_reply() - the error reply object {"ok":false,"code":..,"error":..}.
+ * Return: a new reference, or NULL (ENOMEM).
+ */
+json_t *ctl_error_reply(enum ctl_refusal r, const char *why);
+
+/* --- server ------------------------------------------------------------------ */
+
+struct loop;
+struct ctl;
+struct ctl_audit;
+
+struct ctl_ops {
+	const struct ctl_command *commands;	/* table, NULL name last (borrowed) */
+	void *arg;				/* for handlers and callbacks */
+	/* One event worth a log line (syslog priority); may be NULL. */
+	void (*log)(void *arg, int prio, const char *msg);
+	/* Counting hooks for metrics; may be NULL. */
+	void (*refused)(void *arg, enum ctl_refusal r);
+	void (*called)(void *arg, const char *cmd, bool ok);
+};
+
+/**
+ * ctl_new() - listen on the unix socket @path and serve @ops->commands on @l.
+ * A stale socket file is replaced; a live one (a daemon answers) is -EADDRINUSE.
+ * Mode 0660 with group @group when that group exists, else 0600 and
+ * *@group_found false.  State-changing calls go to @audit (borrowed, may be
+ * NULL only in tests).  @ops is copied.
+ * Return: the server, or NULL with errno set.
+ */
+struct ctl *ctl_new(struct loop *l, const char *path, const char *group, bool *group_found,
+		    struct ctl_audit *audit, const struct ctl_ops *ops);
+
+/** ctl_free() - close every client and the listener, unlink the socket.  Accepts NULL. */
+void ctl_free(struct ctl *c);
+
+/**
+ * ctl_publish() - send @event (borrowed) as one line to every subscriber of
+ * @topic.  A subscriber with more than CTL_OUT_MAX bytes queued is told
+ * {"event":"dropped",...} and disconnected: a slow reader never blocks the
+ * loop or grows memory.
+ * Return: subscribers reached.
+ */
+size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event);
+
+/** ctl_clients() - connections open now. */
+size_t ctl_clients(const struct ctl *c);
+
+/** ctl_subscribers() - connections subscribed to @topic now. */
+size_t ctl_subscribers(const struct ctl *c, const char *topic);
+
+/* --- audit log ------------------------------------------------------------------ */
+
+/**
+ * ctl_audit_open() - open (create 0640, append) the audit log at @path.
+ * Return: the log, or NULL with errno set.
+ */
+struct ctl_audit *ctl_audit_open(const char *path);
+
+/** ctl_audit_close() - close the log.  Accepts NULL. */
+void ctl_audit_close(struct ctl_audit *a);
+
+/**
+ * ctl_audit_line() - the audit record as one JSON object: time (RFC 3339
+ * UTC, milliseconds, from @now_ms since the epoch), uid, pid, user, via
+ * ("socket" or "signal"), command, request (the request object, when
+ * given), outcome ("ok" or "failed"), error, detail (when non-empty).  Pure.
+ * Return: a new reference, or NULL (ENOMEM).
+ */
+json_t *ctl_audit_line(uint64_t now_ms, const struct ctl_peer *peer, const char *via,
+		       const char *command, const json_t *request, const char *error,
+		       const char *detail);
+
+/**
+ * ctl_audit_write() - append ctl_audit_line() with the current time as one
+ * line and fsync it before returning: when the caller tells the requester
+ * "done", the record is on disk.
+ * Return: 0 or -errno (the change happened but is not recorded: the caller
+ * says so to the requester and the log).
+ */
+int ctl_audit_write(struct ctl_audit *a, const struct ctl_peer *peer, const char *via,
+		    const char *command, const json_t *request, const char *error,
+		    const char *detail);
+
+/** ctl_peer_fill() - fill @p for @uid/@gid/@pid, resolving the user name. */
+void ctl_peer_fill(struct ctl_peer *p, uid_t uid, gid_t gid, pid_t pid);
+
+/* --- client ------------------------------------------------------------------------ */
+
+struct ctl_conn;
+
+/**
+ * ctl_conn_open() - connect to the daemon's socket at @path.
+ * Return: the connection (close with ctl_conn_close()) or NULL with errno set.
+ */
+struct ctl_conn *ctl_conn_open(const char *path);
+
+/** ctl_conn_close() - close @k.  Accepts NULL. */
+void ctl_conn_close(struct ctl_conn *k);
+
+/**
+ * ctl_conn_send() - send @req (borrowed) as one line.
+ * Return: 0 or -errno.
+ */
+int ctl_conn_send(struct ctl_conn *k, const json_t *req);
+
+/**
+ * ctl_conn_recv() - the next line from the daemon, parsed, waiting at most
+ * @timeout_ms (-1: forever).
+ * Return: 0 with *@msg a new reference; -ETIMEDOUT; -ECONNRESET when the
+ * daemon closed; -EBADMSG for a line that is not a JSON object; -errno.
+ */
+int ctl_conn_recv(struct ctl_conn *k, json_t **msg, int timeout_ms);
+
+#endif

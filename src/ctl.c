@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control socket server.  Every connection is nonblocking with a
+ * bounded input buffer (one line of CTL_LINE_MAX) and an output queue: a
+ * client that sends faster than it reads stops being read once
+ * CTL_OUT_MAX bytes wait for it; a subscriber that falls that far behind
+ * is told and dropped.  Nothing a client does can block the loop.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "zonewall/ctl.h"
+#include "zonewall/loop.h"
+
+#define CTL_CLOSE_GRACE_MS 5000	/* a closing client gets this long to read */
+
+struct ctl_client {
+	struct ctl *ctl;
+	int fd;
+	struct loop_source *src;
+	struct ctl_peer peer;
+	char *in;
+	size_t in_len, in_cap;
+	char *out;
+	size_t out_len, out_off, out_cap;
+	const char *topic;		/* subscribed topic (a command's static string) */
+	bool closing;			/* flush what is queued, then close */
+	uint64_t last_ms;
+	struct ctl_client *prev, *next;
+};
+
+struct ctl {
+	struct loop *loop;
+	int fd;
+	char path[108];
+	struct loop_source *src, *sweep;
+	struct ctl_audit *audit;
+	struct ctl_ops ops;
+	struct ctl_client *clients;
+	size_t nclients;
+};
+
+static void ctl_log(struct ctl *c, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void ctl_log(struct ctl *c, int prio, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!c->ops.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->ops.log(c->ops.arg, prio, msg);
+}
+
+static void ctl_refused(struct ctl *c, enum ctl_refusal r)
+{
+	if (c->ops.refused)
+		c->ops.refused(c->ops.arg, r);
+}
+
+static void ctl_client_close(struct ctl_client *k)
+{
+	struct ctl *c = k->ctl;
+
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		c->clients = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	c->nclients--;
+	loop_source_del(k->src);
+	close(k->fd);
+	free(k->in);
+	free(k->out);
+	free(k);
+}
+
+static size_t ctl_pending(const struct ctl_client *k)
+{
+	return k->out_len - k->out_off;
+}
+
+/* Queue @len bytes; the queue itself may pass CTL_OUT_MAX for replies. */
+static int ctl_queue(struct ctl_client *k, const char *s, size_t len)
+{
+	size_t need;
+	char *n;
+
+	if (k->out_off && k->out_off == k->out_len)
+		k->out_off = k->out_len = 0;
+	need = k->out_len + len;
+	if (need > k->out_cap) {
+		if (k->out_off) {
+			memmove(k->out, k->out + k->out_off, k->out_len - k->out_off);
+			k->out_len -= k->out_off;
+			k->out_off = 0;
+			need = k->out_len + len;
+		}
+		if (need > k->out_cap) {
+			n = realloc(k->out, need + 4096);
+			if (!n)
+				return -ENOMEM;
+			k->out = n;
+			k->out_cap = need + 4096;
+		}
+	}
+	memcpy(k->out + k->out_len, s, len);
+	k->out_len += len;
+	return 0;
+}
+
+static int ctl_queue_json(struct ctl_client *k, const json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	s[len++] = '\n';
+	err = ctl_queue(k, s, len);
+	free(s);
+	return err;
+}
+
+static uint32_t ctl_events(const struct ctl_client *k)
+{
+	uint32_t ev = 0;
+
+	/* Backpressure: stop reading a client whose answers pile up. */
+	if (!k->closing && ctl_pending(k) < CTL_OUT_MAX)
+		ev |= EPOLLIN;
+	if (ctl_pending(k))
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+/* Write what the socket takes.  Return: false when @k was closed. */
+static bool ctl_flush(struct ctl_client *k)
+{
+	ssize_t w;
+
+	while (ctl_pending(k)) {
+		w = send(k->fd, k->out + k->out_off, ctl_pending(k), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			ctl_client_close(k);
+			return false;
+		}
+		k->out_off += w;
+	}
+	if (k->closing && !ctl_pending(k)) {
+		ctl_client_close(k);
+		return false;
+	}
+	loop_fd_events(k->src, ctl_events(k));
+	return true;
+}
+
+static void ctl_refuse(struct ctl_client *k, enum ctl_refusal r, const char *why, bool close_after)
+{
+	json_t *o = ctl_error_reply(r, why);
+
+	ctl_queue_json(k, o);
+	json_decref(o);
+	ctl_refused(k->ctl, r);
+	ctl_log(k->ctl, LOG_NOTICE, "control: refused request from uid %u pid %d: %s (%s)",
+		(unsigned int)k->peer.uid, (int)k->peer.pid, why, ctl_refusal_name(r));
+	if (close_after)
+		k->closing = true;
+}
+
+static void ctl_audit_call(struct ctl_client *k, struct ctl_call *call)
+{
+	int err;
+
+	err = ctl_audit_write(k->ctl->audit, &k->peer, "socket", call->cmd->name, call->req,
+			      call->error, call->detail);
+	if (!err)
+		return;
+	json_object_set_new(call->reply, "audit", json_string("failed"));
+	ctl_log(k->ctl, LOG_ERR, "audit log: cannot record %s by uid %u pid %d: %s",
+		call->cmd->name, (unsigned int)k->peer.uid, (int)k->peer.pid, strerror(-err));
+}
+
+static void ctl_run(struct ctl_client *k, const struct ctl_command *cmd, json_t *req)
+{
+	struct ctl *c = k->ctl;
+	struct ctl_call call;
+	json_t *reply;
+	int err;
+
+	memset(&call, 0, sizeof(call));
+	call.cmd = cmd;
+	call.req = req;
+	call.peer = &k->peer;
+	call.reply = reply = json_object();
+	if (!reply) {
+		ctl_refuse(k, CTL_FAILED, "out of memory", false);
+		return;
+	}
+	err = cmd->handle(&call, c->ops.arg);
+	if (err && !call.error[0])
+		snprintf(call.error, sizeof(call.error), "%s", strerror(-err));
+	if (cmd->flags & CTL_CMD_AUDIT)
+		ctl_audit_call(k, &call);
+	if (err) {
+		json_object_set_new(reply, "ok", json_false());
+		json_object_set_new(reply, "code", json_string(ctl_refusal_name(CTL_FAILED)));
+		json_object_set_new(reply, "error", json_string(call.error));
+	} else {
+		json_object_set_new(reply, "ok", json_true());
+		if (call.subscribe)
+			k->topic = call.subscribe;
+	}
+	if (c->ops.called)
+		c->ops.called(c->ops.arg, cmd->name, !err);
+	if (ctl_queue_json(k, reply))
+		k->closing = true;	/* cannot answer: no memory; drop the client */
+	json_decref(reply);
+}
+
+static void ctl_line(struct ctl_client *k, char *line, size_t len)
+{
+	const struct ctl_command *cmd;
+	enum ctl_refusal r;
+	char why[256];
+	json_t *req;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (!len)
+		return;
+	r = ctl_request_parse(k->ctl->ops.commands, line, len, &cmd, &req, why, sizeof(why));
+	if (r != CTL_OK) {
+		ctl_refuse(k, r, why, false);
+		return;
+	}
+	ctl_run(k, cmd, req);
+	json_decref(req);
+}
+
+/* Handle every complete line in the input buffer. */
+static void ctl_lines(struct ctl_client *k)
+{
+	size_t off = 0;
+	char *nl;
+
+	while (!k->closing && (nl = memchr(k->in + off, '\n', k->in_len - off))) {
+		ctl_line(k, k->in + off, nl - (k->in + off));
+		off = nl - k->in + 1;
+	}
+	memmove(k->in, k->in + off, k->in_len - off);
+	k->in_len -= off;
+	if (!k->closing && k->in_len > CTL_LINE_MAX) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "request longer than %d bytes", CTL_LINE_MAX);
+		ctl_refuse(k, CTL_TOO_LARGE, why, true);
+	}
+}
+
+static bool ctl_in_room(struct ctl_client *k)
+{
+	size_t cap;
+	char *n;
+
+	if (k->in_len < k->in_cap)
+		return true;
+	/* One line of CTL_LINE_MAX plus its newline, and one byte to see past it. */
+	if (k->in_cap >= CTL_LINE_MAX + 2)
+		return false;
+	cap = k->in_cap ? k->in_cap * 4 : 1024;
+	if (cap > CTL_LINE_MAX + 2)
+		cap = CTL_LINE_MAX + 2;
+	n = realloc(k->in, cap);
+	if (!n)
+		return false;
+	k->in = n;
+	k->in_cap = cap;
+	return true;
+}
+
+/* Return: false when @k was closed. */
+static bool ctl_read(struct ctl_client *k)
+{
+	ssize_t r;
+
+	while (!k->closing && ctl_pending(k) < CTL_OUT_MAX) {
+		if (!ctl_in_room(k)) {
+			ctl_lines(k);	/* refuses the over-long line */
+			if (!k->closing)
+				ctl_refuse(k, CTL_FAILED, "out of memory", true);
+			break;
+		}
+		r = recv(k->fd, k->in + k->in_len, k->in_cap - k->in_len, MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (r <= 0) {
+			/* The client is gone (or half-closed): answer what it sent, then close. */
+			ctl_lines(k);
+			k->closing = true;
+			break;
+		}
+		k->in_len += r;
+		k->last_ms = loop_now_ms();
+		ctl_lines(k);
+	}
+	return ctl_flush(k);
+}
+
+static void ctl_client_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct ctl_client *k = arg;
+
+	if ((events & EPOLLOUT) && !ctl_flush(k))
+		return;
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		ctl_client_close(k);
+		return;
+	}
+	if (events & EPOLLIN)
+		ctl_read(k);
+}
+
+static void ctl_accept_one(struct ctl *c, int fd)
+{
+	struct ctl_client *k;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		close(fd);
+		return;
+	}
+	k->ctl = c;
+	k->fd = fd;
+	k->last_ms = loop_now_ms();
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		ctl_log(c, LOG_WARNING, "control: SO_PEERCRED failed: %s", strerror(errno));
+		free(k);
+		close(fd);
+		return;
+	}
+	ctl_peer_fill(&k->peer, cred.uid, cred.gid, cred.pid);
+	k->src = loop_fd_add(c->loop, fd, EPOLLIN, ctl_client_cb, k);
+	if (!k->src) {
+		free(k);
+		close(fd);
+		return;
+	}
+	k->next = c->clients;
+	if (c->clients)
+		c->clients->prev = k;
+	c->clients = k;
+	c->nclients++;
+	if (c->nclients > CTL_CLIENTS_MAX) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "too many clients (at most %d)", CTL_CLIENTS_MAX);
+		ctl_refuse(k, CTL_TOO_MANY_CLIENTS, why, true);
+		ctl_flush(k);
+	}
+}
+
+static void ctl_accept(struct loop *l, int lfd, uint32_t events, void *arg)
+{
+	struct ctl *c = arg;
+	int fd, i;
+
+	/* A bounded batch per wakeup so a connect storm cannot starve the rest. */
+	for (i = 0; i < 16; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				ctl_log(c, LOG_WARNING, "control: accept: %s", strerror(errno));
+			return;
+		}
+		/* Past the limit a connection is kept just long enough to tell it
+		 * why; past twice the limit it is closed unanswered (fds are finite). */
+		if (c->nclients >= 2 * CTL_CLIENTS_MAX) {
+			ctl_refused(c, CTL_TOO_MANY_CLIENTS);
+			close(fd);
+			continue;
+		}
+		ctl_accept_one(c, fd);
+	}
+}
+
+static void ctl_sweep(struct loop *l, void *arg)
+{
+	struct ctl *c = arg;
+	struct ctl_client *k, *next;
+	uint64_t now = loop_now_ms();
+
+	for (k = c->clients; k; k = next) {
+		next = k->next;
+		if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS)
+			ctl_client_close(k);
+		else if (!k->topic && !k->closing && !ctl_pending(k) &&
+			 now - k->last_ms > CTL_IDLE_MS)
+			ctl_client_close(k);
+	}
+}
+
+size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event)
+{
+	struct ctl_client *k, *next;
+	char *s = json_dumps(event, JSON_COMPACT);
+	size_t len, n = 0;
+	json_t *drop;
+
+	if (!s)
+		return 0;
+	len = strlen(s);
+	s[len++] = '\n';
+	for (k = c->clients; k; k = next) {
+		next = k->next;
+		if (!k->topic || k->closing || strcmp(k->topic, topic))
+			continue;
+		if (ctl_pending(k) + len > CTL_OUT_MAX) {
+			drop = json_pack("{s:s, s:s, s:s}", "event", "dropped", "code",
+					 ctl_refusal_name(CTL_SLOW_SUBSCRIBER), "error",
+					 "subscriber too slow: events were lost; reconnect");
+			ctl_queue_json(k, drop);
+			json_decref(drop);
+			ctl_refused(c, CTL_SLOW_SUBSCRIBER);
+			ctl_log(c, LOG_WARNING, "control: dropped slow %s subscriber uid %u pid %d",
+				topic, (unsigned int)k->peer.uid, (int)k->peer.pid);
+			k->closing = true;
+			k->last_ms = loop_now_ms();
+		} else if (ctl_queue(k, s, len) == 0) {
+			n++;
+		}
+		/* Written from the loop, never here: a handler may be publishing. */
+		loop_fd_events(k->src, ctl_events(k));
+	}
+	free(s);
+	return n;
+}
+
+size_t ctl_clients(const struct ctl *c)
+{
+	return c->nclients;
+}
+
+size_t ctl_subscribers(const struct ctl *c, const char *topic)
+{
+	const struct ctl_client *k;
+	size_t n = 0;
+
+	for (k = c->clients; k; k = k->next)
+		if (k->topic && !k->closing && !strcmp(k->topic, topic))
+			n++;
+	return n;
+}
+
+/* Replace a stale socket file; refuse when a daemon answers there. */
+static int ctl_unlink_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, err;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	err = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ? -EADDRINUSE : 0;
+	close(fd);
+	if (!err && unlink(sa->sun_path) < 0)
+		err = -errno;
+	return err;
+}
+
+static int ctl_listen(const char *path, const char *group, bool *group_found)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct group gr, *res = NULL;
+	char buf[4096];
+	mode_t old;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	err = ctl_unlink_stale(&sa);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Born 0600: never a moment where others may connect. */
+	old = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (err < 0 || listen(fd, 32) < 0)
+		goto out_close_fd;
+	*group_found = group && *group && getgrnam_r(group, &gr, buf, sizeof(buf), &res) == 0 &&
+		       res;
+	if (*group_found && (chown(path, (uid_t)-1, res->gr_gid) < 0 || chmod(path, 0660) < 0))
+		goto out_unlink;
+	return fd;
+out_unlink:
+	err = -errno;
+	unlink(path);
+	close(fd);
+	return err;
+out_close_fd:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+struct ctl *ctl_new(struct loop *l, const char *path, const char *group, bool *group_found,
+		    struct ctl_audit *audit, const struct ctl_ops *ops)
+{
+	struct ctl *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return NULL;
+	c->loop = l;
+	c->audit = audit;
+	c->ops = *ops;
+	c->fd = ctl_listen(path, group, group_found);
+	if (c->fd < 0) {
+		err = -c->fd;
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->src = loop_fd_add(l, c->fd, EPOLLIN, ctl_accept, c);
+	c->sweep = loop_timer_add(l, 1000, 1000, ctl_sweep, c);
+	if (!c->src || !c->sweep) {
+		err = errno;
+		ctl_free(c);
+		errno = err;
+		return NULL;
+	}
+	return c;
+}
+
+void ctl_free(struct ctl *c)
+{
+	if (!c)
+		return;
+	while (c->clients)
+		ctl_client_close(c->clients);
+	loop_source_del(c->src);
+	loop_source_del(c->sweep);
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A raw control-socket client for the daemon tests: it sends what a
+ * well-behaved client never would and prints what comes back.
+ *
+ *   ctl-raw SOCK line TEXT          send TEXT + "\n", print the first reply line
+ *   ctl-raw SOCK big BYTES          send BYTES of 'a' (no newline), print the reply
+ *   ctl-raw SOCK many N             open N connections at once, send ping on each,
+ *                                   print "ok=X refused=Y other=Z"
+ *   ctl-raw SOCK noread-follow      subscribe to denied and never read (sleeps 2 s)
+ * Exit 0 when a reply line was printed, 1 otherwise.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("ctl-raw: connect");
+		exit(1);
+	}
+	return fd;
+}
+
+/* Read one line within 5 s into @buf.  Return: its length, or -1. */
+static int raw_line(int fd, char *buf, size_t size)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size) {
+		if (poll(&p, 1, 5000) <= 0)
+			return -1;
+		r = recv(fd, buf + n, 1, 0);
+		if (r <= 0)
+			return -1;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return n;
+		}
+		n++;
+	}
+	return -1;
+}
+
+/* Send as much of @len bytes as the daemon takes; it may close on us. */
+static void raw_send(int fd, const char *s, size_t len)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < len) {
+		w = send(fd, s + off, len - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		off += w;
+	}
+}
+
+static int raw_many(const char *path, int n)
+{
+	int *fds = calloc(n, sizeof(int)), i, ok = 0, refused = 0, other = 0;
+	char buf[4096];
+
+	for (i = 0; i < n; i++)
+		fds[i] = raw_connect(path);
+	for (i = 0; i < n; i++)
+		raw_send(fds[i], "{\"cmd\":\"ping\"}\n", 15);
+	for (i = 0; i < n; i++) {
+		if (raw_line(fds[i], buf, sizeof(buf)) < 0)
+			other++;
+		else if (strstr(buf, "\"too_many_clients\""))
+			refused++;
+		else if (strstr(buf, "\"pong\":true"))
+			ok++;
+		else
+			other++;
+		close(fds[i]);
+	}
+	free(fds);
+	printf("ok=%d refused=%d other=%d\n", ok, refused, other);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char buf[65536];
+	size_t len;
+	char *big;
+	int fd;
+
+	if (argc < 3)
+		return 2;
+	if (!strcmp(argv[2], "many") && argc == 4)
+		return raw_many(argv[1], atoi(argv[3]));
+	fd = raw_connect(argv[1]);
+	if (!strcmp(argv[2], "line") && argc == 4) {
+		raw_send(fd, argv[3], strlen(argv[3]));
+		raw_send(fd, "\n", 1);
+	} else if (!strcmp(argv[2], "big") && argc == 4) {
+		len = strtoul(argv[3], NULL, 10);
+		big = malloc(len);
+		memset(big, 'a', len);
+		raw_send(fd, big, len);
+		free(big);
+	} else if (!strcmp(argv[2], "noread-follow")) {
+		raw_send(fd, "{\"cmd\":\"denied\"}\n", 17);
+		sleep(2);
+		return 0;
+	} else {
+		return 2;
+	}
+	if (raw_line(fd, buf, sizeof(buf)) < 0) {
+		fprintf(stderr, "ctl-raw: no reply line\n");
+		return 1;
+	}
+	puts(buf);
+	return 0;
+}

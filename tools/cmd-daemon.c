@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Clients of zonewalld's control socket: zonewall reload, confirm,
+ * daemon-status and metrics.  Each sends one request and prints the answer.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "zonewall/config.h"
+#include "zonewall/ctl.h"
+#include "zonewall/output.h"
+
+#define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"
+#define DAEMON_TIMEOUT_MS 30000
+
+struct daemon_opts {
+	const char *socket;
+	const char *config;
+	bool json;
+};
+
+/* Parse the options every client shares; @json_ok allows --json. */
+static int daemon_opts_parse(const char *cmd, int argc, char **argv, bool json_ok,
+			     struct daemon_opts *o, int *status)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = cli_getopt(cmd, argc, argv, json_ok ? ":s:c:jh" : ":s:c:h", opts,
+			       status)) != -1) {
+		if (c == CLI_DONE)
+			return -1;
+		if (c == 's')
+			o->socket = optarg;
+		else if (c == 'c')
+			o->config = optarg;
+		else if (c == 'j' && json_ok)
+			o->json = true;
+		else if (c == 'j') {
+			*status = cli_usage_error(cmd, "invalid option '--json'");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		*status = cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* --socket, else the config's control_socket (when -c is given), else the default. */
+static int daemon_socket_path(const char *cmd, const struct daemon_opts *o, char *out,
+			      size_t size)
+{
+	struct cfg_diags diags;
+	struct cfg cfg;
+	int err;
+
+	if (o->socket) {
+		snprintf(out, size, "%s", o->socket);
+		return 0;
+	}
+	if (!o->config) {
+		cfg_defaults(&cfg);
+		snprintf(out, size, "%s", cfg.control_socket);
+		return 0;
+	}
+	err = cfg_load(&cfg, o->config, &diags);
+	if (err)
+		return cli_fail(cmd, "%s: %s", o->config,
+				diags.n ? diags.v[0].msg : strerror(-err));
+	snprintf(out, size, "%s", cfg.control_socket);
+	return 0;
+}
+
+/*
+ * Send {"cmd": @name} and wait for the answer.
+ * Return: CLI_OK with *@reply (ok true), or the exit status after a message.
+ */
+static int daemon_call(const char *cmd, const char *name, const struct daemon_opts *o,
+		       json_t **reply)
+{
+	struct ctl_conn *k;
+	char path[PATH_MAX];
+	json_t *req;
+	int err;
+
+	*reply = NULL;
+	err = daemon_socket_path(cmd, o, path, sizeof(path));
+	if (err)
+		return err;
+	k = ctl_conn_open(path);
+	if (!k)
+		return cli_fail(cmd, "cannot connect to %s: %s (is zonewalld running? "
+				"--socket PATH)", path, strerror(errno));
+	req = json_pack("{s:s}", "cmd", name);
+	err = req ? ctl_conn_send(k, req) : -ENOMEM;
+	json_decref(req);
+	if (!err)
+		err = ctl_conn_recv(k, reply, DAEMON_TIMEOUT_MS);
+	ctl_conn_close(k);
+	if (err)
+		return cli_fail(cmd, "%s: no answer: %s", path, strerror(-err));
+	if (!json_is_true(json_object_get(*reply, "ok"))) {
+		err = cli_fail(cmd, "%s", json_string_value(json_object_get(*reply, "error")) ?:
+			       "refused without a reason");
+		json_decref(*reply);
+		*reply = NULL;
+		return err;
+	}
+	return CLI_OK;
+}
+
+int cmd_reload_main(int argc, char **argv)
+{
+	struct daemon_opts o;
+	const char *note;
+	json_t *reply;
+	int status = CLI_OK;
+
+	if (daemon_opts_parse("reload", argc, argv, false, &o, &status))
+		return status;
+	status = daemon_call("reload", "reload", &o, &reply);
+	if (status)
+		return status;
+	note = json_string_value(json_object_get(reply, "note"));
+	if (note)
+		cli_warn("reload", "%s", note);
+	printf("reloaded\n");
+	json_decref(reply);
+	return CLI_OK;
+}
+
+int cmd_confirm_main(int argc, char **argv)
+{
+	struct daemon_opts o;
+	json_t *reply;
+	int status = CLI_OK;
+
+	if (daemon_opts_parse("confirm", argc, argv, false, &o, &status))
+		return status;
+	status = daemon_call("confirm", "confirm", &o, &reply);
+	if (status)
+		return status;
+	printf("confirmed: %s\n", json_string_value(json_object_get(reply, "confirmed")) ?: "");
+	json_decref(reply);
+	return CLI_OK;
+}
+
+static const struct out_column daemon_status_cols[] = {
+	{ "mode", "MODE", false },
+	{ "pid", "PID", true },
+	{ "uptime_s", "UPTIME_S", true },
+	{ "reloads", "RELOADS", true },
+	{ "clients", "CLIENTS", true },
+	{ "pending_confirm", "PENDING_CONFIRM", false },
+	{ "last_reload", "LAST_RELOAD", false },
+	{ NULL, NULL, false },
+};
+
+int cmd_daemon_status_main(int argc, char **argv)
+{
+	struct daemon_opts o;
+	json_t *reply, *rows, *confirm;
+	int status = CLI_OK, err;
+
+	if (daemon_opts_parse("daemon-status", argc, argv, true, &o, &status))
+		return status;
+	status = daemon_call("daemon-status", "status", &o, &reply);
+	if (status)
+		return status;
+	json_object_del(reply, "ok");
+	confirm = json_object_get(reply, "confirm");
+	if (!o.json)
+		json_object_set_new(reply, "pending_confirm",
+				    json_is_true(json_object_get(confirm, "pending")) ?
+				    json_copy(json_object_get(confirm, "what")) : json_null());
+	rows = json_pack("[o]", reply);
+	if (!rows)
+		return cli_fail("daemon-status", "out of memory");
+	err = out_rows_print(stdout, o.json ? OUT_JSON : OUT_TABLE, rows, daemon_status_cols);
+	json_decref(rows);
+	if (err)
+		return cli_fail("daemon-status", "cannot write output: %s", strerror(-err));
+	return CLI_OK;
+}
+
+int cmd_metrics_main(int argc, char **argv)
+{
+	struct daemon_opts o;
+	json_t *reply;
+	int status = CLI_OK;
+
+	if (daemon_opts_parse("metrics", argc, argv, false, &o, &status))
+		return status;
+	status = daemon_call("metrics", "metrics", &o, &reply);
+	if (status)
+		return status;
+	fputs(json_string_value(json_object_get(reply, "metrics")) ?: "", stdout);
+	json_decref(reply);
+	return CLI_OK;
+}

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewalld's control commands (the table the control socket serves), the
+ * reload and confirm machinery, and the metric families.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zonewall/safety.h"
+#include "zwd.h"
+
+void zwd_rfc3339(int64_t t, char *buf, size_t size)
+{
+	time_t s = t;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --- metrics ------------------------------------------------------------------ */
+
+#define ZWD_FAM(field, name, type, help, ...) do {					\
+	static const char *const labels_[] = { __VA_ARGS__ };				\
+	d->m.field = met_family_add(d->met, name, help, type,				\
+				    labels_[0] ? labels_ : NULL);			\
+	if (!d->m.field)								\
+		return -ENOMEM;								\
+} while (0)
+
+int zwd_metrics_init(struct zwd *d)
+{
+	d->met = met_registry_new();
+	if (!d->met)
+		return -ENOMEM;
+	ZWD_FAM(build_info, "zonewall_build_info", MET_GAUGE,
+		"Always 1: the version and mode of this zonewalld", "version", "mode", NULL);
+	ZWD_FAM(start_time, "zonewall_start_time_seconds", MET_GAUGE,
+		"When zonewalld started, seconds since the epoch", NULL);
+	ZWD_FAM(ctl_requests, "zonewall_control_requests_total", MET_COUNTER,
+		"Control socket requests run, by command and outcome", "command", "outcome", NULL);
+	ZWD_FAM(ctl_refused, "zonewall_control_refused_total", MET_COUNTER,
+		"Control socket requests or clients refused, by reason", "reason", NULL);
+	ZWD_FAM(ctl_clients, "zonewall_control_clients", MET_GAUGE,
+		"Control socket connections open now", NULL);
+	ZWD_FAM(reloads, "zonewall_reloads_total", MET_COUNTER,
+		"Configuration and policy reloads, by outcome", "outcome", NULL);
+	ZWD_FAM(audit_failures, "zonewall_audit_write_failures_total", MET_COUNTER,
+		"Audit records that could not be written", NULL);
+	ZWD_FAM(http_requests, "zonewall_metrics_http_requests_total", MET_COUNTER,
+		"Requests on the metrics port, by result (ok, refused, dropped)", "result", NULL);
+	ZWD_FAM(flows_learned, "zonewall_flows_learned_total", MET_COUNTER,
+		"Flows (connection initiations) first seen by the learner", NULL);
+	ZWD_FAM(flows_tracked, "zonewall_flows_tracked", MET_GAUGE,
+		"Flows held in the learner's table now", NULL);
+	ZWD_FAM(edges, "zonewall_edges", MET_GAUGE,
+		"Edges (identity to identity, proto, port) in the proposal", NULL);
+	ZWD_FAM(verdicts, "zonewall_verdicts_total", MET_COUNTER,
+		"Logged verdicts per zone pair (accept, refuse, would_refuse)",
+		"from_zone", "to_zone", "verdict", NULL);
+	ZWD_FAM(capture_drops, "zonewall_capture_drops_total", MET_COUNTER,
+		"Packets the kernel dropped before capture, by interface", "interface", NULL);
+	ZWD_FAM(runtime_events, "zonewall_runtime_events_total", MET_COUNTER,
+		"Container runtime events handled, by action", "action", NULL);
+	ZWD_FAM(apply_seconds, "zonewall_apply_duration_seconds_sum", MET_COUNTER,
+		"Total seconds spent applying rulesets and element updates", NULL);
+	ZWD_FAM(apply_total, "zonewall_apply_duration_seconds_count", MET_COUNTER,
+		"Rulesets and element updates applied", NULL);
+	ZWD_FAM(unsanctioned, "zonewall_unsanctioned_workloads", MET_GAUGE,
+		"Running containers whose identity no policy rule or zone knows", NULL);
+	ZWD_FAM(checkpoints, "zonewall_checkpoints_total", MET_COUNTER,
+		"Proposal checkpoints written, by outcome", "outcome", NULL);
+	met_set(met_series_get2(d->m.build_info, PACKAGE_VERSION, cfg_mode_name(d->cfg.mode)), 1);
+	met_set(met_scalar(d->m.start_time), (double)d->start_wall);
+	return 0;
+}
+
+void zwd_metrics_refresh(void *arg)
+{
+	struct zwd *d = arg;
+	uint64_t ok, refused, dropped;
+
+	met_set(met_scalar(d->m.ctl_clients), d->ctl ? ctl_clients(d->ctl) : 0);
+	met_http_stats(d->http, &ok, &refused, &dropped);
+	met_set(met_series_get1(d->m.http_requests, "ok"), ok);
+	met_set(met_series_get1(d->m.http_requests, "refused"), refused);
+	met_set(met_series_get1(d->m.http_requests, "dropped"), dropped);
+}
+
+static void zwd_ctl_refused(void *arg, enum ctl_refusal r)
+{
+	struct zwd *d = arg;
+
+	met_inc(met_series_get1(d->m.ctl_refused, ctl_refusal_name(r)));
+}
+
+static void zwd_ctl_called(void *arg, const char *cmd, bool ok)
+{
+	struct zwd *d = arg;
+
+	met_inc(met_series_get2(d->m.ctl_requests, cmd, ok ? "ok" : "failed"));
+}
+
+static void zwd_ctl_log(void *arg, int prio, const char *msg)
+{
+	zwd_log(prio, "%s", msg);
+}
+
+/* --- reload ----------------------------------------------------------------------- */
+
+/* Keys bound to what setup made (sockets, files, the mode's machinery). */
+static void zwd_restart_keys(const struct cfg *a, const struct cfg *b, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+#define ZWD_CMP(cond, key) do {							\
+	if ((cond) && n < size)							\
+		n += snprintf(out + n, size - n, "%s%s", n ? ", " : "", key);	\
+} while (0)
+	ZWD_CMP(a->mode != b->mode, "mode");
+	ZWD_CMP(strcmp(a->control_socket, b->control_socket), "control_socket");
+	ZWD_CMP(strcmp(a->control_group, b->control_group), "control_group");
+	ZWD_CMP(strcmp(a->audit_log, b->audit_log), "audit_log");
+	ZWD_CMP(strcmp(a->metrics_listen, b->metrics_listen), "metrics_listen");
+	ZWD_CMP(strcmp(a->state_dir, b->state_dir), "state_dir");
+	ZWD_CMP(strcmp(a->runtime, b->runtime), "runtime");
+	ZWD_CMP(a->nflog_group != b->nflog_group, "nflog_group");
+#undef ZWD_CMP
+}
+
+/* Keep what cannot change without a restart; take the rest. */
+static void zwd_cfg_merge(struct cfg *next, const struct cfg *cur)
+{
+	next->mode = cur->mode;
+	strcpy(next->control_socket, cur->control_socket);
+	strcpy(next->control_group, cur->control_group);
+	strcpy(next->audit_log, cur->audit_log);
+	strcpy(next->metrics_listen, cur->metrics_listen);
+	strcpy(next->state_dir, cur->state_dir);
+	strcpy(next->runtime, cur->runtime);
+	next->nflog_group = cur->nflog_group;
+}
+
+static int zwd_reload_cfg(struct zwd *d, struct cfg *next, char *why, size_t whylen)
+{
+	struct cfg_diags diags;
+	int err;
+
+	err = safe_file_check("config", d->config_path, why, whylen);
+	if (err)
+		return err;
+	err = cfg_load(next, d->config_path, &diags);
+	if (err) {
+		snprintf(why, whylen, "%s:%u: %s%s", d->config_path,
+			 diags.n ? diags.v[0].line : 0, diags.n ? diags.v[0].msg : strerror(-err),
+			 diags.n > 1 ? " (and more; see zonewalld --check-config)" : "");
+		return err;
+	}
+	if (next->policy[0] && d->cfg.mode != CFG_MODE_LEARN)
+		err = safe_file_check("policy", next->policy, why, whylen);
+	return err;
+}
+
+int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
+	       char *why, size_t whylen)
+{
+	char restart[160], when[40];
+	struct cfg next;
+	int err, aerr;
+
+	why[0] = '\0';
+	err = zwd_reload_cfg(d, &next, why, whylen);
+	if (!err) {
+		zwd_restart_keys(&d->cfg, &next, restart, sizeof(restart));
+		zwd_cfg_merge(&next, &d->cfg);
+		err = zwd_mode_reload(d, &next, why, whylen);
+	}
+	if (!err) {
+		d->cfg = next;
+		zwd_log_setup(d->cfg.log_target, d->cfg.log_json, d->foreground);
+		if (restart[0])
+			snprintf(why, whylen, "restart needed for: %s (kept as they were)", restart);
+	}
+	d->reloads++;
+	if (err)
+		d->reload_failures++;
+	met_inc(met_series_get1(d->m.reloads, err ? "failed" : "ok"));
+	zwd_rfc3339(time(NULL), when, sizeof(when));
+	snprintf(d->last_reload, sizeof(d->last_reload), "%s by %s via %s: %s%s%s", when,
+		 peer->user, via, err ? "failed" : "ok", why[0] ? ": " : "", why);
+	zwd_log(err ? LOG_ERR : LOG_NOTICE, "reload by %s (uid %u pid %d, %s): %s%s%s",
+		peer->user, (unsigned int)peer->uid, (int)peer->pid, via, err ? "failed" : "ok",
+		why[0] ? ": " : "", why);
+	/* The socket path audits through ctl; a signal has no ctl call to ride on. */
+	if (!strcmp(via, "signal")) {
+		aerr = ctl_audit_write(d->audit, peer, via, "reload", NULL, err ? why : NULL,
+				       err ? NULL : why);
+		if (aerr) {
+			met_inc(met_scalar(d->m.audit_failures));
+			zwd_log(LOG_ERR, "audit log: cannot record reload: %s", strerror(-aerr));
+		}
+	}
+	return err;
+}
+
+/* --- pending change (confirm) ---------------------------------------------------------- */
+
+static void zwd_pending_disarm(struct zwd *d)
+{
+	loop_source_del(d->pending.timer);
+	memset(&d->pending, 0, sizeof(d->pending));
+}
+
+static void zwd_pending_expired(struct loop *l, void *arg)
+{
+	struct zwd *d = arg;
+	struct zwd_pending p = d->pending;
+	struct ctl_peer self;
+	int err;
+
+	zwd_pending_disarm(d);
+	ctl_peer_fill(&self, getuid(), getgid(), getpid());
+	zwd_log(LOG_WARNING, "no confirm within the deadline: rolling back %s (applied by %s)",
+		p.what, p.by.user);
+	if (p.rollback)
+		p.rollback(p.arg);
+	err = ctl_audit_write(d->audit, &self, "timer", "rollback", NULL, NULL, p.what);
+	if (err)
+		met_inc(met_scalar(d->m.audit_failures));
+}
+
+int zwd_pending_arm(struct zwd *d, unsigned int seconds, const char *what,
+		    const struct ctl_peer *by, void (*rollback)(void *arg),
+		    void (*confirmed)(void *arg), void *arg)
+{
+	if (d->pending.armed)
+		return -EBUSY;
+	d->pending.timer = loop_timer_add(d->loop, (uint64_t)seconds * 1000, 0,
+					  zwd_pending_expired, d);
+	if (!d->pending.timer)
+		return -errno;
+	d->pending.armed = true;
+	d->pending.deadline_ms = loop_now_ms() + (uint64_t)seconds * 1000;
+	snprintf(d->pending.what, sizeof(d->pending.what), "%s", what);
+	d->pending.by = *by;
+	d->pending.rollback = rollback;
+	d->pending.confirmed = confirmed;
+	d->pending.arg = arg;
+	return 0;
+}
+
+void zwd_denied_publish(struct zwd *d, json_t *event)
+{
+	if (d->denied_recent) {
+		if (json_array_size(d->denied_recent) >= ZWD_DENIED_KEEP)
+			json_array_remove(d->denied_recent, 0);
+		json_array_append(d->denied_recent, event);
+	}
+	if (d->ctl)
+		ctl_publish(d->ctl, "denied", event);
+}
+
+/* --- commands ------------------------------------------------------------------------------ */
+
+static int zwd_cmd_ping(struct ctl_call *call, void *arg)
+{
+	json_object_set_new(call->reply, "pong", json_true());
+	json_object_set_new(call->reply, "version", json_string(PACKAGE_VERSION));
+	return 0;
+}
+
+static json_t *zwd_pending_json(const struct zwd *d)
+{
+	uint64_t now = loop_now_ms();
+
+	if (!d->pending.armed)
+		return json_pack("{s:b}", "pending", 0);
+	return json_pack("{s:b, s:s, s:s, s:I}", "pending", 1, "what", d->pending.what,
+			 "by", d->pending.by.user, "seconds_left",
+			 (json_int_t)((d->pending.deadline_ms > now ?
+				       d->pending.deadline_ms - now : 0) / 1000));
+}
+
+static int zwd_cmd_status(struct ctl_call *call, void *arg)
+{
+	struct zwd *d = arg;
+	json_t *o = call->reply;
+	char when[40];
+
+	zwd_rfc3339(d->start_wall, when, sizeof(when));
+	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(o, "mode", json_string(cfg_mode_name(d->cfg.mode)));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "started", json_string(when));
+	json_object_set_new(o, "uptime_s",
+			    json_integer((loop_now_ms() - d->start_mono_ms) / 1000));
+	json_object_set_new(o, "config", json_string(d->config_path));
+	json_object_set_new(o, "policy", d->cfg.policy[0] ? json_string(d->cfg.policy) :
+			    json_null());
+	json_object_set_new(o, "control_group", d->group_found ?
+			    json_string(d->cfg.control_group) : json_null());
+	json_object_set_new(o, "metrics_listen", d->cfg.metrics_listen[0] ?
+			    json_string(d->cfg.metrics_listen) : json_null());
+	json_object_set_new(o, "reloads", json_integer(d->reloads));
+	json_object_set_new(o, "reload_failures", json_integer(d->reload_failures));
+	json_object_set_new(o, "last_reload", d->last_reload[0] ?
+			    json_string(d->last_reload) : json_null());
+	json_object_set_new(o, "clients", json_integer(ctl_clients(d->ctl)));
+	json_object_set_new(o, "denied_subscribers",
+			    json_integer(ctl_subscribers(d->ctl, "denied")));
+	json_object_set_new(o, "confirm", zwd_pending_json(d));
+	zwd_mode_status(d, o);
+	return 0;
+}
+
+static int zwd_cmd_metrics(struct ctl_call *call, void *arg)
+{
+	struct zwd *d = arg;
+	size_t len;
+	char *text;
+	int err;
+
+	zwd_metrics_refresh(d);
+	err = met_render(d->met, &text, &len);
+	if (err)
+		return ctl_call_fail(call, err, "cannot render metrics: %s", strerror(-err));
+	json_object_set_new(call->reply, "metrics", json_stringn(text, len));
+	free(text);
+	return 0;
+}
+
+static int zwd_cmd_reload(struct ctl_call *call, void *arg)
+{
+	struct zwd *d = arg;
+	char why[256];
+	int err;
+
+	err = zwd_reload(d, call->peer, "socket", why, sizeof(why));
+	if (err)
+		return ctl_call_fail(call, err, "%s", why);
+	snprintf(call->detail, sizeof(call->detail), "%s", why);
+	if (why[0])
+		json_object_set_new(call->reply, "note", json_string(why));
+	return 0;
+}
+
+static int zwd_cmd_confirm(struct ctl_call *call, void *arg)
+{
+	struct zwd *d = arg;
+	struct zwd_pending p = d->pending;
+
+	if (!p.armed)
+		return ctl_call_fail(call, -ENOENT, "nothing to confirm: no change is pending");
+	zwd_pending_disarm(d);
+	if (p.confirmed)
+		p.confirmed(p.arg);
+	snprintf(call->detail, sizeof(call->detail), "%s (applied by %s)", p.what, p.by.user);
+	zwd_log(LOG_NOTICE, "confirmed by %s (uid %u pid %d): %s", call->peer->user,
+		(unsigned int)call->peer->uid, (int)call->peer->pid, p.what);
+	json_object_set_new(call->reply, "confirmed", json_string(p.what));
+	return 0;
+}
+
+static int zwd_cmd_denied(struct ctl_call *call, void *arg)
+{
+	struct zwd *d = arg;
+	json_t *follow = json_object_get(call->req, "follow");
+
+	if (follow && json_is_false(follow)) {
+		json_object_set(call->reply, "events", d->denied_recent);
+		return 0;
+	}
+	call->subscribe = "denied";
+	json_object_set_new(call->reply, "follow", json_true());
+	return 0;
+}
+
+static const struct ctl_command zwd_commands[] = {
+	{ .name = "ping", .handle = zwd_cmd_ping },
+	{ .name = "status", .handle = zwd_cmd_status },
+	{ .name = "metrics", .handle = zwd_cmd_metrics },
+	{ .name = "reload", .flags = CTL_CMD_AUDIT, .handle = zwd_cmd_reload },
+	{ .name = "confirm", .flags = CTL_CMD_AUDIT, .handle = zwd_cmd_confirm },
+	{ .name = "denied", .handle = zwd_cmd_denied,
+	  .args = { { .name = "follow", .type = CTL_ARG_BOOL } } },
+	/* The enforce glue adds "apply" (CTL_CMD_AUDIT, confirm_within) here. */
+	{ .name = NULL },
+};
+
+void zwd_ctl_ops(struct zwd *d, struct ctl_ops *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	ops->commands = zwd_commands;
+	ops->arg = d;
+	ops->log = zwd_ctl_log;
+	ops->refused = zwd_ctl_refused;
+	ops->called = zwd_ctl_called;
+}

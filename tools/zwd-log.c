@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewalld's log: one line per event, to stderr in the foreground and to
+ * syslog otherwise (log = auto), as text or as JSON lines (log_format).
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "zwd.h"
+
+static enum cfg_log zwd_log_target = CFG_LOG_STDERR;
+static bool zwd_log_json;
+static bool zwd_syslog_open;
+
+void zwd_log_setup(enum cfg_log target, bool json, bool foreground)
+{
+	if (target == CFG_LOG_AUTO)
+		target = foreground ? CFG_LOG_STDERR : CFG_LOG_SYSLOG;
+	if (target == CFG_LOG_SYSLOG && !zwd_syslog_open) {
+		openlog("zonewalld", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		zwd_syslog_open = true;
+	}
+	zwd_log_target = target;
+	zwd_log_json = json;
+}
+
+static const char *zwd_prio_name(int prio)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
+	};
+
+	return names[prio & 7];
+}
+
+void zwd_vlog(int prio, const char *fmt, va_list ap)
+{
+	char msg[1024], when[40], *p;
+	struct timespec ts;
+	json_t *o;
+	char *s;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (!zwd_log_json) {
+		if (zwd_log_target == CFG_LOG_SYSLOG)
+			syslog(prio, "%s", msg);
+		else
+			fprintf(stderr, "zonewalld: %s: %s\n", zwd_prio_name(prio), msg);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	zwd_rfc3339(ts.tv_sec, when, sizeof(when));
+	o = json_pack("{s:s, s:s, s:s}", "time", when, "level", zwd_prio_name(prio), "msg", msg);
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (zwd_log_target == CFG_LOG_SYSLOG)
+		syslog(prio, "%s", s ? s : msg);
+	else
+		fprintf(stderr, "%s\n", s ? s : msg);
+	free(s);
+}
+
+void zwd_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	zwd_vlog(prio, fmt, ap);
+	va_end(ap);
+}

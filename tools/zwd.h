@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_ZWD_H
+#define ZONEWALL_ZWD_H
+
+/*
+ * zonewalld's own state, shared by its files in tools/:
+ *   zonewalld.c  main: options, setup order, privileges, the loop
+ *   zwd-log.c    logging (stderr in the foreground, else syslog; text or JSON)
+ *   zwd-ctl.c    control commands, audit, confirm timer, metrics families
+ *   zwd-mode.c   the hooks where learn / monitor / enforce plug in
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+#include <jansson.h>
+
+#include "zonewall/config.h"
+#include "zonewall/ctl.h"
+#include "zonewall/loop.h"
+#include "zonewall/metrics.h"
+
+struct zwd_mode;		/* the mode glue's own state (zwd-mode.c) */
+
+/* Metric families every part of the daemon may update (NULL-safe). */
+struct zwd_metrics {
+	struct met_family *build_info, *start_time, *ctl_requests, *ctl_refused,
+		*ctl_clients, *reloads, *audit_failures, *http_requests;
+	/* Filled by the mode glue (names fixed now, see README). */
+	struct met_family *flows_learned, *flows_tracked, *edges, *verdicts, *capture_drops,
+		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints;
+};
+
+/* An applied change waiting for `zonewall confirm` (apply --confirm-within). */
+struct zwd_pending {
+	bool armed;
+	uint64_t deadline_ms;		/* loop_now_ms() */
+	char what[128];			/* shown in status and the audit log */
+	struct ctl_peer by;		/* who applied it */
+	void (*rollback)(void *arg);	/* run at the deadline */
+	void (*confirmed)(void *arg);	/* run on confirm (may be NULL) */
+	void *arg;
+	struct loop_source *timer;
+};
+
+struct zwd {
+	const char *config_path;
+	struct cfg cfg;
+	bool foreground;
+	struct loop *loop;
+	struct ctl_audit *audit;
+	struct ctl *ctl;
+	bool group_found;
+	struct met_registry *met;
+	struct met_http *http;
+	struct zwd_metrics m;
+	uint64_t start_mono_ms;
+	int64_t start_wall;		/* seconds since the epoch */
+	unsigned long reloads, reload_failures;
+	char last_reload[640];		/* "TIME by USER: ok" / "...: failed: why" */
+	struct zwd_pending pending;
+	json_t *denied_recent;		/* array, the last ZWD_DENIED_KEEP events */
+	struct zwd_mode *mode;
+	uint64_t caps_eff;
+};
+
+#define ZWD_DENIED_KEEP 256
+
+/* --- logging (zwd-log.c) -------------------------------------------------- */
+
+/** zwd_log_setup() - where log lines go from now on (re-callable on reload). */
+void zwd_log_setup(enum cfg_log target, bool json, bool foreground);
+
+/** zwd_log() - one log line (newlines in the message become spaces). */
+void zwd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** zwd_vlog() - zwd_log() with a va_list. */
+void zwd_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* --- control commands and metrics (zwd-ctl.c) ------------------------------ */
+
+/** zwd_metrics_init() - make the registry and every family.  Return: 0 or -ENOMEM. */
+int zwd_metrics_init(struct zwd *d);
+
+/** zwd_metrics_refresh() - update the gauges that mirror state (before a render). */
+void zwd_metrics_refresh(void *d);
+
+/** zwd_ctl_ops() - the control socket's command table and callbacks for @d. */
+void zwd_ctl_ops(struct zwd *d, struct ctl_ops *ops);
+
+/**
+ * zwd_reload() - re-read the configuration and hand it to the mode glue;
+ * on any problem keep running with what was in effect.  Audited as @peer
+ * via @via ("socket" or "signal").  @why gets the reason on failure and
+ * notes (keys needing a restart) on success.
+ * Return: 0 or -errno.
+ */
+int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
+	       char *why, size_t whylen);
+
+/**
+ * zwd_pending_arm() - start the safety net for a change just applied by
+ * @by: unless confirm arrives within @seconds, @rollback(@arg) runs (and is
+ * audited).  Used by the enforce glue for apply --confirm-within.
+ * Return: 0, -EBUSY when one is already pending, or -errno.
+ */
+int zwd_pending_arm(struct zwd *d, unsigned int seconds, const char *what,
+		    const struct ctl_peer *by, void (*rollback)(void *arg),
+		    void (*confirmed)(void *arg), void *arg);
+
+/**
+ * zwd_denied_publish() - a refused flow (@event borrowed): kept among the
+ * recent ones and streamed to `denied` subscribers.  For the NFLOG glue.
+ */
+void zwd_denied_publish(struct zwd *d, json_t *event);
+
+/** zwd_rfc3339() - @t (seconds since the epoch) as RFC 3339 UTC into @buf. */
+void zwd_rfc3339(int64_t t, char *buf, size_t size);
+
+/* --- mode hooks (zwd-mode.c) ------------------------------------------------ */
+
+/**
+ * zwd_mode_start() - begin the configured mode's work after setup (with
+ * only CAP_NET_ADMIN and CAP_NET_RAW left).  learn: capture, flow table,
+ * checkpoint timer; monitor/enforce: load the policy, apply it, follow
+ * runtime events.
+ * Return: 0, or -errno with @why set (the daemon exits 1).
+ */
+int zwd_mode_start(struct zwd *d, char *why, size_t whylen);
+
+/**
+ * zwd_mode_reload() - @next is the newly read configuration: re-read the
+ * policy (and inventory) and swap atomically, or leave everything as it
+ * was and say why.
+ * Return: 0 or -errno with @why set.
+ */
+int zwd_mode_reload(struct zwd *d, const struct cfg *next, char *why, size_t whylen);
+
+/** zwd_mode_status() - add the mode's own state to the status reply @o. */
+void zwd_mode_status(struct zwd *d, json_t *o);
+
+/** zwd_mode_stop() - orderly end (SIGTERM): a last checkpoint in learn mode. */
+void zwd_mode_stop(struct zwd *d);
+
+/** zwd_mode_free() - release the mode's state.  Accepts d->mode == NULL. */
+void zwd_mode_free(struct zwd *d);
+
+#endif
