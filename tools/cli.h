@@ -71,6 +71,7 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 int cmd_help_main(int argc, char **argv);
 int cmd_version_main(int argc, char **argv);
 int cmd_links_main(int argc, char **argv);
+int cmd_containers_main(int argc, char **argv);
 int cmd_review_main(int argc, char **argv);
 int cmd_approve_main(int argc, char **argv);
 int cmd_merge_main(int argc, char **argv);

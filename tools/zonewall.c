@@ -24,6 +24,22 @@ static const struct cli_cmd cli_cmds[] = {
 	  "\n"
 	  "  -j, --json   print a JSON array instead of a table\n"
 	  "  -h, --help   show this help\n" },
+	{ "containers", cmd_containers_main, "list workloads with identity, zone and addresses (runtime + inventory)",
+	  "Usage: zonewall containers [--runtime URI] [--inventory FILE] [--json] [--watch]\n"
+	  "\n"
+	  "One row per workload: short id, name, identity, zone, image, IPv4 and IPv6\n"
+	  "addresses, networks, host-side veth and bridge, state; then the inventory\n"
+	  "entries.  The runtime is asked over its API socket (Docker Engine API,\n"
+	  "which Podman's service speaks too).\n"
+	  "\n"
+	  "  -r, --runtime URI     docker:///var/run/docker.sock, podman:///run/podman/podman.sock,\n"
+	  "                        or none (default: the first of those two that answers)\n"
+	  "  -i, --inventory FILE  static inventory and identity rules (JSON, see README)\n"
+	  "  -j, --json            print a JSON array instead of a table\n"
+	  "  -w, --watch           keep following the runtime's events; print one line\n"
+	  "                        per change (--json: one JSON object per line)\n"
+	  "      --follow          same as --watch\n"
+	  "  -h, --help            show this help\n" },
 	{ "review", cmd_review_main, "judge a proposal's edges against a policy, with evidence",
 	  "Usage: zonewall review PROPOSAL [--policy POLICY] [--json]\n"
 	  "\n"

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_INVENTORY_H
+#define ZONEWALL_INVENTORY_H
+
+/*
+ * The static inventory: what no container runtime knows (this host,
+ * corporate networks, the internet), by address or CIDR, each entry with a
+ * name and a zone; plus the identity rules and the network -> zone map
+ * (the "identity" object).  The schema is in README.md ("Inventory file")
+ * and rules/inventory.json.  inv_parse() is pure; inv_load() reads a file.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "zonewall/identity.h"
+#include "zonewall/output.h"
+
+#define INV_MAX_BYTES (16u << 20)	/* larger inventory files are refused */
+
+struct inv_prefix {
+	struct id_addr addr;	/* host bits zero */
+	unsigned int len;	/* 0..32 or 0..128 */
+};
+
+struct inv_entry {
+	char *name;
+	char *zone;
+	char *description;	/* "" when none */
+	struct inv_prefix *cidrs;
+	size_t n_cidrs;
+	struct inv_prefix *except;	/* carved out of cidrs */
+	size_t n_except;
+};
+
+struct inv {
+	struct inv_entry *v;
+	size_t n;
+	struct id_rules rules;	/* the defaults unless the file sets them */
+};
+
+/**
+ * inv_parse() - parse inventory JSON text into @out.
+ * @err: on failure, one line "PATH: problem" where PATH is a JSON path
+ *       such as "entries[2].cidrs[0]" (or "line L column C" for syntax).
+ * Return: 0; -EINVAL (@err set, @out empty); -ENOMEM.
+ */
+int inv_parse(struct inv *out, const char *text, size_t len, char *err, size_t errlen);
+
+/**
+ * inv_load() - read @path (at most INV_MAX_BYTES) and inv_parse() it; @err
+ * starts with the path.
+ * Return: 0, -EINVAL, or the -errno of the read.
+ */
+int inv_load(struct inv *out, const char *path, char *err, size_t errlen);
+
+/** inv_init() - an empty inventory with the default identity rules.  Return: 0 or -ENOMEM. */
+int inv_init(struct inv *out);
+
+/** inv_free() - release what @inv holds.  Accepts NULL. */
+void inv_free(struct inv *inv);
+
+/** inv_prefix_parse() - "ADDR" or "ADDR/LEN" (host bits must be zero).  Return: 0 or -EINVAL. */
+int inv_prefix_parse(const char *text, struct inv_prefix *out);
+
+/** inv_prefix_contains() - true when @a lies in @p. */
+bool inv_prefix_contains(const struct inv_prefix *p, const struct id_addr *a);
+
+/**
+ * inv_lookup() - the entry with the longest prefix containing @a, skipping
+ * an entry whose "except" list contains @a.
+ * @len_out: if not NULL, gets the matching prefix length.
+ * Return: a borrowed entry, or NULL when none matches.
+ */
+const struct inv_entry *inv_lookup(const struct inv *inv, const struct id_addr *a,
+				   unsigned int *len_out);
+
+/**
+ * inv_entry_json() - @e as a containers row (name, identity = name, zone,
+ * ipv4/ipv6 = its CIDRs, runtime "inventory", the other keys null/empty).
+ * Return: a new object, or NULL on allocation failure.
+ */
+json_t *inv_entry_json(const struct inv_entry *e);
+
+#endif

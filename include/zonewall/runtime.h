@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_RUNTIME_H
+#define ZONEWALL_RUNTIME_H
+
+/*
+ * The container runtime mapper: the Docker Engine API (dockerd, or Podman's
+ * compatible service) over a unix socket with libcurl, JSON with jansson.
+ *
+ * Two halves.  The parsers (rt_parse_*, rt_linebuf_*) turn response text
+ * into records and do no I/O, so unit tests feed them recorded answers and
+ * a fuzzer feeds them anything.  The client and the mapper do the HTTP:
+ * version negotiation, list + inspect, and the /events stream that keeps an
+ * id_index current, with reconnect, backoff, resync and gap reports.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zonewall/identity.h"
+
+#define RT_API_MAX_MINOR 41	/* we speak 1.24 .. 1.41 */
+#define RT_API_MIN_MINOR 24
+#define RT_BODY_MAX (64u << 20)	/* responses past this are aborted */
+#define RT_LINE_MAX (1u << 20)	/* one event line at most */
+
+/* --- pure parsers -------------------------------------------------------------- */
+
+struct rt_version {
+	unsigned int major, minor;	/* the server's ApiVersion */
+	bool podman;			/* a Podman engine answered */
+	char version[64];		/* the engine's version string */
+};
+
+/**
+ * rt_parse_version() - parse a GET /version answer.
+ * Return: 0; -EINVAL with @err set (invalid JSON, no ApiVersion string).
+ */
+int rt_parse_version(const char *text, size_t len, struct rt_version *v,
+		     char *err, size_t errlen);
+
+/**
+ * rt_parse_list() - the container ids in a GET /containers/json answer.
+ * @ids: gets a malloc'ed array of malloc'ed ids (free with rt_ids_free()).
+ * Return: 0; -EINVAL with @err set; -ENOMEM.
+ */
+int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n,
+		  char *err, size_t errlen);
+
+/** rt_ids_free() - free what rt_parse_list() returned.  Accepts NULL. */
+void rt_ids_free(char **ids, size_t n);
+
+/**
+ * rt_parse_inspect() - a GET /containers/ID/json answer as a workload
+ * record (identity not yet resolved); @runtime names the source.
+ * Fields of a wrong type are an error naming the field; missing optional
+ * fields are left empty.
+ * Return: a new record (one reference), or NULL with errno EINVAL (@err
+ * set) or ENOMEM.
+ */
+struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *runtime,
+				     char *err, size_t errlen);
+
+enum rt_event_kind {
+	RT_EV_IGNORE,		/* nothing the index cares about */
+	RT_EV_UPDATE,		/* re-inspect the container */
+	RT_EV_REMOVE,		/* the container is gone (destroy, remove) */
+};
+
+struct rt_event {
+	enum rt_event_kind kind;
+	char type[16];		/* "container", "network", ... */
+	char action[32];	/* "start", "die", "connect", ... */
+	char id[80];		/* the container's id ("" if none) */
+	char name[128];		/* the container's name when told */
+	int64_t time_ns;	/* when the runtime says it happened, 0 if untold */
+	int64_t recv_ns;	/* when the mapper read it (set by the mapper) */
+};
+
+/**
+ * rt_parse_event() - one line of the /events stream.  Handles both
+ * dialects: Docker's network events carry the network in Actor.ID and the
+ * container in Actor.Attributes.container; Podman's carry the container
+ * in Actor.ID.  "destroy" (Docker) and "remove" (Podman) both remove.
+ * Return: 0; -EINVAL with @err set.
+ */
+int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
+		   char *err, size_t errlen);
+
+/* Newline-delimited input with a bounded line: a longer line is dropped. */
+struct rt_linebuf {
+	char *buf;
+	size_t len, cap, max;
+	bool discarding;	/* inside a line that grew past max */
+	size_t dropped;		/* lines dropped for length, ever */
+};
+
+typedef void (*rt_line_fn)(void *ctx, const char *line, size_t len);
+
+/** rt_linebuf_init() - lines up to @max bytes (0: RT_LINE_MAX). */
+void rt_linebuf_init(struct rt_linebuf *lb, size_t max);
+
+/**
+ * rt_linebuf_feed() - append @n bytes and call @fn for each complete
+ * non-empty line (without the newline).
+ * Return: 0, or -ENOMEM (the buffered partial line is then dropped).
+ */
+int rt_linebuf_feed(struct rt_linebuf *lb, const char *data, size_t n, rt_line_fn fn, void *ctx);
+
+/** rt_linebuf_reset() - forget a partial line (after a reconnect). */
+void rt_linebuf_reset(struct rt_linebuf *lb);
+
+/** rt_linebuf_free() - release the buffer.  Accepts NULL. */
+void rt_linebuf_free(struct rt_linebuf *lb);
+
+/* --- the client (I/O) ------------------------------------------------------------ */
+
+struct rt_client;
+
+/**
+ * rt_detect() - the URI of the first runtime socket that accepts a
+ * connection: docker:///var/run/docker.sock, podman:///run/podman/podman.sock.
+ * Return: true with @uri filled, false when neither answers (not an error).
+ */
+bool rt_detect(char *uri, size_t len);
+
+/**
+ * rt_client_new() - a client for @uri ("docker:///PATH", "podman:///PATH",
+ * or "unix:///PATH").  Connects nothing yet.
+ * Return: the client, or NULL (errno EINVAL with @err set for a bad URI, ENOMEM).
+ */
+struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen);
+
+/** rt_client_free() - Accepts NULL. */
+void rt_client_free(struct rt_client *c);
+
+/** rt_client_runtime() - "docker" or "podman" (from the URI, or what /version said). */
+const char *rt_client_runtime(const struct rt_client *c);
+
+/** rt_client_api() - the negotiated API version, "1.41", or "" before rt_negotiate(). */
+const char *rt_client_api(const struct rt_client *c);
+
+/**
+ * rt_negotiate() - GET /version and use min(server ApiVersion, 1.41).
+ * Return: 0; -ENOTSUP when the server speaks less than 1.24; -ECONNREFUSED,
+ * -ENOENT, -EIO, -EPROTO, ... with @err set saying what failed.
+ */
+int rt_negotiate(struct rt_client *c, char *err, size_t errlen);
+
+/**
+ * rt_inspect() - GET /containers/ID/json.
+ * Return: a record, or NULL with errno ENOENT (no such container), or
+ * another errno with @err set.
+ */
+struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen);
+
+/**
+ * rt_list() - every container (all=1), each inspected.  A container that
+ * vanishes between list and inspect is skipped.
+ * @out: gets a malloc'ed array of references (caller puts each, frees it).
+ * Return: 0 or -errno with @err set.
+ */
+int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err, size_t errlen);
+
+/**
+ * rt_ports_resolve() - fill each network's host-side veth and bridge: the
+ * container's netns id (RTM_GETNSID on /proc/PID/ns/net) is matched with
+ * the host veths' IFLA_LINK_NETNSID; with several veths in that netns, the
+ * one whose bridge carries the network's gateway address.  Left "" when
+ * unknown (stopped, not root, no veth).
+ * Return: 0, or -errno when the host's links cannot be read.
+ */
+int rt_ports_resolve(struct id_workload **v, size_t n);
+
+/* --- the mapper -------------------------------------------------------------------- */
+
+enum rt_report_kind {
+	RT_REP_SYNCED,		/* connected and resynced from a full list */
+	RT_REP_LOST,		/* the stream or the API broke; mapping kept, now stale */
+	RT_REP_RETRY,		/* a reconnect attempt failed */
+	RT_REP_EVENT,		/* an event was applied to the index */
+	RT_REP_WARN,		/* bad input skipped (event line, inspect) */
+};
+
+struct rt_report {
+	enum rt_report_kind kind;
+	const char *msg;		/* one line, for RT_REP_LOST/RETRY/WARN */
+	const char *cause;		/* RT_REP_LOST/RETRY: just what failed */
+	const struct rt_event *ev;	/* RT_REP_EVENT */
+	int64_t applied_ns;		/* RT_REP_EVENT: when the index changed */
+	int64_t gap_from_ns, gap_to_ns;	/* RT_REP_SYNCED after a loss */
+	struct id_sync_stats stats;	/* RT_REP_SYNCED */
+	size_t workloads;		/* RT_REP_SYNCED */
+};
+
+typedef void (*rt_report_fn)(void *ctx, const struct rt_report *r);
+
+struct rt_mapper;
+
+/**
+ * rt_mapper_new() - a mapper keeping @idx current from @uri.
+ * @idx: borrowed; @fn(@ctx, ...) hears about syncs, losses and events.
+ * Return: the mapper (not connected yet), or NULL (errno; @err set).
+ */
+struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report_fn fn,
+				void *ctx, char *err, size_t errlen);
+
+/** rt_mapper_free() - Accepts NULL. */
+void rt_mapper_free(struct rt_mapper *m);
+
+/**
+ * rt_mapper_step() - run for at most @timeout_ms: connect (or reconnect
+ * when the backoff allows: 100 ms doubling to 5 s), open the event stream,
+ * resync, then wait for events and apply each (re-inspect or remove).
+ * Return: 0 while connected or waiting to retry; errors go to the report
+ * callback, never stop the mapper.
+ */
+int rt_mapper_step(struct rt_mapper *m, int timeout_ms);
+
+/** rt_mapper_connected() - true once synced and while the stream is up. */
+bool rt_mapper_connected(const struct rt_mapper *m);
+
+/** rt_mapper_client() - the client (its runtime name and API version). */
+const struct rt_client *rt_mapper_client(const struct rt_mapper *m);
+
+/** rt_now_ns() - CLOCK_REALTIME in ns, the clock events and packets use. */
+int64_t rt_now_ns(void);
+
+#endif

@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The runtime client and mapper: HTTP over the runtime's unix socket with
+ * libcurl, the /events stream kept open with a curl multi handle, and the
+ * host-side veth of each container found over rtnetlink.  Parsing lives in
+ * runtime-parse.c.  No logging: everything goes to the caller as return
+ * values, error text and reports.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <curl/curl.h>
+#include <libmnl/libmnl.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+
+#include "zonewall/runtime.h"
+#include "zonewall/link.h"
+
+int64_t rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* --- client -------------------------------------------------------------------------- */
+
+struct rt_client {
+	char runtime[16];
+	char path[108];		/* socket path */
+	char api[16];		/* "1.41" once negotiated */
+	CURL *curl;
+};
+
+struct rt_body {
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+static size_t rt_body_write(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct rt_body *b = ctx;
+	size_t n = size * nmemb, cap;
+	char *p;
+
+	if (b->len + n > RT_BODY_MAX) {
+		b->too_big = true;
+		return 0;	/* aborts the transfer */
+	}
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 16384;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->buf, cap);
+		if (!p)
+			return 0;
+		b->buf = p;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, data, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+	return n;
+}
+
+static bool rt_socket_answers(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return false;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
+}
+
+bool rt_detect(char *uri, size_t len)
+{
+	static const char *const cand[][2] = {
+		{ "docker", "/var/run/docker.sock" },
+		{ "podman", "/run/podman/podman.sock" },
+	};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (rt_socket_answers(cand[i][1])) {
+			snprintf(uri, len, "%s://%s", cand[i][0], cand[i][1]);
+			return true;
+		}
+	return false;
+}
+
+struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen)
+{
+	static const char *const schemes[] = { "docker", "podman", "unix" };
+	struct rt_client *c;
+	const char *p = NULL;
+	size_t i, n;
+
+	for (i = 0; i < 3 && !p; i++) {
+		n = strlen(schemes[i]);
+		if (!strncmp(uri, schemes[i], n) && !strncmp(uri + n, "://", 3))
+			p = uri + n + 3;
+	}
+	if (!p || *p != '/' || strlen(p) >= sizeof(c->path)) {
+		snprintf(err, errlen, "'%.200s': expected docker:///PATH, podman:///PATH or unix:///PATH", uri);
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	snprintf(c->runtime, sizeof(c->runtime), "%s", i == 3 ? "docker" : schemes[i - 1]);
+	strcpy(c->path, p);
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void rt_client_free(struct rt_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+const char *rt_client_runtime(const struct rt_client *c)
+{
+	return c->runtime;
+}
+
+const char *rt_client_api(const struct rt_client *c)
+{
+	return c->api;
+}
+
+/* Map a failed transfer to -errno and one line. */
+static int rt_curl_error(const struct rt_client *c, CURLcode cc, const struct rt_body *b,
+			 char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (b->too_big) {
+		snprintf(err, errlen, "%s: response larger than %u bytes, aborted", c->path, RT_BODY_MAX);
+		return -EFBIG;
+	}
+	if (cc == CURLE_COULDNT_CONNECT) {
+		if (stat(c->path, &st)) {
+			snprintf(err, errlen, "%s: no such socket (is the %s service running?)",
+				 c->path, c->runtime);
+			return -ENOENT;
+		}
+		snprintf(err, errlen, "%s: connection refused (the %s service is not running)",
+			 c->path, c->runtime);
+		return -ECONNREFUSED;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(err, errlen, "%s: no answer in time", c->path);
+		return -ETIMEDOUT;
+	}
+	snprintf(err, errlen, "%s: %s", c->path, curl_easy_strerror(cc));
+	return -EIO;
+}
+
+static void rt_curl_setup(CURL *h, const struct rt_client *c, const char *url)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+}
+
+/* GET @path (with the API prefix when @versioned).  Return: HTTP status or -errno. */
+static int rt_get(struct rt_client *c, const char *path, bool versioned, struct rt_body *b,
+		  char *err, size_t errlen)
+{
+	char url[512];
+	CURLcode cc;
+	long status = 0;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(url, sizeof(url), "http://localhost%s%s%s", versioned ? "/v" : "",
+		 versioned ? c->api : "", path);
+	rt_curl_setup(c->curl, c, url);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, rt_body_write);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, b);
+	cc = curl_easy_perform(c->curl);
+	if (cc != CURLE_OK) {
+		int rc = rt_curl_error(c, cc, b, err, errlen);
+
+		free(b->buf);
+		memset(b, 0, sizeof(*b));
+		return rc;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (!b->buf && !rt_body_write((char *)"", 0, 0, b))
+		b->buf = calloc(1, 1);
+	return b->buf ? (int)status : -ENOMEM;
+}
+
+/* An HTTP error as one line, with the API's {"message": ...} when there is one. */
+static int rt_http_error(const struct rt_client *c, const char *path, int status,
+			 const struct rt_body *b, char *err, size_t errlen)
+{
+	json_t *root = json_loadb(b->buf, b->len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(root, "message"));
+
+	snprintf(err, errlen, "%s: GET %s: HTTP %d%s%.200s", c->path, path, status,
+		 msg ? ": " : "", msg ? msg : "");
+	json_decref(root);
+	return status == 404 ? -ENOENT : -EPROTO;
+}
+
+int rt_negotiate(struct rt_client *c, char *err, size_t errlen)
+{
+	struct rt_version v;
+	struct rt_body b;
+	char msg[256];
+	int st, rc;
+
+	st = rt_get(c, "/version", false, &b, err, errlen);
+	if (st < 0)
+		return st;
+	if (st != 200) {
+		rc = rt_http_error(c, "/version", st, &b, err, errlen);
+		goto out_free;
+	}
+	rc = rt_parse_version(b.buf, b.len, &v, msg, sizeof(msg));
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", c->path, msg);
+		rc = -EPROTO;
+		goto out_free;
+	}
+	if (v.major < 1 || (v.major == 1 && v.minor < RT_API_MIN_MINOR)) {
+		snprintf(err, errlen, "%s: the engine speaks API %u.%u; zonewall needs 1.%d or later",
+			 c->path, v.major, v.minor, RT_API_MIN_MINOR);
+		rc = -ENOTSUP;
+		goto out_free;
+	}
+	if (v.major > 1 || v.minor > RT_API_MAX_MINOR)
+		snprintf(c->api, sizeof(c->api), "1.%d", RT_API_MAX_MINOR);
+	else
+		snprintf(c->api, sizeof(c->api), "1.%u", v.minor);
+	if (v.podman)
+		snprintf(c->runtime, sizeof(c->runtime), "podman");
+	rc = 0;
+out_free:
+	free(b.buf);
+	return rc;
+}
+
+struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen)
+{
+	struct id_workload *w = NULL;
+	char path[192], msg[256];
+	struct rt_body b;
+	int st;
+
+	if (strlen(id) > 128 || strspn(id, "0123456789abcdefABCDEF") != strlen(id)) {
+		snprintf(err, errlen, "'%.64s' is not a container id", id);
+		errno = EINVAL;
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "/containers/%s/json", id);
+	st = rt_get(c, path, true, &b, err, errlen);
+	if (st < 0) {
+		errno = -st;
+		return NULL;
+	}
+	if (st != 200) {
+		errno = -rt_http_error(c, path, st, &b, err, errlen);
+	} else {
+		w = rt_parse_inspect(b.buf, b.len, c->runtime, msg, sizeof(msg));
+		if (!w)
+			snprintf(err, errlen, "%s: %s: %s", c->path, path, msg);
+	}
+	free(b.buf);
+	return w;
+}
+
+int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err, size_t errlen)
+{
+	struct id_workload **v = NULL, *w;
+	char **ids = NULL, msg[256];
+	size_t n_ids = 0, i;
+	struct rt_body b;
+	int st, rc;
+
+	*out = NULL;
+	*n = 0;
+	st = rt_get(c, "/containers/json?all=1", true, &b, err, errlen);
+	if (st < 0)
+		return st;
+	if (st != 200) {
+		rc = rt_http_error(c, "/containers/json", st, &b, err, errlen);
+		free(b.buf);
+		return rc;
+	}
+	rc = rt_parse_list(b.buf, b.len, &ids, &n_ids, msg, sizeof(msg));
+	free(b.buf);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", c->path, msg);
+		return rc == -EINVAL ? -EPROTO : rc;
+	}
+	v = calloc(n_ids + 1, sizeof(*v));
+	if (!v) {
+		rt_ids_free(ids, n_ids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n_ids; i++) {
+		w = rt_inspect(c, ids[i], err, errlen);
+		if (w) {
+			v[(*n)++] = w;
+			continue;
+		}
+		if (errno == ENOENT)	/* removed since the list: not an error */
+			continue;
+		rc = -errno;
+		while (*n > 0)
+			id_workload_put(v[--*n]);
+		free(v);
+		rt_ids_free(ids, n_ids);
+		return rc;
+	}
+	rt_ids_free(ids, n_ids);
+	*out = v;
+	return 0;
+}
+
+/* --- host-side veths ---------------------------------------------------------------- */
+
+static int rt_nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_get_payload_len(a) >= 4)
+			*(int *)data = (int)mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+/* The id this namespace gives @pid's network namespace, or -1. */
+static int rt_nsid_of_pid(struct mnl_socket *nl, int pid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], path[64];
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int fd, nsid = -1;
+	unsigned int seq = (unsigned int)time(NULL) ^ (unsigned int)pid;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
+		r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (r > 0)
+			mnl_cb_run(buf, (size_t)r, seq, mnl_socket_get_portid(nl), rt_nsid_cb, &nsid);
+	}
+	close(fd);
+	return nsid;
+}
+
+static bool rt_bridge_has(const struct link_list *l, int ifindex, const char *gw)
+{
+	const struct link_info *br = link_list_find(l, ifindex);
+	size_t i;
+
+	for (i = 0; br && *gw && i < br->n_addrs; i++)
+		if (!strcmp(br->addrs[i].text, gw))
+			return true;
+	return false;
+}
+
+static void rt_ports_one(struct id_workload *w, const struct link_list *l, int nsid)
+{
+	const struct link_info *cand[16], *br;
+	size_t n = 0, i, j;
+
+	for (i = 0; i < l->n && n < 16; i++)
+		if (link_is_veth(&l->v[i]) && l->v[i].peer_netnsid == nsid)
+			cand[n++] = &l->v[i];
+	for (j = 0; j < w->n_nets; j++) {
+		const struct link_info *hit = n == 1 && w->n_nets == 1 ? cand[0] : NULL;
+
+		for (i = 0; !hit && i < n; i++)
+			if (rt_bridge_has(l, cand[i]->master, w->nets[j].gateway))
+				hit = cand[i];
+		if (!hit)
+			continue;
+		snprintf(w->nets[j].veth, sizeof(w->nets[j].veth), "%s", hit->name);
+		br = link_list_find(l, hit->master);
+		if (br)
+			snprintf(w->nets[j].bridge, sizeof(w->nets[j].bridge), "%s", br->name);
+	}
+}
+
+int rt_ports_resolve(struct id_workload **v, size_t n)
+{
+	struct mnl_socket *nl;
+	struct link_list l;
+	size_t i;
+	int rc, nsid;
+
+	/* dump first: reporting IFLA_LINK_NETNSID makes the kernel assign the
+	 * ids that RTM_GETNSID then answers with */
+	rc = link_list_dump(&l);
+	if (rc)
+		return rc;
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i]->pid <= 0 || !v[i]->n_nets)
+			continue;
+		nsid = rt_nsid_of_pid(nl, v[i]->pid);
+		if (nsid >= 0)
+			rt_ports_one(v[i], &l, nsid);
+	}
+out_free:
+	if (nl)
+		mnl_socket_close(nl);
+	link_list_free(&l);
+	return rc;
+}
+
+/* --- mapper ----------------------------------------------------------------------------- */
+
+#define RT_QUEUE_MAX 1024
+#define RT_BACKOFF_MIN_MS 100
+#define RT_BACKOFF_MAX_MS 5000
+
+struct rt_mapper {
+	struct rt_client *c;
+	struct id_index *idx;
+	rt_report_fn fn;
+	void *ctx;
+	CURLM *multi;
+	CURL *ev;		/* the /events transfer, NULL when none */
+	struct rt_linebuf lb;
+	struct rt_event q[RT_QUEUE_MAX];
+	size_t nq;
+	bool overflow;		/* events were lost: resync */
+	bool connected;
+	int64_t lost_ns;	/* when the last loss began, 0 if none */
+	int64_t next_try_ns;
+	int backoff_ms;
+	char err[320];
+};
+
+static void rt_report(struct rt_mapper *m, enum rt_report_kind kind, const char *msg)
+{
+	struct rt_report r = { .kind = kind, .msg = msg, .cause = msg };
+
+	if (m->fn)
+		m->fn(m->ctx, &r);
+}
+
+struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report_fn fn,
+				void *ctx, char *err, size_t errlen)
+{
+	struct rt_mapper *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->c = rt_client_new(uri, err, errlen);
+	m->multi = curl_multi_init();
+	if (!m->c || !m->multi) {
+		rt_mapper_free(m);
+		return NULL;
+	}
+	m->idx = idx;
+	m->fn = fn;
+	m->ctx = ctx;
+	m->backoff_ms = RT_BACKOFF_MIN_MS;
+	rt_linebuf_init(&m->lb, RT_LINE_MAX);
+	return m;
+}
+
+static void rt_events_close(struct rt_mapper *m)
+{
+	if (!m->ev)
+		return;
+	curl_multi_remove_handle(m->multi, m->ev);
+	curl_easy_cleanup(m->ev);
+	m->ev = NULL;
+	rt_linebuf_reset(&m->lb);
+	m->nq = 0;
+}
+
+void rt_mapper_free(struct rt_mapper *m)
+{
+	if (!m)
+		return;
+	if (m->multi) {
+		rt_events_close(m);
+		curl_multi_cleanup(m->multi);
+	}
+	rt_linebuf_free(&m->lb);
+	rt_client_free(m->c);
+	free(m);
+}
+
+bool rt_mapper_connected(const struct rt_mapper *m)
+{
+	return m->connected;
+}
+
+const struct rt_client *rt_mapper_client(const struct rt_mapper *m)
+{
+	return m->c;
+}
+
+static void rt_event_line(void *ctx, const char *line, size_t len)
+{
+	struct rt_mapper *m = ctx;
+	struct rt_event ev;
+	char msg[256], w[320];
+
+	if (rt_parse_event(line, len, &ev, msg, sizeof(msg))) {
+		snprintf(w, sizeof(w), "bad event skipped: %s", msg);
+		rt_report(m, RT_REP_WARN, w);
+		return;
+	}
+	if (ev.kind == RT_EV_IGNORE)
+		return;
+	ev.recv_ns = rt_now_ns();
+	if (m->nq == RT_QUEUE_MAX) {
+		m->overflow = true;
+		return;
+	}
+	m->q[m->nq++] = ev;
+}
+
+static size_t rt_events_write(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct rt_mapper *m = ctx;
+
+	if (rt_linebuf_feed(&m->lb, data, size * nmemb, rt_event_line, m))
+		m->overflow = true;
+	return size * nmemb;
+}
+
+static int rt_events_open(struct rt_mapper *m)
+{
+	static const char filters[] = "{\"type\":[\"container\",\"network\"]}";
+	char url[512], *esc;
+	long code = 0;
+	int running, i;
+
+	m->ev = curl_easy_init();
+	esc = m->ev ? curl_easy_escape(m->ev, filters, 0) : NULL;
+	if (!esc) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(url, sizeof(url), "http://localhost/v%s/events?filters=%s", m->c->api, esc);
+	curl_free(esc);
+	rt_curl_setup(m->ev, m->c, url);
+	curl_easy_setopt(m->ev, CURLOPT_WRITEFUNCTION, rt_events_write);
+	curl_easy_setopt(m->ev, CURLOPT_WRITEDATA, m);
+	curl_easy_setopt(m->ev, CURLOPT_TCP_KEEPALIVE, 0L);
+	curl_multi_add_handle(m->multi, m->ev);
+	/* wait (bounded) for the response head, so the stream is up before
+	 * the list that the resync reads */
+	for (i = 0; i < 40 && !code; i++) {
+		curl_multi_perform(m->multi, &running);
+		curl_easy_getinfo(m->ev, CURLINFO_RESPONSE_CODE, &code);
+		if (!running)
+			break;
+		if (!code)
+			curl_multi_poll(m->multi, NULL, 0, 50, NULL);
+	}
+	if (code && code != 200) {
+		snprintf(m->err, sizeof(m->err), "%s: GET /events: HTTP %ld", m->c->path, code);
+		return -EPROTO;
+	}
+	if (!running) {
+		snprintf(m->err, sizeof(m->err), "%s: the event stream closed at once", m->c->path);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static int rt_resync(struct rt_mapper *m)
+{
+	struct rt_report r = { .kind = RT_REP_SYNCED };
+	struct id_workload **v;
+	size_t n;
+	int rc;
+
+	rc = rt_list(m->c, &v, &n, m->err, sizeof(m->err));
+	if (rc)
+		return rc;
+	rt_ports_resolve(v, n);	/* best effort: "-" where unknown */
+	r.gap_to_ns = rt_now_ns();
+	rc = id_index_sync(m->idx, v, n, r.gap_to_ns, &r.stats);
+	free(v);
+	if (rc && rc != -ENOSPC)
+		return rc;
+	r.gap_from_ns = m->lost_ns;
+	r.workloads = id_index_count(m->idx);
+	if (m->fn)
+		m->fn(m->ctx, &r);
+	return 0;
+}
+
+static void rt_lost(struct rt_mapper *m, const char *why)
+{
+	char msg[420];
+	bool was = m->connected;
+
+	rt_events_close(m);
+	m->connected = false;
+	if (was || !m->lost_ns) {
+		m->lost_ns = rt_now_ns();
+		id_index_set_stale(m->idx, m->lost_ns);
+		snprintf(msg, sizeof(msg), "%s; keeping the last mapping (%zu workloads), now stale",
+			 why, id_index_count(m->idx));
+		if (m->fn)
+			m->fn(m->ctx, &(struct rt_report){ .kind = RT_REP_LOST, .msg = msg, .cause = why });
+	} else {
+		rt_report(m, RT_REP_RETRY, why);
+	}
+	m->next_try_ns = rt_now_ns() + (int64_t)m->backoff_ms * 1000000;
+	m->backoff_ms = m->backoff_ms * 2 > RT_BACKOFF_MAX_MS ? RT_BACKOFF_MAX_MS : m->backoff_ms * 2;
+}
+
+static int rt_connect(struct rt_mapper *m)
+{
+	int rc;
+
+	rc = rt_negotiate(m->c, m->err, sizeof(m->err));
+	if (!rc)
+		rc = rt_events_open(m);
+	if (!rc)
+		rc = rt_resync(m);
+	if (rc) {
+		rt_lost(m, m->err);
+		return rc;
+	}
+	m->connected = true;
+	m->overflow = false;
+	m->lost_ns = 0;
+	m->backoff_ms = RT_BACKOFF_MIN_MS;
+	id_index_set_stale(m->idx, 0);
+	return 0;
+}
+
+/* A copy of @w as it is once stopped: no process, no addresses, no veth
+ * (what inspect answers after a die, known without asking). */
+static struct id_workload *rt_stopped_copy(const struct id_workload *w)
+{
+	struct id_workload *c = id_workload_new();
+	struct id_net *n;
+	size_t i;
+
+	if (!c)
+		return NULL;
+	if (id_workload_set(&c->id, w->id) || id_workload_set(&c->name, w->name) ||
+	    id_workload_set(&c->image, w->image) || id_workload_set(&c->state, "exited") ||
+	    id_workload_set(&c->runtime, w->runtime))
+		goto out_put;
+	for (i = 0; i < w->n_labels; i++)
+		if (id_workload_add_label(c, w->labels[i].key, w->labels[i].value))
+			goto out_put;
+	for (i = 0; i < w->n_nets; i++) {
+		n = id_workload_add_net(c, w->nets[i].name);
+		if (!n || id_workload_set(&n->net_id, w->nets[i].net_id))
+			goto out_put;
+		memcpy(n->mac, w->nets[i].mac, sizeof(n->mac));
+	}
+	return c;
+out_put:
+	id_workload_put(c);
+	return NULL;
+}
+
+/* die/stop/cleanup: release the addresses at once, without an inspect
+ * (Docker holds the container's lock through a restart, so an inspect
+ * here would wait for it). */
+static bool rt_apply_stopped(struct rt_mapper *m, const struct rt_event *ev)
+{
+	const struct id_workload *w;
+	struct id_workload *c;
+
+	if (strcmp(ev->type, "container") || (strcmp(ev->action, "die") &&
+	    strcmp(ev->action, "stop") && strcmp(ev->action, "cleanup")))
+		return false;
+	w = id_index_find(m->idx, ev->id);
+	if (!w)
+		return false;
+	c = rt_stopped_copy(w);
+	if (!c)
+		return false;
+	id_workload_sort(c);
+	id_index_upsert(m->idx, c, rt_now_ns());
+	return true;
+}
+
+/* A network (dis)connect of a container we know is not running changes no
+ * address until it starts, and its start event inspects it then (Docker
+ * sends connect inside a (re)start and holds the container's lock until
+ * the start is done: an inspect now would only wait for it). */
+static bool rt_connect_while_stopped(struct rt_mapper *m, const struct rt_event *ev)
+{
+	const struct id_workload *w;
+
+	if (strcmp(ev->type, "network"))
+		return false;
+	w = id_index_find(m->idx, ev->id);
+	return w && w->state && strcmp(w->state, "running") && strcmp(w->state, "paused");
+}
+
+static void rt_apply(struct rt_mapper *m, const struct rt_event *ev)
+{
+	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev };
+	struct id_workload *w;
+	char msg[420];
+	int rc = 0;
+
+	if (ev->kind == RT_EV_REMOVE) {
+		id_index_remove(m->idx, ev->id, rt_now_ns());
+	} else if (rt_apply_stopped(m, ev) || rt_connect_while_stopped(m, ev)) {
+		;
+	} else {
+		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
+		if (!w && errno == ENOENT) {
+			id_index_remove(m->idx, ev->id, rt_now_ns());
+		} else if (!w) {
+			snprintf(msg, sizeof(msg), "%s %s %.12s: inspect failed: %s",
+				 ev->type, ev->action, ev->id, m->err);
+			rt_report(m, RT_REP_WARN, msg);
+			return;
+		} else {
+			rt_ports_resolve(&w, 1);
+			rc = id_index_upsert(m->idx, w, rt_now_ns());
+		}
+	}
+	if (rc) {
+		snprintf(msg, sizeof(msg), "%s %s %.12s: index: %s", ev->type, ev->action, ev->id,
+			 strerror(-rc));
+		rt_report(m, RT_REP_WARN, msg);
+	}
+	r.applied_ns = rt_now_ns();
+	if (m->fn)
+		m->fn(m->ctx, &r);
+}
+
+/* Wait for and apply events; detect the end of the stream. */
+static void rt_pump(struct rt_mapper *m, int timeout_ms)
+{
+	struct rt_event q[RT_QUEUE_MAX];
+	CURLMsg *msg;
+	int running, left;
+	size_t n, i;
+	char why[400];
+
+	curl_multi_poll(m->multi, NULL, 0, timeout_ms, NULL);
+	curl_multi_perform(m->multi, &running);
+	n = m->nq;
+	memcpy(q, m->q, n * sizeof(q[0]));
+	m->nq = 0;
+	for (i = 0; i < n; i++)
+		rt_apply(m, &q[i]);
+	while ((msg = curl_multi_info_read(m->multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == m->ev) {
+			snprintf(why, sizeof(why), "%s: event stream ended (%s)", m->c->path,
+				 curl_easy_strerror(msg->data.result));
+			rt_lost(m, why);
+			return;
+		}
+	if (m->overflow) {
+		rt_report(m, RT_REP_WARN, "events came faster than they could be applied; resyncing");
+		m->overflow = false;
+		if (rt_resync(m))
+			rt_lost(m, m->err);
+	}
+}
+
+int rt_mapper_step(struct rt_mapper *m, int timeout_ms)
+{
+	int64_t now = rt_now_ns(), wait_ms;
+
+	if (!m->connected) {
+		if (now < m->next_try_ns) {
+			wait_ms = (m->next_try_ns - now) / 1000000;
+			if (wait_ms > timeout_ms)
+				wait_ms = timeout_ms;
+			if (wait_ms > 0)
+				nanosleep(&(struct timespec){ wait_ms / 1000, (wait_ms % 1000) * 1000000 },
+					  NULL);
+			return 0;
+		}
+		rt_connect(m);
+		return 0;
+	}
+	rt_pump(m, timeout_ms);
+	return 0;
+}

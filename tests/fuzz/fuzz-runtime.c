@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* libFuzzer: the runtime API parsers (version, list, inspect, event lines
+ * through the bounded line buffer) and the inventory parser, on any bytes. */
+
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "zonewall/inventory.h"
+#include "zonewall/runtime.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_line(void *ctx, const char *line, size_t len)
+{
+	struct rt_event ev;
+	char err[256];
+
+	rt_parse_event(line, len, &ev, err, sizeof(err));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	struct id_workload *w;
+	struct rt_linebuf lb;
+	struct rt_version v;
+	struct inv inv;
+	struct id_rules rules;
+	char err[256], **ids;
+	size_t n;
+
+	rt_parse_version(text, size, &v, err, sizeof(err));
+	if (rt_parse_list(text, size, &ids, &n, err, sizeof(err)) == 0)
+		rt_ids_free(ids, n);
+	w = rt_parse_inspect(text, size, "fuzz", err, sizeof(err));
+	if (w && id_rules_init(&rules) == 0) {
+		id_resolve(&rules, w);
+		json_decref(id_workload_json(w));
+		id_rules_free(&rules);
+	}
+	id_workload_put(w);
+	rt_linebuf_init(&lb, 4096);
+	rt_linebuf_feed(&lb, text, size, fuzz_line, NULL);
+	rt_linebuf_free(&lb);
+	if (inv_parse(&inv, text, size, err, sizeof(err)) == 0)
+		inv_free(&inv);
+	return 0;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runtime parsers on answers recorded from real podman and dockerd
+ * (tests/fixtures/runtime/README), and on bad input. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "zonewall/runtime.h"
+
+#ifndef FIXTURES
+#define FIXTURES "tests/fixtures/runtime"
+#endif
+
+static char *slurp(const char *kind, const char *file, size_t *len)
+{
+	char path[512], *buf;
+	const char *top = getenv("top_srcdir");
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/%s", top ? top : ".", FIXTURES, kind, file);
+	f = fopen(path, "r");
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0) {
+		printf("# cannot read %s\n", path);
+		exit(1);
+	}
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+struct counts {
+	size_t lines, update, remove, bad;
+	char kinds[2048];
+};
+
+static void count_line(void *ctx, const char *line, size_t len)
+{
+	struct counts *c = ctx;
+	struct rt_event ev;
+	char err[256];
+
+	c->lines++;
+	if (rt_parse_event(line, len, &ev, err, sizeof(err))) {
+		c->bad++;
+		return;
+	}
+	if (ev.kind == RT_EV_UPDATE)
+		c->update++;
+	if (ev.kind == RT_EV_REMOVE) {
+		c->remove++;
+		snprintf(c->kinds + strlen(c->kinds), sizeof(c->kinds) - strlen(c->kinds),
+			 "%s:%s ", ev.action, ev.name);
+	}
+}
+
+static void recorded(const char *kind, const char *runtime)
+{
+	struct id_workload *w;
+	struct rt_version v;
+	struct rt_linebuf lb;
+	struct counts c = { 0 };
+	char err[256], **ids, *t;
+	size_t len, n;
+
+	t = slurp(kind, "version.json", &len);
+	tap_is_int(rt_parse_version(t, len, &v, err, sizeof(err)), 0, "%s: version parses", kind);
+	tap_ok(v.major == 1 && v.minor >= 40, "%s: API 1.%u", kind, v.minor);
+	tap_is_int(v.podman, !strcmp(kind, "podman"), "%s: engine told apart", kind);
+	free(t);
+	t = slurp(kind, "list.json", &len);
+	tap_is_int(rt_parse_list(t, len, &ids, &n, err, sizeof(err)), 0, "%s: list parses", kind);
+	tap_is_int(n, 3, "%s: three containers listed", kind);
+	tap_ok(n && strlen(ids[0]) == 64, "%s: full ids", kind);
+	rt_ids_free(ids, n);
+	free(t);
+	t = slurp(kind, "inspect-app.json", &len);
+	w = rt_parse_inspect(t, len, runtime, err, sizeof(err));
+	tap_ok(w != NULL, "%s: inspect parses (%s)", kind, w ? "" : err);
+	if (w) {
+		tap_is_str(w->name, "zwrec-app", "%s: name without '/'", kind);
+		tap_is_str(w->image, "localhost/zwbb:latest", "%s: image from Config.Image", kind);
+		tap_is_str(w->state, "running", "%s: state", kind);
+		tap_ok(w->pid > 0 && w->started_ns > 1700000000000000000LL, "%s: pid and start time", kind);
+		tap_is_int(w->n_nets, 1, "%s: one network", kind);
+		tap_is_str(w->nets[0].name, "zwrecnet", "%s: network name", kind);
+		tap_ok(strcmp(kind, "podman") ? strlen(w->nets[0].net_id) == 64
+					       : !strcmp(w->nets[0].net_id, "zwrecnet"),
+		       "%s: NetworkID dialect (podman: the name, docker: hex)", kind);
+		tap_ok(*w->nets[0].ipv4 && strlen(w->nets[0].mac) == 17, "%s: address and MAC", kind);
+		tap_is_str(id_workload_label(w, "com.docker.compose.service"), "api", "%s: labels", kind);
+	}
+	id_workload_put(w);
+	free(t);
+	t = slurp(kind, "events.jsonl", &len);
+	rt_linebuf_init(&lb, 0);
+	rt_linebuf_feed(&lb, t, len, count_line, &c);
+	rt_linebuf_free(&lb);
+	tap_ok(c.lines > 10 && c.bad == 0, "%s: %zu event lines, none bad", kind, c.lines);
+	tap_is_str(c.kinds, strcmp(kind, "podman") ? "destroy:zwrec-tmp " : "remove:zwrec-tmp ",
+		   "%s: removal dialect", kind);
+	free(t);
+}
+
+static void bad_input(void)
+{
+	static const char *const bad[] = {
+		"", "{", "[1,2", "null", "[]", "{\"Id\": 5}",
+		"{\"Id\": \"ab\", \"State\": \"running\"}",
+		"{\"Id\": \"ab\", \"Config\": {\"Labels\": {\"a\": 1}}}",
+		"{\"Id\": \"ab\", \"NetworkSettings\": {\"Networks\": {\"n\": {\"IPAddress\": \"nope\"}}}}",
+		"{\"Id\": \"ab\", \"NetworkSettings\": {\"Networks\": {\"n\": {\"IPPrefixLen\": 99}}}}",
+		"{\"Id\": \"ab\", \"NetworkSettings\": {\"Networks\": []}}",
+		"{\"Id\": \"ab\", \"State\": {\"Pid\": \"12\"}}",
+	};
+	struct id_workload *w;
+	struct rt_event ev;
+	struct rt_version v;
+	struct rt_linebuf lb;
+	struct counts c = { 0 };
+	char err[256], **ids, *huge;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		w = rt_parse_inspect(bad[i], strlen(bad[i]), "t", err, sizeof(err));
+		tap_ok(!w && errno == EINVAL && *err, "bad inspect %zu refused: %s", i, err);
+		id_workload_put(w);
+	}
+	tap_is_int(rt_parse_version("{\"ApiVersion\": 1.41}", 20, &v, err, sizeof(err)), -EINVAL,
+		   "ApiVersion as a number refused: %s", err);
+	tap_is_int(rt_parse_list("{}", 2, &ids, &n, err, sizeof(err)), -EINVAL, "list not an array: %s", err);
+	tap_is_int(rt_parse_list("[{\"Id\":null}]", 13, &ids, &n, err, sizeof(err)), -EINVAL,
+		   "list entry without Id: %s", err);
+	tap_is_int(rt_parse_event("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{}}", 48, &ev,
+				  err, sizeof(err)), -EINVAL, "event without container id: %s", err);
+	huge = (char *)"{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":7}}";
+	tap_is_int(rt_parse_event(huge, strlen(huge), &ev, err, sizeof(err)), -EINVAL,
+		   "event with a numeric id: %s", err);
+	/* a huge line is dropped without growing past the bound, the next one is read */
+	huge = malloc(3u << 20);
+	memset(huge, 'x', 3u << 20);
+	huge[(3u << 20) - 1] = '\n';
+	rt_linebuf_init(&lb, 1u << 20);
+	for (i = 0; i < 3; i++)
+		rt_linebuf_feed(&lb, huge + (i << 20), 1u << 20, count_line, &c);
+	rt_linebuf_feed(&lb, "{\"Type\":\"container\",\"Action\":\"destroy\",\"Actor\":{\"ID\":\"ab\"}}\n",
+			60, count_line, &c);
+	tap_ok(lb.dropped == 1 && lb.cap <= (2u << 20) && c.lines == 1 && c.remove == 1,
+	       "a 3 MiB line is dropped, the buffer stays bounded (%zu bytes), the next line is read", lb.cap);
+	rt_linebuf_free(&lb);
+	free(huge);
+	/* truncated stream: a partial line is held, not parsed */
+	memset(&c, 0, sizeof(c));
+	rt_linebuf_init(&lb, 0);
+	rt_linebuf_feed(&lb, "{\"Type\":\"contai", 15, count_line, &c);
+	tap_is_int(c.lines, 0, "a truncated line is not parsed");
+	rt_linebuf_reset(&lb);
+	rt_linebuf_feed(&lb, "\n", 1, count_line, &c);
+	tap_is_int(c.lines, 0, "and is forgotten on reset (reconnect)");
+	rt_linebuf_free(&lb);
+}
+
+int main(void)
+{
+	recorded("podman", "podman");
+	recorded("docker", "docker");
+	bad_input();
+	return tap_done();
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* zonewall containers: every workload with its identity, zone and addresses. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "zonewall/identity.h"
+#include "zonewall/inventory.h"
+#include "zonewall/runtime.h"
+
+static const struct out_column containers_columns[] = {
+	{ "id", "ID", false },
+	{ "name", "NAME", false },
+	{ "identity", "IDENTITY", false },
+	{ "zone", "ZONE", false },
+	{ "image", "IMAGE", false },
+	{ "ipv4", "IPV4", false },
+	{ "ipv6", "IPV6", false },
+	{ "networks", "NETWORKS", false },
+	{ "veth", "VETH", false },
+	{ "bridge", "BRIDGE", false },
+	{ "state", "STATE", false },
+	{ NULL, NULL, false },
+};
+
+static const struct out_column watch_columns[] = {
+	{ "time", "TIME", false },
+	{ "event", "EVENT", false },
+	{ "name", "NAME", false },
+	{ "identity", "IDENTITY", false },
+	{ "zone", "ZONE", false },
+	{ "ipv4", "IPV4", false },
+	{ "state", "STATE", false },
+	{ "latency_ms", "LATENCY_MS", true },
+	{ "message", "MESSAGE", false },
+	{ NULL, NULL, false },
+};
+
+struct containers_ctx {
+	enum out_format fmt;
+	bool watch;
+	bool lost;
+	char lost_msg[512];
+	const struct id_index *idx;
+};
+
+static volatile sig_atomic_t containers_stop;
+
+static void containers_on_signal(int sig)
+{
+	containers_stop = 1;
+}
+
+/* One watch line: a JSON object per line with --json, else a TSV row. */
+static void containers_emit(const struct containers_ctx *cx, json_t *row)
+{
+	json_t *rows = json_array();
+
+	if (cx->fmt == OUT_JSON) {
+		json_dumpf(row, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else if (rows && !json_array_append(rows, row)) {
+		out_rows_print(stdout, OUT_TSV, rows, watch_columns);
+	}
+	fflush(stdout);
+	json_decref(rows);
+}
+
+static double containers_sec(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void containers_report(void *ctx, const struct rt_report *r)
+{
+	struct containers_ctx *cx = ctx;
+	const struct id_workload *w;
+	json_t *row;
+
+	if (r->kind == RT_REP_LOST) {
+		cx->lost = true;
+		snprintf(cx->lost_msg, sizeof(cx->lost_msg), "%s", r->cause);
+	}
+	if (!cx->watch) {
+		if (r->kind == RT_REP_WARN)
+			cli_warn("containers", "%s", r->msg);
+		return;
+	}
+	row = json_object();
+	if (!row)
+		return;
+	json_object_set_new(row, "time", json_real(containers_sec(rt_now_ns())));
+	switch (r->kind) {
+	case RT_REP_EVENT:
+		w = id_index_find(cx->idx, r->ev->id);
+		json_object_set_new(row, "time", json_real(containers_sec(r->ev->time_ns)));
+		json_object_set_new(row, "event", json_sprintf("%s %s", r->ev->type, r->ev->action));
+		json_object_set_new(row, "id", json_stringn(r->ev->id, strnlen(r->ev->id, 12)));
+		json_object_set_new(row, "name", w ? json_string(w->name) : json_string(r->ev->name));
+		if (w) {
+			json_t *full = id_workload_json(w);
+
+			json_object_set(row, "identity", json_object_get(full, "identity"));
+			json_object_set(row, "zone", json_object_get(full, "zone"));
+			json_object_set(row, "ipv4", json_object_get(full, "ipv4"));
+			json_object_set(row, "ipv6", json_object_get(full, "ipv6"));
+			json_object_set(row, "state", json_object_get(full, "state"));
+			json_decref(full);
+		} else {
+			json_object_set_new(row, "state", json_string("removed"));
+		}
+		/* latency_ms: event time to index; apply_ms: our part of it */
+		if (r->ev->time_ns)
+			json_object_set_new(row, "latency_ms",
+					    json_real((double)(r->applied_ns - r->ev->time_ns) / 1e6));
+		json_object_set_new(row, "apply_ms",
+				    json_real((double)(r->applied_ns - r->ev->recv_ns) / 1e6));
+		break;
+	case RT_REP_SYNCED:
+		json_object_set_new(row, "event", json_string("synced"));
+		json_object_set_new(row, "message", json_sprintf(
+			"%zu workloads (+%zu ~%zu -%zu)%s", r->workloads, r->stats.added,
+			r->stats.changed, r->stats.removed, r->gap_from_ns ? " after a gap" : ""));
+		if (r->gap_from_ns) {
+			json_object_set_new(row, "gap_from", json_real(containers_sec(r->gap_from_ns)));
+			json_object_set_new(row, "gap_to", json_real(containers_sec(r->gap_to_ns)));
+			json_object_set_new(row, "gap_s",
+					    json_real(containers_sec(r->gap_to_ns - r->gap_from_ns)));
+		}
+		break;
+	case RT_REP_LOST:
+		json_object_set_new(row, "event", json_string("lost"));
+		json_object_set_new(row, "message", json_string(r->msg));
+		break;
+	case RT_REP_RETRY:
+		json_object_set_new(row, "event", json_string("retry"));
+		json_object_set_new(row, "message", json_string(r->msg));
+		break;
+	case RT_REP_WARN:
+		json_object_set_new(row, "event", json_string("warning"));
+		json_object_set_new(row, "message", json_string(r->msg));
+		break;
+	}
+	containers_emit(cx, row);
+	json_decref(row);
+}
+
+static json_t *containers_rows(const struct id_index *idx, const struct inv *inv)
+{
+	json_t *rows = json_array(), *row;
+	size_t i;
+
+	for (i = 0; rows && i < id_index_count(idx); i++) {
+		row = id_workload_json(id_index_at(idx, i));
+		if (!row || json_array_append_new(rows, row))
+			goto out_free;
+	}
+	for (i = 0; rows && i < inv->n; i++) {
+		row = inv_entry_json(&inv->v[i]);
+		if (!row || json_array_append_new(rows, row))
+			goto out_free;
+	}
+	return rows;
+out_free:
+	json_decref(rows);
+	return NULL;
+}
+
+static int containers_watch(struct rt_mapper *m)
+{
+	struct sigaction sa = { .sa_handler = containers_on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!containers_stop)
+		rt_mapper_step(m, 200);
+	return CLI_OK;
+}
+
+static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
+			  struct containers_ctx *cx)
+{
+	struct rt_mapper *m = NULL;
+	struct id_index *idx;
+	char err[320];
+	json_t *rows;
+	int rc = CLI_OK;
+
+	idx = id_index_new(&inv->rules, 65536, 16384);
+	if (!idx)
+		return cli_fail("containers", "out of memory");
+	cx->idx = idx;
+	if (uri) {
+		m = rt_mapper_new(uri, idx, containers_report, cx, err, sizeof(err));
+		if (!m) {
+			rc = errno == EINVAL ? cli_usage_error("containers", "--runtime %s", err)
+					     : cli_fail("containers", "out of memory");
+			goto out_free;
+		}
+		rt_mapper_step(m, 0);
+		if (!rt_mapper_connected(m) && !cx->watch) {
+			if (explicit_uri) {
+				rc = cli_fail("containers", "%s", cx->lost_msg);
+				goto out_free;
+			}
+			cli_warn("containers", "%s; listing the inventory only", cx->lost_msg);
+		}
+	}
+	if (cx->watch && m) {
+		rc = containers_watch(m);
+		goto out_free;
+	}
+	rows = containers_rows(idx, inv);
+	if (!rows) {
+		rc = cli_fail("containers", "out of memory");
+		goto out_free;
+	}
+	if (out_rows_print(stdout, cx->fmt, rows, containers_columns))
+		rc = cli_fail("containers", "cannot write output");
+	json_decref(rows);
+out_free:
+	rt_mapper_free(m);
+	id_index_free(idx);
+	return rc;
+}
+
+int cmd_containers_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "runtime", required_argument, NULL, 'r' },
+		{ "inventory", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "follow", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct containers_ctx cx = { .fmt = OUT_TABLE };
+	const char *uri = NULL, *inv_path = NULL;
+	char detected[160], err[512];
+	struct inv inv;
+	int c, rc, status = CLI_OK;
+
+	while ((c = cli_getopt("containers", argc, argv, ":r:i:jwh", opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'r')
+			uri = optarg;
+		else if (c == 'i')
+			inv_path = optarg;
+		else if (c == 'j')
+			cx.fmt = OUT_JSON;
+		else if (c == 'w')
+			cx.watch = true;
+	}
+	if (optind < argc)
+		return cli_usage_error("containers", "unexpected argument '%s'", argv[optind]);
+
+	rc = inv_path ? inv_load(&inv, inv_path, err, sizeof(err)) : inv_init(&inv);
+	if (rc == -EINVAL)
+		return cli_usage_error("containers", "inventory %s", err);
+	if (rc)
+		return cli_fail("containers", "inventory: %s", inv_path ? err : strerror(-rc));
+	if (uri && !strcmp(uri, "none")) {
+		uri = NULL;
+	} else if (!uri) {
+		if (rt_detect(detected, sizeof(detected)))
+			uri = detected;
+		else
+			cli_warn("containers", "no container runtime answers on /var/run/docker.sock "
+				 "or /run/podman/podman.sock; listing the inventory only");
+	}
+	if (cx.watch && !uri) {
+		inv_free(&inv);
+		return cli_fail("containers", "--watch needs a container runtime");
+	}
+	rc = containers_run(uri, uri && uri != detected, &inv, &cx);
+	inv_free(&inv);
+	return rc;
+}
