@@ -310,3 +310,81 @@ json_t *link_list_json(const struct link_list *l)
 	}
 	return rows;
 }
+
+struct link_monitor {
+	struct nl_sock *sk;
+	int seen;
+};
+
+static int link_monitor_count(struct nl_msg *msg, void *arg)
+{
+	struct link_monitor *m = arg;
+
+	(void)msg;
+	m->seen++;
+	return NL_OK;
+}
+
+int link_monitor_open(struct link_monitor **out)
+{
+	struct link_monitor *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	m->sk = nl_socket_alloc();
+	if (!m->sk) {
+		err = -ENOMEM;
+		goto out_free_m;
+	}
+	/* Notifications carry no sequence number of ours. */
+	nl_socket_disable_seq_check(m->sk);
+	nl_socket_modify_cb(m->sk, NL_CB_VALID, NL_CB_CUSTOM, link_monitor_count, m);
+	err = nl_connect(m->sk, NETLINK_ROUTE);
+	if (!err)
+		err = nl_socket_add_membership(m->sk, RTNLGRP_LINK);
+	if (!err)
+		err = nl_socket_set_nonblocking(m->sk);
+	if (err < 0) {
+		err = link_errno(err);
+		goto out_free_m;
+	}
+	*out = m;
+	return 0;
+
+out_free_m:
+	link_monitor_free(m);
+	return err;
+}
+
+int link_monitor_fd(const struct link_monitor *m)
+{
+	return nl_socket_get_fd(m->sk);
+}
+
+int link_monitor_drain(struct link_monitor *m)
+{
+	int err;
+
+	m->seen = 0;
+	for (;;) {
+		err = nl_recvmsgs_default(m->sk);
+		if (err == -NLE_AGAIN)
+			return m->seen;
+		/* ENOBUFS (libnl: NLE_NOMEM): notifications were lost. */
+		if (err == -NLE_NOMEM) {
+			m->seen++;
+			continue;
+		}
+		if (err < 0)
+			return link_errno(err);
+	}
+}
+
+void link_monitor_free(struct link_monitor *m)
+{
+	if (!m)
+		return;
+	nl_socket_free(m->sk);
+	free(m);
+}

@@ -76,4 +76,32 @@ json_t *link_list_json(const struct link_list *l);
 /* The table columns for link_list_json() rows, {NULL}-terminated. */
 extern const struct out_column link_columns[];
 
+/*
+ * Link notifications (rtnetlink RTNLGRP_LINK): a nonblocking socket to
+ * put in an epoll set; when it is readable, link_monitor_drain() and, if
+ * it says something changed, link_list_dump() again.
+ */
+struct link_monitor;
+
+/**
+ * link_monitor_open() - subscribe to link notifications.
+ * @out: set to the monitor; release with link_monitor_free().
+ * Return: 0 or -errno.
+ */
+int link_monitor_open(struct link_monitor **out);
+
+/** link_monitor_fd() - the descriptor to wait on for readability. */
+int link_monitor_fd(const struct link_monitor *m);
+
+/**
+ * link_monitor_drain() - read every pending notification without blocking.
+ * Return: the number of link messages read (>0: links changed; an
+ * overrun of the socket buffer counts as a change, since the caller
+ * re-dumps anyway), 0 if none, or -errno on a socket failure.
+ */
+int link_monitor_drain(struct link_monitor *m);
+
+/** link_monitor_free() - close the monitor.  Accepts NULL. */
+void link_monitor_free(struct link_monitor *m);
+
 #endif
