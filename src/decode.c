@@ -283,3 +283,14 @@ const char *dec_result_name(enum dec_result r)
 		return "unknown";
 	return names[r];
 }
+
+enum dec_result dec_ip(const uint8_t *data, size_t caplen, struct dec_packet *out)
+{
+	if (unlikely(caplen < 1))
+		return DEC_TRUNC_IP;
+	if ((data[0] >> 4) == 4)
+		return dec_ipv4(data, caplen, out);
+	if ((data[0] >> 4) == 6)
+		return dec_ipv6(data, caplen, out);
+	return DEC_BAD_VERSION;
+}

@@ -60,6 +60,7 @@ static const struct {
 } ctstates[] = {
 	{ RS_CT_INVALID, "invalid" }, { RS_CT_ESTABLISHED, "established" },
 	{ RS_CT_RELATED, "related" }, { RS_CT_NEW, "new" },
+	{ RS_CT_UNTRACKED, "untracked" },
 };
 
 const char *rs_type_name(enum rs_type t)

@@ -83,5 +83,10 @@ int cmd_reload_main(int argc, char **argv);
 int cmd_confirm_main(int argc, char **argv);
 int cmd_daemon_status_main(int argc, char **argv);
 int cmd_metrics_main(int argc, char **argv);
+int cmd_compile_main(int argc, char **argv);
+int cmd_apply_main(int argc, char **argv);
+int cmd_status_main(int argc, char **argv);
+int cmd_uninstall_main(int argc, char **argv);
+int cmd_denied_main(int argc, char **argv);
 
 #endif

@@ -184,6 +184,81 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
 	  "  -c, --config FILE   take control_socket from this zonewalld.conf\n"
 	  "  -h, --help          show this help\n" },
+	{ "compile", cmd_compile_main, "print, as nft text, the ruleset apply would install",
+	  "Usage: zonewall compile POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	  "\n"
+	  "Resolve the policy's identities to this host's addresses (static inventory,\n"
+	  "running containers, bridges and ports) and print in nft syntax exactly what\n"
+	  "`zonewall apply` would install, touching nothing.  `nft -c -f` accepts it;\n"
+	  "given to `nft -f` it replaces our tables atomically.  Warnings (a rule that\n"
+	  "names no endpoint here, an unknown zone) go to stderr.\n"
+	  "\n"
+	  "  -i, --inventory FILE  static inventory (addresses and CIDRs -> names, zones)\n"
+	  "  -r, --runtime URI     docker:///PATH, podman:///PATH, unix:///PATH, or none\n"
+	  "                        (default: the first runtime socket that answers)\n"
+	  "  -b, --bridge NAME     a container bridge (repeatable; default: every bridge\n"
+	  "                        of this namespace, and those of the containers)\n"
+	  "  -g, --log-group N     NFLOG group of refusals (default 17)\n"
+	  "  -q, --quiet           no warnings\n"
+	  "  -h, --help            show this help\n"
+	  "\n"
+	  "Exit status: 0 ok; 1 failure; 2 usage error, invalid policy or inventory, or\n"
+	  "a snapshot the policy cannot be compiled for (e.g. one address in two zones).\n" },
+	{ "apply", cmd_apply_main, "compile and install the policy in one netlink transaction",
+	  "Usage: zonewall apply POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	  "                      [--cut-established]\n"
+	  "\n"
+	  "Compile as `zonewall compile` does and replace table inet zonewall and table\n"
+	  "bridge zonewall in ONE transaction: it lands whole or not at all.  A kernel\n"
+	  "refusal names the policy entry at fault.  The tables have no owner: they stay\n"
+	  "when zonewall exits.  Nobody else's tables are touched.\n"
+	  "\n"
+	  "  -i, --inventory FILE   static inventory\n"
+	  "  -r, --runtime URI      container runtime (default: detect; none: inventory only)\n"
+	  "  -g, --log-group N      NFLOG group of refusals (default 17)\n"
+	  "  -b, --bridge NAME      a container bridge (repeatable; default: all)\n"
+	  "  -C, --cut-established  delete the conntrack entries of connections the new\n"
+	  "                         policy refuses (enforce), so they cannot go on\n"
+	  "  -q, --quiet            no warnings\n"
+	  "  -h, --help             show this help\n" },
+	{ "status", cmd_status_main, "what is enforced: tables, zone modes, counters per zone pair",
+	  "Usage: zonewall status [--json]\n"
+	  "\n"
+	  "Read our tables back from the kernel: the mode of each zone, the kernel path\n"
+	  "enforcing same-bridge traffic (or what cannot be enforced), counters per zone\n"
+	  "pair (accepted, learned, would-deny, denied, border violations), spoofed frames\n"
+	  "dropped, and the element count of every set.\n"
+	  "\n"
+	  "  -j, --json   print one JSON object\n"
+	  "  -h, --help   show this help\n" },
+	{ "uninstall", cmd_uninstall_main, "remove zonewall's tables (and nothing else)",
+	  "Usage: zonewall uninstall\n"
+	  "\n"
+	  "Delete table inet zonewall and table bridge zonewall in one transaction.\n"
+	  "Absent tables are not an error; no other table is touched.\n"
+	  "\n"
+	  "  -h, --help   show this help\n" },
+	{ "denied", cmd_denied_main, "refused and would-refuse flows, with identities and zones",
+	  "Usage: zonewall denied [--follow] [--json] [--duration SECS] [--count N]\n"
+	  "                       [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	  "\n"
+	  "Listen on zonewall's NFLOG group (rate-limited in the kernel per zone pair)\n"
+	  "and report each refused (enforce) or would-refuse (monitor) flow: time,\n"
+	  "verdict (\"(border)\" for a deny border), protocol, source and destination\n"
+	  "identity, zone and address, port.  Addresses are resolved to identities\n"
+	  "through the inventory and the runtime, as apply does.  Only one listener per\n"
+	  "group: a second one fails with \"another listener has it\".\n"
+	  "\n"
+	  "  -f, --follow          print each flow as it comes (TSV, or JSON lines)\n"
+	  "                        until SIGINT/SIGTERM\n"
+	  "  -d, --duration SECS   without --follow: listen this long (default 10), then\n"
+	  "                        print the table\n"
+	  "  -n, --count N         stop after N flows\n"
+	  "  -j, --json            JSON\n"
+	  "  -i, --inventory FILE  static inventory\n"
+	  "  -r, --runtime URI     container runtime (default: detect)\n"
+	  "  -g, --log-group N     NFLOG group (default 17)\n"
+	  "  -h, --help            show this help\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -206,7 +281,7 @@ static void cli_cmds_list(FILE *f)
 	      "       zonewall --version\n\n"
 	      "Commands:\n", f);
 	for (c = cli_cmds; c->name; c++)
-		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+		fprintf(f, "  %-14s %s\n", c->name, c->summary);
 }
 
 int cmd_help_main(int argc, char **argv)

@@ -90,4 +90,11 @@ bool dec_linktype_supported(int linktype);
 /** dec_result_name() - a short stable name ("trunc_ip", "not_ip", ...). */
 const char *dec_result_name(enum dec_result r);
 
+/**
+ * dec_ip() - decode a bare IP packet (no link-layer header, as NFLOG and
+ * DLT_RAW deliver it): the version nibble picks IPv4 or IPv6.
+ * Return: DEC_OK with @out filled, or why not (as dec_frame()).
+ */
+enum dec_result dec_ip(const uint8_t *data, size_t caplen, struct dec_packet *out);
+
 #endif

@@ -53,6 +53,7 @@ enum rs_type {
 #define RS_CT_ESTABLISHED	0x02u
 #define RS_CT_RELATED		0x04u
 #define RS_CT_NEW		0x08u
+#define RS_CT_UNTRACKED		0x40u
 
 /* What a match or a lookup key reads from the packet. */
 enum rs_field {

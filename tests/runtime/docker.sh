@@ -2,7 +2,7 @@
 # zonewall containers against a real dockerd started here on its own socket
 # (--iptables=false --bridge=none: the host's firewall is left alone):
 # field-by-field agreement with docker inspect, events after a restart
-# within 100 ms.
+# followed through events (latency: tests/bench/runtime-events).
 . "$(dirname "$0")/lib.sh"
 rt_require
 rt_docker_up || tap_skip_all "dockerd cannot run here: $RT_WHY"

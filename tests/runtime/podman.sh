@@ -1,7 +1,7 @@
 #!/bin/bash
 # zonewall containers against a real podman (its own API service and
 # containers): field-by-field agreement with podman inspect, events after a
-# restart within 100 ms, and an API outage: last mapping kept and reported,
+# restart followed through events, and an API outage: last mapping kept and reported,
 # recovery with a resync when the service returns.
 . "$(dirname "$0")/lib.sh"
 rt_require

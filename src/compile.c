@@ -1,0 +1,1460 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The compiler: policy + snapshot -> ruleset model.  Pure: no I/O.
+ *
+ * Per packet the kernel does a constant amount of work whatever the size
+ * of the policy: one source-address map lookup, one destination-address
+ * map lookup, and at most four allowlist set lookups (hash and interval,
+ * IPv4 and IPv6; only the first packet of a connection gets that far).
+ * Everything that grows with the policy or the host is set elements.
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zonewall/compile.h"
+
+#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+/* --- snapshot ------------------------------------------------------------------ */
+
+struct cmp_snapshot *cmp_snap_new(void)
+{
+	return calloc(1, sizeof(struct cmp_snapshot));
+}
+
+static void workload_free(struct cmp_workload *w)
+{
+	if (!w)
+		return;
+	free(w->identity);
+	free(w->zone);
+	free(w->origin);
+	for (size_t i = 0; i < w->n_labels; i++) {
+		free(w->labels[i].key);
+		free(w->labels[i].value);
+	}
+	free(w->labels);
+	for (size_t i = 0; i < w->n_networks; i++)
+		free(w->networks[i]);
+	free(w->networks);
+	free(w->addrs);
+	free(w);
+}
+
+void cmp_snap_free(struct cmp_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		workload_free(s->w[i]);
+	free(s->w);
+	for (size_t i = 0; i < s->n_bridges; i++)
+		free(s->bridges[i]);
+	free(s->bridges);
+	free(s);
+}
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+struct cmp_workload *cmp_snap_add(struct cmp_snapshot *s, const char *identity,
+				  const char *zone, const char *origin)
+{
+	struct cmp_workload **nv, *w;
+	bool fail = false;
+
+	if (!identity || !*identity) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	nv = w ? realloc(s->w, (s->n + 1) * sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->w = nv;
+	w->identity = dup_or_null(identity, &fail);
+	w->zone = dup_or_null(zone && *zone ? zone : NULL, &fail);
+	w->origin = dup_or_null(origin ? origin : identity, &fail);
+	if (fail) {
+		workload_free(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->w[s->n++] = w;
+	return w;
+}
+
+static int strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int cmp_snap_add_bridge(struct cmp_snapshot *s, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len >= RS_IFNAMSIZ || strpbrk(name, " \"/\\"))
+		return -EINVAL;
+	for (size_t i = 0; i < s->n_bridges; i++)
+		if (!strcmp(s->bridges[i], name))
+			return 0;
+	return strv_add(&s->bridges, &s->n_bridges, name);
+}
+
+int cmp_prefix_parse(const char *text, struct cmp_prefix *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len;
+	int af;
+
+	if (!text || strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	memset(out, 0, sizeof(*out));
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, buf, out->a) != 1)
+		return -EINVAL;
+	out->family = af == AF_INET ? 4 : 6;
+	len = af == AF_INET ? 32 : 128;
+	if (slash) {
+		unsigned long max = len;
+
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || len > max)
+			return -EINVAL;
+	}
+	out->len = len;
+	for (unsigned int bit = len; bit < (out->family == 4 ? 32u : 128u); bit++)
+		if (out->a[bit / 8] & (0x80 >> (bit % 8)))
+			return -EINVAL;
+	return 0;
+}
+
+const char *cmp_prefix_format(const struct cmp_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned int full = p->family == 4 ? 32 : 128;
+
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->a, a, sizeof(a));
+	if (p->len == full)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, p->len);
+	return buf;
+}
+
+int cmp_workload_add_addr(struct cmp_workload *w, const char *text)
+{
+	struct cmp_prefix p, *nv;
+
+	if (cmp_prefix_parse(text, &p) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < w->n_addrs; i++)
+		if (!memcmp(&w->addrs[i], &p, sizeof(p)))
+			return 0;
+	nv = realloc(w->addrs, (w->n_addrs + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	w->addrs = nv;
+	nv[w->n_addrs++] = p;
+	return 0;
+}
+
+int cmp_workload_add_label(struct cmp_workload *w, const char *key, const char *value)
+{
+	struct pol_label *nv = realloc(w->labels, (w->n_labels + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	w->labels = nv;
+	nv[w->n_labels].key = strdup(key);
+	nv[w->n_labels].value = strdup(value ? value : "");
+	if (!nv[w->n_labels].key || !nv[w->n_labels].value) {
+		free(nv[w->n_labels].key);
+		free(nv[w->n_labels].value);
+		return -ENOMEM;
+	}
+	w->n_labels++;
+	return 0;
+}
+
+int cmp_workload_add_network(struct cmp_workload *w, const char *name)
+{
+	return strv_add(&w->networks, &w->n_networks, name);
+}
+
+int cmp_workload_set_port(struct cmp_workload *w, const char *ifname, const char *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (!ifname || !*ifname || strlen(ifname) >= sizeof(w->port) || strpbrk(ifname, " \"/\\"))
+		return -EINVAL;
+	if (!mac || sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+			   &b[4], &b[5], &tail) != 6)
+		return -EINVAL;
+	strcpy(w->port, ifname);
+	for (int i = 0; i < 6; i++)
+		w->mac[i] = b[i];
+	w->has_mac = true;
+	return 0;
+}
+
+size_t cmp_zone_index(const struct pol_policy *p, const struct cmp_workload *w, bool *unknown)
+{
+	const struct cmp_prefix *a = w->n_addrs ? &w->addrs[0] : NULL;
+
+	if (unknown)
+		*unknown = false;
+	if (w->zone) {
+		long z = pol_zone_find(p, w->zone);
+
+		if (z >= 0)
+			return z;
+		if (unknown)
+			*unknown = true;
+	}
+	return pol_zone_of(p, w->labels, w->n_labels, (const char *const *)w->networks,
+			   w->n_networks, a ? a->family : 0, a ? a->a : NULL);
+}
+
+/* --- address arithmetic (big-endian byte strings of 4 or 16 bytes) -------------- */
+
+static unsigned int fam_bytes(uint8_t family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+static void prefix_range(const struct cmp_prefix *p, uint8_t lo[16], uint8_t hi[16])
+{
+	unsigned int bits = fam_bytes(p->family) * 8;
+
+	memset(lo, 0, 16);
+	memset(hi, 0, 16);
+	memcpy(lo, p->a, fam_bytes(p->family));
+	memcpy(hi, p->a, fam_bytes(p->family));
+	for (unsigned int bit = p->len; bit < bits; bit++)
+		hi[bit / 8] |= 0x80 >> (bit % 8);
+}
+
+static bool addr_all_ones(const uint8_t *a, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (a[i] != 0xff)
+			return false;
+	return true;
+}
+
+static void addr_inc(uint8_t *a, unsigned int n)
+{
+	for (unsigned int i = n; i-- > 0;)
+		if (++a[i])
+			return;
+}
+
+static void addr_dec(uint8_t *a, unsigned int n)
+{
+	for (unsigned int i = n; i-- > 0;)
+		if (a[i]--)
+			return;
+}
+
+/* --- the zone map: longest prefix wins, flattened to disjoint ranges ------------- */
+
+/*
+ * nf_tables interval maps refuse overlapping elements, and an inventory
+ * says "0.0.0.0/0 is the internet" while containers sit inside it: the
+ * longest prefix must win.  Entries are sorted by start, outer first, and
+ * swept with a stack of the prefixes that contain the current position.
+ */
+struct zseg {
+	uint8_t lo[16], hi[16];
+	uint8_t len;
+	size_t zone;
+	const char *origin;
+};
+
+struct zmap {
+	struct zseg *v;
+	size_t n, cap;
+};
+
+static int zmap_push(struct zmap *m, const struct zseg *s)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct zseg *nv = realloc(m->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		m->v = nv;
+		m->cap = cap;
+	}
+	m->v[m->n++] = *s;
+	return 0;
+}
+
+static unsigned int sort_bytes;
+
+static int zseg_cmp(const void *a, const void *b)
+{
+	const struct zseg *x = a, *y = b;
+	int c = memcmp(x->lo, y->lo, sort_bytes);
+
+	if (c)
+		return c;
+	return (int)x->len - (int)y->len;
+}
+
+/* Emit [lo, hi] for @zone, merged with the previous segment when contiguous. */
+static int flat_emit(struct zmap *out, const uint8_t *lo, const uint8_t *hi, const struct zseg *of,
+		     unsigned int n)
+{
+	struct zseg s = *of;
+
+	if (out->n) {
+		struct zseg *last = &out->v[out->n - 1];
+		uint8_t next[16];
+
+		memcpy(next, last->hi, 16);
+		addr_inc(next, n);
+		if (last->zone == of->zone && !memcmp(next, lo, n)) {
+			memcpy(last->hi, hi, 16);
+			return 0;
+		}
+	}
+	memcpy(s.lo, lo, 16);
+	memcpy(s.hi, hi, 16);
+	return zmap_push(out, &s);
+}
+
+static int flatten(struct zmap *in, unsigned int n, struct zmap *out)
+{
+	const struct zseg *stack[130];
+	uint8_t pos[16] = { 0 }, end[16];
+	size_t depth = 0;
+	bool done = false;
+	int rc;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct zseg *e = &in->v[i];
+
+		while (depth && memcmp(stack[depth - 1]->hi, e->lo, n) < 0) {
+			const struct zseg *top = stack[--depth];
+
+			if (!done && memcmp(pos, top->hi, n) <= 0 &&
+			    (rc = flat_emit(out, pos, top->hi, top, n)) < 0)
+				return rc;
+			memcpy(pos, top->hi, 16);
+			addr_inc(pos, n);
+		}
+		if (depth && memcmp(pos, e->lo, n) < 0) {
+			memcpy(end, e->lo, 16);
+			addr_dec(end, n);
+			if ((rc = flat_emit(out, pos, end, stack[depth - 1], n)) < 0)
+				return rc;
+		}
+		memcpy(pos, e->lo, 16);
+		stack[depth++] = e;
+	}
+	while (depth) {
+		const struct zseg *top = stack[--depth];
+
+		if (!done && memcmp(pos, top->hi, n) <= 0 &&
+		    (rc = flat_emit(out, pos, top->hi, top, n)) < 0)
+			return rc;
+		done = done || addr_all_ones(top->hi, n);
+		memcpy(pos, top->hi, 16);
+		addr_inc(pos, n);
+	}
+	return 0;
+}
+
+/* Collect every endpoint address of @family, refuse conflicts, flatten. */
+static int zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
+		      const size_t *zone_of, uint8_t family, struct zmap *out, char *err, size_t errlen)
+{
+	unsigned int n = fam_bytes(family);
+	struct zmap in = { 0 };
+	size_t k = 0;
+	int rc = 0;
+
+	/* The policy's own CIDR selectors place addresses no endpoint names. */
+	for (size_t z = 0; z < pol->n_zones; z++)
+		for (size_t j = 0; j < pol->zones[z].n_cidrs; j++) {
+			const struct pol_cidr *pc = &pol->zones[z].cidrs[j];
+			struct cmp_prefix p = { .family = pc->family, .len = pc->prefix };
+			struct zseg zs = { .len = pc->prefix, .zone = z, .origin = pol->zones[z].name };
+
+			if (pc->family != family)
+				continue;
+			memcpy(p.a, pc->addr, 16);
+			prefix_range(&p, zs.lo, zs.hi);
+			if ((rc = zmap_push(&in, &zs)) < 0)
+				goto out_free_in;
+		}
+
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->w[i]->n_addrs; j++) {
+			const struct cmp_prefix *p = &s->w[i]->addrs[j];
+			struct zseg z = { .len = p->len, .zone = zone_of[i], .origin = s->w[i]->origin };
+
+			if (p->family != family)
+				continue;
+			prefix_range(p, z.lo, z.hi);
+			if ((rc = zmap_push(&in, &z)) < 0)
+				goto out_free_in;
+		}
+	sort_bytes = n;
+	if (in.n)
+		qsort(in.v, in.n, sizeof(*in.v), zseg_cmp);
+	/* The same prefix twice: fine for one zone, a conflict for two. */
+	for (size_t i = 0; i < in.n; i++) {
+		if (k && !zseg_cmp(&in.v[k - 1], &in.v[i])) {
+			if (in.v[k - 1].zone != in.v[i].zone) {
+				struct cmp_prefix p = { .family = family, .len = in.v[i].len };
+				char b[64];
+
+				memcpy(p.a, in.v[i].lo, n);
+				ERR("%s: address %s is also claimed by %s, in another zone",
+				    in.v[i].origin, cmp_prefix_format(&p, b, sizeof(b)),
+				    in.v[k - 1].origin);
+				rc = -EINVAL;
+				goto out_free_in;
+			}
+			continue;
+		}
+		in.v[k++] = in.v[i];
+	}
+	in.n = k;
+	rc = flatten(&in, n, out);
+out_free_in:
+	free(in.v);
+	return rc;
+}
+
+/* A segment as an nft value: a prefix when it is one, else a range. */
+static void zseg_value(const struct zseg *z, uint8_t family, struct rs_value *v)
+{
+	unsigned int n = fam_bytes(family), bits = n * 8, len = 0;
+	bool aligned = true;
+
+	memset(v, 0, sizeof(*v));
+	v->type = family == 4 ? RS_T_IPV4 : RS_T_IPV6;
+	while (len < bits && !((z->lo[len / 8] ^ z->hi[len / 8]) & (0x80 >> (len % 8))))
+		len++;
+	for (unsigned int bit = len; bit < bits; bit++)
+		if ((z->lo[bit / 8] & (0x80 >> (bit % 8))) || !(z->hi[bit / 8] & (0x80 >> (bit % 8))))
+			aligned = false;
+	memcpy(&v->u, z->lo, n);
+	if (aligned) {
+		v->prefix = len;
+		return;
+	}
+	v->prefix = bits;
+	v->addr_range = true;
+	memcpy(&v->addr_hi, z->hi, n);
+}
+
+/* --- the allowlist: rules expanded to address tuples ------------------------------- */
+
+struct tuple {
+	uint8_t family, proto;
+	uint16_t plo, phi;
+	struct cmp_prefix src, dst;
+	size_t rule;
+};
+
+struct tuples {
+	struct tuple *v;
+	size_t n, cap;
+};
+
+static int tuples_push(struct tuples *t, const struct tuple *x)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct tuple *nv = realloc(t->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		t->cap = cap;
+	}
+	t->v[t->n++] = *x;
+	return 0;
+}
+
+static bool tuple_exact(const struct tuple *t)
+{
+	unsigned int full = t->family == 4 ? 32 : 128;
+
+	return t->src.len == full && t->dst.len == full && t->plo == t->phi &&
+	       pol_proto_has_ports(t->proto);
+}
+
+/* Order by key, port range last, so equal keys with touching ranges are adjacent. */
+static int tuple_key_cmp(const void *a, const void *b)
+{
+	const struct tuple *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	if ((c = memcmp(&x->src, &y->src, sizeof(x->src))) || (c = memcmp(&x->dst, &y->dst, sizeof(x->dst))))
+		return c;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->plo != y->plo)
+		return x->plo - y->plo;
+	if (x->phi != y->phi)
+		return x->phi - y->phi;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static int tuple_rule_cmp(const void *a, const void *b)
+{
+	const struct tuple *x = a, *y = b;
+
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return tuple_key_cmp(a, b);
+}
+
+/*
+ * Duplicates go (two rules naming the same tuple), and port ranges of the
+ * same endpoints and protocol are merged where they overlap or touch: the
+ * interval set refuses overlapping elements.  Single ports stay single, in
+ * the hash set.
+ */
+static void tuples_normalize(struct tuples *t)
+{
+	size_t k = 0;
+
+	if (!t->n)
+		return;
+	qsort(t->v, t->n, sizeof(*t->v), tuple_key_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		struct tuple *x = &t->v[i], *last = k ? &t->v[k - 1] : NULL;
+
+		if (last && last->family == x->family && !memcmp(&last->src, &x->src, sizeof(x->src)) &&
+		    !memcmp(&last->dst, &x->dst, sizeof(x->dst)) && last->proto == x->proto &&
+		    tuple_exact(last) == tuple_exact(x) &&
+		    (tuple_exact(x) ? last->plo == x->plo : (uint32_t)last->phi + 1 >= x->plo)) {
+			if (x->phi > last->phi)
+				last->phi = x->phi;
+			continue;
+		}
+		t->v[k++] = *x;
+	}
+	t->n = k;
+	qsort(t->v, t->n, sizeof(*t->v), tuple_rule_cmp);
+}
+
+struct ctx {
+	const struct pol_policy *p;
+	const struct cmp_snapshot *s;
+	struct cmp_options o;
+	struct diags *warn;
+	char *err;
+	size_t errlen;
+	size_t *zone_of;	/* per endpoint */
+	size_t *by_identity;	/* endpoint indexes sorted by identity */
+	struct rs_table *inet, *bridge;
+	bool has_range[2];	/* the interval allowlist exists, per family (0: 4, 1: 6) */
+};
+
+static const struct cmp_snapshot *sort_snap;
+
+static int ident_cmp(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return strcmp(sort_snap->w[*x]->identity, sort_snap->w[*y]->identity);
+}
+
+/* The endpoints a rule side names: [*first, *last) of by_identity, or a zone. */
+static void side_range(const struct ctx *c, const char *who, long *zone, size_t *first, size_t *last)
+{
+	size_t lo = 0, hi = c->s->n;
+
+	*zone = -1;
+	if (!strncmp(who, "zone:", 5)) {
+		*zone = pol_zone_find(c->p, who + 5);
+		*first = 0;
+		*last = *zone >= 0 ? c->s->n : 0;
+		return;
+	}
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(c->s->w[c->by_identity[mid]]->identity, who) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	while (hi < c->s->n && !strcmp(c->s->w[c->by_identity[hi]]->identity, who))
+		hi++;
+	*last = hi;
+}
+
+static size_t side_at(const struct ctx *c, long zone, size_t i)
+{
+	return zone >= 0 ? i : c->by_identity[i];
+}
+
+static int expand_pair(struct tuples *t, const struct pol_rule *r, size_t ri,
+		       const struct cmp_workload *a, const struct cmp_workload *b)
+{
+	for (size_t i = 0; i < a->n_addrs; i++)
+		for (size_t j = 0; j < b->n_addrs; j++) {
+			struct tuple x = { .family = a->addrs[i].family, .proto = r->proto,
+					   .src = a->addrs[i], .dst = b->addrs[j], .rule = ri };
+			int rc;
+
+			if (a->addrs[i].family != b->addrs[j].family)
+				continue;
+			/* ICMPv4 rules hold for IPv4 only, ICMPv6 for IPv6 only. */
+			if ((r->proto == IPPROTO_ICMP && x.family != 4) ||
+			    (r->proto == IPPROTO_ICMPV6 && x.family != 6))
+				continue;
+			x.plo = r->port_lo;
+			x.phi = r->port_hi;
+			if (!pol_proto_has_ports(r->proto) || (!x.plo && !x.phi)) {
+				x.plo = 0;
+				x.phi = 65535;
+			}
+			if ((rc = tuples_push(t, &x)) < 0)
+				return rc;
+		}
+	return 0;
+}
+
+static int expand_rule(struct ctx *c, struct tuples *t, size_t ri)
+{
+	const struct pol_rule *r = &c->p->rules[ri];
+	size_t f0, f1, t0, t1, before = t->n;
+	long fz, tz;
+	int rc;
+
+	side_range(c, r->from, &fz, &f0, &f1);
+	side_range(c, r->to, &tz, &t0, &t1);
+	for (size_t i = f0; i < f1; i++) {
+		size_t a = side_at(c, fz, i);
+
+		if (fz >= 0 && c->zone_of[a] != (size_t)fz)
+			continue;
+		for (size_t j = t0; j < t1; j++) {
+			size_t b = side_at(c, tz, j);
+
+			if (tz >= 0 && c->zone_of[b] != (size_t)tz)
+				continue;
+			if ((rc = expand_pair(t, r, ri, c->s->w[a], c->s->w[b])) < 0)
+				return rc;
+		}
+	}
+	if (t->n == before && c->warn) {
+		char where[32];
+
+		snprintf(where, sizeof(where), "$.allow[%zu]", ri);
+		diag_add(c->warn, where, "%s -> %s: no addresses on this host (no elements)",
+			 r->from, r->to);
+	}
+	return 0;
+}
+
+/* --- building the model ----------------------------------------------------------- */
+
+static const char *zname(const struct ctx *c, size_t z)
+{
+	return c->p->zones[z].name;
+}
+
+static void pair_chain_name(const struct ctx *c, size_t f, size_t t, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "p_%s.%s", zname(c, f), zname(c, t)) > 64)
+		snprintf(buf, len, "p_%zu.%zu", f, t);
+}
+
+static enum pol_mode pair_mode(const struct ctx *c, size_t f, size_t t)
+{
+	enum pol_mode a = c->p->zones[f].mode, b = c->p->zones[t].mode;
+
+	return a > b ? a : b;
+}
+
+static int add_allow_sets(struct ctx *c, const struct tuples *t)
+{
+	static const char *const names[2][2] = { { "allow4", "allow4_range" },
+						 { "allow6", "allow6_range" } };
+
+	for (int f = 0; f < 2; f++) {
+		enum rs_type at = f ? RS_T_IPV6 : RS_T_IPV4;
+		struct rs_key k = { { at, at, RS_T_PROTO, RS_T_SERVICE }, 4 };
+
+		if (!rs_set_add(c->inet, names[f][0], &k, false, false, "allowlist (exact tuples)"))
+			return -errno;
+		for (size_t i = 0; i < c->p->n_rules; i++) {
+			const struct pol_rule *r = &c->p->rules[i];
+
+			if (!pol_proto_has_ports(r->proto) || r->port_lo != r->port_hi || !r->port_lo)
+				c->has_range[f] = true;
+		}
+		for (size_t i = 0; i < t->n; i++)
+			if (t->v[i].family == (f ? 6 : 4) && !tuple_exact(&t->v[i]))
+				c->has_range[f] = true;
+		if (c->has_range[f] &&
+		    !rs_set_add(c->inet, names[f][1], &k, true, false, "allowlist (ranges)"))
+			return -errno;
+	}
+	return 0;
+}
+
+static void prefix_value(const struct cmp_prefix *p, struct rs_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = p->family == 4 ? RS_T_IPV4 : RS_T_IPV6;
+	v->prefix = p->len;
+	memcpy(&v->u, p->a, fam_bytes(p->family));
+}
+
+static int fill_allow_sets(struct ctx *c, const struct tuples *t)
+{
+	char origin[POL_IDENTITY_MAX * 2 + 64];
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tuple *x = &t->v[i];
+		const struct pol_rule *r = &c->p->rules[x->rule];
+		bool exact = tuple_exact(x);
+		const char *name = x->family == 4 ? (exact ? "allow4" : "allow4_range")
+						  : (exact ? "allow6" : "allow6_range");
+		struct rs_value v[4];
+		int rc;
+
+		prefix_value(&x->src, &v[0]);
+		prefix_value(&x->dst, &v[1]);
+		memset(&v[2], 0, sizeof(v[2]) * 2);
+		v[2].type = RS_T_PROTO;
+		v[2].u.proto = x->proto;
+		v[3].type = RS_T_SERVICE;
+		v[3].u.port = x->plo;
+		v[3].port_hi = x->phi;
+		snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
+		rc = rs_set_add_elem(rs_set_find(c->inet, name), v, NULL, origin);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Source map and one destination map per zone, from the flattened zone map. */
+static int add_zone_maps(struct ctx *c, const struct zmap *zm, uint8_t family)
+{
+	enum rs_type at = family == 4 ? RS_T_IPV4 : RS_T_IPV6;
+	struct rs_key k = { { at }, 1 };
+	char name[80], chain[80];
+	struct rs_set *src;
+
+	snprintf(name, sizeof(name), "src%u", family);
+	src = rs_set_add(c->inet, name, &k, true, true, "source address -> source zone");
+	if (!src)
+		return -errno;
+	for (size_t z = 0; z < c->p->n_zones; z++) {
+		struct rs_set *dst;
+
+		snprintf(name, sizeof(name), "dst%u_%s", family, zname(c, z));
+		dst = rs_set_add(c->inet, name, &k, true, true, "destination address -> zone pair");
+		if (!dst)
+			return -errno;
+		for (size_t i = 0; i < zm->n; i++) {
+			struct rs_verdict v = { RS_V_GOTO, chain };
+			struct rs_value val;
+			int rc;
+
+			if (zm->v[i].zone == c->p->default_zone)
+				continue;	/* the chain's last rule: goto the default pair */
+			pair_chain_name(c, z, zm->v[i].zone, chain, sizeof(chain));
+			zseg_value(&zm->v[i], family, &val);
+			if ((rc = rs_set_add_elem(dst, &val, &v, zm->v[i].origin)) < 0)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < zm->n; i++) {
+		struct rs_verdict v = { RS_V_JUMP, chain };
+		struct rs_value val;
+		int rc;
+
+		if (zm->v[i].zone == c->p->default_zone)
+			continue;	/* forward's last rule: jump to the default zone */
+		snprintf(chain, sizeof(chain), "from_%s", zname(c, zm->v[i].zone));
+		zseg_value(&zm->v[i], family, &val);
+		if ((rc = rs_set_add_elem(src, &val, &v, zm->v[i].origin)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Every statement builder returns 0 or -errno; chain them with this. */
+#define TRY(x)                         \
+	do {                           \
+		int rc_ = (x);         \
+		if (rc_ < 0)           \
+			return rc_;    \
+	} while (0)
+
+static struct rs_rule *rule_new(struct rs_chain *ch, const char *comment, const char *origin)
+{
+	return rs_rule_add(ch, comment, origin);
+}
+
+static int rule_ctstate(struct rs_rule *r, uint32_t mask)
+{
+	struct rs_value v = { .type = RS_T_CTSTATE };
+
+	v.u.ctmask = mask;
+	return rs_rule_match(r, RS_F_CT_STATE, false, &v);
+}
+
+static int rule_proto(struct rs_rule *r, uint8_t proto)
+{
+	struct rs_value v = { .type = RS_T_PROTO };
+
+	v.u.proto = proto;
+	return rs_rule_match(r, RS_F_L4PROTO, false, &v);
+}
+
+/* The head both base chains share: what is not ours passes untouched. */
+static int add_base_head(struct ctx *c, struct rs_chain *ch, bool forward)
+{
+	static const enum rs_field iif = RS_F_IIFNAME, oif = RS_F_OIFNAME;
+	struct rs_rule *r;
+
+	r = rule_new(ch, "replies of allowed connections", "compiler: base chain");
+	if (!r)
+		return -errno;
+	TRY(rule_ctstate(r, RS_CT_ESTABLISHED | RS_CT_RELATED));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	r = rule_new(ch, "not container traffic", "compiler: base chain");
+	if (!r)
+		return -errno;
+	TRY(rs_rule_lookup(r, &iif, 1, true, "bridges"));
+	if (forward)
+		TRY(rs_rule_lookup(r, &oif, 1, true, "bridges"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	/* IPv6 neighbour discovery and MLD are untracked by conntrack. */
+	r = rule_new(ch, "neighbour discovery", "compiler: base chain");
+	if (!r)
+		return -errno;
+	TRY(rule_ctstate(r, RS_CT_UNTRACKED));
+	TRY(rule_proto(r, IPPROTO_ICMPV6));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	r = rule_new(ch, "invalid (conntrack)", "compiler: base chain");
+	if (!r)
+		return -errno;
+	TRY(rule_ctstate(r, RS_CT_INVALID));
+	TRY(rs_rule_counter(r));
+	return rs_rule_verdict(r, RS_V_DROP, NULL);
+}
+
+static int add_dispatch(struct ctx *c, struct rs_chain *ch, const char *what)
+{
+	static const enum rs_field s4 = RS_F_IP_SADDR, s6 = RS_F_IP6_SADDR;
+	char chain[80], comment[128];
+	struct rs_rule *r;
+
+	snprintf(comment, sizeof(comment), "source zone (IPv4)%s", what);
+	if (!(r = rule_new(ch, comment, "compiler: dispatch")))
+		return -errno;
+	TRY(rs_rule_vmap(r, &s4, 1, "src4"));
+	snprintf(comment, sizeof(comment), "source zone (IPv6)%s", what);
+	if (!(r = rule_new(ch, comment, "compiler: dispatch")))
+		return -errno;
+	TRY(rs_rule_vmap(r, &s6, 1, "src6"));
+	snprintf(chain, sizeof(chain), "from_%s", zname(c, c->p->default_zone));
+	snprintf(comment, sizeof(comment), "no identity: default zone %s", zname(c, c->p->default_zone));
+	if (!(r = rule_new(ch, comment, "compiler: dispatch")))
+		return -errno;
+	return rs_rule_verdict(r, RS_V_JUMP, chain);
+}
+
+static int add_base_chains(struct ctx *c)
+{
+	struct rs_chain *fw, *in;
+
+	fw = rs_chain_add(c->inet, "forward", "compiler: forward hook");
+	in = fw ? rs_chain_add(c->inet, "input", "compiler: input hook") : NULL;
+	if (!in)
+		return -errno;
+	/* -5: after conntrack, ahead of Docker's and netavark's filter chains (0). */
+	rs_chain_set_hook(fw, RS_HOOK_FORWARD, -5, false);
+	rs_chain_set_hook(in, RS_HOOK_INPUT, -5, false);
+	TRY(add_base_head(c, fw, true));
+	TRY(add_dispatch(c, fw, ""));
+	TRY(add_base_head(c, in, false));
+	return add_dispatch(c, in, " to the host");
+}
+
+static int add_from_chain(struct ctx *c, size_t z)
+{
+	static const enum rs_field d4 = RS_F_IP_DADDR, d6 = RS_F_IP6_DADDR;
+	char name[80], map[80], comment[128], origin[96];
+	struct rs_chain *ch;
+	struct rs_rule *r;
+
+	snprintf(name, sizeof(name), "from_%s", zname(c, z));
+	snprintf(origin, sizeof(origin), "policy zone %s", zname(c, z));
+	if (!(ch = rs_chain_add(c->inet, name, origin)))
+		return -errno;
+	for (int f = 4; f <= 6; f += 2) {
+		snprintf(map, sizeof(map), "dst%d_%s", f, zname(c, z));
+		snprintf(comment, sizeof(comment), "%s -> destination zone (IPv%d)", zname(c, z), f);
+		if (!(r = rule_new(ch, comment, origin)))
+			return -errno;
+		TRY(rs_rule_vmap(r, f == 4 ? &d4 : &d6, 1, map));
+	}
+	pair_chain_name(c, z, c->p->default_zone, name, sizeof(name));
+	snprintf(comment, sizeof(comment), "%s -> unknown destination: default zone %s",
+		 zname(c, z), zname(c, c->p->default_zone));
+	if (!(r = rule_new(ch, comment, origin)))
+		return -errno;
+	return rs_rule_verdict(r, RS_V_GOTO, name);
+}
+
+static int add_allow_lookups(struct ctx *c, struct rs_chain *ch, const char *pair, const char *origin)
+{
+	static const enum rs_field k4[] = { RS_F_IP_SADDR, RS_F_IP_DADDR, RS_F_L4PROTO, RS_F_TH_DPORT };
+	static const enum rs_field k6[] = { RS_F_IP6_SADDR, RS_F_IP6_DADDR, RS_F_L4PROTO, RS_F_TH_DPORT };
+	static const char *const sets[4] = { "allow4", "allow6", "allow4_range", "allow6_range" };
+	char comment[128];
+
+	snprintf(comment, sizeof(comment), "%s: accepted", pair);
+	for (int i = 0; i < 4; i++) {
+		struct rs_rule *r;
+
+		if (i >= 2 && !c->has_range[i - 2])
+			continue;
+		if (!(r = rule_new(ch, comment, origin)))
+			return -errno;
+		TRY(rs_rule_lookup(r, i % 2 ? k6 : k4, 4, false, sets[i]));
+		TRY(rs_rule_counter(r));
+		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	}
+	return 0;
+}
+
+/* What a refusal does in @mode: learn accepts, monitor logs and accepts, enforce logs and drops. */
+static int add_refusal(struct ctx *c, struct rs_chain *ch, enum pol_mode mode, bool border,
+		       size_t f, size_t t, const char *pair, const char *origin)
+{
+	static const char *const kind[] = { "learned", "would-deny", "denied" };
+	char comment[128], prefix[128];
+	struct rs_rule *r;
+
+	if (mode != POL_MODE_LEARN) {
+		/* The limit is a match: the log needs a rule of its own. */
+		snprintf(prefix, sizeof(prefix), CMP_LOG_PREFIX "%s %s%s>%s ", pol_mode_name(mode),
+			 border ? "border " : "", zname(c, f), zname(c, t));
+		snprintf(comment, sizeof(comment), "%s: log", pair);
+		if (!(r = rule_new(ch, comment, origin)))
+			return -errno;
+		TRY(rs_rule_limit(r, c->o.log_rate, CMP_LOG_BURST));
+		TRY(rs_rule_log(r, c->o.log_group, prefix));
+	}
+	snprintf(comment, sizeof(comment), "%s: %s%s", pair, kind[mode], border ? " (border)" : "");
+	if (!(r = rule_new(ch, comment, origin)))
+		return -errno;
+	TRY(rs_rule_counter(r));
+	return rs_rule_verdict(r, mode == POL_MODE_ENFORCE ? RS_V_DROP : RS_V_ACCEPT, NULL);
+}
+
+static int add_pair_chain(struct ctx *c, size_t f, size_t t)
+{
+	const struct pol_border *which;
+	enum pol_verdict v = pol_border_verdict(c->p, f, t, &which);
+	char name[80], pair[80], origin[160], comment[128];
+	struct rs_chain *ch;
+	struct rs_rule *r;
+
+	pair_chain_name(c, f, t, name, sizeof(name));
+	snprintf(pair, sizeof(pair), "%s>%s", zname(c, f), zname(c, t));
+	snprintf(origin, sizeof(origin), "policy zones %s -> %s (%s border)", zname(c, f),
+		 zname(c, t), pol_verdict_name(v));
+	if (!(ch = rs_chain_add(c->inet, name, origin)))
+		return -errno;
+	if (v == POL_BORDER_ALLOW) {
+		snprintf(comment, sizeof(comment), "%s: accepted (border)", pair);
+		if (!(r = rule_new(ch, comment, origin)))
+			return -errno;
+		TRY(rs_rule_counter(r));
+		return rs_rule_verdict(r, RS_V_ACCEPT, NULL);
+	}
+	if (v == POL_BORDER_ALLOWLIST)
+		TRY(add_allow_lookups(c, ch, pair, origin));
+	return add_refusal(c, ch, pair_mode(c, f, t), v == POL_BORDER_DENY, f, t, pair, origin);
+}
+
+/* A chain nothing jumps to: the zones' modes, for status and for operators. */
+static int add_zones_chain(struct ctx *c)
+{
+	struct rs_chain *ch = rs_chain_add(c->inet, "zones", "compiler: zone modes");
+	char comment[128];
+
+	if (!ch)
+		return -errno;
+	for (size_t z = 0; z < c->p->n_zones; z++) {
+		struct rs_rule *r;
+
+		snprintf(comment, sizeof(comment), "zone %s: %s%s", zname(c, z),
+			 pol_mode_name(c->p->zones[z].mode), z == c->p->default_zone ? " (default)" : "");
+		if (!(r = rule_new(ch, comment, "compiler: zone modes")))
+			return -errno;
+		TRY(rs_rule_counter(r));
+	}
+	return 0;
+}
+
+static int add_bridges_set(struct ctx *c)
+{
+	struct rs_key k = { { RS_T_IFNAME }, 1 };
+	struct rs_set *s = rs_set_add(c->inet, "bridges", &k, false, false, "container bridges");
+
+	if (!s)
+		return -errno;
+	if (!c->s->n_bridges && c->warn)
+		diag_add(c->warn, "snapshot", "no container bridges: no traffic is dispatched");
+	for (size_t i = 0; i < c->s->n_bridges; i++) {
+		struct rs_value v = { .type = RS_T_IFNAME };
+
+		snprintf(v.u.ifname, sizeof(v.u.ifname), "%s", c->s->bridges[i]);
+		TRY(rs_set_add_elem(s, &v, NULL, "container bridge"));
+	}
+	return 0;
+}
+
+/* --- the bridge table: anti-spoofing ------------------------------------------------ */
+
+static int bind_port(struct ctx *c, const struct cmp_workload *w)
+{
+	struct rs_value v[3];
+	char origin[POL_IDENTITY_MAX + 300];
+
+	snprintf(origin, sizeof(origin), "%s (identity %s)", w->origin, w->identity);
+	memset(v, 0, sizeof(v));
+	v[0].type = RS_T_IFNAME;
+	snprintf(v[0].u.ifname, sizeof(v[0].u.ifname), "%s", w->port);
+	v[1].type = RS_T_ETHER;
+	memcpy(v[1].u.ether, w->mac, 6);
+	TRY(rs_set_add_elem(rs_set_find(c->bridge, "guarded"), v, NULL, origin));
+	TRY(rs_set_add_elem(rs_set_find(c->bridge, "boundmac"), v, NULL, origin));
+	for (size_t i = 0; i < w->n_addrs; i++) {
+		const struct cmp_prefix *p = &w->addrs[i];
+
+		if (p->len != (p->family == 4 ? 32 : 128))
+			continue;
+		prefix_value(p, &v[2]);
+		TRY(rs_set_add_elem(rs_set_find(c->bridge, p->family == 4 ? "bound4" : "bound6"),
+				    v, NULL, origin));
+	}
+	return 0;
+}
+
+/*
+ * Per frame on a guarded port: one lookup to tell the port is guarded, one
+ * for its IPv4 (or IPv6) source with the MAC, one for the MAC alone (what
+ * non-IP frames such as ARP are held to).  Unguarded ports leave after the
+ * first lookup.
+ */
+static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
+{
+	static const enum rs_field ifn = RS_F_IIFNAME;
+	static const enum rs_field km[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR };
+	static const enum rs_field k4[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP_SADDR };
+	static const enum rs_field k6[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP6_SADDR };
+	const char *origin = "compiler: anti-spoofing";
+	struct rs_value ll, any;
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "unguarded port", origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "spoofed IPv4 source", origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, k4, 3, true, "bound4"));
+	TRY(rs_rule_counter(r));
+	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	if (!(r = rule_new(ch, "spoofed IPv6 source", origin)))
+		return -errno;
+	/* Link-local and unspecified sources (ND, DAD) carry no identity. */
+	TRY(rs_value_parse(RS_T_IPV6, "fe80::/10", &ll));
+	TRY(rs_value_parse(RS_T_IPV6, "::", &any));
+	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &ll));
+	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &any));
+	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
+	TRY(rs_rule_counter(r));
+	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	if (!(r = rule_new(ch, "spoofed MAC", origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, km, 2, true, "boundmac"));
+	TRY(rs_rule_counter(r));
+	return rs_rule_verdict(r, RS_V_DROP, NULL);
+}
+
+static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
+{
+	struct rs_key kif = { { RS_T_IFNAME }, 1 };
+	struct rs_key kmac = { { RS_T_IFNAME, RS_T_ETHER }, 2 };
+	struct rs_key k4 = { { RS_T_IFNAME, RS_T_ETHER, RS_T_IPV4 }, 3 };
+	struct rs_key k6 = { { RS_T_IFNAME, RS_T_ETHER, RS_T_IPV6 }, 3 };
+	struct rs_chain *ch;
+
+	c->bridge = rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "compiler: anti-spoofing");
+	if (!c->bridge || !rs_set_add(c->bridge, "guarded", &kif, false, false, "bound ports") ||
+	    !rs_set_add(c->bridge, "boundmac", &kmac, false, false, "port -> MAC") ||
+	    !rs_set_add(c->bridge, "bound4", &k4, false, false, "port -> IPv4 source") ||
+	    !rs_set_add(c->bridge, "bound6", &k6, false, false, "port -> IPv6 source"))
+		return -errno;
+	for (size_t i = 0; i < c->s->n; i++) {
+		const struct cmp_workload *w = c->s->w[i];
+
+		if (!w->port[0])
+			continue;
+		if (!w->has_mac) {
+			if (c->warn)
+				diag_add(c->warn, w->origin, "port %s without a MAC: not bound", w->port);
+			continue;
+		}
+		TRY(bind_port(c, w));
+	}
+	if (!(ch = rs_chain_add(c->bridge, "prerouting", "compiler: anti-spoofing")))
+		return -errno;
+	/* -200: before the bridge learns the source MAC and before conntrack. */
+	rs_chain_set_hook(ch, RS_HOOK_PREROUTING, -200, false);
+	return add_spoof_rules(c, ch);
+}
+
+/* --- the whole --------------------------------------------------------------------- */
+
+static int resolve_zones(struct ctx *c)
+{
+	c->zone_of = calloc(c->s->n + 1, sizeof(*c->zone_of));
+	c->by_identity = calloc(c->s->n + 1, sizeof(*c->by_identity));
+	if (!c->zone_of || !c->by_identity)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->s->n; i++) {
+		bool unknown;
+
+		c->zone_of[i] = cmp_zone_index(c->p, c->s->w[i], &unknown);
+		if (unknown && c->warn)
+			diag_add(c->warn, c->s->w[i]->origin, "zone '%s' is not in the policy: zone %s",
+				 c->s->w[i]->zone, zname(c, c->zone_of[i]));
+		c->by_identity[i] = i;
+	}
+	sort_snap = c->s;
+	qsort(c->by_identity, c->s->n, sizeof(*c->by_identity), ident_cmp);
+	return 0;
+}
+
+static int build_inet(struct ctx *c, struct rs_ruleset *rs)
+{
+	struct zmap z4 = { 0 }, z6 = { 0 };
+	struct tuples t = { 0 };
+	int rc;
+
+	c->inet = rs_table_add(rs, RS_INET, CMP_TABLE, "compiler: enforcement");
+	if (!c->inet)
+		return -errno;
+	if ((rc = zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->err, c->errlen)) < 0 ||
+	    (rc = zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->err, c->errlen)) < 0)
+		goto out_free;
+	for (size_t i = 0; i < c->p->n_rules; i++)
+		if ((rc = expand_rule(c, &t, i)) < 0)
+			goto out_free;
+	tuples_normalize(&t);
+	if ((rc = add_bridges_set(c)) < 0 || (rc = add_allow_sets(c, &t)) < 0 ||
+	    (rc = fill_allow_sets(c, &t)) < 0 || (rc = add_zone_maps(c, &z4, 4)) < 0 ||
+	    (rc = add_zone_maps(c, &z6, 6)) < 0 || (rc = add_base_chains(c)) < 0)
+		goto out_free;
+	for (size_t f = 0; f < c->p->n_zones && rc == 0; f++)
+		rc = add_from_chain(c, f);
+	for (size_t f = 0; f < c->p->n_zones && rc == 0; f++)
+		for (size_t to = 0; to < c->p->n_zones && rc == 0; to++)
+			rc = add_pair_chain(c, f, to);
+	if (rc == 0)
+		rc = add_zones_chain(c);
+out_free:
+	free(z4.v);
+	free(z6.v);
+	free(t.v);
+	return rc;
+}
+
+struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
+			       const struct cmp_options *o, struct diags *warn,
+			       char *err, size_t errlen)
+{
+	struct ctx c = { .p = p, .s = s, .warn = warn, .err = err, .errlen = errlen };
+	struct rs_ruleset *rs;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	c.o.log_group = o && o->log_group ? o->log_group : CMP_LOG_GROUP;
+	c.o.log_rate = o && o->log_rate ? o->log_rate : CMP_LOG_RATE;
+	if (!p->n_zones || p->default_zone >= p->n_zones) {
+		ERR("policy: no default zone");
+		errno = EINVAL;
+		return NULL;
+	}
+	rs = rs_ruleset_new();
+	if (!rs)
+		return NULL;
+	rc = resolve_zones(&c);
+	if (rc == 0)
+		rc = build_inet(&c, rs);
+	if (rc == 0)
+		rc = add_bridge_table(&c, rs);
+	if (rc == 0 && rs_validate(rs, err, errlen) < 0)
+		rc = -EINVAL;
+	free(c.zone_of);
+	free(c.by_identity);
+	if (rc < 0) {
+		if (errlen && !err[0])
+			ERR("compiler: %s", strerror(-rc));
+		rs_ruleset_free(rs);
+		errno = -rc;
+		return NULL;
+	}
+	return rs;
+}
+
+struct rs_ruleset *cmp_empty_ruleset(void)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+
+	if (!rs)
+		return NULL;
+	if (!rs_table_add(rs, RS_INET, CMP_TABLE, "zonewall") ||
+	    !rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "zonewall")) {
+		rs_ruleset_free(rs);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return rs;
+}
+
+/* --- reading back what we wrote ----------------------------------------------------- */
+
+static const char *const count_names[] = {
+	[CMP_COUNT_NONE] = "", [CMP_COUNT_ACCEPTED] = "accepted", [CMP_COUNT_LEARNED] = "learned",
+	[CMP_COUNT_WOULD_DENY] = "would-deny", [CMP_COUNT_DENIED] = "denied",
+	[CMP_COUNT_SPOOFED] = "spoofed", [CMP_COUNT_INVALID] = "invalid",
+};
+
+const char *cmp_count_name(enum cmp_count_kind k)
+{
+	return (unsigned int)k <= CMP_COUNT_INVALID ? count_names[k] : "";
+}
+
+static bool zone_copy(char *dst, const char *s, size_t n)
+{
+	if (n == 0 || n > POL_ZONE_NAME_MAX)
+		return false;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return true;
+}
+
+enum cmp_count_kind cmp_count_parse(const char *comment, char *from, char *to, bool *border)
+{
+	const char *gt, *colon, *kind;
+
+	from[0] = to[0] = '\0';
+	*border = false;
+	if (!strncmp(comment, "spoofed ", 8))
+		return CMP_COUNT_SPOOFED;
+	if (!strcmp(comment, "invalid (conntrack)"))
+		return CMP_COUNT_INVALID;
+	gt = strchr(comment, '>');
+	colon = gt ? strstr(gt, ": ") : NULL;
+	if (!colon || !zone_copy(from, comment, gt - comment) ||
+	    !zone_copy(to, gt + 1, colon - gt - 1))
+		return CMP_COUNT_NONE;
+	kind = colon + 2;
+	for (int k = CMP_COUNT_ACCEPTED; k <= CMP_COUNT_DENIED; k++) {
+		size_t n = strlen(count_names[k]);
+
+		if (!strncmp(kind, count_names[k], n) &&
+		    (!kind[n] || !strcmp(kind + n, " (border)"))) {
+			*border = kind[n] != '\0';
+			return k;
+		}
+	}
+	from[0] = to[0] = '\0';
+	return CMP_COUNT_NONE;
+}
+
+bool cmp_logtag_parse(const char *prefix, struct cmp_logtag *out)
+{
+	const char *p = prefix + strlen(CMP_LOG_PREFIX), *gt, *end;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(prefix, CMP_LOG_PREFIX, strlen(CMP_LOG_PREFIX)))
+		return false;
+	if (!strncmp(p, "monitor ", 8))
+		out->mode = POL_MODE_MONITOR;
+	else if (!strncmp(p, "enforce ", 8))
+		out->mode = POL_MODE_ENFORCE;
+	else
+		return false;
+	p += 8;
+	/* "border" is a keyword only before a pair: a zone may be called so. */
+	if (!strncmp(p, "border ", 7) && !memchr(p, '>', 7)) {
+		out->border = true;
+		p += 7;
+	}
+	gt = strchr(p, '>');
+	end = gt ? strchr(gt, ' ') : NULL;
+	if (!end)
+		end = gt ? gt + strlen(gt) : NULL;
+	return gt && zone_copy(out->from, p, gt - p) && zone_copy(out->to, gt + 1, end - gt - 1);
+}
+
+bool cmp_zone_mode_parse(const char *comment, char *zone, size_t zlen, enum pol_mode *mode)
+{
+	const char *colon;
+
+	if (strncmp(comment, "zone ", 5) || !(colon = strstr(comment, ": ")))
+		return false;
+	snprintf(zone, zlen, "%.*s", (int)(colon - comment - 5), comment + 5);
+	for (int m = POL_MODE_LEARN; m <= POL_MODE_ENFORCE; m++)
+		if (!strncmp(colon + 2, pol_mode_name(m), strlen(pol_mode_name(m)))) {
+			*mode = m;
+			return true;
+		}
+	return false;
+}
+
+/* --- judging one flow in user space, as the kernel would -------------------------- */
+
+static bool prefix_holds(const struct cmp_prefix *p, uint8_t family, const uint8_t *addr)
+{
+	if (p->family != family)
+		return false;
+	for (unsigned int bit = 0; bit < p->len; bit++)
+		if ((p->a[bit / 8] ^ addr[bit / 8]) & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}
+
+const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t family,
+				      const uint8_t *addr)
+{
+	const struct cmp_workload *best = NULL;
+	int best_len = -1;
+
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->w[i]->n_addrs; j++) {
+			const struct cmp_prefix *p = &s->w[i]->addrs[j];
+
+			if (p->len > best_len && prefix_holds(p, family, addr)) {
+				best = s->w[i];
+				best_len = p->len;
+			}
+		}
+	return best;
+}
+
+/* The zone the compiled maps give @addr: the longest prefix among the
+ * endpoints' and the policy's own CIDRs (an endpoint wins a tie). */
+static size_t addr_zone(const struct pol_policy *p, const struct cmp_workload *w, uint8_t family,
+			const uint8_t *addr)
+{
+	size_t zone = p->default_zone;
+	int best = -1;
+
+	for (size_t j = 0; w && j < w->n_addrs; j++)
+		if (w->addrs[j].len > best && prefix_holds(&w->addrs[j], family, addr)) {
+			best = w->addrs[j].len;
+			zone = cmp_zone_index(p, w, NULL);
+		}
+	for (size_t z = 0; z < p->n_zones; z++)
+		for (size_t j = 0; j < p->zones[z].n_cidrs; j++) {
+			const struct pol_cidr *pc = &p->zones[z].cidrs[j];
+			struct cmp_prefix cp = { .family = pc->family, .len = pc->prefix };
+
+			memcpy(cp.a, pc->addr, 16);
+			if (pc->prefix > best && prefix_holds(&cp, family, addr)) {
+				best = pc->prefix;
+				zone = z;
+			}
+		}
+	return zone;
+}
+
+void cmp_judge(const struct pol_policy *p, const struct cmp_snapshot *s, uint8_t family,
+	       const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t dport,
+	       struct cmp_judgement *out)
+{
+	struct pol_flow f = { .proto = proto, .port = pol_proto_has_ports(proto) ? dport : 0 };
+	struct pol_reason why;
+	enum pol_decision d;
+	enum pol_mode mode;
+
+	memset(out, 0, sizeof(*out));
+	out->from = cmp_lookup(s, family, src);
+	out->to = cmp_lookup(s, family, dst);
+	out->from_zone = addr_zone(p, out->from, family, src);
+	out->to_zone = addr_zone(p, out->to, family, dst);
+	f.from = out->from ? out->from->identity : "";
+	f.to = out->to ? out->to->identity : "";
+	f.from_zone = p->zones[out->from_zone].name;
+	f.to_zone = p->zones[out->to_zone].name;
+	d = pol_check(p, &f, &why);
+	/* The allowlist holds endpoint addresses only: no identity, no rule. */
+	if (d == POL_ALLOWED_BY_RULE && (!out->from || !out->to))
+		d = POL_REFUSED_NO_RULE;
+	if (d == POL_ALLOWED_BY_RULE || d == POL_ALLOWED_BY_BORDER) {
+		out->kind = CMP_COUNT_ACCEPTED;
+		out->rule = d == POL_ALLOWED_BY_RULE ? why.rule : NULL;
+		return;
+	}
+	out->border = d == POL_REFUSED_BY_BORDER;
+	mode = p->zones[out->from_zone].mode > p->zones[out->to_zone].mode
+		       ? p->zones[out->from_zone].mode : p->zones[out->to_zone].mode;
+	out->kind = mode == POL_MODE_ENFORCE ? CMP_COUNT_DENIED
+		  : mode == POL_MODE_MONITOR ? CMP_COUNT_WOULD_DENY : CMP_COUNT_LEARNED;
+}

@@ -1,0 +1,224 @@
+#!/bin/bash
+# Enforcement end to end (zonewall compile/apply/status/denied/uninstall)
+# on a real kernel with real traffic, inventory-only (no runtime): inside a
+# private host namespace, namespaces a (10.77.0.2, zone web), b (.3, app)
+# and c (.4, db) sit on bridge br0; namespace i (10.99.0.2) is "the
+# internet", routed beyond the host.  The policy allows a->b tcp/80 only,
+# web may not reach the internet (deny border), app may.
+. "$(dirname "$0")/lib.sh"
+ns_require
+for t in nft jq nc ping python3; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
+[ -x "$ZONEWALL" ] || tap_bail "build zonewall first"
+
+host="${NS_TAG}h" a="${NS_TAG}a" b="${NS_TAG}b" c="${NS_TAG}c" i="${NS_TAG}i"
+for n in "$host" "$a" "$b" "$c" "$i"; do ns_add "$n" || tap_bail "cannot create namespace $n"; done
+tmp=$(mktemp -d)
+on_cleanup "rm -rf '$tmp'"
+H() { ip netns exec "$host" "$@"; }
+ZW() { H "$ZONEWALL" "$@"; }
+
+H ip link add br0 type bridge && H ip link set br0 up && H ip addr add 10.77.0.1/24 dev br0 ||
+	tap_bail "cannot build the bridge"
+for ni in a:2 b:3 c:4; do
+	n=${ni%:*} k=${ni#*:} ns=${NS_TAG}${ni%:*}
+	H ip link add veth$n type veth peer name eth0 netns "$ns" &&
+		H ip link set veth$n master br0 up &&
+		ip -n "$ns" link set eth0 address 02:77:00:00:00:0$k &&
+		ip -n "$ns" addr add 10.77.0.$k/24 dev eth0 && ip -n "$ns" link set eth0 up &&
+		ip -n "$ns" route add default via 10.77.0.1 || tap_bail "cannot plug $n"
+	wait_for 5 link_is_up "$host" veth$n || tap_bail "veth$n did not come up"
+done
+H ip link add up0 type veth peer name eth0 netns "$i" && H ip addr add 10.99.0.1/24 dev up0 &&
+	H ip link set up0 up && ip -n "$i" addr add 10.99.0.2/24 dev eth0 &&
+	ip -n "$i" link set eth0 up && ip -n "$i" route add default via 10.99.0.1 &&
+	H sysctl -qw net.ipv4.ip_forward=1 || tap_bail "cannot build the uplink"
+[ "$(H cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] ||
+	tap_skip_all "br_netfilter is off: bridged traffic does not reach the inet forward hook"
+
+cat >"$tmp/inventory.json" <<'EOF'
+{ "version": 1, "entries": [
+  { "name": "a", "zone": "web", "cidrs": ["10.77.0.2/32"] },
+  { "name": "b", "zone": "app", "cidrs": ["10.77.0.3/32"] },
+  { "name": "c", "zone": "db", "cidrs": ["10.77.0.4/32"] },
+  { "name": "gateway", "zone": "host", "cidrs": ["10.77.0.1/32"] },
+  { "name": "internet", "zone": "internet", "cidrs": ["0.0.0.0/0"] } ] }
+EOF
+policy() {	# policy MODE: the test policy with every container zone in MODE
+	cat <<EOF
+{ "version": 1, "default_zone": "default",
+  "zones": [ { "name": "default", "mode": "$1" }, { "name": "web", "mode": "$1" },
+             { "name": "app", "mode": "$1" }, { "name": "db", "mode": "$1" },
+             { "name": "host", "mode": "$1" }, { "name": "internet", "mode": "$1" } ],
+  "borders": [ { "from": "web", "to": "internet", "verdict": "deny" },
+               { "from": "app", "to": "internet", "verdict": "allow" },
+               { "from": "web", "to": "host", "verdict": "allow" } ],
+  "allow": [ { "from": "a", "to": "b", "proto": "tcp", "port": 80 }${2:-} ] }
+EOF
+}
+policy enforce >"$tmp/enforce.json"
+policy monitor >"$tmp/monitor.json"
+policy enforce ', { "from": "a", "to": "b", "proto": "tcp", "port": 81 }' >"$tmp/enforce81.json"
+opts=(--runtime none --inventory "$tmp/inventory.json" --quiet)
+
+# Someone else's table, which must survive everything we do.
+H nft -f - <<'EOF' || tap_bail "cannot create the neighbour table"
+table inet neighbour {
+	set keep { type ipv4_addr; elements = { 192.0.2.1 } }
+	chain nbfwd { type filter hook forward priority 10; policy accept; ip saddr @keep accept; }
+}
+EOF
+neighbour=$(H nft -j list table inet neighbour)
+
+# --- compile and apply agree ------------------------------------------------
+run_cmd ZW compile "$tmp/enforce.json" "${opts[@]}"
+tap_is "$rc" 0 "compile succeeds"
+printf '%s\n' "$out" >"$tmp/enforce.nft"
+H nft -c -f "$tmp/enforce.nft"
+tap_ok $? "nft -c -f accepts what compile prints"
+tap_ok "$(grep -q '"veth[abc]" . 02:77:00:00:00:0[234] . 10.77.0.[234]' "$tmp/enforce.nft"; echo $?)" \
+	"inventory addresses are bound to the bridge ports they live behind"
+run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
+tap_is "$rc/$err" "0/" "apply succeeds"
+tap_ok "$(grep -q '^applied table inet zonewall: 6 zones, 1 allowlist elements' <<<"$out"; echo $?)" "apply: $out"
+nojq='walk(if type == "object" then del(.handle, .packets, .bytes) else . end)'
+ip netns add "${NS_TAG}s" && NS_MADE+=("${NS_TAG}s")
+ip netns exec "${NS_TAG}s" nft -f "$tmp/enforce.nft"
+tap_is "$(H nft -j list table inet zonewall | jq -S "$nojq")" \
+	"$(ip netns exec "${NS_TAG}s" nft -j list table inet zonewall | jq -S "$nojq")" \
+	"what apply installed lists the same as nft -f of what compile printed"
+tap_is "$(H nft -j list table inet zonewall | jq '[.nftables[] | .table? | select(.) | .flags // []] | flatten | index("owner")')" \
+	null "no owner flag: the table outlives the process (apply has exited, the table is there)"
+
+# --- traffic -----------------------------------------------------------------------
+serve() {	# serve NS PORT: answer "pong" to every connection, until cleanup
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, _ = s.accept(); c.settimeout(2)
+    try:
+        c.recv(64); c.sendall(b"pong\n"); c.shutdown(socket.SHUT_WR); c.recv(64)
+    except OSError:
+        pass
+    c.close()' "$2" >/dev/null 2>&1 &
+	on_cleanup "kill $!"
+	wait_for 5 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '"
+}
+talk() { ip netns exec "$1" sh -c "echo ping | timeout 3 nc -N -w 2 ${4:+-s $4} $2 $3 2>/dev/null"; }
+
+for n in "$a" "$b" "$c" "$i"; do serve "$n" 80 || tap_bail "server in $n did not start"; done
+tap_is "$(talk "$a" 10.77.0.3 80)" pong "a->b tcp/80 connects and the reply comes back (stateful)"
+tap_is "$(talk "$b" 10.77.0.2 80)" "" "b->a refused: the responder cannot open a connection back"
+tap_is "$(talk "$a" 10.77.0.4 80)" "" "a->c refused (not in the allowlist)"
+ip netns exec "$a" ping -c1 -W1 10.77.0.3 >/dev/null 2>&1
+tap_is $? 1 "ping a->b refused"
+tap_is "$(talk "$a" 10.99.0.2 80)" "" "egress web->internet refused (deny border)"
+tap_is "$(talk "$b" 10.99.0.2 80)" pong "egress app->internet passes (allow border), routed beyond the host"
+ip netns exec "$a" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
+tap_is $? 0 "a->host allowed (border web->host allow, input chain)"
+ip netns exec "$c" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
+tap_is $? 1 "c->host refused (input chain)"
+
+run_cmd ZW status --json
+tap_is "$rc" 0 "status --json"
+st=$out
+tap_is "$(jq -r '.tables | join(",")' <<<"$st")" "inet zonewall,bridge zonewall" "status: our tables"
+tap_is "$(jq -r '.zones[] | select(.zone == "web") | .mode' <<<"$st")" enforce "status: zone modes"
+tap_ok "$(jq -e '.pairs[] | select(.from == "web" and .to == "app") | .accepted > 0' <<<"$st" >/dev/null; echo $?)" \
+	"status: web>app accepted counted"
+tap_ok "$(jq -e '.pairs[] | select(.from == "app" and .to == "web") | .denied > 0' <<<"$st" >/dev/null; echo $?)" \
+	"status: app>web denied counted"
+tap_ok "$(jq -e '.pairs[] | select(.from == "web" and .to == "internet") | .border_violations > 0' <<<"$st" >/dev/null; echo $?)" \
+	"status: web>internet counted as border violations"
+tap_is "$(jq '[.sets[] | select(.set == "allow4")][0].elements' <<<"$st")" 1 "status: element counts"
+tap_ok "$(jq -e '.kernel.path | test("br_netfilter")' <<<"$st" >/dev/null; echo $?)" "status: kernel path named"
+run_cmd ZW status
+tap_ok "$(grep -q '^web  *app ' <<<"$out"; echo $?)" "status table lists zone pairs"
+
+# --- anti-spoofing: c borrows a's address (which b would accept) ----------------
+ip -n "$c" addr add 10.77.0.2/32 dev eth0 2>/dev/null
+tap_is "$(talk "$c" 10.77.0.3 80 10.77.0.2)" "" "c sending from a's address is dropped"
+tap_ok "$(ZW status --json | jq -e '.totals.spoofed > 0' >/dev/null; echo $?)" "status: spoofed frames counted"
+ip -n "$c" addr del 10.77.0.2/32 dev eth0
+for n in "$a" "$b"; do ip -n "$n" neigh flush all; done
+
+# --- a refused batch changes nothing ----------------------------------------------------
+before=$(H nft -j list table inet zonewall)
+run_cmd H env ZONEWALL_TEST_BAD_ELEMENT=1 "$ZONEWALL" apply "$tmp/monitor.json" "${opts[@]}"
+tap_is "$rc" 1 "a batch with a bad element is refused"
+tap_ok "$(grep -q 'kernel refused test: a deliberately bad element \[add element 198.18.0.1 of set src4\]' <<<"$err"; echo $?)" \
+	"the error names the element at fault: $err"
+tap_is "$(H nft -j list table inet zonewall)" "$before" "the previous ruleset is byte-identical (nft -j list table)"
+tap_is "$(talk "$b" 10.77.0.2 80)" "" "and still enforces"
+
+# --- --cut-established -------------------------------------------------------------------
+ip netns exec "$b" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 81)); s.listen(4)
+while True:
+    c, _ = s.accept()
+    while True:
+        d = c.recv(64)
+        if not d: break
+        c.sendall(d)' >/dev/null 2>&1 &
+on_cleanup "kill $!"
+wait_for 5 sh -c "ip netns exec $b ss -ltn | grep -q ':81 '"
+ZW apply "$tmp/enforce81.json" "${opts[@]}" >/dev/null
+mkfifo "$tmp/fifo"
+exec 7<>"$tmp/fifo"
+ip netns exec "$a" python3 -c '
+import socket, sys, time
+s = socket.create_connection(("10.77.0.3", 81), timeout=2)
+s.sendall(b"x"); s.recv(8)
+print("up", flush=True)
+sys.stdin.readline()
+s.settimeout(2)
+try:
+    s.sendall(b"y"); print("alive" if s.recv(8) else "closed", flush=True)
+except OSError:
+    print("cut", flush=True)' <"$tmp/fifo" >"$tmp/long.out" 2>&1 &
+long=$!
+wait_for 5 grep -q up "$tmp/long.out"
+tap_is "$(cat "$tmp/long.out")" up "a long-lived a->b tcp/81 connection is up"
+run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}" --cut-established
+tap_ok "$(grep -q '^cut 1 of' <<<"$out"; echo $?)" "apply --cut-established: $(tail -1 <<<"$out")"
+echo go >&7
+wait "$long"
+tap_is "$(tail -1 "$tmp/long.out")" cut "the connection the new policy refuses no longer passes"
+exec 7>&-
+
+# --- monitor ------------------------------------------------------------------------------
+run_cmd ZW apply "$tmp/monitor.json" "${opts[@]}"
+tap_is "$rc" 0 "apply the monitor policy"
+H "$ZONEWALL" denied --json --count 1 --duration 10 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
+dpid=$!
+wait_for 5 grep -q listening "$tmp/denied.err"
+tap_is "$(talk "$b" 10.77.0.2 80)" pong "monitor: b->a would be refused but passes"
+tap_is "$(talk "$a" 10.99.0.2 80)" pong "monitor: even the deny border passes"
+wait $dpid
+[ -s "$tmp/denied.json" ] || tap_diag "denied: $(cat "$tmp/denied.err")"
+tap_is "$(jq -c '.[0] | [.verdict, .from, .from_zone, .to, .to_zone, .proto, .dport]' "$tmp/denied.json")" \
+	'["would-deny","b","app","a","web","tcp",80]' "denied shows the would-deny flow with identities and zones"
+tap_ok "$(ZW status --json | jq -e '.pairs[] | select(.from == "app" and .to == "web") | .would_deny > 0' >/dev/null; echo $?)" \
+	"status: app>web would-deny counted"
+
+# --- the table is not bound to a process --------------------------------------------------
+H "$ZONEWALL" denied --follow "${opts[@]}" >/dev/null 2>&1 &
+kill -9 $! 2>/dev/null
+wait $! 2>/dev/null
+H nft list table inet zonewall >/dev/null 2>&1
+tap_is $? 0 "a killed zonewall leaves the table in place"
+
+# --- uninstall ---------------------------------------------------------------------------------
+run_cmd ZW uninstall
+tap_is "$rc" 0 "uninstall"
+H nft list table inet zonewall >/dev/null 2>&1
+tap_is $? 1 "inet zonewall is gone"
+H nft list table bridge zonewall >/dev/null 2>&1
+tap_is $? 1 "bridge zonewall is gone"
+tap_is "$(H nft -j list table inet neighbour)" "$neighbour" "the neighbour's table is intact"
+run_cmd ZW uninstall
+tap_is "$rc" 0 "uninstall with nothing installed succeeds"
+tap_done

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of the compiler (src/compile.c): no kernel, no files. */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "zonewall/compile.h"
+
+static const char policy_text[] =
+	"{ \"version\": 1, \"default_zone\": \"default\","
+	"  \"zones\": [ { \"name\": \"default\", \"mode\": \"enforce\" },"
+	"             { \"name\": \"web\", \"mode\": \"monitor\" },"
+	"             { \"name\": \"db\", \"mode\": \"learn\" },"
+	"             { \"name\": \"net\", \"mode\": \"monitor\", \"match\": { \"cidrs\": [\"0.0.0.0/0\"] } } ],"
+	"  \"borders\": [ { \"from\": \"web\", \"to\": \"net\", \"verdict\": \"deny\" } ],"
+	"  \"allow\": [ { \"from\": \"a\", \"to\": \"b\", \"proto\": \"tcp\", \"port\": 80 },"
+	"             { \"from\": \"a\", \"to\": \"b\", \"proto\": \"tcp\", \"port\": 81 },"
+	"             { \"from\": \"a\", \"to\": \"b\", \"proto\": \"udp\", \"port\": \"100-200\" },"
+	"             { \"from\": \"a\", \"to\": \"b\", \"proto\": \"udp\", \"port\": \"150-300\" } ] }";
+
+static const struct rs_set *set_of(const struct rs_ruleset *rs, const char *name)
+{
+	const struct rs_table *t = rs_table_find(rs, RS_INET, CMP_TABLE);
+
+	return t ? rs_set_find(t, name) : NULL;
+}
+
+static void elems(const struct rs_set *s, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; s && i < s->n_elems && off < len; i++) {
+		char e[256];
+
+		rs_elem_text(s, i, e, sizeof(e));
+		off += snprintf(buf + off, len - off, "%s%s", i ? " | " : "", e);
+	}
+}
+
+static void test_prefix(void)
+{
+	struct cmp_prefix p;
+	char b[64];
+
+	tap_ok(cmp_prefix_parse("10.1.0.0/16", &p) == 0 && p.family == 4 && p.len == 16, "CIDR parses");
+	tap_ok(cmp_prefix_parse("10.1.0.1/16", &p) < 0, "host bits set refused");
+	tap_ok(cmp_prefix_parse("fd00::1", &p) == 0 && p.len == 128, "IPv6 address is /128");
+	tap_is_str(cmp_prefix_format(&p, b, sizeof(b)), "fd00::1", "formats without /128");
+	tap_ok(cmp_prefix_parse("10.0.0.0/33", &p) < 0, "prefix 33 refused");
+}
+
+static void test_compile(const struct pol_policy *p)
+{
+	struct cmp_snapshot *s = cmp_snap_new();
+	struct cmp_workload *a = cmp_snap_add(s, "a", "web", "test a");
+	struct cmp_workload *b = cmp_snap_add(s, "b", "db", "test b");
+	struct rs_ruleset *rs;
+	struct diags warn;
+	char err[256], buf[2048];
+
+	cmp_workload_add_addr(a, "10.0.0.2");
+	cmp_workload_add_addr(b, "10.0.0.3");
+	cmp_workload_set_port(a, "veth-a", "02:00:00:00:00:02");
+	cmp_snap_add_bridge(s, "br0");
+	diags_init(&warn);
+	rs = cmp_compile(p, s, NULL, &warn, err, sizeof(err));
+	tap_ok(rs != NULL, "compiles: %s", err);
+	if (!rs)
+		goto out;
+	elems(set_of(rs, "allow4"), buf, sizeof(buf));
+	tap_is_str(buf, "10.0.0.2 . 10.0.0.3 . tcp . 80 | 10.0.0.2 . 10.0.0.3 . tcp . 81",
+		   "single ports stay single elements of the hash set");
+	elems(set_of(rs, "allow4_range"), buf, sizeof(buf));
+	tap_is_str(buf, "10.0.0.2 . 10.0.0.3 . udp . 100-300", "overlapping port ranges merge");
+	elems(set_of(rs, "src4"), buf, sizeof(buf));
+	tap_is_str(buf, "0.0.0.0-10.0.0.1 | 10.0.0.2 | 10.0.0.3 | 10.0.0.4-255.255.255.255",
+		   "the longest prefix wins: 0.0.0.0/0 split around the hosts");
+	tap_ok(rs_table_find(rs, RS_BRIDGE, CMP_TABLE) &&
+	       rs_set_find(rs_table_find(rs, RS_BRIDGE, CMP_TABLE), "bound4")->n_elems == 1,
+	       "the port with a MAC is bound, the one without is not");
+	rs_ruleset_free(rs);
+
+	/* the same address in two zones: refused, naming both */
+	cmp_workload_add_addr(cmp_snap_add(s, "x", "db", "test x"), "10.0.0.2");
+	rs = cmp_compile(p, s, NULL, NULL, err, sizeof(err));
+	tap_ok(!rs, "one address in two zones is refused");
+	tap_is_str(err, "test x: address 10.0.0.2 is also claimed by test a, in another zone",
+		   "the refusal names both claimants");
+	rs_ruleset_free(rs);
+out:
+	cmp_snap_free(s);
+}
+
+static void test_judge(const struct pol_policy *p)
+{
+	struct cmp_snapshot *s = cmp_snap_new();
+	struct cmp_judgement j;
+	uint8_t a[16] = { 10, 0, 0, 2 }, b[16] = { 10, 0, 0, 3 }, out[16] = { 8, 8, 8, 8 };
+
+	cmp_workload_add_addr(cmp_snap_add(s, "a", "web", NULL), "10.0.0.2");
+	cmp_workload_add_addr(cmp_snap_add(s, "b", "db", NULL), "10.0.0.3");
+	cmp_judge(p, s, 4, a, b, IPPROTO_TCP, 80, &j);
+	tap_is_int(j.kind, CMP_COUNT_ACCEPTED, "a->b tcp/80 accepted");
+	cmp_judge(p, s, 4, b, a, IPPROTO_TCP, 80, &j);
+	tap_is_int(j.kind, CMP_COUNT_WOULD_DENY, "b->a: db learns, web monitors: would-deny");
+	cmp_judge(p, s, 4, a, out, IPPROTO_TCP, 443, &j);
+	tap_ok(j.kind == CMP_COUNT_WOULD_DENY && j.border && !j.to, "web->net: a border violation");
+	cmp_snap_free(s);
+}
+
+static void test_parse(void)
+{
+	char f[40], t[40], z[40];
+	struct cmp_logtag tag;
+	enum pol_mode m;
+	bool border;
+
+	tap_is_int(cmp_count_parse("web>app: denied", f, t, &border), CMP_COUNT_DENIED, "denied comment");
+	tap_ok(!strcmp(f, "web") && !strcmp(t, "app") && !border, "its zones");
+	tap_is_int(cmp_count_parse("a-b>c_d: would-deny (border)", f, t, &border), CMP_COUNT_WOULD_DENY,
+		   "border comment");
+	tap_ok(border && !strcmp(t, "c_d"), "border flag and zones");
+	tap_is_int(cmp_count_parse("web>app: log", f, t, &border), CMP_COUNT_NONE, "log rule is no counter");
+	tap_is_int(cmp_count_parse("spoofed MAC", f, t, &border), CMP_COUNT_SPOOFED, "spoofed");
+	tap_ok(cmp_logtag_parse("zw enforce web>app ", &tag) && tag.mode == POL_MODE_ENFORCE &&
+	       !tag.border && !strcmp(tag.to, "app"), "log prefix");
+	tap_ok(cmp_logtag_parse("zw monitor border web>net ", &tag) && tag.border &&
+	       !strcmp(tag.from, "web"), "border log prefix");
+	tap_ok(!cmp_logtag_parse("other 1>2 ", &tag), "not our prefix");
+	tap_ok(cmp_zone_mode_parse("zone web: monitor", z, sizeof(z), &m) && m == POL_MODE_MONITOR &&
+	       !strcmp(z, "web"), "zone mode comment");
+}
+
+int main(void)
+{
+	struct diags d;
+	struct pol_policy *p;
+
+	diags_init(&d);
+	p = pol_parse(policy_text, strlen(policy_text), &d);
+	tap_ok(p != NULL, "test policy parses%s%s", d.n ? ": " : "", d.n ? d.v[0].msg : "");
+	if (!p)
+		return tap_done();
+	test_prefix();
+	test_compile(p);
+	test_judge(p);
+	test_parse();
+	pol_free(p);
+	return tap_done();
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* zonewall apply: compile and install in one netlink transaction. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-enforce.h"
+#include "zonewall/conntrack.h"
+#include "zonewall/link.h"
+#include "zonewall/nft.h"
+
+/* Elements of the allowlist and address maps, for the one-line summary. */
+static void count_elems(const struct rs_ruleset *rs, size_t *allow, size_t *addrs, size_t *bound)
+{
+	*allow = *addrs = *bound = 0;
+	for (size_t t = 0; t < rs->n_tables; t++)
+		for (size_t i = 0; i < rs->tables[t]->n_sets; i++) {
+			const struct rs_set *s = rs->tables[t]->sets[i];
+
+			if (!strncmp(s->name, "allow", 5))
+				*allow += s->n_elems;
+			else if (!strncmp(s->name, "src", 3))
+				*addrs += s->n_elems;
+			else if (!strncmp(s->name, "bound", 5) && strcmp(s->name, "boundmac"))
+				*bound += s->n_elems;
+		}
+}
+
+/*
+ * Only flows our chains judge may be cut: forwarded or delivered to the host
+ * from a container.  The host's own connections (original source a local
+ * address) pass through output, which zonewall does not filter; flows that
+ * touch no container (a container's bound port, or an address on a
+ * container bridge's subnet) never reach our dispatch.
+ */
+struct cut_ctx {
+	const struct pol_policy *p;
+	const struct cmp_snapshot *s;
+	struct cmp_prefix *local, *bridged;
+	size_t n_local, n_bridged;
+};
+
+static bool in_prefixes(const struct cmp_prefix *v, size_t n, uint8_t family, const uint8_t *a,
+			bool exact)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned int len = exact ? (family == 4 ? 32u : 128u) : v[i].len, bit;
+
+		if (v[i].family != family || (exact && v[i].len != len))
+			continue;
+		for (bit = 0; bit < len; bit++)
+			if ((v[i].a[bit / 8] ^ a[bit / 8]) & (0x80 >> (bit % 8)))
+				break;
+		if (bit == len)
+			return true;
+	}
+	return false;
+}
+
+static bool container_side(const struct cut_ctx *cc, uint8_t family, const uint8_t *a)
+{
+	const struct cmp_workload *w = cmp_lookup(cc->s, family, a);
+
+	return (w && w->port[0]) || in_prefixes(cc->bridged, cc->n_bridged, family, a, false);
+}
+
+static bool cut_refused(void *data, const struct ctk_tuple *t)
+{
+	const struct cut_ctx *cc = data;
+	struct cmp_judgement j;
+
+	if (in_prefixes(cc->local, cc->n_local, t->family, t->src, true) ||
+	    (!container_side(cc, t->family, t->src) && !container_side(cc, t->family, t->dst)))
+		return false;
+	cmp_judge(cc->p, cc->s, t->family, t->src, t->dst, t->proto, t->dport, &j);
+	return j.kind == CMP_COUNT_DENIED;
+}
+
+static int prefix_push(struct cmp_prefix **v, size_t *n, const char *text)
+{
+	struct cmp_prefix p, *nv;
+
+	if (cmp_prefix_parse(text, &p) < 0)
+		return 0;	/* host bits set: a local address, used as /32 or /128 */
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[(*n)++] = p;
+	return 0;
+}
+
+/* This namespace's own addresses. */
+static int cut_local(struct cut_ctx *cc)
+{
+	char text[INET6_ADDRSTRLEN];
+	struct ifaddrs *ifa, *i;
+	int rc = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i && rc == 0; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+			continue;
+		inet_ntop(sa->sa_family, sa->sa_family == AF_INET
+			  ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+			  : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  text, sizeof(text));
+		rc = prefix_push(&cc->local, &cc->n_local, text);
+	}
+	freeifaddrs(ifa);
+	return rc;
+}
+
+/* The subnets of the container bridges (their addresses, host bits cleared). */
+static int cut_bridged(struct cut_ctx *cc)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+	struct link_list l;
+	int rc = link_list_dump(&l);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		bool ours = false;
+
+		for (size_t k = 0; k < cc->s->n_bridges; k++)
+			ours = ours || !strcmp(cc->s->bridges[k], l.v[i].name);
+		for (size_t j = 0; ours && rc == 0 && j < l.v[i].n_addrs; j++) {
+			const struct link_addr *a = &l.v[i].addrs[j];
+			struct cmp_prefix p;
+
+			if (cmp_prefix_parse(a->text, &p) < 0)
+				continue;
+			for (unsigned int bit = a->prefixlen; bit < p.len; bit++)
+				p.a[bit / 8] &= ~(0x80 >> (bit % 8));
+			p.len = a->prefixlen;
+			rc = prefix_push(&cc->bridged, &cc->n_bridged, cmp_prefix_format(&p, text, sizeof(text)));
+		}
+	}
+	link_list_free(&l);
+	return rc;
+}
+
+static int cut_established(const struct pol_policy *p, const struct cmp_snapshot *s)
+{
+	struct cut_ctx cc = { .p = p, .s = s };
+	size_t seen = 0, cut = 0;
+	int rc = cut_local(&cc);
+
+	if (rc == 0)
+		rc = cut_bridged(&cc);
+
+	if (rc == 0)
+		rc = ctk_cut(cut_refused, &cc, &seen, &cut);
+	free(cc.local);
+	free(cc.bridged);
+
+	if (rc)
+		return cli_fail("apply", "--cut-established: conntrack: %s (the policy is applied)",
+				strerror(-rc));
+	printf("cut %zu of %zu tracked connections the policy now refuses\n", cut, seen);
+	return CLI_OK;
+}
+
+/*
+ * For the netns test only: ZONEWALL_TEST_BAD_ELEMENT=1 adds an element the
+ * kernel refuses (a jump to a chain that does not exist) at the end of the
+ * source map, to show that a refused batch changes nothing.
+ */
+static int add_test_failure(struct rs_ruleset *rs)
+{
+	struct rs_table *t = rs_table_find(rs, RS_INET, CMP_TABLE);
+	struct rs_set *s = t ? rs_set_find(t, "src4") : NULL;
+	struct rs_verdict v = { RS_V_JUMP, (char *)"no_such_chain" };
+	struct rs_value val;
+
+	if (!getenv("ZONEWALL_TEST_BAD_ELEMENT") || !s)
+		return 0;
+	rs_value_parse(RS_T_IPV4, "198.18.0.1", &val);
+	return rs_set_add_elem(s, &val, &v, "test: a deliberately bad element");
+}
+
+int cmd_apply_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLIE_LONGOPTS,
+		{ "cut-established", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct clie_opts o = { 0 };
+	struct pol_policy *p = NULL;
+	struct cmp_snapshot *s = NULL;
+	struct rs_ruleset *rs = NULL;
+	struct nft_features feat = { 0 };
+	struct nft_conn *nc;
+	struct nft_error e = { 0 };
+	bool cut = false, enforced;
+	const char *path;
+	size_t allow, addrs, bound;
+	int c, rc, status = CLI_OK;
+
+	while ((c = cli_getopt("apply", argc, argv, ":hC" CLIE_SHORTOPTS, opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'C')
+			cut = true;
+		else if (clie_option("apply", c, optarg, &o) == CLI_USAGE)
+			return CLI_USAGE;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("apply", optind == argc ? "which policy?" : "one policy only");
+	status = clie_compile("apply", argv[optind], &o, &p, &s, &rs);
+	if (status != CLI_OK)
+		return status;
+	nc = nft_open();
+	if (!nc) {
+		status = cli_fail("apply", "cannot open nf_tables netlink: %s", strerror(errno));
+		goto out_free;
+	}
+	if (nft_probe(nc, &feat) == 0) {
+		path = clie_kernel_path(feat.br_netfilter, feat.conntrack_bridge, &enforced);
+		if (!enforced)
+			cli_warn("apply", "%s", path);
+	}
+	rc = add_test_failure(rs);
+	if (rc == 0)
+		rc = nft_apply(nc, rs, &e);
+	nft_close(nc);
+	if (rc) {
+		status = cli_fail("apply", "%s (nothing changed)", e.text[0] ? e.text : strerror(-rc));
+		goto out_free;
+	}
+	count_elems(rs, &allow, &addrs, &bound);
+	printf("applied table inet %s: %zu zones, %zu allowlist elements, %zu address ranges, "
+	       "%zu bound addresses\n", CMP_TABLE, p->n_zones, allow, addrs, bound);
+	if (cut)
+		status = cut_established(p, s);
+out_free:
+	rs_ruleset_free(rs);
+	cmp_snap_free(s);
+	pol_free(p);
+	return status;
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* zonewall compile: what apply would install, as nft text, touching nothing. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-enforce.h"
+
+int cmd_compile_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLIE_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct clie_opts o = { 0 };
+	struct rs_ruleset *rs = NULL;
+	int c, status = CLI_OK;
+	char *text;
+
+	while ((c = cli_getopt("compile", argc, argv, ":h" CLIE_SHORTOPTS, opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (clie_option("compile", c, optarg, &o) == CLI_USAGE)
+			return CLI_USAGE;
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("compile", optind == argc ? "which policy?" : "one policy only");
+	status = clie_compile("compile", argv[optind], &o, NULL, NULL, &rs);
+	if (status != CLI_OK)
+		return status;
+	text = rs_render_text(rs, RS_RENDER_REPLACE);
+	rs_ruleset_free(rs);
+	if (!text)
+		return cli_fail("compile", "out of memory");
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+		status = cli_fail("compile", "cannot write output: %s", strerror(errno));
+	free(text);
+	return status;
+}

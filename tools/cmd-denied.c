@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewall denied: refused and would-refuse flows, read from our NFLOG
+ * group, with identities and zones.  The log prefix names the zone pair
+ * and the mode; addresses are resolved to identities through the same
+ * snapshot compile and apply use (inventory, runtime).
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "cli.h"
+#include "cli-enforce.h"
+#include "cli-policy.h"
+#include "zonewall/decode.h"
+#include "zonewall/nflog.h"
+#include "zonewall/output.h"
+
+static const struct out_column denied_cols[] = {
+	{ "time", "TIME", false }, { "verdict", "VERDICT", false }, { "proto", "PROTO", false },
+	{ "from", "FROM", false }, { "from_zone", "FROM-ZONE", false }, { "src", "SRC", false },
+	{ "to", "TO", false }, { "to_zone", "TO-ZONE", false }, { "dst", "DST", false },
+	{ "dport", "DPORT", true }, { NULL, NULL, false },
+};
+
+struct denied_ctx {
+	const struct cmp_snapshot *s;
+	json_t *rows;			/* collected unless following */
+	bool follow, json;
+	long count, max;
+	size_t skipped;
+};
+
+static volatile sig_atomic_t denied_stop;
+
+static void denied_on_signal(int sig)
+{
+	(void)sig;
+	denied_stop = 1;
+}
+
+static json_t *endpoint_identity(const struct cmp_workload *w, const uint8_t *addr, uint8_t fam)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	if (w)
+		return json_string(w->identity);
+	inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "unknown:%s", a);
+	return json_string(buf);
+}
+
+static json_t *event_row(struct denied_ctx *d, const struct cmp_logtag *tag,
+			 const struct dec_packet *pk, int64_t t_ns)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[96];
+	int af = pk->family == 4 ? AF_INET : AF_INET6;
+	const struct cmp_workload *from = cmp_lookup(d->s, pk->family, pk->src);
+	const struct cmp_workload *to = cmp_lookup(d->s, pk->family, pk->dst);
+	const char *proto = pol_proto_name(pk->proto);
+	time_t sec = t_ns / 1000000000;
+	struct tm tm;
+
+	inet_ntop(af, pk->src, src, sizeof(src));
+	inet_ntop(af, pk->dst, dst, sizeof(dst));
+	gmtime_r(&sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(t_ns / 1000000 % 1000));
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
+			 "time", when, "verdict",
+			 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
+			 "mode", pol_mode_name(tag->mode), "border", tag->border,
+			 "proto", proto ? proto : "other",
+			 "from", endpoint_identity(from, pk->src, pk->family), "from_zone", tag->from,
+			 "src", src,
+			 "to", endpoint_identity(to, pk->dst, pk->family), "to_zone", tag->to, "dst", dst,
+			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
+			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
+}
+
+static void print_follow(const struct denied_ctx *d, json_t *row)
+{
+	char *line;
+
+	if (d->json) {
+		line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (line)
+			printf("%s\n", line);
+		free(line);
+	} else {
+		json_t *one = json_array();
+
+		json_array_append(one, row);
+		out_rows_print(stdout, OUT_TSV, one, denied_cols);
+		json_decref(one);
+	}
+	fflush(stdout);
+}
+
+static void on_event(void *ctx, const struct nflog_event *ev)
+{
+	struct denied_ctx *d = ctx;
+	struct cmp_logtag tag;
+	struct dec_packet pk;
+	json_t *row;
+
+	if (!cmp_logtag_parse(ev->prefix, &tag) || !ev->payload ||
+	    dec_ip(ev->payload, ev->len, &pk) != DEC_OK) {
+		d->skipped++;
+		return;
+	}
+	row = event_row(d, &tag, &pk, ev->time_ns);
+	if (!row)
+		return;
+	if (tag.border)
+		json_object_set_new(row, "verdict", json_string(tag.mode == POL_MODE_ENFORCE ?
+			"denied (border)" : "would-deny (border)"));
+	d->count++;
+	if (d->follow)
+		print_follow(d, row);
+	else
+		json_array_append(d->rows, row);
+	json_decref(row);
+}
+
+static int denied_loop(struct denied_ctx *d, struct nflog_conn *nc, int duration_s)
+{
+	struct timespec start, now;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!denied_stop && (d->max <= 0 || d->count < d->max)) {
+		int left = 1000;
+
+		if (!d->follow) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = duration_s * 1000 - (int)((now.tv_sec - start.tv_sec) * 1000 +
+						       (now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0)
+				break;
+		}
+		rc = nflog_read(nc, left > 1000 ? 1000 : left, on_event, d);
+		if (rc == -ENOBUFS)
+			cli_warn("denied", "the kernel dropped log messages (socket overrun)");
+		else if (rc < 0 && rc != -EINTR)
+			return cli_fail("denied", "reading NFLOG: %s", strerror(-rc));
+	}
+	return CLI_OK;
+}
+
+int cmd_denied_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLIE_LONGOPTS,
+		{ "follow", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct denied_ctx d = { 0 };
+	struct clie_opts o = { 0 };
+	struct cmp_snapshot *s = NULL;
+	struct nflog_conn *nc;
+	int c, duration = 10, status = CLI_OK;
+
+	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:" CLIE_SHORTOPTS, opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'f')
+			d.follow = true;
+		else if (c == 'j')
+			d.json = true;
+		else if (c == 'd' && (duration = atoi(optarg)) <= 0)
+			return cli_usage_error("denied", "--duration wants seconds > 0");
+		else if (c == 'n' && (d.max = atol(optarg)) <= 0)
+			return cli_usage_error("denied", "--count wants a number > 0");
+		else if (c != 'd' && c != 'n' && clie_option("denied", c, optarg, &o) == CLI_USAGE)
+			return CLI_USAGE;
+	}
+	if (optind < argc)
+		return cli_usage_error("denied", "unexpected argument '%s'", argv[optind]);
+	if ((status = clie_snapshot("denied", &o, &s)) != CLI_OK)
+		goto out_free;
+	nc = nflog_open(o.log_group ? o.log_group : CMP_LOG_GROUP, 128);
+	if (!nc) {
+		status = cli_fail("denied", "cannot listen on NFLOG group %u: %s%s",
+				  o.log_group ? o.log_group : CMP_LOG_GROUP, strerror(errno),
+				  errno == EBUSY ? " (another listener has it)" : "");
+		goto out_free;
+	}
+	fprintf(stderr, "zonewall denied: listening on NFLOG group %u\n",
+		o.log_group ? o.log_group : CMP_LOG_GROUP);
+	signal(SIGINT, denied_on_signal);
+	signal(SIGTERM, denied_on_signal);
+	d.s = s;
+	d.rows = json_array();
+	status = denied_loop(&d, nc, duration);
+	nflog_close(nc);
+	if (status == CLI_OK && !d.follow &&
+	    out_rows_print(stdout, d.json ? OUT_JSON : OUT_TABLE, d.rows, denied_cols))
+		status = cli_fail("denied", "cannot write output");
+	json_decref(d.rows);
+out_free:
+	cmp_snap_free(s);
+	return status;
+}

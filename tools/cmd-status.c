@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewall status: what is installed, read back from the kernel: our
+ * tables, each zone's mode, element counts, the kernel path in use, and the
+ * counters per zone pair (accepted, would-deny, denied).  One JSON object
+ * is built; --json prints it, the table form prints its arrays.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli-enforce.h"
+#include "cli-policy.h"
+#include "zonewall/nft.h"
+#include "zonewall/output.h"
+
+static const struct out_column zone_cols[] = {
+	{ "zone", "ZONE", false }, { "mode", "MODE", false }, { NULL, NULL, false },
+};
+static const struct out_column set_cols[] = {
+	{ "table", "TABLE", false }, { "set", "SET", false }, { "elements", "ELEMENTS", true },
+	{ NULL, NULL, false },
+};
+static const struct out_column pair_cols[] = {
+	{ "from", "FROM", false }, { "to", "TO", false }, { "accepted", "ACCEPTED", true },
+	{ "learned", "LEARNED", true }, { "would_deny", "WOULD-DENY", true },
+	{ "denied", "DENIED", true }, { "border_violations", "BORDER", true },
+	{ NULL, NULL, false },
+};
+
+static json_t *pair_row(json_t *pairs, const char *from, const char *to)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(pairs, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "from")), from) &&
+		    !strcmp(json_string_value(json_object_get(r, "to")), to))
+			return r;
+	r = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "from", from, "to", to,
+		      "accepted", (json_int_t)0, "learned", (json_int_t)0, "would_deny", (json_int_t)0,
+		      "denied", (json_int_t)0, "border_violations", (json_int_t)0);
+	json_array_append_new(pairs, r);
+	return r;
+}
+
+static void add_to(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + v));
+}
+
+static void read_rules(const struct nft_status *st, json_t *root)
+{
+	static const char *const keys[] = { NULL, "accepted", "learned", "would_deny", "denied",
+					    "spoofed", "invalid" };
+	json_t *zones = json_object_get(root, "zones"), *pairs = json_object_get(root, "pairs");
+	char from[POL_ZONE_NAME_MAX + 1], to[POL_ZONE_NAME_MAX + 1], zone[64];
+	enum pol_mode mode;
+	bool border;
+
+	for (size_t i = 0; i < st->n_rules; i++) {
+		const struct nft_rule_stat *r = &st->rules[i];
+		enum cmp_count_kind k = cmp_count_parse(r->comment, from, to, &border);
+		json_t *row;
+
+		if (!strcmp(r->chain, "zones") && cmp_zone_mode_parse(r->comment, zone, sizeof(zone), &mode)) {
+			json_array_append_new(zones, json_pack("{s:s, s:s, s:b}", "zone", zone,
+				"mode", pol_mode_name(mode), "default", strstr(r->comment, "(default)") != NULL));
+			continue;
+		}
+		if (k == CMP_COUNT_SPOOFED || k == CMP_COUNT_INVALID) {
+			add_to(json_object_get(root, "totals"), keys[k], r->packets);
+			continue;
+		}
+		if (k == CMP_COUNT_NONE)
+			continue;
+		row = pair_row(pairs, from, to);
+		add_to(row, keys[k], r->packets);
+		if (border && k != CMP_COUNT_ACCEPTED)
+			add_to(row, "border_violations", r->packets);
+	}
+}
+
+static int read_table(struct nft_conn *nc, enum rs_family fam, json_t *root)
+{
+	struct nft_status st;
+	json_t *sets = json_object_get(root, "sets");
+	int rc = nft_status_read(nc, fam, CMP_TABLE, &st);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	json_array_append_new(json_object_get(root, "tables"),
+			      json_sprintf("%s %s", rs_family_name(fam), CMP_TABLE));
+	for (size_t i = 0; i < st.n_sets; i++)
+		json_array_append_new(sets, json_pack("{s:s, s:s, s:I}", "table",
+			rs_family_name(fam), "set", st.sets[i].name, "elements",
+			(json_int_t)st.sets[i].elements));
+	read_rules(&st, root);
+	nft_status_free(&st);
+	return 0;
+}
+
+static int print_table(json_t *root)
+{
+	json_t *k = json_object_get(root, "kernel");
+	int rc;
+
+	printf("tables: ");
+	if (!json_array_size(json_object_get(root, "tables")))
+		printf("none (zonewall is not installed)");
+	for (size_t i = 0; i < json_array_size(json_object_get(root, "tables")); i++)
+		printf("%s%s", i ? ", " : "",
+		       json_string_value(json_array_get(json_object_get(root, "tables"), i)));
+	printf("\nkernel path: %s\n", json_string_value(json_object_get(k, "path")));
+	printf("spoofed frames dropped: %" JSON_INTEGER_FORMAT ", invalid dropped: %"
+	       JSON_INTEGER_FORMAT "\n\n",
+	       json_integer_value(json_object_get(json_object_get(root, "totals"), "spoofed")),
+	       json_integer_value(json_object_get(json_object_get(root, "totals"), "invalid")));
+	if ((rc = out_rows_print(stdout, OUT_TABLE, json_object_get(root, "zones"), zone_cols)))
+		return rc;
+	putchar('\n');
+	if ((rc = out_rows_print(stdout, OUT_TABLE, json_object_get(root, "pairs"), pair_cols)))
+		return rc;
+	putchar('\n');
+	return out_rows_print(stdout, OUT_TABLE, json_object_get(root, "sets"), set_cols);
+}
+
+int cmd_status_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nft_features f = { 0 };
+	struct nft_conn *nc;
+	bool json = false, enforced = false;
+	json_t *root;
+	int c, rc, status = CLI_OK;
+
+	while ((c = cli_getopt("status", argc, argv, ":jh", opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		json = true;
+	}
+	if (optind < argc)
+		return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+	nc = nft_open();
+	if (!nc)
+		return cli_fail("status", "cannot open nf_tables netlink: %s", strerror(errno));
+	rc = nft_probe(nc, &f);
+	root = json_pack("{s:[], s:{s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I}}",
+			 "tables", "kernel", "br_netfilter", f.br_netfilter, "conntrack_bridge",
+			 f.conntrack_bridge, "path",
+			 rc ? "unknown (probe failed)" : clie_kernel_path(f.br_netfilter, f.conntrack_bridge, &enforced),
+			 "same_bridge_enforced", enforced, "zones", "pairs", "sets", "totals",
+			 "spoofed", (json_int_t)0, "invalid", (json_int_t)0);
+	if (!root) {
+		nft_close(nc);
+		return cli_fail("status", "out of memory");
+	}
+	rc = read_table(nc, RS_INET, root);
+	if (rc == 0)
+		rc = read_table(nc, RS_BRIDGE, root);
+	nft_close(nc);
+	if (rc)
+		status = cli_fail("status", "cannot read our tables: %s", strerror(-rc));
+	else if (json)
+		status = clip_json_print(root) ? cli_fail("status", "cannot write output") : CLI_OK;
+	else if (print_table(root))
+		status = cli_fail("status", "cannot write output");
+	json_decref(root);
+	return status;
+}
