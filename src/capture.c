@@ -14,13 +14,17 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 
 #include "zonewall/capture.h"
 #include "zonewall/decode.h"
+#include "zonewall/pcapread.h"
 
 struct cap_source {
 	pcap_t *p;
+	struct pcr_file *raw;	/* classic pcap files: read without libpcap */
 	char *name;
 	int linktype;
 	int fd;
@@ -71,6 +75,7 @@ void cap_close(struct cap_source *s)
 		return;
 	if (s->p)
 		pcap_close(s->p);
+	pcr_close(s->raw);
 	free(s->name);
 	free(s);
 }
@@ -114,40 +119,37 @@ static int cap_check_linktype(struct cap_source *s, struct cap_error *err)
 /*
  * libpcap reads a file with two fread() calls per packet; on a file of
  * small packets stdio's per-call locking and 4 KiB refills cost more than
- * the learner itself.  So open the FILE here: one reader (no locking),
- * a 1 MiB buffer, and the kernel told we read sequentially.
+ * the learner itself.  So a classic pcap file of a link type the decoder
+ * knows is read by pcapread.c (the same records, a block at a time), and
+ * for the rest the FILE is opened here: one reader (no locking), a 1 MiB
+ * buffer, and the kernel told we read sequentially.
  */
 #define CAP_FILE_BUFFER (1 << 20)
 
-static FILE *cap_fopen(const char *path)
+static FILE *cap_fdopen(int fd)
 {
-	FILE *fp = fopen(path, "rbe");
+	FILE *fp = fdopen(fd, "rb");
 
 	if (!fp)
 		return NULL;
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	setvbuf(fp, NULL, _IOFBF, CAP_FILE_BUFFER);
-	posix_fadvise(fileno(fp), 0, 0, POSIX_FADV_SEQUENTIAL);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return fp;
 }
 
-struct cap_source *cap_open_file(const char *path, struct cap_error *err)
+/* The file through libpcap; takes @fd over. */
+static int cap_open_pcap(struct cap_source *s, int fd, struct cap_error *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct cap_source *s = cap_source_new(path);
-	FILE *fp;
+	FILE *fp = cap_fdopen(fd);
 	int e;
 
-	if (!s) {
-		cap_errorf(err, "%s: out of memory", path);
-		errno = ENOMEM;
-		return NULL;
-	}
-	fp = cap_fopen(path);
 	if (!fp) {
 		e = errno;
-		cap_errorf(err, "%s: cannot open: %s", path, strerror(e));
-		goto out_close;
+		close(fd);
+		cap_errorf(err, "%s: cannot open: %s", s->name, strerror(e));
+		return -e;
 	}
 	/* libpcap takes the FILE over (pcap_close() closes it). */
 	s->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, ebuf);
@@ -155,16 +157,47 @@ struct cap_source *cap_open_file(const char *path, struct cap_error *err)
 		fclose(fp);
 		/* libpcap 1.10 refuses pcapng files whose interfaces differ in
 		 * link type or snaplen; its message says so. */
-		cap_errorf(err, "%s: cannot read capture: %s", path, ebuf);
-		e = EIO;
-		goto out_close;
+		cap_errorf(err, "%s: cannot read capture: %s", s->name, ebuf);
+		return -EIO;
 	}
-	e = -cap_check_linktype(s, err);
+	e = cap_check_linktype(s, err);
 	if (e)
-		goto out_close;
+		return e;
 	if (pcap_get_tstamp_precision(s->p) != PCAP_TSTAMP_PRECISION_NANO)
 		s->ts_mult = 1000;
-	return s;
+	return 0;
+}
+
+struct cap_source *cap_open_file(const char *path, struct cap_error *err)
+{
+	struct cap_source *s = cap_source_new(path);
+	int fd, e;
+
+	if (!s) {
+		cap_errorf(err, "%s: out of memory", path);
+		errno = ENOMEM;
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		cap_errorf(err, "%s: cannot open: %s", path, strerror(e));
+		goto out_close;
+	}
+	s->raw = pcr_open(fd);
+	if (s->raw) {
+		s->linktype = pcr_linktype(s->raw);
+		return s;
+	}
+	if (errno != EPROTONOSUPPORT) {
+		e = errno;
+		close(fd);
+		cap_errorf(err, "%s: cannot read capture: %s", path, strerror(e));
+		goto out_close;
+	}
+	e = -cap_open_pcap(s, fd, err);
+	if (!e)
+		return s;
 
 out_close:
 	cap_close(s);
@@ -295,9 +328,30 @@ static void cap_trampoline(u_char *user, const struct pcap_pkthdr *h, const u_ch
 	s->fn(s->user, &f);
 }
 
+/* Every record of a file read by pcapread.c, as pcap_dispatch() would. */
+static int cap_dispatch_raw(struct cap_source *s, cap_handler_fn *fn, void *user,
+			    struct cap_error *err)
+{
+	struct cap_frame f;
+	int n = 0, rc;
+
+	while ((rc = pcr_next(s->raw, &f)) > 0) {
+		fn(user, &f);
+		if (n < INT_MAX)
+			n++;
+	}
+	if (rc == 0)
+		return n;
+	cap_errorf(err, "%s: damaged capture: %s", s->name, pcr_error(s->raw));
+	return -EIO;
+}
+
 int cap_dispatch(struct cap_source *s, cap_handler_fn *fn, void *user, struct cap_error *err)
 {
 	int n;
+
+	if (s->raw)
+		return cap_dispatch_raw(s, fn, user, err);
 
 	s->fn = fn;
 	s->user = user;

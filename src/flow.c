@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 
 #include "zonewall/flow.h"
 
@@ -112,10 +113,54 @@ static uint32_t flow_buckets_for(uint32_t rows)
 	return (uint32_t)n;
 }
 
+/*
+ * Rows and buckets are reached at random, so a large table misses the
+ * TLB as well as the cache; from 2 MiB up they are asked to live on huge
+ * pages (a hint: where transparent huge pages are off, nothing changes).
+ */
+#define FLOW_HUGE (2u << 20)
+
+/* The index: @size bytes, 64-byte aligned, zeroed; or NULL. */
+static void *flow_alloc_zeroed(size_t size)
+{
+	size_t align = size >= FLOW_HUGE ? FLOW_HUGE : 64;
+	void *p;
+
+	if (posix_memalign(&p, align, size))
+		return NULL;
+	if (align == FLOW_HUGE)
+		madvise(p, size, MADV_HUGEPAGE);
+	memset(p, 0, size);
+	return p;
+}
+
+/*
+ * The rows: an anonymous mapping of their own (page aligned, so a row is
+ * one cache line), grown with mremap().  Growing moves page tables instead
+ * of copying rows, and the old and new arrays never exist side by side,
+ * so a table's peak is its size, not one and a half times it.
+ * Return: the rows (moved, @old unmapped) or NULL (@old untouched).
+ */
+static struct flow_entry *flow_rows_map(struct flow_entry *old, uint32_t oldcap, uint32_t cap)
+{
+	size_t size = (size_t)cap * sizeof(*old);
+	void *p;
+
+	if (old)
+		p = mremap(old, (size_t)oldcap * sizeof(*old), size, MREMAP_MAYMOVE);
+	else
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (size >= FLOW_HUGE)
+		madvise(p, size, MADV_HUGEPAGE);
+	return p;
+}
+
 /* Rebuild the index with @nbuckets buckets from the tags already stored. */
 static int flow_rehash(struct flow_table *t, uint32_t nbuckets)
 {
-	uint64_t *nb = calloc(nbuckets, sizeof(*nb));
+	uint64_t *nb = flow_alloc_zeroed((size_t)nbuckets * sizeof(*nb));
 	uint32_t i, nmask = nbuckets - 1;
 
 	if (!nb)
@@ -136,21 +181,18 @@ static int flow_rehash(struct flow_table *t, uint32_t nbuckets)
 	return 0;
 }
 
-/* Make room for @ncap rows; row numbers stay, so the LRU chain stays. */
+/* Make room for @ncap rows; row numbers stay, so the LRU chain stays.
+ * The index grows first: if the rows cannot, a larger index still serves. */
 static int flow_resize(struct flow_table *t, uint32_t ncap)
 {
 	uint32_t nbuckets = flow_buckets_for(ncap);
 	struct flow_entry *nr;
 
-	if (posix_memalign((void **)&nr, 64, (size_t)ncap * sizeof(*nr)))
+	if ((!t->buckets || nbuckets - 1 != t->mask) && flow_rehash(t, nbuckets))
 		return -ENOMEM;
-	if (t->n)
-		memcpy(nr, t->rows, (size_t)t->n * sizeof(*nr));
-	if ((!t->buckets || nbuckets - 1 != t->mask) && flow_rehash(t, nbuckets)) {
-		free(nr);
+	nr = flow_rows_map(t->rows, t->cap, ncap);
+	if (!nr)
 		return -ENOMEM;
-	}
-	free(t->rows);
 	t->rows = nr;
 	t->cap = ncap;
 	return 0;
@@ -196,7 +238,8 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
-	free(t->rows);
+	if (t->rows)
+		munmap(t->rows, (size_t)t->cap * sizeof(*t->rows));
 	free(t->buckets);
 	free(t);
 }
@@ -291,9 +334,10 @@ static uint32_t flow_insert(struct flow_table *t, const struct flow_key *key,
 	return 1;
 }
 
-uint32_t flow_table_add(struct flow_table *t, const struct flow_key *key, uint64_t ts_ns)
+static uint32_t flow_add_hashed(struct flow_table *t, const struct flow_key *key, uint32_t tag,
+				uint64_t ts_ns)
 {
-	uint32_t tag = flow_hash(t, key), b, row;
+	uint32_t b, row;
 	struct flow_entry *e;
 	bool found;
 
@@ -314,6 +358,11 @@ uint32_t flow_table_add(struct flow_table *t, const struct flow_key *key, uint64
 		flow_lru_push(t, row);
 	}
 	return e->packets;
+}
+
+uint32_t flow_table_add(struct flow_table *t, const struct flow_key *key, uint64_t ts_ns)
+{
+	return flow_add_hashed(t, key, flow_hash(t, key), ts_ns);
 }
 
 bool flow_addr_is_multicast(const uint8_t addr[16], uint8_t family)
@@ -385,6 +434,27 @@ static inline bool flow_udp_equal_ports(const struct dec_packet *p)
 	       flow_addr_is_multicast(p->dst, p->family);
 }
 
+/* Count @p, whose rule gave @key (hashed to @tag). */
+static void flow_add_keyed(struct flow_table *t, const struct dec_packet *p,
+			   const struct flow_key *key, uint32_t tag, uint64_t ts_ns)
+{
+	if (flow_udp_equal_ports(p)) {
+		struct flow_key rev;
+		uint32_t rtag;
+		bool found;
+
+		/* The conversation is the reverse one if that was seen first. */
+		flow_key_set(&rev, p, true, p->sport);
+		rtag = flow_hash(t, &rev);
+		flow_probe(t, &rev, rtag, &found);
+		if (found) {
+			flow_add_hashed(t, &rev, rtag, ts_ns);
+			return;
+		}
+	}
+	flow_add_hashed(t, key, tag, ts_ns);
+}
+
 bool flow_table_add_packet(struct flow_table *t, const struct dec_packet *p, uint64_t ts_ns)
 {
 	struct flow_key key;
@@ -393,18 +463,60 @@ bool flow_table_add_packet(struct flow_table *t, const struct dec_packet *p, uin
 		t->ignored++;
 		return false;
 	}
-	if (flow_udp_equal_ports(p)) {
-		struct flow_key rev;
-		bool found;
-
-		/* The conversation is the reverse one if that was seen first. */
-		flow_key_set(&rev, p, true, p->sport);
-		flow_probe(t, &rev, flow_hash(t, &rev), &found);
-		if (found)
-			key = rev;
-	}
-	flow_table_add(t, &key, ts_ns);
+	flow_add_keyed(t, p, &key, flow_hash(t, &key), ts_ns);
 	return true;
+}
+
+/*
+ * With more flows than the cache holds, a packet's cost is the wait for
+ * its index bucket.  So a batch is taken in two passes: first every key
+ * is made and hashed and its bucket requested (a prefetch), then the
+ * packets are counted in order, by which time their buckets have mostly
+ * arrived.  A bucket array replaced by growth in between only costs the
+ * prefetch; the counting pass probes afresh.
+ */
+#define FLOW_BATCH 32
+#define FLOW_AHEAD 8
+
+/* Request the row the home bucket of @tag points to, if the tag matches
+ * (the bucket itself was requested a while ago). */
+static inline void flow_prefetch_row(const struct flow_table *t, uint32_t tag)
+{
+	uint64_t b = t->buckets[tag & t->mask];
+
+	if (b && (uint32_t)(b >> 32) == tag)
+		__builtin_prefetch(&t->rows[(uint32_t)b - 1]);
+}
+
+size_t flow_table_add_packets(struct flow_table *t, const struct dec_packet *p,
+			      const uint64_t *ts_ns, size_t n)
+{
+	struct flow_key keys[FLOW_BATCH];
+	uint32_t tags[FLOW_BATCH];
+	bool ok[FLOW_BATCH];
+	size_t done, i, m, matched = 0;
+
+	for (done = 0; done < n; done += m, p += m, ts_ns += m) {
+		m = n - done < FLOW_BATCH ? n - done : FLOW_BATCH;
+		for (i = 0; i < m; i++) {
+			ok[i] = flow_key_from_packet(&p[i], &keys[i]);
+			if (!ok[i])
+				continue;
+			tags[i] = flow_hash(t, &keys[i]);
+			__builtin_prefetch(&t->buckets[tags[i] & t->mask]);
+		}
+		for (i = 0; i < m; i++) {
+			if (i + FLOW_AHEAD < m && ok[i + FLOW_AHEAD])
+				flow_prefetch_row(t, tags[i + FLOW_AHEAD]);
+			if (!ok[i]) {
+				t->ignored++;
+				continue;
+			}
+			flow_add_keyed(t, &p[i], &keys[i], tags[i], ts_ns[i]);
+			matched++;
+		}
+	}
+	return matched;
 }
 
 static void flow_row_fill(struct flow_row *r, const struct flow_entry *e)
@@ -476,11 +588,6 @@ int flow_key_cmp(const struct flow_key *a, const struct flow_key *b)
 	return (int)a->port - (int)b->port;
 }
 
-static int flow_row_qcmp(const void *a, const void *b)
-{
-	return flow_key_cmp(&((const struct flow_row *)a)->key, &((const struct flow_row *)b)->key);
-}
-
 int flow_table_lru(const struct flow_table *t, struct flow_row **rows, size_t *n)
 {
 	struct flow_row *v = NULL;
@@ -498,13 +605,188 @@ int flow_table_lru(const struct flow_table *t, struct flow_row **rows, size_t *n
 	return 0;
 }
 
+/*
+ * Sorting without moving rows: each row gets a 64-bit prefix of its place
+ * in flow_key_cmp() order, and an LSD radix sort orders 8-byte words of
+ * (prefix's leading bits, row number); rows whose leading bits tie are
+ * then put in order by flow_key_cmp().  The prefix only has to be
+ * monotone (a < b implies prefix(a) <= prefix(b)): rank (2 bits), family
+ * (3 bits), then the leading address bits, the client's first.  Keys no
+ * rule makes (another protocol or family) get a coarse prefix and are
+ * ordered among themselves by the comparison alone.  Sorting a million
+ * rows so costs 16 bytes per row while it runs, and leaves 4.
+ */
+static uint64_t flow_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t flow_sort_prefix(const struct flow_key *k)
+{
+	uint64_t rank = (uint64_t)flow_proto_rank(k->proto);
+
+	if (rank > 3)
+		return UINT64_MAX;
+	rank <<= 62;
+	if (k->family == 4)
+		return rank | 1ull << 59 | flow_be(k->client, 4) << 27 | flow_be(k->server, 4) >> 5;
+	if (k->family == 6)
+		return rank | 3ull << 59 | flow_be(k->client, 8) >> 5;
+	/* Families below 4, 5, above 6: between or around the real ones. */
+	return rank | (uint64_t)(k->family < 4 ? 0 : k->family == 5 ? 2 : 4) << 59;
+}
+
+/* Stable LSD radix sort of @n words, a byte at a time from byte @first,
+ * skipping bytes every word shares.  Return: @a or @tmp, whichever holds
+ * the result, or NULL. */
+static uint64_t *flow_radix(uint64_t *a, uint64_t *tmp, size_t n, unsigned int first)
+{
+	uint32_t (*count)[256] = calloc(8, sizeof(*count));
+	unsigned int d, b;
+	uint64_t *swap;
+	size_t i;
+
+	if (!count)
+		return NULL;
+	for (i = 0; i < n; i++)
+		for (d = first; d < 8; d++)
+			count[d][(a[i] >> (8 * d)) & 0xff]++;
+	for (d = first; d < 8; d++) {
+		uint32_t *c = count[d], sum = 0, v;
+
+		if (c[(a[0] >> (8 * d)) & 0xff] == n)
+			continue;
+		for (b = 0; b < 256; b++) {
+			v = c[b];
+			c[b] = sum;
+			sum += v;
+		}
+		for (i = 0; i < n; i++)
+			tmp[c[(a[i] >> (8 * d)) & 0xff]++] = a[i];
+		swap = a;
+		a = tmp;
+		tmp = swap;
+	}
+	free(count);
+	return a;
+}
+
+struct flow_sort_ctx {
+	const struct flow_table *t;
+	uint64_t mask;		/* the row number's bits of a word */
+};
+
+static int flow_word_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct flow_sort_ctx *c = ctx;
+
+	return flow_key_cmp(&c->t->rows[*(const uint64_t *)x & c->mask].key,
+			    &c->t->rows[*(const uint64_t *)y & c->mask].key);
+}
+
+/* Order each run of equal leading bits by the full comparison. */
+static void flow_sort_ties(struct flow_sort_ctx *c, uint64_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && (v[j] & ~c->mask) == (v[i] & ~c->mask); j++)
+			;
+		if (j - i > 1)
+			qsort_r(v + i, j - i, sizeof(*v), flow_word_cmp, c);
+	}
+}
+
+int flow_table_order(const struct flow_table *t, uint32_t **idx, size_t *n)
+{
+	struct flow_sort_ctx c = { .t = t };
+	uint64_t *words, *tmp, *sorted;
+	unsigned int bits = 1;
+	uint32_t *out, row, k;
+
+	*idx = NULL;
+	*n = 0;
+	if (!t->n)
+		return 0;
+	while (bits < 32 && (1ull << bits) < t->n)
+		bits++;
+	c.mask = (1ull << bits) - 1;
+	words = malloc((size_t)t->n * sizeof(*words));
+	tmp = malloc((size_t)t->n * sizeof(*tmp));
+	if (!words || !tmp)
+		goto out_free_words;
+	for (k = 0; k < t->n; k++)	/* rows 0..n-1 are all in use */
+		words[k] = (flow_sort_prefix(&t->rows[k].key) & ~c.mask) | k;
+	sorted = flow_radix(words, tmp, t->n, bits / 8);
+	if (!sorted)
+		goto out_free_words;
+	flow_sort_ties(&c, sorted, t->n);
+	free(sorted == words ? tmp : words);
+	/* Compact in place: each row number goes where its word was read
+	 * from or before, never over a word not yet read. */
+	out = (uint32_t *)(void *)sorted;
+	for (k = 0; k < t->n; k++) {
+		row = (uint32_t)(sorted[k] & c.mask);
+		memcpy(&out[k], &row, sizeof(row));
+	}
+	*idx = realloc(out, (size_t)t->n * sizeof(*out));
+	if (!*idx)
+		*idx = out;
+	*n = t->n;
+	return 0;
+
+out_free_words:
+	free(words);
+	free(tmp);
+	return -ENOMEM;
+}
+
+void flow_table_row(const struct flow_table *t, uint32_t i, struct flow_row *row)
+{
+	flow_row_fill(row, &t->rows[i]);
+}
+
+/* Sorted order visits rows at random: ask for a few rows ahead. */
+#define FLOW_ROWS_AHEAD 8
+
+void flow_table_rows(const struct flow_table *t, const uint32_t *idx, size_t n,
+		     struct flow_row *out)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < FLOW_ROWS_AHEAD; i++)
+		__builtin_prefetch(&t->rows[idx[i]]);
+	for (i = 0; i < n; i++) {
+		if (i + FLOW_ROWS_AHEAD < n)
+			__builtin_prefetch(&t->rows[idx[i + FLOW_ROWS_AHEAD]]);
+		flow_row_fill(&out[i], &t->rows[idx[i]]);
+	}
+}
+
 int flow_table_sorted(const struct flow_table *t, struct flow_row **rows, size_t *n)
 {
-	int err = flow_table_lru(t, rows, n);
+	struct flow_row *v = NULL;
+	uint32_t *idx;
+	int err = flow_table_order(t, &idx, n);
 
-	if (!err && *n)
-		qsort(*rows, *n, sizeof(**rows), flow_row_qcmp);
-	return err;
+	if (err)
+		return err;
+	if (*n) {
+		v = malloc(*n * sizeof(*v));
+		if (!v) {
+			free(idx);
+			return -ENOMEM;
+		}
+	}
+	flow_table_rows(t, idx, *n, v);
+	free(idx);
+	*rows = v;
+	return 0;
 }
 
 const char *flow_proto_name(uint8_t proto)

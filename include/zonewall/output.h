@@ -4,12 +4,20 @@
 
 /*
  * One output path for people and programs (iproute2's json_print idea):
- * a command builds its result once as a JSON array of flat-ish objects,
- * then out_rows_print() renders that same array as an aligned table,
- * as tab-separated values, or as JSON.  No command formats text itself.
+ * a command hands over its result once, as rows of typed cells, and
+ * out_source_print() renders those same rows as an aligned table, as
+ * tab-separated values, or as JSON.  No command formats text itself.
+ *
+ * Rows come from a row source (out_row_fn): a callback that describes row
+ * i in cells pointing into the caller's own buffers, so a large result
+ * (a million flows) is printed without a tree or a string per cell.
+ * out_rows_print() is the same renderer fed from a jansson array, for
+ * commands whose results are small and already JSON.
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -26,6 +34,59 @@ struct out_column {
 	bool right;	/* right-align (numbers) */
 };
 
+/* What a cell holds.  Table and TSV show it as text; JSON as a value. */
+enum out_type {
+	OUT_NULL,	/* "-"; JSON null */
+	OUT_STR,	/* @s, @len bytes (UTF-8; invalid bytes become U+FFFD in JSON) */
+	OUT_INT,	/* @i in decimal */
+	OUT_UINT,	/* @u in decimal */
+	OUT_BOOL,	/* @b: "yes"/"no"; JSON true/false */
+	OUT_RAW,	/* @s, @len: JSON text inserted as it is (a nested array or
+			 * object as jansson's JSON_INDENT(2) writes it); tables show
+			 * the text */
+};
+
+struct out_cell {
+	const char *key;	/* JSON member name; NULL: the key of column i */
+	enum out_type type;
+	union {
+		struct {
+			const char *s;
+			size_t len;
+		};
+		int64_t i;
+		uint64_t u;
+		bool b;
+	};
+};
+
+/**
+ * typedef out_row_fn - a row source: describe row @i (0 <= @i < nrows).
+ * Set *@cells to the row's cells; they and the text they point to are the
+ * source's and must stay valid until its next call.  Table and TSV take
+ * the first ncols cells as the columns in order (missing ones show "-");
+ * JSON writes every cell as a member, in order.  Rows are asked for in
+ * order; a table asks for each row twice (widths first), so the source
+ * must describe the same row the same way each time.
+ * Return: the number of cells, or -errno to stop printing with that error.
+ */
+typedef int out_row_fn(void *user, size_t i, const struct out_cell **cells);
+
+/**
+ * out_source_print() - print @nrows rows from @fn to @f as @fmt.
+ * @cols: columns for OUT_TABLE and OUT_TSV (and the keys of cells whose
+ *        key is NULL), terminated by a {NULL} entry.
+ * The table has a heading line; TSV has none (one record per line, ready
+ * for sort/cut/join); JSON is an array of one object per row, laid out as
+ * jansson's JSON_INDENT(2) lays it out, strings escaped as RFC 8259 says.
+ * Nothing is allocated per row: TSV and JSON stream, the table makes two
+ * passes over the source.
+ * Return: 0, -EINVAL for a JSON cell without a key, -EIO on a write error,
+ * -ENOMEM, or the error @fn returned.
+ */
+int out_source_print(FILE *f, enum out_format fmt, const struct out_column *cols,
+		     size_t nrows, out_row_fn *fn, void *user);
+
 /**
  * out_format_parse() - map "table", "tsv" or "json" to an enum out_format.
  * Return: 0, or -EINVAL for any other name.
@@ -41,11 +102,12 @@ int out_format_parse(const char *name, enum out_format *fmt);
 char *out_value_text(const json_t *v);
 
 /**
- * out_rows_print() - print @rows (a JSON array of objects) to @f.
+ * out_rows_print() - print @rows (a JSON array of objects) to @f through
+ * out_source_print().
  * @cols: columns for OUT_TABLE and OUT_TSV, terminated by a {NULL} entry;
- *        ignored for OUT_JSON, which prints every key of every row.
- * The table has a heading line; TSV has none (one record per line, ready
- * for sort/cut/join).  Does not take ownership of @rows.
+ *        ignored for OUT_JSON, which prints every key of every row (the
+ *        same text json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) gives).
+ * Cells show as out_value_text() says.  Does not take ownership of @rows.
  * Return: 0, -EINVAL if @rows is not an array of objects, -EIO on a write error.
  */
 int out_rows_print(FILE *f, enum out_format fmt, const json_t *rows,

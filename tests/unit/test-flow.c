@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "zonewall/flow.h"
 #include "tap.h"
@@ -265,6 +267,138 @@ static void test_flood(void)
 	flow_table_free(t);
 }
 
+static uint64_t order_rnd = 88172645463325252ull;
+
+static uint32_t order_next(void)
+{
+	order_rnd ^= order_rnd << 13;
+	order_rnd ^= order_rnd >> 7;
+	order_rnd ^= order_rnd << 17;
+	return (uint32_t)order_rnd;
+}
+
+/* A key from a small alphabet, so prefixes tie often: few clients, one
+ * server network, both families, the four protocols and a few others. */
+static struct flow_key order_key(void)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
+					  IPPROTO_ICMPV6, 47, 132 };
+	static const uint8_t families[] = { 4, 4, 4, 6, 6, 0, 5, 9 };
+	struct flow_key k = { 0 };
+	uint32_t r = order_next();
+
+	k.proto = protos[r % 6];
+	k.family = families[(r >> 3) % 8];
+	k.client[0] = 10;
+	k.client[3] = (uint8_t)(r >> 6 & 7);
+	k.server[0] = 172;
+	k.server[3] = (uint8_t)(r >> 9);
+	if (k.family != 4) {
+		k.client[15] = (uint8_t)(r >> 17 & 3);
+		k.server[12] = (uint8_t)(r >> 19 & 1);
+	}
+	k.port = (uint16_t)(r >> 20 & 7);
+	return k;
+}
+
+static int order_qcmp(const void *a, const void *b)
+{
+	return flow_key_cmp(&((const struct flow_row *)a)->key, &((const struct flow_row *)b)->key);
+}
+
+/* flow_table_order() (radix sort on prefixes, ties by comparison) against
+ * qsort() with flow_key_cmp() alone. */
+static void test_order(void)
+{
+	struct flow_table *t = flow_table_new(4096, 7);
+	struct flow_row *want = NULL;
+	uint32_t *idx = NULL, i;
+	size_t n = 0, nw = 0;
+	bool same = true;
+
+	tap_ok(!flow_table_order(t, &idx, &n) && n == 0 && !idx, "order of an empty table");
+	for (i = 0; i < 20000; i++) {
+		struct flow_key k = order_key();
+
+		flow_table_add(t, &k, i);
+	}
+	tap_ok(!flow_table_lru(t, &want, &nw), "order: rows copied");
+	qsort(want, nw, sizeof(*want), order_qcmp);
+	same = !flow_table_order(t, &idx, &n);
+	tap_ok(same && n == nw && n > 1000, "order gives every row (%zu)", nw);
+	for (i = 0; same && i < n; i++) {
+		struct flow_row r;
+
+		flow_table_row(t, idx[i], &r);
+		same = !flow_key_cmp(&r.key, &want[i].key) && r.packets == want[i].packets;
+	}
+	tap_ok(same, "order agrees with qsort by flow_key_cmp");
+	free(idx);
+	free(want);
+	flow_table_free(t);
+}
+
+/* A random packet from a small world: few hosts and ports (so flows repeat
+ * and UDP ports are often equal), some multicast, every protocol and TCP
+ * flag combination, both families. */
+static struct dec_packet batch_packet(void)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP,
+					  IPPROTO_ICMPV6 };
+	static const uint16_t ports[] = { 53, 80, 123, 40000, 40001 };
+	struct dec_packet p = { 0 };
+	uint32_t r = order_next();
+
+	p.proto = protos[r & 3];
+	p.family = (r >> 2) % 5 == 0 ? 6 : 4;
+	p.src[0] = (r >> 5) % 7 == 0 ? (p.family == 6 ? 0xff : 224) : 10;
+	p.src[3] = (uint8_t)((r >> 8) & 15);
+	p.dst[0] = 10;
+	p.dst[3] = (uint8_t)((r >> 12) & 15);
+	p.sport = ports[(r >> 16) % 5];
+	p.dport = ports[(r >> 19) % 5];
+	p.tcp_flags = (uint8_t)((r >> 22) & 0x12);
+	p.icmp_type = (r >> 24) & 1 ? (p.family == 6 ? 128 : 8) : 0;
+	return p;
+}
+
+/* flow_table_add_packets() gives what flow_table_add_packet() one at a
+ * time gives: the same rows, counts, times, LRU order and counters, with
+ * growth and eviction (a small bound) happening inside batches. */
+static void test_batch(void)
+{
+	struct flow_table *one = flow_table_new(300, 3), *many = flow_table_new(300, 3);
+	static struct dec_packet p[5000];
+	static uint64_t ts[5000];
+	struct flow_row *ra, *rb;
+	struct flow_stats sa, sb;
+	size_t na, nb, i, matched = 0, done;
+
+	for (i = 0; i < 5000; i++) {
+		p[i] = batch_packet();
+		ts[i] = 1000 + (i * 7919) % 5000;	/* not in order */
+		matched += flow_table_add_packet(one, &p[i], ts[i]);
+	}
+	for (done = 0, i = 1; done < 5000; done += i, i = i * 3 % 97 + 1) {
+		size_t n = 5000 - done < i ? 5000 - done : i;
+
+		matched -= flow_table_add_packets(many, p + done, ts + done, n);
+	}
+	tap_is_int(matched, 0, "batch: as many packets matched");
+	flow_table_stats(one, &sa);
+	flow_table_stats(many, &sb);
+	tap_ok(sa.flows == sb.flows && sa.packets == sb.packets && sa.ignored == sb.ignored &&
+	       sa.evictions == sb.evictions && sa.evictions > 0,
+	       "batch: same counters (%zu flows, %llu evictions)", sa.flows,
+	       (unsigned long long)sa.evictions);
+	tap_ok(!flow_table_lru(one, &ra, &na) && !flow_table_lru(many, &rb, &nb) && na == nb &&
+	       !memcmp(ra, rb, na * sizeof(*ra)), "batch: same rows in the same LRU order");
+	free(ra);
+	free(rb);
+	flow_table_free(one);
+	flow_table_free(many);
+}
+
 int main(void)
 {
 	test_tcp();
@@ -273,6 +407,8 @@ int main(void)
 	test_times_and_sort();
 	test_eviction();
 	test_flood();
+	test_order();
+	test_batch();
 	tap_ok(flow_table_new(FLOW_MAX_LIMIT + 1ull, 0) == NULL, "bound past the limit refused");
 	return tap_done();
 }

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Learning glue: flow rows -> identities and zones -> proposal
+ * observations (and policy decisions for replay).  Pure; see learn.h for
+ * the resolution rule.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "zonewall/learn.h"
+
+#define LEARN_STACK_ITEMS 32	/* labels/networks handled without malloc */
+
+const char *learn_source_name(enum learn_source s)
+{
+	switch (s) {
+	case LEARN_SRC_RUNTIME:
+		return "runtime";
+	case LEARN_SRC_INVENTORY:
+		return "inventory";
+	case LEARN_SRC_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+static void set_zone(struct learn_end *e, const char *zone, const char *source)
+{
+	if (!zone || !*zone || strlen(zone) >= sizeof(e->zone)) {
+		e->zone[0] = '\0';
+		e->zone_source = NULL;
+		return;
+	}
+	memcpy(e->zone, zone, strlen(zone) + 1);
+	e->zone_source = source;
+}
+
+static void set_unknown(struct learn_end *e)
+{
+	snprintf(e->identity, sizeof(e->identity), "unknown:%s", e->addr);
+	e->source = LEARN_SRC_UNKNOWN;
+}
+
+/* The policy's zone for a workload: its labels and networks, and @a. */
+static int policy_zone_workload(const struct pol_policy *p, const struct id_workload *w,
+				const struct id_addr *a, size_t *zone)
+{
+	struct pol_label lstack[LEARN_STACK_ITEMS], *labels = lstack;
+	const char *nstack[LEARN_STACK_ITEMS], **nets = nstack;
+	size_t i;
+	int err = 0;
+
+	if (w->n_labels > LEARN_STACK_ITEMS)
+		labels = calloc(w->n_labels, sizeof(*labels));
+	if (w->n_nets > LEARN_STACK_ITEMS)
+		nets = calloc(w->n_nets, sizeof(*nets));
+	if (!labels || !nets) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < w->n_labels; i++) {
+		labels[i].key = w->labels[i].key;
+		labels[i].value = w->labels[i].value;
+	}
+	for (i = 0; i < w->n_nets; i++)
+		nets[i] = w->nets[i].name;
+	*zone = pol_zone_of(p, labels, w->n_labels, nets, w->n_nets,
+			    a->family == AF_INET6 ? 6 : 4, a->a);
+out_free:
+	if (labels != lstack)
+		free(labels);
+	if (nets != nstack)
+		free(nets);
+	return err;
+}
+
+static int resolve_workload(const struct learn_env *env, const struct id_workload *w,
+			    const struct id_addr *a, struct learn_end *out)
+{
+	size_t z;
+	int err;
+
+	out->source = LEARN_SRC_RUNTIME;
+	if (w->identity && pol_identity_valid(w->identity)) {
+		snprintf(out->identity, sizeof(out->identity), "%s", w->identity);
+	} else {
+		set_unknown(out);
+		out->bad_identity = true;
+	}
+	if (!env->pol) {
+		set_zone(out, w->zone, w->zone_source);
+		return 0;
+	}
+	err = policy_zone_workload(env->pol, w, a, &z);
+	if (!err)
+		set_zone(out, env->pol->zones[z].name, "policy");
+	return err;
+}
+
+int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16],
+		  int64_t t_ns, struct learn_end *out)
+{
+	const struct inv_entry *ie = NULL;
+	const struct id_workload *w = NULL;
+	struct id_addr a = { 0 };
+
+	if (family != 4 && family != 6)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	a.family = family == 6 ? AF_INET6 : AF_INET;
+	memcpy(a.a, addr, family == 6 ? 16 : 4);
+	id_addr_format(&a, out->addr, sizeof(out->addr));
+	/* A flow at time 0 would mean "now" to the index: use 1 ns instead. */
+	if (env->idx)
+		w = id_index_lookup(env->idx, &a, t_ns > 0 ? t_ns : 1);
+	if (w)
+		return resolve_workload(env, w, &a, out);
+	if (env->inv)
+		ie = inv_lookup(env->inv, &a, NULL);
+	if (ie && pol_identity_valid(ie->name)) {
+		snprintf(out->identity, sizeof(out->identity), "%s", ie->name);
+		out->source = LEARN_SRC_INVENTORY;
+	} else {
+		set_unknown(out);
+		out->bad_identity = ie != NULL;
+	}
+	if (env->pol) {
+		size_t z = pol_zone_of(env->pol, NULL, 0, NULL, 0, family, a.a);
+
+		set_zone(out, env->pol->zones[z].name, "policy");
+	} else if (ie) {
+		set_zone(out, ie->zone, "inventory");
+	}
+	return 0;
+}
+
+int learn_flow(const struct learn_env *env, const struct flow_row *r,
+	       struct learn_end *from, struct learn_end *to)
+{
+	int64_t t = (int64_t)r->first_seen;
+	int err = learn_resolve(env, r->key.family, r->key.client, t, from);
+
+	return err ? err : learn_resolve(env, r->key.family, r->key.server, t, to);
+}
+
+static void count_end(struct learn_stats *st, const struct learn_end *e)
+{
+	if (e->source == LEARN_SRC_RUNTIME)
+		st->runtime++;
+	else if (e->source == LEARN_SRC_INVENTORY)
+		st->inventory++;
+	else
+		st->unknown++;
+	st->bad_identity += e->bad_identity;
+}
+
+int learn_observe(struct prop_set *s, const struct learn_env *env, const struct flow_row *r,
+		  const char *run_id, struct learn_stats *st)
+{
+	struct learn_stats dummy = { 0 };
+	struct learn_end from, to;
+	struct prop_obs o = { 0 };
+	int err;
+
+	if (!st)
+		st = &dummy;
+	err = learn_flow(env, r, &from, &to);
+	if (err) {
+		st->refused++;
+		return err;
+	}
+	o.from = from.identity;
+	o.to = to.identity;
+	o.from_zone = from.zone[0] ? from.zone : NULL;
+	o.to_zone = to.zone[0] ? to.zone : NULL;
+	o.proto = r->key.proto;
+	/* ICMP rows carry the echo type as their "port"; an edge has none. */
+	o.port = pol_proto_has_ports(r->key.proto) ? r->key.port : 0;
+	o.packets = r->packets;
+	o.first_seen = (int64_t)(r->first_seen / 1000000000u);
+	o.last_seen = (int64_t)(r->last_seen / 1000000000u);
+	o.sample_from = from.addr;
+	o.sample_to = to.addr;
+	o.run_id = run_id;
+	err = prop_observe(s, &o);
+	if (err == -EINVAL)
+		st->refused++;
+	if (err)
+		return err;
+	st->flows++;
+	count_end(st, &from);
+	count_end(st, &to);
+	return 0;
+}
+
+int learn_observe_rows(struct prop_set *s, const struct learn_env *env,
+		       const struct flow_row *rows, size_t n, const char *run_id,
+		       struct learn_stats *st)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = learn_observe(s, env, &rows[i], run_id, st);
+		if (err == -ENOMEM)
+			return err;
+	}
+	return 0;
+}
+
+enum pol_decision learn_check(const struct learn_env *env, const struct flow_row *r,
+			      struct learn_end *from, struct learn_end *to,
+			      struct pol_reason *why)
+{
+	struct pol_flow f = { 0 };
+
+	if (learn_flow(env, r, from, to)) {
+		/* Not a flow the table can hold; judge it as unknown. */
+		memset(from, 0, sizeof(*from));
+		memset(to, 0, sizeof(*to));
+	}
+	f.from = from->identity;
+	f.to = to->identity;
+	f.from_zone = from->zone;
+	f.to_zone = to->zone;
+	f.proto = r->key.proto;
+	f.port = pol_proto_has_ports(r->key.proto) ? r->key.port : 0;
+	return pol_check(env->pol, &f, why);
+}
+
+void learn_run_id(char *buf, size_t size, int64_t t, long pid, const char *host)
+{
+	char h[40], when[32] = "00000000T000000Z";
+	time_t tt = (time_t)t;
+	struct tm tm;
+	size_t i;
+
+	snprintf(h, sizeof(h), "%s", host && *host ? host : "host");
+	for (i = 0; h[i]; i++)
+		if (h[i] <= ' ' || h[i] > '~' || h[i] == '"' || h[i] == '\'' || h[i] == '\\')
+			h[i] = '_';
+	if (gmtime_r(&tt, &tm))
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(buf, size, "%s-%s-%ld", h, when, pid);
+}
