@@ -61,6 +61,7 @@ void cfg_defaults(struct cfg *c)
 	c->checkpoint_interval = 60;
 	c->flow_limit = 1000000;
 	c->deny_log_rate = 10;
+	c->denied_log_max = 16UL << 20;
 	c->confirm_timeout = 120;
 	c->log_target = CFG_LOG_AUTO;
 }
@@ -218,9 +219,25 @@ static const char *cfg_set_deny_log_rate(struct cfg *c, const char *v)
 	return cfg_set_uint(&c->deny_log_rate, v, 1, 100000, "a number in 1..100000");
 }
 
+/* Interface names separated by spaces: the bridges zonewall acts on. */
+static const char *cfg_set_bridges(struct cfg *c, const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (*p != ' ' && (*p <= ' ' || *p > '~' || *p == '/'))
+			return "interface names separated by spaces";
+	return cfg_set_string(c->bridges, sizeof(c->bridges), v);
+}
+
 static const char *cfg_set_confirm_timeout(struct cfg *c, const char *v)
 {
 	return cfg_set_uint(&c->confirm_timeout, v, 10, 3600, "a number of seconds in 10..3600");
+}
+
+static const char *cfg_set_denied_log_max(struct cfg *c, const char *v)
+{
+	if (!cfg_ulong(v, 4096, 1UL << 40, &c->denied_log_max))
+		return "a number of bytes in 4096..1099511627776";
+	return NULL;
 }
 
 static const char *cfg_set_flow_limit(struct cfg *c, const char *v)
@@ -271,7 +288,9 @@ static const struct cfg_key {
 	{ "checkpoint_interval", cfg_set_checkpoint },
 	{ "flow_limit", cfg_set_flow_limit },
 	{ "deny_log_rate", cfg_set_deny_log_rate },
+	{ "denied_log_max", cfg_set_denied_log_max },
 	{ "confirm_timeout", cfg_set_confirm_timeout },
+	{ "bridges", cfg_set_bridges },
 	{ "log", cfg_set_log },
 	{ "log_format", cfg_set_log_format },
 };

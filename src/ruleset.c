@@ -835,6 +835,35 @@ int rs_set_add_elem(struct rs_set *s, const struct rs_value *vals,
 	return 0;
 }
 
+int rs_set_copy_elem(struct rs_set *dst, const struct rs_set *src, size_t i)
+{
+	const struct rs_verdict *v = src->vmap ? &src->verdicts[i] : NULL;
+	char *chain = NULL;
+	uint32_t oi;
+
+	if (dst->keylen != src->keylen || dst->interval != src->interval ||
+	    dst->vmap != src->vmap || i >= src->n_elems)
+		return -EINVAL;
+	if (v && v->chain) {
+		chain = strdup(v->chain);
+		if (!chain)
+			return -ENOMEM;
+	}
+	if ((dst->n_elems == dst->cap && set_grow(dst) < 0) ||
+	    origin_index(dst, rs_elem_origin(src, i), &oi) < 0) {
+		free(chain);
+		return -ENOMEM;
+	}
+	memcpy(dst->lo + dst->n_elems * dst->keylen, src->lo + i * src->keylen, src->keylen);
+	if (dst->interval)
+		memcpy(dst->hi + dst->n_elems * dst->keylen, src->hi + i * src->keylen, src->keylen);
+	if (dst->vmap)
+		dst->verdicts[dst->n_elems] = (struct rs_verdict){ v->code, chain };
+	dst->elem_origin[dst->n_elems] = oi;
+	dst->n_elems++;
+	return 0;
+}
+
 uint32_t rs_set_size_hint(const struct rs_set *s)
 {
 	size_t kernel_elems, hint;

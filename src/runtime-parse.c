@@ -224,11 +224,16 @@ static int rt_parse_net(struct id_workload *w, const char *name, json_t *n,
 	    rt_int(n, "IPPrefixLen", path, &p4, err, errlen) ||
 	    rt_int(n, "GlobalIPv6PrefixLen", path, &p6, err, errlen))
 		return -EINVAL;
-	if ((*ip4 && (id_addr_parse(ip4, &a) || a.family != AF_INET)) ||
-	    (*ip6 && (id_addr_parse(ip6, &a) || a.family != AF_INET6)) ||
-	    (*gw && id_addr_parse(gw, &a)))
-		return rt_fail(err, errlen, "%saddress: '%.46s' is not an address of its family",
-			       path, *ip4 ? ip4 : *ip6 ? ip6 : gw);
+	/* Podman 4.3 reports an internal network's missing gateway as "<nil>". */
+	if (!strcmp(gw, "<nil>"))
+		gw = "";
+	if (*ip4 && (id_addr_parse(ip4, &a) || a.family != AF_INET))
+		return rt_fail(err, errlen, "%sIPAddress: '%.46s' is not an IPv4 address", path, ip4);
+	if (*ip6 && (id_addr_parse(ip6, &a) || a.family != AF_INET6))
+		return rt_fail(err, errlen, "%sGlobalIPv6Address: '%.46s' is not an IPv6 address",
+			       path, ip6);
+	if (*gw && id_addr_parse(gw, &a))
+		return rt_fail(err, errlen, "%sGateway: '%.46s' is not an address", path, gw);
 	if (p4 < 0 || p4 > 32 || p6 < 0 || p6 > 128)
 		return rt_fail(err, errlen, "%sprefix length out of range", path);
 	net = id_workload_add_net(w, name);
@@ -321,7 +326,7 @@ static enum rt_event_kind rt_event_classify(const char *type, const char *action
 	static const char *const update[] = {
 		/* not kill (a die follows if it kills) nor init (a start follows):
 		 * inspecting then only waits for the engine's container lock */
-		"start", "restart", "stop", "die", "pause", "unpause", "rename",
+		"start", "stop", "die", "pause", "unpause", "rename",
 		"update", "create", "cleanup", NULL,
 	};
 	const char *const *a;
@@ -333,6 +338,10 @@ static enum rt_event_kind rt_event_classify(const char *type, const char *action
 		return RT_EV_IGNORE;
 	if (!strcmp(action, "destroy") || !strcmp(action, "remove"))
 		return RT_EV_REMOVE;
+	/* Podman sends restart first and holds the container's lock through
+	 * the stop and start, so an inspect would wait for all of it */
+	if (!strcmp(action, "restart"))
+		return RT_EV_SEEN;
 	for (a = update; *a; a++)
 		if (!strcmp(action, *a))
 			return RT_EV_UPDATE;

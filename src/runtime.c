@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -274,31 +275,49 @@ out_free:
 	return rc;
 }
 
-struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen)
+/* The inspect URL path for @id, or -EINVAL (@err set) when @id is not hex. */
+static int rt_inspect_path(const char *id, char *path, size_t len, char *err, size_t errlen)
 {
-	struct id_workload *w = NULL;
-	char path[192], msg[256];
-	struct rt_body b;
-	int st;
-
 	if (strlen(id) > 128 || strspn(id, "0123456789abcdefABCDEF") != strlen(id)) {
 		snprintf(err, errlen, "'%.64s' is not a container id", id);
-		errno = EINVAL;
+		return -EINVAL;
+	}
+	snprintf(path, len, "/containers/%s/json", id);
+	return 0;
+}
+
+/* An inspect's answer (HTTP @st, body @b) as a record, or NULL with errno. */
+static struct id_workload *rt_inspect_answer(const struct rt_client *c, const char *path, int st,
+					     const struct rt_body *b, char *err, size_t errlen)
+{
+	struct id_workload *w;
+	char msg[256];
+
+	if (st != 200) {
+		errno = -rt_http_error(c, path, st, b, err, errlen);
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "/containers/%s/json", id);
-	st = rt_get(c, path, true, &b, err, errlen);
+	w = rt_parse_inspect(b->buf, b->len, c->runtime, msg, sizeof(msg));
+	if (!w)
+		snprintf(err, errlen, "%s: %s: %s", c->path, path, msg);
+	return w;
+}
+
+struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen)
+{
+	struct id_workload *w;
+	struct rt_body b;
+	char path[192];
+	int st;
+
+	st = rt_inspect_path(id, path, sizeof(path), err, errlen);
+	if (!st)
+		st = rt_get(c, path, true, &b, err, errlen);
 	if (st < 0) {
 		errno = -st;
 		return NULL;
 	}
-	if (st != 200) {
-		errno = -rt_http_error(c, path, st, &b, err, errlen);
-	} else {
-		w = rt_parse_inspect(b.buf, b.len, c->runtime, msg, sizeof(msg));
-		if (!w)
-			snprintf(err, errlen, "%s: %s: %s", c->path, path, msg);
-	}
+	w = rt_inspect_answer(c, path, st, &b, err, errlen);
 	free(b.buf);
 	return w;
 }
@@ -462,8 +481,23 @@ out_free:
 /* --- mapper ----------------------------------------------------------------------------- */
 
 #define RT_QUEUE_MAX 1024
+#define RT_INFLIGHT_MAX 32	/* concurrent inspects; more wait inline */
 #define RT_BACKOFF_MIN_MS 100
 #define RT_BACKOFF_MAX_MS 5000
+
+/*
+ * An inspect on its way, one per container at most.  Inspects run
+ * concurrently with the event stream: an engine answers only once the
+ * container's lock is free (Podman holds it through a whole restart), and
+ * that wait must not hold up other containers' events.
+ */
+struct rt_inflight {
+	CURL *h;
+	struct rt_body b;
+	struct rt_event ev;	/* the event that asked for it */
+	int64_t sent_ns;
+	char path[192];
+};
 
 struct rt_mapper {
 	struct rt_client *c;
@@ -475,6 +509,12 @@ struct rt_mapper {
 	struct rt_linebuf lb;
 	struct rt_event q[RT_QUEUE_MAX];
 	size_t nq;
+	struct rt_inflight fl[RT_INFLIGHT_MAX];
+	size_t nfl;
+	unsigned long sent;	/* inspects sent, ever */
+	int epfd;		/* the stream's and the inspects' sockets, for wait_info */
+	int ep_fds[RT_INFLIGHT_MAX + 1];
+	size_t n_ep_fds;
 	bool overflow;		/* events were lost: resync */
 	bool connected;
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
@@ -498,9 +538,11 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 
 	if (!m)
 		return NULL;
+	m->epfd = -1;
 	m->c = rt_client_new(uri, err, errlen);
 	m->multi = curl_multi_init();
-	if (!m->c || !m->multi) {
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!m->c || !m->multi || m->epfd < 0) {
 		rt_mapper_free(m);
 		return NULL;
 	}
@@ -512,8 +554,27 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 	return m;
 }
 
+/* Forget in-flight inspect @i (its event is not reported). */
+static void rt_inflight_drop(struct rt_mapper *m, size_t i)
+{
+	struct rt_inflight *f = &m->fl[i];
+
+	curl_multi_remove_handle(m->multi, f->h);
+	curl_easy_cleanup(f->h);
+	free(f->b.buf);
+	m->fl[i] = m->fl[--m->nfl];
+}
+
+/* Before a resync: answers asked for earlier could be older than it. */
+static void rt_events_drop_inflight(struct rt_mapper *m)
+{
+	while (m->nfl)
+		rt_inflight_drop(m, m->nfl - 1);
+}
+
 static void rt_events_close(struct rt_mapper *m)
 {
+	rt_events_drop_inflight(m);
 	if (!m->ev)
 		return;
 	curl_multi_remove_handle(m->multi, m->ev);
@@ -531,6 +592,8 @@ void rt_mapper_free(struct rt_mapper *m)
 		rt_events_close(m);
 		curl_multi_cleanup(m->multi);
 	}
+	if (m->epfd >= 0)
+		close(m->epfd);
 	rt_linebuf_free(&m->lb);
 	rt_client_free(m->c);
 	free(m);
@@ -747,70 +810,280 @@ static bool rt_connect_while_stopped(struct rt_mapper *m, const struct rt_event 
 	return w && w->state && strcmp(w->state, "running") && strcmp(w->state, "paused");
 }
 
-static void rt_apply(struct rt_mapper *m, const struct rt_event *ev)
+/*
+ * Whether a later event of the batch @q[@i+1..@n) brings @q[@i]'s
+ * container up to date by itself: a container event that inspects, stops
+ * or removes it.  An inspect for @q[@i] would then be answered after that
+ * later change anyway (the engine holds the container's lock through it),
+ * so it can only wait and tell what the later event learns.  Network events
+ * do not count: a connect of a container the index thinks stopped skips
+ * its inspect.
+ */
+static bool rt_superseded(const struct rt_event *q, size_t i, size_t n)
 {
-	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev };
-	struct id_workload *w;
+	size_t j;
+
+	for (j = i + 1; j < n; j++)
+		if ((q[j].kind == RT_EV_UPDATE || q[j].kind == RT_EV_REMOVE) &&
+		    !strcmp(q[j].type, "container") && !strcmp(q[j].id, q[i].id))
+			return true;
+	return false;
+}
+
+/* Put inspect answer @w (or the error in @err with errno @e) for @ev into
+ * the index and report the event. */
+static void rt_apply_answer(struct rt_mapper *m, struct rt_report *r, struct id_workload *w,
+			    int e, const char *err)
+{
+	const struct rt_event *ev = r->ev;
 	char msg[420];
 	int rc = 0;
 
-	if (ev->kind == RT_EV_REMOVE) {
+	if (!w && e == ENOENT) {
 		id_index_remove(m->idx, ev->id, rt_now_ns());
-	} else if (rt_apply_stopped(m, ev) || rt_connect_while_stopped(m, ev)) {
-		;
+	} else if (!w) {
+		snprintf(msg, sizeof(msg), "%s %s %.12s: inspect failed: %s",
+			 ev->type, ev->action, ev->id, err);
+		rt_report(m, RT_REP_WARN, msg);
+		return;
 	} else {
-		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
-		if (!w && errno == ENOENT) {
-			id_index_remove(m->idx, ev->id, rt_now_ns());
-		} else if (!w) {
-			snprintf(msg, sizeof(msg), "%s %s %.12s: inspect failed: %s",
-				 ev->type, ev->action, ev->id, m->err);
-			rt_report(m, RT_REP_WARN, msg);
-			return;
-		} else {
-			rt_ports_resolve(&w, 1);
-			rc = id_index_upsert(m->idx, w, rt_now_ns());
-		}
+		rt_ports_resolve(&w, 1);
+		rc = id_index_upsert(m->idx, w, rt_now_ns());
 	}
 	if (rc) {
 		snprintf(msg, sizeof(msg), "%s %s %.12s: index: %s", ev->type, ev->action, ev->id,
 			 strerror(-rc));
 		rt_report(m, RT_REP_WARN, msg);
 	}
+	r->applied_ns = rt_now_ns();
+	if (m->fn)
+		m->fn(m->ctx, r);
+}
+
+static ssize_t rt_inflight_find(const struct rt_mapper *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfl; i++)
+		if (!strcmp(m->fl[i].ev.id, id))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Ask for @ev's container without waiting for the answer.
+ * Return: 0, or -errno when it cannot be sent (then inspect inline). */
+static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev)
+{
+	struct rt_inflight *f;
+	char url[512];
+
+	if (m->nfl == RT_INFLIGHT_MAX)
+		return -EBUSY;
+	f = &m->fl[m->nfl];
+	memset(f, 0, sizeof(*f));
+	if (rt_inspect_path(ev->id, f->path, sizeof(f->path), m->err, sizeof(m->err)))
+		return -EINVAL;
+	f->h = curl_easy_init();
+	if (!f->h)
+		return -ENOMEM;
+	f->ev = *ev;
+	snprintf(url, sizeof(url), "http://localhost/v%s%s", m->c->api, f->path);
+	rt_curl_setup(f->h, m->c, url);
+	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(f->h, CURLOPT_WRITEFUNCTION, rt_body_write);
+	curl_easy_setopt(f->h, CURLOPT_WRITEDATA, &f->b);
+	if (curl_multi_add_handle(m->multi, f->h) != CURLM_OK) {
+		curl_easy_cleanup(f->h);
+		return -ENOMEM;
+	}
+	f->sent_ns = rt_now_ns();
+	m->nfl++;
+	m->sent++;
+	return 0;
+}
+
+/* Inspect @i answered (or failed with @cc): apply it and report its event. */
+static void rt_inflight_done(struct rt_mapper *m, size_t i, CURLcode cc)
+{
+	struct rt_inflight *f = &m->fl[i];
+	struct rt_event ev = f->ev;
+	struct rt_report r = { .kind = RT_REP_EVENT, .ev = &ev };
+	struct id_workload *w = NULL;
+	long status = 0;
+	int e;
+
+	r.inspect_ns = rt_now_ns() - f->sent_ns;
+	if (cc != CURLE_OK) {
+		e = -rt_curl_error(m->c, cc, &f->b, m->err, sizeof(m->err));
+	} else {
+		curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
+		if (!f->b.buf && !rt_body_write((char *)"", 0, 0, &f->b))
+			f->b.buf = calloc(1, 1);
+		w = f->b.buf ? rt_inspect_answer(m->c, f->path, (int)status, &f->b, m->err,
+						 sizeof(m->err)) : NULL;
+		e = w ? 0 : f->b.buf ? errno : ENOMEM;
+	}
+	rt_inflight_drop(m, i);
+	rt_apply_answer(m, &r, w, e, m->err);
+}
+
+static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool superseded)
+{
+	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev };
+	struct id_workload *w;
+	ssize_t busy = rt_inflight_find(m, ev->id);
+
+	/* a newer event of a container whose inspect is on its way: that
+	 * answer may predate this change, so it is dropped; this event
+	 * (re)inspects unless it settles the container itself */
+	if (busy >= 0 && ev->kind != RT_EV_SEEN) {
+		struct rt_event oev = m->fl[busy].ev;
+		struct rt_report old = { .kind = RT_REP_EVENT, .ev = &oev, .superseded = true };
+
+		rt_inflight_drop(m, (size_t)busy);
+		old.applied_ns = rt_now_ns();
+		if (m->fn)
+			m->fn(m->ctx, &old);
+	}
+	if (ev->kind == RT_EV_REMOVE) {
+		id_index_remove(m->idx, ev->id, rt_now_ns());
+	} else if (rt_apply_stopped(m, ev) || (busy < 0 && rt_connect_while_stopped(m, ev))) {
+		;
+	} else if (ev->kind == RT_EV_SEEN || superseded) {
+		r.superseded = superseded;
+	} else if (rt_inflight_start(m, ev) == 0) {
+		return;		/* reported when the answer comes */
+	} else {
+		r.inspect_ns = rt_now_ns();
+		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
+		r.inspect_ns = rt_now_ns() - r.inspect_ns;
+		rt_apply_answer(m, &r, w, w ? 0 : errno, m->err);
+		return;
+	}
 	r.applied_ns = rt_now_ns();
 	if (m->fn)
 		m->fn(m->ctx, &r);
 }
 
-/* Wait for and apply events; detect the end of the stream. */
+/* Apply the inspects that answered; true when the event stream ended (@cc). */
+static bool rt_collect(struct rt_mapper *m, CURLcode *cc)
+{
+	bool ended = false;
+	CURLMsg *msg;
+	CURL *h;
+	size_t i;
+	int left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		h = msg->easy_handle;
+		if (h == m->ev) {
+			*cc = msg->data.result;
+			ended = true;
+			continue;
+		}
+		for (i = 0; i < m->nfl; i++)
+			if (m->fl[i].h == h) {
+				rt_inflight_done(m, i, msg->data.result);
+				break;
+			}
+	}
+	return ended;
+}
+
+/*
+ * Wait for and apply events and inspect answers; detect the end of the
+ * stream.  Answers first: one that came in with an event is older than it
+ * (or tells the same), so the event then goes on top of it.
+ */
 static void rt_pump(struct rt_mapper *m, int timeout_ms)
 {
 	struct rt_event q[RT_QUEUE_MAX];
-	CURLMsg *msg;
-	int running, left;
+	CURLcode cc = CURLE_OK;
+	unsigned long sent;
+	int running, rounds = 0;
 	size_t n, i;
 	char why[400];
+	bool ended;
 
 	curl_multi_poll(m->multi, NULL, 0, timeout_ms, NULL);
-	curl_multi_perform(m->multi, &running);
-	n = m->nq;
-	memcpy(q, m->q, n * sizeof(q[0]));
-	m->nq = 0;
-	for (i = 0; i < n; i++)
-		rt_apply(m, &q[i]);
-	while ((msg = curl_multi_info_read(m->multi, &left)))
-		if (msg->msg == CURLMSG_DONE && msg->easy_handle == m->ev) {
+	/* again while inspects were asked for: the perform sends them, and
+	 * what it reads (events, quick answers) is not left for a later poll */
+	do {
+		sent = m->sent;
+		curl_multi_perform(m->multi, &running);
+		ended = rt_collect(m, &cc);
+		n = m->nq;
+		memcpy(q, m->q, n * sizeof(q[0]));
+		m->nq = 0;
+		for (i = 0; i < n; i++)
+			rt_apply(m, &q[i], rt_superseded(q, i, n));
+		if (ended) {
 			snprintf(why, sizeof(why), "%s: event stream ended (%s)", m->c->path,
-				 curl_easy_strerror(msg->data.result));
+				 curl_easy_strerror(cc));
 			rt_lost(m, why);
 			return;
 		}
+	} while (m->sent != sent && ++rounds < 8);
 	if (m->overflow) {
 		rt_report(m, RT_REP_WARN, "events came faster than they could be applied; resyncing");
 		m->overflow = false;
+		rt_events_drop_inflight(m);
 		if (rt_resync(m))
 			rt_lost(m, m->err);
 	}
+}
+
+/* One fd for the stream's and the in-flight inspects' sockets: the
+ * mapper's epoll set, rebuilt (a closed socket's number may be reused).
+ * Return: the epoll fd, or -1 when a socket is not there yet. */
+static int rt_wait_set(struct rt_mapper *m)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	curl_socket_t sock;
+	CURL *h;
+	size_t i;
+
+	for (i = 0; i < m->n_ep_fds; i++)
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->ep_fds[i], NULL);
+	m->n_ep_fds = 0;
+	for (i = 0; i <= m->nfl; i++) {
+		h = i < m->nfl ? m->fl[i].h : m->ev;
+		sock = CURL_SOCKET_BAD;
+		if (!h || curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+		    sock == CURL_SOCKET_BAD)
+			return -1;
+		e.data.fd = (int)sock;
+		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, (int)sock, &e))
+			return -1;
+		m->ep_fds[m->n_ep_fds++] = (int)sock;
+	}
+	return m->epfd;
+}
+
+void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms)
+{
+	curl_socket_t sock = CURL_SOCKET_BAD;
+	int64_t now = rt_now_ns();
+	long t = -1;
+
+	*fd = -1;
+	if (!m->connected) {
+		*timeout_ms = now < m->next_try_ns ? (long)((m->next_try_ns - now) / 1000000) + 1 : 0;
+		return;
+	}
+	if (m->ev && curl_easy_getinfo(m->ev, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK &&
+	    sock != CURL_SOCKET_BAD)
+		*fd = (int)sock;
+	curl_multi_timeout(m->multi, &t);
+	if (m->nfl) {
+		*fd = rt_wait_set(m);
+		if (*fd < 0)	/* a socket not there yet: look again soon */
+			t = t < 0 || t > 5 ? 5 : t;
+	}
+	/* events queued or a resync owed are work for the very next step */
+	*timeout_ms = m->nq || m->overflow ? 0 : t;
 }
 
 int rt_mapper_step(struct rt_mapper *m, int timeout_ms)

@@ -92,8 +92,21 @@ static int add_inventory(const char *cmd, const struct inv *inv, struct cmp_snap
 
 /* --- the runtime ---------------------------------------------------------------- */
 
-static int add_container(const char *cmd, const struct id_rules *rules, struct id_workload *iw,
-			 struct cmp_snapshot *s)
+/* With --bridge, only those bridges are ours to judge: an attachment to any
+ * other bridge (or to one we could not identify) is left out, so apply never
+ * filters traffic on another user's container networks. */
+static bool bridge_selected(const struct clie_opts *o, const char *bridge)
+{
+	if (!o->n_bridges)
+		return true;
+	for (size_t i = 0; i < o->n_bridges; i++)
+		if (!strcmp(o->bridges[i], bridge))
+			return true;
+	return false;
+}
+
+static int add_container(const char *cmd, const struct clie_opts *o, const struct id_rules *rules,
+			 struct id_workload *iw, struct cmp_snapshot *s)
 {
 	char origin[300];
 	bool explicit_zone;
@@ -105,9 +118,11 @@ static int add_container(const char *cmd, const struct id_rules *rules, struct i
 	/* One endpoint per network attachment: each has its own port and MAC. */
 	for (size_t j = 0; j < iw->n_nets; j++) {
 		const struct id_net *n = &iw->nets[j];
-		struct cmp_workload *w = cmp_snap_add(s, iw->identity, explicit_zone ? iw->zone : NULL,
-						      origin);
+		struct cmp_workload *w;
 
+		if (!bridge_selected(o, n->bridge))
+			continue;
+		w = cmp_snap_add(s, iw->identity, explicit_zone ? iw->zone : NULL, origin);
 		if (!w)
 			return cli_fail(cmd, "%s: %s", origin, strerror(errno));
 		for (size_t k = 0; k < iw->n_labels; k++)
@@ -127,7 +142,7 @@ static int add_container(const char *cmd, const struct id_rules *rules, struct i
 	return CLI_OK;
 }
 
-static int add_runtime(const char *cmd, const char *uri, const struct id_rules *rules,
+static int add_runtime(const char *cmd, const struct clie_opts *o, const struct id_rules *rules,
 		       struct cmp_snapshot *s)
 {
 	char err[512], found[512];
@@ -135,6 +150,8 @@ static int add_runtime(const char *cmd, const char *uri, const struct id_rules *
 	struct rt_client *c;
 	size_t n = 0;
 	int rc, status = CLI_OK;
+
+	const char *uri = o->runtime;
 
 	if (uri && !strcmp(uri, "none"))
 		return CLI_OK;
@@ -156,7 +173,7 @@ static int add_runtime(const char *cmd, const char *uri, const struct id_rules *
 	rt_ports_resolve(v, n);	/* best effort: unbound ports are warned about */
 	for (size_t i = 0; i < n && status == CLI_OK; i++)
 		if (v[i]->state && !strcmp(v[i]->state, "running"))
-			status = add_container(cmd, rules, v[i], s);
+			status = add_container(cmd, o, rules, v[i], s);
 	for (size_t i = 0; i < n; i++)
 		id_workload_put(v[i]);
 	free(v);
@@ -353,7 +370,7 @@ int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapsho
 	}
 	status = add_inventory(cmd, &inv, s);
 	if (status == CLI_OK)
-		status = add_runtime(cmd, o->runtime, &inv.rules, s);
+		status = add_runtime(cmd, o, &inv.rules, s);
 	if (status == CLI_OK)
 		status = add_kernel(cmd, o, s);
 	inv_free(&inv);

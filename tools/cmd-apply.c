@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-daemon.h"
 #include "cli-enforce.h"
 #include "zonewall/conntrack.h"
 #include "zonewall/link.h"
@@ -190,11 +192,53 @@ static int add_test_failure(struct rs_ruleset *rs)
 	return rs_set_add_elem(s, &val, &v, "test: a deliberately bad element");
 }
 
+/*
+ * apply --confirm-within: the daemon applies and holds the rollback timer,
+ * since this process is gone by the deadline.  It compiles @policy with its
+ * own inventory, runtime and bridges; the path goes absolute because the
+ * daemon's working directory is not ours.
+ */
+static int apply_through_daemon(const char *policy, long within, const char *socket,
+				const char *config)
+{
+	char path[PATH_MAX], abs[PATH_MAX];
+	struct ctl_conn *k;
+	json_t *req, *reply;
+	int status;
+
+	if (!realpath(policy, abs))
+		return cli_fail("apply", "%s: %s", policy, strerror(errno));
+	status = clid_socket_path("apply", socket, config, path, sizeof(path));
+	if (status)
+		return status;
+	k = ctl_conn_open(path);
+	if (!k)
+		return cli_fail("apply", "--confirm-within needs a running zonewalld (monitor or "
+				"enforce mode) to hold the rollback timer, and %s does not answer: %s "
+				"(--socket PATH; without a daemon, apply without --confirm-within)",
+				path, strerror(errno));
+	req = json_pack("{s:s, s:s, s:I}", "cmd", "apply", "policy", abs, "confirm_within",
+			(json_int_t)within);
+	status = req ? clid_request("apply", k, path, req, &reply) :
+		cli_fail("apply", "out of memory");
+	json_decref(req);
+	ctl_conn_close(k);
+	if (status)
+		return status;
+	printf("zonewalld applied %s: it returns to the previous policy in %ld s unless "
+	       "`zonewall confirm` arrives\n", abs, within);
+	json_decref(reply);
+	return CLI_OK;
+}
+
 int cmd_apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLIE_LONGOPTS,
 		{ "cut-established", no_argument, NULL, 'C' },
+		{ "confirm-within", required_argument, NULL, 'w' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -206,20 +250,38 @@ int cmd_apply_main(int argc, char **argv)
 	struct nft_conn *nc;
 	struct nft_error e = { 0 };
 	bool cut = false, enforced;
-	const char *path;
+	const char *path, *socket = NULL, *config = NULL;
 	size_t allow, addrs, bound;
+	long within = -1;
+	char *end;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("apply", argc, argv, ":hC" CLIE_SHORTOPTS, opts, &status)) != -1) {
+	while ((c = cli_getopt("apply", argc, argv, ":hCw:s:c:" CLIE_SHORTOPTS, opts,
+			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'C')
 			cut = true;
-		else if (clie_option("apply", c, optarg, &o) == CLI_USAGE)
+		else if (c == 's')
+			socket = optarg;
+		else if (c == 'c')
+			config = optarg;
+		else if (c == 'w' && ((within = strtol(optarg, &end, 10)) < 1 || within > 86400 ||
+				      *end || end == optarg))
+			return cli_usage_error("apply", "--confirm-within wants seconds in 1..86400");
+		else if (c != 'w' && clie_option("apply", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("apply", optind == argc ? "which policy?" : "one policy only");
+	if (within < 0 && (socket || config))
+		return cli_usage_error("apply", "--socket and --config go with --confirm-within");
+	if (within > 0 && (cut || o.runtime || o.inventory || o.log_group || o.n_bridges))
+		return cli_usage_error("apply", "--confirm-within hands the policy to zonewalld, "
+				       "which compiles it with its own runtime, inventory, bridges "
+				       "and log group; --cut-established is not supported there");
+	if (within > 0)
+		return apply_through_daemon(argv[optind], within, socket, config);
 	status = clie_compile("apply", argv[optind], &o, &p, &s, &rs);
 	if (status != CLI_OK)
 		return status;

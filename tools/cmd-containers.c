@@ -120,6 +120,10 @@ static void containers_report(void *ctx, const struct rt_report *r)
 					    json_real((double)(r->applied_ns - r->ev->time_ns) / 1e6));
 		json_object_set_new(row, "apply_ms",
 				    json_real((double)(r->applied_ns - r->ev->recv_ns) / 1e6));
+		if (r->inspect_ns)
+			json_object_set_new(row, "inspect_ms", json_real((double)r->inspect_ns / 1e6));
+		if (r->superseded)
+			json_object_set_new(row, "superseded", json_true());
 		break;
 	case RT_REP_SYNCED:
 		json_object_set_new(row, "event", json_string("synced"));

@@ -10,12 +10,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-daemon.h"
 #include "zonewall/config.h"
 #include "zonewall/ctl.h"
 #include "zonewall/output.h"
 
-#define DAEMON_DEFAULT_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"
-#define DAEMON_TIMEOUT_MS 30000
 
 struct daemon_opts {
 	const char *socket;
@@ -59,31 +58,6 @@ static int daemon_opts_parse(const char *cmd, int argc, char **argv, bool json_o
 	return 0;
 }
 
-/* --socket, else the config's control_socket (when -c is given), else the default. */
-static int daemon_socket_path(const char *cmd, const struct daemon_opts *o, char *out,
-			      size_t size)
-{
-	struct cfg_diags diags;
-	struct cfg cfg;
-	int err;
-
-	if (o->socket) {
-		snprintf(out, size, "%s", o->socket);
-		return 0;
-	}
-	if (!o->config) {
-		cfg_defaults(&cfg);
-		snprintf(out, size, "%s", cfg.control_socket);
-		return 0;
-	}
-	err = cfg_load(&cfg, o->config, &diags);
-	if (err)
-		return cli_fail(cmd, "%s: %s", o->config,
-				diags.n ? diags.v[0].msg : strerror(-err));
-	snprintf(out, size, "%s", cfg.control_socket);
-	return 0;
-}
-
 /*
  * Send {"cmd": @name} and wait for the answer.
  * Return: CLI_OK with *@reply (ok true), or the exit status after a message.
@@ -91,35 +65,20 @@ static int daemon_socket_path(const char *cmd, const struct daemon_opts *o, char
 static int daemon_call(const char *cmd, const char *name, const struct daemon_opts *o,
 		       json_t **reply)
 {
-	struct ctl_conn *k;
 	char path[PATH_MAX];
 	json_t *req;
-	int err;
+	int status;
 
 	*reply = NULL;
-	err = daemon_socket_path(cmd, o, path, sizeof(path));
-	if (err)
-		return err;
-	k = ctl_conn_open(path);
-	if (!k)
-		return cli_fail(cmd, "cannot connect to %s: %s (is zonewalld running? "
-				"--socket PATH)", path, strerror(errno));
+	status = clid_socket_path(cmd, o->socket, o->config, path, sizeof(path));
+	if (status)
+		return status;
 	req = json_pack("{s:s}", "cmd", name);
-	err = req ? ctl_conn_send(k, req) : -ENOMEM;
+	if (!req)
+		return cli_fail(cmd, "out of memory");
+	status = clid_call(cmd, path, req, reply);
 	json_decref(req);
-	if (!err)
-		err = ctl_conn_recv(k, reply, DAEMON_TIMEOUT_MS);
-	ctl_conn_close(k);
-	if (err)
-		return cli_fail(cmd, "%s: no answer: %s", path, strerror(-err));
-	if (!json_is_true(json_object_get(*reply, "ok"))) {
-		err = cli_fail(cmd, "%s", json_string_value(json_object_get(*reply, "error")) ?:
-			       "refused without a reason");
-		json_decref(*reply);
-		*reply = NULL;
-		return err;
-	}
-	return CLI_OK;
+	return status;
 }
 
 int cmd_reload_main(int argc, char **argv)

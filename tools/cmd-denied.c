@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * zonewall denied: refused and would-refuse flows, read from our NFLOG
- * group, with identities and zones.  The log prefix names the zone pair
- * and the mode; addresses are resolved to identities through the same
- * snapshot compile and apply use (inventory, runtime).
+ * zonewall denied: refused and would-refuse flows, with identities and
+ * zones.  When zonewalld answers on its control socket it owns the NFLOG
+ * group (one listener per group), so the rows come from its `denied`
+ * stream; otherwise from the NFLOG group directly: the log prefix names the
+ * zone pair and the mode, and addresses are resolved to identities through
+ * the same snapshot compile and apply use (inventory, runtime).  Either
+ * source yields the same row objects, printed by one path.
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +20,10 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "cli-daemon.h"
 #include "cli-enforce.h"
 #include "cli-policy.h"
+#include "zonewall/ctl.h"
 #include "zonewall/decode.h"
 #include "zonewall/nflog.h"
 #include "zonewall/output.h"
@@ -104,6 +110,16 @@ static void print_follow(const struct denied_ctx *d, json_t *row)
 	fflush(stdout);
 }
 
+/* One row (borrowed), from either source. */
+static void take_row(struct denied_ctx *d, json_t *row)
+{
+	d->count++;
+	if (d->follow)
+		print_follow(d, row);
+	else
+		json_array_append(d->rows, row);
+}
+
 static void on_event(void *ctx, const struct nflog_event *ev)
 {
 	struct denied_ctx *d = ctx;
@@ -122,37 +138,106 @@ static void on_event(void *ctx, const struct nflog_event *ev)
 	if (tag.border)
 		json_object_set_new(row, "verdict", json_string(tag.mode == POL_MODE_ENFORCE ?
 			"denied (border)" : "would-deny (border)"));
-	d->count++;
-	if (d->follow)
-		print_follow(d, row);
-	else
-		json_array_append(d->rows, row);
+	take_row(d, row);
 	json_decref(row);
+}
+
+/* Milliseconds to wait next (at most 1000, so signals are noticed); 0: stop. */
+static int denied_wait_ms(const struct denied_ctx *d, const struct timespec *start,
+			  int duration_s)
+{
+	struct timespec now;
+	int left;
+
+	if (denied_stop || (d->max > 0 && d->count >= d->max))
+		return 0;
+	if (d->follow)
+		return 1000;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = duration_s * 1000 - (int)((now.tv_sec - start->tv_sec) * 1000 +
+					 (now.tv_nsec - start->tv_nsec) / 1000000);
+	return left <= 0 ? 0 : left > 1000 ? 1000 : left;
 }
 
 static int denied_loop(struct denied_ctx *d, struct nflog_conn *nc, int duration_s)
 {
-	struct timespec start, now;
-	int rc;
+	struct timespec start;
+	int rc, left;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (!denied_stop && (d->max <= 0 || d->count < d->max)) {
-		int left = 1000;
-
-		if (!d->follow) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = duration_s * 1000 - (int)((now.tv_sec - start.tv_sec) * 1000 +
-						       (now.tv_nsec - start.tv_nsec) / 1000000);
-			if (left <= 0)
-				break;
-		}
-		rc = nflog_read(nc, left > 1000 ? 1000 : left, on_event, d);
+	while ((left = denied_wait_ms(d, &start, duration_s)) > 0) {
+		rc = nflog_read(nc, left, on_event, d);
 		if (rc == -ENOBUFS)
 			cli_warn("denied", "the kernel dropped log messages (socket overrun)");
 		else if (rc < 0 && rc != -EINTR)
 			return cli_fail("denied", "reading NFLOG: %s", strerror(-rc));
 	}
 	return CLI_OK;
+}
+
+/* The daemon's `denied` stream: each line is a row, or a notice that we fell behind. */
+static int daemon_loop(struct denied_ctx *d, struct ctl_conn *k, const char *path,
+		       int duration_s)
+{
+	struct timespec start;
+	json_t *msg;
+	int rc, left;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((left = denied_wait_ms(d, &start, duration_s)) > 0) {
+		rc = ctl_conn_recv(k, &msg, left);
+		if (rc == -ETIMEDOUT || rc == -EINTR)
+			continue;
+		if (rc == -ECONNRESET)
+			return cli_fail("denied", "zonewalld closed %s (stopped?)", path);
+		if (rc)
+			return cli_fail("denied", "reading %s: %s", path, strerror(-rc));
+		if (json_object_get(msg, "event")) {
+			rc = cli_fail("denied", "zonewalld: %s", json_string_value(
+				json_object_get(msg, "error")) ?: "the stream was cut");
+			json_decref(msg);
+			return rc;
+		}
+		take_row(d, msg);
+		json_decref(msg);
+	}
+	return CLI_OK;
+}
+
+/*
+ * When zonewalld answers at the control socket, subscribe to its stream.
+ * Return: CLI_OK after reading, CLI_FAIL after a message, or -1 when no
+ * daemon answers at the default path (neither @socket nor @config given), so
+ * the caller reads NFLOG itself.
+ */
+static int denied_from_daemon(struct denied_ctx *d, const char *socket, const char *config,
+			      int duration_s)
+{
+	char path[PATH_MAX];
+	struct ctl_conn *k;
+	json_t *req, *reply = NULL;
+	int status;
+
+	status = clid_socket_path("denied", socket, config, path, sizeof(path));
+	if (status)
+		return status;
+	k = ctl_conn_open(path);
+	if (!k && !socket && !config)
+		return -1;
+	if (!k)
+		return cli_fail("denied", "cannot connect to %s: %s (is zonewalld running?)", path,
+				strerror(errno));
+	req = json_pack("{s:s}", "cmd", "denied");
+	status = req ? clid_request("denied", k, path, req, &reply) :
+		cli_fail("denied", "out of memory");
+	json_decref(req);
+	json_decref(reply);
+	if (status == CLI_OK) {
+		fprintf(stderr, "zonewall denied: following zonewalld at %s\n", path);
+		status = daemon_loop(d, k, path, duration_s);
+	}
+	ctl_conn_close(k);
+	return status;
 }
 
 int cmd_denied_main(int argc, char **argv)
@@ -163,6 +248,8 @@ int cmd_denied_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -170,15 +257,21 @@ int cmd_denied_main(int argc, char **argv)
 	struct clie_opts o = { 0 };
 	struct cmp_snapshot *s = NULL;
 	struct nflog_conn *nc;
+	const char *socket = NULL, *config = NULL;
 	int c, duration = 10, status = CLI_OK;
 
-	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:" CLIE_SHORTOPTS, opts, &status)) != -1) {
+	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:s:c:" CLIE_SHORTOPTS, opts,
+			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'f')
 			d.follow = true;
 		else if (c == 'j')
 			d.json = true;
+		else if (c == 's')
+			socket = optarg;
+		else if (c == 'c')
+			config = optarg;
 		else if (c == 'd' && (duration = atoi(optarg)) <= 0)
 			return cli_usage_error("denied", "--duration wants seconds > 0");
 		else if (c == 'n' && (d.max = atol(optarg)) <= 0)
@@ -188,7 +281,14 @@ int cmd_denied_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("denied", "unexpected argument '%s'", argv[optind]);
-	if ((status = clie_snapshot("denied", &o, &s)) != CLI_OK)
+	signal(SIGINT, denied_on_signal);
+	signal(SIGTERM, denied_on_signal);
+	d.rows = json_array();
+	status = denied_from_daemon(&d, socket, config, duration);
+	if (status >= 0)
+		goto out_print;
+	status = clie_snapshot("denied", &o, &s);
+	if (status != CLI_OK)
 		goto out_free;
 	nc = nflog_open(o.log_group ? o.log_group : CMP_LOG_GROUP, 128);
 	if (!nc) {
@@ -199,17 +299,15 @@ int cmd_denied_main(int argc, char **argv)
 	}
 	fprintf(stderr, "zonewall denied: listening on NFLOG group %u\n",
 		o.log_group ? o.log_group : CMP_LOG_GROUP);
-	signal(SIGINT, denied_on_signal);
-	signal(SIGTERM, denied_on_signal);
 	d.s = s;
-	d.rows = json_array();
 	status = denied_loop(&d, nc, duration);
 	nflog_close(nc);
+out_print:
 	if (status == CLI_OK && !d.follow &&
 	    out_rows_print(stdout, d.json ? OUT_JSON : OUT_TABLE, d.rows, denied_cols))
 		status = cli_fail("denied", "cannot write output");
-	json_decref(d.rows);
 out_free:
+	json_decref(d.rows);
 	cmp_snap_free(s);
 	return status;
 }

@@ -71,9 +71,11 @@ static void zwd_cfg_print(const struct cfg *c)
 	printf("checkpoint_interval = %u\n", c->checkpoint_interval);
 	printf("flow_limit = %lu\n", c->flow_limit);
 	printf("deny_log_rate = %u\n", c->deny_log_rate);
+	printf("denied_log_max = %lu\n", c->denied_log_max);
 	printf("confirm_timeout = %u\n", c->confirm_timeout);
 	printf("log = %s\n", cfg_log_name(c->log_target));
 	printf("log_format = %s\n", c->log_json ? "json" : "text");
+	printf("bridges = %s\n", c->bridges[0] ? c->bridges : "(every bridge)");
 }
 
 /* The files whose content decides what the firewall does. */

@@ -92,6 +92,7 @@ void zwd_metrics_refresh(void *arg)
 	met_set(met_series_get1(d->m.http_requests, "ok"), ok);
 	met_set(met_series_get1(d->m.http_requests, "refused"), refused);
 	met_set(met_series_get1(d->m.http_requests, "dropped"), dropped);
+	zwd_mode_metrics(d);
 }
 
 static void zwd_ctl_refused(void *arg, enum ctl_refusal r)
@@ -391,7 +392,9 @@ static const struct ctl_command zwd_commands[] = {
 	{ .name = "confirm", .flags = CTL_CMD_AUDIT, .handle = zwd_cmd_confirm },
 	{ .name = "denied", .handle = zwd_cmd_denied,
 	  .args = { { .name = "follow", .type = CTL_ARG_BOOL } } },
-	/* The enforce glue adds "apply" (CTL_CMD_AUDIT, confirm_within) here. */
+	{ .name = "apply", .flags = CTL_CMD_AUDIT, .handle = zwd_mode_apply,
+	  .args = { { .name = "policy", .type = CTL_ARG_STRING },
+		    { .name = "confirm_within", .type = CTL_ARG_INT, .min = 0, .max = 86400 } } },
 	{ .name = NULL },
 };
 

@@ -8,6 +8,9 @@
  *   zwd-log.c    logging (stderr in the foreground, else syslog; text or JSON)
  *   zwd-ctl.c    control commands, audit, confirm timer, metrics families
  *   zwd-mode.c   the hooks where learn / monitor / enforce plug in
+ *   zwd-rt.c     the runtime mapper on the loop (identity index kept current)
+ *   zwd-learn.c  learn mode: capture, flow table, proposal checkpoints
+ *   zwd-enforce.c monitor/enforce: compile, apply, element updates, NFLOG
  */
 
 #include <stdarg.h>
@@ -145,5 +148,80 @@ void zwd_mode_stop(struct zwd *d);
 
 /** zwd_mode_free() - release the mode's state.  Accepts d->mode == NULL. */
 void zwd_mode_free(struct zwd *d);
+
+/** zwd_mode_metrics() - update the mode's metric families (before a render). */
+void zwd_mode_metrics(struct zwd *d);
+
+/** zwd_mode_apply() - the "apply" control command (monitor/enforce only). */
+int zwd_mode_apply(struct ctl_call *call, void *arg);
+
+/* --- the runtime on the loop (zwd-rt.c) ---------------------------------------- */
+
+struct zwd_rt;
+struct rt_report;
+struct inv;
+struct id_index;
+struct id_rules;
+
+/* Called after the mapper reported something (an event applied, a resync,
+ * a loss); the index is consistent then. */
+typedef void (*zwd_rt_fn)(void *ctx, const struct rt_report *r);
+
+/**
+ * zwd_rt_open() - the inventory (cfg.inventory, may be unset) and, unless
+ * cfg.runtime is "none", a mapper keeping an identity index current from
+ * the runtime's event stream, driven by the loop (its socket and a timer).
+ * A runtime that is down at start is retried in the background.
+ * Return: 0 with *@out set, or -errno with @why set.
+ */
+int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
+		char *why, size_t whylen);
+
+/** zwd_rt_free() - Accepts NULL. */
+void zwd_rt_free(struct zwd_rt *r);
+
+/** zwd_rt_index() - the identity index, or NULL without a runtime. */
+struct id_index *zwd_rt_index(struct zwd_rt *r);
+
+/** zwd_rt_inventory() - the static inventory, or NULL when none is configured. */
+const struct inv *zwd_rt_inventory(struct zwd_rt *r);
+
+/** zwd_rt_rules() - the identity rules in use (the inventory's, or the defaults). */
+const struct id_rules *zwd_rt_rules(struct zwd_rt *r);
+
+/** zwd_bridge_wanted() - whether cfg.bridges names @name (or is empty: every bridge). */
+bool zwd_bridge_wanted(const struct cfg *c, const char *name);
+
+/** zwd_rt_status() - runtime, connected, stale, workloads, events into @o. */
+void zwd_rt_status(struct zwd_rt *r, json_t *o);
+
+/* --- learn mode (zwd-learn.c) ---------------------------------------------------- */
+
+struct zwd_learn;
+
+/** zwd_learn_start() - Return: 0 with *@out set, or -errno with @why set. */
+int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen);
+/** zwd_learn_checkpoint() - drain the flow table into the proposal and save it. */
+int zwd_learn_checkpoint(struct zwd_learn *l);
+/** zwd_learn_reload() - take @next's checkpoint_interval and flow_limit. */
+void zwd_learn_reload(struct zwd_learn *l, const struct cfg *next);
+void zwd_learn_status(struct zwd_learn *l, json_t *o);
+void zwd_learn_metrics(struct zwd_learn *l);
+/** zwd_learn_free() - Accepts NULL. */
+void zwd_learn_free(struct zwd_learn *l);
+
+/* --- monitor and enforce (zwd-enforce.c) ------------------------------------------- */
+
+struct zwd_enforce;
+
+/** zwd_enforce_start() - Return: 0 with *@out set, or -errno with @why set. */
+int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen);
+/** zwd_enforce_reload() - re-read @next->policy and swap the tables atomically. */
+int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen);
+int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call);
+void zwd_enforce_status(struct zwd_enforce *e, json_t *o);
+void zwd_enforce_metrics(struct zwd_enforce *e);
+/** zwd_enforce_free() - Accepts NULL.  The tables stay in the kernel. */
+void zwd_enforce_free(struct zwd_enforce *e);
 
 #endif

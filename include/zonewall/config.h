@@ -39,9 +39,11 @@ struct cfg {
 	unsigned int checkpoint_interval; /* seconds, 1..86400 */
 	unsigned long flow_limit;	/* flows kept by the learner, 1000..100000000 */
 	unsigned int deny_log_rate;	/* logged refusals per second, 1..100000 */
+	unsigned long denied_log_max;	/* bytes of denied.jsonl before it rotates */
 	unsigned int confirm_timeout;	/* default apply safety net, seconds, 10..3600 */
 	enum cfg_log log_target;
 	bool log_json;
+	char bridges[256];		/* container bridges, space-separated; "" every bridge */
 };
 
 #define CFG_DIAG_MAX 32

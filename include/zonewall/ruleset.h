@@ -341,6 +341,13 @@ void rs_elem_text(const struct rs_set *s, size_t i, char *buf, size_t len);
 /** rs_elem_origin() - the origin recorded for element @i of @s (the set's when none). */
 const char *rs_elem_origin(const struct rs_set *s, size_t i);
 
+/**
+ * rs_set_copy_elem() - append element @i of @src (key bytes, verdict,
+ * origin) to @dst, which must have the same key, interval and vmap flags.
+ * Return: 0, -EINVAL (the sets differ in kind), -ENOMEM.
+ */
+int rs_set_copy_elem(struct rs_set *dst, const struct rs_set *src, size_t i);
+
 /** rs_set_size_hint() - the size to declare for @s: the builder's, or the element count with headroom. */
 uint32_t rs_set_size_hint(const struct rs_set *s);
 

@@ -65,6 +65,9 @@ enum rt_event_kind {
 	RT_EV_IGNORE,		/* nothing the index cares about */
 	RT_EV_UPDATE,		/* re-inspect the container */
 	RT_EV_REMOVE,		/* the container is gone (destroy, remove) */
+	RT_EV_SEEN,		/* reported, no inspect: the events around it update
+				 * the index (restart: Docker sends it after its start,
+				 * Podman before its die and start) */
 };
 
 struct rt_event {
@@ -188,6 +191,10 @@ struct rt_report {
 	const char *cause;		/* RT_REP_LOST/RETRY: just what failed */
 	const struct rt_event *ev;	/* RT_REP_EVENT */
 	int64_t applied_ns;		/* RT_REP_EVENT: when the index changed */
+	bool superseded;		/* RT_REP_EVENT: not inspected, a later event
+					 * of the same batch updates the container */
+	int64_t inspect_ns;		/* RT_REP_EVENT: waiting for the inspect's
+					 * answer (the engine's part), 0 if none */
 	int64_t gap_from_ns, gap_to_ns;	/* RT_REP_SYNCED after a loss */
 	struct id_sync_stats stats;	/* RT_REP_SYNCED */
 	size_t workloads;		/* RT_REP_SYNCED */
@@ -212,10 +219,25 @@ void rt_mapper_free(struct rt_mapper *m);
  * rt_mapper_step() - run for at most @timeout_ms: connect (or reconnect
  * when the backoff allows: 100 ms doubling to 5 s), open the event stream,
  * resync, then wait for events and apply each (re-inspect or remove).
+ * Inspects do not block: each is sent and applied (and its event
+ * reported) in the step that reads its answer, one per container; a newer
+ * event of that container drops it, reported as superseded.
  * Return: 0 while connected or waiting to retry; errors go to the report
  * callback, never stop the mapper.
  */
 int rt_mapper_step(struct rt_mapper *m, int timeout_ms);
+
+/**
+ * rt_mapper_wait_info() - what an event loop must watch to call
+ * rt_mapper_step(@m, 0) only when it has work: @fd gets the event
+ * stream's socket, or while inspects are on their way an epoll fd that
+ * is readable when any of their sockets or the stream's is (-1 while
+ * disconnected: no fd to watch), @timeout_ms the
+ * time after which a step is due anyway (a reconnect attempt, libcurl's
+ * own timers; -1: none).  The loop re-asks after every step, since a
+ * reconnect changes the socket.
+ */
+void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms);
 
 /** rt_mapper_connected() - true once synced and while the stream is up. */
 bool rt_mapper_connected(const struct rt_mapper *m);

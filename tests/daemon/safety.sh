@@ -77,10 +77,21 @@ tap_ok "$([ "$rc" = 0 ] && grep -q 'restart needed for: mode' <<<"$err"; echo $?
 kill "$ZWD_PID"; wait "$ZWD_PID"; ZWD_PIDS=()
 
 # --- monitor mode: the policy is loaded at start and swapped on reload -------------------
+# It applies the policy for real: in a network namespace of our own, so the
+# host's tables (maybe someone else's table inet zonewall) are not touched
+# and nothing is left behind.
 install -m 0600 "$top_srcdir/rules/policy.example.json" "$ZWD_DIR/good.json"
 conf=$(zwd_conf mon "mode = monitor
+runtime = none
 policy = $ZWD_DIR/good.json")
+ns=zwsafety$$
+ip netns add "$ns" || tap_bail "cannot make a network namespace"
+trap 'zwd_cleanup; ip netns del "$ns" 2>/dev/null' EXIT
+printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$ns" "$ZONEWALLD" >"$ZWD_DIR/zwd-ns"
+chmod 0700 "$ZWD_DIR/zwd-ns"
+host_zonewalld=$ZONEWALLD ZONEWALLD=$ZWD_DIR/zwd-ns
 zwd_start "$conf" || tap_bail "zonewalld did not start in monitor mode"
+ZONEWALLD=$host_zonewalld
 run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_SOCK" --json
 tap_ok "$(grep -q '"mode": "monitor"' <<<"$out" && grep -q '"policy_loaded": true' <<<"$out"; echo $?)" \
 	"monitor mode starts with the policy loaded"

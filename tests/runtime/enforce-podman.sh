@@ -70,6 +70,16 @@ tap_is "$(get "$app" "198.18.$n.2")" outside "before: app reaches outside throug
 run_cmd "$ZONEWALL" compile "$RT_DIR/policy.json" "${opts[@]}"
 tap_ok "$(grep -q "\"[^\"]*\" . [0-9a-f:]* . $web_ip" <<<"$out"; echo $?)" \
 	"compile binds web's runtime address and MAC to its veth"
+# Another user's container on another podman network: --bridge keeps it out
+# of everything we install (its bridge, its address, its port).
+"$PODMAN" network create "${net}x" >/dev/null && rt_on_cleanup "'$PODMAN' network rm -f '${net}x'"
+"$PODMAN" run -d --init --name "$RT_TAG-other" --network "${net}x" "$RT_IMAGE" sleep 600 >/dev/null &&
+	rt_on_cleanup "'$PODMAN' rm -f -t 0 '$RT_TAG-other'"
+obr=$("$PODMAN" network inspect "${net}x" | jq -r '.[0].network_interface // empty')
+oip=$("$PODMAN" inspect "$RT_TAG-other" | jq -r '.[0].NetworkSettings.Networks[].IPAddress')
+run_cmd "$ZONEWALL" compile "$RT_DIR/policy.json" "${opts[@]}"
+tap_ok "$( [ -n "$obr" ] && [ -n "$oip" ] && ! grep -qF -e "\"$obr\"" -e "$oip" <<<"$out"; echo $?)" \
+	"--bridge $br leaves another network's bridge ($obr) and container ($oip) alone"
 run_cmd "$ZONEWALL" apply "$RT_DIR/policy.json" "${opts[@]}"
 tap_is "$rc" 0 "apply on podman containers"
 [ "$rc" = 0 ] && rt_on_cleanup "'$ZONEWALL' uninstall"

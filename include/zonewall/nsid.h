@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_NSID_H
+#define ZONEWALL_NSID_H
+
+/*
+ * A container's host-side veth without privileges over the container.
+ * The veth's peer lives in the container's network namespace, which this
+ * namespace knows by an id (IFLA_LINK_NETNSID in a link dump).  Asking the
+ * kernel for the id of "the network namespace of process PID" over
+ * rtnetlink (RTM_GETNSID with NETNSA_PID) needs no access to that process,
+ * unlike opening /proc/PID/ns/net, which needs ptrace read access
+ * (CAP_SYS_PTRACE once the caller's capabilities are fewer than the
+ * container's).  So zonewalld can bind ports after dropping to
+ * CAP_NET_ADMIN and CAP_NET_RAW.
+ */
+
+#include <stddef.h>
+
+#include "zonewall/link.h"
+
+/**
+ * nsid_of_pid() - the id this network namespace gives the network namespace
+ * of process @pid.  The kernel assigns ids as a link dump reports veth
+ * peers (link_list_dump()), so dump first.
+ * Return: the id (>= 0), -ENOENT when @pid's namespace has no id here (no
+ * veth of it seen yet, or it is this namespace), -ESRCH when there is no
+ * such process, or another -errno.
+ */
+int nsid_of_pid(int pid);
+
+/**
+ * nsid_port_match() - of the links in @l, the host-side veth of a
+ * workload's attachment: the veths whose peer is in namespace @nsid, and
+ * among them the one whose bridge holds @gateway (the attachment's IPv4
+ * gateway, may be ""); a single veth for a workload with a single
+ * attachment (@n_nets 1) needs no gateway.  Pure.
+ * Return: the link (borrowed from @l), or NULL when none or ambiguous.
+ */
+const struct link_info *nsid_port_match(const struct link_list *l, int nsid,
+					const char *gateway, size_t n_nets);
+
+#endif

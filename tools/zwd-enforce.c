@@ -1,0 +1,937 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Monitor and enforce modes.  At start the policy is compiled against a
+ * snapshot built from the identity index (running containers), the static
+ * inventory and this namespace's bridges, and applied in one transaction.
+ * After that every runtime change (an event applied to the index, a
+ * resync) recompiles the model, which is pure and fast, and compares it
+ * with the one in the kernel: when only set elements differ (the usual
+ * case: addresses came or went) the differences go out as element updates,
+ * one transaction per set, rules untouched.  Only a change of shape (a new
+ * bridge) or a failed update replaces the tables, still atomically.
+ *
+ * While the runtime is unreachable the index keeps its last mapping, so the
+ * elements stay as they were until a resync says otherwise; an address the
+ * index does not know is in no map and gets the default zone's treatment
+ * (fail closed).  Monitor mode turns every enforcing zone into a monitoring
+ * one: the kernel logs and counts what enforce would drop, and accepts it.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+
+#include "zonewall/compile.h"
+#include "zonewall/decode.h"
+#include "zonewall/identity.h"
+#include "zonewall/inventory.h"
+#include "zonewall/link.h"
+#include "zonewall/monotonic.h"
+#include "zonewall/nflog.h"
+#include "zonewall/nsid.h"
+#include "zonewall/nft.h"
+#include "zonewall/policy.h"
+#include "zonewall/rsdiff.h"
+#include "zonewall/runtime.h"
+#include "zonewall/safety.h"
+#include "zwd.h"
+
+#define ZWD_LAT_KEEP 4096	/* latency samples kept for status */
+#define ZWD_DENIED_FILE "denied.jsonl"
+
+struct zwd_lat {
+	int64_t v[ZWD_LAT_KEEP];
+	size_t n, next;
+};
+
+/* A container attachment's host-side veth found by zwd_port_find(). */
+struct zwd_port {
+	char key[192];			/* "ID PID NETWORK" */
+	char veth[IF_NAMESIZE], bridge[IF_NAMESIZE];
+	bool used;			/* in the snapshot being built */
+};
+
+struct zwd_enforce {
+	struct zwd *d;
+	struct zwd_rt *rt;
+	struct pol_policy *pol;		/* in effect */
+	struct pol_policy *prev;	/* before an apply waiting for confirm */
+	char pol_path[PATH_MAX];
+	struct cmp_snapshot *snap;	/* what rs was compiled from */
+	struct rs_ruleset *rs;		/* what the kernel holds */
+	struct nft_conn *nc;
+	struct nflog_conn *nfl;
+	struct loop_source *nfl_src, *lm_src;
+	struct link_monitor *lm;
+	char **bridges;
+	size_t n_bridges;
+	int denied_fd;
+	uint64_t denied_size, denied_rotations;	/* bytes in denied.jsonl now */
+	json_t *unsanctioned;		/* array of {identity, name, id, zone} */
+	uint64_t elem_updates, full_applies, update_failures, denied, nflog_overruns;
+	uint64_t unsanctioned_seen;
+	struct zwd_lat lat_total, lat_inspect, lat_ours;
+	struct mono_set verdicts;	/* zone-pair counters across table replacements */
+	struct zwd_port *ports;		/* veths found without the runtime mapper's help */
+	size_t n_ports;
+	struct link_list port_links;	/* dumped once per snapshot, when needed */
+	bool port_links_valid;
+	uint64_t ports_found, ports_missing;
+	char last_error[512];
+};
+
+/* --- latency samples ------------------------------------------------------------ */
+
+static void zwd_lat_add(struct zwd_lat *l, int64_t ns)
+{
+	l->v[l->next] = ns;
+	l->next = (l->next + 1) % ZWD_LAT_KEEP;
+	if (l->n < ZWD_LAT_KEEP)
+		l->n++;
+}
+
+static int zwd_i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static json_t *zwd_lat_json(const struct zwd_lat *l)
+{
+	int64_t *v;
+	json_t *o;
+
+	if (!l->n)
+		return json_null();
+	v = malloc(l->n * sizeof(*v));
+	if (!v)
+		return json_null();
+	memcpy(v, l->v, l->n * sizeof(*v));
+	qsort(v, l->n, sizeof(*v), zwd_i64_cmp);
+	o = json_pack("{s:I, s:f, s:f, s:f}", "samples", (json_int_t)l->n,
+		      "median_ms", v[l->n / 2] / 1e6,
+		      "p99_ms", v[(l->n * 99) / 100 < l->n ? (l->n * 99) / 100 : l->n - 1] / 1e6,
+		      "max_ms", v[l->n - 1] / 1e6);
+	free(v);
+	return o;
+}
+
+/* --- the snapshot --------------------------------------------------------------- */
+
+static int zwd_snap_inventory(const struct inv *inv, struct cmp_snapshot *s)
+{
+	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; inv && i < inv->n; i++) {
+		const struct inv_entry *e = &inv->v[i];
+		struct cmp_workload *w;
+
+		if (e->n_except)
+			continue;	/* refused by the compiler; `zonewall compile` says so */
+		snprintf(origin, sizeof(origin), "inventory entries[%zu] %s", i, e->name);
+		w = cmp_snap_add(s, e->name, e->zone, origin);
+		if (!w)
+			return -errno;
+		for (size_t j = 0; j < e->n_cidrs; j++) {
+			id_addr_format(&e->cidrs[j].addr, a, sizeof(a));
+			snprintf(text, sizeof(text), "%s/%u", a, e->cidrs[j].len);
+			if (cmp_workload_add_addr(w, text) < 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* --- host-side veths ------------------------------------------------------------------ */
+
+/*
+ * The runtime mapper finds a container's veth through /proc/PID/ns/net,
+ * which needs ptrace access to the container's process: gone once we
+ * dropped to CAP_NET_ADMIN + CAP_NET_RAW.  What it leaves unknown is found
+ * here by the namespace id over rtnetlink (nsid.h), which needs neither,
+ * and remembered per container process: without the veth a container's
+ * port is not bound and anti-spoofing does not cover it.
+ */
+static const struct zwd_port *zwd_port_find(struct zwd_enforce *e, const struct id_workload *iw,
+					    const struct id_net *n)
+{
+	const struct link_info *li, *br;
+	struct zwd_port *p, *nv;
+	char key[sizeof(p->key)];
+	int nsid;
+
+	snprintf(key, sizeof(key), "%s %d %s", iw->id, iw->pid, n->name);
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (!strcmp(e->ports[i].key, key)) {
+			e->ports[i].used = true;
+			return e->ports[i].veth[0] ? &e->ports[i] : NULL;
+		}
+	if (!e->port_links_valid && link_list_dump(&e->port_links) == 0)
+		e->port_links_valid = true;	/* the dump also makes the kernel assign ids */
+	nsid = e->port_links_valid ? nsid_of_pid(iw->pid) : -1;
+	li = nsid >= 0 ? nsid_port_match(&e->port_links, nsid, n->gateway, iw->n_nets) : NULL;
+	nv = realloc(e->ports, (e->n_ports + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	/* a miss is remembered too (the network is set up before the start
+	 * event; a container on another namespace's bridge stays unknown) */
+	e->ports = nv;
+	p = &e->ports[e->n_ports++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	p->used = true;
+	if (!li) {
+		e->ports_missing++;
+		return NULL;
+	}
+	snprintf(p->veth, sizeof(p->veth), "%s", li->name);
+	br = link_list_find(&e->port_links, li->master);
+	if (br)
+		snprintf(p->bridge, sizeof(p->bridge), "%s", br->name);
+	e->ports_found++;
+	return p;
+}
+
+/* After a snapshot: forget the containers that are gone, and the dump. */
+static void zwd_ports_sweep(struct zwd_enforce *e)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < e->n_ports; i++)
+		if (e->ports[i].used) {
+			e->ports[i].used = false;
+			e->ports[j++] = e->ports[i];
+		}
+	e->n_ports = j;
+	if (e->port_links_valid)
+		link_list_free(&e->port_links);
+	e->port_links_valid = false;
+}
+
+/* --- the snapshot, continued -------------------------------------------------------------- */
+
+/* One endpoint per network attachment, as `zonewall apply` builds them. */
+static int zwd_snap_container(struct zwd_enforce *e, const struct id_workload *iw,
+			      struct cmp_snapshot *s)
+{
+	const struct cfg *c = &e->d->cfg;
+
+	bool explicit_zone = iw->zone_source && strcmp(iw->zone_source, "default");
+	char origin[300];
+
+	snprintf(origin, sizeof(origin), "container %s (%.12s)", iw->name, iw->id);
+	for (size_t j = 0; j < iw->n_nets; j++) {
+		const struct id_net *n = &iw->nets[j];
+		struct cmp_workload *w = cmp_snap_add(s, iw->identity,
+						      explicit_zone ? iw->zone : NULL, origin);
+
+		if (!w)
+			return -errno;
+		for (size_t k = 0; k < iw->n_labels; k++)
+			if (cmp_workload_add_label(w, iw->labels[k].key, iw->labels[k].value) < 0)
+				return -ENOMEM;
+		for (size_t k = 0; k < iw->n_nets; k++)
+			if (cmp_workload_add_network(w, iw->nets[k].name) < 0)
+				return -ENOMEM;
+		/* an address the compiler cannot take is left out: default zone */
+		if (n->ipv4[0])
+			cmp_workload_add_addr(w, n->ipv4);
+		if (n->ipv6[0])
+			cmp_workload_add_addr(w, n->ipv6);
+		const char *veth = n->veth, *bridge = n->bridge;
+		const struct zwd_port *p = !veth[0] && n->mac[0] && iw->pid > 0 ?
+			zwd_port_find(e, iw, n) : NULL;
+
+		if (p) {
+			veth = p->veth;
+			bridge = p->bridge;
+		}
+		if (veth[0] && n->mac[0])
+			cmp_workload_set_port(w, veth, n->mac);
+		if (bridge[0] && zwd_bridge_wanted(c, bridge))
+			cmp_snap_add_bridge(s, bridge);
+	}
+	return 0;
+}
+
+static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e)
+{
+	struct cmp_snapshot *s = cmp_snap_new();
+	const struct id_index *idx = zwd_rt_index(e->rt);
+	const struct id_workload *w;
+	int rc = s ? 0 : -ENOMEM;
+
+	if (!rc)
+		rc = zwd_snap_inventory(zwd_rt_inventory(e->rt), s);
+	for (size_t i = 0; !rc && idx && (w = id_index_at(idx, i)); i++)
+		if (w->state && !strcmp(w->state, "running") && w->identity)
+			rc = zwd_snap_container(e, w, s);
+	zwd_ports_sweep(e);
+	for (size_t i = 0; !rc && i < e->n_bridges; i++)
+		rc = cmp_snap_add_bridge(s, e->bridges[i]);
+	if (rc) {
+		cmp_snap_free(s);
+		errno = -rc;
+		return NULL;
+	}
+	return s;
+}
+
+static int zwd_bridges_read(struct zwd_enforce *e)
+{
+	struct link_list l;
+	int rc = link_list_dump(&l);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < e->n_bridges; i++)
+		free(e->bridges[i]);
+	free(e->bridges);
+	e->bridges = calloc(l.n ? l.n : 1, sizeof(*e->bridges));
+	e->n_bridges = 0;
+	for (size_t i = 0; e->bridges && i < l.n; i++)
+		if (link_is_bridge(&l.v[i]) && zwd_bridge_wanted(&e->d->cfg, l.v[i].name) &&
+		    (e->bridges[e->n_bridges] = strdup(l.v[i].name)))
+			e->n_bridges++;
+	link_list_free(&l);
+	return e->bridges ? 0 : -ENOMEM;
+}
+
+/* --- unsanctioned workloads ------------------------------------------------------- */
+
+static bool zwd_rule_names(const struct pol_policy *p, const char *identity)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (!strcmp(p->rules[i].from, identity) || !strcmp(p->rules[i].to, identity))
+			return true;
+	return false;
+}
+
+/* A container no allow rule names and no zone claims (it lands in the
+ * default zone) is unsanctioned: reported, and treated as the default zone. */
+static void zwd_unsanctioned_update(struct zwd_enforce *e)
+{
+	json_t *now = json_array(), *o;
+	size_t i, j;
+
+	for (i = 0; now && i < e->snap->n; i++) {
+		const struct cmp_workload *w = e->snap->w[i];
+		bool known = false;
+
+		if (strncmp(w->origin, "container ", 10) || zwd_rule_names(e->pol, w->identity) ||
+		    cmp_zone_index(e->pol, w, NULL) != e->pol->default_zone)
+			continue;
+		json_array_foreach(now, j, o)
+			known = known || !strcmp(json_string_value(json_object_get(o, "origin")),
+						 w->origin);
+		if (!known)
+			json_array_append_new(now, json_pack("{s:s, s:s, s:s}", "identity",
+				w->identity, "origin", w->origin, "zone",
+				e->pol->zones[e->pol->default_zone].name));
+	}
+	if (!now)
+		return;
+	json_array_foreach(now, i, o) {
+		bool seen = false;
+
+		for (j = 0; e->unsanctioned && j < json_array_size(e->unsanctioned); j++)
+			seen = seen || json_equal(json_array_get(e->unsanctioned, j), o);
+		if (seen)
+			continue;
+		e->unsanctioned_seen++;
+		zwd_log(LOG_WARNING, "unsanctioned workload: %s, identity %s: no policy rule or "
+			"zone knows it; it gets the default zone's (%s) treatment",
+			json_string_value(json_object_get(o, "origin")),
+			json_string_value(json_object_get(o, "identity")),
+			json_string_value(json_object_get(o, "zone")));
+	}
+	json_decref(e->unsanctioned);
+	e->unsanctioned = now;
+	met_set(met_scalar(e->d->m.unsanctioned), (double)json_array_size(now));
+}
+
+/* --- compile and apply ---------------------------------------------------------------- */
+
+static void zwd_apply_timed(struct zwd_enforce *e, int64_t t0)
+{
+	met_add(met_scalar(e->d->m.apply_seconds), (double)(rt_now_ns() - t0) / 1e9);
+	met_inc(met_scalar(e->d->m.apply_total));
+}
+
+static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_policy *p,
+				      const struct cmp_snapshot *s, char *why, size_t whylen)
+{
+	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
+				  .log_rate = e->d->cfg.deny_log_rate };
+	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, why, whylen);
+
+	if (!rs && errno != EINVAL)
+		snprintf(why, whylen, "compile: %s", strerror(errno));
+	return rs;
+}
+
+/*
+ * The zone-pair counters in the kernel now, summed per label set, as an
+ * object "FROM\tTO\tKIND" -> packets (a new reference; NULL when the table
+ * cannot be read).
+ */
+static json_t *zwd_verdict_counts(struct zwd_enforce *e)
+{
+	char from[POL_ZONE_NAME_MAX + 1], to[POL_ZONE_NAME_MAX + 1], key[2 * POL_ZONE_NAME_MAX + 32];
+	struct nft_status st;
+	json_t *o;
+	bool border;
+
+	if (!e->nc || nft_status_read(e->nc, RS_INET, CMP_TABLE, &st))
+		return NULL;
+	o = json_object();
+	for (size_t i = 0; o && i < st.n_rules; i++) {
+		enum cmp_count_kind k = cmp_count_parse(st.rules[i].comment, from, to, &border);
+		json_t *v;
+
+		if (k == CMP_COUNT_NONE || !st.rules[i].has_counter || !from[0])
+			continue;
+		snprintf(key, sizeof(key), "%s\t%s\t%s", from, to, cmp_count_name(k));
+		v = json_object_get(o, key);
+		json_object_set_new(o, key, json_integer((v ? json_integer_value(v) : 0) +
+							 (json_int_t)st.rules[i].packets));
+	}
+	nft_status_free(&st);
+	return o;
+}
+
+/* Replace our tables by @rs in one transaction.  The rule counters start
+ * again from zero: what they had counted moves into the metric's base. */
+static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
+			  size_t whylen)
+{
+	json_t *before = e->rs ? zwd_verdict_counts(e) : NULL, *v;
+	struct nft_error ne = { 0 };
+	int64_t t0 = rt_now_ns();
+	int rc = nft_apply(e->nc, rs, &ne);
+	const char *key;
+
+	zwd_apply_timed(e, t0);
+	if (rc)
+		snprintf(why, whylen, "%s", ne.text[0] ? ne.text : strerror(-rc));
+	else
+		e->full_applies++;
+	json_object_foreach(before, key, v)
+		if (!rc)
+			mono_fold(&e->verdicts, key, (uint64_t)json_integer_value(v));
+	json_decref(before);
+	return rc;
+}
+
+/* Element updates for a model of the same shape; -EAGAIN when a full apply is needed. */
+static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
+			   size_t whylen)
+{
+	struct nft_error ne = { 0 };
+	struct rsd_diff df;
+	int64_t t0;
+	int rc = rsd_diff(e->rs, rs, &df);
+
+	if (rc == -EINVAL)
+		return -EAGAIN;
+	if (rc)
+		return rc;
+	t0 = rt_now_ns();
+	/* deletions first: an address leaving loses its rights before another
+	 * one (maybe reusing it) gains them */
+	for (size_t i = 0; !rc && i < df.n; i++)
+		if (df.v[i].del)
+			rc = nft_elems_update(e->nc, df.v[i].family, df.v[i].table, NULL,
+					      df.v[i].del, &ne);
+	for (size_t i = 0; !rc && i < df.n; i++)
+		if (df.v[i].add)
+			rc = nft_elems_update(e->nc, df.v[i].family, df.v[i].table, df.v[i].add,
+					      NULL, &ne);
+	if (df.n)
+		zwd_apply_timed(e, t0);
+	if (rc) {
+		snprintf(why, whylen, "element update: %s", ne.text[0] ? ne.text : strerror(-rc));
+		e->update_failures++;
+		rc = -EAGAIN;
+	} else if (df.n) {
+		e->elem_updates++;
+	}
+	rsd_diff_free(&df);
+	return rc;
+}
+
+/*
+ * Bring the kernel in line with @p on the current snapshot.  @full forces a
+ * table replacement (start, reload, apply).  On success the model and
+ * snapshot are kept; on failure the kernel keeps what it had.
+ */
+static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full, char *why,
+		    size_t whylen)
+{
+	struct cmp_snapshot *s = zwd_snap_build(e);
+	struct rs_ruleset *rs;
+	int rc;
+
+	if (!s) {
+		snprintf(why, whylen, "snapshot: %s", strerror(errno));
+		return -errno;
+	}
+	rs = zwd_compile(e, p, s, why, whylen);
+	if (!rs) {
+		cmp_snap_free(s);
+		return -EINVAL;
+	}
+	rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, why, whylen);
+	if (rc == -EAGAIN) {
+		if (!full && e->rs)
+			zwd_log(LOG_NOTICE, "replacing the tables (%s)",
+				why[0] ? why : "the ruleset's shape changed");
+		rc = zwd_apply_full(e, rs, why, whylen);
+	}
+	if (rc) {
+		rs_ruleset_free(rs);
+		cmp_snap_free(s);
+		return rc;
+	}
+	rs_ruleset_free(e->rs);
+	cmp_snap_free(e->snap);
+	e->rs = rs;
+	e->snap = s;
+	return 0;
+}
+
+static void zwd_follow(struct zwd_enforce *e)
+{
+	char why[512] = "";
+
+	if (zwd_sync(e, e->pol, false, why, sizeof(why))) {
+		snprintf(e->last_error, sizeof(e->last_error), "%s", why);
+		zwd_log(LOG_ERR, "cannot follow the runtime: %s (the kernel keeps the last "
+			"elements)", why);
+		return;
+	}
+	zwd_unsanctioned_update(e);
+}
+
+static void zwd_enforce_on_runtime(void *ctx, const struct rt_report *r)
+{
+	struct zwd_enforce *e = ctx;
+	int64_t acked, inspect;
+
+	if (r->kind != RT_REP_EVENT && r->kind != RT_REP_SYNCED)
+		return;
+	zwd_follow(e);
+	/* a superseded start was not inspected: the later event's sample counts */
+	if (r->kind != RT_REP_EVENT || strcmp(r->ev->action, "start") || r->superseded)
+		return;
+	acked = rt_now_ns();
+	/* the engine's part: waiting for the inspect's answer when the mapper
+	 * measured it, else everything up to the index update */
+	inspect = r->inspect_ns > 0 ? r->inspect_ns : r->applied_ns - r->ev->recv_ns;
+	zwd_lat_add(&e->lat_total, acked - r->ev->recv_ns);
+	zwd_lat_add(&e->lat_inspect, inspect);
+	zwd_lat_add(&e->lat_ours, acked - r->ev->recv_ns - inspect);
+}
+
+static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	struct zwd_enforce *e = arg;
+
+	if (link_monitor_drain(e->lm) <= 0 || zwd_bridges_read(e))
+		return;
+	zwd_follow(e);	/* a new bridge changes the shape: the tables are replaced */
+}
+
+/* --- refused flows (NFLOG) --------------------------------------------------------------- */
+
+static json_t *zwd_end_identity(const struct cmp_workload *w, const uint8_t *addr, int af)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	if (w)
+		return json_string(w->identity);
+	inet_ntop(af, addr, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "unknown:%s", a);
+	return json_string(buf);
+}
+
+static json_t *zwd_denied_row(struct zwd_enforce *e, const struct cmp_logtag *tag,
+			      const struct dec_packet *pk, int64_t t_ns)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
+	int af = pk->family == 4 ? AF_INET : AF_INET6;
+	const char *proto = pol_proto_name(pk->proto);
+	time_t sec = t_ns / 1000000000;
+	struct tm tm;
+
+	inet_ntop(af, pk->src, src, sizeof(src));
+	inet_ntop(af, pk->dst, dst, sizeof(dst));
+	gmtime_r(&sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(t_ns / 1000000 % 1000));
+	snprintf(verdict, sizeof(verdict), "%s%s",
+		 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
+		 tag->border ? " (border)" : "");
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
+			 "time", when, "verdict", verdict, "mode", pol_mode_name(tag->mode),
+			 "border", tag->border, "proto", proto ? proto : "other",
+			 "from", zwd_end_identity(cmp_lookup(e->snap, pk->family, pk->src),
+						  pk->src, af),
+			 "from_zone", tag->from, "src", src,
+			 "to", zwd_end_identity(cmp_lookup(e->snap, pk->family, pk->dst),
+						pk->dst, af),
+			 "to_zone", tag->to, "dst", dst,
+			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
+			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
+}
+
+/* (Re)open STATE_DIR/denied.jsonl for appending; it may hold lines already. */
+static void zwd_denied_open(struct zwd_enforce *e)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", e->d->cfg.state_dir, ZWD_DENIED_FILE);
+	e->denied_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (e->denied_fd < 0)
+		zwd_log(LOG_ERR, "denied log %s: %s", path, strerror(errno));
+	e->denied_size = e->denied_fd >= 0 && fstat(e->denied_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Bounded on disk: past denied_log_max bytes the file becomes denied.jsonl.1
+ * (replacing the previous one) and a new one starts.  Lines stay whole. */
+static void zwd_denied_rotate(struct zwd_enforce *e)
+{
+	char from[PATH_MAX + 32], to[PATH_MAX + 32];
+
+	snprintf(from, sizeof(from), "%s/%s", e->d->cfg.state_dir, ZWD_DENIED_FILE);
+	snprintf(to, sizeof(to), "%s/%s.1", e->d->cfg.state_dir, ZWD_DENIED_FILE);
+	if (rename(from, to) < 0) {
+		snprintf(e->last_error, sizeof(e->last_error), "denied log: rotate: %s",
+			 strerror(errno));
+		return;		/* keep appending rather than lose lines */
+	}
+	close(e->denied_fd);
+	e->denied_rotations++;
+	zwd_denied_open(e);
+}
+
+static void zwd_denied_write(struct zwd_enforce *e, json_t *row)
+{
+	char *line = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t len;
+
+	if (!line || e->denied_fd < 0) {
+		free(line);
+		return;
+	}
+	len = strlen(line);
+	line[len] = '\n';	/* json_dumps' NUL becomes the newline: one write, one line */
+	if (e->denied_size && e->denied_size + len + 1 > e->d->cfg.denied_log_max)
+		zwd_denied_rotate(e);
+	if (e->denied_fd >= 0 && write(e->denied_fd, line, len + 1) < 0)
+		snprintf(e->last_error, sizeof(e->last_error), "denied log: %s", strerror(errno));
+	else
+		e->denied_size += len + 1;
+	free(line);
+}
+
+static void zwd_on_nflog_event(void *ctx, const struct nflog_event *ev)
+{
+	struct zwd_enforce *e = ctx;
+	struct cmp_logtag tag;
+	struct dec_packet pk;
+	json_t *row;
+
+	if (!cmp_logtag_parse(ev->prefix, &tag) || !ev->payload ||
+	    dec_ip(ev->payload, ev->len, &pk) != DEC_OK || !e->snap)
+		return;
+	row = zwd_denied_row(e, &tag, &pk, ev->time_ns);
+	if (!row)
+		return;
+	e->denied++;
+	zwd_denied_write(e, row);
+	zwd_denied_publish(e->d, row);
+	json_decref(row);
+}
+
+static void zwd_on_nflog(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	struct zwd_enforce *e = arg;
+	int rc = nflog_read(e->nfl, 0, zwd_on_nflog_event, e);
+
+	if (rc == -ENOBUFS)
+		e->nflog_overruns++;
+}
+
+/* --- lifecycle -------------------------------------------------------------------------- */
+
+/* The policy at @path, with enforcing zones turned to monitoring in monitor mode. */
+static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
+			   char *why, size_t whylen)
+{
+	struct pol_policy *p;
+	struct diags dg;
+	int rc = safe_file_check("policy", path, why, whylen);
+
+	if (rc)
+		return rc;
+	diags_init(&dg);
+	p = pol_load(path, &dg);
+	if (!p) {
+		snprintf(why, whylen, "policy %s: %s: %s%s", path, dg.n ? dg.v[0].where : "$",
+			 dg.n ? dg.v[0].msg : strerror(errno),
+			 dg.n > 1 ? " (and more; see zonewall validate)" : "");
+		return -EINVAL;
+	}
+	for (size_t i = 0; e->d->cfg.mode == CFG_MODE_MONITOR && i < p->n_zones; i++)
+		if (p->zones[i].mode == POL_MODE_ENFORCE)
+			p->zones[i].mode = POL_MODE_MONITOR;
+	*out = p;
+	return 0;
+}
+
+static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
+{
+	int rc;
+
+	e->nc = nft_open();
+	if (!e->nc) {
+		snprintf(why, whylen, "cannot open nf_tables netlink: %s", strerror(errno));
+		return -errno;
+	}
+	e->nfl = nflog_open((uint16_t)e->d->cfg.nflog_group, 128);
+	if (!e->nfl) {
+		snprintf(why, whylen, "NFLOG group %u: %s%s", e->d->cfg.nflog_group, strerror(errno),
+			 errno == EBUSY ? " (another listener has it)" : "");
+		return -errno;
+	}
+	e->nfl_src = loop_fd_add(e->d->loop, nflog_fd(e->nfl), EPOLLIN, zwd_on_nflog, e);
+	rc = link_monitor_open(&e->lm);
+	if (rc || !e->nfl_src) {
+		snprintf(why, whylen, "watching links and NFLOG: %s", strerror(rc ? -rc : errno));
+		return rc ? rc : -errno;
+	}
+	e->lm_src = loop_fd_add(e->d->loop, link_monitor_fd(e->lm), EPOLLIN,
+				zwd_enforce_on_links, e);
+	zwd_denied_open(e);
+	return zwd_bridges_read(e);
+}
+
+int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen)
+{
+	struct zwd_enforce *e = calloc(1, sizeof(*e));
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	*out = e;
+	e->d = d;
+	e->denied_fd = -1;
+	snprintf(e->pol_path, sizeof(e->pol_path), "%s", d->cfg.policy);
+	rc = zwd_policy_read(e, d->cfg.policy, &e->pol, why, whylen);
+	if (!rc)
+		rc = zwd_enforce_open(e, why, whylen);
+	/* the runtime's first sync runs inside zwd_rt_open(), before the first
+	 * apply: its report finds e->rs NULL and does the full apply itself */
+	if (!rc)
+		rc = zwd_rt_open(d, zwd_enforce_on_runtime, e, &e->rt, why, whylen);
+	if (!rc && !e->rs)
+		rc = zwd_sync(e, e->pol, true, why, whylen);
+	if (rc)
+		return rc;
+	zwd_unsanctioned_update(e);
+	zwd_log(LOG_NOTICE, "%s: policy %s applied: %zu endpoints, %zu zones; NFLOG group %u",
+		cfg_mode_name(d->cfg.mode), d->cfg.policy, e->snap->n, e->pol->n_zones,
+		d->cfg.nflog_group);
+	return 0;
+}
+
+int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen)
+{
+	struct pol_policy *p;
+	int rc;
+
+	if (e->d->pending.armed) {
+		snprintf(why, whylen, "a change waits for confirm (%s): confirm it or let it roll "
+			 "back first", e->d->pending.what);
+		return -EBUSY;
+	}
+	rc = zwd_policy_read(e, next->policy, &p, why, whylen);
+	if (rc)
+		return rc;
+	rc = zwd_sync(e, p, true, why, whylen);
+	if (rc) {
+		pol_free(p);	/* the kernel keeps the tables of the old policy */
+		return rc;
+	}
+	pol_free(e->pol);
+	e->pol = p;
+	snprintf(e->pol_path, sizeof(e->pol_path), "%s", next->policy);
+	zwd_unsanctioned_update(e);
+	return 0;
+}
+
+/* --- apply with a safety net ----------------------------------------------------------- */
+
+static void zwd_apply_rollback(void *arg)
+{
+	struct zwd_enforce *e = arg;
+	struct pol_policy *p = e->prev;
+	char why[512] = "";
+
+	e->prev = NULL;
+	if (!p)
+		return;
+	if (zwd_sync(e, p, true, why, sizeof(why))) {
+		zwd_log(LOG_CRIT, "rollback failed: %s (the unconfirmed policy stays)", why);
+		pol_free(p);
+		return;
+	}
+	pol_free(e->pol);
+	e->pol = p;
+	zwd_unsanctioned_update(e);
+	zwd_log(LOG_WARNING, "rolled back to the previous policy");
+}
+
+static void zwd_apply_confirmed(void *arg)
+{
+	struct zwd_enforce *e = arg;
+
+	pol_free(e->prev);
+	e->prev = NULL;
+}
+
+int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call)
+{
+	json_t *jp = json_object_get(call->req, "policy"), *jc = json_object_get(call->req,
+										  "confirm_within");
+	const char *path = jp ? json_string_value(jp) : e->d->cfg.policy;
+	unsigned int within = jc ? (unsigned int)json_integer_value(jc) : 0;
+	struct pol_policy *p;
+	char why[512] = "", what[128];
+	int rc;
+
+	if (e->d->pending.armed)
+		return ctl_call_fail(call, -EBUSY, "a change already waits for confirm: %s",
+				     e->d->pending.what);
+	rc = zwd_policy_read(e, path, &p, why, sizeof(why));
+	if (rc)
+		return ctl_call_fail(call, rc, "%s (nothing changed)", why);
+	rc = zwd_sync(e, p, true, why, sizeof(why));
+	if (rc) {
+		pol_free(p);
+		return ctl_call_fail(call, rc, "%s (nothing changed)", why);
+	}
+	e->prev = e->pol;
+	e->pol = p;
+	zwd_unsanctioned_update(e);
+	snprintf(what, sizeof(what), "apply %.100s", path);
+	if (within) {
+		rc = zwd_pending_arm(e->d, within, what, call->peer, zwd_apply_rollback,
+				     zwd_apply_confirmed, e);
+		if (rc) {
+			zwd_apply_rollback(e);
+			return ctl_call_fail(call, rc, "cannot arm the confirm timer: %s",
+					     strerror(-rc));
+		}
+	} else {
+		zwd_apply_confirmed(e);
+	}
+	snprintf(call->detail, sizeof(call->detail), "%s%s", what,
+		 within ? " (waiting for confirm)" : "");
+	zwd_log(LOG_NOTICE, "%s by %s (uid %u pid %d)%s", what, call->peer->user,
+		(unsigned int)call->peer->uid, (int)call->peer->pid,
+		within ? ": confirm or it rolls back" : "");
+	json_object_set_new(call->reply, "applied", json_string(path));
+	json_object_set_new(call->reply, "confirm_within", json_integer(within));
+	return 0;
+}
+
+/* --- status and metrics ------------------------------------------------------------------- */
+
+void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
+{
+	json_object_set_new(o, "policy", json_string(e->pol_path));
+	json_object_set_new(o, "policy_loaded", json_boolean(e->pol != NULL));
+	json_object_set_new(o, "endpoints", json_integer(e->snap ? (json_int_t)e->snap->n : 0));
+	json_object_set_new(o, "unsanctioned", e->unsanctioned ? json_incref(e->unsanctioned) :
+			    json_array());
+	json_object_set_new(o, "element_updates", json_integer((json_int_t)e->elem_updates));
+	json_object_set_new(o, "full_applies", json_integer((json_int_t)e->full_applies));
+	json_object_set_new(o, "update_failures", json_integer((json_int_t)e->update_failures));
+	json_object_set_new(o, "denied", json_integer((json_int_t)e->denied));
+	json_object_set_new(o, "nflog_overruns", json_integer((json_int_t)e->nflog_overruns));
+	json_object_set_new(o, "ports_found_by_nsid", json_integer((json_int_t)e->ports_found));
+	json_object_set_new(o, "ports_unresolved", json_integer((json_int_t)e->ports_missing));
+	json_object_set_new(o, "denied_log_bytes", json_integer((json_int_t)e->denied_size));
+	json_object_set_new(o, "denied_log_rotations",
+			    json_integer((json_int_t)e->denied_rotations));
+	json_object_set_new(o, "start_to_kernel", zwd_lat_json(&e->lat_total));
+	json_object_set_new(o, "start_inspect", zwd_lat_json(&e->lat_inspect));
+	json_object_set_new(o, "start_ours", zwd_lat_json(&e->lat_ours));
+	json_object_set_new(o, "last_error", e->last_error[0] ? json_string(e->last_error) :
+			    json_null());
+	zwd_rt_status(e->rt, o);
+}
+
+void zwd_enforce_metrics(struct zwd_enforce *e)
+{
+	json_t *counts = zwd_verdict_counts(e), *v;
+	char labels[2 * POL_ZONE_NAME_MAX + 32];
+	const char *key;
+
+	json_object_foreach(counts, key, v) {
+		uint64_t total = mono_observe(&e->verdicts, key, (uint64_t)json_integer_value(v));
+		char *to, *kind;
+
+		snprintf(labels, sizeof(labels), "%s", key);
+		to = strchr(labels, '\t');
+		kind = to ? strchr(to + 1, '\t') : NULL;
+		if (!kind)
+			continue;
+		*to++ = '\0';
+		*kind++ = '\0';
+		const char *lv[] = { labels, to, kind };
+
+		met_set(met_series_get(e->d->m.verdicts, lv), (double)total);
+	}
+	json_decref(counts);
+}
+
+void zwd_enforce_free(struct zwd_enforce *e)
+{
+	if (!e)
+		return;
+	zwd_rt_free(e->rt);
+	loop_source_del(e->nfl_src);
+	loop_source_del(e->lm_src);
+	nflog_close(e->nfl);
+	link_monitor_free(e->lm);
+	nft_close(e->nc);
+	rs_ruleset_free(e->rs);
+	cmp_snap_free(e->snap);
+	pol_free(e->pol);
+	pol_free(e->prev);
+	for (size_t i = 0; i < e->n_bridges; i++)
+		free(e->bridges[i]);
+	free(e->bridges);
+	json_decref(e->unsanctioned);
+	mono_free(&e->verdicts);
+	free(e->ports);
+	if (e->denied_fd >= 0)
+		close(e->denied_fd);
+	free(e);
+}

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Learn mode: capture on every container-facing interface (following links
+ * as they come and go), count connection initiations in a flow table, and
+ * every checkpoint_interval seconds (and on SIGTERM) move the table's rows
+ * into the proposal, resolved through the runtime's identity index at each
+ * flow's first packet, and write the proposal atomically into state_dir.
+ *
+ * The table is drained at each checkpoint (a fresh one replaces it), so a
+ * row is observed exactly once and the proposal in memory always equals
+ * the file plus at most one interval: kill -9 loses at most that interval,
+ * and prop_save()'s temp + fsync + rename never leaves a damaged file.  A
+ * restarted daemon loads the file and merges into it under a new run id.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+
+#include "zonewall/capture.h"
+#include "zonewall/decode.h"
+#include "zonewall/flow.h"
+#include "zonewall/learn.h"
+#include "zonewall/link.h"
+#include "zonewall/proposal.h"
+#include "zwd.h"
+
+#define ZWD_LEARN_MAX_IFACES 512
+#define ZWD_LEARN_BATCH 64
+#define ZWD_PROPOSAL_FILE "proposal.json"
+
+struct zwd_cap {
+	struct zwd_learn *l;
+	struct cap_source *src;
+	struct loop_source *ls;
+	int ifindex;
+	enum cap_direction dir;
+	char name[16];
+	uint64_t drops_seen;	/* kernel drops already counted */
+};
+
+struct zwd_learn {
+	struct zwd *d;
+	struct zwd_rt *rt;
+	struct pol_policy *pol;		/* optional: its zone selectors decide zones */
+	struct learn_env env;
+	struct flow_table *table;
+	struct zwd_cap *caps[ZWD_LEARN_MAX_IFACES];
+	size_t ncaps;
+	struct link_monitor *lm;
+	struct loop_source *lm_src, *timer;
+	struct dec_packet batch[ZWD_LEARN_BATCH];
+	uint64_t batch_ts[ZWD_LEARN_BATCH];
+	size_t nbatch;
+	int linktype;
+	struct prop_set *prop;
+	char path[PATH_MAX + 32];
+	char run_id[LEARN_RUN_ID_MAX];
+	uint64_t frames, flows_learned, kernel_drops, skipped;
+	unsigned long checkpoints, checkpoint_failures;
+	int64_t last_checkpoint;
+	char last_error[PATH_MAX + 300];
+};
+
+static uint64_t zwd_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return seed;
+}
+
+/* --- the packet path ------------------------------------------------------------ */
+
+static void zwd_learn_flush(struct zwd_learn *l)
+{
+	flow_table_add_packets(l->table, l->batch, l->batch_ts, l->nbatch);
+	l->nbatch = 0;
+}
+
+static void zwd_learn_frame(void *user, const struct cap_frame *f)
+{
+	struct zwd_learn *l = user;
+
+	l->frames++;
+	if (dec_frame(l->linktype, f->data, f->caplen, &l->batch[l->nbatch]) != DEC_OK) {
+		l->skipped++;
+		return;
+	}
+	l->batch_ts[l->nbatch++] = f->ts_ns;
+	if (l->nbatch == ZWD_LEARN_BATCH)
+		zwd_learn_flush(l);
+}
+
+static int zwd_learn_dispatch(struct zwd_learn *l, struct cap_source *src, struct cap_error *e)
+{
+	int n;
+
+	l->linktype = cap_linktype(src);
+	n = cap_dispatch(src, zwd_learn_frame, l, e);
+	zwd_learn_flush(l);
+	return n;
+}
+
+/* --- interfaces ------------------------------------------------------------------ */
+
+static void zwd_cap_close(struct zwd_learn *l, size_t i)
+{
+	struct zwd_cap *c = l->caps[i];
+	struct cap_stats st;
+	struct cap_error e;
+
+	if (!cap_get_stats(c->src, &st, &e) && st.kernel_drops > c->drops_seen) {
+		l->kernel_drops += st.kernel_drops - c->drops_seen;
+		met_add(met_series_get1(l->d->m.capture_drops, c->name),
+			(double)(st.kernel_drops - c->drops_seen));
+	}
+	loop_source_del(c->ls);
+	cap_close(c->src);
+	free(c);
+	l->caps[i] = l->caps[--l->ncaps];
+}
+
+static void zwd_cap_ready(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	struct zwd_cap *c = arg;
+	struct cap_error e;
+
+	if (zwd_learn_dispatch(c->l, c->src, &e) < 0) {
+		/* a vanished interface is normal: the link monitor closes it */
+		zwd_log(LOG_INFO, "capture on %s ended: %s", c->name, e.msg);
+		loop_source_del(c->ls);
+		c->ls = NULL;
+	}
+}
+
+static int zwd_cap_open(struct zwd_learn *l, const struct link_info *li, enum cap_direction dir)
+{
+	struct cap_live_opts o = { .dir = dir };
+	struct cap_error e;
+	struct zwd_cap *c;
+
+	if (l->ncaps == ZWD_LEARN_MAX_IFACES)
+		return -ENOSPC;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->l = l;
+	c->src = cap_open_live(li->name, &o, &e);
+	if (!c->src) {
+		zwd_log(LOG_WARNING, "capture: %s", e.msg);
+		free(c);
+		return -EIO;
+	}
+	c->ls = loop_fd_add(l->d->loop, cap_fd(c->src), EPOLLIN, zwd_cap_ready, c);
+	if (!c->ls) {
+		cap_close(c->src);
+		free(c);
+		return -errno;
+	}
+	c->ifindex = li->ifindex;
+	c->dir = dir;
+	snprintf(c->name, sizeof(c->name), "%s", li->name);
+	l->caps[l->ncaps++] = c;
+	zwd_log(LOG_INFO, "capturing on %s (%s)", li->name, dir == CAP_DIR_IN ? "in" : "out");
+	return 0;
+}
+
+/*
+ * Each frame is captured where it enters the container network, once:
+ * bridge ports and unbridged veths inbound, bridges outbound (what the
+ * host itself sends into a bridge).  As `zonewall flows --auto`.
+ */
+static bool zwd_wanted(const struct cfg *c, const struct link_list *ll,
+		       const struct link_info *li, enum cap_direction *dir)
+{
+	const struct link_info *br = li->master ? link_list_find(ll, li->master) : NULL;
+
+	if (!li->up)
+		return false;
+	if (link_is_bridge(li)) {
+		*dir = CAP_DIR_OUT;
+		return zwd_bridge_wanted(c, li->name);
+	}
+	if (c->bridges[0] && !(br && zwd_bridge_wanted(c, br->name)))
+		return false;	/* only the named bridges' ports */
+	if (li->master || link_is_veth(li)) {
+		*dir = CAP_DIR_IN;
+		return true;
+	}
+	return false;
+}
+
+static int zwd_learn_links_sync(struct zwd_learn *l)
+{
+	struct link_list ll;
+	enum cap_direction dir;
+	const struct link_info *li;
+	int err = link_list_dump(&ll);
+
+	if (err) {
+		zwd_log(LOG_ERR, "cannot read links over rtnetlink: %s", strerror(-err));
+		return err;
+	}
+	for (size_t i = l->ncaps; i-- > 0;) {
+		li = link_list_find(&ll, l->caps[i]->ifindex);
+		if (!l->caps[i]->ls || !li || strcmp(li->name, l->caps[i]->name) ||
+		    !zwd_wanted(&l->d->cfg, &ll, li, &dir) || dir != l->caps[i]->dir) {
+			zwd_log(LOG_INFO, "stopped capturing on %s", l->caps[i]->name);
+			zwd_cap_close(l, i);
+		}
+	}
+	for (size_t i = 0; i < ll.n; i++) {
+		bool have = false;
+
+		for (size_t k = 0; k < l->ncaps && !have; k++)
+			have = l->caps[k]->ifindex == ll.v[i].ifindex;
+		if (!have && zwd_wanted(&l->d->cfg, &ll, &ll.v[i], &dir))
+			zwd_cap_open(l, &ll.v[i], dir);
+	}
+	link_list_free(&ll);
+	return 0;
+}
+
+static void zwd_learn_on_links(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	struct zwd_learn *l = arg;
+
+	if (link_monitor_drain(l->lm) > 0)
+		zwd_learn_links_sync(l);
+}
+
+/* --- checkpoints ------------------------------------------------------------------- */
+
+int zwd_learn_checkpoint(struct zwd_learn *l)
+{
+	struct learn_stats st = { 0 };
+	struct flow_table *fresh;
+	struct flow_row *rows = NULL;
+	size_t n = 0;
+	int err;
+
+	for (size_t i = 0; i < l->ncaps; i++)
+		if (l->caps[i]->ls)
+			zwd_cap_ready(l->d->loop, -1, EPOLLIN, l->caps[i]);
+	err = flow_table_sorted(l->table, &rows, &n);
+	if (!err)
+		err = learn_observe_rows(l->prop, &l->env, rows, n, l->run_id, &st);
+	free(rows);
+	fresh = err ? NULL : flow_table_new(l->d->cfg.flow_limit, zwd_seed());
+	if (!fresh) {
+		err = err ? err : -errno;
+		snprintf(l->last_error, sizeof(l->last_error), "checkpoint: %s", strerror(-err));
+		zwd_log(LOG_ERR, "%s", l->last_error);
+		met_inc(met_series_get1(l->d->m.checkpoints, "failed"));
+		l->checkpoint_failures++;
+		return err;
+	}
+	flow_table_free(l->table);
+	l->table = fresh;
+	l->flows_learned += n;
+	met_add(met_scalar(l->d->m.flows_learned), (double)n);
+	err = prop_save(l->prop, l->path);
+	if (err) {
+		/* the rows are in l->prop: the next checkpoint writes them */
+		snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: %s", l->path,
+			 strerror(-err));
+		zwd_log(LOG_ERR, "%s", l->last_error);
+		met_inc(met_series_get1(l->d->m.checkpoints, "failed"));
+		l->checkpoint_failures++;
+		return err;
+	}
+	l->checkpoints++;
+	l->last_checkpoint = time(NULL);
+	met_inc(met_series_get1(l->d->m.checkpoints, "ok"));
+	zwd_log(LOG_DEBUG, "checkpoint %s: %zu flows, %zu edges", l->path, n, l->prop->n);
+	return 0;
+}
+
+static void zwd_learn_on_timer(struct loop *lp, void *arg)
+{
+	zwd_learn_checkpoint(arg);
+}
+
+/* --- setup ---------------------------------------------------------------------------- */
+
+static int zwd_learn_load(struct zwd_learn *l, char *why, size_t whylen)
+{
+	struct diags dg;
+
+	diags_init(&dg);
+	snprintf(l->path, sizeof(l->path), "%s/%s", l->d->cfg.state_dir, ZWD_PROPOSAL_FILE);
+	if (access(l->path, F_OK) != 0) {
+		l->prop = prop_new();
+		return l->prop ? 0 : -ENOMEM;
+	}
+	l->prop = prop_load(l->path, &dg);
+	if (!l->prop) {
+		snprintf(why, whylen, "%s: %s: %s (move it away to start afresh)", l->path,
+			 dg.n ? dg.v[0].where : "$", dg.n ? dg.v[0].msg : strerror(errno));
+		return -EINVAL;
+	}
+	zwd_log(LOG_NOTICE, "learn: merging into %s (%zu edges)", l->path, l->prop->n);
+	return 0;
+}
+
+static int zwd_learn_policy(struct zwd_learn *l, char *why, size_t whylen)
+{
+	struct diags dg;
+
+	if (!l->d->cfg.policy[0] || access(l->d->cfg.policy, F_OK) != 0)
+		return 0;
+	diags_init(&dg);
+	l->pol = pol_load(l->d->cfg.policy, &dg);
+	if (l->pol)
+		return 0;
+	snprintf(why, whylen, "policy %s: %s: %s", l->d->cfg.policy, dg.n ? dg.v[0].where : "$",
+		 dg.n ? dg.v[0].msg : strerror(errno));
+	return -EINVAL;
+}
+
+/*
+ * For the benchmark only: ZONEWALLD_TEST_LEARN_FILE names a capture file
+ * fed to the learner at start, as if it had arrived on an interface.
+ */
+static void zwd_learn_test_file(struct zwd_learn *l)
+{
+	const char *path = getenv("ZONEWALLD_TEST_LEARN_FILE");
+	struct cap_source *src;
+	struct cap_error e;
+
+	if (!path || !*path)
+		return;
+	src = cap_open_file(path, &e);
+	if (!src) {
+		zwd_log(LOG_ERR, "test file: %s", e.msg);
+		return;
+	}
+	while (zwd_learn_dispatch(l, src, &e) > 0)
+		;
+	cap_close(src);
+	zwd_log(LOG_NOTICE, "test file %s read: %llu frames", path,
+		(unsigned long long)l->frames);
+}
+
+int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen)
+{
+	struct zwd_learn *l = calloc(1, sizeof(*l));
+	char host[256] = "";
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	*out = l;
+	l->d = d;
+	if ((err = zwd_learn_load(l, why, whylen)) || (err = zwd_learn_policy(l, why, whylen)) ||
+	    (err = zwd_rt_open(d, NULL, NULL, &l->rt, why, whylen)))
+		return err;
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = '\0';
+	learn_run_id(l->run_id, sizeof(l->run_id), (int64_t)time(NULL), (long)getpid(), host);
+	l->env.idx = zwd_rt_index(l->rt);
+	l->env.inv = zwd_rt_inventory(l->rt);
+	l->env.pol = l->pol;
+	l->table = flow_table_new(d->cfg.flow_limit, zwd_seed());
+	if (!l->table) {
+		snprintf(why, whylen, "flow table of %lu rows: %s", d->cfg.flow_limit, strerror(errno));
+		return -errno;
+	}
+	err = link_monitor_open(&l->lm);
+	if (err) {
+		snprintf(why, whylen, "link monitor: %s", strerror(-err));
+		return err;
+	}
+	l->lm_src = loop_fd_add(d->loop, link_monitor_fd(l->lm), EPOLLIN, zwd_learn_on_links, l);
+	l->timer = loop_timer_add(d->loop, d->cfg.checkpoint_interval * 1000ULL,
+				  d->cfg.checkpoint_interval * 1000ULL, zwd_learn_on_timer, l);
+	if (!l->lm_src || !l->timer) {
+		snprintf(why, whylen, "loop: %s", strerror(errno));
+		return -errno;
+	}
+	err = zwd_learn_links_sync(l);
+	if (err) {
+		snprintf(why, whylen, "links: %s", strerror(-err));
+		return err;
+	}
+	zwd_learn_test_file(l);
+	zwd_log(LOG_NOTICE, "learn: run %s, %zu interfaces, checkpoint every %u s into %s",
+		l->run_id, l->ncaps, d->cfg.checkpoint_interval, l->path);
+	return 0;
+}
+
+void zwd_learn_reload(struct zwd_learn *l, const struct cfg *next)
+{
+	loop_timer_set(l->timer, next->checkpoint_interval * 1000ULL,
+		       next->checkpoint_interval * 1000ULL);
+	/* flow_limit applies to the table the next checkpoint makes */
+}
+
+void zwd_learn_status(struct zwd_learn *l, json_t *o)
+{
+	struct flow_stats fs;
+	json_t *ifs = json_array();
+	char when[40] = "";
+
+	flow_table_stats(l->table, &fs);
+	for (size_t i = 0; ifs && i < l->ncaps; i++)
+		json_array_append_new(ifs, json_string(l->caps[i]->name));
+	if (l->last_checkpoint)
+		zwd_rfc3339(l->last_checkpoint, when, sizeof(when));
+	json_object_set_new(o, "run_id", json_string(l->run_id));
+	json_object_set_new(o, "proposal", json_string(l->path));
+	json_object_set_new(o, "interfaces", ifs ? ifs : json_null());
+	json_object_set_new(o, "frames", json_integer((json_int_t)l->frames));
+	json_object_set_new(o, "flows_tracked", json_integer((json_int_t)fs.flows));
+	json_object_set_new(o, "flows_learned", json_integer((json_int_t)l->flows_learned));
+	json_object_set_new(o, "edges", json_integer((json_int_t)l->prop->n));
+	json_object_set_new(o, "kernel_drops", json_integer((json_int_t)l->kernel_drops));
+	json_object_set_new(o, "checkpoints", json_integer((json_int_t)l->checkpoints));
+	json_object_set_new(o, "checkpoint_failures", json_integer((json_int_t)l->checkpoint_failures));
+	json_object_set_new(o, "last_checkpoint", when[0] ? json_string(when) : json_null());
+	json_object_set_new(o, "last_error", l->last_error[0] ? json_string(l->last_error) :
+			    json_null());
+	zwd_rt_status(l->rt, o);
+}
+
+void zwd_learn_metrics(struct zwd_learn *l)
+{
+	struct flow_stats fs;
+	struct cap_stats st;
+	struct cap_error e;
+
+	flow_table_stats(l->table, &fs);
+	met_set(met_scalar(l->d->m.flows_tracked), (double)fs.flows);
+	met_set(met_scalar(l->d->m.edges), (double)l->prop->n);
+	for (size_t i = 0; i < l->ncaps; i++) {
+		struct zwd_cap *c = l->caps[i];
+
+		if (cap_get_stats(c->src, &st, &e) || st.kernel_drops <= c->drops_seen)
+			continue;
+		met_add(met_series_get1(l->d->m.capture_drops, c->name),
+			(double)(st.kernel_drops - c->drops_seen));
+		l->kernel_drops += st.kernel_drops - c->drops_seen;
+		c->drops_seen = st.kernel_drops;
+	}
+}
+
+void zwd_learn_free(struct zwd_learn *l)
+{
+	if (!l)
+		return;
+	while (l->ncaps)
+		zwd_cap_close(l, l->ncaps - 1);
+	loop_source_del(l->lm_src);
+	loop_source_del(l->timer);
+	link_monitor_free(l->lm);
+	flow_table_free(l->table);
+	prop_free(l->prop);
+	pol_free(l->pol);
+	zwd_rt_free(l->rt);
+	free(l);
+}
