@@ -481,6 +481,7 @@ out_free:
 /* --- mapper ----------------------------------------------------------------------------- */
 
 #define RT_QUEUE_MAX 1024
+#define RT_INSPECT_ASYNC 0
 #define RT_INFLIGHT_MAX 32	/* concurrent inspects; more wait inline */
 #define RT_BACKOFF_MIN_MS 100
 #define RT_BACKOFF_MAX_MS 5000
@@ -877,7 +878,10 @@ static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev)
 	struct rt_inflight *f;
 	char url[512];
 
-	if (m->nfl == RT_INFLIGHT_MAX)
+	/* Off for now: with inspects in flight, an answer was sometimes never
+	 * applied (a podman start event left unreported for 30 s in
+	 * tests/runtime/podman.sh); until that is found, inspect inline. */
+	if (!RT_INSPECT_ASYNC || m->nfl == RT_INFLIGHT_MAX)
 		return -EBUSY;
 	f = &m->fl[m->nfl];
 	memset(f, 0, sizeof(*f));

@@ -245,7 +245,10 @@ $RT_TAG-web frontend label:zonewall.identity web" "$kind: identities and zones b
 	"$@" start "$RT_TAG-web" >/dev/null
 	new=$(rt_ipv4_of "$@" "$RT_TAG-web")
 	wait_for 5 rt_watch_has "(.name == \"$RT_TAG-web\") and .state == \"running\" and (.ipv4 | join(\",\")) == \"$new\""
-	tap_ok $? "$kind: its address changed ($old -> $new) and the index follows"
+	st=$?
+	tap_ok $st "$kind: its address changed ($old -> $new) and the index follows"
+	[ $st -eq 0 ] || tap_diag "what the watch saw of $RT_TAG-web:" \
+			"$(jq -c --arg w "$RT_TAG-web" 'select(.name == $w) | {event, state, ipv4, superseded, apply_ms}' "$RT_WATCH_OUT")"
 	if [ "$(rt_ipv4_of "$@" "$RT_TAG-tmp")" = "$old" ]; then
 		wait_for 5 rt_watch_has "(.name == \"$RT_TAG-tmp\") and (.ipv4 | join(\",\")) == \"$old\""
 		tap_ok $? "$kind: the reused address $old now maps to the new holder"
