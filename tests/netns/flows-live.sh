@@ -19,20 +19,10 @@ tmp=$(mktemp -d)
 on_cleanup "rm -rf '$tmp'"
 ZPID=
 
-ns_add "$H" || tap_bail "cannot create namespace $H"
-ip -n "$H" link add br0 type bridge
-ip -n "$H" link set br0 up
+hostns_bridge "$H" || tap_bail "cannot create namespace $H"
 
 # plug X N: namespace ${NS_TAG}X with eth0 = 10.77.0.N, fd77::N on br0 via vX.
-plug() {
-	local ns=${NS_TAG}$1
-	ns_add "$ns" || return 1
-	ip -n "$H" link add "v$1" type veth peer name eth0 netns "$ns" || return 1
-	ip -n "$H" link set "v$1" master br0 up
-	ip -n "$ns" addr add "10.77.0.$2/24" dev eth0
-	ip -n "$ns" addr add "fd77::$2/64" dev eth0 nodad
-	ip -n "$ns" link set eth0 up
-}
+plug() { hostns_plug "$H" "$1" 10.77.0 "$2" fd77; }
 for x in "A 1" "B 2" "C 3"; do
 	plug $x || tap_bail "cannot plug namespace $x"
 done

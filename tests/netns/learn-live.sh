@@ -19,18 +19,9 @@ tmp=$(mktemp -d)
 on_cleanup "rm -rf '$tmp'"
 ZPID=
 
-ns_add "$H" || tap_bail "cannot create namespace $H"
-ip -n "$H" link add br0 type bridge
-ip -n "$H" link set br0 up
+hostns_bridge "$H" || tap_bail "cannot create namespace $H"
 
-plug() {	# plug X N: namespace ${NS_TAG}X, eth0 = 10.78.0.N on br0 via vX
-	local ns=${NS_TAG}$1
-	ns_add "$ns" || return 1
-	ip -n "$H" link add "v$1" type veth peer name eth0 netns "$ns" || return 1
-	ip -n "$H" link set "v$1" master br0 up
-	ip -n "$ns" addr add "10.78.0.$2/24" dev eth0
-	ip -n "$ns" link set eth0 up
-}
+plug() { hostns_plug "$H" "$1" 10.78.0 "$2"; }	# ${NS_TAG}X, eth0 = 10.78.0.N
 for x in "A 1" "B 2" "C 3" "D 4"; do
 	plug $x || tap_bail "cannot plug namespace $x"
 done

@@ -74,3 +74,23 @@ wait_for() {
 link_is_up() {	# link_is_up NS DEV: operstate UP inside namespace NS
 	ip -n "$1" -j link show dev "$2" 2>/dev/null | grep -q '"operstate":"UP"'
 }
+
+# hostns_bridge H: a private "host" namespace H with a bridge br0 up in it,
+# so a test's zonewall (run with ip netns exec) sees none of the real host.
+hostns_bridge() {
+	ns_add "$1" || return 1
+	ip -n "$1" link add br0 type bridge && ip -n "$1" link set br0 up
+}
+
+# hostns_plug H X NET4 N [NET6]: namespace ${NS_TAG}X whose eth0 has
+# NET4.N/24 (and NET6::N/64 when NET6 is given), plugged into H's br0 by
+# the veth vX.
+hostns_plug() {
+	local h=$1 ns=${NS_TAG}$2
+	ns_add "$ns" || return 1
+	ip -n "$h" link add "v$2" type veth peer name eth0 netns "$ns" || return 1
+	ip -n "$h" link set "v$2" master br0 up
+	ip -n "$ns" addr add "$3.$4/24" dev eth0
+	[ -z "${5:-}" ] || ip -n "$ns" addr add "$5::$4/64" dev eth0 nodad
+	ip -n "$ns" link set eth0 up
+}
