@@ -116,7 +116,63 @@ static int fio_fsync_dir(const char *path)
 	return err;
 }
 
-int fio_write_atomic(const char *path, const void *data, size_t len)
+/* Buffered output into the temporary file; the first error sticks. */
+struct fio_out {
+	int fd;
+	int err;
+	size_t len;
+	char buf[1 << 16];
+};
+
+static void fio_out_flush(struct fio_out *o)
+{
+	if (!o->err && o->len)
+		o->err = fio_write_full(o->fd, o->buf, o->len);
+	o->len = 0;
+}
+
+int fio_out_write(struct fio_out *o, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len && !o->err) {
+		size_t n = sizeof(o->buf) - o->len;
+
+		if (n > len)
+			n = len;
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		p += n;
+		len -= n;
+		if (o->len == sizeof(o->buf))
+			fio_out_flush(o);
+	}
+	return o->err;
+}
+
+/* Fill the temp file @fd through @fill, then fsync it. */
+static int fio_fill_fd(int fd, int (*fill)(struct fio_out *o, void *arg), void *arg)
+{
+	struct fio_out *o = malloc(sizeof(*o));
+	int err;
+
+	if (!o)
+		return -ENOMEM;
+	o->fd = fd;
+	o->err = 0;
+	o->len = 0;
+	err = fill(o, arg);
+	fio_out_flush(o);
+	if (!err)
+		err = o->err;
+	free(o);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	return err;
+}
+
+int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void *arg),
+			  void *arg)
 {
 	char tmp[PATH_MAX];
 	mode_t mode = 0644;
@@ -134,11 +190,9 @@ int fio_write_atomic(const char *path, const void *data, size_t len)
 		return -errno;
 	if (fchmod(fd, mode) < 0)
 		goto out_errno;
-	err = fio_write_full(fd, data, len);
+	err = fio_fill_fd(fd, fill, arg);
 	if (err)
 		goto out_unlink;
-	if (fsync(fd) < 0)
-		goto out_errno;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto out_errno;
@@ -155,4 +209,23 @@ out_unlink:
 		close(fd);
 	unlink(tmp);
 	return err;
+}
+
+struct fio_buf {
+	const void *data;
+	size_t len;
+};
+
+static int fio_fill_buf(struct fio_out *o, void *arg)
+{
+	const struct fio_buf *b = arg;
+
+	return fio_out_write(o, b->data, b->len);
+}
+
+int fio_write_atomic(const char *path, const void *data, size_t len)
+{
+	struct fio_buf b = { data, len };
+
+	return fio_write_atomic_with(path, fio_fill_buf, &b);
 }

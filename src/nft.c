@@ -1184,6 +1184,36 @@ int nft_elems_update(struct nft_conn *c, enum rs_family family, const char *tabl
 	return r;
 }
 
+int nft_elems_update_many(struct nft_conn *c, const struct nft_elems_change *v, size_t n,
+			  struct nft_error *e)
+{
+	struct batch b;
+	int r;
+
+	batch_init(&b, c);
+	batch_open(&b);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			const struct rs_set *s = pass ? v[i].add : v[i].del;
+			struct elem_target et = {
+				.family = v[i].family, .table = v[i].table,
+				.type = pass ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			};
+
+			if (s)
+				put_elems(&b, &et, s);
+		}
+	if (b.n == 0) {
+		batch_free(&b);
+		if (e)
+			memset(e, 0, sizeof(*e));
+		return 0;
+	}
+	r = batch_finish(c, &b, e);
+	batch_free(&b);
+	return r;
+}
+
 int nft_uninstall(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
 {
 	struct batch b;

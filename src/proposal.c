@@ -18,6 +18,9 @@
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 
+#define ZW_STR_(x) #x
+#define ZW_STR(x) ZW_STR_(x)
+
 /* --- identity of an edge ------------------------------------------------- */
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
@@ -60,18 +63,52 @@ struct prop_set *prop_new(void)
 	return calloc(1, sizeof(struct prop_set));
 }
 
+/* An edge's own arrays (its strings belong to the set). */
 static void edge_clear(struct prop_edge *e)
 {
-	size_t i;
-
-	free(e->from);
-	free(e->to);
-	free(e->from_zone);
-	free(e->to_zone);
 	free(e->days);
-	for (i = 0; i < e->n_runs; i++)
-		free(e->runs[i]);
 	free(e->runs);
+}
+
+static int strs_grow(struct prop_set *s)
+{
+	size_t cap = s->strs_cap ? s->strs_cap * 2 : 64, i, j;
+	char **v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < s->strs_cap; i++) {
+		if (!s->strs[i])
+			continue;
+		for (j = fnv1a(0xcbf29ce484222325ULL, s->strs[i], strlen(s->strs[i])) & (cap - 1);
+		     v[j]; j = (j + 1) & (cap - 1))
+			;
+		v[j] = s->strs[i];
+	}
+	free(s->strs);
+	s->strs = v;
+	s->strs_cap = cap;
+	return 0;
+}
+
+/* The set's one copy of @str (identities, zones and run ids repeat over
+ * many edges: a million edges must not hold a million copies of "web").
+ * Return: the interned string, or NULL (ENOMEM). */
+static char *str_intern(struct prop_set *s, const char *str)
+{
+	size_t j;
+
+	if ((s->n_strs + 1) * 2 > s->strs_cap && strs_grow(s))
+		return NULL;
+	for (j = fnv1a(0xcbf29ce484222325ULL, str, strlen(str)) & (s->strs_cap - 1); s->strs[j];
+	     j = (j + 1) & (s->strs_cap - 1))
+		if (!strcmp(s->strs[j], str))
+			return s->strs[j];
+	s->strs[j] = strdup(str);
+	if (!s->strs[j])
+		return NULL;
+	s->n_strs++;
+	return s->strs[j];
 }
 
 void prop_free(struct prop_set *s)
@@ -82,6 +119,9 @@ void prop_free(struct prop_set *s)
 		return;
 	for (i = 0; i < s->n; i++)
 		edge_clear(&s->edges[i]);
+	for (i = 0; i < s->strs_cap; i++)
+		free(s->strs[i]);
+	free(s->strs);
 	free(s->edges);
 	free(s->index);
 	free(s);
@@ -141,12 +181,10 @@ static struct prop_edge *edge_add(struct prop_set *s, uint64_t h, const char *fr
 		return NULL;
 	e = &s->edges[s->n];
 	memset(e, 0, sizeof(*e));
-	e->from = strdup(from);
-	e->to = strdup(to);
-	if (!e->from || !e->to) {
-		edge_clear(e);
+	e->from = str_intern(s, from);
+	e->to = str_intern(s, to);
+	if (!e->from || !e->to)
 		return NULL;
-	}
 	e->proto = proto;
 	e->port = port;
 	e->hash = h;
@@ -213,8 +251,11 @@ static int days_union(struct prop_edge *e, const int32_t *days, size_t n)
 	size_t total = e->n_days + n, i, k = 0;
 	int32_t *u;
 
-	if (!n)
-		return 0;
+	for (i = 0; i < n; i++)
+		if (!bsearch(&days[i], e->days, e->n_days, sizeof(*days), cmp_i32))
+			break;
+	if (i == n)
+		return 0;	/* the common case: days already counted */
 	u = malloc(total * sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -240,38 +281,36 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Add the run ids @runs (copied) to e->runs, keeping the greatest. */
-static int runs_union(struct prop_edge *e, char *const *runs, size_t n)
+static bool run_known(const struct prop_edge *e, const char *run)
+{
+	return bsearch(&run, e->runs, e->n_runs, sizeof(*e->runs), cmp_str) != NULL;
+}
+
+/* Add the run ids @runs (interned in @s) to e->runs, keeping the greatest. */
+static int runs_union(struct prop_set *s, struct prop_edge *e, char *const *runs, size_t n)
 {
 	size_t total = e->n_runs + n, i, k = 0;
 	char **u;
 
-	if (!n)
-		return 0;
+	if (!n || (n == 1 && run_known(e, runs[0])))
+		return 0;	/* the common case: a run adding to its own edge */
 	u = malloc(total * sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	if (e->n_runs)
 		memcpy(u, e->runs, e->n_runs * sizeof(*u));
 	for (i = 0; i < n; i++) {
-		u[e->n_runs + i] = strdup(runs[i]);
+		u[e->n_runs + i] = str_intern(s, runs[i]);
 		if (!u[e->n_runs + i]) {
-			while (i--)
-				free(u[e->n_runs + i]);
 			free(u);
 			return -ENOMEM;
 		}
 	}
 	qsort(u, total, sizeof(*u), cmp_str);
-	for (i = 0; i < total; i++) {
-		if (k && !strcmp(u[k - 1], u[i]))
-			free(u[i]);
-		else
+	for (i = 0; i < total; i++)
+		if (!k || strcmp(u[k - 1], u[i]))
 			u[k++] = u[i];
-	}
 	if (k > PROP_RUNS_MAX) {
-		for (i = 0; i < k - PROP_RUNS_MAX; i++)
-			free(u[i]);
 		memmove(u, u + (k - PROP_RUNS_MAX), PROP_RUNS_MAX * sizeof(*u));
 		k = PROP_RUNS_MAX;
 	}
@@ -289,38 +328,49 @@ static int sample_cmp(const void *a, const void *b)
 	return r ? r : strcmp(x->to, y->to);
 }
 
-static void samples_union(struct prop_edge *e, const struct prop_sample *s, size_t n)
+/* The smallest PROP_SAMPLES_MAX of e's samples and @x's; only the kept
+ * ones are interned in @s, so dropped addresses cost nothing. */
+static int samples_union(struct prop_set *s, struct prop_edge *e,
+			 const struct prop_sample *x, size_t n)
 {
 	struct prop_sample u[2 * PROP_SAMPLES_MAX];
 	size_t total = e->n_samples + n, i, k = 0;
 
+	if (!n)
+		return 0;
 	memcpy(u, e->samples, e->n_samples * sizeof(*u));
-	memcpy(u + e->n_samples, s, n * sizeof(*u));
+	memcpy(u + e->n_samples, x, n * sizeof(*u));
 	qsort(u, total, sizeof(*u), sample_cmp);
 	for (i = 0; i < total && k < PROP_SAMPLES_MAX; i++)
 		if (!k || sample_cmp(&u[k - 1], &u[i]))
 			u[k++] = u[i];
+	for (i = 0; i < k; i++) {
+		u[i].from = str_intern(s, u[i].from);
+		u[i].to = str_intern(s, u[i].to);
+		if (!u[i].from || !u[i].to)
+			return -ENOMEM;
+	}
 	memcpy(e->samples, u, k * sizeof(*u));
 	e->n_samples = k;
+	return 0;
 }
 
 /* Zones: the first known one wins; two different ones settle on the
  * smaller name so the result does not depend on merge order. */
-static int zone_union(char **have, const char *other)
+static int zone_union(struct prop_set *s, char **have, const char *other)
 {
 	char *c;
 
 	if (!other || !*other || (*have && strcmp(*have, other) <= 0))
 		return 0;
-	c = strdup(other);
+	c = str_intern(s, other);
 	if (!c)
 		return -ENOMEM;
-	free(*have);
 	*have = c;
 	return 0;
 }
 
-static int edge_combine(struct prop_edge *e, const struct prop_edge *x)
+static int edge_combine(struct prop_set *s, struct prop_edge *e, const struct prop_edge *x)
 {
 	int err;
 
@@ -329,14 +379,15 @@ static int edge_combine(struct prop_edge *e, const struct prop_edge *x)
 		e->first_seen = x->first_seen;
 	if (x->last_seen > e->last_seen)
 		e->last_seen = x->last_seen;
-	samples_union(e, x->samples, x->n_samples);
-	err = days_union(e, x->days, x->n_days);
+	err = samples_union(s, e, x->samples, x->n_samples);
 	if (!err)
-		err = runs_union(e, x->runs, x->n_runs);
+		err = days_union(e, x->days, x->n_days);
 	if (!err)
-		err = zone_union(&e->from_zone, x->from_zone);
+		err = runs_union(s, e, x->runs, x->n_runs);
 	if (!err)
-		err = zone_union(&e->to_zone, x->to_zone);
+		err = zone_union(s, &e->from_zone, x->from_zone);
+	if (!err)
+		err = zone_union(s, &e->to_zone, x->to_zone);
 	return err;
 }
 
@@ -348,7 +399,7 @@ static int edge_merge_into(struct prop_set *s, const struct prop_edge *x)
 		e = edge_add(s, x->hash, x->from, x->to, x->proto, x->port);
 	if (!e)
 		return -ENOMEM;
-	return edge_combine(e, x);
+	return edge_combine(s, e, x);
 }
 
 int prop_merge(struct prop_set *dst, const struct prop_set *src)
@@ -371,6 +422,7 @@ static int32_t day_of(int64_t t)
 
 int prop_observe(struct prop_set *s, const struct prop_obs *o)
 {
+	char sf[PROP_ADDR_MAX], st[PROP_ADDR_MAX];
 	struct prop_edge x = { 0 };
 	int32_t days[2];
 	char *run;
@@ -397,8 +449,10 @@ int prop_observe(struct prop_set *s, const struct prop_obs *o)
 	x.runs = &run;
 	x.n_runs = o->run_id ? 1 : 0;
 	if (o->sample_from && o->sample_to && *o->sample_from && *o->sample_to) {
-		snprintf(x.samples[0].from, PROP_ADDR_MAX, "%s", o->sample_from);
-		snprintf(x.samples[0].to, PROP_ADDR_MAX, "%s", o->sample_to);
+		snprintf(sf, sizeof(sf), "%s", o->sample_from);
+		snprintf(st, sizeof(st), "%s", o->sample_to);
+		x.samples[0].from = sf;
+		x.samples[0].to = st;
 		x.n_samples = 1;
 	}
 	return edge_merge_into(s, &x);
@@ -507,35 +561,186 @@ out_nomem:
 	return NULL;
 }
 
+/* --- streaming the file ----------------------------------------------------------
+ * prop_save() writes the same bytes as json_dumps(prop_to_json(s),
+ * JSON_INDENT(2)) plus a newline, but straight into the temporary file: a
+ * jansson tree of a million edges costs gigabytes, the stream a 64 KiB
+ * buffer.  test-proposal checks the two stay identical. */
+
+static void w_raw(struct fio_out *o, const char *p)
+{
+	fio_out_write(o, p, strlen(p));
+}
+
+/* Length of the valid UTF-8 sequence at @p (at most @n bytes), or 0. */
+static size_t w_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0, i;
+
+	if (!len || len > n || c > 0xf4)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/* One quote, backslash or control character, escaped as jansson does. */
+static void w_escape(struct fio_out *o, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+	switch (c) {
+	case '"': w_raw(o, "\\\""); break;
+	case '\\': w_raw(o, "\\\\"); break;
+	case '\b': w_raw(o, "\\b"); break;
+	case '\f': w_raw(o, "\\f"); break;
+	case '\n': w_raw(o, "\\n"); break;
+	case '\r': w_raw(o, "\\r"); break;
+	case '\t': w_raw(o, "\\t"); break;
+	default: w_raw(o, u);
+	}
+}
+
+/* @str as a JSON string (invalid UTF-8, which jansson would refuse, as U+FFFD). */
+static void w_str(struct fio_out *o, const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str, *run = p;
+	size_t n;
+
+	fio_out_write(o, "\"", 1);
+	while (*p) {
+		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
+			p++;
+			continue;
+		}
+		if (*p >= 0x80 && (n = w_utf8_len(p, strlen((const char *)p)))) {
+			p += n;
+			continue;
+		}
+		fio_out_write(o, run, (size_t)(p - run));
+		if (*p < 0x80)
+			w_escape(o, *p);
+		else
+			w_raw(o, "\\uFFFD");
+		run = ++p;
+	}
+	fio_out_write(o, run, (size_t)(p - run));
+	fio_out_write(o, "\"", 1);
+}
+
+/* ",\n" + 6 spaces + "\"KEY\": " */
+static void w_key(struct fio_out *o, const char *key)
+{
+	w_raw(o, ",\n      \"");
+	w_raw(o, key);
+	w_raw(o, "\": ");
+}
+
+static void w_sep(struct fio_out *o, size_t i, size_t n)
+{
+	w_raw(o, i + 1 < n ? ",\n" : "\n");
+}
+
+static void w_lists(struct fio_out *o, const struct prop_edge *e)
+{
+	char buf[16];
+	size_t i;
+
+	w_key(o, "days");
+	w_raw(o, e->n_days ? "[\n" : "[]");
+	for (i = 0; i < e->n_days; i++) {
+		prop_day_format(e->days[i], buf, sizeof(buf));
+		w_raw(o, "        ");
+		w_str(o, buf);
+		w_sep(o, i, e->n_days);
+	}
+	w_raw(o, e->n_days ? "      ]" : "");
+	w_key(o, "runs");
+	w_raw(o, e->n_runs ? "[\n" : "[]");
+	for (i = 0; i < e->n_runs; i++) {
+		w_raw(o, "        ");
+		w_str(o, e->runs[i]);
+		w_sep(o, i, e->n_runs);
+	}
+	w_raw(o, e->n_runs ? "      ]" : "");
+	w_key(o, "samples");
+	w_raw(o, e->n_samples ? "[\n" : "[]");
+	for (i = 0; i < e->n_samples; i++) {
+		w_raw(o, "        {\n          \"from\": ");
+		w_str(o, e->samples[i].from);
+		w_raw(o, ",\n          \"to\": ");
+		w_str(o, e->samples[i].to);
+		w_raw(o, "\n        }");
+		w_sep(o, i, e->n_samples);
+	}
+	w_raw(o, e->n_samples ? "      ]" : "");
+}
+
+static void w_edge(struct fio_out *o, const struct prop_edge *e)
+{
+	char buf[32];
+
+	prop_edge_id(e, buf, sizeof(buf));
+	w_raw(o, "    {\n      \"id\": ");
+	w_str(o, buf);
+	w_key(o, "from");
+	w_str(o, e->from);
+	w_key(o, "to");
+	w_str(o, e->to);
+	w_key(o, "proto");
+	w_str(o, pol_proto_name(e->proto));
+	if (pol_proto_has_ports(e->proto)) {
+		snprintf(buf, sizeof(buf), "%u", (unsigned)e->port);
+		w_key(o, "port");
+		w_raw(o, buf);
+	}
+	if (e->from_zone) {
+		w_key(o, "from_zone");
+		w_str(o, e->from_zone);
+	}
+	if (e->to_zone) {
+		w_key(o, "to_zone");
+		w_str(o, e->to_zone);
+	}
+	snprintf(buf, sizeof(buf), "%" PRIu64, e->packets > INT64_MAX ? (uint64_t)INT64_MAX
+								    : e->packets);
+	w_key(o, "packets");
+	w_raw(o, buf);
+	pol_time_format(e->first_seen, buf, sizeof(buf));
+	w_key(o, "first_seen");
+	w_str(o, buf);
+	pol_time_format(e->last_seen, buf, sizeof(buf));
+	w_key(o, "last_seen");
+	w_str(o, buf);
+	w_lists(o, e);
+	w_raw(o, "\n    }");
+}
+
+static int prop_fill(struct fio_out *o, void *arg)
+{
+	struct prop_set *s = arg;
+	size_t i;
+
+	w_raw(o, "{\n  \"version\": " ZW_STR(PROP_VERSION) ",\n  \"edges\": ");
+	w_raw(o, s->n ? "[\n" : "[]");
+	for (i = 0; i < s->n; i++) {
+		w_edge(o, &s->edges[i]);
+		w_sep(o, i, s->n);
+	}
+	w_raw(o, s->n ? "  ]\n}\n" : "\n}\n");
+	return 0;	/* write errors stick in @o */
+}
+
 int prop_save(struct prop_set *s, const char *path)
 {
-	json_t *root = prop_to_json(s);
-	char *text;
-	int err;
-
-	if (!root)
-		return -ENOMEM;
-	text = json_dumps(root, JSON_INDENT(2));
-	json_decref(root);
-	if (!text)
-		return -ENOMEM;
-	/* json_dumps leaves no final newline; write one separately is not
-	 * atomic, so build the whole text first. */
-	{
-		size_t n = strlen(text);
-		char *t = realloc(text, n + 2);
-
-		if (!t) {
-			free(text);
-			return -ENOMEM;
-		}
-		t[n] = '\n';
-		t[n + 1] = '\0';
-		text = t;
-	}
-	err = fio_write_atomic(path, text, strlen(text));
-	free(text);
-	return err;
+	prop_sort(s);
+	return fio_write_atomic_with(path, prop_fill, s);
 }
 
 /* --- parsing ------------------------------------------------------------------ */
@@ -611,9 +816,7 @@ static void edge_runs(struct prop_pctx *c, const char *path, json_t *a, struct p
 			diag_add(c->d, ip, "invalid run id");
 			continue;
 		}
-		x->runs[x->n_runs] = strdup(json_string_value(v));
-		if (!x->runs[x->n_runs++])
-			c->nomem = true;
+		x->runs[x->n_runs++] = (char *)json_string_value(v);	/* borrowed */
 	}
 }
 
@@ -641,8 +844,8 @@ static void edge_samples(struct prop_pctx *c, const char *path, json_t *a,
 			diag_add(c->d, ip, "invalid address pair");
 			continue;
 		}
-		snprintf(x->samples[x->n_samples].from, PROP_ADDR_MAX, "%s", f);
-		snprintf(x->samples[x->n_samples].to, PROP_ADDR_MAX, "%s", t);
+		x->samples[x->n_samples].from = (char *)f;	/* borrowed */
+		x->samples[x->n_samples].to = (char *)t;
 		x->n_samples++;
 	}
 }
@@ -692,12 +895,10 @@ static bool edge_key(struct prop_pctx *c, const char *path, json_t *o, struct pr
 	}
 	if (!from || !to || !x->proto || !ok)
 		return false;
-	x->from = strdup(from);
-	x->to = strdup(to);
-	if (!x->from || !x->to)
-		c->nomem = true;
+	x->from = (char *)from;	/* borrowed from the tree; the set interns */
+	x->to = (char *)to;
 	x->hash = edge_hash(from, to, x->proto, x->port);
-	return !c->nomem;
+	return true;
 }
 
 static void edge_evidence(struct prop_pctx *c, const char *path, json_t *o,
@@ -718,10 +919,10 @@ static void edge_evidence(struct prop_pctx *c, const char *path, json_t *o,
 	edge_time(c, path, o, "last_seen", &x->last_seen);
 	if (x->first_seen > x->last_seen)
 		diag_add(c->d, path, "last_seen is before first_seen");
-	if ((z = edge_string(c, path, o, "from_zone", false)) && !(x->from_zone = strdup(z)))
-		c->nomem = true;
-	if ((z = edge_string(c, path, o, "to_zone", false)) && !(x->to_zone = strdup(z)))
-		c->nomem = true;
+	if ((z = edge_string(c, path, o, "from_zone", false)))
+		x->from_zone = (char *)z;	/* borrowed */
+	if ((z = edge_string(c, path, o, "to_zone", false)))
+		x->to_zone = (char *)z;
 	diag_path_key(kp, path, "days");
 	if ((v = diag_member(c->d, path, o, "days", JSON_ARRAY, "an array", true)))
 		edge_days(c, kp, v, x);

@@ -481,7 +481,8 @@ out_free:
 /* --- mapper ----------------------------------------------------------------------------- */
 
 #define RT_QUEUE_MAX 1024
-#define RT_INSPECT_ASYNC 0
+/* Inspects in flight beside the event stream (0: inline, for debugging). */
+#define RT_INSPECT_ASYNC 1
 #define RT_INFLIGHT_MAX 32	/* concurrent inspects; more wait inline */
 #define RT_BACKOFF_MIN_MS 100
 #define RT_BACKOFF_MAX_MS 5000
@@ -564,6 +565,10 @@ static void rt_inflight_drop(struct rt_mapper *m, size_t i)
 	curl_easy_cleanup(f->h);
 	free(f->b.buf);
 	m->fl[i] = m->fl[--m->nfl];
+	/* curl writes the moved answer through the address it was given:
+	 * point it at the slot the body buffer lives in now */
+	if (i < m->nfl)
+		curl_easy_setopt(m->fl[i].h, CURLOPT_WRITEDATA, &m->fl[i].b);
 }
 
 /* Before a resync: answers asked for earlier could be older than it. */
@@ -878,9 +883,6 @@ static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev)
 	struct rt_inflight *f;
 	char url[512];
 
-	/* Off for now: with inspects in flight, an answer was sometimes never
-	 * applied (a podman start event left unreported for 30 s in
-	 * tests/runtime/podman.sh); until that is found, inspect inline. */
 	if (!RT_INSPECT_ASYNC || m->nfl == RT_INFLIGHT_MAX)
 		return -EBUSY;
 	f = &m->fl[m->nfl];

@@ -71,7 +71,8 @@ struct zwd_enforce {
 	struct rs_ruleset *rs;		/* what the kernel holds */
 	struct nft_conn *nc;
 	struct nflog_conn *nfl;
-	struct loop_source *nfl_src, *lm_src;
+	struct loop_source *nfl_src, *lm_src, *link_timer;
+	bool link_armed;		/* link_timer runs: a burst of link changes settles */
 	struct link_monitor *lm;
 	char **bridges;
 	size_t n_bridges;
@@ -288,24 +289,40 @@ static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e)
 	return s;
 }
 
-static int zwd_bridges_read(struct zwd_enforce *e)
+static void zwd_bridges_drop(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Re-read the bridges; *@changed (optional) says whether the list differs. */
+static int zwd_bridges_read(struct zwd_enforce *e, bool *changed)
 {
 	struct link_list l;
+	char **nv;
+	size_t n = 0;
 	int rc = link_list_dump(&l);
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < e->n_bridges; i++)
-		free(e->bridges[i]);
-	free(e->bridges);
-	e->bridges = calloc(l.n ? l.n : 1, sizeof(*e->bridges));
-	e->n_bridges = 0;
-	for (size_t i = 0; e->bridges && i < l.n; i++)
+	nv = calloc(l.n ? l.n : 1, sizeof(*nv));
+	for (size_t i = 0; nv && i < l.n; i++)
 		if (link_is_bridge(&l.v[i]) && zwd_bridge_wanted(&e->d->cfg, l.v[i].name) &&
-		    (e->bridges[e->n_bridges] = strdup(l.v[i].name)))
-			e->n_bridges++;
+		    (nv[n] = strdup(l.v[i].name)))
+			n++;
 	link_list_free(&l);
-	return e->bridges ? 0 : -ENOMEM;
+	if (!nv)
+		return -ENOMEM;
+	if (changed) {
+		*changed = n != e->n_bridges;
+		for (size_t i = 0; !*changed && i < n; i++)
+			*changed = strcmp(nv[i], e->bridges[i]) != 0;
+	}
+	zwd_bridges_drop(e->bridges, e->n_bridges);
+	e->bridges = nv;
+	e->n_bridges = n;
+	return 0;
 }
 
 /* --- unsanctioned workloads ------------------------------------------------------- */
@@ -434,6 +451,26 @@ static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, ch
 	return rc;
 }
 
+/* Every set's changes in one transaction: one round trip to the kernel per
+ * event however many sets (zones, ports, families) it touches. */
+static int zwd_elems_send(struct zwd_enforce *e, const struct rsd_diff *df, struct nft_error *ne)
+{
+	struct nft_elems_change *v;
+	int rc;
+
+	if (!df->n)
+		return 0;
+	v = calloc(df->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < df->n; i++)
+		v[i] = (struct nft_elems_change){ .family = df->v[i].family,
+			.table = df->v[i].table, .add = df->v[i].add, .del = df->v[i].del };
+	rc = nft_elems_update_many(e->nc, v, df->n, ne);
+	free(v);
+	return rc;
+}
+
 /* Element updates for a model of the same shape; -EAGAIN when a full apply is needed. */
 static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
 			   size_t whylen)
@@ -448,16 +485,7 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
 	if (rc)
 		return rc;
 	t0 = rt_now_ns();
-	/* deletions first: an address leaving loses its rights before another
-	 * one (maybe reusing it) gains them */
-	for (size_t i = 0; !rc && i < df.n; i++)
-		if (df.v[i].del)
-			rc = nft_elems_update(e->nc, df.v[i].family, df.v[i].table, NULL,
-					      df.v[i].del, &ne);
-	for (size_t i = 0; !rc && i < df.n; i++)
-		if (df.v[i].add)
-			rc = nft_elems_update(e->nc, df.v[i].family, df.v[i].table, df.v[i].add,
-					      NULL, &ne);
+	rc = zwd_elems_send(e, &df, &ne);
 	if (df.n)
 		zwd_apply_timed(e, t0);
 	if (rc) {
@@ -544,13 +572,38 @@ static void zwd_enforce_on_runtime(void *ctx, const struct rt_report *r)
 	zwd_lat_add(&e->lat_ours, acked - r->ev->recv_ns - inspect);
 }
 
+/*
+ * Link changes come in bursts (every container start or stop adds or
+ * removes a veth, and its peer, and changes the bridge's state): they are
+ * coalesced for ZWD_LINK_SETTLE_MS, and the tables are recompiled only when
+ * the set of bridges changed.  A container's own bridge already reaches the
+ * snapshot through its start event; this catches bridges nobody uses yet.
+ * Re-dumping and recompiling per link message kept the loop busy while
+ * start events waited behind it.
+ */
+#define ZWD_LINK_SETTLE_MS 20
+
+static void zwd_enforce_on_link_timer(struct loop *lp, void *arg)
+{
+	struct zwd_enforce *e = arg;
+	bool changed = false;
+
+	loop_timer_set(e->link_timer, 0, 0);
+	e->link_armed = false;
+	if (zwd_bridges_read(e, &changed) == 0 && changed)
+		zwd_follow(e);	/* a new bridge changes the shape: the tables are replaced */
+}
+
 static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void *arg)
 {
 	struct zwd_enforce *e = arg;
 
-	if (link_monitor_drain(e->lm) <= 0 || zwd_bridges_read(e))
+	if (link_monitor_drain(e->lm) <= 0 || e->link_armed)
 		return;
-	zwd_follow(e);	/* a new bridge changes the shape: the tables are replaced */
+	if (e->link_timer && loop_timer_set(e->link_timer, ZWD_LINK_SETTLE_MS, 0) == 0)
+		e->link_armed = true;
+	else
+		zwd_enforce_on_link_timer(lp, e);
 }
 
 /* --- refused flows (NFLOG) --------------------------------------------------------------- */
@@ -726,8 +779,9 @@ static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
 	}
 	e->lm_src = loop_fd_add(e->d->loop, link_monitor_fd(e->lm), EPOLLIN,
 				zwd_enforce_on_links, e);
+	e->link_timer = loop_timer_add(e->d->loop, 0, 0, zwd_enforce_on_link_timer, e);
 	zwd_denied_open(e);
-	return zwd_bridges_read(e);
+	return zwd_bridges_read(e, NULL);
 }
 
 int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen)
@@ -918,6 +972,7 @@ void zwd_enforce_free(struct zwd_enforce *e)
 	zwd_rt_free(e->rt);
 	loop_source_del(e->nfl_src);
 	loop_source_del(e->lm_src);
+	loop_source_del(e->link_timer);
 	nflog_close(e->nfl);
 	link_monitor_free(e->lm);
 	nft_close(e->nc);
@@ -925,9 +980,7 @@ void zwd_enforce_free(struct zwd_enforce *e)
 	cmp_snap_free(e->snap);
 	pol_free(e->pol);
 	pol_free(e->prev);
-	for (size_t i = 0; i < e->n_bridges; i++)
-		free(e->bridges[i]);
-	free(e->bridges);
+	zwd_bridges_drop(e->bridges, e->n_bridges);
 	json_decref(e->unsanctioned);
 	mono_free(&e->verdicts);
 	free(e->ports);

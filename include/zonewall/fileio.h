@@ -29,4 +29,24 @@ int fio_read_all(const char *path, size_t max, char **buf, size_t *len);
  */
 int fio_write_atomic(const char *path, const void *data, size_t len);
 
+/* Buffered output into the temporary file of fio_write_atomic_with(). */
+struct fio_out;
+
+/**
+ * fio_out_write() - append @len bytes of @data to @o (buffered).
+ * Return: 0, or the first write error (-errno); it sticks, so a writer may
+ * check only at the end.
+ */
+int fio_out_write(struct fio_out *o, const void *data, size_t len);
+
+/**
+ * fio_write_atomic_with() - as fio_write_atomic(), but the content is
+ * streamed by @fill (called once with @arg) through fio_out_write(), so a
+ * large file never needs to be held in memory whole.  A non-zero return of
+ * @fill, or a write error, leaves @path untouched.
+ * Return: 0 or -errno (@fill's own error when it failed).
+ */
+int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void *arg),
+			  void *arg);
+
 #endif

@@ -67,6 +67,23 @@ int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error 
 int nft_elems_update(struct nft_conn *c, enum rs_family family, const char *table,
 		     const struct rs_set *add, const struct rs_set *del, struct nft_error *e);
 
+/* The element changes of one set, for nft_elems_update_many(). */
+struct nft_elems_change {
+	enum rs_family family;
+	const char *table;
+	const struct rs_set *add, *del;	/* either may be NULL */
+};
+
+/**
+ * nft_elems_update_many() - the changes of @n sets in ONE transaction (one
+ * send, one wait for the acks): every deletion first, then every addition,
+ * so an address leaving one set loses its rights before another set gains
+ * it.  Sets as for nft_elems_update().
+ * Return: 0 (also when there is nothing to send) or -errno as nft_apply().
+ */
+int nft_elems_update_many(struct nft_conn *c, const struct nft_elems_change *v, size_t n,
+			  struct nft_error *e);
+
 /**
  * nft_uninstall() - delete every table @rs names (its content does not
  * matter), in one transaction, absent tables included without error.

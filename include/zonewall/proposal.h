@@ -45,9 +45,13 @@ struct prop_obs {
 	const char *run_id;		/* the learning run, or NULL */
 };
 
+/*
+ * The strings of a set's edges (identities, zones, run ids, sample
+ * addresses) are interned in the set: one copy of each, owned by the set
+ * and freed by prop_free(); never free or change them through an edge.
+ */
 struct prop_sample {
-	char from[PROP_ADDR_MAX];
-	char to[PROP_ADDR_MAX];
+	char *from, *to;		/* each shorter than PROP_ADDR_MAX */
 };
 
 struct prop_edge {
@@ -71,6 +75,8 @@ struct prop_set {
 	size_t n, cap;
 	size_t *index;			/* open addressing over hash: edge index + 1, 0 empty */
 	size_t index_cap;
+	char **strs;			/* interned strings, open addressing; NULL empty */
+	size_t n_strs, strs_cap;
 };
 
 /** prop_new() - an empty proposal; NULL (ENOMEM). Free with prop_free(). */

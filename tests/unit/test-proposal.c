@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -176,11 +177,69 @@ static void test_load_save(void)
 	rmdir(dir);
 }
 
+/* prop_save() streams: its bytes must equal jansson's JSON_INDENT(2) dump. */
+static void check_stream(struct prop_set *s, const char *path, const char *what)
+{
+	char *want = dump(s), *got = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	tap_is_int(prop_save(s, path), 0, "save %s", what);
+	f = fopen(path, "r");
+	if (f) {
+		got = calloc(1, 1 << 20);
+		len = got ? fread(got, 1, (1 << 20) - 1, f) : 0;
+		fclose(f);
+	}
+	tap_ok(want && got && len == strlen(want) + 1 && !strncmp(got, want, len - 1) &&
+	       got[len - 1] == '\n', "streamed %s equals jansson's dump + newline", what);
+	free(want);
+	free(got);
+}
+
+static void test_stream(void)
+{
+	char dir[] = "/tmp/zw-test-prop-XXXXXX", path[64];
+	struct prop_set *s = prop_new(), *m;
+	struct prop_obs o;
+	char a[32];
+	int i;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	check_stream(s, path, "an empty proposal");
+	o = obs("api", "db", 5432, 10, T0, T0 + 3 * DAY, NULL, NULL, NULL);
+	o.from_zone = "z\"\\\n\t\x01/\xc3\xa9\xe2\x80\xa8";
+	o.to_zone = NULL;
+	prop_observe(s, &o);
+	check_stream(s, path, "no samples, no runs, odd zone");
+	o = obs("web", "api", 0, 1, T0, T0, "fe80::1%eth0", "10.0.0.1", "r-1");
+	o.proto = IPPROTO_ICMP;
+	o.from_zone = o.to_zone = NULL;
+	prop_observe(s, &o);
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "10.0.%d.%d", i / 7, i);
+		o = obs("unknown:10.9.9.9", "db", (uint16_t)(1000 + i % 3), UINT64_MAX / 2, T0 - i * DAY,
+			T0, a, "10.0.0.3", i % 2 ? "run-b" : "run-a");
+		prop_observe(s, &o);
+	}
+	check_stream(s, path, "icmp, unknown identity, huge packets");
+	m = sample_set(1);
+	prop_merge(m, s);
+	check_stream(m, path, "a merge");
+	prop_free(m);
+	prop_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_observe();
 	test_days_bounded();
 	test_merge();
 	test_load_save();
+	test_stream();
 	return tap_done();
 }
