@@ -48,6 +48,46 @@ static void workload_free(struct cmp_workload *w)
 	free(w);
 }
 
+static bool cmp_str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool cmp_workload_equal(const struct cmp_workload *a, const struct cmp_workload *b)
+{
+	if (!cmp_str_eq(a->identity, b->identity) || !cmp_str_eq(a->zone, b->zone) ||
+	    !cmp_str_eq(a->origin, b->origin) || a->n_labels != b->n_labels ||
+	    a->n_networks != b->n_networks || a->n_addrs != b->n_addrs ||
+	    strcmp(a->port, b->port) || a->has_mac != b->has_mac ||
+	    memcmp(a->mac, b->mac, sizeof(a->mac)))
+		return false;
+	for (size_t i = 0; i < a->n_labels; i++)
+		if (!cmp_str_eq(a->labels[i].key, b->labels[i].key) ||
+		    !cmp_str_eq(a->labels[i].value, b->labels[i].value))
+			return false;
+	for (size_t i = 0; i < a->n_networks; i++)
+		if (!cmp_str_eq(a->networks[i], b->networks[i]))
+			return false;
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (a->addrs[i].family != b->addrs[i].family || a->addrs[i].len != b->addrs[i].len ||
+		    memcmp(a->addrs[i].a, b->addrs[i].a, sizeof(a->addrs[i].a)))
+			return false;
+	return true;
+}
+
+bool cmp_snap_equal(const struct cmp_snapshot *a, const struct cmp_snapshot *b)
+{
+	if (!a || !b || a->n != b->n || a->n_bridges != b->n_bridges)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!cmp_workload_equal(a->w[i], b->w[i]))
+			return false;
+	for (size_t i = 0; i < a->n_bridges; i++)
+		if (!cmp_str_eq(a->bridges[i], b->bridges[i]))
+			return false;
+	return true;
+}
+
 void cmp_snap_free(struct cmp_snapshot *s)
 {
 	if (!s)

@@ -251,10 +251,10 @@ static int days_union(struct prop_edge *e, const int32_t *days, size_t n)
 	size_t total = e->n_days + n, i, k = 0;
 	int32_t *u;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; e->n_days && i < n; i++)
 		if (!bsearch(&days[i], e->days, e->n_days, sizeof(*days), cmp_i32))
 			break;
-	if (i == n)
+	if (!n || (e->n_days && i == n))
 		return 0;	/* the common case: days already counted */
 	u = malloc(total * sizeof(*u));
 	if (!u)
@@ -283,7 +283,7 @@ static int cmp_str(const void *a, const void *b)
 
 static bool run_known(const struct prop_edge *e, const char *run)
 {
-	return bsearch(&run, e->runs, e->n_runs, sizeof(*e->runs), cmp_str) != NULL;
+	return e->n_runs && bsearch(&run, e->runs, e->n_runs, sizeof(*e->runs), cmp_str);
 }
 
 /* Add the run ids @runs (interned in @s) to e->runs, keeping the greatest. */
@@ -593,18 +593,17 @@ static size_t w_utf8_len(const unsigned char *p, size_t n)
 static void w_escape(struct fio_out *o, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
 	char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+	const char *p = c ? strchr(from, c) : NULL;
+	char two[3] = { '\\', 0, 0 };
 
-	switch (c) {
-	case '"': w_raw(o, "\\\""); break;
-	case '\\': w_raw(o, "\\\\"); break;
-	case '\b': w_raw(o, "\\b"); break;
-	case '\f': w_raw(o, "\\f"); break;
-	case '\n': w_raw(o, "\\n"); break;
-	case '\r': w_raw(o, "\\r"); break;
-	case '\t': w_raw(o, "\\t"); break;
-	default: w_raw(o, u);
+	if (!p) {
+		w_raw(o, u);
+		return;
 	}
+	two[1] = to[p - from];
+	w_raw(o, two);
 }
 
 /* @str as a JSON string (invalid UTF-8, which jansson would refuse, as U+FFFD). */

@@ -82,6 +82,9 @@ struct zwd_enforce {
 	uint64_t elem_updates, full_applies, update_failures, denied, nflog_overruns;
 	uint64_t unsanctioned_seen;
 	struct zwd_lat lat_total, lat_inspect, lat_ours;
+	/* where zwd_sync()'s time goes, summed over its runs (status follow_cost) */
+	uint64_t cost_runs, cost_skipped;
+	int64_t cost_snap_ns, cost_compile_ns, cost_diff_ns, cost_kernel_ns;
 	struct mono_set verdicts;	/* zone-pair counters across table replacements */
 	struct zwd_port *ports;		/* veths found without the runtime mapper's help */
 	size_t n_ports;
@@ -478,14 +481,17 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
 	struct nft_error ne = { 0 };
 	struct rsd_diff df;
 	int64_t t0;
+	int64_t td = rt_now_ns();
 	int rc = rsd_diff(e->rs, rs, &df);
 
+	e->cost_diff_ns += rt_now_ns() - td;
 	if (rc == -EINVAL)
 		return -EAGAIN;
 	if (rc)
 		return rc;
 	t0 = rt_now_ns();
 	rc = zwd_elems_send(e, &df, &ne);
+	e->cost_kernel_ns += rt_now_ns() - t0;
 	if (df.n)
 		zwd_apply_timed(e, t0);
 	if (rc) {
@@ -507,15 +513,27 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
 static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full, char *why,
 		    size_t whylen)
 {
+	int64_t t0 = rt_now_ns(), t1;
 	struct cmp_snapshot *s = zwd_snap_build(e);
 	struct rs_ruleset *rs;
 	int rc;
 
+	t1 = rt_now_ns();
+	e->cost_runs++;
+	e->cost_snap_ns += t1 - t0;
 	if (!s) {
 		snprintf(why, whylen, "snapshot: %s", strerror(errno));
 		return -errno;
 	}
+	/* most runtime events (kill, die, a superseded inspect, another
+	 * namespace's container) leave the snapshot as it was: nothing to do */
+	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
+		e->cost_skipped++;
+		cmp_snap_free(s);
+		return 0;
+	}
 	rs = zwd_compile(e, p, s, why, whylen);
+	e->cost_compile_ns += rt_now_ns() - t1;
 	if (!rs) {
 		cmp_snap_free(s);
 		return -EINVAL;
@@ -916,6 +934,22 @@ int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call)
 
 /* --- status and metrics ------------------------------------------------------------------- */
 
+/* Mean microseconds per sync of each step (snapshot: every sync; compile and
+ * diff: the syncs that were not skipped; kernel: per element update). */
+static json_t *zwd_cost_json(const struct zwd_enforce *e)
+{
+	double runs = e->cost_runs ? (double)e->cost_runs : 1;
+	double upd = e->elem_updates ? (double)e->elem_updates : 1;
+	double built = e->cost_runs > e->cost_skipped ? (double)(e->cost_runs - e->cost_skipped) : 1;
+
+	return json_pack("{s:I, s:I, s:f, s:f, s:f, s:f}", "syncs", (json_int_t)e->cost_runs,
+			 "unchanged", (json_int_t)e->cost_skipped,
+			 "snapshot_us", (double)e->cost_snap_ns / runs / 1e3,
+			 "compile_us", (double)e->cost_compile_ns / built / 1e3,
+			 "diff_us", (double)e->cost_diff_ns / built / 1e3,
+			 "kernel_us_per_update", (double)e->cost_kernel_ns / upd / 1e3);
+}
+
 void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
 {
 	json_object_set_new(o, "policy", json_string(e->pol_path));
@@ -936,6 +970,7 @@ void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
 	json_object_set_new(o, "start_to_kernel", zwd_lat_json(&e->lat_total));
 	json_object_set_new(o, "start_inspect", zwd_lat_json(&e->lat_inspect));
 	json_object_set_new(o, "start_ours", zwd_lat_json(&e->lat_ours));
+	json_object_set_new(o, "follow_cost", zwd_cost_json(e));
 	json_object_set_new(o, "last_error", e->last_error[0] ? json_string(e->last_error) :
 			    json_null());
 	zwd_rt_status(e->rt, o);

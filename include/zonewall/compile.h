@@ -74,6 +74,13 @@ struct cmp_snapshot *cmp_snap_new(void);
 void cmp_snap_free(struct cmp_snapshot *s);
 
 /**
+ * cmp_snap_equal() - whether @a and @b hold the same endpoints (every field,
+ * in the same order) and bridges: compiling either gives the same model, so
+ * a caller following the runtime can skip a recompile.  Pure.
+ */
+bool cmp_snap_equal(const struct cmp_snapshot *a, const struct cmp_snapshot *b);
+
+/**
  * cmp_snap_add() - append an endpoint (strings copied; @zone and @origin
  * may be NULL).
  * Return: the endpoint, owned by @s, or NULL (errno EINVAL for an empty

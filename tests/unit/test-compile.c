@@ -136,6 +136,39 @@ static void test_parse(void)
 	       !strcmp(z, "web"), "zone mode comment");
 }
 
+static struct cmp_snapshot *snap_two(const char *addr_b, const char *port_b)
+{
+	struct cmp_snapshot *s = cmp_snap_new();
+	struct cmp_workload *w = cmp_snap_add(s, "a", "web", "container a");
+
+	cmp_workload_add_addr(w, "10.0.0.2");
+	cmp_workload_add_label(w, "app", "a");
+	w = cmp_snap_add(s, "b", NULL, "container b");
+	cmp_workload_add_addr(w, addr_b);
+	cmp_workload_add_network(w, "n1");
+	if (port_b)
+		cmp_workload_set_port(w, port_b, "02:00:00:00:00:01");
+	cmp_snap_add_bridge(s, "br0");
+	return s;
+}
+
+static void test_snap_equal(void)
+{
+	struct cmp_snapshot *a = snap_two("10.0.0.3", "veth1"), *b = snap_two("10.0.0.3", "veth1");
+	struct cmp_snapshot *c = snap_two("10.0.0.4", "veth1"), *d = snap_two("10.0.0.3", NULL);
+
+	tap_ok(cmp_snap_equal(a, b), "same endpoints: equal");
+	tap_ok(!cmp_snap_equal(a, c), "another address: not equal");
+	tap_ok(!cmp_snap_equal(a, d), "port unbound: not equal");
+	cmp_snap_add_bridge(b, "br1");
+	tap_ok(!cmp_snap_equal(a, b), "another bridge: not equal");
+	tap_ok(!cmp_snap_equal(a, NULL), "NULL: not equal");
+	cmp_snap_free(a);
+	cmp_snap_free(b);
+	cmp_snap_free(c);
+	cmp_snap_free(d);
+}
+
 int main(void)
 {
 	struct diags d;
@@ -150,6 +183,7 @@ int main(void)
 	test_compile(p);
 	test_judge(p);
 	test_parse();
+	test_snap_equal();
 	pol_free(p);
 	return tap_done();
 }
