@@ -1132,9 +1132,32 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w)
 }
 
 /*
+ * An ARP frame claims a sender address that receivers write into their
+ * neighbour tables: hold it to the port's bound IPv4 addresses like an IP
+ * source.  hlen 6 plen 4 places the sender address at offset 14; receivers
+ * on Ethernet ignore ARP of other lengths.
+ */
+static int add_arp_spoof_rule(struct rs_chain *ch, const char *origin)
+{
+	static const enum rs_field ka[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ARP_SADDR_IP };
+	struct rs_value hlen, plen;
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "spoofed ARP sender", origin)))
+		return -errno;
+	TRY(rs_value_parse(RS_T_U8, "6", &hlen));
+	TRY(rs_value_parse(RS_T_U8, "4", &plen));
+	TRY(rs_rule_match(r, RS_F_ARP_HLEN, false, &hlen));
+	TRY(rs_rule_match(r, RS_F_ARP_PLEN, false, &plen));
+	TRY(rs_rule_lookup(r, ka, 3, true, "bound4"));
+	TRY(rs_rule_counter(r));
+	return rs_rule_verdict(r, RS_V_DROP, NULL);
+}
+
+/*
  * Per frame on a guarded port: one lookup to tell the port is guarded, one
- * for its IPv4 (or IPv6) source with the MAC, one for the MAC alone (what
- * non-IP frames such as ARP are held to).  Unguarded ports leave after the
+ * for its IPv4 (or IPv6, or ARP sender) source with the MAC, one for the
+ * MAC alone (what every other frame is held to).  Unguarded ports leave after the
  * first lookup.
  */
 static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
@@ -1166,6 +1189,7 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
 	TRY(rs_rule_counter(r));
 	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	TRY(add_arp_spoof_rule(ch, origin));
 	if (!(r = rule_new(ch, "spoofed MAC", origin)))
 		return -errno;
 	TRY(rs_rule_lookup(r, km, 2, true, "boundmac"));

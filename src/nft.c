@@ -573,8 +573,11 @@ struct field_code {
 	enum { LD_PAYLOAD, LD_META, LD_CT } how;
 	uint32_t base, offset, len;	/* payload */
 	uint32_t key;			/* meta / ct key */
-	int dep;			/* 4 or 6: needs an IPv4/IPv6 dependency */
+	int dep;			/* 4, 6 or DEP_ARP: the dependency it needs */
 };
+
+/* ARP fields need "ether type arp", as nft adds for them in bridge tables. */
+#define DEP_ARP 0x0806
 
 static const struct field_code field_codes[RS_F__COUNT] = {
 	[RS_F_IP_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 0, 4 },
@@ -587,6 +590,10 @@ static const struct field_code field_codes[RS_F__COUNT] = {
 	[RS_F_OIFNAME] = { LD_META, 0, 0, 16, NFT_META_OIFNAME, 0 },
 	[RS_F_ETHER_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 6, 6, 0, 0 },
 	[RS_F_CT_STATE] = { LD_CT, 0, 0, 4, NFT_CT_STATE, 0 },
+	[RS_F_ARP_HLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 4, 1, 0, DEP_ARP },
+	[RS_F_ARP_PLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 5, 1, 0, DEP_ARP },
+	/* sender protocol address: after htype, ptype, hlen, plen, op and a 6-byte sha */
+	[RS_F_ARP_SADDR_IP] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, 0, DEP_ARP },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -654,15 +661,33 @@ static bool expr_load(struct nftnl_rule *r, enum rs_field f, uint32_t reg)
 	return add_expr(r, e);
 }
 
+/* ether type arp, as nft writes it: a link-layer payload compare. */
+static bool expr_dep_arp(struct nftnl_rule *r)
+{
+	uint16_t type = htons(DEP_ARP);
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (!e)
+		return false;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 12);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &type, 2);
+}
+
 /*
  * The implicit dependency nft adds before reading an IPv4/IPv6 header
- * field: meta nfproto in inet tables, meta protocol (ethertype) in bridge.
+ * field: meta nfproto in inet tables, meta protocol (ethertype) in bridge;
+ * before an ARP field: ether type arp (bridge tables only, rs_validate).
  */
 static bool expr_dep(struct nftnl_rule *r, enum rs_family fam, int ipver)
 {
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+	struct nftnl_expr *e;
 
-	if (!e)
+	if (ipver == DEP_ARP)
+		return expr_dep_arp(r);
+	if (!(e = nftnl_expr_alloc("meta")))
 		return false;
 	if (fam == RS_BRIDGE) {
 		uint16_t proto = htons(ipver == 4 ? 0x0800 : 0x86dd);
@@ -737,6 +762,9 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 		break;
 	case RS_T_PROTO:
 		val[0] = st->val.u.proto;
+		break;
+	case RS_T_U8:
+		val[0] = st->val.u.u8;
 		break;
 	case RS_T_ETHER:
 		memcpy(val, st->val.u.ether, 6);

@@ -28,6 +28,7 @@ static const struct {
 	{ RS_T_SERVICE, "inet_service", 2 },
 	{ RS_T_IFNAME, "ifname", RS_IFNAMSIZ },
 	{ RS_T_CTSTATE, "ct_state", 0 },
+	{ RS_T_U8, "integer", 1 },
 };
 
 static const struct {
@@ -44,6 +45,9 @@ static const struct {
 	[RS_F_OIFNAME] = { "oifname", RS_T_IFNAME },
 	[RS_F_ETHER_SADDR] = { "ether saddr", RS_T_ETHER },
 	[RS_F_CT_STATE] = { "ct state", RS_T_CTSTATE },
+	[RS_F_ARP_HLEN] = { "arp hlen", RS_T_U8 },
+	[RS_F_ARP_PLEN] = { "arp plen", RS_T_U8 },
+	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4 },
 };
 
 static const struct {
@@ -273,6 +277,16 @@ static int parse_proto(const char *text, uint8_t *out)
 	return 0;
 }
 
+static int parse_byte(const char *text, uint8_t *out)
+{
+	unsigned long n;
+
+	if (parse_uint(text, 255, &n) < 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 static bool ifname_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -307,6 +321,8 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 		return 0;
 	case RS_T_CTSTATE:
 		return parse_ctstate(text, &out->u.ctmask);
+	case RS_T_U8:
+		return parse_byte(text, &out->u.u8);
 	}
 	return -EINVAL;
 }
@@ -359,6 +375,9 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 		break;
 	case RS_T_PROTO:
 		lo[0] = v->u.proto;
+		break;
+	case RS_T_U8:
+		lo[0] = v->u.u8;
 		break;
 	case RS_T_IFNAME:
 		memcpy(lo, v->u.ifname, RS_IFNAMSIZ);
@@ -459,6 +478,9 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 				sb_printf(b, "%s", protos[i].name);
 				return;
 			}
+		sb_printf(b, "%u", lo[0]);
+		return;
+	case RS_T_U8:
 		sb_printf(b, "%u", lo[0]);
 		return;
 	case RS_T_ETHER:
@@ -1083,7 +1105,10 @@ static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
 
 static bool field_fits(enum rs_field f, enum rs_family fam)
 {
-	return f != RS_F_ETHER_SADDR || fam == RS_BRIDGE;
+	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ARP_HLEN || f == RS_F_ARP_PLEN ||
+			   f == RS_F_ARP_SADDR_IP;
+
+	return !bridge_only || fam == RS_BRIDGE;
 }
 
 static int check_stmt(const struct rs_table *t, const struct rs_rule *r,

@@ -39,6 +39,7 @@ enum rs_family {
 
 /* Datatypes of values and set keys, numbered as nft's datatype ids. */
 enum rs_type {
+	RS_T_U8 = 4,		/* integer, one byte (matches only: arp hlen) */
 	RS_T_IPV4 = 7,		/* ipv4_addr */
 	RS_T_IPV6 = 8,		/* ipv6_addr */
 	RS_T_ETHER = 9,		/* ether_addr */
@@ -67,6 +68,9 @@ enum rs_field {
 	RS_F_OIFNAME,		/* oifname */
 	RS_F_ETHER_SADDR,	/* ether saddr (bridge family) */
 	RS_F_CT_STATE,		/* ct state (matches only) */
+	RS_F_ARP_HLEN,		/* arp hlen (bridge family) */
+	RS_F_ARP_PLEN,		/* arp plen (bridge family) */
+	RS_F_ARP_SADDR_IP,	/* arp saddr ip: sender IPv4, valid when hlen 6 plen 4 */
 	RS_F__COUNT
 };
 
@@ -108,6 +112,7 @@ struct rs_value {
 		struct in6_addr v6;
 		uint8_t ether[6];
 		uint8_t proto;
+		uint8_t u8;		/* RS_T_U8 */
 		uint16_t port;		/* host order */
 		char ifname[RS_IFNAMSIZ];
 		uint32_t ctmask;	/* RS_CT_* bits */
@@ -288,7 +293,7 @@ int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *ch
  * rs_validate() - check @rs as a whole: every set a rule names exists in
  * its table with the key the fields make, vmap vs plain set, every chain a
  * verdict names exists, base-chain hooks fit the family, fields fit the
- * family (ether saddr only in bridge tables).
+ * family (ether saddr and arp fields only in bridge tables).
  * @err: receives "ORIGIN: problem" for the first problem.
  * Return: 0 or -EINVAL.
  */
@@ -297,7 +302,7 @@ int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
 /**
  * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
  * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
- * "eth0", "established,related".
+ * "eth0", "established,related", "6" (RS_T_U8).
  * Return: 0 or -EINVAL.
  */
 int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);

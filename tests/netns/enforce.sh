@@ -143,6 +143,33 @@ tap_ok "$(ZW status --json | jq -e '.totals.spoofed > 0' >/dev/null; echo $?)" "
 ip -n "$c" addr del 10.77.0.2/32 dev eth0
 for n in "$a" "$b"; do ip -n "$n" neigh flush all; done
 
+# --- anti-spoofing: c claims b's address in ARP (cache poisoning) -----------------
+garp() {	# garp NS IP: a gratuitous ARP request from NS's eth0 (its own MAC) claiming IP
+	ip netns exec "$1" python3 - "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+mac, ip = s.getsockname()[4], socket.inet_aton(sys.argv[1])
+arp = bytes.fromhex("0001080006040001") + mac + ip + bytes(6) + ip
+s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp)
+PY
+}
+lladdr_of() { ip -n "$a" neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+arp_drops() {
+	H nft -j list chain bridge zonewall prerouting |
+		jq '[.nftables[].rule? | select(.comment == "spoofed ARP sender") | .expr[].counter?.packets // empty] | add // 0'
+}
+ip -n "$a" neigh replace 10.77.0.3 lladdr 02:77:00:00:00:03 dev eth0 nud stale
+ip -n "$a" neigh replace 10.77.0.4 lladdr 02:77:00:00:00:99 dev eth0 nud stale
+drops=$(arp_drops)
+garp "$c" 10.77.0.3 && garp "$c" 10.77.0.4
+# c's honest ARP for its own address (sent after the forged one) reaches a and is learned
+wait_for 5 eval '[ "$(lladdr_of 10.77.0.4)" = 02:77:00:00:00:04 ]'
+tap_ok $? "c's ARP for its own address reaches a (control)"
+tap_is "$(lladdr_of 10.77.0.3)" 02:77:00:00:00:03 "c's ARP claiming b's address is dropped: a keeps b's MAC"
+tap_ok "$([ "$(arp_drops)" -gt "$drops" ]; echo $?)" "spoofed ARP sender counted ($drops -> $(arp_drops))"
+for n in "$a" "$b"; do ip -n "$n" neigh flush all; done
+
 # --- a refused batch changes nothing ----------------------------------------------------
 before=$(H nft -j list table inet zonewall)
 run_cmd H env ZONEWALL_TEST_BAD_ELEMENT=1 "$ZONEWALL" apply "$tmp/monitor.json" "${opts[@]}"
