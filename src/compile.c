@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zonewall/compile.h"
+#include "zonewall/decode.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
@@ -1521,4 +1523,46 @@ void cmp_judge(const struct pol_policy *p, const struct cmp_snapshot *s, uint8_t
 		       ? p->zones[out->from_zone].mode : p->zones[out->to_zone].mode;
 	out->kind = mode == POL_MODE_ENFORCE ? CMP_COUNT_DENIED
 		  : mode == POL_MODE_MONITOR ? CMP_COUNT_WOULD_DENY : CMP_COUNT_LEARNED;
+}
+
+/* --- refused flows, as `denied` and the daemon report them ---------------------- */
+
+static json_t *cmp_end_identity(const struct cmp_workload *w, const uint8_t *addr, int af)
+{
+	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
+
+	if (w)
+		return json_string(w->identity);
+	inet_ntop(af, addr, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "unknown:%s", a);
+	return json_string(buf);
+}
+
+json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
+		       const struct dec_packet *pk, int64_t t_ns)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
+	int af = pk->family == 4 ? AF_INET : AF_INET6;
+	const char *proto = pol_proto_name(pk->proto);
+	time_t sec = t_ns / 1000000000;
+	struct tm tm;
+
+	inet_ntop(af, pk->src, src, sizeof(src));
+	inet_ntop(af, pk->dst, dst, sizeof(dst));
+	gmtime_r(&sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(t_ns / 1000000 % 1000));
+	snprintf(verdict, sizeof(verdict), "%s%s",
+		 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
+		 tag->border ? " (border)" : "");
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
+			 "time", when, "verdict", verdict, "mode", pol_mode_name(tag->mode),
+			 "border", tag->border, "proto", proto ? proto : "other",
+			 "from", cmp_end_identity(cmp_lookup(s, pk->family, pk->src), pk->src, af),
+			 "from_zone", tag->from, "src", src,
+			 "to", cmp_end_identity(cmp_lookup(s, pk->family, pk->dst), pk->dst, af),
+			 "to_zone", tag->to, "dst", dst,
+			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
+			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
 }

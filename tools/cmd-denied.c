@@ -51,46 +51,6 @@ static void denied_on_signal(int sig)
 	denied_stop = 1;
 }
 
-static json_t *endpoint_identity(const struct cmp_workload *w, const uint8_t *addr, uint8_t fam)
-{
-	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
-
-	if (w)
-		return json_string(w->identity);
-	inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "unknown:%s", a);
-	return json_string(buf);
-}
-
-static json_t *event_row(struct denied_ctx *d, const struct cmp_logtag *tag,
-			 const struct dec_packet *pk, int64_t t_ns)
-{
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[96];
-	int af = pk->family == 4 ? AF_INET : AF_INET6;
-	const struct cmp_workload *from = cmp_lookup(d->s, pk->family, pk->src);
-	const struct cmp_workload *to = cmp_lookup(d->s, pk->family, pk->dst);
-	const char *proto = pol_proto_name(pk->proto);
-	time_t sec = t_ns / 1000000000;
-	struct tm tm;
-
-	inet_ntop(af, pk->src, src, sizeof(src));
-	inet_ntop(af, pk->dst, dst, sizeof(dst));
-	gmtime_r(&sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(t_ns / 1000000 % 1000));
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
-			 "time", when, "verdict",
-			 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
-			 "mode", pol_mode_name(tag->mode), "border", tag->border,
-			 "proto", proto ? proto : "other",
-			 "from", endpoint_identity(from, pk->src, pk->family), "from_zone", tag->from,
-			 "src", src,
-			 "to", endpoint_identity(to, pk->dst, pk->family), "to_zone", tag->to, "dst", dst,
-			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
-			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
-}
-
 static void print_follow(const struct denied_ctx *d, json_t *row)
 {
 	char *line;
@@ -132,12 +92,9 @@ static void on_event(void *ctx, const struct nflog_event *ev)
 		d->skipped++;
 		return;
 	}
-	row = event_row(d, &tag, &pk, ev->time_ns);
+	row = cmp_denied_row(d->s, &tag, &pk, ev->time_ns);
 	if (!row)
 		return;
-	if (tag.border)
-		json_object_set_new(row, "verdict", json_string(tag.mode == POL_MODE_ENFORCE ?
-			"denied (border)" : "would-deny (border)"));
 	take_row(d, row);
 	json_decref(row);
 }

@@ -626,48 +626,6 @@ static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void 
 
 /* --- refused flows (NFLOG) --------------------------------------------------------------- */
 
-static json_t *zwd_end_identity(const struct cmp_workload *w, const uint8_t *addr, int af)
-{
-	char a[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 16];
-
-	if (w)
-		return json_string(w->identity);
-	inet_ntop(af, addr, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "unknown:%s", a);
-	return json_string(buf);
-}
-
-static json_t *zwd_denied_row(struct zwd_enforce *e, const struct cmp_logtag *tag,
-			      const struct dec_packet *pk, int64_t t_ns)
-{
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
-	int af = pk->family == 4 ? AF_INET : AF_INET6;
-	const char *proto = pol_proto_name(pk->proto);
-	time_t sec = t_ns / 1000000000;
-	struct tm tm;
-
-	inet_ntop(af, pk->src, src, sizeof(src));
-	inet_ntop(af, pk->dst, dst, sizeof(dst));
-	gmtime_r(&sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(t_ns / 1000000 % 1000));
-	snprintf(verdict, sizeof(verdict), "%s%s",
-		 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
-		 tag->border ? " (border)" : "");
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
-			 "time", when, "verdict", verdict, "mode", pol_mode_name(tag->mode),
-			 "border", tag->border, "proto", proto ? proto : "other",
-			 "from", zwd_end_identity(cmp_lookup(e->snap, pk->family, pk->src),
-						  pk->src, af),
-			 "from_zone", tag->from, "src", src,
-			 "to", zwd_end_identity(cmp_lookup(e->snap, pk->family, pk->dst),
-						pk->dst, af),
-			 "to_zone", tag->to, "dst", dst,
-			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
-			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
-}
-
 /* (Re)open STATE_DIR/denied.jsonl for appending; it may hold lines already. */
 static void zwd_denied_open(struct zwd_enforce *e)
 {
@@ -729,7 +687,7 @@ static void zwd_on_nflog_event(void *ctx, const struct nflog_event *ev)
 	if (!cmp_logtag_parse(ev->prefix, &tag) || !ev->payload ||
 	    dec_ip(ev->payload, ev->len, &pk) != DEC_OK || !e->snap)
 		return;
-	row = zwd_denied_row(e, &tag, &pk, ev->time_ns);
+	row = cmp_denied_row(e->snap, &tag, &pk, ev->time_ns);
 	if (!row)
 		return;
 	e->denied++;

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "zonewall/diag.h"
 #include "zonewall/policy.h"
@@ -201,6 +202,19 @@ bool cmp_zone_mode_parse(const char *comment, char *zone, size_t zlen, enum pol_
  */
 const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t family,
 				      const uint8_t *addr);
+
+/**
+ * cmp_denied_row() - one refused (or would-refuse) flow as reported by
+ * `zonewall denied` and the daemon's denied stream and log: time (RFC 3339
+ * UTC, ms), verdict ("denied", "would-deny", with " (border)" for a deny
+ * border), mode, border, proto, from/from_zone/src, to/to_zone/dst (an
+ * address of no endpoint is "unknown:ADDR"), sport, dport.
+ * @pk: the decoded packet (decode.h); @t_ns: its time in ns since the epoch.
+ * Return: a new JSON object (caller owns it), or NULL on allocation failure.
+ */
+struct dec_packet;
+json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
+		       const struct dec_packet *pk, int64_t t_ns);
 
 /* A flow as the compiled ruleset sees its first packet. */
 struct cmp_judgement {
