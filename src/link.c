@@ -311,17 +311,65 @@ json_t *link_list_json(const struct link_list *l)
 	return rows;
 }
 
+#define LINK_MON_BRIDGES 64	/* bridges remembered; past it, every one is news */
+
 struct link_monitor {
 	struct nl_sock *sk;
 	int seen;
+	int bridge_news;	/* this drain: bridges that came, went or were renamed */
+	/* bridges seen in notifications, so a bridge's own NEWLINK for a
+	 * port joining or leaving (carrier, state) is not mistaken for news */
+	struct { int ifindex; char name[IFNAMSIZ]; } br[LINK_MON_BRIDGES];
+	size_t n_br;
 };
+
+static bool link_msg_is_bridge(struct nlmsghdr *nlh)
+{
+	struct nlattr *li = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_LINKINFO);
+	struct nlattr *kind = li ? nla_find(nla_data(li), nla_len(li), IFLA_INFO_KIND) : NULL;
+
+	return kind && !strncmp(nla_data(kind), "bridge", (size_t)nla_len(kind));
+}
+
+/* A bridge's NEWLINK or DELLINK: is it news (new, renamed, gone)? */
+static bool link_monitor_bridge(struct link_monitor *m, struct nlmsghdr *nlh)
+{
+	struct ifinfomsg *ifi = nlmsg_data(nlh);
+	struct nlattr *na = nlmsg_find_attr(nlh, sizeof(*ifi), IFLA_IFNAME);
+	char name[IFNAMSIZ] = "";
+	size_t i;
+
+	if (na)
+		nla_strlcpy(name, na, sizeof(name));
+	for (i = 0; i < m->n_br && m->br[i].ifindex != ifi->ifi_index; i++)
+		;
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		if (i < m->n_br)
+			m->br[i] = m->br[--m->n_br];
+		return true;
+	}
+	if (i < m->n_br) {
+		if (!strcmp(m->br[i].name, name))
+			return false;
+	} else if (m->n_br < LINK_MON_BRIDGES) {
+		m->br[m->n_br++].ifindex = ifi->ifi_index;
+	} else {
+		return true;
+	}
+	snprintf(m->br[i].name, sizeof(m->br[i].name), "%s", name);
+	return true;
+}
 
 static int link_monitor_count(struct nl_msg *msg, void *arg)
 {
 	struct link_monitor *m = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	(void)msg;
 	m->seen++;
+	if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
+	    nlmsg_valid_hdr(nlh, sizeof(struct ifinfomsg)) && link_msg_is_bridge(nlh) &&
+	    link_monitor_bridge(m, nlh))
+		m->bridge_news++;
 	return NL_OK;
 }
 
@@ -367,6 +415,7 @@ int link_monitor_drain(struct link_monitor *m)
 	int err;
 
 	m->seen = 0;
+	m->bridge_news = 0;
 	for (;;) {
 		err = nl_recvmsgs_default(m->sk);
 		if (err == -NLE_AGAIN)
@@ -374,11 +423,17 @@ int link_monitor_drain(struct link_monitor *m)
 		/* ENOBUFS (libnl: NLE_NOMEM): notifications were lost. */
 		if (err == -NLE_NOMEM) {
 			m->seen++;
+			m->bridge_news++;
 			continue;
 		}
 		if (err < 0)
 			return link_errno(err);
 	}
+}
+
+int link_monitor_bridge_news(const struct link_monitor *m)
+{
+	return m->bridge_news;
 }
 
 void link_monitor_free(struct link_monitor *m)

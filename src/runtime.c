@@ -514,9 +514,8 @@ struct rt_mapper {
 	struct rt_inflight fl[RT_INFLIGHT_MAX];
 	size_t nfl;
 	unsigned long sent;	/* inspects sent, ever */
-	int epfd;		/* the stream's and the inspects' sockets, for wait_info */
-	int ep_fds[RT_INFLIGHT_MAX + 1];
-	size_t n_ep_fds;
+	int epfd;		/* the sockets curl waits on (rt_sock_cb), for wait_info */
+	int running;		/* transfers curl has going, as it last said */
 	bool overflow;		/* events were lost: resync */
 	bool connected;
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
@@ -531,6 +530,53 @@ static void rt_report(struct rt_mapper *m, enum rt_report_kind kind, const char 
 
 	if (m->fn)
 		m->fn(m->ctx, &r);
+}
+
+/*
+ * curl's socket API: curl says which of its sockets it waits on and for
+ * what, and the mapper keeps exactly those in its epoll set, so one fd
+ * tells the daemon's loop when the event stream or an inspect has news.
+ * (Asking curl for a transfer's socket instead, CURLINFO_ACTIVESOCKET,
+ * answers only for finished or connect-only transfers: the stream was
+ * then read on a timer, up to a second late.)
+ */
+static int rt_sock_cb(CURL *h, curl_socket_t sock, int what, void *ctx, void *sockp)
+{
+	struct rt_mapper *m = ctx;
+	struct epoll_event e = { .data.fd = (int)sock };
+
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(m->epfd, EPOLL_CTL_DEL, (int)sock, NULL);
+		return 0;
+	}
+	e.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (epoll_ctl(m->epfd, EPOLL_CTL_MOD, (int)sock, &e) && errno == ENOENT)
+		epoll_ctl(m->epfd, EPOLL_CTL_ADD, (int)sock, &e);
+	return 0;
+}
+
+/* Let curl work: wait up to @timeout_ms (less when its timer is due
+ * sooner) for its sockets, act on the ready ones, then on a due timer. */
+static void rt_drive(struct rt_mapper *m, int timeout_ms)
+{
+	struct epoll_event ev[RT_INFLIGHT_MAX + 2];
+	long t = -1;
+	int n, flags;
+
+	curl_multi_timeout(m->multi, &t);
+	if (t >= 0 && (timeout_ms < 0 || t < timeout_ms))
+		timeout_ms = (int)t;
+	n = epoll_wait(m->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), timeout_ms);
+	for (int i = 0; i < n; i++) {
+		flags = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+			(ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+			(ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(m->multi, ev[i].data.fd, flags, &m->running);
+	}
+	t = -1;
+	curl_multi_timeout(m->multi, &t);
+	if (t == 0)
+		curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &m->running);
 }
 
 struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report_fn fn,
@@ -548,6 +594,8 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 		rt_mapper_free(m);
 		return NULL;
 	}
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, rt_sock_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
 	m->idx = idx;
 	m->fn = fn;
 	m->ctx = ctx;
@@ -650,7 +698,7 @@ static int rt_events_open(struct rt_mapper *m)
 	static const char filters[] = "{\"type\":[\"container\",\"network\"]}";
 	char url[512], *esc;
 	long code = 0;
-	int running, i;
+	int i;
 
 	m->ev = curl_easy_init();
 	esc = m->ev ? curl_easy_escape(m->ev, filters, 0) : NULL;
@@ -667,19 +715,16 @@ static int rt_events_open(struct rt_mapper *m)
 	curl_multi_add_handle(m->multi, m->ev);
 	/* wait (bounded) for the response head, so the stream is up before
 	 * the list that the resync reads */
-	for (i = 0; i < 40 && !code; i++) {
-		curl_multi_perform(m->multi, &running);
+	m->running = 1;		/* the stream is the only transfer now */
+	for (i = 0; i < 40 && !code && m->running; i++) {
+		rt_drive(m, i ? 50 : 0);
 		curl_easy_getinfo(m->ev, CURLINFO_RESPONSE_CODE, &code);
-		if (!running)
-			break;
-		if (!code)
-			curl_multi_poll(m->multi, NULL, 0, 50, NULL);
 	}
 	if (code && code != 200) {
 		snprintf(m->err, sizeof(m->err), "%s: GET /events: HTTP %ld", m->c->path, code);
 		return -EPROTO;
 	}
-	if (!running) {
+	if (!m->running) {
 		snprintf(m->err, sizeof(m->err), "%s: the event stream closed at once", m->c->path);
 		return -EPIPE;
 	}
@@ -1008,17 +1053,18 @@ static void rt_pump(struct rt_mapper *m, int timeout_ms)
 	struct rt_event q[RT_QUEUE_MAX];
 	CURLcode cc = CURLE_OK;
 	unsigned long sent;
-	int running, rounds = 0;
+	int rounds = 0;
 	size_t n, i;
 	char why[400];
 	bool ended;
 
-	curl_multi_poll(m->multi, NULL, 0, timeout_ms, NULL);
-	/* again while inspects were asked for: the perform sends them, and
-	 * what it reads (events, quick answers) is not left for a later poll */
+	rt_drive(m, timeout_ms);
+	/* again while inspects were asked for: driving curl sends them, and
+	 * what it reads (events, quick answers) is not left for a later wait */
 	do {
 		sent = m->sent;
-		curl_multi_perform(m->multi, &running);
+		if (rounds)
+			rt_drive(m, 0);
 		ended = rt_collect(m, &cc);
 		n = m->nq;
 		memcpy(q, m->q, n * sizeof(q[0]));
@@ -1041,36 +1087,8 @@ static void rt_pump(struct rt_mapper *m, int timeout_ms)
 	}
 }
 
-/* One fd for the stream's and the in-flight inspects' sockets: the
- * mapper's epoll set, rebuilt (a closed socket's number may be reused).
- * Return: the epoll fd, or -1 when a socket is not there yet. */
-static int rt_wait_set(struct rt_mapper *m)
-{
-	struct epoll_event e = { .events = EPOLLIN };
-	curl_socket_t sock;
-	CURL *h;
-	size_t i;
-
-	for (i = 0; i < m->n_ep_fds; i++)
-		epoll_ctl(m->epfd, EPOLL_CTL_DEL, m->ep_fds[i], NULL);
-	m->n_ep_fds = 0;
-	for (i = 0; i <= m->nfl; i++) {
-		h = i < m->nfl ? m->fl[i].h : m->ev;
-		sock = CURL_SOCKET_BAD;
-		if (!h || curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
-		    sock == CURL_SOCKET_BAD)
-			return -1;
-		e.data.fd = (int)sock;
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, (int)sock, &e))
-			return -1;
-		m->ep_fds[m->n_ep_fds++] = (int)sock;
-	}
-	return m->epfd;
-}
-
 void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms)
 {
-	curl_socket_t sock = CURL_SOCKET_BAD;
 	int64_t now = rt_now_ns();
 	long t = -1;
 
@@ -1079,15 +1097,8 @@ void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms)
 		*timeout_ms = now < m->next_try_ns ? (long)((m->next_try_ns - now) / 1000000) + 1 : 0;
 		return;
 	}
-	if (m->ev && curl_easy_getinfo(m->ev, CURLINFO_ACTIVESOCKET, &sock) == CURLE_OK &&
-	    sock != CURL_SOCKET_BAD)
-		*fd = (int)sock;
+	*fd = m->epfd;
 	curl_multi_timeout(m->multi, &t);
-	if (m->nfl) {
-		*fd = rt_wait_set(m);
-		if (*fd < 0)	/* a socket not there yet: look again soon */
-			t = t < 0 || t > 5 ? 5 : t;
-	}
 	/* events queued or a resync owed are work for the very next step */
 	*timeout_ms = m->nq || m->overflow ? 0 : t;
 }

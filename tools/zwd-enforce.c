@@ -54,6 +54,12 @@ struct zwd_lat {
 	size_t n, next;
 };
 
+#define ZWD_STARTS_MAX 64	/* start samples per step; more go unmeasured */
+
+struct zwd_start {
+	int64_t recv_ns, inspect_ns, time_ns;
+};
+
 /* A container attachment's host-side veth found by zwd_port_find(). */
 struct zwd_port {
 	char key[192];			/* "ID PID NETWORK" */
@@ -82,6 +88,10 @@ struct zwd_enforce {
 	uint64_t elem_updates, full_applies, update_failures, denied, nflog_overruns;
 	uint64_t unsanctioned_seen;
 	struct zwd_lat lat_total, lat_inspect, lat_ours;
+	struct zwd_lat lat_event;	/* from the runtime's own event time (its clock) */
+	struct zwd_start starts[ZWD_STARTS_MAX];	/* start events awaiting their follow */
+	size_t n_starts;
+	bool follow_due;		/* runtime reports came in this step */
 	/* where zwd_sync()'s time goes, summed over its runs (status follow_cost) */
 	uint64_t cost_runs, cost_skipped;
 	int64_t cost_snap_ns, cost_compile_ns, cost_diff_ns, cost_kernel_ns;
@@ -159,6 +169,32 @@ static int zwd_snap_inventory(const struct inv *inv, struct cmp_snapshot *s)
 
 /* --- host-side veths ------------------------------------------------------------------ */
 
+/* Remember @key's port (@veth "" for a miss: the network is set up before
+ * the start event, so asking again would not help; a container on another
+ * namespace's bridge stays unknown). */
+static const struct zwd_port *zwd_port_add(struct zwd_enforce *e, const char *key,
+					   const char *veth, const char *bridge)
+{
+	struct zwd_port *p, *nv;
+
+	nv = realloc(e->ports, (e->n_ports + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	e->ports = nv;
+	p = &e->ports[e->n_ports++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	p->used = true;
+	if (!veth[0]) {
+		e->ports_missing++;
+		return NULL;
+	}
+	snprintf(p->veth, sizeof(p->veth), "%s", veth);
+	snprintf(p->bridge, sizeof(p->bridge), "%s", bridge);
+	e->ports_found++;
+	return p;
+}
+
 /*
  * The runtime mapper finds a container's veth through /proc/PID/ns/net,
  * which needs ptrace access to the container's process: gone once we
@@ -171,8 +207,7 @@ static const struct zwd_port *zwd_port_find(struct zwd_enforce *e, const struct 
 					    const struct id_net *n)
 {
 	const struct link_info *li, *br;
-	struct zwd_port *p, *nv;
-	char key[sizeof(p->key)];
+	char key[sizeof(e->ports->key)], veth[IF_NAMESIZE], bridge[IF_NAMESIZE];
 	int nsid;
 
 	snprintf(key, sizeof(key), "%s %d %s", iw->id, iw->pid, n->name);
@@ -181,30 +216,19 @@ static const struct zwd_port *zwd_port_find(struct zwd_enforce *e, const struct 
 			e->ports[i].used = true;
 			return e->ports[i].veth[0] ? &e->ports[i] : NULL;
 		}
+	/* the container's own side first: a few small requests; the dump of
+	 * every link here, once per snapshot, only when that cannot answer
+	 * (no id for the namespace yet: the dump makes the kernel assign ids) */
+	nsid = nsid_of_pid(iw->pid);
+	if (nsid >= 0 && nsid_port_find(nsid, n->mac, veth, sizeof(veth), bridge,
+					 sizeof(bridge)) == 0)
+		return zwd_port_add(e, key, veth, bridge);
 	if (!e->port_links_valid && link_list_dump(&e->port_links) == 0)
-		e->port_links_valid = true;	/* the dump also makes the kernel assign ids */
+		e->port_links_valid = true;
 	nsid = e->port_links_valid ? nsid_of_pid(iw->pid) : -1;
 	li = nsid >= 0 ? nsid_port_match(&e->port_links, nsid, n->gateway, iw->n_nets) : NULL;
-	nv = realloc(e->ports, (e->n_ports + 1) * sizeof(*nv));
-	if (!nv)
-		return NULL;
-	/* a miss is remembered too (the network is set up before the start
-	 * event; a container on another namespace's bridge stays unknown) */
-	e->ports = nv;
-	p = &e->ports[e->n_ports++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->key, sizeof(p->key), "%s", key);
-	p->used = true;
-	if (!li) {
-		e->ports_missing++;
-		return NULL;
-	}
-	snprintf(p->veth, sizeof(p->veth), "%s", li->name);
-	br = link_list_find(&e->port_links, li->master);
-	if (br)
-		snprintf(p->bridge, sizeof(p->bridge), "%s", br->name);
-	e->ports_found++;
-	return p;
+	br = li ? link_list_find(&e->port_links, li->master) : NULL;
+	return zwd_port_add(e, key, li ? li->name : "", br ? br->name : "");
 }
 
 /* After a snapshot: forget the containers that are gone, and the dump. */
@@ -570,24 +594,65 @@ static void zwd_follow(struct zwd_enforce *e)
 	zwd_unsanctioned_update(e);
 }
 
+/* A start event's times, kept until the follow that covers it is acked. */
+static void zwd_start_note(struct zwd_enforce *e, const struct rt_report *r)
+{
+	struct zwd_start *st;
+
+	/* a superseded start was not inspected: the later event's sample counts */
+	if (r->kind != RT_REP_EVENT || strcmp(r->ev->action, "start") || r->superseded ||
+	    e->n_starts == ZWD_STARTS_MAX)
+		return;
+	st = &e->starts[e->n_starts++];
+	st->recv_ns = r->ev->recv_ns;
+	st->time_ns = r->ev->time_ns;
+	/* the engine's part: waiting for the inspect's answer when the mapper
+	 * measured it, else everything up to the index update */
+	st->inspect_ns = r->inspect_ns > 0 ? r->inspect_ns : r->applied_ns - r->ev->recv_ns;
+}
+
+static void zwd_starts_acked(struct zwd_enforce *e)
+{
+	int64_t acked = rt_now_ns(), wall;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	wall = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	for (size_t i = 0; i < e->n_starts; i++) {
+		const struct zwd_start *st = &e->starts[i];
+
+		zwd_lat_add(&e->lat_total, acked - st->recv_ns);
+		zwd_lat_add(&e->lat_inspect, st->inspect_ns);
+		zwd_lat_add(&e->lat_ours, acked - st->recv_ns - st->inspect_ns);
+		/* the runtime stamps events with the wall clock: this includes
+		 * its delivery and our reading of the stream, recv_ns does not */
+		if (st->time_ns > 0)
+			zwd_lat_add(&e->lat_event, wall - st->time_ns);
+	}
+	e->n_starts = 0;
+}
+
+/*
+ * The mapper reports every event of a step (a container's stop brings
+ * die, disconnect and stop at once), then NULL: one follow covers them
+ * all.  Following per event recompiled for each, and a start's answer
+ * waited behind the recompiles of the events before it.
+ */
 static void zwd_enforce_on_runtime(void *ctx, const struct rt_report *r)
 {
 	struct zwd_enforce *e = ctx;
-	int64_t acked, inspect;
 
-	if (r->kind != RT_REP_EVENT && r->kind != RT_REP_SYNCED)
+	if (r) {
+		if (r->kind == RT_REP_EVENT || r->kind == RT_REP_SYNCED)
+			e->follow_due = true;
+		zwd_start_note(e, r);
 		return;
+	}
+	if (!e->follow_due)
+		return;
+	e->follow_due = false;
 	zwd_follow(e);
-	/* a superseded start was not inspected: the later event's sample counts */
-	if (r->kind != RT_REP_EVENT || strcmp(r->ev->action, "start") || r->superseded)
-		return;
-	acked = rt_now_ns();
-	/* the engine's part: waiting for the inspect's answer when the mapper
-	 * measured it, else everything up to the index update */
-	inspect = r->inspect_ns > 0 ? r->inspect_ns : r->applied_ns - r->ev->recv_ns;
-	zwd_lat_add(&e->lat_total, acked - r->ev->recv_ns);
-	zwd_lat_add(&e->lat_inspect, inspect);
-	zwd_lat_add(&e->lat_ours, acked - r->ev->recv_ns - inspect);
+	zwd_starts_acked(e);
 }
 
 /*
@@ -616,7 +681,8 @@ static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void 
 {
 	struct zwd_enforce *e = arg;
 
-	if (link_monitor_drain(e->lm) <= 0 || e->link_armed)
+	/* only bridges change the tables' shape; ports come with start events */
+	if (link_monitor_drain(e->lm) <= 0 || !link_monitor_bridge_news(e->lm) || e->link_armed)
 		return;
 	if (e->link_timer && loop_timer_set(e->link_timer, ZWD_LINK_SETTLE_MS, 0) == 0)
 		e->link_armed = true;
@@ -926,6 +992,7 @@ void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
 	json_object_set_new(o, "denied_log_rotations",
 			    json_integer((json_int_t)e->denied_rotations));
 	json_object_set_new(o, "start_to_kernel", zwd_lat_json(&e->lat_total));
+	json_object_set_new(o, "event_to_kernel", zwd_lat_json(&e->lat_event));
 	json_object_set_new(o, "start_inspect", zwd_lat_json(&e->lat_inspect));
 	json_object_set_new(o, "start_ours", zwd_lat_json(&e->lat_ours));
 	json_object_set_new(o, "follow_cost", zwd_cost_json(e));

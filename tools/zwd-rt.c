@@ -34,6 +34,7 @@ struct zwd_rt {
 	void *ctx;
 	char uri[256];
 	bool synced_once;
+	bool reported;		/* the mapper reported something this step */
 	uint64_t events, syncs, losses;
 	char last_loss[320];
 };
@@ -73,6 +74,7 @@ static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 		zwd_log(LOG_WARNING, "runtime: %s", rep->msg);
 		break;
 	}
+	r->reported = true;
 	if (r->fn)
 		r->fn(r->ctx, rep);
 }
@@ -80,6 +82,9 @@ static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 static void zwd_rt_step(struct zwd_rt *r)
 {
 	rt_mapper_step(r->mapper, 0);
+	if (r->reported && r->fn)
+		r->fn(r->ctx, NULL);
+	r->reported = false;
 	zwd_rt_rearm(r);
 }
 

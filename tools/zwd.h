@@ -164,7 +164,8 @@ struct id_index;
 struct id_rules;
 
 /* Called after the mapper reported something (an event applied, a resync,
- * a loss); the index is consistent then. */
+ * a loss); the index is consistent then.  After each step that reported
+ * anything, called once more with @r NULL: act once on all it brought. */
 typedef void (*zwd_rt_fn)(void *ctx, const struct rt_report *r);
 
 /**

@@ -101,6 +101,15 @@ int link_monitor_fd(const struct link_monitor *m);
  */
 int link_monitor_drain(struct link_monitor *m);
 
+/**
+ * link_monitor_bridge_news() - of the last drain: how many notifications
+ * told of a bridge that came, went or was renamed (an overrun counts: it
+ * may have hidden one).  A bridge's own notifications for ports joining
+ * or leaving it are not news.  The first notification of a bridge the
+ * monitor has not seen before is news, once.
+ */
+int link_monitor_bridge_news(const struct link_monitor *m);
+
 /** link_monitor_free() - close the monitor.  Accepts NULL. */
 void link_monitor_free(struct link_monitor *m);
 

@@ -39,4 +39,20 @@ int nsid_of_pid(int pid);
 const struct link_info *nsid_port_match(const struct link_list *l, int nsid,
 					const char *gateway, size_t n_nets);
 
+/**
+ * nsid_port_find() - the host-side veth of the interface with MAC @mac
+ * ("02:42:ac:11:00:02") in the namespace this one calls @nsid, and the
+ * bridge it is a port of.  The container's few links are read in place
+ * (RTM_GETLINK with IFLA_TARGET_NETNSID, Linux 4.20+, CAP_NET_ADMIN
+ * there), the peer and its bridge by index here: no dump of this
+ * namespace's links, whose size grows with every container.
+ * Return: 0 with @veth set and @bridge set or "" (not a bridge port);
+ * -ENOENT when no single interface there has @mac or its peer here is not
+ * a veth leading back to @nsid; -EINVAL for a bad @mac or @nsid; or
+ * another -errno (a kernel without IFLA_TARGET_NETNSID: -EINVAL or
+ * -EOPNOTSUPP).
+ */
+int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bridge,
+		   size_t blen);
+
 #endif
