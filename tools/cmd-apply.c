@@ -193,10 +193,11 @@ static int add_test_failure(struct rs_ruleset *rs)
 }
 
 /*
- * apply --confirm-within: the daemon applies and holds the rollback timer,
- * since this process is gone by the deadline.  It compiles @policy with its
- * own inventory, runtime and bridges; the path goes absolute because the
- * daemon's working directory is not ours.
+ * apply --confirm-within / --confirm: the daemon applies and holds the
+ * rollback timer, since this process is gone by the deadline.  It compiles
+ * @policy with its own inventory, runtime and bridges; the path goes
+ * absolute because the daemon's working directory is not ours.  @within 0:
+ * the daemon's own confirm_timeout.
  */
 static int apply_through_daemon(const char *policy, long within, const char *socket,
 				const char *config)
@@ -217,16 +218,18 @@ static int apply_through_daemon(const char *policy, long within, const char *soc
 				"enforce mode) to hold the rollback timer, and %s does not answer: %s "
 				"(--socket PATH; without a daemon, apply without --confirm-within)",
 				path, strerror(errno));
-	req = json_pack("{s:s, s:s, s:I}", "cmd", "apply", "policy", abs, "confirm_within",
-			(json_int_t)within);
+	req = within ? json_pack("{s:s, s:s, s:I}", "cmd", "apply", "policy", abs,
+				 "confirm_within", (json_int_t)within) :
+		json_pack("{s:s, s:s, s:b}", "cmd", "apply", "policy", abs, "confirm", 1);
 	status = req ? clid_request("apply", k, path, req, &reply) :
 		cli_fail("apply", "out of memory");
 	json_decref(req);
 	ctl_conn_close(k);
 	if (status)
 		return status;
-	printf("zonewalld applied %s: it returns to the previous policy in %ld s unless "
-	       "`zonewall confirm` arrives\n", abs, within);
+	printf("zonewalld applied %s: it returns to the previous policy in %lld s unless "
+	       "`zonewall confirm` arrives\n", abs,
+	       (long long)json_integer_value(json_object_get(reply, "confirm_within")));
 	json_decref(reply);
 	return CLI_OK;
 }
@@ -237,6 +240,7 @@ int cmd_apply_main(int argc, char **argv)
 		CLIE_LONGOPTS,
 		{ "cut-established", no_argument, NULL, 'C' },
 		{ "confirm-within", required_argument, NULL, 'w' },
+		{ "confirm", no_argument, NULL, 'W' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -256,7 +260,7 @@ int cmd_apply_main(int argc, char **argv)
 	char *end;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("apply", argc, argv, ":hCw:s:c:" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("apply", argc, argv, ":hCw:Ws:c:" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
@@ -266,21 +270,28 @@ int cmd_apply_main(int argc, char **argv)
 			socket = optarg;
 		else if (c == 'c')
 			config = optarg;
+		else if (c == 'W' && within > 0)
+			return cli_usage_error("apply", "--confirm or --confirm-within, not both");
+		else if (c == 'W')
+			within = 0;	/* the daemon's confirm_timeout */
+		else if (c == 'w' && within == 0)
+			return cli_usage_error("apply", "--confirm or --confirm-within, not both");
 		else if (c == 'w' && ((within = strtol(optarg, &end, 10)) < 1 || within > 86400 ||
 				      *end || end == optarg))
 			return cli_usage_error("apply", "--confirm-within wants seconds in 1..86400");
-		else if (c != 'w' && clie_option("apply", c, optarg, &o) == CLI_USAGE)
+		else if (c != 'w' && c != 'W' && clie_option("apply", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("apply", optind == argc ? "which policy?" : "one policy only");
 	if (within < 0 && (socket || config))
-		return cli_usage_error("apply", "--socket and --config go with --confirm-within");
-	if (within > 0 && (cut || o.runtime || o.inventory || o.log_group || o.n_bridges))
+		return cli_usage_error("apply", "--socket and --config go with --confirm-within "
+				       "or --confirm");
+	if (within >= 0 && (cut || o.runtime || o.inventory || o.log_group || o.n_bridges))
 		return cli_usage_error("apply", "--confirm-within hands the policy to zonewalld, "
 				       "which compiles it with its own runtime, inventory, bridges "
 				       "and log group; --cut-established is not supported there");
-	if (within > 0)
+	if (within >= 0)
 		return apply_through_daemon(argv[optind], within, socket, config);
 	status = clie_compile("apply", argv[optind], &o, &p, &s, &rs);
 	if (status != CLI_OK)

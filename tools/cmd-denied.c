@@ -207,6 +207,7 @@ int cmd_denied_main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "nflog", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,8 +217,9 @@ int cmd_denied_main(int argc, char **argv)
 	struct nflog_conn *nc;
 	const char *socket = NULL, *config = NULL;
 	int c, duration = 10, status = CLI_OK;
+	bool nflog = false;
 
-	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:s:c:" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:s:c:N" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
@@ -229,19 +231,27 @@ int cmd_denied_main(int argc, char **argv)
 			socket = optarg;
 		else if (c == 'c')
 			config = optarg;
+		else if (c == 'N')
+			nflog = true;
 		else if (c == 'd' && (duration = atoi(optarg)) <= 0)
 			return cli_usage_error("denied", "--duration wants seconds > 0");
 		else if (c == 'n' && (d.max = atol(optarg)) <= 0)
 			return cli_usage_error("denied", "--count wants a number > 0");
-		else if (c != 'd' && c != 'n' && clie_option("denied", c, optarg, &o) == CLI_USAGE)
+		else if (c != 'd' && c != 'n' && c != 'N' &&
+			 clie_option("denied", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
 	if (optind < argc)
 		return cli_usage_error("denied", "unexpected argument '%s'", argv[optind]);
+	/* the inventory, runtime and group serve only our own NFLOG listener */
+	nflog = nflog || o.inventory || o.runtime || o.log_group;
+	if (nflog && (socket || config))
+		return cli_usage_error("denied", "--socket and --config follow zonewalld; --nflog, "
+				       "--inventory, --runtime and --log-group listen on NFLOG here");
 	signal(SIGINT, denied_on_signal);
 	signal(SIGTERM, denied_on_signal);
 	d.rows = json_array();
-	status = denied_from_daemon(&d, socket, config, duration);
+	status = nflog ? -1 : denied_from_daemon(&d, socket, config, duration);
 	if (status >= 0)
 		goto out_print;
 	status = clie_snapshot("denied", &o, &s);

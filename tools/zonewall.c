@@ -258,7 +258,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "apply", cmd_apply_main, "compile and install the policy in one netlink transaction",
 	  "Usage: zonewall apply POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
 	  "                      [--cut-established]\n"
-	  "       zonewall apply POLICY --confirm-within SECS [--socket PATH | --config FILE]\n"
+	  "       zonewall apply POLICY --confirm-within SECS | --confirm\n"
+	  "                      [--socket PATH | --config FILE]\n"
 	  "\n"
 	  "Compile as `zonewall compile` does and replace table inet zonewall and table\n"
 	  "bridge zonewall in ONE transaction: it lands whole or not at all.  A kernel\n"
@@ -272,6 +273,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "command cannot hold a timer after it exits).  Audited by the daemon.\n"
 	  "\n"
 	  "  -w, --confirm-within SECS  hand POLICY to zonewalld with a confirm deadline\n"
+	  "  -W, --confirm          the same with the daemon's confirm_timeout (default 120)\n"
 	  "  -s, --socket PATH      zonewalld's control socket (with --confirm-within)\n"
 	  "  -c, --config FILE      take control_socket from this zonewalld.conf\n"
 	  "  -i, --inventory FILE   static inventory\n"
@@ -302,7 +304,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "denied", cmd_denied_main, "refused and would-refuse flows, with identities and zones",
 	  "Usage: zonewall denied [--follow] [--json] [--duration SECS] [--count N]\n"
 	  "                       [--inventory FILE] [--runtime URI] [--log-group N]\n"
-	  "                       [--socket PATH | --config FILE]\n"
+	  "                       [--socket PATH | --config FILE | --nflog]\n"
 	  "\n"
 	  "Report each refused (enforce) or would-refuse (monitor) flow: time, verdict\n"
 	  "(\"(border)\" for a deny border), protocol, source and destination identity,\n"
@@ -312,6 +314,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "(rate-limited in the kernel per zone pair) and resolves addresses through\n"
 	  "the inventory and the runtime, as apply does; only one listener per group:\n"
 	  "a second one fails with \"another listener has it\".  The rows are the same.\n"
+	  "--nflog (or --inventory, --runtime, --log-group) skips the daemon and listens\n"
+	  "here, e.g. after `zonewall apply` with a daemon running in learn mode.\n"
 	  "\n"
 	  "  -f, --follow          print each flow as it comes (TSV, or JSON lines)\n"
 	  "                        until SIGINT/SIGTERM\n"
@@ -325,6 +329,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -s, --socket PATH     zonewalld's control socket (default\n"
 	  "                        /run/zonewall/zonewalld.sock; given: must answer)\n"
 	  "  -c, --config FILE     take control_socket from this zonewalld.conf\n"
+	  "  -N, --nflog           listen on the NFLOG group here, even when zonewalld\n"
+	  "                        answers\n"
 	  "  -h, --help            show this help\n" },
 	{ NULL, NULL, NULL, NULL },
 };

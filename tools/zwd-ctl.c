@@ -394,7 +394,8 @@ static const struct ctl_command zwd_commands[] = {
 	  .args = { { .name = "follow", .type = CTL_ARG_BOOL } } },
 	{ .name = "apply", .flags = CTL_CMD_AUDIT, .handle = zwd_mode_apply,
 	  .args = { { .name = "policy", .type = CTL_ARG_STRING },
-		    { .name = "confirm_within", .type = CTL_ARG_INT, .min = 0, .max = 86400 } } },
+		    { .name = "confirm_within", .type = CTL_ARG_INT, .min = 0, .max = 86400 },
+		    { .name = "confirm", .type = CTL_ARG_BOOL } } },
 	{ .name = NULL },
 };
 

@@ -916,6 +916,10 @@ int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call)
 										  "confirm_within");
 	const char *path = jp ? json_string_value(jp) : e->d->cfg.policy;
 	unsigned int within = jc ? (unsigned int)json_integer_value(jc) : 0;
+
+	/* a safety net asked for without a time: the configured one */
+	if (!within && json_is_true(json_object_get(call->req, "confirm")))
+		within = e->d->cfg.confirm_timeout;
 	struct pol_policy *p;
 	char why[512] = "", what[128];
 	int rc;

@@ -38,6 +38,10 @@ for r in $(seq "$ROUNDS"); do
 	run_in_fresh_ns "$tmp/nft" nft -f "$tmp/ruleset.nft"
 done
 grep apply_ms "$tmp/log" | awk '{print $4 * 1000}' >"$tmp/zw_inner"
+grep apply_ms "$tmp/log" | awk '{print $6 * 1000}' >"$tmp/zw_user"
+grep apply_ms "$tmp/log" | awk '{print $8 * 1000}' >"$tmp/zw_sys"
+read -r um umin umax <<<"$(stats "$tmp/zw_user")"
+read -r sm smin smax <<<"$(stats "$tmp/zw_sys")"
 read -r zm zmin zmax <<<"$(stats "$tmp/zw")"
 read -r nm nmin nmax <<<"$(stats "$tmp/nft")"
 read -r im imin imax <<<"$(stats "$tmp/zw_inner")"
@@ -45,7 +49,12 @@ printf 'apply %d tuples, %d rounds interleaved, fresh namespace each (wall ms, m
 printf '  zonewall (netlink, build+apply) %8.1f [%.1f-%.1f]   of which apply only %.1f [%.1f-%.1f]\n' \
 	"$zm" "$zmin" "$zmax" "$im" "$imin" "$imax"
 printf '  nft -f (same ruleset as text)   %8.1f [%.1f-%.1f]\n' "$nm" "$nmin" "$nmax"
+printf '  zonewall CPU: user %.1f [%.1f-%.1f] (model, batch: ours), system %.1f [%.1f-%.1f] (the kernel taking the batch)\n' \
+	"$um" "$umin" "$umax" "$sm" "$smin" "$smax"
 awk -v a="$nm" -v b="$zm" 'BEGIN {printf "  ratio nft -f / zonewall: %.1fx (target >= 10x)\n", a / b}'
+# what the ratio would be if our user space cost nothing at all: the rest
+# is the kernel, process start, namespace entry, and the socket's close
+awk -v a="$nm" -v b="$zm" -v u="$um" 'BEGIN {printf "  ceiling with zero user time: %.1fx\n", a / (b - u)}'
 
 ip netns add "$ns"
 printf 'incremental: %d new elements into the %d-element set, then removed (50 rounds):\n  ' "$M" "$N"

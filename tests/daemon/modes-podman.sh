@@ -95,6 +95,7 @@ conf=$(zwd_conf enforce "$base
 mode = enforce
 deny_log_rate = 1000
 denied_log_max = 4096
+confirm_timeout = 45
 policy = $pol")
 zwd_start "$conf" || tap_bail "zonewalld (enforce) did not start"
 audit=$ZWD_DIR/state/audit.log
@@ -209,6 +210,15 @@ tap_is "$rc" 0 "apply + confirm keeps the change"
 tap_is "$(grep -c '"command":"apply"' "$audit") $(grep -c '"command":"confirm"' "$audit")" "2 1" \
 	"audit lines for both applies and the confirm"
 "$ZONEWALL" reload --socket "$ZWD_SOCK" >/dev/null	# back to the approved policy
+run_cmd "$ZONEWALL" apply "$ZWD_DIR/open.json" --confirm --socket "$ZWD_SOCK"
+tap_ok "$([ "$rc" = 0 ] && grep -q 'previous policy in 45 s unless' <<<"$out"; echo $?)" \
+	"apply --confirm takes the daemon's confirm_timeout (45 s: $out)"
+run_cmd "$ZONEWALL" confirm --socket "$ZWD_SOCK"
+tap_is "$rc" 0 "... and confirm keeps it"
+"$ZONEWALL" reload --socket "$ZWD_SOCK" >/dev/null
+run_cmd "$ZONEWALL" apply "$ZWD_DIR/open.json" --confirm --confirm-within 5 --socket "$ZWD_SOCK"
+tap_ok "$([ "$rc" = 2 ] && grep -q 'not both' <<<"$err"; echo $?)" \
+	"--confirm with --confirm-within is a usage error"
 run_cmd "$ZONEWALL" apply "$ZWD_DIR/open.json" --confirm-within 5 --socket "$ZWD_DIR/none.sock"
 tap_ok "$([ "$rc" = 1 ] && grep -q 'needs a running zonewalld' <<<"$err"; echo $?)" \
 	"--confirm-within without a daemon is an error naming why"

@@ -31,6 +31,12 @@ Try 'zonewall links --help'." "unknown short option named"
 
 run_cmd "$ZONEWALL" links extra
 tap_is "$rc" 2 "stray argument exits 2"
+run_cmd "$ZONEWALL" denied --nflog --socket /nonexistent.sock
+tap_ok "$([ "$rc" = 2 ] && grep -q 'listen on NFLOG here' <<<"$err"; echo $?)" \
+	"denied --nflog with --socket is a usage error naming both"
+run_cmd "$ZONEWALL" apply /nonexistent.json --confirm --confirm-within 5
+tap_ok "$([ "$rc" = 2 ] && grep -q 'not both' <<<"$err"; echo $?)" \
+	"apply --confirm with --confirm-within is a usage error"
 
 run_cmd "$ZONEWALL" links --help
 tap_is "$rc" 0 "links --help exits 0"
