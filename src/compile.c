@@ -72,7 +72,7 @@ static bool cmp_workload_equal(const struct cmp_workload *a, const struct cmp_wo
 			return false;
 	for (size_t i = 0; i < a->n_addrs; i++)
 		if (a->addrs[i].family != b->addrs[i].family || a->addrs[i].len != b->addrs[i].len ||
-		    memcmp(a->addrs[i].a, b->addrs[i].a, sizeof(a->addrs[i].a)))
+		    a->addrs[i].rank != b->addrs[i].rank || memcmp(a->addrs[i].a, b->addrs[i].a, sizeof(a->addrs[i].a)))
 			return false;
 	return true;
 }
@@ -198,6 +198,7 @@ int cmp_prefix_parse(const char *text, struct cmp_prefix *out)
 			return -EINVAL;
 	}
 	out->len = len;
+	out->rank = len;
 	for (unsigned int bit = len; bit < (out->family == 4 ? 32u : 128u); bit++)
 		if (out->a[bit / 8] & (0x80 >> (bit % 8)))
 			return -EINVAL;
@@ -217,12 +218,10 @@ const char *cmp_prefix_format(const struct cmp_prefix *p, char *buf, size_t len)
 	return buf;
 }
 
-int cmp_workload_add_addr(struct cmp_workload *w, const char *text)
+static int cmp_workload_push(struct cmp_workload *w, const struct cmp_prefix *pp)
 {
-	struct cmp_prefix p, *nv;
+	struct cmp_prefix p = *pp, *nv;
 
-	if (cmp_prefix_parse(text, &p) < 0)
-		return -EINVAL;
 	for (size_t i = 0; i < w->n_addrs; i++)
 		if (!memcmp(&w->addrs[i], &p, sizeof(p)))
 			return 0;
@@ -232,6 +231,25 @@ int cmp_workload_add_addr(struct cmp_workload *w, const char *text)
 	w->addrs = nv;
 	nv[w->n_addrs++] = p;
 	return 0;
+}
+
+int cmp_workload_add_addr(struct cmp_workload *w, const char *text)
+{
+	struct cmp_prefix p;
+
+	if (cmp_prefix_parse(text, &p) < 0)
+		return -EINVAL;
+	return cmp_workload_push(w, &p);
+}
+
+int cmp_workload_add_piece(struct cmp_workload *w, const char *text, unsigned int rank)
+{
+	struct cmp_prefix p;
+
+	if (cmp_prefix_parse(text, &p) < 0 || rank > p.len)
+		return -EINVAL;
+	p.rank = (uint8_t)rank;
+	return cmp_workload_push(w, &p);
 }
 
 int cmp_workload_add_label(struct cmp_workload *w, const char *key, const char *value)
@@ -344,6 +362,7 @@ static void addr_dec(uint8_t *a, unsigned int n)
 struct zseg {
 	uint8_t lo[16], hi[16];
 	uint8_t len;
+	uint8_t rank;		/* priority: len, less for a piece of an "except" CIDR */
 	size_t zone;
 	const char *origin;
 };
@@ -402,9 +421,14 @@ static int flat_emit(struct zmap *out, const uint8_t *lo, const uint8_t *hi, con
 	return zmap_push(out, &s);
 }
 
+/*
+ * Prefixes nest or are disjoint, so the ones containing a position form
+ * the stack, and the winner there is the highest rank on it (the
+ * innermost on a tie): own[] holds that winner for each depth.
+ */
 static int flatten(struct zmap *in, unsigned int n, struct zmap *out)
 {
-	const struct zseg *stack[130];
+	const struct zseg *stack[130], *own[130];
 	uint8_t pos[16] = { 0 }, end[16];
 	size_t depth = 0;
 	bool done = false;
@@ -417,7 +441,7 @@ static int flatten(struct zmap *in, unsigned int n, struct zmap *out)
 			const struct zseg *top = stack[--depth];
 
 			if (!done && memcmp(pos, top->hi, n) <= 0 &&
-			    (rc = flat_emit(out, pos, top->hi, top, n)) < 0)
+			    (rc = flat_emit(out, pos, top->hi, own[depth], n)) < 0)
 				return rc;
 			memcpy(pos, top->hi, 16);
 			addr_inc(pos, n);
@@ -425,17 +449,18 @@ static int flatten(struct zmap *in, unsigned int n, struct zmap *out)
 		if (depth && memcmp(pos, e->lo, n) < 0) {
 			memcpy(end, e->lo, 16);
 			addr_dec(end, n);
-			if ((rc = flat_emit(out, pos, end, stack[depth - 1], n)) < 0)
+			if ((rc = flat_emit(out, pos, end, own[depth - 1], n)) < 0)
 				return rc;
 		}
 		memcpy(pos, e->lo, 16);
+		own[depth] = depth && own[depth - 1]->rank > e->rank ? own[depth - 1] : e;
 		stack[depth++] = e;
 	}
 	while (depth) {
 		const struct zseg *top = stack[--depth];
 
 		if (!done && memcmp(pos, top->hi, n) <= 0 &&
-		    (rc = flat_emit(out, pos, top->hi, top, n)) < 0)
+		    (rc = flat_emit(out, pos, top->hi, own[depth], n)) < 0)
 			return rc;
 		done = done || addr_all_ones(top->hi, n);
 		memcpy(pos, top->hi, 16);
@@ -458,7 +483,8 @@ static int zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s
 		for (size_t j = 0; j < pol->zones[z].n_cidrs; j++) {
 			const struct pol_cidr *pc = &pol->zones[z].cidrs[j];
 			struct cmp_prefix p = { .family = pc->family, .len = pc->prefix };
-			struct zseg zs = { .len = pc->prefix, .zone = z, .origin = pol->zones[z].name };
+			struct zseg zs = { .len = pc->prefix, .rank = pc->prefix, .zone = z,
+					   .origin = pol->zones[z].name };
 
 			if (pc->family != family)
 				continue;
@@ -471,7 +497,8 @@ static int zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s
 	for (size_t i = 0; i < s->n; i++)
 		for (size_t j = 0; j < s->w[i]->n_addrs; j++) {
 			const struct cmp_prefix *p = &s->w[i]->addrs[j];
-			struct zseg z = { .len = p->len, .zone = zone_of[i], .origin = s->w[i]->origin };
+			struct zseg z = { .len = p->len, .rank = p->rank, .zone = zone_of[i],
+					  .origin = s->w[i]->origin };
 
 			if (p->family != family)
 				continue;
@@ -1456,9 +1483,9 @@ const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t fami
 		for (size_t j = 0; j < s->w[i]->n_addrs; j++) {
 			const struct cmp_prefix *p = &s->w[i]->addrs[j];
 
-			if (p->len > best_len && prefix_holds(p, family, addr)) {
+			if (p->rank > best_len && prefix_holds(p, family, addr)) {
 				best = s->w[i];
-				best_len = p->len;
+				best_len = p->rank;
 			}
 		}
 	return best;
@@ -1473,8 +1500,8 @@ static size_t addr_zone(const struct pol_policy *p, const struct cmp_workload *w
 	int best = -1;
 
 	for (size_t j = 0; w && j < w->n_addrs; j++)
-		if (w->addrs[j].len > best && prefix_holds(&w->addrs[j], family, addr)) {
-			best = w->addrs[j].len;
+		if (w->addrs[j].rank > best && prefix_holds(&w->addrs[j], family, addr)) {
+			best = w->addrs[j].rank;
 			zone = cmp_zone_index(p, w, NULL);
 		}
 	for (size_t z = 0; z < p->n_zones; z++)

@@ -70,6 +70,86 @@ bool inv_prefix_contains(const struct inv_prefix *p, const struct id_addr *a)
 	return !rest || !((p->addr.a[full] ^ a->a[full]) & (0xff00 >> rest));
 }
 
+/* --- except: carving ---------------------------------------------------------- */
+
+/* @x truncated to @len bits (host bits zero). */
+static struct inv_prefix inv_prefix_trunc(const struct id_addr *x, unsigned int len)
+{
+	struct inv_prefix p = { .addr = *x, .len = len };
+
+	for (unsigned int b = len; b < 128; b++)
+		p.addr.a[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	return p;
+}
+
+struct inv_pieces {
+	struct inv_piece *v;
+	size_t n, cap;
+};
+
+static int inv_pieces_push(struct inv_pieces *l, const struct inv_prefix *p, unsigned int rank)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct inv_piece *nv;
+
+		if (cap > INV_PIECES_MAX)
+			return -E2BIG;
+		nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n].p = *p;
+	l->v[l->n++].rank = rank;
+	return 0;
+}
+
+/* Piece @q minus except @x into @out: dropped when @x covers it, split into
+ * the siblings along the path down to @x when it covers @x, else kept. */
+static int inv_carve(const struct inv_piece *q, const struct inv_prefix *x, struct inv_pieces *out)
+{
+	struct inv_prefix sib;
+	int rc = 0;
+
+	if (q->p.addr.family != x->addr.family)
+		return inv_pieces_push(out, &q->p, q->rank);
+	if (x->len <= q->p.len && inv_prefix_contains(x, &q->p.addr))
+		return 0;
+	if (q->p.len >= x->len || !inv_prefix_contains(&q->p, &x->addr))
+		return inv_pieces_push(out, &q->p, q->rank);
+	for (unsigned int b = q->p.len; !rc && b < x->len; b++) {
+		sib = inv_prefix_trunc(&x->addr, b + 1);
+		sib.addr.a[b / 8] ^= (uint8_t)(0x80 >> (b % 8));	/* the other half */
+		rc = inv_pieces_push(out, &sib, q->rank);
+	}
+	return rc;
+}
+
+int inv_entry_pieces(const struct inv_entry *e, struct inv_piece **out, size_t *n)
+{
+	struct inv_pieces cur = { 0 }, next;
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < e->n_cidrs; i++)
+		rc = inv_pieces_push(&cur, &e->cidrs[i], e->cidrs[i].len);
+	for (size_t k = 0; !rc && k < e->n_except; k++) {
+		next = (struct inv_pieces){ 0 };
+		for (size_t i = 0; !rc && i < cur.n; i++)
+			rc = inv_carve(&cur.v[i], &e->except[k], &next);
+		free(cur.v);
+		cur = next;
+	}
+	if (rc) {
+		free(cur.v);
+		return rc;
+	}
+	*out = cur.v;
+	*n = cur.n;
+	return 0;
+}
+
 static void inv_entry_clear(struct inv_entry *e)
 {
 	free(e->name);

@@ -67,26 +67,10 @@ int clie_option(const char *cmd, int c, const char *arg, struct clie_opts *o)
 
 static int add_inventory(const char *cmd, const struct inv *inv, struct cmp_snapshot *s)
 {
-	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	char err[512];
 
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct inv_entry *e = &inv->v[i];
-		struct cmp_workload *w;
-
-		if (e->n_except)
-			return cli_fail(cmd, "inventory entries[%zu] (%s): \"except\" is not supported "
-					"by the compiler yet: split the CIDRs instead", i, e->name);
-		snprintf(origin, sizeof(origin), "inventory entries[%zu] %s", i, e->name);
-		w = cmp_snap_add(s, e->name, e->zone, origin);
-		if (!w)
-			return cli_fail(cmd, "%s: %s", origin, strerror(errno));
-		for (size_t j = 0; j < e->n_cidrs; j++) {
-			id_addr_format(&e->cidrs[j].addr, a, sizeof(a));
-			snprintf(text, sizeof(text), "%s/%u", a, e->cidrs[j].len);
-			if (cmp_workload_add_addr(w, text) < 0)
-				return cli_fail(cmd, "%s: bad CIDR %s", origin, text);
-		}
-	}
+	if (cmp_snap_add_inventory(s, inv, err, sizeof(err)))
+		return cli_fail(cmd, "%s", err);
 	return CLI_OK;
 }
 
@@ -232,6 +216,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	memset(p, 0, sizeof(*p));
 	p->family = ifa->ifa_family == AF_INET ? 4 : 6;
 	p->len = p->family == 4 ? 32 : 128;
+	p->rank = p->len;
 	memcpy(p->a, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
 	return MNL_CB_OK;
 }

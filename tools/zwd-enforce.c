@@ -143,30 +143,6 @@ static json_t *zwd_lat_json(const struct zwd_lat *l)
 
 /* --- the snapshot --------------------------------------------------------------- */
 
-static int zwd_snap_inventory(const struct inv *inv, struct cmp_snapshot *s)
-{
-	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
-
-	for (size_t i = 0; inv && i < inv->n; i++) {
-		const struct inv_entry *e = &inv->v[i];
-		struct cmp_workload *w;
-
-		if (e->n_except)
-			continue;	/* refused by the compiler; `zonewall compile` says so */
-		snprintf(origin, sizeof(origin), "inventory entries[%zu] %s", i, e->name);
-		w = cmp_snap_add(s, e->name, e->zone, origin);
-		if (!w)
-			return -errno;
-		for (size_t j = 0; j < e->n_cidrs; j++) {
-			id_addr_format(&e->cidrs[j].addr, a, sizeof(a));
-			snprintf(text, sizeof(text), "%s/%u", a, e->cidrs[j].len);
-			if (cmp_workload_add_addr(w, text) < 0)
-				return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* --- host-side veths ------------------------------------------------------------------ */
 
 /* Remember @key's port (@veth "" for a miss: the network is set up before
@@ -293,7 +269,8 @@ static int zwd_snap_container(struct zwd_enforce *e, const struct id_workload *i
 	return 0;
 }
 
-static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e)
+/* The snapshot now; NULL with errno and @why set. */
+static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen)
 {
 	struct cmp_snapshot *s = cmp_snap_new();
 	const struct id_index *idx = zwd_rt_index(e->rt);
@@ -301,7 +278,7 @@ static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e)
 	int rc = s ? 0 : -ENOMEM;
 
 	if (!rc)
-		rc = zwd_snap_inventory(zwd_rt_inventory(e->rt), s);
+		rc = cmp_snap_add_inventory(s, zwd_rt_inventory(e->rt), why, whylen);
 	for (size_t i = 0; !rc && idx && (w = id_index_at(idx, i)); i++)
 		if (w->state && !strcmp(w->state, "running") && w->identity)
 			rc = zwd_snap_container(e, w, s);
@@ -309,6 +286,8 @@ static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e)
 	for (size_t i = 0; !rc && i < e->n_bridges; i++)
 		rc = cmp_snap_add_bridge(s, e->bridges[i]);
 	if (rc) {
+		if (!why[0])
+			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
 		cmp_snap_free(s);
 		errno = -rc;
 		return NULL;
@@ -538,16 +517,20 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 		    size_t whylen)
 {
 	int64_t t0 = rt_now_ns(), t1;
-	struct cmp_snapshot *s = zwd_snap_build(e);
+	struct cmp_snapshot *s;
 	struct rs_ruleset *rs;
 	int rc;
 
+	why[0] = '\0';
+	s = zwd_snap_build(e, why, whylen);
 	t1 = rt_now_ns();
 	e->cost_runs++;
 	e->cost_snap_ns += t1 - t0;
 	if (!s) {
-		snprintf(why, whylen, "snapshot: %s", strerror(errno));
-		return -errno;
+		rc = -errno;
+		if (!why[0])
+			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
+		return rc;
 	}
 	/* most runtime events (kill, die, a superseded inspect, another
 	 * namespace's container) leave the snapshot as it was: nothing to do */

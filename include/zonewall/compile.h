@@ -42,6 +42,9 @@
 struct cmp_prefix {
 	uint8_t family;		/* 4 or 6 */
 	uint8_t len;		/* prefix length; 32/128 for one address */
+	uint8_t rank;		/* what competes for the longest prefix: len, or the
+				 * length of the inventory CIDR an "except" carved
+				 * this piece from */
 	uint8_t a[16];		/* network address, host bits zero; IPv4 in a[0..3] */
 };
 
@@ -101,6 +104,25 @@ int cmp_snap_add_bridge(struct cmp_snapshot *s, const char *name);
  * zero) to @w.  Return: 0, -EINVAL, -ENOMEM.
  */
 int cmp_workload_add_addr(struct cmp_workload *w, const char *text);
+
+/**
+ * cmp_workload_add_piece() - add prefix "ADDR/LEN" that competes in the
+ * zone map's longest-prefix match as if it were @rank bits long (@rank <=
+ * LEN): a piece of a CIDR whose "except" carved it (inv_entry_pieces()),
+ * so it never beats a prefix the CIDR itself would not.
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int cmp_workload_add_piece(struct cmp_workload *w, const char *text, unsigned int rank);
+
+struct inv;
+
+/**
+ * cmp_snap_add_inventory() - one endpoint per entry of @inv (may be NULL):
+ * identity = entry name, its zone, its CIDRs minus its "except" prefixes
+ * (src/compile-inv.c).  Return: 0, or -errno with @err naming the entry.
+ */
+int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, char *err,
+			   size_t errlen);
 
 /** cmp_workload_add_label() - copy @key=@value in.  Return: 0 or -ENOMEM. */
 int cmp_workload_add_label(struct cmp_workload *w, const char *key, const char *value);

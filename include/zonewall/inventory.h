@@ -67,6 +67,26 @@ int inv_prefix_parse(const char *text, struct inv_prefix *out);
 /** inv_prefix_contains() - true when @a lies in @p. */
 bool inv_prefix_contains(const struct inv_prefix *p, const struct id_addr *a);
 
+#define INV_PIECES_MAX 65536	/* pieces one entry may carve into */
+
+/* A prefix an entry matches, and the length of the CIDR it was carved from. */
+struct inv_piece {
+	struct inv_prefix p;
+	unsigned int rank;
+};
+
+/**
+ * inv_entry_pieces() - what @e matches as disjoint prefixes: each CIDR
+ * with the entry's "except" prefixes carved out (0.0.0.0/0 except
+ * 10.0.0.0/8 is eight prefixes, 0.0.0.0/5 ... 128.0.0.0/1).  A piece's
+ * @rank is the length of the CIDR it came from: that, not the piece's own
+ * length, is what competes in the longest-prefix match (inv_lookup()).
+ * Pure.
+ * Return: 0 with *@out (free() it) and *@n set; -E2BIG past
+ * INV_PIECES_MAX pieces; -ENOMEM.
+ */
+int inv_entry_pieces(const struct inv_entry *e, struct inv_piece **out, size_t *n);
+
 /**
  * inv_lookup() - the entry with the longest prefix containing @a, skipping
  * an entry whose "except" list contains @a.

@@ -10,6 +10,30 @@
 #include "zonewall/inventory.h"
 #include "zonewall/runtime.h"
 
+/* Every entry's "except" carving: pieces lie inside the entry (inv_lookup
+ * finds it for each piece's first address) and rank no longer than they are. */
+static void fuzz_inventory(const struct inv *inv)
+{
+	struct inv_piece *v;
+	size_t n;
+
+	for (size_t i = 0; i < inv->n; i++) {
+		if (inv_entry_pieces(&inv->v[i], &v, &n))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			bool in_except = false;
+
+			if (v[j].rank > v[j].p.len)
+				abort();
+			for (size_t k = 0; k < inv->v[i].n_except; k++)
+				in_except |= inv_prefix_contains(&inv->v[i].except[k], &v[j].p.addr);
+			if (in_except)
+				abort();
+		}
+		free(v);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_line(void *ctx, const char *line, size_t len)
@@ -44,7 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rt_linebuf_init(&lb, 4096);
 	rt_linebuf_feed(&lb, text, size, fuzz_line, NULL);
 	rt_linebuf_free(&lb);
-	if (inv_parse(&inv, text, size, err, sizeof(err)) == 0)
+	if (inv_parse(&inv, text, size, err, sizeof(err)) == 0) {
+		fuzz_inventory(&inv);
 		inv_free(&inv);
+	}
 	return 0;
 }

@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "tap.h"
 #include "zonewall/inventory.h"
@@ -71,9 +73,101 @@ static void errors(void)
 	       strstr(err, "/nonexistent/inv.json"), "missing file: %s", err);
 }
 
+static bool in_pieces(const struct inv_piece *v, size_t n, const struct id_addr *a, size_t *hits)
+{
+	*hits = 0;
+	for (size_t i = 0; i < n; i++)
+		if (inv_prefix_contains(&v[i].p, a))
+			(*hits)++;
+	return *hits > 0;
+}
+
+/* "except" carved into disjoint prefixes: the list, then a differential
+ * check against inv_lookup() over random addresses. */
+static void pieces(void)
+{
+	static const char text[] =
+		"{\"entries\": [{\"name\": \"net\", \"zone\": \"z\", "
+		"\"cidrs\": [\"0.0.0.0/0\", \"2001:db8::/32\"], "
+		"\"except\": [\"10.0.0.0/8\", \"172.16.0.0/12\", \"198.51.100.128/25\", "
+		"\"255.255.255.255\", \"fc00::/7\"]}]}";
+	static const char simple[] = "{\"entries\": [{\"name\": \"i\", \"zone\": \"z\", "
+		"\"cidrs\": [\"0.0.0.0/0\"], \"except\": [\"10.0.0.0/8\"]}]}";
+	static const char *const want[] = { "128.0.0.0/1", "64.0.0.0/2", "32.0.0.0/3", "16.0.0.0/4",
+					    "0.0.0.0/5", "12.0.0.0/6", "8.0.0.0/7", "11.0.0.0/8" };
+	struct inv inv;
+	struct inv_piece *v;
+	size_t n, hits, bad = 0, overlaps = 0;
+	char err[512], buf[64], a[64];
+	int rc;
+
+	rc = inv_parse(&inv, simple, strlen(simple), err, sizeof(err));
+	tap_is_int(rc, 0, "inventory with one except parses");
+	if (rc)
+		return;
+	tap_is_int(inv_entry_pieces(&inv.v[0], &v, &n), 0, "pieces computed");
+	tap_is_int((int)n, 8, "0.0.0.0/0 minus 10.0.0.0/8: 8 pieces");
+	for (size_t i = 0; i < 8 && i < n; i++) {
+		id_addr_format(&v[i].p.addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s/%u", a, v[i].p.len);
+		tap_is_str(buf, want[i], "0.0.0.0/0 minus 10.0.0.0/8, piece");
+		tap_is_int((int)v[i].rank, 0, "... ranks as the /0 it came from");
+	}
+	free(v);
+	inv_free(&inv);
+	rc = inv_parse(&inv, text, strlen(text), err, sizeof(err));
+	tap_is_int(rc, 0, "inventory with five excepts parses");
+	if (rc)
+		return;
+	tap_is_int(inv_entry_pieces(&inv.v[0], &v, &n), 0, "pieces computed");
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		struct id_addr x = { .family = AF_INET };
+		uint32_t r = (uint32_t)rand() << 16 ^ (uint32_t)rand();
+
+		if (i % 4 == 0)		/* aim at the edges of the excepts too */
+			r = (i % 8 ? 0x0a000000u : 0xac100000u) + (uint32_t)(rand() % 512) - 256;
+		if (i == 0)
+			r = 0xffffffffu;
+		memcpy(x.a, &(uint32_t){ htonl(r) }, 4);
+		if (in_pieces(v, n, &x, &hits) != (inv_lookup(&inv, &x, NULL) != NULL))
+			bad++;
+		overlaps += hits > 1;
+	}
+	tap_is_int((int)bad, 0, "200,000 addresses: in a piece exactly when inv_lookup matches");
+	tap_is_int((int)overlaps, 0, "... and in one piece at most");
+	for (size_t i = 0; i < n; i++)
+		if (v[i].p.addr.family == AF_INET6)
+			bad += v[i].rank != 32;
+	tap_is_int((int)bad, 0, "IPv6 pieces rank as the /32 (fc00::/7 is outside it: untouched)");
+	free(v);
+	inv_free(&inv);
+}
+
+static void pieces_too_many(void)
+{
+	char *text = malloc(64 * 1024);
+	size_t len = 0, n;
+	struct inv_piece *v = NULL;
+	struct inv inv;
+	char err[512];
+
+	len += (size_t)sprintf(text, "{\"entries\": [{\"name\": \"n\", \"zone\": \"z\", "
+			       "\"cidrs\": [\"::/0\"], \"except\": [");
+	for (int i = 0; i < 1000; i++)	/* far apart: each splits a short prefix */
+		len += (size_t)sprintf(text + len, "%s\"%x::1\"", i ? "," : "", i + 1);
+	len += (size_t)sprintf(text + len, "]}]}");
+	tap_is_int(inv_parse(&inv, text, len, err, sizeof(err)), 0, "1000 excepts parse");
+	tap_is_int(inv_entry_pieces(&inv.v[0], &v, &n), -E2BIG, "::/0 minus 1000 scattered hosts: too many pieces, refused");
+	inv_free(&inv);
+	free(text);
+}
+
 int main(void)
 {
 	shipped();
 	errors();
+	pieces();
+	pieces_too_many();
 	return tap_done();
 }

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Inventory entries as compiler endpoints (see compile.h): one endpoint
+ * per entry, its CIDRs with the "except" lists carved out
+ * (inv_entry_pieces()).  Pure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "zonewall/compile.h"
+#include "zonewall/inventory.h"
+
+static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size_t i,
+			 char *err, size_t errlen)
+{
+	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	struct cmp_workload *w;
+	struct inv_piece *v;
+	size_t n;
+	int rc;
+
+	snprintf(origin, sizeof(origin), "inventory entries[%zu] %s", i, e->name);
+	rc = inv_entry_pieces(e, &v, &n);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", origin, rc == -E2BIG ?
+			 "its \"except\" list carves its CIDRs into too many pieces" :
+			 strerror(-rc));
+		return rc;
+	}
+	w = cmp_snap_add(s, e->name, e->zone, origin);
+	rc = w ? 0 : -errno;
+	for (size_t j = 0; !rc && j < n; j++) {
+		id_addr_format(&v[j].p.addr, a, sizeof(a));
+		snprintf(text, sizeof(text), "%s/%u", a, v[j].p.len);
+		rc = cmp_workload_add_piece(w, text, v[j].rank);
+	}
+	if (rc)
+		snprintf(err, errlen, "%s: %s", origin, strerror(-rc));
+	free(v);
+	return rc;
+}
+
+int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, char *err,
+			   size_t errlen)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && inv && i < inv->n; i++)
+		rc = cmp_inv_entry(s, &inv->v[i], i, err, errlen);
+	return rc;
+}
