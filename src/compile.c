@@ -1184,10 +1184,13 @@ static int add_arp_spoof_rule(struct rs_chain *ch, const char *origin)
 }
 
 /*
- * Per frame on a guarded port: one lookup to tell the port is guarded, one
- * for its IPv4 (or IPv6, or ARP sender) source with the MAC, one for the
- * MAC alone (what every other frame is held to).  Unguarded ports leave after the
- * first lookup.
+ * Per frame: an IPv4 frame from its port's bound MAC and address (nearly
+ * all traffic on a container bridge) leaves after one lookup.  Anything
+ * else: one lookup to tell the port is guarded (unguarded ports leave
+ * there), one for its IPv4 (or IPv6, or ARP sender) source with the MAC,
+ * one for the MAC alone (what every other frame is held to).  Checking the
+ * port first and the source second cost ~0.10x CPU per TCP connection in
+ * tests/bench/enforce; the bound source first, about half of that.
  */
 static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 {
@@ -1199,6 +1202,10 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	struct rs_value ll, any;
 	struct rs_rule *r;
 
+	if (!(r = rule_new(ch, "bound IPv4 source", origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, k4, 3, false, "bound4"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
 	if (!(r = rule_new(ch, "unguarded port", origin)))
 		return -errno;
 	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
