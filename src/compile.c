@@ -652,6 +652,14 @@ static void tuples_normalize(struct tuples *t)
 	qsort(t->v, t->n, sizeof(*t->v), tuple_rule_cmp);
 }
 
+/* Every statement builder returns 0 or -errno; chain them with this. */
+#define TRY(x)                         \
+	do {                           \
+		int rc_ = (x);         \
+		if (rc_ < 0)           \
+			return rc_;    \
+	} while (0)
+
 struct ctx {
 	const struct pol_policy *p;
 	const struct cmp_snapshot *s;
@@ -663,6 +671,8 @@ struct ctx {
 	size_t *by_identity;	/* endpoint indexes sorted by identity */
 	struct rs_table *inet, *bridge;
 	bool has_range[2];	/* the interval allowlist exists, per family (0: 4, 1: 6) */
+	bool *zone_member;	/* per zone: named by a zone -> zone rule (member sets) */
+	bool *pair_rules;	/* per zone pair f * n_zones + t: has zone -> zone rules */
 };
 
 static const struct cmp_snapshot *sort_snap;
@@ -705,8 +715,16 @@ static size_t side_at(const struct ctx *c, long zone, size_t i)
 	return zone >= 0 ? i : c->by_identity[i];
 }
 
+static bool prefix_is_host(const struct cmp_prefix *p)
+{
+	return p->len == (p->family == 4 ? 32 : 128);
+}
+
+/* @hosts_in_zone_sets: a zone -> zone rule, whose host-to-host pairs the
+ * member and port sets cover (add_zone_rule_sets()); CIDRs still expand. */
 static int expand_pair(struct tuples *t, const struct pol_rule *r, size_t ri,
-		       const struct cmp_workload *a, const struct cmp_workload *b)
+		       const struct cmp_workload *a, const struct cmp_workload *b,
+		       bool hosts_in_zone_sets, size_t *in_sets)
 {
 	for (size_t i = 0; i < a->n_addrs; i++)
 		for (size_t j = 0; j < b->n_addrs; j++) {
@@ -716,6 +734,11 @@ static int expand_pair(struct tuples *t, const struct pol_rule *r, size_t ri,
 
 			if (a->addrs[i].family != b->addrs[j].family)
 				continue;
+			if (hosts_in_zone_sets && prefix_is_host(&a->addrs[i]) &&
+			    prefix_is_host(&b->addrs[j])) {
+				(*in_sets)++;
+				continue;
+			}
 			/* ICMPv4 rules hold for IPv4 only, ICMPv6 for IPv6 only. */
 			if ((r->proto == IPPROTO_ICMP && x.family != 4) ||
 			    (r->proto == IPPROTO_ICMPV6 && x.family != 6))
@@ -735,12 +758,16 @@ static int expand_pair(struct tuples *t, const struct pol_rule *r, size_t ri,
 static int expand_rule(struct ctx *c, struct tuples *t, size_t ri)
 {
 	const struct pol_rule *r = &c->p->rules[ri];
-	size_t f0, f1, t0, t1, before = t->n;
+	size_t f0, f1, t0, t1, before = t->n, in_sets = 0;
 	long fz, tz;
 	int rc;
 
 	side_range(c, r->from, &fz, &f0, &f1);
 	side_range(c, r->to, &tz, &t0, &t1);
+	if (fz >= 0 && tz >= 0) {
+		c->zone_member[fz] = c->zone_member[tz] = true;
+		c->pair_rules[(size_t)fz * c->p->n_zones + (size_t)tz] = true;
+	}
 	for (size_t i = f0; i < f1; i++) {
 		size_t a = side_at(c, fz, i);
 
@@ -751,11 +778,12 @@ static int expand_rule(struct ctx *c, struct tuples *t, size_t ri)
 
 			if (tz >= 0 && c->zone_of[b] != (size_t)tz)
 				continue;
-			if ((rc = expand_pair(t, r, ri, c->s->w[a], c->s->w[b])) < 0)
+			if ((rc = expand_pair(t, r, ri, c->s->w[a], c->s->w[b], fz >= 0 && tz >= 0,
+					       &in_sets)) < 0)
 				return rc;
 		}
 	}
-	if (t->n == before && c->warn) {
+	if (t->n == before && !in_sets && c->warn) {
 		char where[32];
 
 		snprintf(where, sizeof(where), "$.allow[%zu]", ri);
@@ -849,6 +877,180 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 	return 0;
 }
 
+/*
+ * zone -> zone rules need no address tuples: the pair chain p_F.T is only
+ * reached with the source in zone F and the destination in zone T, so it
+ * asks whether both are endpoints (member sets zm4_Z / zm6_Z: an address
+ * with no identity gets no rule, as everywhere) and whether the protocol
+ * and port are one the pair's rules name (zp4_F.T / zp6_F.T).  A container
+ * in a zone is then one member element, not one tuple per peer, and the
+ * sets' shape depends on the policy alone.  CIDR endpoints still expand
+ * into the allowlist (a member set holds host addresses only).
+ */
+static void zone_set_name(const struct ctx *c, char *buf, size_t len, int family, size_t z)
+{
+	snprintf(buf, len, "zm%d_%s", family, zname(c, z));
+}
+
+static void pair_set_name(const struct ctx *c, char *buf, size_t len, int family, size_t f,
+			  size_t t)
+{
+	if (snprintf(buf, len, "zp%d_%s.%s", family, zname(c, f), zname(c, t)) > 64)
+		snprintf(buf, len, "zp%d_%zu.%zu", family, f, t);
+}
+
+static int pref_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct cmp_prefix));
+}
+
+static int fill_member_set(struct ctx *c, struct rs_set *set, int family, size_t z)
+{
+	struct cmp_prefix *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < c->s->n; i++)
+		for (size_t j = 0; c->zone_of[i] == z && j < c->s->w[i]->n_addrs; j++) {
+			struct cmp_prefix p = c->s->w[i]->addrs[j];
+
+			if (p.family != family || !prefix_is_host(&p))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				if (!(nv = realloc(v, cap * sizeof(*nv)))) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			p.rank = p.len;
+			v[n++] = p;
+		}
+	if (n)
+		qsort(v, n, sizeof(*v), pref_cmp);
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		struct rs_value val;
+
+		if (i && !memcmp(&v[i - 1], &v[i], sizeof(*v)))
+			continue;	/* one host on two attachments of the zone */
+		prefix_value(&v[i], &val);
+		rc = rs_set_add_elem(set, &val, NULL, "zone member");
+	}
+	free(v);
+	return rc < 0 ? rc : 0;
+}
+
+struct zport {
+	uint8_t proto;
+	uint16_t lo, hi;
+	size_t rule;
+};
+
+static int zport_cmp(const void *a, const void *b)
+{
+	const struct zport *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return x->lo != y->lo ? x->lo - y->lo : x->hi - y->hi;
+}
+
+/* The pair's protocols and ports for @family, overlapping ranges merged
+ * (an interval set refuses overlaps). */
+static int fill_pair_set(struct ctx *c, struct rs_set *set, int family, size_t f, size_t t)
+{
+	struct zport *v = calloc(c->p->n_rules ? c->p->n_rules : 1, sizeof(*v));
+	char origin[POL_IDENTITY_MAX * 2 + 64];
+	size_t n = 0, k = 0;
+	int rc = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->p->n_rules; i++) {
+		const struct pol_rule *r = &c->p->rules[i];
+		long fz, tz;
+		size_t d0, d1;
+
+		side_range(c, r->from, &fz, &d0, &d1);
+		side_range(c, r->to, &tz, &d0, &d1);
+		if (fz != (long)f || tz != (long)t ||
+		    (r->proto == IPPROTO_ICMP && family != 4) ||
+		    (r->proto == IPPROTO_ICMPV6 && family != 6))
+			continue;
+		v[n].proto = r->proto;
+		v[n].lo = r->port_lo;
+		v[n].hi = r->port_hi;
+		if (!pol_proto_has_ports(r->proto) || (!r->port_lo && !r->port_hi)) {
+			v[n].lo = 0;
+			v[n].hi = 65535;
+		}
+		v[n++].rule = i;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), zport_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && v[k - 1].proto == v[i].proto && (uint32_t)v[k - 1].hi + 1 >= v[i].lo) {
+			if (v[i].hi > v[k - 1].hi)
+				v[k - 1].hi = v[i].hi;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	for (size_t i = 0; rc >= 0 && i < k; i++) {
+		struct rs_value val[2];
+
+		memset(val, 0, sizeof(val));
+		val[0].type = RS_T_PROTO;
+		val[0].u.proto = v[i].proto;
+		val[1].type = RS_T_SERVICE;
+		val[1].u.port = v[i].lo;
+		val[1].port_hi = v[i].hi;
+		snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", v[i].rule,
+			 c->p->rules[v[i].rule].from, c->p->rules[v[i].rule].to);
+		rc = rs_set_add_elem(set, val, NULL, origin);
+	}
+	free(v);
+	return rc < 0 ? rc : 0;
+}
+
+static int add_zone_rule_sets(struct ctx *c)
+{
+	size_t nz = c->p->n_zones;
+	char name[80];
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		enum rs_type at = fam == 4 ? RS_T_IPV4 : RS_T_IPV6;
+		struct rs_key km = { { at }, 1 }, kp = { { RS_T_PROTO, RS_T_SERVICE }, 2 };
+
+		for (size_t z = 0; z < nz; z++) {
+			struct rs_set *set;
+
+			if (!c->zone_member[z])
+				continue;
+			zone_set_name(c, name, sizeof(name), fam, z);
+			set = rs_set_add(c->inet, name, &km, false, false, "zone members (hosts)");
+			if (!set)
+				return -errno;
+			TRY(fill_member_set(c, set, fam, z));
+		}
+		for (size_t f = 0; f < nz; f++)
+			for (size_t t = 0; t < nz; t++) {
+				struct rs_set *set;
+
+				if (!c->pair_rules[f * nz + t])
+					continue;
+				pair_set_name(c, name, sizeof(name), fam, f, t);
+				set = rs_set_add(c->inet, name, &kp, true, false,
+						 "zone pair: protocols and ports");
+				if (!set)
+					return -errno;
+				TRY(fill_pair_set(c, set, fam, f, t));
+			}
+	}
+	return 0;
+}
+
 /* Source map and one destination map per zone, from the flattened zone map. */
 static int add_zone_maps(struct ctx *c, const struct zmap *zm, uint8_t family)
 {
@@ -895,14 +1097,6 @@ static int add_zone_maps(struct ctx *c, const struct zmap *zm, uint8_t family)
 	}
 	return 0;
 }
-
-/* Every statement builder returns 0 or -errno; chain them with this. */
-#define TRY(x)                         \
-	do {                           \
-		int rc_ = (x);         \
-		if (rc_ < 0)           \
-			return rc_;    \
-	} while (0)
 
 static struct rs_rule *rule_new(struct rs_chain *ch, const char *comment, const char *origin)
 {
@@ -1022,7 +1216,34 @@ static int add_from_chain(struct ctx *c, size_t z)
 	return rs_rule_verdict(r, RS_V_GOTO, name);
 }
 
-static int add_allow_lookups(struct ctx *c, struct rs_chain *ch, const char *pair, const char *origin)
+/* ip saddr @zm4_F ip daddr @zm4_T meta l4proto . th dport @zp4_F.T accept, and IPv6 */
+static int add_zone_rule_lookups(struct ctx *c, struct rs_chain *ch, size_t f, size_t t,
+				 const char *comment, const char *origin)
+{
+	static const enum rs_field pp[] = { RS_F_L4PROTO, RS_F_TH_DPORT };
+	char name[80];
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		enum rs_field sa = fam == 4 ? RS_F_IP_SADDR : RS_F_IP6_SADDR;
+		enum rs_field da = fam == 4 ? RS_F_IP_DADDR : RS_F_IP6_DADDR;
+		struct rs_rule *r = rule_new(ch, comment, origin);
+
+		if (!r)
+			return -errno;
+		zone_set_name(c, name, sizeof(name), fam, f);
+		TRY(rs_rule_lookup(r, &sa, 1, false, name));
+		zone_set_name(c, name, sizeof(name), fam, t);
+		TRY(rs_rule_lookup(r, &da, 1, false, name));
+		pair_set_name(c, name, sizeof(name), fam, f, t);
+		TRY(rs_rule_lookup(r, pp, 2, false, name));
+		TRY(rs_rule_counter(r));
+		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	}
+	return 0;
+}
+
+static int add_allow_lookups(struct ctx *c, struct rs_chain *ch, size_t f, size_t t,
+			     const char *pair, const char *origin)
 {
 	static const enum rs_field k4[] = { RS_F_IP_SADDR, RS_F_IP_DADDR, RS_F_L4PROTO, RS_F_TH_DPORT };
 	static const enum rs_field k6[] = { RS_F_IP6_SADDR, RS_F_IP6_DADDR, RS_F_L4PROTO, RS_F_TH_DPORT };
@@ -1030,6 +1251,8 @@ static int add_allow_lookups(struct ctx *c, struct rs_chain *ch, const char *pai
 	char comment[128];
 
 	snprintf(comment, sizeof(comment), "%s: accepted", pair);
+	if (c->pair_rules[f * c->p->n_zones + t])
+		TRY(add_zone_rule_lookups(c, ch, f, t, comment, origin));
 	for (int i = 0; i < 4; i++) {
 		struct rs_rule *r;
 
@@ -1091,7 +1314,7 @@ static int add_pair_chain(struct ctx *c, size_t f, size_t t)
 		return rs_rule_verdict(r, RS_V_ACCEPT, NULL);
 	}
 	if (v == POL_BORDER_ALLOWLIST)
-		TRY(add_allow_lookups(c, ch, pair, origin));
+		TRY(add_allow_lookups(c, ch, f, t, pair, origin));
 	return add_refusal(c, ch, pair_mode(c, f, t), v == POL_BORDER_DENY, f, t, pair, origin);
 }
 
@@ -1295,8 +1518,10 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 	int rc;
 
 	c->inet = rs_table_add(rs, RS_INET, CMP_TABLE, "compiler: enforcement");
-	if (!c->inet)
-		return -errno;
+	c->zone_member = calloc(c->p->n_zones, sizeof(*c->zone_member));
+	c->pair_rules = calloc(c->p->n_zones * c->p->n_zones, sizeof(*c->pair_rules));
+	if (!c->inet || !c->zone_member || !c->pair_rules)
+		return -ENOMEM;
 	if ((rc = zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->err, c->errlen)) < 0 ||
 	    (rc = zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->err, c->errlen)) < 0)
 		goto out_free;
@@ -1305,7 +1530,7 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 			goto out_free;
 	tuples_normalize(&t);
 	if ((rc = add_bridges_set(c)) < 0 || (rc = add_allow_sets(c, &t)) < 0 ||
-	    (rc = fill_allow_sets(c, &t)) < 0 || (rc = add_zone_maps(c, &z4, 4)) < 0 ||
+	    (rc = fill_allow_sets(c, &t)) < 0 || (rc = add_zone_rule_sets(c)) < 0 || (rc = add_zone_maps(c, &z4, 4)) < 0 ||
 	    (rc = add_zone_maps(c, &z6, 6)) < 0 || (rc = add_base_chains(c)) < 0)
 		goto out_free;
 	for (size_t f = 0; f < c->p->n_zones && rc == 0; f++)
@@ -1351,6 +1576,8 @@ struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snap
 		rc = -EINVAL;
 	free(c.zone_of);
 	free(c.by_identity);
+	free(c.zone_member);
+	free(c.pair_rules);
 	if (rc < 0) {
 		if (errlen && !err[0])
 			ERR("compiler: %s", strerror(-rc));

@@ -216,6 +216,29 @@ wait "$long"
 tap_is "$(tail -1 "$tmp/long.out")" cut "the connection the new policy refuses no longer passes"
 exec 7>&-
 
+# --- zone -> zone rules: member and port sets, no address tuples --------------------------
+jq '.allow = [{ "from": "zone:web", "to": "zone:app", "proto": "tcp", "port": 80 }]' \
+	"$tmp/enforce.json" >"$tmp/zones.json"
+run_cmd ZW apply "$tmp/zones.json" "${opts[@]}"
+tap_is "$rc/$err" "0/" "apply a zone:web -> zone:app policy"
+tap_is "$(talk "$a" 10.77.0.3 80)" pong "zone rule: a (web) -> b (app) tcp/80 connects"
+serve "$b" 82 || tap_bail "server on b:82 did not start"
+tap_is "$(talk "$a" 10.77.0.3 82)" "" "zone rule: tcp/82 is not in the pair's ports"
+tap_is "$(talk "$b" 10.77.0.2 80)" "" "zone rule: app -> web has no rule"
+tap_is "$(talk "$c" 10.77.0.3 80)" "" "zone rule: c (db) -> b refused"
+setjq='[.nftables[] | .set? | select(.) | .elem // [] | .[] | if type == "object" then .concat // .prefix // . else . end] | tostring'
+tap_is "$(H nft -j list set inet zonewall zm4_web | jq -r "$setjq")" '["10.77.0.2"]' \
+	"the kernel's zm4_web holds web's host, a"
+tap_is "$(H nft -j list set inet zonewall zm4_app | jq -r "$setjq")" '["10.77.0.3"]' \
+	"zm4_app holds b"
+tap_is "$(H nft -j list set inet zonewall allow4 | jq -r "$setjq")" '[]' \
+	"and the allowlist holds no tuple for the zone rule"
+jq '.allow += [{ "from": "zone:web", "to": "zone:app", "proto": "tcp", "port": "82-83" }]' \
+	"$tmp/zones.json" >"$tmp/zones82.json"
+ZW apply "$tmp/zones82.json" "${opts[@]}" >/dev/null
+tap_is "$(talk "$a" 10.77.0.3 82)" pong "... and passes once a rule names it (control)"
+ZW apply "$tmp/enforce.json" "${opts[@]}" >/dev/null
+
 # --- monitor ------------------------------------------------------------------------------
 run_cmd ZW apply "$tmp/monitor.json" "${opts[@]}"
 tap_is "$rc" 0 "apply the monitor policy"

@@ -98,7 +98,7 @@ static void pieces(void)
 	struct inv inv;
 	struct inv_piece *v;
 	size_t n, hits, bad = 0, overlaps = 0;
-	char err[512], buf[64], a[64];
+	char err[512], buf[96], a[64];
 	int rc;
 
 	rc = inv_parse(&inv, simple, strlen(simple), err, sizeof(err));
