@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,15 @@ static void k8s_header(const char *name, const char *comment)
 	printf("\n  labels:\n    app.kubernetes.io/managed-by: \"zonewall\"\nspec:\n");
 }
 
+static void k8s_ports(const struct pol_rule *r)
+{
+	printf("    ports:\n    - protocol: %s\n", r->proto == IPPROTO_TCP ? "TCP" : "UDP");
+	if (r->port_lo)
+		printf("      port: %u\n", r->port_lo);
+	if (r->port_hi > r->port_lo)
+		printf("      endPort: %u\n", r->port_hi);
+}
+
 /* One ingress entry: "- from: [peer], ports: [...]". */
 static void k8s_ingress(const struct pol_rule *r)
 {
@@ -123,11 +133,7 @@ static void k8s_ingress(const struct pol_rule *r)
 		yq(zone ? r->from + 5 : r->from);
 		putchar('\n');
 	}
-	printf("    ports:\n    - protocol: %s\n", r->proto == IPPROTO_TCP ? "TCP" : "UDP");
-	if (r->port_lo)
-		printf("      port: %u\n", r->port_lo);
-	if (r->port_hi > r->port_lo)
-		printf("      endPort: %u\n", r->port_hi);
+	k8s_ports(r);
 }
 
 static int k8s_cmp_to(const void *a, const void *b)
@@ -169,7 +175,130 @@ static const struct pol_rule **k8s_rules(const struct pol_policy *p, size_t *n)
 	return v;
 }
 
-static int export_k8s(const struct pol_policy *p)
+/* --- egress (--egress) ------------------------------------------------------------ */
+
+/* A zone's own CIDRs (the policy's "cidrs" selector) as ipBlock peers:
+ * how an egress border to "internet" reaches beyond the cluster. */
+static void k8s_zone_blocks(const struct pol_policy *p, const char *zone)
+{
+	long z = pol_zone_find(p, zone);
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; z >= 0 && i < p->zones[z].n_cidrs; i++) {
+		const struct pol_cidr *c = &p->zones[z].cidrs[i];
+
+		inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, a, sizeof(a));
+		printf("    - ipBlock:\n        cidr: \"%s/%u\"\n", a, c->prefix);
+	}
+}
+
+/* "- to: [peers]" for destination @to: its pods, its address, or a zone's
+ * pods and CIDRs. */
+static void k8s_egress_to(const struct pol_policy *p, const char *to)
+{
+	printf("  - to:\n");
+	if (!strncmp(to, "unknown:", 8)) {
+		printf("    - ipBlock:\n        cidr: \"%s/%s\"\n", to + 8,
+		       strchr(to + 8, ':') ? "128" : "32");
+		return;
+	}
+	bool zone = !strncmp(to, "zone:", 5);
+
+	/* the first selector line follows "- " directly, the rest indent 8 */
+	printf("    - podSelector:\n        matchLabels:\n          ");
+	yq(zone ? K8S_ZONE_LABEL : K8S_NAME_LABEL);
+	printf(": ");
+	yq(zone ? to + 5 : to);
+	putchar('\n');
+	if (zone)
+		k8s_zone_blocks(p, to + 5);
+}
+
+static int k8s_cmp_from(const void *a, const void *b)
+{
+	const struct pol_rule *x = *(const struct pol_rule *const *)a;
+	const struct pol_rule *y = *(const struct pol_rule *const *)b;
+	int r = strcmp(x->from, y->from);
+
+	return r ? r : (x < y ? -1 : x > y);
+}
+
+/* Rules an egress policy can express, by source: the source must be pods
+ * (a label value); an address is fine as a destination here. */
+static const struct pol_rule **k8s_egress_rules(const struct pol_policy *p, size_t *n)
+{
+	const struct pol_rule **v = calloc(p->n_rules + 1, sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct pol_rule *r = &p->rules[i];
+		const char *why = NULL;
+
+		if (!pol_proto_has_ports(r->proto))
+			why = "NetworkPolicy cannot express icmp";
+		else if (!strncmp(r->from, "unknown:", 8) || !k8s_peer_ok(r->from))
+			why = "the source is not a pod label value";
+		else if (!k8s_peer_ok(r->to))
+			why = "the destination is not a pod label value or address";
+		if (why)
+			printf("# skipped egress $.allow[%zu] %s -> %s %s: %s\n", i, r->from, r->to,
+			       pol_proto_name(r->proto), why);
+		else
+			v[k++] = r;
+	}
+	qsort(v, k, sizeof(*v), k8s_cmp_from);
+	*n = k;
+	return v;
+}
+
+/* Default-deny egress, one policy per source identity, one per allow
+ * border: the egress borders between zones, on the pods' side. */
+static int export_k8s_egress(const struct pol_policy *p)
+{
+	const struct pol_rule **v;
+	char name[80], comment[160], pair[80];
+	size_t n, i, j;
+
+	v = k8s_egress_rules(p, &n);
+	if (!v)
+		return -ENOMEM;
+	k8s_header("zonewall-default-deny-egress", "every pod: no egress unless allowed below "
+		   "(DNS included: allow the resolver in the policy)");
+	printf("  podSelector: {}\n  policyTypes:\n  - Egress\n");
+	for (i = 0; i < n; i = j) {
+		k8s_name("zonewall-egress-", v[i]->from, name, sizeof(name));
+		snprintf(comment, sizeof(comment), "egress from %s", v[i]->from);
+		k8s_header(name, comment);
+		k8s_selector(v[i]->from, 2, false);
+		printf("  policyTypes:\n  - Egress\n  egress:\n");
+		for (j = i; j < n && !strcmp(v[j]->from, v[i]->from); j++) {
+			k8s_egress_to(p, v[j]->to);
+			k8s_ports(v[j]);
+		}
+	}
+	for (i = 0; i < p->n_borders; i++) {
+		const struct pol_border *b = &p->borders[i];
+
+		if (b->verdict != POL_BORDER_ALLOW)
+			continue;
+		snprintf(comment, sizeof(comment), "egress border %s -> %s: allow",
+			 p->zones[b->from].name, p->zones[b->to].name);
+		snprintf(pair, sizeof(pair), "%s-%s", p->zones[b->from].name, p->zones[b->to].name);
+		k8s_name("zonewall-egress-border-", pair, name, sizeof(name));
+		k8s_header(name, comment);
+		snprintf(comment, sizeof(comment), "zone:%s", p->zones[b->from].name);
+		k8s_selector(comment, 2, false);
+		printf("  policyTypes:\n  - Egress\n  egress:\n");
+		snprintf(comment, sizeof(comment), "zone:%s", p->zones[b->to].name);
+		k8s_egress_to(p, comment);
+	}
+	free(v);
+	return 0;
+}
+
+static int export_k8s(const struct pol_policy *p, bool egress)
 {
 	const struct pol_rule **v;
 	char name[80], comment[160], pair[80];
@@ -209,6 +338,8 @@ static int export_k8s(const struct pol_policy *p)
 		putchar('\n');
 	}
 	free(v);
+	if (egress && export_k8s_egress(p) < 0)
+		return -ENOMEM;
 	return fflush(stdout) ? -EIO : 0;
 }
 
@@ -401,6 +532,7 @@ int cmd_export_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "egress", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -408,19 +540,24 @@ int cmd_export_main(int argc, char **argv)
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	int c, err = 0, status = CLI_OK;
+	bool egress = false;
 
-	while ((c = cli_getopt("export", argc, argv, ":f:p:h", opts, &status)) != -1) {
+	while ((c = cli_getopt("export", argc, argv, ":f:p:eh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'f')
 			format = optarg;
 		else if (c == 'p')
 			policy_path = optarg;
+		else if (c == 'e')
+			egress = true;
 	}
 	if (!format || (strcmp(format, "k8s") && strcmp(format, "dot")))
 		return cli_usage_error("export", "--format k8s or --format dot is required");
 	if (optind != argc - 1)
 		return cli_usage_error("export", "expected one policy or proposal file");
+	if (egress && strcmp(format, "k8s"))
+		return cli_usage_error("export", "--egress goes with --format k8s");
 	file = argv[optind];
 	if (clip_is_proposal(file)) {
 		if (!strcmp(format, "k8s"))
@@ -436,7 +573,7 @@ int cmd_export_main(int argc, char **argv)
 			return cli_usage_error("export", "--policy goes with a proposal file");
 		status = clip_load_policy("export", file, &p);
 		if (!status)
-			err = !strcmp(format, "k8s") ? export_k8s(p) : dot_policy(p);
+			err = !strcmp(format, "k8s") ? export_k8s(p, egress) : dot_policy(p);
 	}
 	if (err)
 		status = cli_fail("export", "%s", err == -ENOMEM ? "out of memory"

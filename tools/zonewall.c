@@ -171,18 +171,22 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -j, --json   print a JSON array instead of a table\n"
 	  "  -h, --help   show this help\n" },
 	{ "export", cmd_export_main, "export a policy as NetworkPolicy YAML, or a graph as DOT",
-	  "Usage: zonewall export --format k8s POLICY\n"
+	  "Usage: zonewall export --format k8s [--egress] POLICY\n"
 	  "       zonewall export --format dot POLICY\n"
 	  "       zonewall export --format dot PROPOSAL [--policy POLICY]\n"
 	  "\n"
 	  "k8s: Kubernetes NetworkPolicy YAML, one document per destination identity\n"
 	  "(pods labelled app.kubernetes.io/name=IDENTITY; zone:Z is the label\n"
 	  "zonewall.io/zone=Z; unknown:ADDR an ipBlock), after a default-deny-ingress.\n"
+	  "--egress adds a default-deny-egress, one egress policy per source identity\n"
+	  "and one per allow border (a zone's own CIDRs become ipBlocks): the egress\n"
+	  "borders on the pods' side.  DNS is denied too unless the policy allows it.\n"
 	  "dot: Graphviz DOT with zones as clusters; with --policy, edges a deny border\n"
 	  "refuses are red and dashed, edges not allowed yet blue.\n"
 	  "\n"
 	  "  -f, --format k8s|dot   the output format (required)\n"
 	  "  -p, --policy FILE      judge a proposal's edges against this policy\n"
+	  "  -e, --egress           k8s: egress policies too\n"
 	  "  -h, --help             show this help\n" },
 	{ "validate", cmd_validate_main, "check policy or proposal files, every problem with its JSON path",
 	  "Usage: zonewall validate [--canonical] FILE...\n"

@@ -135,6 +135,36 @@ else
 	tap_ok "$(grep -c '^kind: NetworkPolicy$' "$tmp/np.yaml" | grep -qv '^0$'; echo $?)" \
 		"structural check: NetworkPolicy documents present"
 fi
+run_cmd "$ZONEWALL" export --format k8s --egress "$example"
+tap_is "$rc" 0 "export --format k8s --egress exits 0"
+golden example-egress.yaml "$out" "NetworkPolicy YAML with egress: default deny, per source, borders"
+tap_is "$(printf '%s\n' "$out" | head -n "$(wc -l <"$dir/example.yaml")")" "$(cat "$dir/example.yaml")" \
+	"--egress only adds: the ingress part is byte-identical"
+printf '%s\n' "$out" >"$tmp/np-egress.yaml"
+if python3 -c 'import yaml' 2>/dev/null; then
+	python3 - "$tmp/np-egress.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+eg = [d for d in docs if d["spec"]["policyTypes"] == ["Egress"]]
+assert len(eg) >= 2, eg
+deny = [d for d in eg if d["metadata"]["name"] == "zonewall-default-deny-egress"]
+assert deny and "egress" not in deny[0]["spec"], deny
+for d in eg:
+    for rule in d["spec"].get("egress", []):
+        assert rule["to"], rule
+        for peer in rule["to"]:
+            assert ("podSelector" in peer) != ("ipBlock" in peer), peer
+            if "ipBlock" in peer:
+                assert "/" in peer["ipBlock"]["cidr"], peer
+        for p in rule.get("ports", []):
+            assert p["protocol"] in ("TCP", "UDP"), p
+PY
+	tap_ok $? "python3 yaml: egress documents are well-formed, peers are pods or CIDRs"
+else
+	tap_skip "python3 yaml not installed"
+fi
+run_cmd "$ZONEWALL" export --format dot --egress "$example"
+tap_is "$rc" 2 "--egress without --format k8s is a usage error"
 run_cmd "$ZONEWALL" export --format k8s "$tmp/all.json"
 tap_is "$rc" 2 "k8s export of a proposal is refused (approve first)"
 
