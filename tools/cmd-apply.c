@@ -19,19 +19,25 @@
 #include "zonewall/nft.h"
 
 /* Elements of the allowlist and address maps, for the one-line summary. */
-static void count_elems(const struct rs_ruleset *rs, size_t *allow, size_t *addrs, size_t *bound)
+struct elem_counts {
+	size_t allow, members, addrs, bound;
+};
+
+static void count_elems(const struct rs_ruleset *rs, struct elem_counts *n)
 {
-	*allow = *addrs = *bound = 0;
+	memset(n, 0, sizeof(*n));
 	for (size_t t = 0; t < rs->n_tables; t++)
 		for (size_t i = 0; i < rs->tables[t]->n_sets; i++) {
 			const struct rs_set *s = rs->tables[t]->sets[i];
 
 			if (!strncmp(s->name, "allow", 5))
-				*allow += s->n_elems;
+				n->allow += s->n_elems;
+			else if (!strncmp(s->name, "zm", 2))
+				n->members += s->n_elems;	/* zone -> zone rules */
 			else if (!strncmp(s->name, "src", 3))
-				*addrs += s->n_elems;
+				n->addrs += s->n_elems;
 			else if (!strncmp(s->name, "bound", 5) && strcmp(s->name, "boundmac"))
-				*bound += s->n_elems;
+				n->bound += s->n_elems;
 		}
 }
 
@@ -255,7 +261,7 @@ int cmd_apply_main(int argc, char **argv)
 	struct nft_error e = { 0 };
 	bool cut = false, enforced;
 	const char *path, *socket = NULL, *config = NULL;
-	size_t allow, addrs, bound;
+	struct elem_counts n;
 	long within = -1;
 	char *end;
 	int c, rc, status = CLI_OK;
@@ -314,9 +320,10 @@ int cmd_apply_main(int argc, char **argv)
 		status = cli_fail("apply", "%s (nothing changed)", e.text[0] ? e.text : strerror(-rc));
 		goto out_free;
 	}
-	count_elems(rs, &allow, &addrs, &bound);
-	printf("applied table inet %s: %zu zones, %zu allowlist elements, %zu address ranges, "
-	       "%zu bound addresses\n", CMP_TABLE, p->n_zones, allow, addrs, bound);
+	count_elems(rs, &n);
+	printf("applied table inet %s: %zu zones, %zu allowlist elements, %zu zone members, "
+	       "%zu address ranges, %zu bound addresses\n", CMP_TABLE, p->n_zones, n.allow,
+	       n.members, n.addrs, n.bound);
 	if (cut)
 		status = cut_established(p, s);
 out_free:
