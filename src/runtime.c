@@ -25,6 +25,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "zonewall/evtime.h"
 #include "zonewall/runtime.h"
 #include "zonewall/link.h"
 
@@ -481,6 +482,10 @@ out_free:
 /* --- mapper ----------------------------------------------------------------------------- */
 
 #define RT_QUEUE_MAX 1024
+/* Event times may come in whole seconds (no timeNano): a margin, so no
+ * event of the very second a comparison is made with counts as old. */
+#define RT_STALE_MARGIN_NS 1000000000LL
+#define RT_SEEN_MAX 65536	/* containers whose newest event time is kept */
 /* Inspects in flight beside the event stream (0: inline, for debugging). */
 #define RT_INSPECT_ASYNC 1
 #define RT_INFLIGHT_MAX 32	/* concurrent inspects; more wait inline */
@@ -516,6 +521,9 @@ struct rt_mapper {
 	unsigned long sent;	/* inspects sent, ever */
 	int epfd;		/* the sockets curl waits on (rt_sock_cb), for wait_info */
 	int running;		/* transfers curl has going, as it last said */
+	int64_t opened_wall_ns;	/* CLOCK_REALTIME when the stream was asked for */
+	struct evtime *seen;	/* newest event time per container */
+	unsigned long stale;	/* events older than that, dropped */
 	bool overflow;		/* events were lost: resync */
 	bool connected;
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
@@ -590,7 +598,8 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 	m->c = rt_client_new(uri, err, errlen);
 	m->multi = curl_multi_init();
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!m->c || !m->multi || m->epfd < 0) {
+	m->seen = evtime_new(RT_SEEN_MAX);
+	if (!m->c || !m->multi || m->epfd < 0 || !m->seen) {
 		rt_mapper_free(m);
 		return NULL;
 	}
@@ -648,9 +657,15 @@ void rt_mapper_free(struct rt_mapper *m)
 	}
 	if (m->epfd >= 0)
 		close(m->epfd);
+	evtime_free(m->seen);
 	rt_linebuf_free(&m->lb);
 	rt_client_free(m->c);
 	free(m);
+}
+
+unsigned long rt_mapper_replayed(const struct rt_mapper *m)
+{
+	return m->stale;
 }
 
 bool rt_mapper_connected(const struct rt_mapper *m)
@@ -676,6 +691,17 @@ static void rt_event_line(void *ctx, const char *line, size_t len)
 	}
 	if (ev.kind == RT_EV_IGNORE)
 		return;
+	/* The list read after the stream opened already holds what happened
+	 * before, and a container's events come in order: an event older than
+	 * either is a replay (Podman's file event logger, when it rotates its
+	 * log, streams the kept half again, seen here as starts of up to 15
+	 * minutes ago), and applying it would undo newer state, e.g. take a
+	 * running container's addresses. */
+	if (ev.time_ns && (ev.time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
+			   evtime_replay(m->seen, ev.id, ev.time_ns, RT_STALE_MARGIN_NS))) {
+		m->stale++;
+		return;
+	}
 	ev.recv_ns = rt_now_ns();
 	if (m->nq == RT_QUEUE_MAX) {
 		m->overflow = true;
@@ -691,6 +717,14 @@ static size_t rt_events_write(char *data, size_t size, size_t nmemb, void *ctx)
 	if (rt_linebuf_feed(&m->lb, data, size * nmemb, rt_event_line, m))
 		m->overflow = true;
 	return size * nmemb;
+}
+
+static int64_t rt_wall_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
 static int rt_events_open(struct rt_mapper *m)
@@ -716,6 +750,7 @@ static int rt_events_open(struct rt_mapper *m)
 	/* wait (bounded) for the response head, so the stream is up before
 	 * the list that the resync reads */
 	m->running = 1;		/* the stream is the only transfer now */
+	m->opened_wall_ns = rt_wall_ns();
 	for (i = 0; i < 40 && !code && m->running; i++) {
 		rt_drive(m, i ? 50 : 0);
 		curl_easy_getinfo(m->ev, CURLINFO_RESPONSE_CODE, &code);
@@ -839,6 +874,10 @@ static bool rt_apply_stopped(struct rt_mapper *m, const struct rt_event *ev)
 	w = id_index_find(m->idx, ev->id);
 	if (!w)
 		return false;
+	/* a stop older than the start we hold is a replay (Podman's file event
+	 * logger replays its log when it rotates it): the container runs */
+	if (ev->time_ns && w->started_ns && ev->time_ns + RT_STALE_MARGIN_NS < w->started_ns)
+		return true;
 	c = rt_stopped_copy(w);
 	if (!c)
 		return false;

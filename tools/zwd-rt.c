@@ -221,6 +221,8 @@ void zwd_rt_status(struct zwd_rt *r, json_t *o)
 	json_object_set_new(o, "runtime_events", json_integer(r->events));
 	json_object_set_new(o, "runtime_resyncs", json_integer(r->syncs));
 	json_object_set_new(o, "runtime_losses", json_integer(r->losses));
+	json_object_set_new(o, "runtime_replayed_events",
+			    json_integer(r->mapper ? (json_int_t)rt_mapper_replayed(r->mapper) : 0));
 }
 
 bool zwd_bridge_wanted(const struct cfg *c, const char *name)

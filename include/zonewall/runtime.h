@@ -239,6 +239,15 @@ int rt_mapper_step(struct rt_mapper *m, int timeout_ms);
  */
 void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms);
 
+/**
+ * rt_mapper_replayed() - events dropped as replays: stamped (by the
+ * engine) more than a second before the stream they came on was opened,
+ * or before the newest event already seen for the same container.
+ * Podman's file event logger streams the kept half of its log again when
+ * it rotates it; applying those would undo newer state.
+ */
+unsigned long rt_mapper_replayed(const struct rt_mapper *m);
+
 /** rt_mapper_connected() - true once synced and while the stream is up. */
 bool rt_mapper_connected(const struct rt_mapper *m);
 
