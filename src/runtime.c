@@ -698,7 +698,8 @@ static void rt_event_line(void *ctx, const char *line, size_t len)
 	 * minutes ago), and applying it would undo newer state, e.g. take a
 	 * running container's addresses. */
 	if (ev.time_ns && (ev.time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
-			   evtime_replay(m->seen, ev.id, ev.time_ns, RT_STALE_MARGIN_NS))) {
+			   (ev.id[0] && evtime_replay(m->seen, ev.id, ev.time_ns,
+						       RT_STALE_MARGIN_NS)))) {
 		m->stale++;
 		return;
 	}
