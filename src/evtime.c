@@ -9,9 +9,13 @@
 
 #include "zonewall/evtime.h"
 
+#define EVTIME_RECENT 4	/* exact times kept: a replay inside the margin */
+
 struct evtime_ent {
 	char id[80];
-	int64_t t;
+	int64_t t;			/* newest */
+	int64_t recent[EVTIME_RECENT];	/* the last times seen, any order */
+	unsigned int next;
 };
 
 struct evtime {
@@ -90,10 +94,18 @@ bool evtime_replay(struct evtime *t, const char *id, int64_t time_ns, int64_t ma
 		return false;
 	i = evtime_find(t, id, &found);
 	if (found) {
-		if (time_ns + margin_ns < t->v[i].t)
+		struct evtime_ent *e = &t->v[i];
+
+		if (time_ns + margin_ns < e->t)
 			return true;
-		if (time_ns > t->v[i].t)
-			t->v[i].t = time_ns;
+		/* within the margin, only an event seen already is a replay:
+		 * stamps are nanoseconds, two events never share one */
+		for (unsigned int k = 0; k < EVTIME_RECENT; k++)
+			if (e->recent[k] == time_ns)
+				return true;
+		e->recent[e->next++ % EVTIME_RECENT] = time_ns;
+		if (time_ns > e->t)
+			e->t = time_ns;
 		return false;
 	}
 	if (t->n == t->max) {
@@ -101,8 +113,10 @@ bool evtime_replay(struct evtime *t, const char *id, int64_t time_ns, int64_t ma
 		i = evtime_find(t, id, &found);
 	}
 	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+	memset(&t->v[i], 0, sizeof(t->v[i]));
 	snprintf(t->v[i].id, sizeof(t->v[i].id), "%s", id);
 	t->v[i].t = time_ns;
+	t->v[i].recent[t->v[i].next++] = time_ns;
 	t->n++;
 	return false;
 }

@@ -486,6 +486,10 @@ out_free:
  * event of the very second a comparison is made with counts as old. */
 #define RT_STALE_MARGIN_NS 1000000000LL
 #define RT_SEEN_MAX 65536	/* containers whose newest event time is kept */
+/* One container's events may reach the stream a hair out of stamp order
+ * (Docker stamps before it takes its publish lock); a replay after a log
+ * rotation is at least one of the container's operations older. */
+#define RT_REPLAY_MARGIN_NS 50000000LL
 /* Inspects in flight beside the event stream (0: inline, for debugging). */
 #define RT_INSPECT_ASYNC 1
 #define RT_INFLIGHT_MAX 32	/* concurrent inspects; more wait inline */
@@ -699,7 +703,8 @@ static void rt_event_line(void *ctx, const char *line, size_t len)
 	 * running container's addresses. */
 	if (ev.time_ns && (ev.time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
 			   (ev.id[0] && evtime_replay(m->seen, ev.id, ev.time_ns,
-						       RT_STALE_MARGIN_NS)))) {
+						       ev.time_ns % 1000000000 ? RT_REPLAY_MARGIN_NS
+									       : RT_STALE_MARGIN_NS)))) {
 		m->stale++;
 		return;
 	}

@@ -25,8 +25,9 @@ void evtime_free(struct evtime *t);
 
 /**
  * evtime_replay() - is an event of container @id stamped @time_ns (> 0)
- * older than the newest one seen for @id by more than @margin_ns?  If
- * not, @time_ns is recorded (when newer).  An @id never seen is news.
+ * older than the newest one seen for @id by more than @margin_ns, or
+ * stamped exactly as one of the last few seen for @id?  If not, @time_ns
+ * is recorded.  An @id never seen is news.
  */
 bool evtime_replay(struct evtime *t, const char *id, int64_t time_ns, int64_t margin_ns);
 

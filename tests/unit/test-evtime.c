@@ -18,6 +18,8 @@ int main(void)
 	tap_ok(!evtime_replay(t, "a", 100 * S, S), "a container never seen: news");
 	tap_ok(!evtime_replay(t, "a", 105 * S, S), "newer: news");
 	tap_ok(!evtime_replay(t, "a", 104 * S + S / 2, S), "half a second older: within the margin (publish order)");
+	tap_ok(evtime_replay(t, "a", 104 * S + S / 2, S), "... but the very same stamp again: a replay");
+	tap_ok(evtime_replay(t, "a", 105 * S, S), "the newest again: a replay");
 	tap_ok(evtime_replay(t, "a", 103 * S, S), "two seconds older than the newest: a replay");
 	tap_ok(evtime_replay(t, "a", 100 * S, S), "the first event again: a replay");
 	tap_ok(!evtime_replay(t, "b", 50 * S, S), "another container's older time: news for it");

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Podman's file event logger rotates its log (events_logfile_max_size) by
+# keeping the newer half, and its API service then streams that half again:
+# old events a second time.  The mapper must not apply them (src/evtime.c):
+# a replayed "died" would take a running container's addresses.  Here a
+# private containers.conf (this host's, plus a private events log that
+# rotates at 16 KiB) drives a private API service; container x is stopped
+# and started before `zonewall containers --watch` connects, then y churns
+# until the log rotates.  The witness is the watch output: no row at all
+# for x, and exactly one "start" row per start of y.
+. "$(dirname "$0")/lib.sh"
+rt_require
+[ -x "$PODMAN" ] || tap_skip_all "podman not installed"
+base=/etc/containers/containers.conf
+conf=$RT_DIR/containers.conf
+log=$RT_DIR/events.log
+add="events_logfile_path = \"$log\"\nevents_logfile_max_size = \"16k\""
+if grep -q '^\[engine\]' "$base" 2>/dev/null; then
+	sed "/^\[engine\]/a $add" "$base" >"$conf"
+else
+	{ cat "$base" 2>/dev/null; printf '[engine]\n%b\n' "$add"; } >"$conf"
+fi
+export CONTAINERS_CONF=$conf	# the service and every podman command below
+rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
+x=${RT_TAG}-x y=${RT_TAG}-y
+for c in "$x" "$y"; do rt_on_cleanup "$PODMAN rm -f -t 0 $c"; done
+"$PODMAN" run -d --network none --name "$x" "$RT_IMAGE" sleep 100000 >/dev/null &&
+	"$PODMAN" stop -t 0 "$x" >/dev/null && "$PODMAN" start "$x" >/dev/null ||
+	tap_skip_all "podman cannot run containers here"
+[ -s "$log" ] || tap_skip_all "podman wrote no events to $log (events_logfile_path unsupported?)"
+rt_watch_start "podman://$PODMAN_SOCK" || tap_bail "zonewall containers --watch did not sync"
+"$PODMAN" run -d --network none --name "$y" "$RT_IMAGE" sleep 100000 >/dev/null ||
+	tap_bail "cannot start $y"
+starts=1 rotated=0 size=$(stat -c %s "$log")
+for ((i = 0; i < 60 && rotated < 3; i++)); do
+	"$PODMAN" stop -t 0 "$y" >/dev/null && "$PODMAN" start "$y" >/dev/null || break
+	starts=$((starts + 1))
+	now=$(stat -c %s "$log")
+	# a rotation shrinks the file; a few more cycles let the replay arrive
+	[ "$now" -lt "$size" ] || [ "$rotated" -gt 0 ] && rotated=$((rotated + 1))
+	size=$now
+done
+[ "$rotated" -gt 0 ] || tap_skip_all "podman did not rotate its event log within $starts starts"
+yid=$("$PODMAN" inspect -f '{{.Id}}' "$y" | cut -c1-12)
+xid=$("$PODMAN" inspect -f '{{.Id}}' "$x" | cut -c1-12)
+y_starts() { jq -s --arg id "$yid" '[.[] | select(.id == $id and .event == "container start")] | length' "$RT_WATCH_OUT"; }
+# the last start has been read once its row is there (the replay came before it)
+wait_for 10 sh -c "[ \$(jq -s --arg id '$yid' '[.[] | select(.id == \$id and .event == \"container start\")] | length' '$RT_WATCH_OUT') -ge $starts ]"
+tap_ok 0 "the event log rotated after $((starts - rotated + 1)) of $starts starts of y"
+tap_is "$(y_starts)" "$starts" "exactly one start row per start of y: the replayed half is not applied again"
+tap_is "$(jq -s --arg id "$xid" '[.[] | select(.id == $id)] | length' "$RT_WATCH_OUT")" 0 \
+	"no row for x: its events, older than the stream, are not applied (x still running: $("$PODMAN" inspect -f '{{.State.Status}}' "$x"))"
+tap_done
