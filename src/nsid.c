@@ -26,51 +26,6 @@ static int nsid_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nsid_of_pid(int pid)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = (unsigned int)time(NULL) ^ (unsigned int)pid;
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
-	int nsid = -1, rc;
-	ssize_t r;
-
-	if (pid <= 0)
-		return -ESRCH;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (r < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	/* an error ack (no such process) comes back as -1 with errno set */
-	if (mnl_cb_run(buf, (size_t)r, seq, mnl_socket_get_portid(nl), nsid_cb, &nsid) < 0)
-		rc = -errno;
-	else
-		rc = nsid >= 0 ? nsid : -ENOENT;
-out_close:
-	mnl_socket_close(nl);
-	return rc;
-}
-
 static bool nsid_bridge_has(const struct link_list *l, int ifindex, const char *gw)
 {
 	const struct link_info *br = link_list_find(l, ifindex);
@@ -194,6 +149,21 @@ static int nsid_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A bound rtnetlink socket, or NULL with errno set. */
+static struct mnl_socket *nsid_socket(void)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	int e;
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = errno;
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	return nl;
+}
+
 /* Send @nlh and run @cb over the answer until it is done. */
 static int nsid_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
@@ -211,6 +181,32 @@ static int nsid_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, v
 		rc = mnl_cb_run(buf, (size_t)r, seq, portid, cb, data);
 	} while (rc > 0);	/* MNL_CB_OK: more to come; the ack or DONE stops */
 	return rc < 0 ? -errno : 0;
+}
+
+int nsid_of_pid(int pid)
+{
+	char buf[256];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int nsid = -1, rc;
+
+	if (pid <= 0)
+		return -ESRCH;
+	nl = nsid_socket();
+	if (!nl)
+		return -errno;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned int)time(NULL) ^ (unsigned int)pid;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
+	/* an error ack (no such process) comes back as -errno */
+	rc = nsid_talk(nl, nlh, nsid_cb, &nsid);
+	mnl_socket_close(nl);
+	return rc ? rc : nsid >= 0 ? nsid : -ENOENT;
 }
 
 /* RTM_GETLINK for @ifindex here (0: a dump), in namespace @nsid if >= 0. */
@@ -258,13 +254,9 @@ int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bri
 
 	if (nsid < 0 || nsid_mac_parse(mac, f.mac))
 		return -EINVAL;
-	nl = mnl_socket_open(NETLINK_ROUTE);
+	nl = nsid_socket();
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
 	/* the container's side: its interface with @mac names its peer here */
 	rc = nsid_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_dump_cb, &f);
 	if (!rc && f.matches != 1)

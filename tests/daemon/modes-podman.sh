@@ -183,8 +183,13 @@ tap_ok "$([ "$(grep -c no "$ZWD_DIR/refused.out")" -ge 2 ] && ! grep -q ok "$ZWD
 	"no refused connection passed during the reloads ($(grep -c no "$ZWD_DIR/refused.out") tried)"
 tap_is "$(grep -c '"command":"reload"' "$audit")" "$n" "one audit line per reload"
 m1=$(m_denied)
-tap_ok "$([ "${m1:-0}" -ge $(( ${m0:-0} + $(grep -c no "$ZWD_DIR/refused.out") )) ] && [ "${m0:-0}" -ge 1 ]; echo $?)" \
+refused=$(grep -c no "$ZWD_DIR/refused.out")
+tap_ok "$([ "${m1:-0}" -gt "${m0:-0}" ] && [ "${m0:-0}" -ge 1 ]; echo $?)" \
 	"app->web denied stays monotonic across $n table replacements ($m0 -> $m1)"
+# Not asserted: that every refusal is counted.  Drops between the daemon's
+# reading of the old table's counters and the replacement's commit are lost
+# (a known gap, README "zonewalld details"); this run lost this many:
+tap_diag "refusals attempted during the reloads: $refused; counted: $((${m1:-0} - ${m0:-0})) (each attempt is one or more SYNs)"
 
 # apply with a confirm deadline: rolls back when nobody confirms
 # (elements of other people's containers, which may come and go meanwhile, left out)
