@@ -19,6 +19,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "zonewall/conntrack.h"
+#include "zonewall/nlreq.h"
 
 struct ctk_entry {
 	uint8_t family;
@@ -131,38 +132,20 @@ static struct nlmsghdr *ctk_msg(char *buf, uint16_t type, uint16_t flags, uint8_
 	return nlh;
 }
 
-static int ctk_run(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	static char buf[32768];
-	unsigned int portid = mnl_socket_get_portid(nl);
-	int rc;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
-	} while (rc > MNL_CB_STOP);
-	return rc < 0 ? -errno : 0;
-}
-
 int ctk_cut(ctk_judge_fn fn, void *data, size_t *seen, size_t *cut)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct ctk_walk w = { .fn = fn, .data = data };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	struct mnl_socket *nl = nlreq_open(NETLINK_NETFILTER);
 	uint32_t seq = time(NULL);
 	int rc;
 
 	*seen = *cut = 0;
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (!nl) {
 		rc = -errno;
 		goto out_close;
 	}
-	rc = ctk_run(nl, ctk_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, ++seq),
+	rc = nlreq_talk(nl, ctk_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, ++seq),
 		     ctk_dump_cb, &w);
 	if (rc == 0 && w.err)
 		rc = w.err;
@@ -175,7 +158,7 @@ int ctk_cut(ctk_judge_fn fn, void *data, size_t *seen, size_t *cut)
 		memcpy(mnl_nlmsg_get_payload_tail(nlh), w.v[i].orig, w.v[i].len);
 		nlh->nlmsg_len += MNL_ALIGN(w.v[i].len);
 		mnl_attr_nest_end(nlh, nest);
-		rc = ctk_run(nl, nlh, NULL, NULL);
+		rc = nlreq_talk(nl, nlh, NULL, NULL);
 		if (rc == 0)
 			(*cut)++;
 		else if (rc == -ENOENT)

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
+#include "zonewall/nlreq.h"
 #include "zonewall/nsid.h"
 
 static int nsid_cb(const struct nlmsghdr *nlh, void *data)
@@ -149,40 +150,6 @@ static int nsid_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* A bound rtnetlink socket, or NULL with errno set. */
-static struct mnl_socket *nsid_socket(void)
-{
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	int e;
-
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		e = errno;
-		mnl_socket_close(nl);
-		errno = e;
-		return NULL;
-	}
-	return nl;
-}
-
-/* Send @nlh and run @cb over the answer until it is done. */
-static int nsid_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
-	ssize_t r;
-	int rc;
-
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (r < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, (size_t)r, seq, portid, cb, data);
-	} while (rc > 0);	/* MNL_CB_OK: more to come; the ack or DONE stops */
-	return rc < 0 ? -errno : 0;
-}
-
 int nsid_of_pid(int pid)
 {
 	char buf[256];
@@ -193,7 +160,7 @@ int nsid_of_pid(int pid)
 
 	if (pid <= 0)
 		return -ESRCH;
-	nl = nsid_socket();
+	nl = nlreq_open(NETLINK_ROUTE);
 	if (!nl)
 		return -errno;
 	nlh = mnl_nlmsg_put_header(buf);
@@ -204,7 +171,7 @@ int nsid_of_pid(int pid)
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
 	/* an error ack (no such process) comes back as -errno */
-	rc = nsid_talk(nl, nlh, nsid_cb, &nsid);
+	rc = nlreq_talk(nl, nlh, nsid_cb, &nsid);
 	mnl_socket_close(nl);
 	return rc ? rc : nsid >= 0 ? nsid : -ENOENT;
 }
@@ -254,17 +221,17 @@ int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bri
 
 	if (nsid < 0 || nsid_mac_parse(mac, f.mac))
 		return -EINVAL;
-	nl = nsid_socket();
+	nl = nlreq_open(NETLINK_ROUTE);
 	if (!nl)
 		return -errno;
 	/* the container's side: its interface with @mac names its peer here */
-	rc = nsid_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_dump_cb, &f);
+	rc = nlreq_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_dump_cb, &f);
 	if (!rc && f.matches != 1)
 		rc = -ENOENT;
 	/* the peer, by index: a veth whose own peer is in @nsid (an index
 	 * alone could name a link in some third namespace) */
 	if (!rc)
-		rc = nsid_talk(nl, nsid_getlink(buf, seq + 1, f.peer, -1), nsid_get_cb, &f);
+		rc = nlreq_talk(nl, nsid_getlink(buf, seq + 1, f.peer, -1), nsid_get_cb, &f);
 	if (!rc && (!f.got.veth || f.got.link_netnsid != nsid))
 		rc = -ENOENT;
 	if (rc)
@@ -272,7 +239,7 @@ int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bri
 	snprintf(veth, vlen, "%s", f.got.name);
 	bridge[0] = '\0';
 	if (f.got.master > 0 &&
-	    nsid_talk(nl, nsid_getlink(buf, seq + 2, f.got.master, -1), nsid_get_cb, &f) == 0)
+	    nlreq_talk(nl, nsid_getlink(buf, seq + 2, f.got.master, -1), nsid_get_cb, &f) == 0)
 		snprintf(bridge, blen, "%s", f.got.name);
 out_close:
 	mnl_socket_close(nl);

@@ -880,10 +880,6 @@ static bool rt_apply_stopped(struct rt_mapper *m, const struct rt_event *ev)
 	w = id_index_find(m->idx, ev->id);
 	if (!w)
 		return false;
-	/* a stop older than the start we hold is a replay (Podman's file event
-	 * logger replays its log when it rotates it): the container runs */
-	if (ev->time_ns && w->started_ns && ev->time_ns + RT_STALE_MARGIN_NS < w->started_ns)
-		return true;
 	c = rt_stopped_copy(w);
 	if (!c)
 		return false;

@@ -26,6 +26,7 @@
 #include "cli-policy.h"
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
+#include "zonewall/nlreq.h"
 #include "zonewall/runtime.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -224,21 +225,9 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	static unsigned int seq;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int portid = mnl_socket_get_portid(nl);
-	int rc;
 
 	nlh->nlmsg_seq = ++seq + (unsigned int)time(NULL);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
-	} while (rc > MNL_CB_STOP);
-	return rc < 0 ? -errno : 0;
+	return nlreq_talk(nl, nlh, cb, data);
 }
 
 /* The peer's MAC and global addresses, asked of its namespace by netns id. */
@@ -292,11 +281,11 @@ static bool is_ours(const struct cmp_snapshot *s, const struct link_info *br)
 
 static void find_inventory_ports(const struct link_list *l, struct cmp_snapshot *s)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
 	int one = 1;
 
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out_close;
+	if (!nl)
+		return;
 	/* Strict checking makes the address dump honour IFA_TARGET_NETNSID. */
 	mnl_socket_setsockopt(nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	for (size_t i = 0; i < l->n; i++) {
@@ -309,9 +298,7 @@ static void find_inventory_ports(const struct link_list *l, struct cmp_snapshot 
 		if (peer_read(nl, li->peer_netnsid, &pi) == 0)
 			bind_found(s, li, &pi);
 	}
-out_close:
-	if (nl)
-		mnl_socket_close(nl);
+	mnl_socket_close(nl);
 }
 
 static int add_kernel(const char *cmd, const struct clie_opts *o, struct cmp_snapshot *s)

@@ -90,22 +90,6 @@ tap_is "$(H nft -j list table inet zonewall | jq '[.nftables[] | .table? | selec
 	null "no owner flag: the table outlives the process (apply has exited, the table is there)"
 
 # --- traffic -----------------------------------------------------------------------
-serve() {	# serve NS PORT: answer "pong" to every connection, until cleanup
-	ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
-while True:
-    c, _ = s.accept(); c.settimeout(2)
-    try:
-        c.recv(64); c.sendall(b"pong\n"); c.shutdown(socket.SHUT_WR); c.recv(64)
-    except OSError:
-        pass
-    c.close()' "$2" >/dev/null 2>&1 &
-	on_cleanup "kill $!"
-	wait_for 5 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '"
-}
-talk() { ip netns exec "$1" sh -c "echo ping | timeout 3 nc -N -w 2 ${4:+-s $4} $2 $3 2>/dev/null"; }
 
 for n in "$a" "$b" "$c" "$i"; do serve "$n" 80 || tap_bail "server in $n did not start"; done
 tap_is "$(talk "$a" 10.77.0.3 80)" pong "a->b tcp/80 connects and the reply comes back (stateful)"

@@ -94,3 +94,22 @@ hostns_plug() {
 	[ -z "${5:-}" ] || ip -n "$ns" addr add "$5::$4/64" dev eth0 nodad
 	ip -n "$ns" link set eth0 up
 }
+
+# serve NS PORT: a TCP server answering "pong" to every connection, until cleanup
+serve() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, _ = s.accept(); c.settimeout(2)
+    try:
+        c.recv(64); c.sendall(b"pong\n"); c.shutdown(socket.SHUT_WR); c.recv(64)
+    except OSError:
+        pass
+    c.close()' "$2" >/dev/null 2>&1 &
+	on_cleanup "kill $!"
+	wait_for 5 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '"
+}
+# talk NS ADDR PORT [SRC]: prints what the server answered
+talk() { ip netns exec "$1" sh -c "echo ping | timeout 3 nc -N -w 2 ${4:+-s $4} $2 $3 2>/dev/null"; }
