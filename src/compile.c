@@ -806,6 +806,29 @@ static void pair_chain_name(const struct ctx *c, size_t f, size_t t, char *buf, 
 		snprintf(buf, len, "p_%zu.%zu", f, t);
 }
 
+/*
+ * Count into table @t's counter @name.  Named counters, not the rules'
+ * own: nft_apply() keeps them across a table replacement, so a reload or
+ * a change of shape loses no count; several rules of one zone pair and
+ * verdict share one, so the kernel does the summing.
+ */
+static int rule_count(struct rs_table *t, struct rs_rule *r, const char *name)
+{
+	int rc = rs_counter_add(t, name);
+
+	return rc ? rc : rs_rule_counter_named(r, name);
+}
+
+/* c_FROM.TO.KIND: the zone pair's counter of one verdict kind */
+static int pair_count(struct ctx *c, struct rs_rule *r, size_t f, size_t t, const char *kind)
+{
+	char name[128];
+
+	if (snprintf(name, sizeof(name), "c_%s.%s.%s", zname(c, f), zname(c, t), kind) > 64)
+		snprintf(name, sizeof(name), "c_%zu.%zu.%s", f, t, kind);
+	return rule_count(c->inet, r, name);
+}
+
 static enum pol_mode pair_mode(const struct ctx *c, size_t f, size_t t)
 {
 	enum pol_mode a = c->p->zones[f].mode, b = c->p->zones[t].mode;
@@ -1148,7 +1171,7 @@ static int add_base_head(struct ctx *c, struct rs_chain *ch, bool forward)
 	if (!r)
 		return -errno;
 	TRY(rule_ctstate(r, RS_CT_INVALID));
-	TRY(rs_rule_counter(r));
+	TRY(rule_count(c->inet, r, "c_invalid"));
 	return rs_rule_verdict(r, RS_V_DROP, NULL);
 }
 
@@ -1236,7 +1259,7 @@ static int add_zone_rule_lookups(struct ctx *c, struct rs_chain *ch, size_t f, s
 		TRY(rs_rule_lookup(r, &da, 1, false, name));
 		pair_set_name(c, name, sizeof(name), fam, f, t);
 		TRY(rs_rule_lookup(r, pp, 2, false, name));
-		TRY(rs_rule_counter(r));
+		TRY(pair_count(c, r, f, t, "accepted"));
 		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
 	}
 	return 0;
@@ -1261,7 +1284,7 @@ static int add_allow_lookups(struct ctx *c, struct rs_chain *ch, size_t f, size_
 		if (!(r = rule_new(ch, comment, origin)))
 			return -errno;
 		TRY(rs_rule_lookup(r, i % 2 ? k6 : k4, 4, false, sets[i]));
-		TRY(rs_rule_counter(r));
+		TRY(pair_count(c, r, f, t, "accepted"));
 		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
 	}
 	return 0;
@@ -1288,7 +1311,7 @@ static int add_refusal(struct ctx *c, struct rs_chain *ch, enum pol_mode mode, b
 	snprintf(comment, sizeof(comment), "%s: %s%s", pair, kind[mode], border ? " (border)" : "");
 	if (!(r = rule_new(ch, comment, origin)))
 		return -errno;
-	TRY(rs_rule_counter(r));
+	TRY(pair_count(c, r, f, t, kind[mode]));
 	return rs_rule_verdict(r, mode == POL_MODE_ENFORCE ? RS_V_DROP : RS_V_ACCEPT, NULL);
 }
 
@@ -1310,7 +1333,7 @@ static int add_pair_chain(struct ctx *c, size_t f, size_t t)
 		snprintf(comment, sizeof(comment), "%s: accepted (border)", pair);
 		if (!(r = rule_new(ch, comment, origin)))
 			return -errno;
-		TRY(rs_rule_counter(r));
+		TRY(pair_count(c, r, f, t, "accepted"));
 		return rs_rule_verdict(r, RS_V_ACCEPT, NULL);
 	}
 	if (v == POL_BORDER_ALLOWLIST)
@@ -1389,7 +1412,7 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w)
  * source.  hlen 6 plen 4 places the sender address at offset 14; receivers
  * on Ethernet ignore ARP of other lengths.
  */
-static int add_arp_spoof_rule(struct rs_chain *ch, const char *origin)
+static int add_arp_spoof_rule(struct ctx *c, struct rs_chain *ch, const char *origin)
 {
 	static const enum rs_field ka[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ARP_SADDR_IP };
 	struct rs_value hlen, plen;
@@ -1402,7 +1425,7 @@ static int add_arp_spoof_rule(struct rs_chain *ch, const char *origin)
 	TRY(rs_rule_match(r, RS_F_ARP_HLEN, false, &hlen));
 	TRY(rs_rule_match(r, RS_F_ARP_PLEN, false, &plen));
 	TRY(rs_rule_lookup(r, ka, 3, true, "bound4"));
-	TRY(rs_rule_counter(r));
+	TRY(rule_count(c->bridge, r, "c_spoofed.arp"));
 	return rs_rule_verdict(r, RS_V_DROP, NULL);
 }
 
@@ -1436,7 +1459,7 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	if (!(r = rule_new(ch, "spoofed IPv4 source", origin)))
 		return -errno;
 	TRY(rs_rule_lookup(r, k4, 3, true, "bound4"));
-	TRY(rs_rule_counter(r));
+	TRY(rule_count(c->bridge, r, "c_spoofed.ipv4"));
 	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
 	if (!(r = rule_new(ch, "spoofed IPv6 source", origin)))
 		return -errno;
@@ -1446,13 +1469,13 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &ll));
 	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &any));
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
-	TRY(rs_rule_counter(r));
+	TRY(rule_count(c->bridge, r, "c_spoofed.ipv6"));
 	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
-	TRY(add_arp_spoof_rule(ch, origin));
+	TRY(add_arp_spoof_rule(c, ch, origin));
 	if (!(r = rule_new(ch, "spoofed MAC", origin)))
 		return -errno;
 	TRY(rs_rule_lookup(r, km, 2, true, "boundmac"));
-	TRY(rs_rule_counter(r));
+	TRY(rule_count(c->bridge, r, "c_spoofed.mac"));
 	return rs_rule_verdict(r, RS_V_DROP, NULL);
 }
 

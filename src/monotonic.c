@@ -58,18 +58,3 @@ uint64_t mono_observe(struct mono_set *s, const char *key, uint64_t raw)
 	c->last = raw;
 	return c->base + raw;
 }
-
-int mono_fold(struct mono_set *s, const char *key, uint64_t raw)
-{
-	struct mono_ctr *c = mono_get(s, key);
-
-	if (!c)
-		return -ENOMEM;
-	/* a reading below one already seen belongs to a generation that
-	 * ended unseen: that one's last reading is counted too */
-	if (raw < c->last)
-		c->base += c->last;
-	c->base += raw;
-	c->last = 0;
-	return 0;
-}

@@ -18,6 +18,8 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/gen.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -61,6 +63,11 @@ enum msg_kind {
 	MSG_SET,
 	MSG_ELEMS,
 	MSG_RULE,
+	MSG_COUNTER,
+	MSG_FLUSH,		/* every rule of the table, before a replacement in place */
+	MSG_DELSET,
+	MSG_DELCHAIN,
+	MSG_DELOBJ,
 	MSG_PROBE,
 };
 
@@ -69,7 +76,7 @@ struct msg_rec {
 	size_t off;		/* of its nlmsghdr in the batch buffer */
 	enum msg_kind kind;
 	const struct rs_table *t;
-	const void *obj;	/* rs_chain, rs_set, rs_rule */
+	const void *obj;	/* rs_chain, rs_set, rs_rule; a name (MSG_COUNTER, MSG_DEL*) */
 	const char *chain;	/* MSG_RULE: the chain's name */
 	size_t first_elem;	/* MSG_ELEMS: first model element in the message */
 	bool lead_zero;		/* MSG_ELEMS: begins with the interval-set zero marker */
@@ -292,7 +299,7 @@ static void put_chain(struct batch *b, const struct rs_table *t, const struct rs
 		nftnl_chain_set_str(nc, NFTNL_CHAIN_TYPE, "filter");
 		nftnl_chain_set_u32(nc, NFTNL_CHAIN_POLICY, ch->policy_drop ? NF_DROP : NF_ACCEPT);
 	}
-	nlh = msg_start(b, NFT_MSG_NEWCHAIN, t->family, NLM_F_CREATE);
+	nlh = msg_start(b, NFT_MSG_NEWCHAIN, t->family, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, nc);
 		batch_push(b, &(struct msg_rec){ .kind = MSG_CHAIN, .t = t, .obj = ch });
@@ -371,12 +378,70 @@ static void put_set(struct batch *b, const struct rs_table *t, const struct rs_s
 			lens[i] = rs_type_len(s->key.t[i]);
 		nftnl_set_set_data(ns, NFTNL_SET_DESC_CONCAT, lens, s->key.n);
 	}
-	nlh = msg_start(b, NFT_MSG_NEWSET, t->family, NLM_F_CREATE);
+	nlh = msg_start(b, NFT_MSG_NEWSET, t->family, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, ns);
 		batch_push(b, &(struct msg_rec){ .kind = MSG_SET, .t = t, .obj = s });
 	}
 	nftnl_set_free(ns);
+}
+
+/* A named counter: created when absent, left alone (with its values) when present. */
+static void put_counter(struct batch *b, const struct rs_table *t, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, t->family);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, t->name);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	/* the kernel wants the data nest; a counter that exists keeps its own */
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
+	nlh = msg_start(b, NFT_MSG_NEWOBJ, t->family, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		batch_push(b, &(struct msg_rec){ .kind = MSG_COUNTER, .t = t, .obj = name });
+	}
+	nftnl_obj_free(o);
+}
+
+/* Delete every rule of @t (NFT_MSG_DELRULE naming the table only). */
+static void put_flush(struct batch *b, const struct rs_table *t)
+{
+	struct nlmsghdr *nlh = msg_start(b, NFT_MSG_DELRULE, t->family, 0);
+
+	if (nlh) {
+		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, t->name);
+		batch_push(b, &(struct msg_rec){ .kind = MSG_FLUSH, .t = t });
+	}
+}
+
+/* Delete set, chain or object @name of @t; @objtype for objects. */
+static void put_delete(struct batch *b, const struct rs_table *t, enum msg_kind kind,
+		       const char *name, uint32_t objtype)
+{
+	static const struct {
+		uint16_t type, table_attr, name_attr;
+	} m[] = {
+		[MSG_DELSET] = { NFT_MSG_DELSET, NFTA_SET_TABLE, NFTA_SET_NAME },
+		[MSG_DELCHAIN] = { NFT_MSG_DELCHAIN, NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME },
+		[MSG_DELOBJ] = { NFT_MSG_DELOBJ, NFTA_OBJ_TABLE, NFTA_OBJ_NAME },
+	};
+	struct nlmsghdr *nlh = msg_start(b, m[kind].type, t->family, 0);
+
+	if (!nlh)
+		return;
+	mnl_attr_put_strz(nlh, m[kind].table_attr, t->name);
+	mnl_attr_put_strz(nlh, m[kind].name_attr, name);
+	if (kind == MSG_DELOBJ)
+		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(objtype));
+	batch_push(b, &(struct msg_rec){ .kind = kind, .t = t, .obj = name });
 }
 
 /* --- set elements, written straight into the batch ----------------------------- */
@@ -807,7 +872,14 @@ static bool stmt_other(struct nftnl_rule *r, const struct rs_stmt *st)
 
 	switch (st->kind) {
 	case RS_S_COUNTER:
-		return add_expr(r, nftnl_expr_alloc("counter"));
+		if (!st->obj)
+			return add_expr(r, nftnl_expr_alloc("counter"));
+		e = nftnl_expr_alloc("objref");
+		if (!e)
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, st->obj);
+		return add_expr(r, e);
 	case RS_S_LIMIT:
 		e = nftnl_expr_alloc("limit");
 		if (!e)
@@ -912,6 +984,7 @@ out_oom:
 struct ack_state {
 	const struct batch *b;
 	size_t got;
+	int begin_err;		/* the batch as a whole refused (ERESTART: stale generation) */
 	int first_err;
 	size_t first_idx;
 	char extack[256];
@@ -935,7 +1008,13 @@ static void take_ack(struct ack_state *as, const struct nlmsghdr *nlh)
 	uint32_t idx = nlh->nlmsg_seq - as->b->seq0 - 1;
 	unsigned int off;
 
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*err) || idx >= as->b->n)
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*err))
+		return;
+	if (nlh->nlmsg_seq == as->b->seq0 && err->error) {
+		as->begin_err = err->error;
+		return;
+	}
+	if (idx >= as->b->n)
 		return;
 	as->got++;
 	if (err->error == 0 || (as->first_err && idx >= as->first_idx))
@@ -984,7 +1063,7 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 	if (mnl_socket_sendto(c->nl, b->buf, b->len) < 0)
 		return -errno;
 	deadline_in(&deadline, c->timeout_ms);
-	while (as->got < b->n) {
+	while (as->got < b->n && !as->begin_err) {
 		int left;
 
 		r = wait_readable(c, &deadline);
@@ -1002,7 +1081,7 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 			if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_pid == c->portid)
 				take_ack(as, nlh);
 	}
-	return as->first_err;
+	return as->begin_err ? as->begin_err : as->first_err;
 }
 
 /* Which element (the k-th NFTA_LIST_ELEM) of element message @rec sits at @off. */
@@ -1088,6 +1167,20 @@ static void describe(const struct ack_state *as, struct nft_error *e)
 		origin = r->origin;
 		break;
 	}
+	case MSG_COUNTER:
+		snprintf(obj, sizeof(obj), "counter %s", (const char *)rec->obj);
+		origin = rec->t->origin;
+		break;
+	case MSG_FLUSH:
+		snprintf(obj, sizeof(obj), "flush of table %s %s", fam, rec->t->name);
+		break;
+	case MSG_DELSET:
+	case MSG_DELCHAIN:
+	case MSG_DELOBJ:
+		snprintf(obj, sizeof(obj), "delete %s %s of table %s %s",
+			 rec->kind == MSG_DELSET ? "set" : rec->kind == MSG_DELCHAIN ? "chain" :
+			 "object", (const char *)rec->obj, fam, rec->t->name);
+		break;
 	case MSG_PROBE:
 		snprintf(obj, sizeof(obj), "%s", rec->what);
 		break;
@@ -1100,15 +1193,24 @@ static void describe(const struct ack_state *as, struct nft_error *e)
 		 as->extack, *as->extack ? ")" : "");
 }
 
-static void batch_open(struct batch *b)
+/* @genid: the generation the batch was built against (0: any); a batch
+ * begun with it is refused whole (ERESTART) when the ruleset moved on. */
+static void batch_open_gen(struct batch *b, uint32_t genid)
 {
 	char *p = batch_room(b);
 
 	if (p) {
 		struct nlmsghdr *nlh = nftnl_batch_begin(p, b->seq0);
 
+		if (genid)
+			mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(genid));
 		b->len += MNL_ALIGN(nlh->nlmsg_len);
 	}
+}
+
+static void batch_open(struct batch *b)
+{
+	batch_open_gen(b, 0);
 }
 
 /* Close, send, collect; fill @e on a refusal.  Consumes the batch's sequence numbers. */
@@ -1127,7 +1229,7 @@ static int batch_finish(struct nft_conn *c, struct batch *b, struct nft_error *e
 	b->len += MNL_ALIGN(nftnl_batch_end(p, batch_next_seq(b))->nlmsg_len);
 	c->seq = batch_next_seq(b) + 1;
 	r = batch_talk(c, b, &as);
-	if (r < 0 && as.first_err && e) {
+	if (r < 0 && !as.begin_err && as.first_err && e) {
 		describe(&as, e);
 		return r;
 	}
@@ -1144,14 +1246,190 @@ out_report:
 	return r;
 }
 
+/* --- what a table holds now: the names a replacement in place deletes ------------ */
+
+static int dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
+struct live_name {
+	char *name;
+	uint32_t objtype;	/* objects: NFT_OBJECT_* */
+};
+
+struct live_list {
+	struct live_name *v;
+	size_t n;
+	bool oom;
+};
+
+struct live_table {
+	bool present;
+	struct live_list sets, chains, objs;
+	const char *name;	/* the table's: dumps of chains are not filtered by the kernel */
+};
+
+static void live_push(struct live_list *l, const char *name, uint32_t objtype)
+{
+	struct live_name *v = l->oom ? NULL : realloc(l->v, (l->n + 1) * sizeof(*v));
+	char *n = v ? strdup(name) : NULL;
+
+	if (!n) {
+		if (v)
+			l->v = v;
+		l->oom = true;
+		return;
+	}
+	l->v = v;
+	l->v[l->n++] = (struct live_name){ .name = n, .objtype = objtype };
+}
+
+static void live_list_free(struct live_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+}
+
+static void live_table_free(struct live_table *lt)
+{
+	live_list_free(&lt->sets);
+	live_list_free(&lt->chains);
+	live_list_free(&lt->objs);
+}
+
+static int live_set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct live_table *lt = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	int r = MNL_CB_ERROR;
+
+	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0) {
+		/* anonymous sets belong to their rules and go with them */
+		if (!(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS) &&
+		    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), lt->name))
+			live_push(&lt->sets, nftnl_set_get_str(s, NFTNL_SET_NAME), 0);
+		r = MNL_CB_OK;
+	}
+	nftnl_set_free(s);
+	return r;
+}
+
+static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct live_table *lt = data;
+	struct nftnl_chain *ch = nftnl_chain_alloc();
+	int r = MNL_CB_ERROR;
+
+	if (ch && nftnl_chain_nlmsg_parse(nlh, ch) == 0) {
+		if (!strcmp(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE), lt->name))
+			live_push(&lt->chains, nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME), 0);
+		r = MNL_CB_OK;
+	}
+	nftnl_chain_free(ch);
+	return r;
+}
+
+static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct live_table *lt = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	int r = MNL_CB_ERROR;
+
+	if (o && nftnl_obj_nlmsg_parse(nlh, o) == 0) {
+		if (!strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), lt->name))
+			live_push(&lt->objs, nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
+				  nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE));
+		r = MNL_CB_OK;
+	}
+	nftnl_obj_free(o);
+	return r;
+}
+
+/* The kernel's ruleset generation: a batch begun with it fails if anything changed since. */
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_gen *g = nftnl_gen_alloc();
+	int r = MNL_CB_ERROR;
+
+	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0) {
+		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
+		r = MNL_CB_OK;
+	}
+	nftnl_gen_free(g);
+	return r;
+}
+
+static int gen_read(struct nft_conn *c, uint32_t *genid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, 0);
+
+	*genid = 0;
+	return dump(c, nlh, gen_cb, genid);
+}
+
+static int live_read(struct nft_conn *c, const struct rs_table *t, struct live_table *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->name = t->name;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, t->family, NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, t->name);
+	r = dump(c, nlh, NULL, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	out->present = true;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, t->family, NLM_F_DUMP, 0);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, t->name);
+	r = dump(c, nlh, live_set_cb, out);
+	if (r == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, t->family, NLM_F_DUMP, 0);
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, t->name);
+		r = dump(c, nlh, live_chain_cb, out);
+	}
+	if (r == 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, t->family, NLM_F_DUMP, 0);
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, t->name);
+		r = dump(c, nlh, live_obj_cb, out);
+	}
+	if (r == 0 && (out->sets.oom || out->chains.oom || out->objs.oom))
+		r = -ENOMEM;
+	return r;
+}
+
 /* --- the operations -------------------------------------------------------------- */
 
-static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t base)
+/*
+ * Replace @t in place: flush its rules, delete what it holds (@live), then
+ * build it again.  Its named counters that the model still declares are
+ * never deleted, so they keep counting across the replacement; the table
+ * itself stays, so nothing outside it notices.  Deleting the table and
+ * creating it again in one batch would be as atomic, but every counter
+ * would start from zero and lose what it counted since it was last read.
+ */
+static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t base,
+			  const struct live_table *live)
 {
-	/* add (a no-op when present), delete, recreate: one atomic replace */
 	put_table(b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	put_table(b, t, NFT_MSG_DELTABLE, 0);
-	put_table(b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (live->present) {
+		put_flush(b, t);
+		/* sets before chains: a verdict map's elements hold its chains */
+		for (size_t i = 0; i < live->sets.n; i++)
+			put_delete(b, t, MSG_DELSET, live->sets.v[i].name, 0);
+		for (size_t i = 0; i < live->chains.n; i++)
+			put_delete(b, t, MSG_DELCHAIN, live->chains.v[i].name, 0);
+		for (size_t i = 0; i < live->objs.n; i++)
+			if (live->objs.v[i].objtype != NFT_OBJECT_COUNTER ||
+			    !rs_counter_find(t, live->objs.v[i].name))
+				put_delete(b, t, MSG_DELOBJ, live->objs.v[i].name,
+					   live->objs.v[i].objtype);
+	}
+	for (size_t i = 0; i < t->n_counters; i++)
+		put_counter(b, t, t->counters[i]);
 	for (size_t i = 0; i < t->n_chains; i++)
 		put_chain(b, t, t->chains[i]);
 	for (size_t i = 0; i < t->n_sets; i++) {
@@ -1170,17 +1448,51 @@ static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t ba
 			put_rule(b, t, base, t->chains[i], t->chains[i]->rules[j]);
 }
 
-int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
+/* One attempt: read the generation and what our tables hold, send the batch against it. */
+static int apply_once(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
 {
+	struct live_table *live = calloc(rs->n_tables ? rs->n_tables : 1, sizeof(*live));
+	uint32_t genid;
 	struct batch b;
 	int r;
 
-	batch_init(&b, c);
-	batch_open(&b);
+	if (!live)
+		return -ENOMEM;
+	r = gen_read(c, &genid);
+	for (size_t i = 0; r == 0 && i < rs->n_tables; i++)
+		r = live_read(c, rs->tables[i], &live[i]);
+	if (r == 0) {
+		batch_init(&b, c);
+		batch_open_gen(&b, genid);
+		for (size_t i = 0; i < rs->n_tables; i++)
+			put_table_all(&b, rs->tables[i], (uint32_t)i << 16, &live[i]);
+		r = batch_finish(c, &b, e);
+		batch_free(&b);
+	} else if (e) {
+		memset(e, 0, sizeof(*e));
+		e->err = r;
+		snprintf(e->text, sizeof(e->text), "reading our tables: %s", strerror(-r));
+	}
 	for (size_t i = 0; i < rs->n_tables; i++)
-		put_table_all(&b, rs->tables[i], (uint32_t)i << 16);
-	r = batch_finish(c, &b, e);
-	batch_free(&b);
+		live_table_free(&live[i]);
+	free(live);
+	return r;
+}
+
+#define APPLY_ATTEMPTS 5
+
+int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
+{
+	int r;
+
+	/* ERESTART: someone changed the ruleset between our reading and our batch */
+	for (int i = 0; i < APPLY_ATTEMPTS; i++)
+		if ((r = apply_once(c, rs, e)) != -ERESTART)
+			return r;
+	if (e)
+		snprintf(e->text, sizeof(e->text),
+			 "the ruleset changed under every one of %d attempts to replace our tables",
+			 APPLY_ATTEMPTS);
 	return r;
 }
 
@@ -1420,13 +1732,74 @@ static int comment_cb(const struct nftnl_udata *attr, void *data)
 static int counter_cb(struct nftnl_expr *e, void *data)
 {
 	struct nft_rule_stat *v = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 
-	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") && !v->has_counter) {
+	if (!strcmp(name, "counter") && !v->has_counter) {
 		v->has_counter = true;
 		v->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
 		v->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	} else if (!strcmp(name, "objref") && !v->counter[0] &&
+		   nftnl_expr_is_set(e, NFTNL_EXPR_OBJREF_IMM_NAME) &&
+		   nftnl_expr_get_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE) == NFT_OBJECT_COUNTER) {
+		snprintf(v->counter, sizeof(v->counter), "%s",
+			 nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME));
 	}
 	return 0;
+}
+
+/* Named counters of the table: one row each, in a scratch nft_rule_stat array. */
+struct counter_objs {
+	const char *table;
+	struct nft_rule_stat *v;
+	size_t n;
+};
+
+static int counter_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counter_objs *co = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nft_rule_stat *v;
+	int r = MNL_CB_ERROR;
+
+	if (!o || nftnl_obj_nlmsg_parse(nlh, o) < 0)
+		goto out_free_obj;
+	r = MNL_CB_OK;
+	if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), co->table))
+		goto out_free_obj;
+	v = realloc(co->v, (co->n + 1) * sizeof(*v));
+	if (!v) {
+		r = MNL_CB_ERROR;
+		goto out_free_obj;
+	}
+	co->v = v;
+	v = &co->v[co->n++];
+	memset(v, 0, sizeof(*v));
+	snprintf(v->counter, sizeof(v->counter), "%s", nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	v->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+	v->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+out_free_obj:
+	nftnl_obj_free(o);
+	return r;
+}
+
+/* Give each named counter's values to the first rule naming it. */
+static void rules_take_counters(struct nft_status *st, struct counter_objs *co)
+{
+	for (size_t i = 0; i < st->n_rules; i++) {
+		struct nft_rule_stat *r = &st->rules[i];
+
+		if (!r->counter[0])
+			continue;
+		for (size_t k = 0; k < co->n; k++)
+			if (!strcmp(co->v[k].counter, r->counter) && !co->v[k].has_counter) {
+				co->v[k].has_counter = true;	/* taken */
+				r->has_counter = true;
+				r->packets = co->v[k].packets;
+				r->bytes = co->v[k].bytes;
+				break;
+			}
+	}
 }
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
@@ -1488,6 +1861,16 @@ int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, 0);
 		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 		r = dump(c, nlh, rule_cb, out);
+	}
+	if (r == 0) {
+		struct counter_objs co = { .table = table };
+
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, family, NLM_F_DUMP, 0);
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, table);
+		r = dump(c, nlh, counter_obj_cb, &co);
+		if (r == 0)
+			rules_take_counters(out, &co);
+		free(co.v);
 	}
 	if (r < 0)
 		nft_status_free(out);

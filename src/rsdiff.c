@@ -29,7 +29,7 @@ static bool stmt_eq(const struct rs_stmt *a, const struct rs_stmt *b)
 	if (a->kind != b->kind || a->neg != b->neg || a->n_f != b->n_f ||
 	    memcmp(a->f, b->f, a->n_f * sizeof(a->f[0])) || !str_eq(a->set, b->set) ||
 	    a->rate != b->rate || a->burst != b->burst || a->group != b->group ||
-	    !str_eq(a->prefix, b->prefix) || !verdict_eq(&a->v, &b->v))
+	    !str_eq(a->prefix, b->prefix) || !verdict_eq(&a->v, &b->v) || !str_eq(a->obj, b->obj))
 		return false;
 	/* the value is a union with padding: compare it only where it is used */
 	return a->kind != RS_S_MATCH || !memcmp(&a->val, &b->val, sizeof(a->val));
@@ -66,8 +66,11 @@ static bool set_decl_eq(const struct rs_set *a, const struct rs_set *b)
 static bool table_eq(const struct rs_table *a, const struct rs_table *b)
 {
 	if (a->family != b->family || strcmp(a->name, b->name) || a->n_sets != b->n_sets ||
-	    a->n_chains != b->n_chains)
+	    a->n_chains != b->n_chains || a->n_counters != b->n_counters)
 		return false;
+	for (size_t i = 0; i < a->n_counters; i++)
+		if (strcmp(a->counters[i], b->counters[i]))
+			return false;
 	for (size_t i = 0; i < a->n_sets; i++)
 		if (!set_decl_eq(a->sets[i], b->sets[i]))
 			return false;

@@ -609,6 +609,7 @@ static void stmt_clear(struct rs_stmt *st)
 	free(st->set);
 	free(st->prefix);
 	free(st->v.chain);
+	free(st->obj);
 }
 
 static void rule_free(struct rs_rule *r)
@@ -643,6 +644,9 @@ static void table_free(struct rs_table *t)
 		rs_set_free(t->sets[i]);
 	for (size_t i = 0; i < t->n_chains; i++)
 		chain_free(t->chains[i]);
+	for (size_t i = 0; i < t->n_counters; i++)
+		free(t->counters[i]);
+	free(t->counters);
 	free(t->sets);
 	free(t->chains);
 	free(t->name);
@@ -1041,6 +1045,47 @@ int rs_rule_counter(struct rs_rule *r)
 	return stmt_push(r, RS_S_COUNTER) ? 0 : -ENOMEM;
 }
 
+bool rs_counter_find(const struct rs_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_counters; i++)
+		if (!strcmp(t->counters[i], name))
+			return true;
+	return false;
+}
+
+int rs_counter_add(struct rs_table *t, const char *name)
+{
+	char *n;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	if (rs_counter_find(t, name))
+		return 0;
+	n = strdup(name);
+	if (!n || ptr_push(&t->counters, &t->n_counters, n) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int rs_rule_counter_named(struct rs_rule *r, const char *name)
+{
+	struct rs_stmt *st;
+	char *n;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	n = strdup(name);
+	st = n ? stmt_push(r, RS_S_COUNTER) : NULL;
+	if (!st) {
+		free(n);
+		return -ENOMEM;
+	}
+	st->obj = n;
+	return 0;
+}
+
 int rs_rule_limit(struct rs_rule *r, uint32_t per_second, uint32_t burst)
 {
 	struct rs_stmt *st;
@@ -1128,6 +1173,9 @@ static int check_stmt(const struct rs_table *t, const struct rs_rule *r,
 		if (!field_fits(st->f[i], t->family))
 			return fail(err, len, r->origin, "%s is not available in %s tables",
 				    rs_field_name(st->f[i]), rs_family_name(t->family));
+	if (st->kind == RS_S_COUNTER && st->obj && !rs_counter_find(t, st->obj))
+		return fail(err, len, r->origin, "no counter %s in table %s %s", st->obj,
+			    rs_family_name(t->family), t->name);
 	if (st->kind == RS_S_VERDICT && st->v.chain && !rs_chain_find(t, st->v.chain))
 		return fail(err, len, r->origin, "no chain %s in table %s %s", st->v.chain,
 			    rs_family_name(t->family), t->name);
@@ -1294,6 +1342,8 @@ static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 		break;
 	case RS_S_COUNTER:
 		db_printf(d, "counter");
+		if (st->obj)
+			db_printf(d, " name \"%s\"", st->obj);
 		break;
 	case RS_S_LIMIT:
 		db_printf(d, "limit rate %u/second burst %u packets", st->rate, st->burst);
@@ -1350,6 +1400,8 @@ char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags)
 		db_printf(&d, "table %s %s {\n", fam, t->name);
 		for (size_t j = 0; j < t->n_sets; j++)
 			render_set(&d, t->sets[j]);
+		for (size_t j = 0; j < t->n_counters; j++)
+			db_printf(&d, "\tcounter %s { }\n", t->counters[j]);
 		for (size_t j = 0; j < t->n_chains; j++)
 			render_chain(&d, t->chains[j]);
 		db_printf(&d, "}\n");

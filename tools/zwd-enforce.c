@@ -95,7 +95,7 @@ struct zwd_enforce {
 	/* where zwd_sync()'s time goes, summed over its runs (status follow_cost) */
 	uint64_t cost_runs, cost_skipped;
 	int64_t cost_snap_ns, cost_compile_ns, cost_diff_ns, cost_kernel_ns;
-	struct mono_set verdicts;	/* zone-pair counters across table replacements */
+	struct mono_set verdicts;	/* zone-pair counters, monotonic across resets */
 	struct zwd_port *ports;		/* veths found without the runtime mapper's help */
 	size_t n_ports;
 	struct link_list port_links;	/* dumped once per snapshot, when needed */
@@ -434,26 +434,20 @@ static json_t *zwd_verdict_counts(struct zwd_enforce *e)
 	return o;
 }
 
-/* Replace our tables by @rs in one transaction.  The rule counters start
- * again from zero: what they had counted moves into the metric's base. */
+/* Replace our tables by @rs in one transaction.  The zone-pair counters
+ * are named objects that the replacement keeps: they go on counting. */
 static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
 			  size_t whylen)
 {
-	json_t *before = e->rs ? zwd_verdict_counts(e) : NULL, *v;
 	struct nft_error ne = { 0 };
 	int64_t t0 = rt_now_ns();
 	int rc = nft_apply(e->nc, rs, &ne);
-	const char *key;
 
 	zwd_apply_timed(e, t0);
 	if (rc)
 		snprintf(why, whylen, "%s", ne.text[0] ? ne.text : strerror(-rc));
 	else
 		e->full_applies++;
-	json_object_foreach(before, key, v)
-		if (!rc)
-			mono_fold(&e->verdicts, key, (uint64_t)json_integer_value(v));
-	json_decref(before);
 	return rc;
 }
 

@@ -3,18 +3,15 @@
 #define ZONEWALL_MONOTONIC_H
 
 /*
- * Monotonic totals over kernel counters that start again from zero when
- * their rules are replaced (a table replacement: reload, apply, a change of
- * shape).  Each key (a metric's label values, joined) keeps a base: what
- * earlier generations of the counter had counted.  Pure: no I/O.
- *
- * Usage: read the counters before a replacement, and once the replacement
- * succeeded hand that reading to mono_fold() (a failed replacement leaves
- * the counters running: fold nothing).  At every scrape, mono_observe()
- * returns base + current.  A reading lower than the last one without a
- * fold (someone else replaced the table) is taken as a reset too.  Packets
- * counted between the last reading and the replacement are lost, nothing
- * is ever counted twice.
+ * Monotonic totals over kernel counters that can start again from zero.
+ * zonewall's own table replacements keep the zone-pair counters (named
+ * objects, see nft_apply()), but someone else can delete the table
+ * (`zonewall uninstall`, nft by hand) and a later apply creates them anew.
+ * Each key (a metric's label values, joined) keeps a base: what earlier
+ * generations of the counter had counted.  A reading lower than the last
+ * one is taken as a reset: the old generation ended at its last reading
+ * (what it counted after that is lost, nothing is ever counted twice).
+ * Pure: no I/O.
  */
 
 #include <stddef.h>
@@ -43,13 +40,5 @@ void mono_free(struct mono_set *s);
  * kept) when memory runs out.
  */
 uint64_t mono_observe(struct mono_set *s, const char *key, uint64_t raw);
-
-/**
- * mono_fold() - the counter @key read @raw just before its rule was
- * replaced successfully: that much moves into the base, and the next
- * reading starts a new generation from zero.
- * Return: 0 or -ENOMEM.
- */
-int mono_fold(struct mono_set *s, const char *key, uint64_t raw);
 
 #endif

@@ -12,9 +12,13 @@
  * are on, so a refusal maps back through its sequence number, and for
  * elements through the attribute offset, to the model object's origin.
  *
- * Our tables are replaced with the "add table; delete table; add table and
- * everything" idiom in one transaction: a reload never leaves a moment
- * without rules.  Tables are created without the owner flag: enforcement
+ * Our tables are replaced in place in one transaction: their rules are
+ * flushed, their sets, chains and stale objects deleted and everything
+ * built again, while the named counters the model still declares stay
+ * (with their values).  The batch carries the generation the deletions
+ * were read at, so a concurrent change makes the kernel refuse it whole
+ * and nft_apply() retries.  A reload never leaves a moment without rules,
+ * nor loses a count.  Tables are created without the owner flag: enforcement
  * outlives the process.  Nothing here flushes the ruleset or touches a
  * table it was not given.
  */
@@ -52,8 +56,9 @@ void nft_set_timeout(struct nft_conn *c, int ms);
  * one transaction.  Does not validate @rs (see rs_validate()): what the
  * model gets wrong, the kernel refuses, and @e says where.
  * @e: filled on a refusal (may be NULL).
- * Return: 0, -errno of the first refused message (nothing changed), or
- * -ETIMEDOUT when acks did not all arrive in time (outcome unknown).
+ * Return: 0, -errno of the first refused message (nothing changed),
+ * -ERESTART when the ruleset changed under every attempt, or -ETIMEDOUT
+ * when acks did not all arrive in time (outcome unknown).
  */
 int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e);
 
@@ -97,9 +102,16 @@ struct nft_set_stat {
 	uint64_t elements;	/* model elements: interval end markers not counted */
 };
 
+/*
+ * A rule's counter is its own or a named counter object of the table,
+ * which several rules may share: the object's values are reported on the
+ * first rule that names it (has_counter), so a sum over rules counts each
+ * counter once.
+ */
 struct nft_rule_stat {
 	char chain[64];
 	char comment[256];	/* "" when the rule has none */
+	char counter[64];	/* the named counter it counts into, "" when none */
 	uint64_t handle;
 	bool has_counter;
 	uint64_t packets, bytes;

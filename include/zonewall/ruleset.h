@@ -152,7 +152,7 @@ enum rs_stmt_kind {
 	RS_S_MATCH,		/* field == / != value */
 	RS_S_LOOKUP,		/* fields @set  /  fields != @set */
 	RS_S_VMAP,		/* fields vmap @map */
-	RS_S_COUNTER,
+	RS_S_COUNTER,		/* the rule's own counter, or a named counter object */
 	RS_S_LIMIT,		/* limit rate N/second burst B packets */
 	RS_S_LOG,		/* log prefix P group G */
 	RS_S_VERDICT,
@@ -169,6 +169,7 @@ struct rs_stmt {
 	uint16_t group;		/* RS_S_LOG */
 	char *prefix;		/* RS_S_LOG, may be NULL */
 	struct rs_verdict v;	/* RS_S_VERDICT */
+	char *obj;		/* RS_S_COUNTER: the table's named counter, NULL: anonymous */
 };
 
 struct rs_rule {
@@ -196,6 +197,8 @@ struct rs_table {
 	size_t n_sets;
 	struct rs_chain **chains;
 	size_t n_chains;
+	char **counters;	/* named counter objects, in declaration order */
+	size_t n_counters;
 };
 
 struct rs_ruleset {
@@ -283,6 +286,21 @@ int rs_rule_lookup(struct rs_rule *r, const enum rs_field *f, unsigned int n, bo
 		   const char *set);
 int rs_rule_vmap(struct rs_rule *r, const enum rs_field *f, unsigned int n, const char *map);
 int rs_rule_counter(struct rs_rule *r);
+
+/*
+ * Named counters are objects of the table, not of a rule: several rules
+ * may count into one, and nft_apply() keeps them (with their values) when
+ * it replaces the table, so a reload loses no count.
+ */
+
+/** rs_counter_add() - declare counter object @name in @t (again: no-op).  Return: 0, -EINVAL, -ENOMEM. */
+int rs_counter_add(struct rs_table *t, const char *name);
+
+/** rs_counter_find() - whether @t declares counter @name. */
+bool rs_counter_find(const struct rs_table *t, const char *name);
+
+/** rs_rule_counter_named() - count into the table's counter @name (see rs_counter_add()). */
+int rs_rule_counter_named(struct rs_rule *r, const char *name);
 int rs_rule_limit(struct rs_rule *r, uint32_t per_second, uint32_t burst);
 int rs_rule_log(struct rs_rule *r, uint16_t group, const char *prefix);
 int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *chain);
@@ -363,7 +381,8 @@ enum rs_render_flags {
 /**
  * rs_render_text() - @rs in nft syntax, accepted by `nft -c -f`.  With
  * RS_RENDER_REPLACE the text replaces our tables atomically when given to
- * `nft -f`, as nft_apply() does over netlink.
+ * `nft -f` (deleting and creating them: unlike nft_apply(), which replaces
+ * them in place, the named counters start again from zero).
  * Return: a malloc'ed string the caller frees, or NULL (errno ENOMEM).
  */
 char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags);

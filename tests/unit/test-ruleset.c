@@ -160,6 +160,26 @@ static void test_render_validate(void)
 	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "jump to a missing chain refused");
 	tap_is_str(err, "x: no chain nowhere in table inet zonewall", "names the chain");
 	rs_ruleset_free(rs);
+
+	/* named counters: declared once per table, shared by rules, rendered as objects */
+	rs = small_model();
+	t = rs->tables[0];
+	r = rs_rule_add(t->chains[1], "web>db: denied", "policy");
+	tap_is_int(rs_rule_counter_named(r, "c_web.db.denied"), 0, "a rule counts into a named counter");
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "an undeclared counter is refused");
+	tap_is_str(err, "policy: no counter c_web.db.denied in table inet zonewall", "and named");
+	tap_is_int(rs_counter_add(t, "c_web.db.denied"), 0, "declare it");
+	tap_is_int(rs_counter_add(t, "c_web.db.denied"), 0, "declaring it again is a no-op");
+	tap_is_int((int)t->n_counters, 1, "one counter in the table");
+	tap_is_int(rs_counter_add(t, "bad name"), -EINVAL, "a counter name with a space refused");
+	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "now it validates");
+	text = rs_render_text(rs, 0);
+	tap_ok(text && strstr(text, "\tcounter c_web.db.denied { }\n\tchain forward {") &&
+	       strstr(text, "\t\tcounter name \"c_web.db.denied\" drop comment \"web>db: denied\"\n"),
+	       "rendered: the object before the chains, the rule names it");
+	free(text);
+	rs_ruleset_free(rs);
 }
 
 int main(void)
