@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nf_tables over netlink (see nft.h): the model becomes one batch, sent in
- * one sendmsg, and every ack is collected within a bounded wait.
+ * nf_tables over netlink, writing (see nft.h; reading back is nft-read.c):
+ * the model becomes one batch, sent in one sendmsg, and every ack is
+ * collected within a bounded wait.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
-#include <libnftnl/gen.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -30,6 +30,7 @@
 #include <linux/netlink.h>
 
 #include "zonewall/nft.h"
+#include "nft-int.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -45,16 +46,7 @@
  */
 #define MSG_MAX (UINT16_MAX + 4096)
 #define ELEMS_MSG_LIMIT 60000	/* start a new element message past this */
-#define RCV_BUF (MNL_SOCKET_BUFFER_SIZE * 4)
 
-struct nft_conn {
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
-	int timeout_ms;
-	int sndbuf;		/* what SO_SNDBUF(FORCE) was raised to */
-	char *rcv;
-};
 
 enum msg_kind {
 	MSG_TABLE,
@@ -163,7 +155,7 @@ static int remaining_ms(const struct timespec *deadline)
 	return ms < 0 ? 0 : (int)ms;
 }
 
-static void deadline_in(struct timespec *d, int ms)
+void nft_deadline_in(struct timespec *d, int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, d);
 	d->tv_sec += ms / 1000;
@@ -175,7 +167,7 @@ static void deadline_in(struct timespec *d, int ms)
 }
 
 /* Wait for the socket to be readable, at most until @deadline. */
-static int wait_readable(struct nft_conn *c, const struct timespec *deadline)
+int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline)
 {
 	struct pollfd p = { .fd = mnl_socket_get_fd(c->nl), .events = POLLIN };
 	int r;
@@ -1062,11 +1054,11 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 	raise_sndbuf(c, b->len);
 	if (mnl_socket_sendto(c->nl, b->buf, b->len) < 0)
 		return -errno;
-	deadline_in(&deadline, c->timeout_ms);
+	nft_deadline_in(&deadline, c->timeout_ms);
 	while (as->got < b->n && !as->begin_err) {
 		int left;
 
-		r = wait_readable(c, &deadline);
+		r = nft_wait_readable(c, &deadline);
 		if (r < 0)
 			return r;
 		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
@@ -1246,161 +1238,6 @@ out_report:
 	return r;
 }
 
-/* --- what a table holds now: the names a replacement in place deletes ------------ */
-
-static int dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data);
-
-struct live_name {
-	char *name;
-	uint32_t objtype;	/* objects: NFT_OBJECT_* */
-};
-
-struct live_list {
-	struct live_name *v;
-	size_t n;
-	bool oom;
-};
-
-struct live_table {
-	bool present;
-	struct live_list sets, chains, objs;
-	const char *name;	/* the table's: dumps of chains are not filtered by the kernel */
-};
-
-static void live_push(struct live_list *l, const char *name, uint32_t objtype)
-{
-	struct live_name *v = l->oom ? NULL : realloc(l->v, (l->n + 1) * sizeof(*v));
-	char *n = v ? strdup(name) : NULL;
-
-	if (!n) {
-		if (v)
-			l->v = v;
-		l->oom = true;
-		return;
-	}
-	l->v = v;
-	l->v[l->n++] = (struct live_name){ .name = n, .objtype = objtype };
-}
-
-static void live_list_free(struct live_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].name);
-	free(l->v);
-}
-
-static void live_table_free(struct live_table *lt)
-{
-	live_list_free(&lt->sets);
-	live_list_free(&lt->chains);
-	live_list_free(&lt->objs);
-}
-
-static int live_set_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct live_table *lt = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	int r = MNL_CB_ERROR;
-
-	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0) {
-		/* anonymous sets belong to their rules and go with them */
-		if (!(nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS) &&
-		    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), lt->name))
-			live_push(&lt->sets, nftnl_set_get_str(s, NFTNL_SET_NAME), 0);
-		r = MNL_CB_OK;
-	}
-	nftnl_set_free(s);
-	return r;
-}
-
-static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct live_table *lt = data;
-	struct nftnl_chain *ch = nftnl_chain_alloc();
-	int r = MNL_CB_ERROR;
-
-	if (ch && nftnl_chain_nlmsg_parse(nlh, ch) == 0) {
-		if (!strcmp(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE), lt->name))
-			live_push(&lt->chains, nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME), 0);
-		r = MNL_CB_OK;
-	}
-	nftnl_chain_free(ch);
-	return r;
-}
-
-static int live_obj_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct live_table *lt = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	int r = MNL_CB_ERROR;
-
-	if (o && nftnl_obj_nlmsg_parse(nlh, o) == 0) {
-		if (!strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), lt->name))
-			live_push(&lt->objs, nftnl_obj_get_str(o, NFTNL_OBJ_NAME),
-				  nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE));
-		r = MNL_CB_OK;
-	}
-	nftnl_obj_free(o);
-	return r;
-}
-
-/* The kernel's ruleset generation: a batch begun with it fails if anything changed since. */
-static int gen_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_gen *g = nftnl_gen_alloc();
-	int r = MNL_CB_ERROR;
-
-	if (g && nftnl_gen_nlmsg_parse(nlh, g) == 0) {
-		*(uint32_t *)data = nftnl_gen_get_u32(g, NFTNL_GEN_ID);
-		r = MNL_CB_OK;
-	}
-	nftnl_gen_free(g);
-	return r;
-}
-
-static int gen_read(struct nft_conn *c, uint32_t *genid)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, 0);
-
-	*genid = 0;
-	return dump(c, nlh, gen_cb, genid);
-}
-
-static int live_read(struct nft_conn *c, const struct rs_table *t, struct live_table *out)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	out->name = t->name;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, t->family, NLM_F_ACK, 0);
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, t->name);
-	r = dump(c, nlh, NULL, NULL);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	out->present = true;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, t->family, NLM_F_DUMP, 0);
-	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, t->name);
-	r = dump(c, nlh, live_set_cb, out);
-	if (r == 0) {
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, t->family, NLM_F_DUMP, 0);
-		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, t->name);
-		r = dump(c, nlh, live_chain_cb, out);
-	}
-	if (r == 0) {
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, t->family, NLM_F_DUMP, 0);
-		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, t->name);
-		r = dump(c, nlh, live_obj_cb, out);
-	}
-	if (r == 0 && (out->sets.oom || out->chains.oom || out->objs.oom))
-		r = -ENOMEM;
-	return r;
-}
-
 /* --- the operations -------------------------------------------------------------- */
 
 /*
@@ -1412,7 +1249,7 @@ static int live_read(struct nft_conn *c, const struct rs_table *t, struct live_t
  * would start from zero and lose what it counted since it was last read.
  */
 static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t base,
-			  const struct live_table *live)
+			  const struct nft_live *live)
 {
 	put_table(b, t, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	if (live->present) {
@@ -1451,16 +1288,16 @@ static void put_table_all(struct batch *b, const struct rs_table *t, uint32_t ba
 /* One attempt: read the generation and what our tables hold, send the batch against it. */
 static int apply_once(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error *e)
 {
-	struct live_table *live = calloc(rs->n_tables ? rs->n_tables : 1, sizeof(*live));
+	struct nft_live *live = calloc(rs->n_tables ? rs->n_tables : 1, sizeof(*live));
 	uint32_t genid;
 	struct batch b;
 	int r;
 
 	if (!live)
 		return -ENOMEM;
-	r = gen_read(c, &genid);
+	r = nft_gen_read(c, &genid);
 	for (size_t i = 0; r == 0 && i < rs->n_tables; i++)
-		r = live_read(c, rs->tables[i], &live[i]);
+		r = nft_live_read(c, rs->tables[i], &live[i]);
 	if (r == 0) {
 		batch_init(&b, c);
 		batch_open_gen(&b, genid);
@@ -1474,7 +1311,7 @@ static int apply_once(struct nft_conn *c, const struct rs_ruleset *rs, struct nf
 		snprintf(e->text, sizeof(e->text), "reading our tables: %s", strerror(-r));
 	}
 	for (size_t i = 0; i < rs->n_tables; i++)
-		live_table_free(&live[i]);
+		nft_live_free(&live[i]);
 	free(live);
 	return r;
 }
@@ -1641,249 +1478,4 @@ int nft_probe(struct nft_conn *c, struct nft_features *out)
 out_free_rs:
 	rs_ruleset_free(rs);
 	return r;
-}
-
-/* --- read back -------------------------------------------------------------------- */
-
-/* Send one dump request and run @cb on every answer until NLMSG_DONE. */
-static int dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
-{
-	struct timespec deadline;
-	int n, r;
-
-	req->nlmsg_seq = c->seq++;
-	if (mnl_socket_sendto(c->nl, req, req->nlmsg_len) < 0)
-		return -errno;
-	deadline_in(&deadline, c->timeout_ms);
-	for (;;) {
-		r = wait_readable(c, &deadline);
-		if (r < 0)
-			return r;
-		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		r = mnl_cb_run(c->rcv, n, req->nlmsg_seq, c->portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int set_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nft_status *st = data;
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nft_set_stat *v;
-	int r = MNL_CB_ERROR;
-
-	if (!s)
-		return MNL_CB_ERROR;
-	if (nftnl_set_nlmsg_parse(nlh, s) < 0)
-		goto out_free_set;
-	v = realloc(st->sets, (st->n_sets + 1) * sizeof(*v));
-	if (!v)
-		goto out_free_set;
-	st->sets = v;
-	v = &st->sets[st->n_sets++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", nftnl_set_get_str(s, NFTNL_SET_NAME));
-	v->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
-	r = MNL_CB_OK;
-out_free_set:
-	nftnl_set_free(s);
-	return r;
-}
-
-static int elem_count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	uint64_t *count = data;
-	const struct nlattr *a, *e, *f;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
-			continue;
-		mnl_attr_for_each_nested(e, a) {
-			bool end = false;
-
-			mnl_attr_for_each_nested(f, e)
-				if (mnl_attr_get_type(f) == NFTA_SET_ELEM_FLAGS &&
-				    ntohl(mnl_attr_get_u32(f)) & NFT_SET_ELEM_INTERVAL_END)
-					end = true;
-			if (!end)
-				(*count)++;
-		}
-	}
-	return MNL_CB_OK;
-}
-
-static int comment_cb(const struct nftnl_udata *attr, void *data)
-{
-	const struct nftnl_udata **tb = data;
-
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT)
-		tb[0] = attr;
-	return MNL_CB_OK;
-}
-
-static int counter_cb(struct nftnl_expr *e, void *data)
-{
-	struct nft_rule_stat *v = data;
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-
-	if (!strcmp(name, "counter") && !v->has_counter) {
-		v->has_counter = true;
-		v->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
-		v->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
-	} else if (!strcmp(name, "objref") && !v->counter[0] &&
-		   nftnl_expr_is_set(e, NFTNL_EXPR_OBJREF_IMM_NAME) &&
-		   nftnl_expr_get_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE) == NFT_OBJECT_COUNTER) {
-		snprintf(v->counter, sizeof(v->counter), "%s",
-			 nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME));
-	}
-	return 0;
-}
-
-/* Named counters of the table: one row each, in a scratch nft_rule_stat array. */
-struct counter_objs {
-	const char *table;
-	struct nft_rule_stat *v;
-	size_t n;
-};
-
-static int counter_obj_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct counter_objs *co = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nft_rule_stat *v;
-	int r = MNL_CB_ERROR;
-
-	if (!o || nftnl_obj_nlmsg_parse(nlh, o) < 0)
-		goto out_free_obj;
-	r = MNL_CB_OK;
-	if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER ||
-	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), co->table))
-		goto out_free_obj;
-	v = realloc(co->v, (co->n + 1) * sizeof(*v));
-	if (!v) {
-		r = MNL_CB_ERROR;
-		goto out_free_obj;
-	}
-	co->v = v;
-	v = &co->v[co->n++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->counter, sizeof(v->counter), "%s", nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
-	v->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-	v->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
-out_free_obj:
-	nftnl_obj_free(o);
-	return r;
-}
-
-/* Give each named counter's values to the first rule naming it. */
-static void rules_take_counters(struct nft_status *st, struct counter_objs *co)
-{
-	for (size_t i = 0; i < st->n_rules; i++) {
-		struct nft_rule_stat *r = &st->rules[i];
-
-		if (!r->counter[0])
-			continue;
-		for (size_t k = 0; k < co->n; k++)
-			if (!strcmp(co->v[k].counter, r->counter) && !co->v[k].has_counter) {
-				co->v[k].has_counter = true;	/* taken */
-				r->has_counter = true;
-				r->packets = co->v[k].packets;
-				r->bytes = co->v[k].bytes;
-				break;
-			}
-	}
-}
-
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nft_status *st = data;
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	const struct nftnl_udata *tb[1] = { NULL };
-	struct nft_rule_stat *v;
-	const void *ud;
-	uint32_t udlen;
-	int ret = MNL_CB_ERROR;
-
-	if (!r)
-		return MNL_CB_ERROR;
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
-		goto out_free_rule;
-	v = realloc(st->rules, (st->n_rules + 1) * sizeof(*v));
-	if (!v)
-		goto out_free_rule;
-	st->rules = v;
-	v = &st->rules[st->n_rules++];
-	memset(v, 0, sizeof(*v));
-	snprintf(v->chain, sizeof(v->chain), "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-	v->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen);
-	if (ud && nftnl_udata_parse(ud, udlen, comment_cb, tb) >= 0 && tb[0])
-		snprintf(v->comment, sizeof(v->comment), "%.*s",
-			 (int)nftnl_udata_len(tb[0]), (const char *)nftnl_udata_get(tb[0]));
-	nftnl_expr_foreach(r, counter_cb, v);
-	ret = MNL_CB_OK;
-out_free_rule:
-	nftnl_rule_free(r);
-	return ret;
-}
-
-int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
-		    struct nft_status *out)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, 0);
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-	r = dump(c, nlh, NULL, NULL);
-	if (r < 0)
-		return r;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, family, NLM_F_DUMP, 0);
-	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
-	r = dump(c, nlh, set_cb, out);
-	for (size_t i = 0; r == 0 && i < out->n_sets; i++) {
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP, 0);
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, out->sets[i].name);
-		r = dump(c, nlh, elem_count_cb, &out->sets[i].elements);
-	}
-	if (r == 0) {
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, 0);
-		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
-		r = dump(c, nlh, rule_cb, out);
-	}
-	if (r == 0) {
-		struct counter_objs co = { .table = table };
-
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, family, NLM_F_DUMP, 0);
-		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, table);
-		r = dump(c, nlh, counter_obj_cb, &co);
-		if (r == 0)
-			rules_take_counters(out, &co);
-		free(co.v);
-	}
-	if (r < 0)
-		nft_status_free(out);
-	return r;
-}
-
-void nft_status_free(struct nft_status *s)
-{
-	if (!s)
-		return;
-	free(s->sets);
-	free(s->rules);
-	s->sets = NULL;
-	s->rules = NULL;
-	s->n_sets = s->n_rules = 0;
 }

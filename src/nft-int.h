@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_NFT_INT_H
+#define ZONEWALL_NFT_INT_H
+
+/*
+ * Inside the nf_tables code (nft.c writes, nft-read.c reads): the
+ * connection, its bounded waits, and what a table holds now.  Not part of
+ * the library's interface.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "zonewall/ruleset.h"
+
+#define RCV_BUF (MNL_SOCKET_BUFFER_SIZE * 4)
+
+struct nft_conn {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	int timeout_ms;
+	int sndbuf;		/* what SO_SNDBUF(FORCE) was raised to */
+	char *rcv;
+};
+
+/** nft_deadline_in() - @d = now + @ms (CLOCK_MONOTONIC). */
+void nft_deadline_in(struct timespec *d, int ms);
+
+/** nft_wait_readable() - wait for @c's socket, at most until @deadline.  Return: 0, -ETIMEDOUT, -errno. */
+int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline);
+
+/**
+ * nft_dump() - send @req (its sequence number is set here) and run @cb on
+ * every answer until NLMSG_DONE or the ack.
+ * Return: 0 or -errno (-ETIMEDOUT past the connection's timeout).
+ */
+int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
+struct nft_live_name {
+	char *name;
+	uint32_t objtype;	/* objects: NFT_OBJECT_* */
+};
+
+struct nft_live_list {
+	struct nft_live_name *v;
+	size_t n;
+	bool oom;
+};
+
+/* What a table holds now, by name: what a replacement in place deletes. */
+struct nft_live {
+	bool present;
+	struct nft_live_list sets, chains, objs;
+	const char *name;	/* the table's: dumps of chains are not filtered by the kernel */
+};
+
+/** nft_gen_read() - the ruleset's generation now (a batch begun with it fails if anything changed). */
+int nft_gen_read(struct nft_conn *c, uint32_t *genid);
+
+/**
+ * nft_live_read() - the named sets, chains and objects of table @t
+ * (anonymous sets left out: they go with their rules).  An absent table
+ * is not an error (present false).  Release with nft_live_free().
+ * Return: 0 or -errno.
+ */
+int nft_live_read(struct nft_conn *c, const struct rs_table *t, struct nft_live *out);
+
+/** nft_live_free() - release what nft_live_read() filled. */
+void nft_live_free(struct nft_live *lt);
+
+#endif
