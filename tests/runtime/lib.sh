@@ -138,6 +138,29 @@ rt_docker_up() {
 	wait_for 30 rt_ping "$DOCKER_SOCK" || { RT_WHY="dockerd did not answer: $(tail -1 "$d/dockerd.log")"; return 1; }
 	pol_after=$(iptables -S FORWARD 2>/dev/null | awk '$1=="-P"{print $3}')
 	[ "$pol_before" = "$pol_after" ] || tap_diag "dockerd changed the FORWARD policy ($pol_before -> $pol_after)"
+	rt_docker_image
+}
+
+# rt_docker_up_netns NS: a private dockerd run inside network namespace NS
+# with its iptables rules ON (its NAT and FORWARD chains and policy, docker0
+# and its networks' bridges all stay in NS: the host's firewall is untouched).
+rt_docker_up_netns() {
+	local d="$RT_DIR/docker"
+	DOCKER_SOCK="$d/docker.sock"
+	[ -x "$DOCKER_CLI" ] || { RT_WHY="docker CLI not installed"; return 1; }
+	mkdir -p "$d"
+	# nsenter, not ip netns exec: that remounts /sys, and dockerd needs the cgroups under it
+	nsenter --net="/run/netns/$1" "$DOCKERD" --host "unix://$DOCKER_SOCK" --data-root "$d/root" \
+		--exec-root "$d/exec" --pidfile "$d/dockerd.pid" >"$d/dockerd.log" 2>&1 &
+	DOCKERD_PID=$!
+	RT_PIDS+=("$DOCKERD_PID")
+	wait_for 30 rt_ping "$DOCKER_SOCK" || { RT_WHY="dockerd did not answer: $(tail -1 "$d/dockerd.log")"; return 1; }
+	rt_docker_image
+}
+
+# rt_docker_image: $RT_IMAGE in the private dockerd, imported from busybox-static.
+rt_docker_image() {
+	local d="$RT_DIR/docker"
 	rt_rootfs "$d/rootfs" || { RT_WHY="busybox-static not installed"; return 1; }
 	tar -C "$d/rootfs" -c . | rt_docker import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$RT_IMAGE" \
 		>/dev/null 2>"$d/import.err" || { RT_WHY="docker import failed: $(head -c 200 "$d/import.err")"; return 1; }
