@@ -33,6 +33,24 @@ void diag_add(struct diags *d, const char *where, const char *fmt, ...)
 	va_end(ap);
 }
 
+void diags_summary(const struct diags *d, char *buf, size_t len)
+{
+	size_t total = d->n + d->dropped, at = 0;
+	int w;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->n && at < len; i++) {
+		w = snprintf(buf + at, len - at, "%s%s: %s", i ? "; " : "", d->v[i].where, d->v[i].msg);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+	if (total > 1 && at < len)
+		snprintf(buf + at, len - at, " (%zu problems)", total);
+}
+
 /* --- JSON helpers for parsers that report paths ------------------------ */
 
 void diag_path_key(char *out, const char *base, const char *key)

@@ -8,26 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/inventory.h"
-
-static int inv_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int inv_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 int inv_prefix_parse(const char *text, struct inv_prefix *out)
 {
@@ -178,270 +166,237 @@ int inv_init(struct inv *out)
 	return id_rules_init(&out->rules);
 }
 
-/* A non-empty string member, or NULL with @err set. */
-static const char *inv_str(json_t *o, const char *key, const char *path, bool required,
-			   char *err, size_t errlen, int *rc)
+/* A non-empty string member, or NULL (a problem recorded when it is wrong or required). */
+static const char *inv_str(struct diags *d, json_t *o, const char *key, const char *path,
+			   bool required)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v = diag_member(d, path, o, key, JSON_STRING, "a non-empty string", required);
+	char kp[DIAG_PATH_LEN];
 
-	*rc = 0;
-	if (!v) {
-		if (required)
-			*rc = inv_fail(err, errlen, "%s: missing \"%s\"", path, key);
+	if (!v)
 		return NULL;
-	}
-	if (!json_is_string(v) || !*json_string_value(v)) {
-		*rc = inv_fail(err, errlen, "%s.%s: expected a non-empty string", path, key);
+	if (!*json_string_value(v)) {
+		diag_path_key(kp, path, key);
+		diag_add(d, kp, "expected a non-empty string");
 		return NULL;
 	}
 	return json_string_value(v);
 }
 
-static int inv_check_keys(json_t *o, const char *path, const char *const *allowed,
-			  char *err, size_t errlen)
+/* Each element of @arr parsed into *@out (a problem per bad one). */
+static int inv_prefixes(struct diags *d, json_t *arr, const char *path,
+			struct inv_prefix **out, size_t *n)
 {
-	const char *key, *const *a;
-	json_t *v;
-
-	json_object_foreach(o, key, v) {
-		for (a = allowed; *a && strcmp(*a, key); a++)
-			;
-		if (!*a)
-			return inv_fail(err, errlen, "%s: unknown key \"%s\"", path, key);
-	}
-	return 0;
-}
-
-static int inv_prefixes(json_t *arr, const char *path, struct inv_prefix **out, size_t *n,
-			char *err, size_t errlen)
-{
+	char ip[DIAG_PATH_LEN];
 	size_t i;
 	json_t *v;
 
 	*out = NULL;
 	*n = 0;
-	if (!json_is_array(arr))
-		return inv_fail(err, errlen, "%s: expected an array of addresses or CIDRs", path);
+	if (!diag_want_type(d, path, arr, JSON_ARRAY, "an array of addresses or CIDRs"))
+		return 0;
 	*out = calloc(json_array_size(arr) + 1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
 	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v))
-			return inv_fail(err, errlen, "%s[%zu]: expected a string", path, i);
-		if (inv_prefix_parse(json_string_value(v), &(*out)[i]))
-			return inv_fail(err, errlen,
-					"%s[%zu]: '%.60s' is not an address or CIDR with zero host bits",
-					path, i, json_string_value(v));
-		(*n)++;
+		diag_path_idx(ip, path, i);
+		if (!diag_want_type(d, ip, v, JSON_STRING, "a string"))
+			continue;
+		if (inv_prefix_parse(json_string_value(v), &(*out)[*n]))
+			diag_add(d, ip, "'%.60s' is not an address or CIDR with zero host bits",
+				 json_string_value(v));
+		else
+			(*n)++;
 	}
 	return 0;
 }
 
-static int inv_parse_entry(struct inv *inv, json_t *o, size_t idx, char *err, size_t errlen)
+static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const char *path)
 {
 	static const char *const keys[] = { "name", "zone", "description", "cidrs", "except", NULL };
 	struct inv_entry *e = &inv->v[inv->n];
 	const char *name, *zone, *desc;
-	char path[64], sub[96];
-	size_t i;
+	char sub[DIAG_PATH_LEN];
+	size_t before = d->n + d->dropped;
+	json_t *v;
 	int rc;
 
-	snprintf(path, sizeof(path), "entries[%zu]", idx);
-	if (!json_is_object(o))
-		return inv_fail(err, errlen, "%s: expected an object", path);
-	rc = inv_check_keys(o, path, keys, err, errlen);
-	if (rc)
-		return rc;
-	name = inv_str(o, "name", path, true, err, errlen, &rc);
-	if (rc)
-		return rc;
-	zone = inv_str(o, "zone", path, true, err, errlen, &rc);
-	if (rc)
-		return rc;
-	desc = inv_str(o, "description", path, false, err, errlen, &rc);
-	if (rc)
-		return rc;
-	for (i = 0; i < inv->n; i++)
-		if (!strcmp(inv->v[i].name, name))
-			return inv_fail(err, errlen, "%s.name: \"%s\" already names entries[%zu]",
-					path, name, i);
+	if (!diag_want_type(d, path, o, JSON_OBJECT, "an object"))
+		return 0;
+	diag_check_keys(d, path, o, keys, "name, zone, description, cidrs, except");
+	name = inv_str(d, o, "name", path, true);
+	zone = inv_str(d, o, "zone", path, true);
+	desc = inv_str(d, o, "description", path, false);
+	for (size_t i = 0; name && i < inv->n; i++)
+		if (!strcmp(inv->v[i].name, name)) {
+			diag_path_key(sub, path, "name");
+			diag_add(d, sub, "\"%.60s\" already names $.entries[%zu]", name, i);
+		}
 	memset(e, 0, sizeof(*e));
 	inv->n++;	/* from here on inv_free() releases it */
-	e->name = strdup(name);
-	e->zone = strdup(zone);
+	e->name = strdup(name ? name : "");
+	e->zone = strdup(zone ? zone : "");
 	e->description = strdup(desc ? desc : "");
 	if (!e->name || !e->zone || !e->description)
 		return -ENOMEM;
-	if (!json_object_get(o, "cidrs"))
-		return inv_fail(err, errlen, "%s: missing \"cidrs\"", path);
-	snprintf(sub, sizeof(sub), "%s.cidrs", path);
-	rc = inv_prefixes(json_object_get(o, "cidrs"), sub, &e->cidrs, &e->n_cidrs, err, errlen);
-	if (rc)
-		return rc;
-	if (!e->n_cidrs)
-		return inv_fail(err, errlen, "%s: empty; give at least one address or CIDR", sub);
-	if (!json_object_get(o, "except"))
-		return 0;
-	snprintf(sub, sizeof(sub), "%s.except", path);
-	return inv_prefixes(json_object_get(o, "except"), sub, &e->except, &e->n_except, err, errlen);
-}
-
-static int inv_parse_identity(struct inv *inv, json_t *o, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "rules", "zone_label", "default_zone", "network_zones", NULL };
-	const char *names[ID_RULES_MAX];
-	char msg[192];
-	json_t *v, *r;
-	size_t i;
-	int rc;
-
-	if (!json_is_object(o))
-		return inv_fail(err, errlen, "identity: expected an object");
-	rc = inv_check_keys(o, "identity", keys, err, errlen);
-	if (rc)
-		return rc;
-	v = json_object_get(o, "rules");
+	v = diag_member(d, path, o, "cidrs", JSON_ARRAY, "an array of addresses or CIDRs", true);
+	diag_path_key(sub, path, "cidrs");
 	if (v) {
-		if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > ID_RULES_MAX)
-			return inv_fail(err, errlen, "identity.rules: expected an array of 1 to %d rule names",
-					ID_RULES_MAX);
-		json_array_foreach(v, i, r) {
-			if (!json_is_string(r))
-				return inv_fail(err, errlen, "identity.rules[%zu]: expected a string", i);
-			names[i] = json_string_value(r);
-		}
-		rc = id_rules_set_order(&inv->rules, names, json_array_size(v), msg, sizeof(msg));
-		if (rc == -EINVAL)
-			return inv_fail(err, errlen, "identity.rules: %s", msg);
+		rc = inv_prefixes(d, v, sub, &e->cidrs, &e->n_cidrs);
 		if (rc)
 			return rc;
+		if (!json_array_size(v))
+			diag_add(d, sub, "empty; give at least one address or CIDR");
+	}
+	v = json_object_get(o, "except");
+	diag_path_key(sub, path, "except");
+	if (v && (rc = inv_prefixes(d, v, sub, &e->except, &e->n_except)))
+		return rc;
+	if (d->n + d->dropped != before) {
+		inv->n--;	/* a bad entry is not kept: the parse fails anyway */
+		inv_entry_clear(e);
 	}
 	return 0;
 }
 
-static int inv_parse_identity_rest(struct inv *inv, json_t *o, char *err, size_t errlen)
+static int inv_parse_rules(struct inv *inv, struct diags *d, json_t *v)
 {
-	const char *s, *key;
-	json_t *v;
+	const char *names[ID_RULES_MAX];
+	char msg[192], ip[DIAG_PATH_LEN];
+	size_t i, n = 0;
+	json_t *r;
 	int rc;
 
-	s = inv_str(o, "zone_label", "identity", false, err, errlen, &rc);
-	if (rc)
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > ID_RULES_MAX) {
+		diag_add(d, "$.identity.rules", "expected an array of 1 to %d rule names", ID_RULES_MAX);
+		return 0;
+	}
+	json_array_foreach(v, i, r) {
+		diag_path_idx(ip, "$.identity.rules", i);
+		if (diag_want_type(d, ip, r, JSON_STRING, "a string"))
+			names[n++] = json_string_value(r);
+	}
+	if (n != json_array_size(v))
+		return 0;
+	rc = id_rules_set_order(&inv->rules, names, n, msg, sizeof(msg));
+	if (rc == -EINVAL)
+		diag_add(d, "$.identity.rules", "%s", msg);
+	return rc == -EINVAL ? 0 : rc;
+}
+
+static int inv_parse_identity(struct inv *inv, struct diags *d, json_t *o)
+{
+	static const char *const keys[] = { "rules", "zone_label", "default_zone", "network_zones", NULL };
+	const char *s, *key;
+	char kp[DIAG_PATH_LEN];
+	json_t *v, *z;
+	int rc;
+
+	if (!diag_want_type(d, "$.identity", o, JSON_OBJECT, "an object"))
+		return 0;
+	diag_check_keys(d, "$.identity", o, keys, "rules, zone_label, default_zone, network_zones");
+	v = json_object_get(o, "rules");
+	if (v && (rc = inv_parse_rules(inv, d, v)))
 		return rc;
+	s = inv_str(d, o, "zone_label", "$.identity", false);
 	if (s && id_workload_set(&inv->rules.zone_label, s))
 		return -ENOMEM;
-	s = inv_str(o, "default_zone", "identity", false, err, errlen, &rc);
-	if (rc)
-		return rc;
+	s = inv_str(d, o, "default_zone", "$.identity", false);
 	if (s && id_rules_set_default_zone(&inv->rules, s))
 		return -ENOMEM;
-	v = json_object_get(o, "network_zones");
-	if (!v)
-		return 0;
-	if (!json_is_object(v))
-		return inv_fail(err, errlen, "identity.network_zones: expected an object of network: zone");
-	json_object_foreach(v, key, o) {
-		if (!json_is_string(o) || !*json_string_value(o))
-			return inv_fail(err, errlen, "identity.network_zones.%s: expected a zone name", key);
-		if (id_rules_add_network_zone(&inv->rules, key, json_string_value(o)))
+	v = diag_member(d, "$.identity", o, "network_zones", JSON_OBJECT,
+			"an object of network: zone", false);
+	json_object_foreach(v, key, z) {
+		diag_path_key(kp, "$.identity.network_zones", key);
+		if (!json_is_string(z) || !*json_string_value(z))
+			diag_add(d, kp, "expected a zone name");
+		else if (id_rules_add_network_zone(&inv->rules, key, json_string_value(z)))
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int inv_parse_root(struct inv *inv, json_t *root, char *err, size_t errlen)
+static int inv_parse_root(struct inv *inv, struct diags *d, json_t *root)
 {
 	static const char *const keys[] = { "version", "description", "identity", "entries", NULL };
+	char ep[DIAG_PATH_LEN];
 	json_t *v, *e;
 	size_t i;
 	int rc;
 
-	if (!json_is_object(root))
-		return inv_fail(err, errlen, "(top): expected an object");
-	rc = inv_check_keys(root, "(top)", keys, err, errlen);
-	if (rc)
-		return rc;
+	if (!diag_want_type(d, "$", root, JSON_OBJECT, "an object"))
+		return 0;
+	diag_check_keys(d, "$", root, keys, "version, description, identity, entries");
 	v = json_object_get(root, "version");
 	if (v && (!json_is_integer(v) || json_integer_value(v) != 1))
-		return inv_fail(err, errlen, "version: expected 1");
+		diag_add(d, "$.version", "expected 1");
 	v = json_object_get(root, "identity");
-	if (v) {
-		rc = inv_parse_identity(inv, v, err, errlen);
-		if (!rc)
-			rc = inv_parse_identity_rest(inv, v, err, errlen);
-		if (rc)
-			return rc;
-	}
-	v = json_object_get(root, "entries");
+	if (v && (rc = inv_parse_identity(inv, d, v)))
+		return rc;
+	v = diag_member(d, "$", root, "entries", JSON_ARRAY, "an array", false);
 	if (!v)
 		return 0;
-	if (!json_is_array(v))
-		return inv_fail(err, errlen, "entries: expected an array");
 	inv->v = calloc(json_array_size(v) + 1, sizeof(*inv->v));
 	if (!inv->v)
 		return -ENOMEM;
 	json_array_foreach(v, i, e) {
-		rc = inv_parse_entry(inv, e, i, err, errlen);
-		if (rc)
+		diag_path_idx(ep, "$.entries", i);
+		if ((rc = inv_parse_entry(inv, d, e, ep)))
 			return rc;
 	}
 	return 0;
 }
 
-int inv_parse(struct inv *out, const char *text, size_t len, char *err, size_t errlen)
+int inv_parse(struct inv *out, const char *text, size_t len, struct diags *d)
 {
 	json_error_t jerr;
 	json_t *root;
 	int rc;
 
+	diags_init(d);
 	rc = inv_init(out);
 	if (rc)
 		return rc;
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		inv_free(out);
-		return inv_fail(err, errlen, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		diag_json_syntax(d, &jerr);
+		return -EINVAL;
 	}
-	rc = inv_parse_root(out, root, err, errlen);
+	rc = inv_parse_root(out, d, root);
 	json_decref(root);
+	if (!rc && (d->n || d->dropped))
+		rc = -EINVAL;
 	if (rc)
 		inv_free(out);
-	if (rc == -ENOMEM)
-		snprintf(err, errlen, "out of memory");
 	return rc;
 }
 
-int inv_load(struct inv *out, const char *path, char *err, size_t errlen)
+int inv_load(struct inv *out, const char *path, struct diags *d)
 {
-	char msg[256], *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0;
 	ssize_t r;
 	struct stat st;
 	int fd, rc;
 
+	diags_init(d);
 	memset(out, 0, sizeof(*out));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		goto out_close;
 	}
-	if (st.st_size > (off_t)INV_MAX_BYTES) {
-		rc = -EFBIG;
-		snprintf(err, errlen, "%s: larger than %u bytes", path, INV_MAX_BYTES);
+	rc = -EFBIG;
+	if (st.st_size > (off_t)INV_MAX_BYTES)
 		goto out_close;
-	}
+	rc = -ENOMEM;
 	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
+	if (!buf)
 		goto out_close;
-	}
 	while (len < (size_t)st.st_size && (r = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
 		len += (size_t)r;
-	rc = inv_parse(out, buf, len, msg, sizeof(msg));
-	if (rc)
-		snprintf(err, errlen, "%s: %s", path, msg);
+	rc = inv_parse(out, buf, len, d);
 	free(buf);
 out_close:
 	if (fd >= 0)

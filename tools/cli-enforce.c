@@ -325,20 +325,14 @@ int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapsho
 {
 	struct cmp_snapshot *s = cmp_snap_new();
 	struct inv inv;
-	char err[512];
-	int rc, status;
+	int status;
 
 	if (!s)
 		return cli_fail(cmd, "out of memory");
-	if (o->inventory)
-		rc = inv_load(&inv, o->inventory, err, sizeof(err));
-	else
-		rc = inv_init(&inv);
-	if (rc) {
+	status = clip_load_inventory(cmd, o->inventory, &inv);
+	if (status != CLI_OK) {
 		cmp_snap_free(s);
-		if (rc == -EINVAL)
-			return cli_usage_error(cmd, "%s", err);
-		return cli_fail(cmd, "%s", o->inventory ? err : strerror(-rc));
+		return status;
 	}
 	status = add_inventory(cmd, &inv, s);
 	if (status == CLI_OK)

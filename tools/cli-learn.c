@@ -85,16 +85,13 @@ static int clearn_runtime(struct clearn *l, const char *runtime, bool detect)
 int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 		const char *policy_path, const char *runtime, bool detect)
 {
-	char err[512];
 	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->cmd = cmd;
-	rc = inv_path ? inv_load(&l->inv, inv_path, err, sizeof(err)) : inv_init(&l->inv);
-	if (rc == -EINVAL)
-		return cli_usage_error(cmd, "inventory %s", err);
-	if (rc)
-		return cli_fail(cmd, "inventory: %s", inv_path ? err : strerror(-rc));
+	rc = clip_load_inventory(cmd, inv_path, &l->inv);
+	if (rc != CLI_OK)
+		return rc;
 	l->have_inv = true;
 	if (policy_path) {
 		rc = clip_load_policy(cmd, policy_path, &l->pol);

@@ -53,6 +53,17 @@ int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out)
 	return clip_report(cmd, path, &d, errno, "proposal");
 }
 
+int clip_load_inventory(const char *cmd, const char *path, struct inv *out)
+{
+	struct diags d;
+	int rc;
+
+	if (!path)
+		return inv_init(out) ? cli_fail(cmd, "out of memory") : CLI_OK;
+	rc = inv_load(out, path, &d);
+	return rc ? clip_report(cmd, path, &d, -rc, "inventory") : CLI_OK;
+}
+
 int64_t clip_now(void)
 {
 	const char *s = getenv("ZONEWALL_NOW");

@@ -4,12 +4,14 @@
 
 /*
  * What the policy and proposal subcommands (review, approve, merge, diff,
- * export, validate) share: loading with diagnostics printed one per line
+ * export, validate) share, and every command that reads an inventory:
+ * loading with diagnostics printed one per line
  * ("FILE: $.json.path: problem"), the clock, the invoking user.
  */
 
 #include <stdint.h>
 
+#include "zonewall/inventory.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 
@@ -22,6 +24,9 @@ int clip_load_policy(const char *cmd, const char *path, struct pol_policy **out)
 
 /** clip_load_proposal() - the same for a proposal. */
 int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out);
+
+/** clip_load_inventory() - the same for an inventory; @path NULL: an empty one (defaults). */
+int clip_load_inventory(const char *cmd, const char *path, struct inv *out);
 
 /**
  * clip_now() - the current time; ZONEWALL_NOW (an RFC 3339 time) replaces

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-policy.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/runtime.h"
@@ -246,7 +247,7 @@ int cmd_containers_main(int argc, char **argv)
 	};
 	struct containers_ctx cx = { .fmt = OUT_TABLE };
 	const char *uri = NULL, *inv_path = NULL;
-	char detected[160], err[512];
+	char detected[160];
 	struct inv inv;
 	int c, rc, status = CLI_OK;
 
@@ -265,11 +266,9 @@ int cmd_containers_main(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("containers", "unexpected argument '%s'", argv[optind]);
 
-	rc = inv_path ? inv_load(&inv, inv_path, err, sizeof(err)) : inv_init(&inv);
-	if (rc == -EINVAL)
-		return cli_usage_error("containers", "inventory %s", err);
-	if (rc)
-		return cli_fail("containers", "inventory: %s", inv_path ? err : strerror(-rc));
+	rc = clip_load_inventory("containers", inv_path, &inv);
+	if (rc != CLI_OK)
+		return rc;
 	if (uri && !strcmp(uri, "none")) {
 		uri = NULL;
 	} else if (!uri) {

@@ -119,14 +119,18 @@ static void zwd_rt_rearm(struct zwd_rt *r)
 
 static int zwd_rt_inventory_load(struct zwd_rt *r, char *why, size_t whylen)
 {
-	char err[512];
+	char err[1024];
+	struct diags d;
 	int rc;
 
 	if (!r->d->cfg.inventory[0])
 		return inv_init(&r->inv);
-	rc = inv_load(&r->inv, r->d->cfg.inventory, err, sizeof(err));
+	rc = inv_load(&r->inv, r->d->cfg.inventory, &d);
+	if (rc == -EINVAL)
+		diags_summary(&d, err, sizeof(err));
 	if (rc)
-		snprintf(why, whylen, "inventory %s", err);
+		snprintf(why, whylen, "inventory %s: %s", r->d->cfg.inventory,
+			 rc == -EINVAL ? err : strerror(-rc));
 	else
 		r->have_inv_file = true;
 	return rc;

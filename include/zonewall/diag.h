@@ -34,6 +34,13 @@ void diags_init(struct diags *d);
 void diag_add(struct diags *d, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/**
+ * diags_summary() - the problems of @d on one line, "WHERE: MSG; WHERE:
+ * MSG", cut to fit @len and ending with "(N problems)" when there are
+ * several: for a log line or a status field.
+ */
+void diags_summary(const struct diags *d, char *buf, size_t len);
+
 /*
  * Helpers for parsers of JSON documents that report problems by path.
  * Paths are built in buffers of DIAG_PATH_LEN bytes.

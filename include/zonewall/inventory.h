@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/identity.h"
 #include "zonewall/output.h"
 
@@ -42,18 +43,17 @@ struct inv {
 
 /**
  * inv_parse() - parse inventory JSON text into @out.
- * @err: on failure, one line "PATH: problem" where PATH is a JSON path
- *       such as "entries[2].cidrs[0]" (or "line L column C" for syntax).
- * Return: 0; -EINVAL (@err set, @out empty); -ENOMEM.
+ * @d: every problem, each with its JSON path ("$.entries[2].cidrs[0]").
+ * Return: 0; -EINVAL (@d says why, @out empty); -ENOMEM.
  */
-int inv_parse(struct inv *out, const char *text, size_t len, char *err, size_t errlen);
+int inv_parse(struct inv *out, const char *text, size_t len, struct diags *d);
 
 /**
- * inv_load() - read @path (at most INV_MAX_BYTES) and inv_parse() it; @err
- * starts with the path.
- * Return: 0, -EINVAL, or the -errno of the read.
+ * inv_load() - read @path (at most INV_MAX_BYTES) and inv_parse() it.
+ * Return: 0, -EINVAL (@d filled), -EFBIG, or the -errno of the read
+ * (@d empty: the caller names the file).
  */
-int inv_load(struct inv *out, const char *path, char *err, size_t errlen);
+int inv_load(struct inv *out, const char *path, struct diags *d);
 
 /** inv_init() - an empty inventory with the default identity rules.  Return: 0 or -ENOMEM. */
 int inv_init(struct inv *out);

@@ -51,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rt_linebuf lb;
 	struct rt_version v;
 	struct inv inv;
+	struct diags d;
 	struct id_rules rules;
 	char err[256], **ids;
 	size_t n;
@@ -68,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rt_linebuf_init(&lb, 4096);
 	rt_linebuf_feed(&lb, text, size, fuzz_line, NULL);
 	rt_linebuf_free(&lb);
-	if (inv_parse(&inv, text, size, err, sizeof(err)) == 0) {
+	if (inv_parse(&inv, text, size, &d) == 0) {
 		fuzz_inventory(&inv);
 		inv_free(&inv);
 	}

@@ -146,6 +146,9 @@ tap_is "$rc" 2 "files and live capture exclude each other"
 printf '{"version": 1, "entries": [{"name": "x"}]}\n' >"$tmp/bad-inv.json"
 run_cmd "$ZONEWALL" learn -r "$var" --inventory "$tmp/bad-inv.json" -o "$tmp/x.json"
 tap_is "$rc" 2 "an invalid inventory is refused"
+tap_is "$err" "$tmp/bad-inv.json: \$.entries[0]: missing key 'zone'
+$tmp/bad-inv.json: \$.entries[0]: missing key 'cidrs'
+zonewall learn: $tmp/bad-inv.json: invalid inventory (2 problems)" "every problem named, one line each, with its JSON path"
 tap_ok "$([ ! -e "$tmp/x.json" ]; echo $?)" "nothing written"
 tap_is "$(find "$tmp" -name '*.tmp*' | wc -l)" 0 "no temporary files left behind"
 

@@ -27,11 +27,12 @@ static const char *who(const struct inv *inv, const char *ip)
 static void shipped(void)
 {
 	const char *top = getenv("top_srcdir");
-	char path[512], err[512] = "";
+	char path[512];
+	struct diags d;
 	struct inv inv;
 
 	snprintf(path, sizeof(path), "%s/rules/inventory.json", top ? top : ".");
-	tap_is_int(inv_load(&inv, path, err, sizeof(err)), 0, "rules/inventory.json loads %s", err);
+	tap_is_int(inv_load(&inv, path, &d), 0, "rules/inventory.json loads %s", d.n ? d.v[0].msg : "");
 	tap_is_str(who(&inv, "8.8.8.8"), "internet", "public v4 -> internet");
 	tap_is_str(who(&inv, "2a00:1450::1"), "internet", "public v6 -> internet");
 	tap_is_str(who(&inv, "10.89.0.4"), "none", "private v4 is not the internet");
@@ -44,33 +45,59 @@ static void shipped(void)
 
 static void errors(void)
 {
-	static const char *const bad[][2] = {
-		{ "{", "line 1" },
-		{ "[]", "(top)" },
+	/* text, the first problem's path, its message (a part of it) */
+	static const char *const bad[][3] = {
+		{ "{", "$ (line 1, column 1)", "" },
+		{ "[]", "$", "expected an object" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"10.0.0.1/8\"]}]}",
-		  "entries[0].cidrs[0]" },
+		  "$.entries[0].cidrs[0]", "zero host bits" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"1.2.3.0/24\"]},"
-		  " {\"name\": \"b\", \"cidrs\": []}]}", "entries[1]: missing \"zone\"" },
+		  " {\"name\": \"b\", \"cidrs\": [\"1.2.4.0/24\"]}]}", "$.entries[1]", "missing key 'zone'" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"1.2.3.0/24\"], \"except\": [5]}]}",
-		  "entries[0].except[0]" },
-		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidr\": []}]}", "unknown key \"cidr\"" },
-		{ "{\"identity\": {\"rules\": [\"label:controller-revision-hash\"]}}", "identity.rules" },
-		{ "{\"identity\": {\"network_zones\": {\"n\": 3}}}", "identity.network_zones.n" },
-		{ "{\"version\": 2}", "version" },
+		  "$.entries[0].except[0]", "expected a string" },
+		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidr\": []}]}", "$.entries[0].cidr",
+		  "unknown key" },
+		{ "{\"identity\": {\"rules\": [\"label:controller-revision-hash\"]}}", "$.identity.rules", "" },
+		{ "{\"identity\": {\"network_zones\": {\"n\": 3}}}", "$.identity.network_zones.n",
+		  "expected a zone name" },
+		{ "{\"version\": 2}", "$.version", "expected 1" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"1.0.0.0/8\"]},"
-		  " {\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"2.0.0.0/8\"]}]}", "already names" },
+		  " {\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"2.0.0.0/8\"]}]}", "$.entries[1].name",
+		  "already names $.entries[0]" },
+		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": []}]}", "$.entries[0].cidrs",
+		  "empty" },
 	};
-	char err[512];
+	/* every problem, not only the first */
+	static const char several[] =
+		"{\"version\": 3, \"colour\": 1, \"entries\": ["
+		"{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"10.0.0.1/8\", 7, \"10.1.0.0/16\"]},"
+		"{\"name\": \"\", \"cidrs\": \"10.0.0.0/8\"},"
+		"{\"name\": \"c\", \"zone\": \"z\", \"cidrs\": [\"10.2.0.0/16\"]}]}";
+	static const char *const want[][2] = {
+		{ "$.colour", "unknown key" }, { "$.version", "expected 1" },
+		{ "$.entries[0].cidrs[0]", "zero host bits" }, { "$.entries[0].cidrs[1]", "expected a string" },
+		{ "$.entries[1].name", "non-empty" }, { "$.entries[1]", "missing key 'zone'" },
+		{ "$.entries[1].cidrs", "expected an array" },
+	};
+	struct diags d;
 	struct inv inv;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		tap_ok(inv_parse(&inv, bad[i][0], strlen(bad[i][0]), err, sizeof(err)) == -EINVAL &&
-		       strstr(err, bad[i][1]), "bad inventory %zu: %s", i, err);
+		int rc = inv_parse(&inv, bad[i][0], strlen(bad[i][0]), &d);
+
+		tap_ok(rc == -EINVAL && d.n >= 1 && !strcmp(d.v[0].where, bad[i][1]) &&
+		       strstr(d.v[0].msg, bad[i][2]), "bad inventory %zu: %s: %s", i,
+		       d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
+		tap_ok(inv.n == 0 && inv.v == NULL, "bad inventory %zu: nothing kept", i);
 	}
-	tap_ok(inv_load(&inv, "/nonexistent/inv.json", err, sizeof(err)) == -ENOENT &&
-	       strstr(err, "/nonexistent/inv.json"), "missing file: %s", err);
+	tap_is_int(inv_parse(&inv, several, strlen(several), &d), -EINVAL, "several problems: refused");
+	tap_is_int((int)d.n, (int)(sizeof(want) / sizeof(want[0])), "every problem reported");
+	for (i = 0; i < d.n && i < sizeof(want) / sizeof(want[0]); i++)
+		tap_ok(!strcmp(d.v[i].where, want[i][0]) && strstr(d.v[i].msg, want[i][1]),
+		       "problem %zu: %s: %s", i, d.v[i].where, d.v[i].msg);
+	tap_is_int(inv_load(&inv, "/nonexistent/inv.json", &d), -ENOENT, "missing file: -ENOENT");
+	tap_is_int((int)d.n, 0, "... and no diagnostics (the caller names the file)");
 }
 
 static bool in_pieces(const struct inv_piece *v, size_t n, const struct id_addr *a, size_t *hits)
@@ -98,10 +125,11 @@ static void pieces(void)
 	struct inv inv;
 	struct inv_piece *v;
 	size_t n, hits, bad = 0, overlaps = 0;
-	char err[512], buf[96], a[64];
+	char buf[96], a[64];
+	struct diags d;
 	int rc;
 
-	rc = inv_parse(&inv, simple, strlen(simple), err, sizeof(err));
+	rc = inv_parse(&inv, simple, strlen(simple), &d);
 	tap_is_int(rc, 0, "inventory with one except parses");
 	if (rc)
 		return;
@@ -115,7 +143,7 @@ static void pieces(void)
 	}
 	free(v);
 	inv_free(&inv);
-	rc = inv_parse(&inv, text, strlen(text), err, sizeof(err));
+	rc = inv_parse(&inv, text, strlen(text), &d);
 	tap_is_int(rc, 0, "inventory with five excepts parses");
 	if (rc)
 		return;
@@ -150,14 +178,14 @@ static void pieces_too_many(void)
 	size_t len = 0, n;
 	struct inv_piece *v = NULL;
 	struct inv inv;
-	char err[512];
+	struct diags d;
 
 	len += (size_t)sprintf(text, "{\"entries\": [{\"name\": \"n\", \"zone\": \"z\", "
 			       "\"cidrs\": [\"::/0\"], \"except\": [");
 	for (int i = 0; i < 1000; i++)	/* far apart: each splits a short prefix */
 		len += (size_t)sprintf(text + len, "%s\"%x::1\"", i ? "," : "", i + 1);
 	len += (size_t)sprintf(text + len, "]}]}");
-	tap_is_int(inv_parse(&inv, text, len, err, sizeof(err)), 0, "1000 excepts parse");
+	tap_is_int(inv_parse(&inv, text, len, &d), 0, "1000 excepts parse");
 	tap_is_int(inv_entry_pieces(&inv.v[0], &v, &n), -E2BIG, "::/0 minus 1000 scattered hosts: too many pieces, refused");
 	inv_free(&inv);
 	free(text);

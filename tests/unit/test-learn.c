@@ -76,7 +76,6 @@ struct fixture {
 
 static int fixture_init(struct fixture *f)
 {
-	char err[256];
 	struct diags d;
 
 	memset(f, 0, sizeof(*f));
@@ -94,8 +93,8 @@ static int fixture_init(struct fixture *f)
 	id_index_upsert(f->idx, mk("c4", "db-1", "dbnet", "10.0.0.9", NULL, NULL), S(100));
 	id_index_upsert(f->idx, mk("c5", "bad", "net", "10.0.0.7", "zonewall.identity",
 				   "has space"), S(100));
-	if (inv_parse(&f->inv, inventory, strlen(inventory), err, sizeof(err))) {
-		printf("# inventory: %s\n", err);
+	if (inv_parse(&f->inv, inventory, strlen(inventory), &d)) {
+		printf("# inventory: %s: %s\n", d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
 		return -1;
 	}
 	f->pol = pol_parse(policy, strlen(policy), &d);
