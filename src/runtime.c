@@ -28,6 +28,7 @@
 #include "zonewall/evtime.h"
 #include "zonewall/runtime.h"
 #include "zonewall/link.h"
+#include "zonewall/nsid.h"
 
 int64_t rt_now_ns(void)
 {
@@ -374,109 +375,75 @@ int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err
 
 /* --- host-side veths ---------------------------------------------------------------- */
 
-static int rt_nsid_cb(const struct nlmsghdr *nlh, void *data)
+/* Whether every attachment of @w has its veth. */
+static bool rt_ports_done(const struct id_workload *w)
 {
-	struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID && mnl_attr_get_payload_len(a) >= 4)
-			*(int *)data = (int)mnl_attr_get_u32(a);
-	return MNL_CB_OK;
+	for (size_t j = 0; j < w->n_nets; j++)
+		if (!w->nets[j].veth[0])
+			return false;
+	return true;
 }
 
-/* The id this namespace gives @pid's network namespace, or -1. */
-static int rt_nsid_of_pid(struct mnl_socket *nl, int pid)
+/* From a dump of this namespace's links: @w's veths whose peer is in @nsid. */
+static void rt_ports_match(struct id_workload *w, const struct link_list *l, int nsid)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], path[64];
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
-	int fd, nsid = -1;
-	unsigned int seq = (unsigned int)time(NULL) ^ (unsigned int)pid;
-	ssize_t r;
+	for (size_t j = 0; j < w->n_nets; j++) {
+		struct id_net *net = &w->nets[j];
+		const struct link_info *li, *br;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
-		r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (r > 0)
-			mnl_cb_run(buf, (size_t)r, seq, mnl_socket_get_portid(nl), rt_nsid_cb, &nsid);
-	}
-	close(fd);
-	return nsid;
-}
-
-static bool rt_bridge_has(const struct link_list *l, int ifindex, const char *gw)
-{
-	const struct link_info *br = link_list_find(l, ifindex);
-	size_t i;
-
-	for (i = 0; br && *gw && i < br->n_addrs; i++)
-		if (!strcmp(br->addrs[i].text, gw))
-			return true;
-	return false;
-}
-
-static void rt_ports_one(struct id_workload *w, const struct link_list *l, int nsid)
-{
-	const struct link_info *cand[16], *br;
-	size_t n = 0, i, j;
-
-	for (i = 0; i < l->n && n < 16; i++)
-		if (link_is_veth(&l->v[i]) && l->v[i].peer_netnsid == nsid)
-			cand[n++] = &l->v[i];
-	for (j = 0; j < w->n_nets; j++) {
-		const struct link_info *hit = n == 1 && w->n_nets == 1 ? cand[0] : NULL;
-
-		for (i = 0; !hit && i < n; i++)
-			if (rt_bridge_has(l, cand[i]->master, w->nets[j].gateway))
-				hit = cand[i];
-		if (!hit)
+		if (net->veth[0])
 			continue;
-		snprintf(w->nets[j].veth, sizeof(w->nets[j].veth), "%s", hit->name);
-		br = link_list_find(l, hit->master);
+		li = nsid_port_match(l, nsid, net->gateway, w->n_nets);
+		br = li ? link_list_find(l, li->master) : NULL;
+		if (!li)
+			continue;
+		snprintf(net->veth, sizeof(net->veth), "%s", li->name);
 		if (br)
-			snprintf(w->nets[j].bridge, sizeof(w->nets[j].bridge), "%s", br->name);
+			snprintf(net->bridge, sizeof(net->bridge), "%s", br->name);
 	}
 }
 
+/*
+ * Per container, its own few links first (by namespace id and MAC: a few
+ * small requests, and no access to its process needed); the dump of every
+ * link here only for what that leaves unknown, once per call (it also
+ * makes the kernel assign the ids of namespaces it had not named yet).
+ * One container's start used to cost a dump of every link on the host.
+ */
 int rt_ports_resolve(struct id_workload **v, size_t n)
 {
-	struct mnl_socket *nl;
 	struct link_list l;
-	size_t i;
-	int rc, nsid;
+	bool dumped = false;
+	int rc = 0, nsid;
 
-	/* dump first: reporting IFLA_LINK_NETNSID makes the kernel assign the
-	 * ids that RTM_GETNSID then answers with */
-	rc = link_list_dump(&l);
-	if (rc)
-		return rc;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out_free;
-	}
-	for (i = 0; i < n; i++) {
-		if (v[i]->pid <= 0 || !v[i]->n_nets)
+	for (size_t i = 0; i < n; i++) {
+		struct id_workload *w = v[i];
+
+		if (w->pid <= 0 || !w->n_nets)
 			continue;
-		nsid = rt_nsid_of_pid(nl, v[i]->pid);
+		nsid = nsid_of_pid(w->pid);
+		for (size_t j = 0; nsid >= 0 && j < w->n_nets; j++) {
+			struct id_net *net = &w->nets[j];
+
+			if (net->mac[0] && nsid_port_find(nsid, net->mac, net->veth, sizeof(net->veth),
+							  net->bridge, sizeof(net->bridge)))
+				net->veth[0] = net->bridge[0] = '\0';
+		}
+		if (rt_ports_done(w))
+			continue;
+		if (!dumped) {
+			rc = link_list_dump(&l);
+			if (rc)
+				return rc;
+			dumped = true;
+		}
+		nsid = nsid_of_pid(w->pid);
 		if (nsid >= 0)
-			rt_ports_one(v[i], &l, nsid);
+			rt_ports_match(w, &l, nsid);
 	}
-out_free:
-	if (nl)
-		mnl_socket_close(nl);
-	link_list_free(&l);
-	return rc;
+	if (dumped)
+		link_list_free(&l);
+	return 0;
 }
 
 /* --- mapper ----------------------------------------------------------------------------- */

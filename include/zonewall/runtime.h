@@ -167,10 +167,12 @@ int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err
 
 /**
  * rt_ports_resolve() - fill each network's host-side veth and bridge: the
- * container's netns id (RTM_GETNSID on /proc/PID/ns/net) is matched with
- * the host veths' IFLA_LINK_NETNSID; with several veths in that netns, the
- * one whose bridge carries the network's gateway address.  Left "" when
- * unknown (stopped, not root, no veth).
+ * id this namespace gives the container's (RTM_GETNSID by PID), then the
+ * container's interface with the network's MAC read in place and its peer
+ * here (nsid_port_find()); for what that leaves unknown, one dump of the
+ * links here, matched on IFLA_LINK_NETNSID and, with several veths, the
+ * bridge carrying the network's gateway (nsid_port_match()).  Left ""
+ * when unknown (stopped, no veth).
  * Return: 0, or -errno when the host's links cannot be read.
  */
 int rt_ports_resolve(struct id_workload **v, size_t n);
