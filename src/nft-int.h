@@ -36,8 +36,11 @@ int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline);
 
 /**
  * nft_dump() - send @req (its sequence number is set here) and run @cb on
- * every answer until NLMSG_DONE or the ack.
- * Return: 0 or -errno (-ETIMEDOUT past the connection's timeout).
+ * every answer until NLMSG_DONE or the ack.  The whole answer is always
+ * read, also after a failure.
+ * Return: 0, -EINTR when the ruleset changed during the dump (what @cb saw
+ * may be inconsistent: read again), the kernel's -errno, or -ETIMEDOUT
+ * past the connection's timeout.
  */
 int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data);
 

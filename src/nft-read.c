@@ -30,11 +30,40 @@
 
 /* --- read back -------------------------------------------------------------------- */
 
+/*
+ * One received buffer of the answer to @seq: messages of other sequence
+ * numbers (the rest of an exchange given up earlier) are skipped; after a
+ * failure or an interrupted dump (NLM_F_DUMP_INTR: the ruleset changed
+ * while it was read) the rest is read and dropped, so the socket is clean
+ * for the next request.  Return: 1 when the answer is complete, else 0.
+ */
+static int dump_take(const void *buf, int len, uint32_t seq, mnl_cb_t cb, void *data, int *rc)
+{
+	for (const struct nlmsghdr *nlh = buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != seq)
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR && !*rc)
+			*rc = -EINTR;
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(*e) && e->error && !*rc)
+				*rc = e->error;
+			return 1;
+		}
+		if (!*rc && cb && cb(nlh, data) == MNL_CB_ERROR)
+			*rc = errno ? -errno : -EIO;
+	}
+	return 0;
+}
+
 /* See nft-int.h. */
 int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	struct timespec deadline;
-	int n, r;
+	int n, r, rc = 0;
 
 	req->nlmsg_seq = c->seq++;
 	if (mnl_socket_sendto(c->nl, req, req->nlmsg_len) < 0)
@@ -50,11 +79,9 @@ int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 				continue;
 			return -errno;
 		}
-		r = mnl_cb_run(c->rcv, n, req->nlmsg_seq, c->portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
+		errno = 0;
+		if (dump_take(c->rcv, n, req->nlmsg_seq, cb, data, &rc))
+			return rc;
 	}
 }
 
@@ -220,8 +247,8 @@ out_free_rule:
 	return ret;
 }
 
-int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
-		    struct nft_status *out)
+static int status_read_once(struct nft_conn *c, enum rs_family family, const char *table,
+			    struct nft_status *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -259,6 +286,17 @@ int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table
 	}
 	if (r < 0)
 		nft_status_free(out);
+	return r;
+}
+
+int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
+		    struct nft_status *out)
+{
+	int r = -EINTR;
+
+	/* a dump the ruleset changed under is read again (a few times) */
+	for (int i = 0; i < 3 && r == -EINTR; i++)
+		r = status_read_once(c, family, table, out);
 	return r;
 }
 
@@ -328,7 +366,11 @@ static int live_chain_cb(const struct nlmsghdr *nlh, void *data)
 	int r = MNL_CB_ERROR;
 
 	if (ch && nftnl_chain_nlmsg_parse(nlh, ch) == 0) {
-		if (!strcmp(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE), lt->name))
+		/* a bound (anonymous) chain goes with the rule that holds it */
+		bool bound = nftnl_chain_is_set(ch, NFTNL_CHAIN_FLAGS) &&
+			     (nftnl_chain_get_u32(ch, NFTNL_CHAIN_FLAGS) & NFT_CHAIN_BINDING);
+
+		if (!bound && !strcmp(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE), lt->name))
 			live_push(&lt->chains, nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME), 0);
 		r = MNL_CB_OK;
 	}

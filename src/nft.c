@@ -1298,6 +1298,8 @@ static int apply_once(struct nft_conn *c, const struct rs_ruleset *rs, struct nf
 	r = nft_gen_read(c, &genid);
 	for (size_t i = 0; r == 0 && i < rs->n_tables; i++)
 		r = nft_live_read(c, rs->tables[i], &live[i]);
+	if (r == -EINTR)
+		r = -ERESTART;	/* the ruleset changed while we read it: read again */
 	if (r == 0) {
 		batch_init(&b, c);
 		batch_open_gen(&b, genid);

@@ -129,7 +129,8 @@ struct nft_status {
  * nft_status_read() - read back table @family/@table: its sets with their
  * element counts, its rules with comments and counters.
  * @out: filled on success; release with nft_status_free().
- * Return: 0, -ENOENT when the table does not exist, other -errno.
+ * Return: 0, -ENOENT when the table does not exist, -EINTR when the
+ * ruleset changed during each of three reads, other -errno.
  */
 int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
 		    struct nft_status *out);

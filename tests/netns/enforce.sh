@@ -152,6 +152,31 @@ kc=$(H nft -j list counters | jq -r '.nftables[].counter? | select(.table == "zo
 mc() { ZW compile "$1" "${opts[@]}" | awk '/^table/ { f = $2 } /^\tcounter / { print f " " $2 }' | names; }
 tap_ok "$([ "$kc" = "$(mc "$tmp/enforce.json")" ] || [ "$kc" = "$(mc "$tmp/monitor.json")" ]; echo $?)" \
 	"and the table is exactly one of the two policies (no counter of the other left behind)"
+# What someone added to our table by hand goes with a replacement: a rule
+# holding an anonymous (bound) chain, a chain, a set, a quota object.
+H nft -f - <<'EOF'
+table inet zonewall {
+	set stray {
+		type ipv4_addr
+	}
+	quota strayq {
+		over 100 mbytes
+	}
+	chain straych {
+		counter
+	}
+	chain forward {
+		ip saddr 192.0.2.9 jump {
+			counter accept
+		}
+	}
+}
+EOF
+tap_is "$?" 0 "hand-made additions to our table (a bound chain among them)"
+run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
+tap_is "$rc/$err" "0/" "apply replaces a table holding them"
+tap_is "$(H nft -j list table inet zonewall | jq -c '[.nftables[] | (.set?, .chain?, .quota?) | select(.) | .name | select(test("^stray|^__chain"))]')" \
+	"[]" "and none of them is left"
 run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
 tap_is "$rc" 0 "back to the first policy"
 
