@@ -110,7 +110,7 @@ full0=$(st .mode_state.full_applies)
 pid_of() { P inspect -f '{{.State.Pid}}' "$1"; }
 webip=$(ip_of "$web") appip=$(ip_of "$app")
 tap_ok "$(nft list set bridge zonewall bound4 | grep -q "$webip"; echo $?)" \
-	"ports bound after the capability drop (by netns id): $(st .mode_state.ports_found_by_nsid) found"
+	"ports bound after the capability drop (the mapper asks the namespace by id; the daemon's own fallback found $(st .mode_state.ports_found_by_nsid))"
 # app counts the SYNs that claim to come from web; db (refused towards app)
 # claims web's address; web itself is the positive control
 nsenter -t "$(pid_of "$app")" -n nft -f - <<NFT
