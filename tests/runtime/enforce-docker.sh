@@ -24,15 +24,7 @@ ip netns add "$dns" && rt_on_cleanup "ip netns del '$dns'" && ip -n "$dns" link 
 	tap_bail "cannot make the namespace for dockerd"
 [ "$(ip netns exec "$dns" cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] ||
 	tap_skip_all "br_netfilter is off: same-bridge traffic does not reach the inet forward hook"
-ip netns add "$outside" && rt_on_cleanup "ip netns del '$outside'" &&
-	ip -n "$dns" link add up0 type veth peer name eth0 netns "$outside" &&
-	ip -n "$dns" addr add "198.18.$n.1/24" dev up0 && ip -n "$dns" link set up0 up &&
-	ip -n "$outside" addr add "198.18.$n.2/24" dev eth0 && ip -n "$outside" link set eth0 up &&
-	ip -n "$outside" link set lo up || tap_bail "cannot make the outside namespace"
-mkdir -p "$RT_DIR/www" && echo outside >"$RT_DIR/www/index.html"
-ip netns exec "$outside" busybox httpd -f -p 80 -h "$RT_DIR/www" &
-RT_PIDS+=("$!")
-wait_for 5 sh -c "ip netns exec '$outside' ss -ltn | grep -q ':80 '" || tap_bail "outside httpd did not start"
+rt_outside_up "$outside" "$n" "$dns" up0 || tap_bail "cannot make the outside namespace"
 
 rt_docker_up_netns "$dns" || tap_skip_all "dockerd cannot run here: $RT_WHY"
 D() { rt_docker "$@"; }

@@ -34,16 +34,7 @@ get() { P exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc -w 2 $
 # "outside": a namespace beyond the host, 198.18.$n.2, reached through podman's NAT
 n=$(( $$ % 200 + 20 ))
 outside="${RT_TAG}out"
-ip netns add "$outside" && rt_on_cleanup "ip netns del '$outside'" &&
-	ip link add "${RT_TAG}o" type veth peer name eth0 netns "$outside" &&
-	rt_on_cleanup "ip link del '${RT_TAG}o'" &&
-	ip addr add "198.18.$n.1/24" dev "${RT_TAG}o" && ip link set "${RT_TAG}o" up &&
-	ip -n "$outside" addr add "198.18.$n.2/24" dev eth0 && ip -n "$outside" link set eth0 up &&
-	ip -n "$outside" link set lo up || tap_bail "cannot make the outside namespace"
-mkdir -p "$RT_DIR/www" && echo outside >"$RT_DIR/www/index.html"
-ip netns exec "$outside" busybox httpd -f -p 80 -h "$RT_DIR/www" &
-RT_PIDS+=("$!")
-wait_for 5 sh -c "ip netns exec '$outside' ss -ltn | grep -q ':80 '" || tap_bail "outside httpd did not start"
+rt_outside_up "$outside" "$n" "" "${RT_TAG}o" || tap_bail "cannot make the outside namespace"
 
 cat >"$RT_DIR/inventory.json" <<EOF
 { "version": 1, "entries": [ { "name": "outside", "zone": "internet", "cidrs": ["198.18.$n.0/24"] } ] }

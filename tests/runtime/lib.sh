@@ -74,6 +74,26 @@ rt_rootfs() {
 	echo hello-from-bb >"$r"/var/www/index.html
 }
 
+# rt_outside_up NS N [HOSTNS] LINK: namespace NS beyond the host, "the
+# internet": its eth0 198.18.N.2/24, wired to veth LINK (198.18.N.1) in
+# HOSTNS (default: this namespace), serving "outside" on tcp/80 (busybox
+# httpd).  Removed by the EXIT trap.  Return: 1 when it cannot be made.
+rt_outside_up() {
+	local ns=$1 n=$2 hns=${3:-} link=$4 h=()
+	[ -n "$hns" ] && h=(-n "$hns")
+	ip netns add "$ns" || return 1
+	rt_on_cleanup "ip netns del '$ns'"
+	ip "${h[@]}" link add "$link" type veth peer name eth0 netns "$ns" || return 1
+	[ -n "$hns" ] || rt_on_cleanup "ip link del '$link'"
+	ip "${h[@]}" addr add "198.18.$n.1/24" dev "$link" && ip "${h[@]}" link set "$link" up &&
+		ip -n "$ns" addr add "198.18.$n.2/24" dev eth0 && ip -n "$ns" link set eth0 up &&
+		ip -n "$ns" link set lo up || return 1
+	mkdir -p "$RT_DIR/www-$ns" && echo outside >"$RT_DIR/www-$ns/index.html"
+	ip netns exec "$ns" busybox httpd -f -p 80 -h "$RT_DIR/www-$ns" &
+	RT_PIDS+=("$!")
+	wait_for 5 sh -c "ip netns exec '$ns' ss -ltn | grep -q ':80 '"
+}
+
 # --- podman -------------------------------------------------------------------
 
 # rt_podman_up: image, API service on $PODMAN_SOCK (PID $PODMAN_SVC).
