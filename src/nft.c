@@ -1338,29 +1338,9 @@ int nft_apply(struct nft_conn *c, const struct rs_ruleset *rs, struct nft_error 
 int nft_elems_update(struct nft_conn *c, enum rs_family family, const char *table,
 		     const struct rs_set *add, const struct rs_set *del, struct nft_error *e)
 {
-	struct elem_target et = { .family = family, .table = table };
-	struct batch b;
-	int r;
+	struct nft_elems_change one = { .family = family, .table = table, .add = add, .del = del };
 
-	batch_init(&b, c);
-	batch_open(&b);
-	if (del) {
-		et.type = NFT_MSG_DELSETELEM;
-		put_elems(&b, &et, del);
-	}
-	if (add) {
-		et.type = NFT_MSG_NEWSETELEM;
-		put_elems(&b, &et, add);
-	}
-	if (b.n == 0) {
-		batch_free(&b);
-		if (e)
-			memset(e, 0, sizeof(*e));
-		return 0;
-	}
-	r = batch_finish(c, &b, e);
-	batch_free(&b);
-	return r;
+	return nft_elems_update_many(c, &one, 1, e);
 }
 
 int nft_elems_update_many(struct nft_conn *c, const struct nft_elems_change *v, size_t n,
