@@ -7,14 +7,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "zonewall/diag.h"
+#include "zonewall/fileio.h"
 #include "zonewall/inventory.h"
 
 int inv_prefix_parse(const char *text, struct inv_prefix *out)
@@ -374,33 +372,17 @@ int inv_parse(struct inv *out, const char *text, size_t len, struct diags *d)
 
 int inv_load(struct inv *out, const char *path, struct diags *d)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t r;
-	struct stat st;
-	int fd, rc;
+	char *buf;
+	size_t len;
+	int rc;
 
 	diags_init(d);
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		rc = -errno;
-		goto out_close;
-	}
-	rc = -EFBIG;
-	if (st.st_size > (off_t)INV_MAX_BYTES)
-		goto out_close;
-	rc = -ENOMEM;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto out_close;
-	while (len < (size_t)st.st_size && (r = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)r;
+	rc = fio_read_all(path, INV_MAX_BYTES, &buf, &len);
+	if (rc)
+		return rc;
 	rc = inv_parse(out, buf, len, d);
 	free(buf);
-out_close:
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
