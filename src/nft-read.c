@@ -247,19 +247,14 @@ out_free_rule:
 	return ret;
 }
 
-static int status_read_once(struct nft_conn *c, enum rs_family family, const char *table,
-			    struct nft_status *out)
+/* The table's sets, each with its element count (one dump per set). */
+static int sets_read(struct nft_conn *c, enum rs_family family, const char *table,
+		     struct nft_status *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, 0);
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-	r = nft_dump(c, nlh, NULL, NULL);
-	if (r < 0)
-		return r;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, family, NLM_F_DUMP, 0);
 	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table);
 	r = nft_dump(c, nlh, set_cb, out);
@@ -269,6 +264,22 @@ static int status_read_once(struct nft_conn *c, enum rs_family family, const cha
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, out->sets[i].name);
 		r = nft_dump(c, nlh, elem_count_cb, &out->sets[i].elements);
 	}
+	return r;
+}
+
+static int status_read_once(struct nft_conn *c, enum rs_family family, const char *table,
+			    bool with_sets, struct nft_status *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, 0);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+	r = nft_dump(c, nlh, NULL, NULL);
+	if (r == 0 && with_sets)
+		r = sets_read(c, family, table, out);
 	if (r == 0) {
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, 0);
 		mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
@@ -289,15 +300,27 @@ static int status_read_once(struct nft_conn *c, enum rs_family family, const cha
 	return r;
 }
 
-int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
-		    struct nft_status *out)
+/* A dump the ruleset changed under is read again (a few times). */
+static int status_read(struct nft_conn *c, enum rs_family family, const char *table,
+		       bool with_sets, struct nft_status *out)
 {
 	int r = -EINTR;
 
-	/* a dump the ruleset changed under is read again (a few times) */
 	for (int i = 0; i < 3 && r == -EINTR; i++)
-		r = status_read_once(c, family, table, out);
+		r = status_read_once(c, family, table, with_sets, out);
 	return r;
+}
+
+int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
+		    struct nft_status *out)
+{
+	return status_read(c, family, table, true, out);
+}
+
+int nft_rules_read(struct nft_conn *c, enum rs_family family, const char *table,
+		   struct nft_status *out)
+{
+	return status_read(c, family, table, false, out);
 }
 
 void nft_status_free(struct nft_status *s)

@@ -245,3 +245,37 @@ out_close:
 	mnl_socket_close(nl);
 	return rc;
 }
+
+int nsid_port_resolve(int pid, const char *mac, const char *gateway, size_t n_nets,
+		      struct nsid_links *links, char *veth, size_t vlen, char *bridge, size_t blen)
+{
+	const struct link_info *li, *br;
+	int nsid = nsid_of_pid(pid), rc;
+
+	veth[0] = bridge[0] = '\0';
+	if (nsid >= 0 && mac[0] && nsid_port_find(nsid, mac, veth, vlen, bridge, blen) == 0)
+		return 0;
+	veth[0] = bridge[0] = '\0';
+	if (!links->valid) {
+		rc = link_list_dump(&links->l);
+		if (rc)
+			return rc;
+		links->valid = true;
+		nsid = nsid_of_pid(pid);	/* the dump made the kernel name it */
+	}
+	li = nsid_port_match(&links->l, nsid, gateway, n_nets);
+	if (!li)
+		return -ENOENT;
+	br = link_list_find(&links->l, li->master);
+	snprintf(veth, vlen, "%s", li->name);
+	if (br)
+		snprintf(bridge, blen, "%s", br->name);
+	return 0;
+}
+
+void nsid_links_free(struct nsid_links *links)
+{
+	if (links->valid)
+		link_list_free(&links->l);
+	links->valid = false;
+}

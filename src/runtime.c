@@ -375,75 +375,32 @@ int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err
 
 /* --- host-side veths ---------------------------------------------------------------- */
 
-/* Whether every attachment of @w has its veth. */
-static bool rt_ports_done(const struct id_workload *w)
-{
-	for (size_t j = 0; j < w->n_nets; j++)
-		if (!w->nets[j].veth[0])
-			return false;
-	return true;
-}
-
-/* From a dump of this namespace's links: @w's veths whose peer is in @nsid. */
-static void rt_ports_match(struct id_workload *w, const struct link_list *l, int nsid)
-{
-	for (size_t j = 0; j < w->n_nets; j++) {
-		struct id_net *net = &w->nets[j];
-		const struct link_info *li, *br;
-
-		if (net->veth[0])
-			continue;
-		li = nsid_port_match(l, nsid, net->gateway, w->n_nets);
-		br = li ? link_list_find(l, li->master) : NULL;
-		if (!li)
-			continue;
-		snprintf(net->veth, sizeof(net->veth), "%s", li->name);
-		if (br)
-			snprintf(net->bridge, sizeof(net->bridge), "%s", br->name);
-	}
-}
-
 /*
- * Per container, its own few links first (by namespace id and MAC: a few
- * small requests, and no access to its process needed); the dump of every
- * link here only for what that leaves unknown, once per call (it also
- * makes the kernel assign the ids of namespaces it had not named yet).
- * One container's start used to cost a dump of every link on the host.
+ * Per attachment, the container's own namespace first; the dump of every
+ * link here only for what that leaves unknown, once per call (see
+ * nsid_port_resolve()).  One container's start used to cost a dump of
+ * every link on the host.
  */
 int rt_ports_resolve(struct id_workload **v, size_t n)
 {
-	struct link_list l;
-	bool dumped = false;
-	int rc = 0, nsid;
+	struct nsid_links links = { .valid = false };
+	int rc = 0, r;
 
 	for (size_t i = 0; i < n; i++) {
 		struct id_workload *w = v[i];
 
-		if (w->pid <= 0 || !w->n_nets)
-			continue;
-		nsid = nsid_of_pid(w->pid);
-		for (size_t j = 0; nsid >= 0 && j < w->n_nets; j++) {
+		for (size_t j = 0; w->pid > 0 && j < w->n_nets; j++) {
 			struct id_net *net = &w->nets[j];
 
-			if (net->mac[0] && nsid_port_find(nsid, net->mac, net->veth, sizeof(net->veth),
-							  net->bridge, sizeof(net->bridge)))
-				net->veth[0] = net->bridge[0] = '\0';
+			r = nsid_port_resolve(w->pid, net->mac, net->gateway, w->n_nets, &links,
+					      net->veth, sizeof(net->veth), net->bridge,
+					      sizeof(net->bridge));
+			if (r && r != -ENOENT && !rc)
+				rc = r;
 		}
-		if (rt_ports_done(w))
-			continue;
-		if (!dumped) {
-			rc = link_list_dump(&l);
-			if (rc)
-				return rc;
-			dumped = true;
-		}
-		nsid = nsid_of_pid(w->pid);
-		if (nsid >= 0)
-			rt_ports_match(w, &l, nsid);
 	}
-	if (dumped)
-		link_list_free(&l);
-	return 0;
+	nsid_links_free(&links);
+	return rc;
 }
 
 /* --- mapper ----------------------------------------------------------------------------- */

@@ -98,8 +98,7 @@ struct zwd_enforce {
 	struct mono_set verdicts;	/* zone-pair counters, monotonic across resets */
 	struct zwd_port *ports;		/* veths found without the runtime mapper's help */
 	size_t n_ports;
-	struct link_list port_links;	/* dumped once per snapshot, when needed */
-	bool port_links_valid;
+	struct nsid_links port_links;	/* dumped once per snapshot, when needed */
 	uint64_t ports_found, ports_missing;
 	char last_error[512];
 };
@@ -172,19 +171,16 @@ static const struct zwd_port *zwd_port_add(struct zwd_enforce *e, const char *ke
 }
 
 /*
- * The runtime mapper finds a container's veth through /proc/PID/ns/net,
- * which needs ptrace access to the container's process: gone once we
- * dropped to CAP_NET_ADMIN + CAP_NET_RAW.  What it leaves unknown is found
- * here by the namespace id over rtnetlink (nsid.h), which needs neither,
- * and remembered per container process: without the veth a container's
- * port is not bound and anti-spoofing does not cover it.
+ * What the runtime mapper left unknown when it inspected the container is
+ * asked again once, at its first snapshot, the same way (nsid.h: namespace
+ * id and MAC, which need no access to the container's process), and
+ * remembered per container process: without the veth a container's port
+ * is not bound and anti-spoofing does not cover it.
  */
 static const struct zwd_port *zwd_port_find(struct zwd_enforce *e, const struct id_workload *iw,
 					    const struct id_net *n)
 {
-	const struct link_info *li, *br;
 	char key[sizeof(e->ports->key)], veth[IF_NAMESIZE], bridge[IF_NAMESIZE];
-	int nsid;
 
 	snprintf(key, sizeof(key), "%s %d %s", iw->id, iw->pid, n->name);
 	for (size_t i = 0; i < e->n_ports; i++)
@@ -192,19 +188,9 @@ static const struct zwd_port *zwd_port_find(struct zwd_enforce *e, const struct 
 			e->ports[i].used = true;
 			return e->ports[i].veth[0] ? &e->ports[i] : NULL;
 		}
-	/* the container's own side first: a few small requests; the dump of
-	 * every link here, once per snapshot, only when that cannot answer
-	 * (no id for the namespace yet: the dump makes the kernel assign ids) */
-	nsid = nsid_of_pid(iw->pid);
-	if (nsid >= 0 && nsid_port_find(nsid, n->mac, veth, sizeof(veth), bridge,
-					 sizeof(bridge)) == 0)
-		return zwd_port_add(e, key, veth, bridge);
-	if (!e->port_links_valid && link_list_dump(&e->port_links) == 0)
-		e->port_links_valid = true;
-	nsid = e->port_links_valid ? nsid_of_pid(iw->pid) : -1;
-	li = nsid >= 0 ? nsid_port_match(&e->port_links, nsid, n->gateway, iw->n_nets) : NULL;
-	br = li ? link_list_find(&e->port_links, li->master) : NULL;
-	return zwd_port_add(e, key, li ? li->name : "", br ? br->name : "");
+	nsid_port_resolve(iw->pid, n->mac, n->gateway, iw->n_nets, &e->port_links, veth,
+			  sizeof(veth), bridge, sizeof(bridge));
+	return zwd_port_add(e, key, veth, bridge);
 }
 
 /* After a snapshot: forget the containers that are gone, and the dump. */
@@ -218,9 +204,7 @@ static void zwd_ports_sweep(struct zwd_enforce *e)
 			e->ports[j++] = e->ports[i];
 		}
 	e->n_ports = j;
-	if (e->port_links_valid)
-		link_list_free(&e->port_links);
-	e->port_links_valid = false;
+	nsid_links_free(&e->port_links);
 }
 
 /* --- the snapshot, continued -------------------------------------------------------------- */
@@ -416,7 +400,8 @@ static json_t *zwd_verdict_counts(struct zwd_enforce *e)
 	json_t *o;
 	bool border;
 
-	if (!e->nc || nft_status_read(e->nc, RS_INET, CMP_TABLE, &st))
+	/* the counters only: a scrape must not dump every set element */
+	if (!e->nc || nft_rules_read(e->nc, RS_INET, CMP_TABLE, &st))
 		return NULL;
 	o = json_object();
 	for (size_t i = 0; o && i < st.n_rules; i++) {

@@ -135,6 +135,14 @@ struct nft_status {
 int nft_status_read(struct nft_conn *c, enum rs_family family, const char *table,
 		    struct nft_status *out);
 
+/**
+ * nft_rules_read() - nft_status_read() without the sets (none listed, no
+ * element dumped): the rules with their comments and counters, for a
+ * scrape that only wants the counters.
+ */
+int nft_rules_read(struct nft_conn *c, enum rs_family family, const char *table,
+		   struct nft_status *out);
+
 /** nft_status_free() - release what nft_status_read() filled.  Accepts NULL. */
 void nft_status_free(struct nft_status *s);
 

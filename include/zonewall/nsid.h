@@ -14,6 +14,7 @@
  * CAP_NET_ADMIN and CAP_NET_RAW.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "zonewall/link.h"
@@ -54,5 +55,28 @@ const struct link_info *nsid_port_match(const struct link_list *l, int nsid,
  */
 int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bridge,
 		   size_t blen);
+
+/* This namespace's links, dumped at most once, when first needed. */
+struct nsid_links {
+	struct link_list l;
+	bool valid;
+};
+
+/**
+ * nsid_port_resolve() - the host-side veth and bridge of one attachment
+ * (@mac, @gateway) of a workload with @n_nets attachments whose process is
+ * @pid.  Its own namespace is asked first (nsid_port_find(): a few small
+ * requests); only when that cannot answer (no id for the namespace yet, no
+ * MAC) are this namespace's links used: dumped into @links on first need
+ * (the dump also makes the kernel assign namespace ids), then
+ * nsid_port_match().  Release @links with nsid_links_free().
+ * Return: 0 with @veth and @bridge (maybe "") set; -ENOENT when unknown
+ * (both ""); the -errno of a failed dump.
+ */
+int nsid_port_resolve(int pid, const char *mac, const char *gateway, size_t n_nets,
+		      struct nsid_links *links, char *veth, size_t vlen, char *bridge, size_t blen);
+
+/** nsid_links_free() - release the dump in @links, if made; it is empty afterwards. */
+void nsid_links_free(struct nsid_links *links);
 
 #endif
