@@ -53,6 +53,7 @@ void cfg_defaults(struct cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->mode = CFG_MODE_LEARN;
 	strcpy(c->runtime, "auto");
+	strcpy(c->runtime_event_log, "auto");
 	strcpy(c->state_dir, "/var/lib/zonewall");
 	strcpy(c->control_socket, "/run/zonewall/zonewalld.sock");
 	strcpy(c->control_group, "zonewall");
@@ -120,6 +121,15 @@ static const char *cfg_set_runtime(struct cfg *c, const char *v)
 	    strncmp(v, "docker:///", 10) && strncmp(v, "podman:///", 10))
 		return "auto, none, docker:///PATH or podman:///PATH";
 	return cfg_set_string(c->runtime, sizeof(c->runtime), v);
+}
+
+static const char *cfg_set_event_log(struct cfg *c, const char *v)
+{
+	if (!strcmp(v, "auto") || !strcmp(v, "none"))
+		return cfg_set_string(c->runtime_event_log, sizeof(c->runtime_event_log), v);
+	if (v[0] != '/')
+		return "auto, none or the absolute path of Podman's event log";
+	return cfg_set_path(c->runtime_event_log, sizeof(c->runtime_event_log), v);
 }
 
 static const char *cfg_set_inventory(struct cfg *c, const char *v)
@@ -277,6 +287,7 @@ static const struct cfg_key {
 } cfg_keys[] = {
 	{ "mode", cfg_set_mode },
 	{ "runtime", cfg_set_runtime },
+	{ "runtime_event_log", cfg_set_event_log },
 	{ "inventory", cfg_set_inventory },
 	{ "policy", cfg_set_policy },
 	{ "state_dir", cfg_set_state_dir },

@@ -120,3 +120,11 @@ bool evtime_replay(struct evtime *t, const char *id, int64_t time_ns, int64_t ma
 	t->n++;
 	return false;
 }
+
+bool evtime_newer(const struct evtime *t, const char *id, int64_t time_ns)
+{
+	bool found;
+	size_t i = evtime_find(t, id, &found);
+
+	return !found || time_ns > t->v[i].t;
+}

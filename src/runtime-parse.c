@@ -348,6 +348,22 @@ static enum rt_event_kind rt_event_classify(const char *type, const char *action
 	return RT_EV_IGNORE;	/* exec_*, attach, health_status, ... */
 }
 
+/* An event line's object, with @ev cleared; NULL (@err set) if not one. */
+static json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev,
+			     char *err, size_t errlen)
+{
+	json_t *root;
+
+	memset(ev, 0, sizeof(*ev));
+	root = rt_load(text, len, err, errlen);
+	if (root && !json_is_object(root)) {
+		rt_fail(err, errlen, "event: expected an object");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
 int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 		   char *err, size_t errlen)
 {
@@ -356,14 +372,9 @@ int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 	long long tn, ts;
 	int rc = -EINVAL;
 
-	memset(ev, 0, sizeof(*ev));
-	root = rt_load(text, len, err, errlen);
+	root = rt_load_event(text, len, ev, err, errlen);
 	if (!root)
 		return -EINVAL;
-	if (!json_is_object(root)) {
-		rt_fail(err, errlen, "event: expected an object");
-		goto out_decref;
-	}
 	if (rt_str(root, "Type", "event.", &type, err, errlen) ||
 	    rt_str(root, "Action", "event.", &action, err, errlen) ||
 	    rt_obj(root, "Actor", "event.", &actor, err, errlen) ||
@@ -388,6 +399,52 @@ int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 	ev->time_ns = tn > 0 ? tn : ts > 0 && ts < (1LL << 33) ? ts * 1000000000LL : 0;
 	if (ev->kind != RT_EV_IGNORE && !ev->id[0]) {
 		rt_fail(err, errlen, "event %.16s/%.32s: no container id", type, action);
+		goto out_decref;
+	}
+	rc = 0;
+out_decref:
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * Podman's own event log line (events_logger = "file"): the record the
+ * API's stream is made from, so the same event carries the same stamp
+ * in both: {"ID", "Name", "Status", "Time" (RFC 3339, the host's zone),
+ * "Type", "Attributes"}.  Its "died" is the API's "die".
+ */
+int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
+			      char *err, size_t errlen)
+{
+	const char *type, *status, *id, *name, *time;
+	json_t *root;
+	int rc = -EINVAL;
+
+	root = rt_load_event(text, len, ev, err, errlen);
+	if (!root)
+		return -EINVAL;
+	if (rt_str(root, "Type", "event.", &type, err, errlen) ||
+	    rt_str(root, "Status", "event.", &status, err, errlen) ||
+	    rt_str(root, "ID", "event.", &id, err, errlen) ||
+	    rt_str(root, "Name", "event.", &name, err, errlen) ||
+	    rt_str(root, "Time", "event.", &time, err, errlen))
+		goto out_decref;
+	if (!strcmp(status, "died"))
+		status = "die";
+	rt_copy(ev->type, sizeof(ev->type), type);
+	rt_copy(ev->action, sizeof(ev->action), status);
+	ev->kind = rt_event_classify(type, status);
+	if (ev->kind == RT_EV_IGNORE) {	/* images, volumes, system: no id to check */
+		rc = 0;
+		goto out_decref;
+	}
+	rt_copy(ev->id, sizeof(ev->id), id);
+	if (!strcmp(type, "container"))	/* as the stream's parser: names of containers only */
+		rt_copy(ev->name, sizeof(ev->name), name);
+	ev->time_ns = rt_parse_time(time);
+	if (!ev->id[0] || !ev->time_ns) {
+		rt_fail(err, errlen, "event %.16s/%.32s: no %s", type, status,
+			ev->id[0] ? "valid Time" : "container ID");
 		goto out_decref;
 	}
 	rc = 0;

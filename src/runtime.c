@@ -25,6 +25,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "zonewall/evfile.h"
 #include "zonewall/evtime.h"
 #include "zonewall/runtime.h"
 #include "zonewall/link.h"
@@ -453,6 +454,10 @@ struct rt_mapper {
 	struct evtime *seen;	/* newest event time per container */
 	unsigned long stale;	/* events older than that, dropped */
 	bool overflow;		/* events were lost: resync */
+	char evlog_spec[256];	/* "auto", "none" or the log's path */
+	struct evfile *evlog;	/* Podman's event log, followed; NULL when not */
+	const char *evlog_path;	/* what evlog follows, for the status */
+	unsigned long evlog_events, evlog_dups, evlog_rotations;
 	bool connected;
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
 	int64_t next_try_ns;
@@ -504,6 +509,8 @@ static void rt_drive(struct rt_mapper *m, int timeout_ms)
 		timeout_ms = (int)t;
 	n = epoll_wait(m->epfd, ev, (int)(sizeof(ev) / sizeof(ev[0])), timeout_ms);
 	for (int i = 0; i < n; i++) {
+		if (m->evlog && ev[i].data.fd == evfile_fd(m->evlog))
+			continue;	/* read by rt_pump */
 		flags = (ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
 			(ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
 			(ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
@@ -537,6 +544,7 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 	m->fn = fn;
 	m->ctx = ctx;
 	m->backoff_ms = RT_BACKOFF_MIN_MS;
+	strcpy(m->evlog_spec, "auto");
 	rt_linebuf_init(&m->lb, RT_LINE_MAX);
 	return m;
 }
@@ -563,9 +571,12 @@ static void rt_events_drop_inflight(struct rt_mapper *m)
 		rt_inflight_drop(m, m->nfl - 1);
 }
 
+static void rt_evlog_close(struct rt_mapper *m);
+
 static void rt_events_close(struct rt_mapper *m)
 {
 	rt_events_drop_inflight(m);
+	rt_evlog_close(m);
 	if (!m->ev)
 		return;
 	curl_multi_remove_handle(m->multi, m->ev);
@@ -591,6 +602,23 @@ void rt_mapper_free(struct rt_mapper *m)
 	free(m);
 }
 
+int rt_mapper_set_event_log(struct rt_mapper *m, const char *spec)
+{
+	if (strcmp(spec, "auto") && strcmp(spec, "none") &&
+	    (spec[0] != '/' || strlen(spec) >= sizeof(m->evlog_spec)))
+		return -EINVAL;
+	strcpy(m->evlog_spec, spec);
+	return 0;
+}
+
+void rt_mapper_event_log(const struct rt_mapper *m, struct rt_evlog_stats *st)
+{
+	st->path = m->evlog_path;
+	st->events = m->evlog_events;
+	st->dups = m->evlog_dups;
+	st->rotations = m->evlog_rotations + (m->evlog ? evfile_rotations(m->evlog) : 0);
+}
+
 unsigned long rt_mapper_replayed(const struct rt_mapper *m)
 {
 	return m->stale;
@@ -606,6 +634,157 @@ const struct rt_client *rt_mapper_client(const struct rt_mapper *m)
 	return m->c;
 }
 
+/* Queue event @ev (of the stream or of the event log). */
+static void rt_event_queue(struct rt_mapper *m, struct rt_event *ev)
+{
+	if (ev->kind == RT_EV_IGNORE)
+		return;
+	/* The list read after the stream opened already holds what happened
+	 * before, and a container's events come in order: an event older than
+	 * either is a replay (Podman's file event logger, when it rotates its
+	 * log, streams the kept half again, seen here as starts of up to 15
+	 * minutes ago), and applying it would undo newer state, e.g. take a
+	 * running container's addresses. */
+	if (ev->time_ns && (ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
+			    (ev->id[0] && evtime_replay(m->seen, ev->id, ev->time_ns,
+							ev->time_ns % 1000000000 ? RT_REPLAY_MARGIN_NS
+										 : RT_STALE_MARGIN_NS)))) {
+		m->stale++;
+		return;
+	}
+	ev->recv_ns = rt_now_ns();
+	if (m->nq == RT_QUEUE_MAX) {
+		m->overflow = true;
+		return;
+	}
+	m->q[m->nq++] = *ev;
+}
+
+/* --- Podman's event log, followed beside the stream ---------------------- */
+
+/*
+ * Podman's API service learns its events by polling its own event log
+ * file every 250 ms, so its stream tells of a container start a quarter
+ * of a second late, and the container sits in the default zone that long.
+ * Where the log is a file on this host (Podman's "file" events logger, as
+ * on hosts without journald), the mapper follows it with inotify and the
+ * stream's copy of each event is dropped.  The stream stays open: its end
+ * tells that the service went away, and an event it has that the log did
+ * not give first means the log is not the one the service reads; the
+ * mapper then goes back to the stream alone.
+ */
+#define RT_PODMAN_EVENT_LOG "/run/libpod/events/events.log"
+
+static void rt_evlog_close(struct rt_mapper *m)
+{
+	if (!m->evlog)
+		return;
+	m->evlog_rotations += evfile_rotations(m->evlog);
+	evfile_close(m->evlog);	/* closing its fd takes it out of epfd */
+	m->evlog = NULL;
+	m->evlog_path = NULL;
+}
+
+static void rt_evlog_give_up(struct rt_mapper *m, const char *why)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s; Podman's events now come from its API stream only "
+		 "(up to 250 ms later)", why);
+	rt_evlog_close(m);
+	rt_report(m, RT_REP_WARN, msg);
+}
+
+/* The log to follow for this engine, or NULL. */
+static const char *rt_evlog_choose(const struct rt_mapper *m)
+{
+	struct stat st;
+
+	if (!strcmp(m->evlog_spec, "none"))
+		return NULL;
+	if (strcmp(m->evlog_spec, "auto"))
+		return m->evlog_spec;
+	/* a rootful Podman's default log: a rootless one keeps its own
+	 * under its runtime directory, with other containers' events */
+	if (strcmp(m->c->runtime, "podman") || stat(m->c->path, &st) || st.st_uid != 0 ||
+	    access(RT_PODMAN_EVENT_LOG, F_OK))
+		return NULL;
+	return RT_PODMAN_EVENT_LOG;
+}
+
+static void rt_evlog_open(struct rt_mapper *m)
+{
+	struct epoll_event e = { .events = EPOLLIN };
+	const char *path = rt_evlog_choose(m);
+	char err[300], msg[400];
+
+	if (!path)
+		return;
+	if (evfile_open(path, &m->evlog, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "%s; following the API stream only", err);
+		rt_report(m, RT_REP_WARN, msg);
+		return;
+	}
+	e.data.fd = evfile_fd(m->evlog);
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, e.data.fd, &e)) {
+		snprintf(msg, sizeof(msg), "event log %s: epoll: %s", path, strerror(errno));
+		rt_evlog_give_up(m, msg);
+		return;
+	}
+	m->evlog_path = m->evlog_spec[0] && strcmp(m->evlog_spec, "auto") ? m->evlog_spec
+									     : RT_PODMAN_EVENT_LOG;
+}
+
+static void rt_evlog_line(void *ctx, const char *line, size_t len)
+{
+	struct rt_mapper *m = ctx;
+	struct rt_event ev;
+	char msg[256], w[400];
+
+	if (!m->evlog)
+		return;		/* given up within this read */
+	if (rt_parse_podman_log_event(line, len, &ev, msg, sizeof(msg))) {
+		snprintf(w, sizeof(w), "event log %s: line not understood: %s", m->evlog_path, msg);
+		rt_evlog_give_up(m, w);
+		return;
+	}
+	if (ev.kind != RT_EV_IGNORE)
+		m->evlog_events++;
+	ev.from_log = true;
+	rt_event_queue(m, &ev);
+}
+
+/* Queue what the log has; give it up when it cannot be read. */
+static void rt_evlog_pump(struct rt_mapper *m)
+{
+	char err[400];
+
+	if (m->evlog && evfile_read(m->evlog, rt_evlog_line, m, err, sizeof(err)))
+		rt_evlog_give_up(m, err);
+}
+
+/* With the log followed, whether the stream's @ev is a copy of an event
+ * the log gave (then dropped); one the log did not give ends following it. */
+static bool rt_evlog_has(struct rt_mapper *m, const struct rt_event *ev)
+{
+	char msg[400];
+
+	if (!m->evlog || ev->kind == RT_EV_IGNORE || !ev->id[0] || !ev->time_ns ||
+	    ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns)	/* dropped as stale */
+		return false;
+	rt_evlog_pump(m);	/* the service read it from the log: it is there */
+	if (m->evlog && !evtime_newer(m->seen, ev->id, ev->time_ns)) {
+		m->evlog_dups++;
+		return true;
+	}
+	if (m->evlog) {
+		snprintf(msg, sizeof(msg), "event log %s did not have the API's %s %s %.12s",
+			 m->evlog_path, ev->type, ev->action, ev->id);
+		rt_evlog_give_up(m, msg);
+	}
+	return false;
+}
+
 static void rt_event_line(void *ctx, const char *line, size_t len)
 {
 	struct rt_mapper *m = ctx;
@@ -617,27 +796,8 @@ static void rt_event_line(void *ctx, const char *line, size_t len)
 		rt_report(m, RT_REP_WARN, w);
 		return;
 	}
-	if (ev.kind == RT_EV_IGNORE)
-		return;
-	/* The list read after the stream opened already holds what happened
-	 * before, and a container's events come in order: an event older than
-	 * either is a replay (Podman's file event logger, when it rotates its
-	 * log, streams the kept half again, seen here as starts of up to 15
-	 * minutes ago), and applying it would undo newer state, e.g. take a
-	 * running container's addresses. */
-	if (ev.time_ns && (ev.time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
-			   (ev.id[0] && evtime_replay(m->seen, ev.id, ev.time_ns,
-						       ev.time_ns % 1000000000 ? RT_REPLAY_MARGIN_NS
-									       : RT_STALE_MARGIN_NS)))) {
-		m->stale++;
-		return;
-	}
-	ev.recv_ns = rt_now_ns();
-	if (m->nq == RT_QUEUE_MAX) {
-		m->overflow = true;
-		return;
-	}
-	m->q[m->nq++] = ev;
+	if (!rt_evlog_has(m, &ev))
+		rt_event_queue(m, &ev);
 }
 
 static size_t rt_events_write(char *data, size_t size, size_t nmemb, void *ctx)
@@ -747,8 +907,10 @@ static int rt_connect(struct rt_mapper *m)
 	rc = rt_negotiate(m->c, m->err, sizeof(m->err));
 	if (!rc)
 		rc = rt_events_open(m);
-	if (!rc)
+	if (!rc) {
+		rt_evlog_open(m);	/* before the list, like the stream */
 		rc = rt_resync(m);
+	}
 	if (rc) {
 		rt_lost(m, m->err);
 		return rc;
@@ -1024,12 +1186,15 @@ static void rt_pump(struct rt_mapper *m, int timeout_ms)
 	bool ended;
 
 	rt_drive(m, timeout_ms);
+	rt_evlog_pump(m);
 	/* again while inspects were asked for: driving curl sends them, and
 	 * what it reads (events, quick answers) is not left for a later wait */
 	do {
 		sent = m->sent;
-		if (rounds)
+		if (rounds) {
 			rt_drive(m, 0);
+			rt_evlog_pump(m);
+		}
 		ended = rt_collect(m, &cc);
 		n = m->nq;
 		memcpy(q, m->q, n * sizeof(q[0]));

@@ -45,6 +45,7 @@ static const struct out_column watch_columns[] = {
 struct containers_ctx {
 	enum out_format fmt;
 	bool watch;
+	const char *event_log;	/* --event-log, NULL: the mapper's default */
 	bool lost;
 	char lost_msg[512];
 	const struct id_index *idx;
@@ -125,6 +126,7 @@ static void containers_report(void *ctx, const struct rt_report *r)
 			json_object_set_new(row, "inspect_ms", json_real((double)r->inspect_ns / 1e6));
 		if (r->superseded)
 			json_object_set_new(row, "superseded", json_true());
+		json_object_set_new(row, "via", json_string(r->ev->from_log ? "event log" : "stream"));
 		break;
 	case RT_REP_SYNCED:
 		json_object_set_new(row, "event", json_string("synced"));
@@ -207,6 +209,11 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 					     : cli_fail("containers", "out of memory");
 			goto out_free;
 		}
+		if (cx->event_log && rt_mapper_set_event_log(m, cx->event_log)) {
+			rc = cli_usage_error("containers", "--event-log %s: not auto, none or an "
+					     "absolute path", cx->event_log);
+			goto out_free;
+		}
 		rt_mapper_step(m, 0);
 		if (!rt_mapper_connected(m) && !cx->watch) {
 			if (explicit_uri) {
@@ -241,6 +248,7 @@ int cmd_containers_main(int argc, char **argv)
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "event-log", required_argument, NULL, 'e' },
 		{ "follow", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -251,7 +259,7 @@ int cmd_containers_main(int argc, char **argv)
 	struct inv inv;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("containers", argc, argv, ":r:i:jwh", opts, &status)) != -1) {
+	while ((c = cli_getopt("containers", argc, argv, ":r:i:jwe:h", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'r')
@@ -262,6 +270,8 @@ int cmd_containers_main(int argc, char **argv)
 			cx.fmt = OUT_JSON;
 		else if (c == 'w')
 			cx.watch = true;
+		else if (c == 'e')
+			cx.event_log = optarg;
 	}
 	if (optind < argc)
 		return cli_usage_error("containers", "unexpected argument '%s'", argv[optind]);

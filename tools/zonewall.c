@@ -26,6 +26,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -h, --help   show this help\n" },
 	{ "containers", cmd_containers_main, "list workloads with identity, zone and addresses (runtime + inventory)",
 	  "Usage: zonewall containers [--runtime URI] [--inventory FILE] [--json] [--watch]\n"
+	  "                           [--event-log auto|none|FILE]\n"
 	  "\n"
 	  "One row per workload: short id, name, identity, zone, image, IPv4 and IPv6\n"
 	  "addresses, networks, host-side veth and bridge, state; then the inventory\n"
@@ -39,6 +40,10 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -w, --watch           keep following the runtime's events; print one line\n"
 	  "                        per change (--json: one JSON object per line)\n"
 	  "      --follow          same as --watch\n"
+	  "      --event-log L     Podman's event log, followed beside its API's stream\n"
+	  "                        (which polls that file every 250 ms): auto (default:\n"
+	  "                        /run/libpod/events/events.log for a rootful Podman),\n"
+	  "                        none, or the file (events_logfile_path)\n"
 	  "  -h, --help            show this help\n" },
 	{ "flows", cmd_flows_main, "learn flows (who initiates what to whom) from captures or live",
 	  "Usage: zonewall flows -r FILE [-r FILE...] [OPTIONS]\n"

@@ -133,6 +133,7 @@ static void zwd_restart_keys(const struct cfg *a, const struct cfg *b, char *out
 	ZWD_CMP(strcmp(a->metrics_listen, b->metrics_listen), "metrics_listen");
 	ZWD_CMP(strcmp(a->state_dir, b->state_dir), "state_dir");
 	ZWD_CMP(strcmp(a->runtime, b->runtime), "runtime");
+	ZWD_CMP(strcmp(a->runtime_event_log, b->runtime_event_log), "runtime_event_log");
 	ZWD_CMP(a->nflog_group != b->nflog_group, "nflog_group");
 #undef ZWD_CMP
 }
@@ -147,6 +148,7 @@ static void zwd_cfg_merge(struct cfg *next, const struct cfg *cur)
 	strcpy(next->metrics_listen, cur->metrics_listen);
 	strcpy(next->state_dir, cur->state_dir);
 	strcpy(next->runtime, cur->runtime);
+	strcpy(next->runtime_event_log, cur->runtime_event_log);
 	next->nflog_group = cur->nflog_group;
 }
 

@@ -58,6 +58,16 @@ struct zwd_lat {
 
 struct zwd_start {
 	int64_t recv_ns, inspect_ns, time_ns;
+	char id[13];
+	bool from_log;
+};
+
+/* The start that waited longest from its stamp to the kernel, to tell
+ * where the time went: before our read (delivery) or after. */
+struct zwd_slowest {
+	char id[13];
+	bool from_log;
+	int64_t stamp_ns, event_ns, read_ns;	/* its stamp; stamp->kernel; stamp->read */
 };
 
 /* A container attachment's host-side veth found by zwd_port_find(). */
@@ -89,6 +99,7 @@ struct zwd_enforce {
 	uint64_t unsanctioned_seen;
 	struct zwd_lat lat_total, lat_inspect, lat_ours;
 	struct zwd_lat lat_event;	/* from the runtime's own event time (its clock) */
+	struct zwd_slowest slowest;	/* of lat_event's samples */
 	struct zwd_start starts[ZWD_STARTS_MAX];	/* start events awaiting their follow */
 	size_t n_starts;
 	bool follow_due;		/* runtime reports came in this step */
@@ -568,6 +579,8 @@ static void zwd_start_note(struct zwd_enforce *e, const struct rt_report *r)
 	st = &e->starts[e->n_starts++];
 	st->recv_ns = r->ev->recv_ns;
 	st->time_ns = r->ev->time_ns;
+	snprintf(st->id, sizeof(st->id), "%.12s", r->ev->id);
+	st->from_log = r->ev->from_log;
 	/* the engine's part: waiting for the inspect's answer when the mapper
 	 * measured it, else everything up to the index update */
 	st->inspect_ns = r->inspect_ns > 0 ? r->inspect_ns : r->applied_ns - r->ev->recv_ns;
@@ -590,6 +603,12 @@ static void zwd_starts_acked(struct zwd_enforce *e)
 		 * its delivery and our reading of the stream, recv_ns does not */
 		if (st->time_ns > 0)
 			zwd_lat_add(&e->lat_event, wall - st->time_ns);
+		if (st->time_ns > 0 && wall - st->time_ns > e->slowest.event_ns) {
+			e->slowest = (struct zwd_slowest){ .from_log = st->from_log,
+				.stamp_ns = st->time_ns, .event_ns = wall - st->time_ns,
+				.read_ns = st->recv_ns - st->time_ns };
+			memcpy(e->slowest.id, st->id, sizeof(st->id));
+		}
 	}
 	e->n_starts = 0;
 }
@@ -959,6 +978,12 @@ void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
 			    json_integer((json_int_t)e->denied_rotations));
 	json_object_set_new(o, "start_to_kernel", zwd_lat_json(&e->lat_total));
 	json_object_set_new(o, "event_to_kernel", zwd_lat_json(&e->lat_event));
+	json_object_set_new(o, "event_to_kernel_slowest", e->slowest.stamp_ns ?
+		json_pack("{s:s, s:s, s:f, s:f, s:f}", "id", e->slowest.id,
+			  "via", e->slowest.from_log ? "event log" : "stream",
+			  "stamp", (double)e->slowest.stamp_ns / 1e9,
+			  "ms", (double)e->slowest.event_ns / 1e6,
+			  "read_after_ms", (double)e->slowest.read_ns / 1e6) : json_null());
 	json_object_set_new(o, "start_inspect", zwd_lat_json(&e->lat_inspect));
 	json_object_set_new(o, "start_ours", zwd_lat_json(&e->lat_ours));
 	json_object_set_new(o, "follow_cost", zwd_cost_json(e));

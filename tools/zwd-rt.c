@@ -176,6 +176,11 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 		snprintf(why, whylen, "runtime %s: %s", r->uri, err);
 		return errno == EINVAL ? -EINVAL : -ENOMEM;
 	}
+	if (rt_mapper_set_event_log(r->mapper, d->cfg.runtime_event_log)) {
+		snprintf(why, whylen, "runtime_event_log %s: not auto, none or an absolute path",
+			 d->cfg.runtime_event_log);
+		return -EINVAL;
+	}
 	/* the first connection runs now, so the mode starts from a full list;
 	 * when it fails the loop retries with the mapper's backoff */
 	zwd_rt_step(r);
@@ -214,6 +219,7 @@ const struct id_rules *zwd_rt_rules(struct zwd_rt *r)
 
 void zwd_rt_status(struct zwd_rt *r, json_t *o)
 {
+	struct rt_evlog_stats ev = { 0 };
 	int64_t since = 0;
 	bool stale = r->idx && id_index_stale(r->idx, &since);
 
@@ -227,6 +233,12 @@ void zwd_rt_status(struct zwd_rt *r, json_t *o)
 	json_object_set_new(o, "runtime_losses", json_integer(r->losses));
 	json_object_set_new(o, "runtime_replayed_events",
 			    json_integer(r->mapper ? (json_int_t)rt_mapper_replayed(r->mapper) : 0));
+	if (r->mapper)
+		rt_mapper_event_log(r->mapper, &ev);
+	json_object_set_new(o, "runtime_event_log", ev.path ? json_string(ev.path) : json_null());
+	json_object_set_new(o, "runtime_event_log_events", json_integer((json_int_t)ev.events));
+	json_object_set_new(o, "runtime_event_log_dups", json_integer((json_int_t)ev.dups));
+	json_object_set_new(o, "runtime_event_log_rotations", json_integer((json_int_t)ev.rotations));
 }
 
 bool zwd_bridge_wanted(const struct cfg *c, const char *name)

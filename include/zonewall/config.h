@@ -28,6 +28,7 @@ enum cfg_log {
 struct cfg {
 	enum cfg_mode mode;
 	char runtime[256];		/* "auto", "none" or a docker:// / podman:// URI */
+	char runtime_event_log[PATH_MAX]; /* "auto", "none" or Podman's event log file */
 	char inventory[PATH_MAX];	/* "" when unset */
 	char policy[PATH_MAX];		/* "" when unset; required outside learn mode */
 	char state_dir[PATH_MAX];

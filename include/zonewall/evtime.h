@@ -31,6 +31,12 @@ void evtime_free(struct evtime *t);
  */
 bool evtime_replay(struct evtime *t, const char *id, int64_t time_ns, int64_t margin_ns);
 
+/**
+ * evtime_newer() - is @time_ns later than every event recorded for @id
+ * (true for an @id never seen)?  Records nothing.
+ */
+bool evtime_newer(const struct evtime *t, const char *id, int64_t time_ns);
+
 /** evtime_count() - containers remembered. */
 size_t evtime_count(const struct evtime *t);
 

@@ -78,6 +78,7 @@ struct rt_event {
 	char name[128];		/* the container's name when told */
 	int64_t time_ns;	/* when the runtime says it happened, 0 if untold */
 	int64_t recv_ns;	/* when the mapper read it (set by the mapper) */
+	bool from_log;		/* read from Podman's event log, not the stream */
 };
 
 /**
@@ -89,6 +90,17 @@ struct rt_event {
  */
 int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 		   char *err, size_t errlen);
+
+/**
+ * rt_parse_podman_log_event() - one line of Podman's event log file (its
+ * "file" events logger), as the same struct the stream's line gives: the
+ * same action names ("died" is "die") and the same nanosecond stamp, so an
+ * event read from both is recognised as one.  Types other than container
+ * and network come back as RT_EV_IGNORE without further checks.
+ * Return: 0; -EINVAL with @err set (a container event needs ID and Time).
+ */
+int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
+			      char *err, size_t errlen);
 
 /* Newline-delimited input with a bounded line: a longer line is dropped. */
 struct rt_linebuf {
@@ -249,6 +261,27 @@ void rt_mapper_wait_info(struct rt_mapper *m, int *fd, long *timeout_ms);
  * it rotates it; applying those would undo newer state.
  */
 unsigned long rt_mapper_replayed(const struct rt_mapper *m);
+
+/**
+ * rt_mapper_set_event_log() - where Podman's event log is, to follow it
+ * beside the API's stream (whose events come from polling that file every
+ * 250 ms): "auto" (the default: a rootful Podman's
+ * /run/libpod/events/events.log when the engine is Podman and the file
+ * exists), "none", or the absolute path of the log (events_logfile_path
+ * in containers.conf).  Takes effect at the next (re)connect.
+ * Return: 0; -EINVAL for anything else.
+ */
+int rt_mapper_set_event_log(struct rt_mapper *m, const char *spec);
+
+struct rt_evlog_stats {
+	const char *path;		/* the log followed now, NULL if none */
+	unsigned long events;		/* events read from it first */
+	unsigned long dups;		/* their copies in the stream, dropped */
+	unsigned long rotations;	/* rotations and truncations followed */
+};
+
+/** rt_mapper_event_log() - how following the event log goes. */
+void rt_mapper_event_log(const struct rt_mapper *m, struct rt_evlog_stats *st);
 
 /** rt_mapper_connected() - true once synced and while the stream is up. */
 bool rt_mapper_connected(const struct rt_mapper *m);

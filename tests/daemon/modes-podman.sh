@@ -159,6 +159,19 @@ tap_ok "$([ "$old" != "$new" ]; echo $?)" "app restarted with a new address ($ol
 tap_is "$(get "$web" "$new")" hello-from-bb "web -> app at its new address passes at once"
 tap_is "$(st .mode_state.full_applies)" "$full0" "churn changed elements only (no table replacement)"
 tap_ok "$([ "$(st .mode_state.element_updates)" -ge 3 ]; echo $?)" "element updates were made"
+# Podman's event log followed beside the stream (runtime_event_log = auto)
+if [ -f /run/libpod/events/events.log ]; then
+	tap_is "$(st .mode_state.runtime_event_log)" /run/libpod/events/events.log \
+		"the rootful Podman's event log is followed"
+	tap_ok "$([ "$(st .mode_state.runtime_event_log_events)" -ge 3 ]; echo $?)" \
+		"the churn's events were read from it ($(st .mode_state.runtime_event_log_events))"
+	# the stream's copies come up to 250 ms later, and are dropped
+	wait_for 5 sh -c "[ \"\$($CTL_RAW $ZWD_SOCK line '{\"cmd\":\"status\"}' | jq .mode_state.runtime_event_log_dups)\" -ge 3 ]"
+	tap_ok $? "their copies in the API's stream recognised ($(st .mode_state.runtime_event_log_dups))"
+	tap_ok "$(! grep -q 'event log' "$ZWD_LOG"; echo $?)" "no warning about the event log"
+else
+	for i in 1 2 3 4; do tap_skip "no /run/libpod/events/events.log (Podman logs events elsewhere)"; done
+fi
 
 # reloads under continuous allowed and refused traffic
 webip=$(ip_of "$web") appip=$(ip_of "$app")
@@ -246,6 +259,12 @@ rt_podman_service_start || tap_bail "cannot restart the podman service"
 wait_for 15 sh -c "[ \"\$($CTL_RAW $ZWD_SOCK line '{\"cmd\":\"status\"}' | jq .mode_state.runtime_connected)\" = true ]"
 tap_ok $? "reconnected and resynced"
 tap_ok "$(grep -q 'resynced' "$ZWD_LOG"; echo $?)" "the resync is logged"
+if [ -f /run/libpod/events/events.log ]; then
+	tap_is "$(st .mode_state.runtime_event_log)//$(grep -c 'event log' "$ZWD_LOG")" \
+		/run/libpod/events/events.log//0 "the event log followed again after the reconnect (capabilities dropped)"
+else
+	tap_skip "no /run/libpod/events/events.log"
+fi
 
 # kill -9: the rules stay and keep filtering
 kill -9 "$ZWD_PID"; wait "$ZWD_PID" 2>/dev/null; ZWD_PIDS=()

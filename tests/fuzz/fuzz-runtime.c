@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer: the runtime API parsers (version, list, inspect, event lines
- * through the bounded line buffer) and the inventory parser, on any bytes. */
+/* libFuzzer: the runtime API parsers (version, list, inspect, event lines of
+ * the stream and of Podman's event log, through the bounded line buffer)
+ * and the inventory parser, on any bytes. */
 
 #include "config.h"
 
@@ -42,6 +43,7 @@ static void fuzz_line(void *ctx, const char *line, size_t len)
 	char err[256];
 
 	rt_parse_event(line, len, &ev, err, sizeof(err));
+	rt_parse_podman_log_event(line, len, &ev, err, sizeof(err));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

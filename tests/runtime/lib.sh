@@ -239,10 +239,10 @@ rt_ipv4_of() {	# rt_ipv4_of CLI... NAME
 	"${@:1:$#-1}" inspect "$n" | jq -r '[.[0].NetworkSettings.Networks[].IPAddress] | join(",")'
 }
 
-# rt_watch_start URI: zonewall containers --watch --json in the background
+# rt_watch_start URI [ARG...]: zonewall containers --watch --json in the background
 rt_watch_start() {
 	RT_WATCH_OUT="$RT_DIR/watch.$RANDOM.jsonl"
-	"$ZONEWALL" containers --runtime "$1" --watch --json >"$RT_WATCH_OUT" 2>"$RT_WATCH_OUT.err" &
+	"$ZONEWALL" containers --runtime "$1" --watch --json "${@:2}" >"$RT_WATCH_OUT" 2>"$RT_WATCH_OUT.err" &
 	RT_WATCH_PID=$!
 	RT_PIDS+=("$RT_WATCH_PID")
 	wait_for 15 grep -q '"event": *"synced"' "$RT_WATCH_OUT"

@@ -7,7 +7,9 @@
 # rotates at 16 KiB) drives a private API service; container x is stopped
 # and started before `zonewall containers --watch` connects, then y churns
 # until the log rotates.  The witness is the watch output: no row at all
-# for x, and exactly one "start" row per start of y.
+# for x, and exactly one "start" row per start of y.  Twice at once: with
+# the API's stream only, and following the log file itself beside it (the
+# rotation seen in the file as well as replayed by the stream).
 . "$(dirname "$0")/lib.sh"
 rt_require
 [ -x "$PODMAN" ] || tap_skip_all "podman not installed"
@@ -28,7 +30,18 @@ for c in "$x" "$y"; do rt_on_cleanup "$PODMAN rm -f -t 0 $c"; done
 	"$PODMAN" stop -t 0 "$x" >/dev/null && "$PODMAN" start "$x" >/dev/null ||
 	tap_skip_all "podman cannot run containers here"
 [ -s "$log" ] || tap_skip_all "podman wrote no events to $log (events_logfile_path unsupported?)"
-rt_watch_start "podman://$PODMAN_SOCK" || tap_bail "zonewall containers --watch did not sync"
+rt_watch_start "podman://$PODMAN_SOCK" --event-log none ||
+	tap_bail "zonewall containers --watch did not sync"
+out_stream=$RT_WATCH_OUT
+rt_watch_start "podman://$PODMAN_SOCK" --event-log "$log" ||
+	tap_bail "zonewall containers --watch --event-log did not sync"
+out_log=$RT_WATCH_OUT
+# a log the service does not write (a wrong events_logfile_path): the
+# stream's first event the log lacks makes the mapper give the log up
+: >"$RT_DIR/other.log"; chmod 0600 "$RT_DIR/other.log"
+rt_watch_start "podman://$PODMAN_SOCK" --event-log "$RT_DIR/other.log" ||
+	tap_bail "zonewall containers --watch --event-log OTHER did not sync"
+out_wrong=$RT_WATCH_OUT
 "$PODMAN" run -d --network none --name "$y" "$RT_IMAGE" sleep 100000 >/dev/null ||
 	tap_bail "cannot start $y"
 starts=1 rotated=0 size=$(stat -c %s "$log")
@@ -43,11 +56,24 @@ done
 [ "$rotated" -gt 0 ] || tap_skip_all "podman did not rotate its event log within $starts starts"
 yid=$("$PODMAN" inspect -f '{{.Id}}' "$y" | cut -c1-12)
 xid=$("$PODMAN" inspect -f '{{.Id}}' "$x" | cut -c1-12)
-y_starts() { jq -s --arg id "$yid" '[.[] | select(.id == $id and .event == "container start")] | length' "$RT_WATCH_OUT"; }
-# the last start has been read once its row is there (the replay came before it)
-wait_for 10 sh -c "[ \$(jq -s --arg id '$yid' '[.[] | select(.id == \$id and .event == \"container start\")] | length' '$RT_WATCH_OUT') -ge $starts ]"
+y_starts() { jq -s --arg id "$yid" '[.[] | select(.id == $id and .event == "container start")] | length' "$1"; }
 tap_ok 0 "the event log rotated after $((starts - rotated + 1)) of $starts starts of y"
-tap_is "$(y_starts)" "$starts" "exactly one start row per start of y: the replayed half is not applied again"
-tap_is "$(jq -s --arg id "$xid" '[.[] | select(.id == $id)] | length' "$RT_WATCH_OUT")" 0 \
-	"no row for x: its events, older than the stream, are not applied (x still running: $("$PODMAN" inspect -f '{{.State.Status}}' "$x"))"
+for out in "$out_stream" "$out_log"; do
+	[ "$out" = "$out_stream" ] && how="stream only" || how="event log followed"
+	# the last start has been read once its row is there (the replay came before it)
+	wait_for 10 sh -c "[ \$(jq -s --arg id '$yid' '[.[] | select(.id == \$id and .event == \"container start\")] | length' '$out') -ge $starts ]"
+	tap_is "$(y_starts "$out")" "$starts" "$how: exactly one start row per start of y: the replayed half is not applied again"
+	tap_is "$(jq -s --arg id "$xid" '[.[] | select(.id == $id)] | length' "$out")" 0 \
+		"$how: no row for x: its events, older than the stream, are not applied (x still running: $("$PODMAN" inspect -f '{{.State.Status}}' "$x"))"
+	tap_is "$(jq -s '[.[] | select(.event == "warning")] | length' "$out")" 0 \
+		"$how: no warning ($(jq -c 'select(.event == "warning")' "$out" | head -c 300))"
+done
+tap_is "$(jq -s '[.[] | select(.event | startswith("container")) | .via] | unique | join(",")' -r "$out_stream")" \
+	stream "stream only: every event from the stream"
+tap_is "$(jq -s '[.[] | select(.event | startswith("container")) | .via] | unique | join(",")' -r "$out_log")" \
+	"event log" "log followed: every event from the log, none from the stream (its copies recognised)"
+wait_for 10 sh -c "[ \$(jq -s --arg id '$yid' '[.[] | select(.id == \$id and .event == \"container start\")] | length' '$out_wrong') -ge $starts ]"
+tap_is "$(y_starts "$out_wrong")" "$starts" "a log that is not the service's: still one start row per start of y (from the stream)"
+tap_is "$(jq -s '[.[] | select(.event == "warning" and (.message | test("did not have the API.s container")))] | length' "$out_wrong")" 1 \
+	"and one warning: the log is given up ($(jq -c 'select(.event == "warning")' "$out_wrong" | head -c 300))"
 tap_done

@@ -56,6 +56,17 @@ int main(void)
 	tap_ok(d.n >= 8 && d.v[7].line == 8 && strstr(d.v[7].msg, "absolute path"),
 	       "relative path refused: %s", d.v[7].msg);
 
+	err = parse(&c, "", &d);
+	tap_is_str(c.runtime_event_log, "auto", "runtime_event_log defaults to auto");
+	err = parse(&c, "runtime_event_log = none\n", &d);
+	tap_ok(!err && !strcmp(c.runtime_event_log, "none"), "runtime_event_log none");
+	err = parse(&c, "runtime_event_log = /srv/podman/events.log\n", &d);
+	tap_ok(!err && !strcmp(c.runtime_event_log, "/srv/podman/events.log"),
+	       "runtime_event_log takes an absolute path");
+	err = parse(&c, "runtime_event_log = events.log\n", &d);
+	tap_ok(err == -EINVAL && d.n == 1 && strstr(d.v[0].msg, "absolute path"),
+	       "runtime_event_log refuses a relative path: %s", d.n ? d.v[0].msg : "");
+
 	err = parse(&c, "mode = learn\nmode = enforce\n", &d);
 	tap_ok(err == -EINVAL && d.n == 1 && strstr(d.v[0].msg, "already set on line 1"),
 	       "duplicate key refused with the first line");

@@ -36,6 +36,11 @@ int main(void)
 		evtime_replay(t, id, (1000 + i) * S, S);
 	}
 	tap_is_int((int)evtime_count(t), 3, "bounded under churn");
+	tap_ok(evtime_newer(t, "never", 1), "newer: a container never seen");
+	tap_ok(evtime_newer(t, "x099", 1099 * S + 1), "newer: one ns past the newest");
+	tap_ok(!evtime_newer(t, "x099", 1099 * S), "not newer: the newest itself");
+	tap_ok(!evtime_newer(t, "x099", 1000 * S), "not newer: older");
+	tap_is_int((int)evtime_count(t), 3, "newer records nothing");
 	tap_ok(evtime_replay(t, "x099", 1000 * S, S), "the newest kept: x099");
 	evtime_free(t);
 	evtime_free(NULL);

@@ -166,6 +166,53 @@ static void bad_input(void)
 	huge = (char *)"{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":7}}";
 	tap_is_int(rt_parse_event(huge, strlen(huge), &ev, err, sizeof(err)), -EINVAL,
 		   "event with a numeric id: %s", err);
+	/* Podman's event log and its API stream, one event read from both on
+	 * this machine (podman 4.3.1): the same action and nanosecond stamp */
+	{
+		static const char logl[] = "{\"ContainerExitCode\":137,\"ID\":\"41edb53023ea34fcc37e612c270e95b8e21a200349871157082bb1b8df753d49\",\"Image\":\"localhost/zwbb:latest\",\"Name\":\"zwexp12450\",\"Status\":\"died\",\"Time\":\"2026-11-29T04:32:12.875522341Z\",\"Type\":\"container\",\"Attributes\":{}}";
+		static const char streaml[] = "{\"status\":\"die\",\"id\":\"41edb53023ea34fcc37e612c270e95b8e21a200349871157082bb1b8df753d49\",\"from\":\"localhost/zwbb:latest\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"41edb53023ea34fcc37e612c270e95b8e21a200349871157082bb1b8df753d49\",\"Attributes\":{\"containerExitCode\":\"137\",\"exitCode\":\"137\",\"image\":\"localhost/zwbb:latest\",\"name\":\"zwexp12450\",\"podId\":\"\"}},\"scope\":\"local\",\"time\":1795926732,\"timeNano\":1795926732875522341}";
+		static const char trimmed[] = "{\"ID\":\"41edb53023ea\",\"Name\":\"x\",\"Status\":\"cleanup\",\"Time\":\"2026-11-29T04:32:13.03078296Z\",\"Type\":\"container\"}";
+		static const char zoned[] = "{\"ID\":\"41edb53023ea\",\"Status\":\"start\",\"Time\":\"2026-11-29T05:32:13.5+01:00\",\"Type\":\"container\"}";
+		static const char image[] = "{\"Name\":\"localhost/zwbb:latest\",\"Status\":\"pull\",\"Time\":\"2026-11-29T04:14:35.722480645Z\",\"Type\":\"image\",\"Attributes\":null}";
+		static const char rotation[] = "{\"Name\":\"/run/libpod/events/events.log\",\"Status\":\"log-rotation\",\"Time\":\"2026-11-29T04:14:29.795017929Z\",\"Type\":\"system\",\"Attributes\":null}";
+		static const char netl[] = "{\"ID\":\"41edb53023ea\",\"Name\":\"c1\",\"Network\":\"net1\",\"Status\":\"connect\",\"Time\":\"2026-11-29T04:32:13Z\",\"Type\":\"network\"}";
+		static const char noid[] = "{\"Status\":\"start\",\"Type\":\"container\",\"Time\":\"2026-11-29T04:32:13Z\"}";
+		static const char badtime[] = "{\"ID\":\"ab\",\"Status\":\"start\",\"Type\":\"container\",\"Time\":\"yesterday\"}";
+		struct rt_event a, b;
+
+		tap_is_int(rt_parse_podman_log_event(logl, strlen(logl), &a, err, sizeof(err)), 0,
+			   "podman log line parsed");
+		tap_is_int(rt_parse_event(streaml, strlen(streaml), &b, err, sizeof(err)), 0,
+			   "the same event from the stream parsed");
+		tap_ok(a.kind == RT_EV_UPDATE && !strcmp(a.action, "die") && !strcmp(a.action, b.action),
+		       "log 'died' is the stream's 'die' (%s, %s)", a.action, b.action);
+		tap_ok(a.time_ns == b.time_ns && a.time_ns == 1795926732875522341LL,
+		       "the same nanosecond stamp in both (%lld, %lld)", (long long)a.time_ns,
+		       (long long)b.time_ns);
+		tap_ok(!strcmp(a.id, b.id) && !strcmp(a.name, "zwexp12450") && !strcmp(a.type, b.type),
+		       "the same container, name and type");
+		tap_ok(!rt_parse_podman_log_event(trimmed, strlen(trimmed), &a, err, sizeof(err)) &&
+		       a.time_ns == 1795926733030782960LL, "a fraction with its trailing zero trimmed");
+		tap_ok(!rt_parse_podman_log_event(zoned, strlen(zoned), &a, err, sizeof(err)) &&
+		       a.time_ns == 1795926733500000000LL, "a stamp in the host's zone (+01:00)");
+		tap_ok(!rt_parse_podman_log_event(image, strlen(image), &a, err, sizeof(err)) &&
+		       a.kind == RT_EV_IGNORE, "image events ignored");
+		tap_ok(!rt_parse_podman_log_event(rotation, strlen(rotation), &a, err, sizeof(err)) &&
+		       a.kind == RT_EV_IGNORE, "the log's own rotation record ignored");
+		tap_ok(!rt_parse_podman_log_event(netl, strlen(netl), &a, err, sizeof(err)) &&
+		       a.kind == RT_EV_UPDATE && !strcmp(a.id, "41edb53023ea") && !a.name[0],
+		       "a network connect names the container by ID");
+		tap_is_int(rt_parse_podman_log_event(noid, strlen(noid), &a, err, sizeof(err)), -EINVAL,
+			   "a container event without ID: %s", err);
+		tap_is_int(rt_parse_podman_log_event(badtime, strlen(badtime), &a, err, sizeof(err)),
+			   -EINVAL, "a container event with a bad Time: %s", err);
+		tap_is_int(rt_parse_podman_log_event("{\"ID\":7,\"Status\":\"start\"}", 25, &a, err,
+						     sizeof(err)), -EINVAL, "a numeric ID: %s", err);
+		tap_is_int(rt_parse_podman_log_event("[1]", 3, &a, err, sizeof(err)), -EINVAL,
+			   "not an object: %s", err);
+		tap_is_int(rt_parse_podman_log_event("{\"ID\":", 6, &a, err, sizeof(err)), -EINVAL,
+			   "truncated JSON: %s", err);
+	}
 	/* a huge line is dropped without growing past the bound, the next one is read */
 	huge = malloc(3u << 20);
 	memset(huge, 'x', 3u << 20);
