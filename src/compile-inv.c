@@ -24,7 +24,7 @@ static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size
 	size_t n;
 	int rc;
 
-	snprintf(origin, sizeof(origin), "inventory entries[%zu] %s", i, e->name);
+	snprintf(origin, sizeof(origin), "inventory $.entries[%zu] %s", i, e->name);
 	rc = inv_entry_pieces(e, &v, &n);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", origin, rc == -E2BIG ?
