@@ -741,11 +741,11 @@ static void rt_evlog_line(void *ctx, const char *line, size_t len)
 	struct rt_event ev;
 	char msg[256], w[400];
 
-	if (!m->evlog)
-		return;		/* given up within this read */
+	/* skipped like a bad line of the stream: were it an event, the
+	 * stream's copy, not found in the log, ends following the log */
 	if (rt_parse_podman_log_event(line, len, &ev, msg, sizeof(msg))) {
-		snprintf(w, sizeof(w), "event log %s: line not understood: %s", m->evlog_path, msg);
-		rt_evlog_give_up(m, w);
+		snprintf(w, sizeof(w), "event log %s: bad line skipped: %s", m->evlog_path, msg);
+		rt_report(m, RT_REP_WARN, w);
 		return;
 	}
 	if (ev.kind != RT_EV_IGNORE)
