@@ -731,8 +731,7 @@ static void rt_evlog_open(struct rt_mapper *m)
 		rt_evlog_give_up(m, msg);
 		return;
 	}
-	m->evlog_path = m->evlog_spec[0] && strcmp(m->evlog_spec, "auto") ? m->evlog_spec
-									     : RT_PODMAN_EVENT_LOG;
+	m->evlog_path = path;	/* evlog_spec or the default: both outlive the log */
 }
 
 static void rt_evlog_line(void *ctx, const char *line, size_t len)
