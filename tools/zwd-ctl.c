@@ -69,6 +69,9 @@ int zwd_metrics_init(struct zwd *d)
 		"Packets the kernel dropped before capture, by interface", "interface", NULL);
 	ZWD_FAM(runtime_events, "zonewall_runtime_events_total", MET_COUNTER,
 		"Container runtime events handled, by action", "action", NULL);
+	ZWD_FAM(event_log_followed, "zonewall_runtime_event_log_followed", MET_GAUGE,
+		"1 while Podman's event log is followed beside its API stream (events on "
+		"time), 0 when the stream alone tells them (up to 250 ms late)", NULL);
 	ZWD_FAM(apply_seconds, "zonewall_apply_duration_seconds_sum", MET_COUNTER,
 		"Total seconds spent applying rulesets and element updates", NULL);
 	ZWD_FAM(apply_total, "zonewall_apply_duration_seconds_count", MET_COUNTER,

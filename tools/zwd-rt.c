@@ -41,6 +41,15 @@ struct zwd_rt {
 
 static void zwd_rt_rearm(struct zwd_rt *r);
 
+static void zwd_rt_event_log_metric(struct zwd_rt *r)
+{
+	struct rt_evlog_stats st = { 0 };
+
+	if (r->mapper)
+		rt_mapper_event_log(r->mapper, &st);
+	met_set(met_scalar(r->d->m.event_log_followed), st.path ? 1 : 0);
+}
+
 static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 {
 	struct zwd_rt *r = ctx;
@@ -74,6 +83,7 @@ static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 		zwd_log(LOG_WARNING, "runtime: %s", rep->msg);
 		break;
 	}
+	zwd_rt_event_log_metric(r);
 	r->reported = true;
 	if (r->fn)
 		r->fn(r->ctx, rep);

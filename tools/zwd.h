@@ -32,7 +32,8 @@ struct zwd_metrics {
 		*ctl_clients, *reloads, *audit_failures, *http_requests;
 	/* Filled by the mode glue (names fixed now, see README). */
 	struct met_family *flows_learned, *flows_tracked, *edges, *verdicts, *capture_drops,
-		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints;
+		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints,
+		*event_log_followed;
 };
 
 /* An applied change waiting for `zonewall confirm` (apply --confirm-within). */

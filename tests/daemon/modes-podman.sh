@@ -169,8 +169,10 @@ if [ -f /run/libpod/events/events.log ]; then
 	wait_for 5 sh -c "[ \"\$($CTL_RAW $ZWD_SOCK line '{\"cmd\":\"status\"}' | jq .mode_state.runtime_event_log_dups)\" -ge 3 ]"
 	tap_ok $? "their copies in the API's stream recognised ($(st .mode_state.runtime_event_log_dups))"
 	tap_ok "$(! grep -q 'event log' "$ZWD_LOG"; echo $?)" "no warning about the event log"
+	tap_ok "$("$ZONEWALL" metrics --socket "$ZWD_SOCK" | grep -q '^zonewall_runtime_event_log_followed 1$'; echo $?)" \
+		"zonewall_runtime_event_log_followed 1"
 else
-	for i in 1 2 3 4; do tap_skip "no /run/libpod/events/events.log (Podman logs events elsewhere)"; done
+	for i in 1 2 3 4 5; do tap_skip "no /run/libpod/events/events.log (Podman logs events elsewhere)"; done
 fi
 
 # reloads under continuous allowed and refused traffic
