@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 
 #include <libmnl/libmnl.h>
 
@@ -31,8 +32,11 @@ struct nft_conn {
 /** nft_deadline_in() - @d = now + @ms (CLOCK_MONOTONIC). */
 void nft_deadline_in(struct timespec *d, int ms);
 
-/** nft_wait_readable() - wait for @c's socket, at most until @deadline.  Return: 0, -ETIMEDOUT, -errno. */
-int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline);
+/**
+ * nft_recv() - the next datagram of @c's socket into c->rcv, waiting at
+ * most until @deadline.  Return: its length; -ETIMEDOUT or -errno.
+ */
+ssize_t nft_recv(struct nft_conn *c, const struct timespec *deadline);
 
 /**
  * nft_dump() - send @req (its sequence number is set here) and run @cb on

@@ -63,24 +63,19 @@ static int dump_take(const void *buf, int len, uint32_t seq, mnl_cb_t cb, void *
 int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	struct timespec deadline;
-	int n, r, rc = 0;
+	ssize_t n;
+	int rc = 0;
 
 	req->nlmsg_seq = c->seq++;
 	if (mnl_socket_sendto(c->nl, req, req->nlmsg_len) < 0)
 		return -errno;
 	nft_deadline_in(&deadline, c->timeout_ms);
 	for (;;) {
-		r = nft_wait_readable(c, &deadline);
-		if (r < 0)
-			return r;
-		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
+		n = nft_recv(c, &deadline);
+		if (n < 0)
+			return (int)n;
 		errno = 0;
-		if (dump_take(c->rcv, n, req->nlmsg_seq, cb, data, &rc))
+		if (dump_take(c->rcv, (int)n, req->nlmsg_seq, cb, data, &rc))
 			return rc;
 	}
 }

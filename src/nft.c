@@ -167,7 +167,7 @@ void nft_deadline_in(struct timespec *d, int ms)
 }
 
 /* Wait for the socket to be readable, at most until @deadline. */
-int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline)
+static int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline)
 {
 	struct pollfd p = { .fd = mnl_socket_get_fd(c->nl), .events = POLLIN };
 	int r;
@@ -178,6 +178,24 @@ int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline)
 	if (r < 0)
 		return -errno;
 	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+/* See nft-int.h. */
+ssize_t nft_recv(struct nft_conn *c, const struct timespec *deadline)
+{
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = nft_wait_readable(c, deadline);
+		if (r < 0)
+			return r;
+		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR && errno != EAGAIN)
+			return -errno;
+	}
 }
 
 /* --- batch buffer ----------------------------------------------------------- */
@@ -1047,7 +1065,6 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 {
 	struct timespec deadline;
 	ssize_t n;
-	int r;
 
 	memset(as, 0, sizeof(*as));
 	as->b = b;
@@ -1058,15 +1075,9 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 	while (as->got < b->n && !as->begin_err) {
 		int left;
 
-		r = nft_wait_readable(c, &deadline);
-		if (r < 0)
-			return r;
-		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;	/* ENOBUFS: acks lost, outcome unknown */
-		}
+		n = nft_recv(c, &deadline);
+		if (n < 0)
+			return (int)n;	/* -ENOBUFS: acks lost, outcome unknown */
 		left = (int)n;
 		for (const struct nlmsghdr *nlh = (void *)c->rcv; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left))

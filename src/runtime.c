@@ -634,6 +634,12 @@ const struct rt_client *rt_mapper_client(const struct rt_mapper *m)
 	return m->c;
 }
 
+/* Stamped before the stream opened: what the list read then holds already. */
+static bool rt_event_before_open(const struct rt_mapper *m, const struct rt_event *ev)
+{
+	return ev->time_ns && ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns;
+}
+
 /* Queue event @ev (of the stream or of the event log). */
 static void rt_event_queue(struct rt_mapper *m, struct rt_event *ev)
 {
@@ -645,10 +651,10 @@ static void rt_event_queue(struct rt_mapper *m, struct rt_event *ev)
 	 * log, streams the kept half again, seen here as starts of up to 15
 	 * minutes ago), and applying it would undo newer state, e.g. take a
 	 * running container's addresses. */
-	if (ev->time_ns && (ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns ||
-			    (ev->id[0] && evtime_replay(m->seen, ev->id, ev->time_ns,
-							ev->time_ns % 1000000000 ? RT_REPLAY_MARGIN_NS
-										 : RT_STALE_MARGIN_NS)))) {
+	if (rt_event_before_open(m, ev) ||
+	    (ev->time_ns && ev->id[0] && evtime_replay(m->seen, ev->id, ev->time_ns,
+						       ev->time_ns % 1000000000 ? RT_REPLAY_MARGIN_NS
+									       : RT_STALE_MARGIN_NS))) {
 		m->stale++;
 		return;
 	}
@@ -769,7 +775,7 @@ static bool rt_evlog_has(struct rt_mapper *m, const struct rt_event *ev)
 	char msg[400];
 
 	if (!m->evlog || ev->kind == RT_EV_IGNORE || !ev->id[0] || !ev->time_ns ||
-	    ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns)	/* dropped as stale */
+	    rt_event_before_open(m, ev))	/* rt_event_queue() drops it */
 		return false;
 	rt_evlog_pump(m);	/* the service read it from the log: it is there */
 	if (m->evlog && !evtime_newer(m->seen, ev->id, ev->time_ns)) {

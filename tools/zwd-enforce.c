@@ -1014,6 +1014,7 @@ void zwd_enforce_metrics(struct zwd_enforce *e)
 		met_set(met_series_get(e->d->m.verdicts, lv), (double)total);
 	}
 	json_decref(counts);
+	zwd_rt_metrics(e->rt);
 }
 
 void zwd_enforce_free(struct zwd_enforce *e)

@@ -451,6 +451,7 @@ void zwd_learn_metrics(struct zwd_learn *l)
 		l->kernel_drops += st.kernel_drops - c->drops_seen;
 		c->drops_seen = st.kernel_drops;
 	}
+	zwd_rt_metrics(l->rt);
 }
 
 void zwd_learn_free(struct zwd_learn *l)

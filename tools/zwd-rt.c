@@ -41,15 +41,6 @@ struct zwd_rt {
 
 static void zwd_rt_rearm(struct zwd_rt *r);
 
-static void zwd_rt_event_log_metric(struct zwd_rt *r)
-{
-	struct rt_evlog_stats st = { 0 };
-
-	if (r->mapper)
-		rt_mapper_event_log(r->mapper, &st);
-	met_set(met_scalar(r->d->m.event_log_followed), st.path ? 1 : 0);
-}
-
 static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 {
 	struct zwd_rt *r = ctx;
@@ -83,7 +74,6 @@ static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 		zwd_log(LOG_WARNING, "runtime: %s", rep->msg);
 		break;
 	}
-	zwd_rt_event_log_metric(r);
 	r->reported = true;
 	if (r->fn)
 		r->fn(r->ctx, rep);
@@ -225,6 +215,17 @@ const struct inv *zwd_rt_inventory(struct zwd_rt *r)
 const struct id_rules *zwd_rt_rules(struct zwd_rt *r)
 {
 	return &r->inv.rules;
+}
+
+void zwd_rt_metrics(struct zwd_rt *r)
+{
+	struct rt_evlog_stats st = { 0 };
+
+	if (!r)
+		return;
+	if (r->mapper)
+		rt_mapper_event_log(r->mapper, &st);
+	met_set(met_scalar(r->d->m.event_log_followed), st.path ? 1 : 0);
 }
 
 void zwd_rt_status(struct zwd_rt *r, json_t *o)

@@ -194,6 +194,9 @@ const struct id_rules *zwd_rt_rules(struct zwd_rt *r);
 /** zwd_bridge_wanted() - whether cfg.bridges names @name (or is empty: every bridge). */
 bool zwd_bridge_wanted(const struct cfg *c, const char *name);
 
+/** zwd_rt_metrics() - the runtime's gauges (before a render).  Accepts NULL. */
+void zwd_rt_metrics(struct zwd_rt *r);
+
 /** zwd_rt_status() - runtime, connected, stale, workloads, events into @o. */
 void zwd_rt_status(struct zwd_rt *r, json_t *o);
 

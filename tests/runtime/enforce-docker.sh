@@ -47,19 +47,8 @@ web_ip=$(ip_of "$web") app_ip=$(ip_of "$app") db_ip=$(ip_of "$db")
 get() { D exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc -w 2 $2 ${3:-80}" 2>/dev/null | tail -1; }
 get_out() { ip netns exec "$outside" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 3 nc -w 2 198.18.$n.1 $1" 2>/dev/null | tail -1; }
 
-cat >"$RT_DIR/inventory.json" <<EOF
-{ "version": 1, "entries": [ { "name": "outside", "zone": "internet", "cidrs": ["198.18.$n.0/24"] } ] }
-EOF
-cat >"$RT_DIR/policy.json" <<'EOF'
-{ "version": 1, "default_zone": "default",
-  "zones": [ { "name": "default", "mode": "enforce" }, { "name": "web", "mode": "enforce" },
-             { "name": "app", "mode": "enforce" }, { "name": "data", "mode": "enforce" },
-             { "name": "internet", "mode": "enforce" } ],
-  "borders": [ { "from": "web", "to": "internet", "verdict": "allow" },
-               { "from": "app", "to": "internet", "verdict": "deny" } ],
-  "allow": [ { "from": "frontend", "to": "shop/api", "proto": "tcp", "port": 80 },
-             { "from": "outside", "to": "frontend", "proto": "tcp", "port": 80 } ] }
-EOF
+# and the published port: the outside may reach frontend
+rt_enforce_files "$n" '{ "from": "outside", "to": "frontend", "proto": "tcp", "port": 80 }'
 ZW() { DN "$ZONEWALL" "$@"; }
 opts=(--runtime "docker://$DOCKER_SOCK" --inventory "$RT_DIR/inventory.json" --bridge "$br" --quiet)
 

@@ -36,18 +36,7 @@ n=$(( $$ % 200 + 20 ))
 outside="${RT_TAG}out"
 rt_outside_up "$outside" "$n" "" "${RT_TAG}o" || tap_bail "cannot make the outside namespace"
 
-cat >"$RT_DIR/inventory.json" <<EOF
-{ "version": 1, "entries": [ { "name": "outside", "zone": "internet", "cidrs": ["198.18.$n.0/24"] } ] }
-EOF
-cat >"$RT_DIR/policy.json" <<'EOF'
-{ "version": 1, "default_zone": "default",
-  "zones": [ { "name": "default", "mode": "enforce" }, { "name": "web", "mode": "enforce" },
-             { "name": "app", "mode": "enforce" }, { "name": "data", "mode": "enforce" },
-             { "name": "internet", "mode": "enforce" } ],
-  "borders": [ { "from": "web", "to": "internet", "verdict": "allow" },
-               { "from": "app", "to": "internet", "verdict": "deny" } ],
-  "allow": [ { "from": "frontend", "to": "shop/api", "proto": "tcp", "port": 80 } ] }
-EOF
+rt_enforce_files "$n"
 opts=(--runtime "$uri" --inventory "$RT_DIR/inventory.json" --bridge "$br" --quiet)
 
 # the host's other tables (podman's netavark/CNI ones among them): names only,

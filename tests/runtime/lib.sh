@@ -239,6 +239,26 @@ rt_ipv4_of() {	# rt_ipv4_of CLI... NAME
 	"${@:1:$#-1}" inspect "$n" | jq -r '[.[0].NetworkSettings.Networks[].IPAddress] | join(",")'
 }
 
+# rt_enforce_files N [ALLOW-JSON]: $RT_DIR/inventory.json (the outside,
+# 198.18.N.0/24, in zone internet) and $RT_DIR/policy.json for the
+# web/app/data containers: frontend -> shop/api tcp/80 (and ALLOW), web may
+# reach the internet, app may not, every zone enforcing.
+rt_enforce_files() {
+	cat >"$RT_DIR/inventory.json" <<EOF
+{ "version": 1, "entries": [ { "name": "outside", "zone": "internet", "cidrs": ["198.18.$1.0/24"] } ] }
+EOF
+	cat >"$RT_DIR/policy.json" <<EOF
+{ "version": 1, "default_zone": "default",
+  "zones": [ { "name": "default", "mode": "enforce" }, { "name": "web", "mode": "enforce" },
+             { "name": "app", "mode": "enforce" }, { "name": "data", "mode": "enforce" },
+             { "name": "internet", "mode": "enforce" } ],
+  "borders": [ { "from": "web", "to": "internet", "verdict": "allow" },
+               { "from": "app", "to": "internet", "verdict": "deny" } ],
+  "allow": [ { "from": "frontend", "to": "shop/api", "proto": "tcp", "port": 80 }${2:+,
+             $2} ] }
+EOF
+}
+
 # rt_watch_start URI [ARG...]: zonewall containers --watch --json in the background
 rt_watch_start() {
 	RT_WATCH_OUT="$RT_DIR/watch.$RANDOM.jsonl"
