@@ -54,6 +54,7 @@ void cfg_defaults(struct cfg *c)
 	c->mode = CFG_MODE_LEARN;
 	strcpy(c->runtime, "auto");
 	strcpy(c->runtime_event_log, "auto");
+	c->runtime_fast_start = true;
 	strcpy(c->state_dir, "/var/lib/zonewall");
 	strcpy(c->control_socket, "/run/zonewall/zonewalld.sock");
 	strcpy(c->control_group, "zonewall");
@@ -130,6 +131,17 @@ static const char *cfg_set_event_log(struct cfg *c, const char *v)
 	if (v[0] != '/')
 		return "auto, none or the absolute path of Podman's event log";
 	return cfg_set_path(c->runtime_event_log, sizeof(c->runtime_event_log), v);
+}
+
+static const char *cfg_set_fast_start(struct cfg *c, const char *v)
+{
+	if (!strcmp(v, "yes"))
+		c->runtime_fast_start = true;
+	else if (!strcmp(v, "no"))
+		c->runtime_fast_start = false;
+	else
+		return "yes or no";
+	return NULL;
 }
 
 static const char *cfg_set_inventory(struct cfg *c, const char *v)
@@ -288,6 +300,7 @@ static const struct cfg_key {
 	{ "mode", cfg_set_mode },
 	{ "runtime", cfg_set_runtime },
 	{ "runtime_event_log", cfg_set_event_log },
+	{ "runtime_fast_start", cfg_set_fast_start },
 	{ "inventory", cfg_set_inventory },
 	{ "policy", cfg_set_policy },
 	{ "state_dir", cfg_set_state_dir },

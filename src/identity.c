@@ -88,6 +88,7 @@ void id_workload_put(struct id_workload *w)
 	free(w->image);
 	free(w->state);
 	free(w->runtime);
+	free(w->pidfile);
 	for (i = 0; i < w->n_labels; i++) {
 		free(w->labels[i].key);
 		free(w->labels[i].value);

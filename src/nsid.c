@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -278,4 +281,227 @@ void nsid_links_free(struct nsid_links *links)
 	if (links->valid)
 		link_list_free(&links->l);
 	links->valid = false;
+}
+
+/* --- a container's attachments ------------------------------------------------------- */
+
+int nsid_assign_pid(int pid)
+{
+	char buf[256];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int nsid = nsid_of_pid(pid), rc;
+
+	if (nsid != -ENOENT)
+		return nsid;
+	nl = nlreq_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNSID;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned int)time(NULL) ^ (unsigned int)pid << 8;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);	/* -1: any free id */
+	rc = nlreq_talk(nl, nlh, NULL, NULL);
+	mnl_socket_close(nl);
+	if (rc && rc != -EEXIST)	/* EEXIST: someone assigned one meanwhile */
+		return rc;
+	return nsid_of_pid(pid);
+}
+
+/* What nsid_ports_read() gathers: per port, its index there and its peer's here. */
+struct nsid_scan {
+	struct nsid_port *v;
+	size_t max, n;
+	int there[NSID_PORTS_MAX], here[NSID_PORTS_MAX], bridge[NSID_PORTS_MAX];
+	bool too_many;
+};
+
+static int nsid_scan_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nsid_scan *s = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct nsid_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	nsid_link_parse(nlh, &l);
+	if (!l.veth || !l.has_mac || l.link <= 0)
+		return MNL_CB_OK;
+	if (s->n == s->max || s->n == NSID_PORTS_MAX) {
+		s->too_many = true;
+		return MNL_CB_OK;
+	}
+	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+	snprintf(s->v[s->n].mac, sizeof(s->v[s->n].mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 l.mac[0], l.mac[1], l.mac[2], l.mac[3], l.mac[4], l.mac[5]);
+	s->there[s->n] = ifi->ifi_index;
+	s->here[s->n] = l.link;
+	s->n++;
+	return MNL_CB_OK;
+}
+
+/* Drop port @i of @s (its peer is not here). */
+static void nsid_scan_drop(struct nsid_scan *s, size_t i)
+{
+	s->n--;
+	s->v[i] = s->v[s->n];
+	s->there[i] = s->there[s->n];
+	s->here[i] = s->here[s->n];
+	s->bridge[i] = s->bridge[s->n];
+}
+
+/* Each port's peer here, checked to be a veth leading back to the same
+ * interface in @nsid (an index alone could name a link anywhere), and its bridge. */
+static int nsid_scan_peers(struct mnl_socket *nl, unsigned int seq, int nsid, struct nsid_scan *s)
+{
+	char buf[256];
+	struct nsid_find f;
+	size_t i = 0;
+	int rc;
+
+	while (i < s->n) {
+		memset(&f, 0, sizeof(f));
+		rc = nlreq_talk(nl, nsid_getlink(buf, seq++, s->here[i], -1), nsid_get_cb, &f);
+		if (rc && rc != -ENODEV)
+			return rc;
+		if (rc || !f.got.veth || f.got.link_netnsid != nsid || f.got.link != s->there[i]) {
+			nsid_scan_drop(s, i);
+			continue;
+		}
+		snprintf(s->v[i].veth, sizeof(s->v[i].veth), "%s", f.got.name);
+		s->bridge[i] = f.got.master;
+		if (f.got.master > 0 &&
+		    nlreq_talk(nl, nsid_getlink(buf, seq++, f.got.master, -1), nsid_get_cb, &f) == 0)
+			snprintf(s->v[i].bridge, sizeof(s->v[i].bridge), "%s", f.got.name);
+		i++;
+	}
+	return 0;
+}
+
+/* An address dump's callback context: the ports' indexes on one side. */
+struct nsid_addr_walk {
+	struct nsid_scan *s;
+	bool bridges;		/* the bridges' addresses here, else the ports' there */
+};
+
+static void nsid_prefix_add(struct nsid_prefix *v, size_t *n, const struct ifaddrmsg *ifa,
+			    const struct nlattr *addr)
+{
+	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
+
+	if (mnl_attr_get_payload_len(addr) != len)
+		return;
+	if (*n < NSID_PORT_ADDRS) {
+		v[*n].family = ifa->ifa_family;
+		memset(v[*n].a, 0, sizeof(v[*n].a));
+		memcpy(v[*n].a, mnl_attr_get_payload(addr), len);
+		v[*n].len = ifa->ifa_prefixlen;
+	}
+	(*n)++;
+}
+
+static int nsid_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nsid_addr_walk *w = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *local = NULL, *address = NULL;
+	struct nsid_scan *s = w->s;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			address = a;
+	}
+	if (!local)	/* IFA_LOCAL is ours; IFA_ADDRESS the peer's on a point-to-point link */
+		local = address;
+	for (size_t i = 0; local && i < s->n; i++) {
+		struct nsid_port *p = &s->v[i];
+
+		if (w->bridges && s->bridge[i] > 0 && (int)ifa->ifa_index == s->bridge[i])
+			nsid_prefix_add(p->br_addrs, &p->n_br_addrs, ifa, local);
+		else if (!w->bridges && (int)ifa->ifa_index == s->there[i])
+			nsid_prefix_add(p->addrs, &p->n_addrs, ifa, local);
+	}
+	return MNL_CB_OK;
+}
+
+/* RTM_GETADDR dump of @family, in namespace @nsid if >= 0 (strict checking on). */
+static struct nlmsghdr *nsid_getaddr(char *buf, unsigned int seq, int family, int nsid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)family;
+	if (nsid >= 0)
+		mnl_attr_put_u32(nlh, IFA_TARGET_NETNSID, (uint32_t)nsid);
+	return nlh;
+}
+
+static int nsid_scan_addrs(struct mnl_socket *nl, unsigned int seq, int nsid, struct nsid_scan *s)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct nsid_addr_walk there = { .s = s }, here = { .s = s, .bridges = true };
+	char buf[256];
+	int rc = 0;
+
+	for (size_t f = 0; !rc && f < 2; f++) {
+		rc = nlreq_talk(nl, nsid_getaddr(buf, seq++, families[f], nsid), nsid_addr_cb, &there);
+		/* a host without IPv6 has no dump for it */
+		if (rc == -EAFNOSUPPORT || rc == -EOPNOTSUPP)
+			rc = 0;
+		if (!rc)
+			rc = nlreq_talk(nl, nsid_getaddr(buf, seq++, families[f], -1), nsid_addr_cb,
+					&here);
+		if (rc == -EAFNOSUPPORT || rc == -EOPNOTSUPP)
+			rc = 0;
+	}
+	return rc;
+}
+
+int nsid_ports_read(int nsid, struct nsid_port *v, size_t max, size_t *n)
+{
+	unsigned int seq = (unsigned int)time(NULL) ^ (unsigned int)nsid << 20;
+	struct nsid_scan s = { .v = v, .max = max };
+	char buf[256];
+	struct mnl_socket *nl;
+	int one = 1, rc;
+
+	*n = 0;
+	if (nsid < 0)
+		return -EINVAL;
+	nl = nlreq_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	/* without strict checking the kernel ignores IFA_TARGET_NETNSID in a
+	 * dump request, and would answer with this namespace's addresses */
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+		       sizeof(one)) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	rc = nlreq_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_scan_link_cb, &s);
+	if (!rc && s.too_many)
+		rc = -E2BIG;
+	if (!rc)
+		rc = nsid_scan_peers(nl, seq + 1, nsid, &s);
+	if (!rc)
+		rc = nsid_scan_addrs(nl, seq + 64, nsid, &s);
+	if (!rc)
+		*n = s.n;
+out_close:
+	mnl_socket_close(nl);
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,30 @@ static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, 
 	return 0;
 }
 
+/*
+ * Podman writes the PID of a container's main process into "pidfile" in the
+ * directory of the HostnamePath it reports, at every start (before its
+ * start event): what lets the mapper see a restarted container in the
+ * kernel before its inspect can answer.  A path of another shape is left
+ * unknown, not an error.
+ */
+static int rt_parse_pidfile(struct id_workload *w, json_t *root, char *err, size_t errlen)
+{
+	static const char tail[] = "/hostname";
+	const char *hp;
+	char path[PATH_MAX];
+	size_t n;
+
+	if (rt_str(root, "HostnamePath", "", &hp, err, errlen))
+		return -EINVAL;
+	n = strlen(hp);
+	if (hp[0] != '/' || n <= sizeof(tail) - 1 || n >= sizeof(path) - 16 ||
+	    strcmp(hp + n - (sizeof(tail) - 1), tail) || strstr(hp, "/../") || strstr(hp, "//"))
+		return 0;
+	snprintf(path, sizeof(path), "%.*s/pidfile", (int)(n - (sizeof(tail) - 1)), hp);
+	return id_workload_set(&w->pidfile, path);
+}
+
 struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *runtime,
 				     char *err, size_t errlen)
 {
@@ -310,6 +335,8 @@ struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *r
 	rc = w ? rt_parse_inspect_obj(w, root, err, errlen) : -ENOMEM;
 	if (!rc)
 		rc = id_workload_set(&w->runtime, runtime);
+	if (!rc && runtime && !strcmp(runtime, "podman"))
+		rc = rt_parse_pidfile(w, root, err, errlen);
 	json_decref(root);
 	if (rc) {
 		if (rc == -ENOMEM)

@@ -431,6 +431,7 @@ struct rt_inflight {
 	CURL *h;
 	struct rt_body b;
 	struct rt_event ev;	/* the event that asked for it */
+	bool provisional;	/* the kernel's view is in the index meanwhile */
 	int64_t sent_ns;
 	char path[192];
 };
@@ -458,6 +459,12 @@ struct rt_mapper {
 	struct evfile *evlog;	/* Podman's event log, followed; NULL when not */
 	const char *evlog_path;	/* what evlog follows, for the status */
 	unsigned long evlog_events, evlog_dups, evlog_rotations;
+	/* each container's last record seen running, for its next start (rt_fast_*) */
+	struct id_workload **ran;
+	size_t n_ran, cap_ran;
+	bool fast_on;
+	unsigned long fast_starts, fast_misses, fast_mismatches;
+	char fast_last_miss[320];
 	bool connected;
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
 	int64_t next_try_ns;
@@ -545,6 +552,7 @@ struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report
 	m->ctx = ctx;
 	m->backoff_ms = RT_BACKOFF_MIN_MS;
 	strcpy(m->evlog_spec, "auto");
+	m->fast_on = true;
 	rt_linebuf_init(&m->lb, RT_LINE_MAX);
 	return m;
 }
@@ -597,6 +605,9 @@ void rt_mapper_free(struct rt_mapper *m)
 	if (m->epfd >= 0)
 		close(m->epfd);
 	evtime_free(m->seen);
+	for (size_t i = 0; i < m->n_ran; i++)
+		id_workload_put(m->ran[i]);
+	free(m->ran);
 	rt_linebuf_free(&m->lb);
 	rt_client_free(m->c);
 	free(m);
@@ -619,6 +630,20 @@ void rt_mapper_event_log(const struct rt_mapper *m, struct rt_evlog_stats *st)
 	st->rotations = m->evlog_rotations + (m->evlog ? evfile_rotations(m->evlog) : 0);
 }
 
+void rt_mapper_set_fast_start(struct rt_mapper *m, bool on)
+{
+	m->fast_on = on;
+}
+
+void rt_mapper_fast_start(const struct rt_mapper *m, struct rt_fast_stats *st)
+{
+	st->on = m->fast_on;
+	st->starts = m->fast_starts;
+	st->misses = m->fast_misses;
+	st->mismatches = m->fast_mismatches;
+	st->last_miss = m->fast_last_miss;
+}
+
 unsigned long rt_mapper_replayed(const struct rt_mapper *m)
 {
 	return m->stale;
@@ -634,10 +659,19 @@ const struct rt_client *rt_mapper_client(const struct rt_mapper *m)
 	return m->c;
 }
 
-/* Stamped before the stream opened: what the list read then holds already. */
+/*
+ * Stamped before the stream opened: what the list read then holds already.
+ * Only a whole-second stamp (no timeNano) needs a margin; a nanosecond
+ * stamp before the opening is older than the list, however close.  With
+ * the margin for those too, a container's start in the second before the
+ * opening came back as news when Podman's log rotation replayed it (no
+ * newer event of that container seen yet to tell it old), seconds late.
+ */
 static bool rt_event_before_open(const struct rt_mapper *m, const struct rt_event *ev)
 {
-	return ev->time_ns && ev->time_ns + RT_STALE_MARGIN_NS < m->opened_wall_ns;
+	int64_t margin = ev->time_ns % 1000000000 ? 0 : RT_STALE_MARGIN_NS;
+
+	return ev->time_ns && ev->time_ns + margin < m->opened_wall_ns;
 }
 
 /* Queue event @ev (of the stream or of the event log). */
@@ -928,6 +962,138 @@ static int rt_connect(struct rt_mapper *m)
 	return 0;
 }
 
+/* --- restarts seen in the kernel (runtime-fast.c) ------------------------------------ */
+
+static ssize_t rt_ran_find(const struct rt_mapper *m, const char *id)
+{
+	for (size_t i = 0; i < m->n_ran; i++)
+		if (!strcmp(m->ran[i]->id, id))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Keep @w, a record of its container running with a known pidfile and
+ * bridges, for the container's next start. */
+static void rt_ran_keep(struct rt_mapper *m, const struct id_workload *w)
+{
+	ssize_t i = rt_ran_find(m, w->id);
+	struct id_workload **v;
+	size_t cap;
+
+	if (!w->pidfile || w->pid <= 0 || !w->n_nets)
+		return;
+	if (i >= 0) {
+		id_workload_put(m->ran[i]);
+		m->ran[i] = id_workload_get((struct id_workload *)w);
+		return;
+	}
+	if (m->n_ran == m->cap_ran) {
+		if (m->cap_ran >= RT_SEEN_MAX)
+			return;
+		cap = m->cap_ran ? m->cap_ran * 2 : 64;
+		v = realloc(m->ran, cap * sizeof(*v));
+		if (!v)
+			return;
+		m->ran = v;
+		m->cap_ran = cap;
+	}
+	m->ran[m->n_ran++] = id_workload_get((struct id_workload *)w);
+}
+
+static void rt_ran_forget(struct rt_mapper *m, const char *id)
+{
+	ssize_t i = rt_ran_find(m, id);
+
+	if (i < 0)
+		return;
+	id_workload_put(m->ran[i]);
+	m->ran[i] = m->ran[--m->n_ran];
+}
+
+static void rt_fast_miss(struct rt_mapper *m, const struct rt_event *ev, const char *why)
+{
+	m->fast_misses++;
+	snprintf(m->fast_last_miss, sizeof(m->fast_last_miss), "%.12s: %s", ev->id, why);
+}
+
+/* The name of a workload other than @id holding one of @w's addresses now, or NULL. */
+static const char *rt_fast_taken(const struct rt_mapper *m, const struct id_workload *w)
+{
+	const struct id_workload *h;
+	struct id_addr a;
+
+	for (size_t i = 0; i < w->n_nets; i++) {
+		const char *text[2] = { w->nets[i].ipv4, w->nets[i].ipv6 };
+
+		for (size_t j = 0; j < 2; j++) {
+			if (!text[j][0] || id_addr_parse(text[j], &a))
+				continue;
+			h = id_index_lookup(m->idx, &a, 0);
+			if (h && strcmp(h->id, w->id))
+				return h->name ? h->name : h->id;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A start of a container we saw stop: put what the kernel shows of it in
+ * the index at once and report the event as provisional; its inspect,
+ * sent next, confirms or corrects it.  Return: whether it did.
+ */
+static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev)
+{
+	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev, .provisional = true };
+	const struct id_workload *cur;
+	struct id_workload *w;
+	const char *taken;
+	char why[300];
+	ssize_t i;
+
+	if (!m->fast_on || strcmp(ev->type, "container") || strcmp(ev->action, "start"))
+		return false;
+	i = rt_ran_find(m, ev->id);
+	cur = id_index_find(m->idx, ev->id);
+	if (i < 0 || !cur || !cur->state || !strcmp(cur->state, "running"))
+		return false;
+	w = rt_fast_probe(m->ran[i], ev->time_ns, why, sizeof(why));
+	if (!w) {
+		rt_fast_miss(m, ev, why);
+		return false;
+	}
+	taken = rt_fast_taken(m, w);
+	if (taken) {
+		snprintf(why, sizeof(why), "an address it has is %.64s's", taken);
+		rt_fast_miss(m, ev, why);
+		id_workload_put(w);
+		return false;
+	}
+	if (id_index_upsert(m->idx, w, rt_now_ns())) {
+		rt_fast_miss(m, ev, "index full");
+		return false;
+	}
+	m->fast_starts++;
+	r.applied_ns = rt_now_ns();
+	if (m->fn)
+		m->fn(m->ctx, &r);
+	return true;
+}
+
+/* An inspect confirming a provisional record answered @w: count and tell a disagreement. */
+static void rt_fast_confirm(struct rt_mapper *m, const struct rt_event *ev,
+			    const struct id_workload *w)
+{
+	const struct id_workload *cur = id_index_find(m->idx, ev->id);
+	char msg[400];
+
+	if (!cur || rt_fast_agrees(cur, w))
+		return;
+	m->fast_mismatches++;
+	snprintf(msg, sizeof(msg), "container %.12s: its inspect differs from what the kernel "
+		 "showed at its start; the inspect applies", ev->id);
+	rt_report(m, RT_REP_WARN, msg);
+}
+
 /* A copy of @w as it is once stopped: no process, no addresses, no veth
  * (what inspect answers after a die, known without asking). */
 static struct id_workload *rt_stopped_copy(const struct id_workload *w)
@@ -971,6 +1137,7 @@ static bool rt_apply_stopped(struct rt_mapper *m, const struct rt_event *ev)
 	w = id_index_find(m->idx, ev->id);
 	if (!w)
 		return false;
+	rt_ran_keep(m, w);
 	c = rt_stopped_copy(w);
 	if (!c)
 		return false;
@@ -1031,6 +1198,8 @@ static void rt_apply_answer(struct rt_mapper *m, struct rt_report *r, struct id_
 		return;
 	} else {
 		rt_ports_resolve(&w, 1);
+		if (r->confirms)
+			rt_fast_confirm(m, ev, w);
 		rc = id_index_upsert(m->idx, w, rt_now_ns());
 	}
 	if (rc) {
@@ -1055,7 +1224,7 @@ static ssize_t rt_inflight_find(const struct rt_mapper *m, const char *id)
 
 /* Ask for @ev's container without waiting for the answer.
  * Return: 0, or -errno when it cannot be sent (then inspect inline). */
-static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev)
+static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev, bool provisional)
 {
 	struct rt_inflight *f;
 	char url[512];
@@ -1070,6 +1239,7 @@ static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev)
 	if (!f->h)
 		return -ENOMEM;
 	f->ev = *ev;
+	f->provisional = provisional;
 	snprintf(url, sizeof(url), "http://localhost/v%s%s", m->c->api, f->path);
 	rt_curl_setup(f->h, m->c, url);
 	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, 30000L);
@@ -1090,7 +1260,7 @@ static void rt_inflight_done(struct rt_mapper *m, size_t i, CURLcode cc)
 {
 	struct rt_inflight *f = &m->fl[i];
 	struct rt_event ev = f->ev;
-	struct rt_report r = { .kind = RT_REP_EVENT, .ev = &ev };
+	struct rt_report r = { .kind = RT_REP_EVENT, .ev = &ev, .confirms = f->provisional };
 	struct id_workload *w = NULL;
 	long status = 0;
 	int e;
@@ -1115,6 +1285,7 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev };
 	struct id_workload *w;
 	ssize_t busy = rt_inflight_find(m, ev->id);
+	bool provisional;
 
 	/* a newer event of a container whose inspect is on its way: that
 	 * answer may predate this change, so it is dropped; this event
@@ -1129,14 +1300,17 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 			m->fn(m->ctx, &old);
 	}
 	if (ev->kind == RT_EV_REMOVE) {
+		rt_ran_forget(m, ev->id);
 		id_index_remove(m->idx, ev->id, rt_now_ns());
 	} else if (rt_apply_stopped(m, ev) || (busy < 0 && rt_connect_while_stopped(m, ev))) {
 		;
 	} else if (ev->kind == RT_EV_SEEN || superseded) {
 		r.superseded = superseded;
-	} else if (rt_inflight_start(m, ev) == 0) {
-		return;		/* reported when the answer comes */
 	} else {
+		provisional = rt_fast_start(m, ev);
+		if (rt_inflight_start(m, ev, provisional) == 0)
+			return;		/* reported when the answer comes */
+		r.confirms = provisional;
 		r.inspect_ns = rt_now_ns();
 		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
 		r.inspect_ns = rt_now_ns() - r.inspect_ns;

@@ -126,6 +126,11 @@ static void containers_report(void *ctx, const struct rt_report *r)
 			json_object_set_new(row, "inspect_ms", json_real((double)r->inspect_ns / 1e6));
 		if (r->superseded)
 			json_object_set_new(row, "superseded", json_true());
+		/* a start applied from the kernel's view, then its inspect's answer */
+		if (r->provisional)
+			json_object_set_new(row, "addresses_from", json_string("kernel"));
+		if (r->confirms)
+			json_object_set_new(row, "confirms", json_true());
 		json_object_set_new(row, "via", json_string(r->ev->from_log ? "event log" : "stream"));
 		break;
 	case RT_REP_SYNCED:

@@ -61,6 +61,7 @@ static void zwd_cfg_print(const struct cfg *c)
 	printf("mode = %s\n", cfg_mode_name(c->mode));
 	printf("runtime = %s\n", c->runtime);
 	printf("runtime_event_log = %s\n", c->runtime_event_log);
+	printf("runtime_fast_start = %s\n", c->runtime_fast_start ? "yes" : "no");
 	printf("inventory = %s\n", c->inventory[0] ? c->inventory : "(none)");
 	printf("policy = %s\n", c->policy[0] ? c->policy : "(none)");
 	printf("state_dir = %s\n", c->state_dir);

@@ -137,6 +137,7 @@ static void zwd_restart_keys(const struct cfg *a, const struct cfg *b, char *out
 	ZWD_CMP(strcmp(a->state_dir, b->state_dir), "state_dir");
 	ZWD_CMP(strcmp(a->runtime, b->runtime), "runtime");
 	ZWD_CMP(strcmp(a->runtime_event_log, b->runtime_event_log), "runtime_event_log");
+	ZWD_CMP(a->runtime_fast_start != b->runtime_fast_start, "runtime_fast_start");
 	ZWD_CMP(a->nflog_group != b->nflog_group, "nflog_group");
 #undef ZWD_CMP
 }
@@ -152,6 +153,7 @@ static void zwd_cfg_merge(struct cfg *next, const struct cfg *cur)
 	strcpy(next->state_dir, cur->state_dir);
 	strcpy(next->runtime, cur->runtime);
 	strcpy(next->runtime_event_log, cur->runtime_event_log);
+	next->runtime_fast_start = cur->runtime_fast_start;
 	next->nflog_group = cur->nflog_group;
 }
 

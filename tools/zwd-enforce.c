@@ -572,9 +572,10 @@ static void zwd_start_note(struct zwd_enforce *e, const struct rt_report *r)
 {
 	struct zwd_start *st;
 
-	/* a superseded start was not inspected: the later event's sample counts */
+	/* a superseded start was not inspected: the later event's sample counts;
+	 * a start applied provisionally was sampled then, not at its confirmation */
 	if (r->kind != RT_REP_EVENT || strcmp(r->ev->action, "start") || r->superseded ||
-	    e->n_starts == ZWD_STARTS_MAX)
+	    r->confirms || e->n_starts == ZWD_STARTS_MAX)
 		return;
 	st = &e->starts[e->n_starts++];
 	st->recv_ns = r->ev->recv_ns;

@@ -48,6 +48,8 @@ static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 
 	switch (rep->kind) {
 	case RT_REP_EVENT:
+		if (rep->confirms)	/* counted when first reported, provisionally */
+			break;
 		r->events++;
 		met_inc(met_series_get1(d->m.runtime_events, rep->ev->action));
 		break;
@@ -181,6 +183,7 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 			 d->cfg.runtime_event_log);
 		return -EINVAL;
 	}
+	rt_mapper_set_fast_start(r->mapper, d->cfg.runtime_fast_start);
 	/* the first connection runs now, so the mode starts from a full list;
 	 * when it fails the loop retries with the mapper's backoff */
 	zwd_rt_step(r);
@@ -231,6 +234,7 @@ void zwd_rt_metrics(struct zwd_rt *r)
 void zwd_rt_status(struct zwd_rt *r, json_t *o)
 {
 	struct rt_evlog_stats ev = { 0 };
+	struct rt_fast_stats fs = { .last_miss = "" };
 	int64_t since = 0;
 	bool stale = r->idx && id_index_stale(r->idx, &since);
 
@@ -250,6 +254,13 @@ void zwd_rt_status(struct zwd_rt *r, json_t *o)
 	json_object_set_new(o, "runtime_event_log_events", json_integer((json_int_t)ev.events));
 	json_object_set_new(o, "runtime_event_log_dups", json_integer((json_int_t)ev.dups));
 	json_object_set_new(o, "runtime_event_log_rotations", json_integer((json_int_t)ev.rotations));
+	if (r->mapper)
+		rt_mapper_fast_start(r->mapper, &fs);
+	json_object_set_new(o, "runtime_fast_start", json_boolean(fs.on));
+	json_object_set_new(o, "runtime_fast_starts", json_integer((json_int_t)fs.starts));
+	json_object_set_new(o, "runtime_fast_misses", json_integer((json_int_t)fs.misses));
+	json_object_set_new(o, "runtime_fast_mismatches", json_integer((json_int_t)fs.mismatches));
+	json_object_set_new(o, "runtime_fast_last_miss", json_string(fs.last_miss));
 }
 
 bool zwd_bridge_wanted(const struct cfg *c, const char *name)

@@ -29,6 +29,7 @@ struct cfg {
 	enum cfg_mode mode;
 	char runtime[256];		/* "auto", "none" or a docker:// / podman:// URI */
 	char runtime_event_log[PATH_MAX]; /* "auto", "none" or Podman's event log file */
+	bool runtime_fast_start;	/* a restart's addresses from the kernel before its inspect */
 	char inventory[PATH_MAX];	/* "" when unset */
 	char policy[PATH_MAX];		/* "" when unset; required outside learn mode */
 	char state_dir[PATH_MAX];

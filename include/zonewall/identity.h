@@ -70,6 +70,8 @@ struct id_workload {
 	char *runtime;		/* "docker", "podman", "inventory", ... */
 	int pid;		/* main process, 0 when not running */
 	int64_t started_ns;	/* 0 when unknown */
+	char *pidfile;		/* where the runtime writes the main process's PID on
+				 * each start (Podman), NULL when unknown */
 	struct id_label *labels;	/* sorted by key */
 	size_t n_labels;
 	struct id_net *nets;	/* sorted by network name */

@@ -79,4 +79,51 @@ int nsid_port_resolve(int pid, const char *mac, const char *gateway, size_t n_ne
 /** nsid_links_free() - release the dump in @links, if made; it is empty afterwards. */
 void nsid_links_free(struct nsid_links *links);
 
+/* --- a container's attachments as the kernel has them --------------------------- */
+
+#define NSID_PORT_ADDRS 4
+#define NSID_PORTS_MAX 16
+
+/* An address with its prefix length, in binary (IPv4 in a[0..3]). */
+struct nsid_prefix {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned char a[16];
+	unsigned int len;
+};
+
+/* One veth of a container whose peer is here, and the bridge of that peer. */
+struct nsid_port {
+	char mac[18];			/* the container side's, "aa:bb:..." */
+	char veth[16];			/* the peer here */
+	char bridge[16];		/* the peer's master, "" when none */
+	/* the container side's addresses of global scope; n_addrs counts all
+	 * of them even past NSID_PORT_ADDRS, so a caller can tell ambiguity */
+	struct nsid_prefix addrs[NSID_PORT_ADDRS];
+	size_t n_addrs;
+	struct nsid_prefix br_addrs[NSID_PORT_ADDRS];	/* the bridge's own, here */
+	size_t n_br_addrs;
+};
+
+/**
+ * nsid_assign_pid() - the id this namespace gives the network namespace of
+ * process @pid, asking the kernel to assign one (RTM_NEWNSID) when it has
+ * none yet: a namespace made a moment ago has none until something asks.
+ * Do not call it for a process that may share this namespace (the kernel
+ * would give this namespace an id of its own).
+ * Return: the id (>= 0), -ESRCH when there is no such process, or -errno.
+ */
+int nsid_assign_pid(int pid);
+
+/**
+ * nsid_ports_read() - the veths of namespace @nsid whose peers are veths
+ * here leading back to it, each with its MAC, global addresses, peer and
+ * the peer's bridge and that bridge's addresses: read in place
+ * (IFLA_TARGET_NETNSID, IFA_TARGET_NETNSID) and by index here, a handful
+ * of requests whatever the number of links on the host.
+ * @v: gets up to @max ports; @n gets how many.
+ * Return: 0; -E2BIG when the namespace has more than @max such veths;
+ * -EINVAL for a bad @nsid; or another -errno.
+ */
+int nsid_ports_read(int nsid, struct nsid_port *v, size_t max, size_t *n);
+
 #endif

@@ -128,6 +128,40 @@ void rt_linebuf_reset(struct rt_linebuf *lb);
 /** rt_linebuf_free() - release the buffer.  Accepts NULL. */
 void rt_linebuf_free(struct rt_linebuf *lb);
 
+/* --- a restarted container seen in the kernel (runtime-fast.c) ------------------ */
+
+struct nsid_port;
+
+/**
+ * rt_fast_build() - the record of @prev's container restarted as process
+ * @pid, from the veths the kernel shows in its namespace (@ports[0..n),
+ * nsid_ports_read()): @prev's identity, labels and networks, and for each
+ * network the addresses, MAC and port of the one veth whose peer is on the
+ * bridge that @prev's attachment used.  Refused unless every attachment
+ * is found so, with exactly the address families it had, one address of
+ * each, inside a subnet of its bridge's own addresses and not one of
+ * them, and no veth is left over.  Pure.
+ * Return: a new record (one reference), or NULL with @why set and errno
+ * EAGAIN (refused) or ENOMEM.
+ */
+struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64_t started_ns,
+				  const struct nsid_port *ports, size_t n, char *why, size_t whylen);
+
+/**
+ * rt_fast_agrees() - do @a and @b have the same process and, network by
+ * network (records sorted), the same addresses, MAC, veth and bridge?  Pure.
+ */
+bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b);
+
+/**
+ * rt_fast_probe() - rt_fast_build() on what the kernel shows now: the PID
+ * in @prev->pidfile (a regular file of root's), the id here of its network
+ * namespace (one assigned if it has none), that namespace's veths.
+ * Return: the record, or NULL with errno and @why set.
+ */
+struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns, char *why,
+				  size_t whylen);
+
 /* --- the client (I/O) ------------------------------------------------------------ */
 
 struct rt_client;
@@ -209,6 +243,11 @@ struct rt_report {
 					 * of the same batch updates the container */
 	int64_t inspect_ns;		/* RT_REP_EVENT: waiting for the inspect's
 					 * answer (the engine's part), 0 if none */
+	bool provisional;		/* RT_REP_EVENT: a start applied from the
+					 * kernel's view (rt_fast_probe()); the same
+					 * event is reported again, confirms set, once
+					 * its inspect answers */
+	bool confirms;			/* RT_REP_EVENT: that second report */
 	int64_t gap_from_ns, gap_to_ns;	/* RT_REP_SYNCED after a loss */
 	struct id_sync_stats stats;	/* RT_REP_SYNCED */
 	size_t workloads;		/* RT_REP_SYNCED */
@@ -282,6 +321,24 @@ struct rt_evlog_stats {
 
 /** rt_mapper_event_log() - how following the event log goes. */
 void rt_mapper_event_log(const struct rt_mapper *m, struct rt_evlog_stats *st);
+
+/**
+ * rt_mapper_set_fast_start() - whether a start of a container seen stopping
+ * puts what the kernel shows of it (rt_fast_probe()) in the index before
+ * its inspect answers (on by default; only Podman's records name the
+ * pidfile it needs).  The inspect still follows and prevails.
+ */
+void rt_mapper_set_fast_start(struct rt_mapper *m, bool on);
+
+struct rt_fast_stats {
+	bool on;
+	unsigned long starts;		/* starts applied from the kernel's view */
+	unsigned long misses;		/* starts that tried and waited for the inspect */
+	unsigned long mismatches;	/* inspects that disagreed with the kernel's view */
+	const char *last_miss;		/* why the last miss, "" if none */
+};
+
+void rt_mapper_fast_start(const struct rt_mapper *m, struct rt_fast_stats *st);
 
 /** rt_mapper_connected() - true once synced and while the stream is up. */
 bool rt_mapper_connected(const struct rt_mapper *m);

@@ -259,12 +259,18 @@ EOF
 EOF
 }
 
-# rt_watch_start URI [ARG...]: zonewall containers --watch --json in the background
-rt_watch_start() {
+# rt_watch_spawn URI [ARG...]: zonewall containers --watch --json in the
+# background, output in $RT_WATCH_OUT, PID $RT_WATCH_PID; not waited for
+rt_watch_spawn() {
 	RT_WATCH_OUT="$RT_DIR/watch.$RANDOM.jsonl"
 	"$ZONEWALL" containers --runtime "$1" --watch --json "${@:2}" >"$RT_WATCH_OUT" 2>"$RT_WATCH_OUT.err" &
 	RT_WATCH_PID=$!
 	RT_PIDS+=("$RT_WATCH_PID")
+}
+
+# rt_watch_start URI [ARG...]: the same, waiting until it has synced
+rt_watch_start() {
+	rt_watch_spawn "$@"
 	wait_for 15 grep -q '"event": *"synced"' "$RT_WATCH_OUT"
 }
 

@@ -5,9 +5,12 @@
 # a replayed "died" would take a running container's addresses.  Here a
 # private containers.conf (this host's, plus a private events log that
 # rotates at 16 KiB) drives a private API service; container x is stopped
-# and started before `zonewall containers --watch` connects, then y churns
-# until the log rotates.  The witness is the watch output: no row at all
-# for x, and exactly one "start" row per start of y.  Twice at once: with
+# and started just before `zonewall containers --watch` connects (within a
+# second: a whole-second stamp's margin once let such a start back in as
+# news when the rotation replayed it, seconds late), with the log padded
+# so that the first rotation keeps x's restart; then y churns until the
+# log rotates.  The witness is the watch output: no row at all for x, and
+# exactly one "start" row per start of y.  Twice at once: with
 # the API's stream only, and following the log file itself beside it (the
 # rotation seen in the file as well as replayed by the stream).
 . "$(dirname "$0")/lib.sh"
@@ -27,15 +30,23 @@ rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
 x=${RT_TAG}-x y=${RT_TAG}-y
 for c in "$x" "$y"; do rt_on_cleanup "$PODMAN rm -f -t 0 $c"; done
 "$PODMAN" run -d --network none --name "$x" "$RT_IMAGE" sleep 100000 >/dev/null &&
-	"$PODMAN" stop -t 0 "$x" >/dev/null && "$PODMAN" start "$x" >/dev/null ||
+	s0=$(stat -c %s "$log") && "$PODMAN" stop -t 0 "$x" >/dev/null && "$PODMAN" start "$x" >/dev/null ||
 	tap_skip_all "podman cannot run containers here"
 [ -s "$log" ] || tap_skip_all "podman wrote no events to $log (events_logfile_path unsupported?)"
-rt_watch_start "podman://$PODMAN_SOCK" --event-log none ||
-	tap_bail "zonewall containers --watch did not sync"
+# Pad the log (no client streams yet; no container changes meanwhile) so
+# that x's next restart ends it near 15,500 bytes: the first events after
+# it rotate the log at 16 KiB, keeping the newer half, x's restart in it.
+per=$(($(stat -c %s "$log") - s0))
+pad='{"Name":"zonewall-test-padding","Status":"log-rotation","Time":"2026-01-01T00:00:00Z","Type":"system","Attributes":null}'
+: >"$log"
+while [ $(($(stat -c %s "$log") + ${#pad} + 1 + per)) -lt 15500 ]; do printf '%s\n' "$pad" >>"$log"; done
+"$PODMAN" stop -t 0 "$x" >/dev/null && "$PODMAN" start "$x" >/dev/null || tap_bail "cannot restart $x"
+rt_watch_spawn "podman://$PODMAN_SOCK" --event-log none
 out_stream=$RT_WATCH_OUT
-rt_watch_start "podman://$PODMAN_SOCK" --event-log "$log" ||
-	tap_bail "zonewall containers --watch --event-log did not sync"
+rt_watch_spawn "podman://$PODMAN_SOCK" --event-log "$log"
 out_log=$RT_WATCH_OUT
+wait_for 15 grep -q '"event": *"synced"' "$out_stream" || tap_bail "zonewall containers --watch did not sync"
+wait_for 15 grep -q '"event": *"synced"' "$out_log" || tap_bail "zonewall containers --watch --event-log did not sync"
 # a log the service does not write (a wrong events_logfile_path): the
 # stream's first event the log lacks makes the mapper give the log up
 : >"$RT_DIR/other.log"; chmod 0600 "$RT_DIR/other.log"

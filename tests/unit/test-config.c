@@ -66,6 +66,13 @@ int main(void)
 	err = parse(&c, "runtime_event_log = events.log\n", &d);
 	tap_ok(err == -EINVAL && d.n == 1 && strstr(d.v[0].msg, "absolute path"),
 	       "runtime_event_log refuses a relative path: %s", d.n ? d.v[0].msg : "");
+	err = parse(&c, "", &d);
+	tap_ok(c.runtime_fast_start, "runtime_fast_start defaults to yes");
+	err = parse(&c, "runtime_fast_start = no\n", &d);
+	tap_ok(!err && !c.runtime_fast_start, "runtime_fast_start = no");
+	err = parse(&c, "runtime_fast_start = 1\n", &d);
+	tap_ok(err == -EINVAL && d.n == 1 && strstr(d.v[0].msg, "yes or no"),
+	       "runtime_fast_start refuses anything but yes or no: %s", d.n ? d.v[0].msg : "");
 
 	err = parse(&c, "mode = learn\nmode = enforce\n", &d);
 	tap_ok(err == -EINVAL && d.n == 1 && strstr(d.v[0].msg, "already set on line 1"),

@@ -1,0 +1,72 @@
+#!/bin/bash
+# A restarted Podman container's new addresses from the kernel, before its
+# inspect answers (src/runtime-fast.c): Podman gives a restarted container
+# a new namespace, MAC and address, and answers the inspect only once the
+# start has released the container's lock.  `zonewall containers --watch`
+# must report each start of a container it saw stop twice: first from the
+# kernel ("addresses_from": "kernel"), then confirmed by the inspect, both
+# with the addresses podman inspect reports (the witness), on a plain IPv4
+# network and on a container attached to two networks, one dual-stack.
+# A container the watch never saw running gets no provisional row.
+. "$(dirname "$0")/lib.sh"
+rt_require
+rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
+n1=${RT_TAG}f1 n2=${RT_TAG}f2 a=$RT_TAG-a b=$RT_TAG-b c=$RT_TAG-c
+"$PODMAN" network create "$n1" >/dev/null || tap_skip_all "podman network create failed"
+rt_on_cleanup "'$PODMAN' network rm -f '$n1'"
+v6=1
+if "$PODMAN" network create --ipv6 "$n2" >/dev/null 2>&1; then
+	rt_on_cleanup "'$PODMAN' network rm -f '$n2'"
+else
+	v6=0
+	"$PODMAN" network create "$n2" >/dev/null || tap_skip_all "podman network create failed"
+	rt_on_cleanup "'$PODMAN' network rm -f '$n2'"
+fi
+rt_on_cleanup "'$PODMAN' rm -f -t 0 '$a' '$b' '$c'"
+"$PODMAN" run -d --init --name "$a" --network "$n1" "$RT_IMAGE" sleep 100000 >/dev/null &&
+	"$PODMAN" run -d --init --name "$b" --network "$n1" --network "$n2" "$RT_IMAGE" sleep 100000 >/dev/null ||
+	tap_skip_all "podman cannot run containers here"
+rt_watch_start "podman://$PODMAN_SOCK" || tap_bail "zonewall containers --watch did not sync"
+
+# inspect_addrs NAME: "ipv4s ipv6s" as podman inspect has them, sorted
+inspect_addrs() {
+	"$PODMAN" inspect "$1" | jq -r '.[0].NetworkSettings.Networks | [([.[] | .IPAddress | select(. != "")] | sort | join(",")),
+		([.[] | .GlobalIPv6Address | select(. != "")] | sort | join(","))] | join(" ")'
+}
+# rows NAME FILTER: the watch's start rows of NAME matching FILTER, as "ipv4s ipv6s"
+rows() {
+	jq -r -s --arg n "$1" "[.[] | select(.name == \$n and .event == \"container start\") | select($2)] |
+		.[] | [(.ipv4 | sort | join(\",\")), (.ipv6 | sort | join(\",\"))] | join(\" \")" "$RT_WATCH_OUT"
+}
+# restart_check NAME ROUND WHAT: stop, start, then ROUND provisional and confirmed rows
+restart_check() {
+	local name=$1 round=$2 what=$3 want
+	"$PODMAN" stop -t 0 "$name" >/dev/null && "$PODMAN" start "$name" >/dev/null
+	want=$(inspect_addrs "$name")
+	wait_for 10 sh -c "[ \$(jq -s --arg n '$name' '[.[] | select(.name == \$n and .confirms)] | length' '$RT_WATCH_OUT') -ge $round ]"
+	tap_ok $? "$what: the start's inspect answered (round $round)"
+	tap_is "$(rows "$name" '.addresses_from == "kernel"' | sed -n "${round}p")" "$want" \
+		"$what: reported from the kernel first, with podman inspect's addresses ($want)"
+	tap_is "$(rows "$name" '.confirms' | sed -n "${round}p")" "$want" \
+		"$what: then confirmed by its inspect, the same"
+}
+restart_check "$a" 1 "one IPv4 network"
+restart_check "$a" 2 "one IPv4 network, again"
+if [ $v6 = 1 ]; then
+	restart_check "$b" 1 "two networks, one dual-stack"
+	tap_ok "$([[ $(inspect_addrs "$b") == *" "?* ]]; echo $?)" "the dual-stack network gave an IPv6 address"
+else
+	restart_check "$b" 1 "two networks (podman here made no IPv6 network)"
+	tap_skip "podman network create --ipv6 failed here"
+fi
+tap_is "$(jq -s '[.[] | select(.event == "warning")] | length' "$RT_WATCH_OUT")" 0 \
+	"no warning (an inspect disagreeing with the kernel would be one)"
+
+# a container first started under the watch: nothing known to read the kernel with
+"$PODMAN" run -d --init --name "$c" --network "$n1" "$RT_IMAGE" sleep 100000 >/dev/null
+wait_for 10 rt_watch_has "(.name == \"$c\") and .event == \"container start\" and .state == \"running\""
+tap_ok $? "a new container's start is reported"
+tap_is "$(rows "$c" '.addresses_from == "kernel"' | wc -l)" 0 "without a provisional row (its inspect tells all)"
+restart_check "$c" 1 "that container restarted"
+rt_stop_pid "$RT_WATCH_PID"
+tap_done
