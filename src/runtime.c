@@ -432,6 +432,7 @@ struct rt_inflight {
 	struct rt_body b;
 	struct rt_event ev;	/* the event that asked for it */
 	bool provisional;	/* the kernel's view is in the index meanwhile */
+	char fast_miss[320];	/* why a start was not read from the kernel, "" */
 	int64_t sent_ns;
 	char path[192];
 };
@@ -580,6 +581,7 @@ static void rt_events_drop_inflight(struct rt_mapper *m)
 }
 
 static void rt_evlog_close(struct rt_mapper *m);
+static void rt_ran_prune(struct rt_mapper *m);
 
 static void rt_events_close(struct rt_mapper *m)
 {
@@ -911,6 +913,7 @@ static int rt_resync(struct rt_mapper *m)
 	free(v);
 	if (rc && rc != -ENOSPC)
 		return rc;
+	rt_ran_prune(m);
 	r.gap_from_ns = m->lost_ns;
 	r.workloads = id_index_count(m->idx);
 	if (m->fn)
@@ -1010,10 +1013,29 @@ static void rt_ran_forget(struct rt_mapper *m, const char *id)
 	m->ran[i] = m->ran[--m->n_ran];
 }
 
-static void rt_fast_miss(struct rt_mapper *m, const struct rt_event *ev, const char *why)
+/* After a resync: forget the containers removed while no event told it. */
+static void rt_ran_prune(struct rt_mapper *m)
+{
+	size_t i = 0;
+
+	while (i < m->n_ran) {
+		if (id_index_find(m->idx, m->ran[i]->id)) {
+			i++;
+			continue;
+		}
+		id_workload_put(m->ran[i]);
+		m->ran[i] = m->ran[--m->n_ran];
+	}
+}
+
+/* A start that tried the kernel first and waits for its inspect: @why goes
+ * to the status and, in @miss, to the event's report. */
+static void rt_fast_miss(struct rt_mapper *m, const struct rt_event *ev, const char *why,
+			 char *miss, size_t misslen)
 {
 	m->fast_misses++;
 	snprintf(m->fast_last_miss, sizeof(m->fast_last_miss), "%.12s: %s", ev->id, why);
+	snprintf(miss, misslen, "%s", why);
 }
 
 /* The name of a workload other than @id holding one of @w's addresses now, or NULL. */
@@ -1041,7 +1063,8 @@ static const char *rt_fast_taken(const struct rt_mapper *m, const struct id_work
  * the index at once and report the event as provisional; its inspect,
  * sent next, confirms or corrects it.  Return: whether it did.
  */
-static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev)
+static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev, char *miss,
+			  size_t misslen)
 {
 	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev, .provisional = true };
 	const struct id_workload *cur;
@@ -1054,22 +1077,26 @@ static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev)
 		return false;
 	i = rt_ran_find(m, ev->id);
 	cur = id_index_find(m->idx, ev->id);
-	if (i < 0 || !cur || !cur->state || !strcmp(cur->state, "running"))
+	if (i < 0 || !cur || !cur->state)
 		return false;
+	if (!strcmp(cur->state, "running")) {
+		rt_fast_miss(m, ev, "no stop of it seen since it last ran", miss, misslen);
+		return false;
+	}
 	w = rt_fast_probe(m->ran[i], ev->time_ns, why, sizeof(why));
 	if (!w) {
-		rt_fast_miss(m, ev, why);
+		rt_fast_miss(m, ev, why, miss, misslen);
 		return false;
 	}
 	taken = rt_fast_taken(m, w);
 	if (taken) {
 		snprintf(why, sizeof(why), "an address it has is %.64s's", taken);
-		rt_fast_miss(m, ev, why);
+		rt_fast_miss(m, ev, why, miss, misslen);
 		id_workload_put(w);
 		return false;
 	}
 	if (id_index_upsert(m->idx, w, rt_now_ns())) {
-		rt_fast_miss(m, ev, "index full");
+		rt_fast_miss(m, ev, "index full", miss, misslen);
 		return false;
 	}
 	m->fast_starts++;
@@ -1224,7 +1251,8 @@ static ssize_t rt_inflight_find(const struct rt_mapper *m, const char *id)
 
 /* Ask for @ev's container without waiting for the answer.
  * Return: 0, or -errno when it cannot be sent (then inspect inline). */
-static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev, bool provisional)
+static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev, bool provisional,
+			     const char *fast_miss)
 {
 	struct rt_inflight *f;
 	char url[512];
@@ -1240,6 +1268,7 @@ static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev, boo
 		return -ENOMEM;
 	f->ev = *ev;
 	f->provisional = provisional;
+	snprintf(f->fast_miss, sizeof(f->fast_miss), "%s", fast_miss);
 	snprintf(url, sizeof(url), "http://localhost/v%s%s", m->c->api, f->path);
 	rt_curl_setup(f->h, m->c, url);
 	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, 30000L);
@@ -1262,6 +1291,7 @@ static void rt_inflight_done(struct rt_mapper *m, size_t i, CURLcode cc)
 	struct rt_event ev = f->ev;
 	struct rt_report r = { .kind = RT_REP_EVENT, .ev = &ev, .confirms = f->provisional };
 	struct id_workload *w = NULL;
+	char miss[sizeof(f->fast_miss)];
 	long status = 0;
 	int e;
 
@@ -1276,6 +1306,8 @@ static void rt_inflight_done(struct rt_mapper *m, size_t i, CURLcode cc)
 						 sizeof(m->err)) : NULL;
 		e = w ? 0 : f->b.buf ? errno : ENOMEM;
 	}
+	memcpy(miss, f->fast_miss, sizeof(miss));
+	r.fast_miss = miss[0] ? miss : NULL;
 	rt_inflight_drop(m, i);
 	rt_apply_answer(m, &r, w, e, m->err);
 }
@@ -1285,6 +1317,7 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev };
 	struct id_workload *w;
 	ssize_t busy = rt_inflight_find(m, ev->id);
+	char miss[320] = "";
 	bool provisional;
 
 	/* a newer event of a container whose inspect is on its way: that
@@ -1292,7 +1325,9 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 	 * (re)inspects unless it settles the container itself */
 	if (busy >= 0 && ev->kind != RT_EV_SEEN) {
 		struct rt_event oev = m->fl[busy].ev;
-		struct rt_report old = { .kind = RT_REP_EVENT, .ev = &oev, .superseded = true };
+		/* a provisional start was reported already: this is its second report */
+		struct rt_report old = { .kind = RT_REP_EVENT, .ev = &oev, .superseded = true,
+					 .confirms = m->fl[busy].provisional };
 
 		rt_inflight_drop(m, (size_t)busy);
 		old.applied_ns = rt_now_ns();
@@ -1307,10 +1342,11 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 	} else if (ev->kind == RT_EV_SEEN || superseded) {
 		r.superseded = superseded;
 	} else {
-		provisional = rt_fast_start(m, ev);
-		if (rt_inflight_start(m, ev, provisional) == 0)
+		provisional = rt_fast_start(m, ev, miss, sizeof(miss));
+		if (rt_inflight_start(m, ev, provisional, miss) == 0)
 			return;		/* reported when the answer comes */
 		r.confirms = provisional;
+		r.fast_miss = miss[0] ? miss : NULL;
 		r.inspect_ns = rt_now_ns();
 		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
 		r.inspect_ns = rt_now_ns() - r.inspect_ns;

@@ -131,6 +131,8 @@ static void containers_report(void *ctx, const struct rt_report *r)
 			json_object_set_new(row, "addresses_from", json_string("kernel"));
 		if (r->confirms)
 			json_object_set_new(row, "confirms", json_true());
+		if (r->fast_miss)
+			json_object_set_new(row, "kernel_read_missed", json_string(r->fast_miss));
 		json_object_set_new(row, "via", json_string(r->ev->from_log ? "event log" : "stream"));
 		break;
 	case RT_REP_SYNCED:

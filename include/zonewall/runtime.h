@@ -247,7 +247,12 @@ struct rt_report {
 					 * kernel's view (rt_fast_probe()); the same
 					 * event is reported again, confirms set, once
 					 * its inspect answers */
-	bool confirms;			/* RT_REP_EVENT: that second report */
+	const char *fast_miss;		/* RT_REP_EVENT: why a start was not read from
+					 * the kernel first, NULL when it was or did
+					 * not apply (a container never seen stop) */
+	bool confirms;			/* RT_REP_EVENT: that second report (with
+					 * superseded set when a newer event of the
+					 * container dropped the inspect instead) */
 	int64_t gap_from_ns, gap_to_ns;	/* RT_REP_SYNCED after a loss */
 	struct id_sync_stats stats;	/* RT_REP_SYNCED */
 	size_t workloads;		/* RT_REP_SYNCED */
