@@ -72,6 +72,10 @@ int zwd_metrics_init(struct zwd *d)
 	ZWD_FAM(event_log_followed, "zonewall_runtime_event_log_followed", MET_GAUGE,
 		"1 while Podman's event log is followed beside its API stream (events on "
 		"time), 0 when the stream alone tells them (up to 250 ms late)", NULL);
+	ZWD_FAM(fast_starts, "zonewall_runtime_fast_starts_total", MET_COUNTER,
+		"Podman restarts read from the kernel before their inspect, by outcome "
+		"(applied, missed: waited for the inspect, mismatched: the inspect disagreed)",
+		"outcome", NULL);
 	ZWD_FAM(apply_seconds, "zonewall_apply_duration_seconds_sum", MET_COUNTER,
 		"Total seconds spent applying rulesets and element updates", NULL);
 	ZWD_FAM(apply_total, "zonewall_apply_duration_seconds_count", MET_COUNTER,

@@ -223,12 +223,18 @@ const struct id_rules *zwd_rt_rules(struct zwd_rt *r)
 void zwd_rt_metrics(struct zwd_rt *r)
 {
 	struct rt_evlog_stats st = { 0 };
+	struct rt_fast_stats fs = { .last_miss = "" };
 
 	if (!r)
 		return;
-	if (r->mapper)
+	if (r->mapper) {
 		rt_mapper_event_log(r->mapper, &st);
+		rt_mapper_fast_start(r->mapper, &fs);
+	}
 	met_set(met_scalar(r->d->m.event_log_followed), st.path ? 1 : 0);
+	met_set(met_series_get1(r->d->m.fast_starts, "applied"), (double)fs.starts);
+	met_set(met_series_get1(r->d->m.fast_starts, "missed"), (double)fs.misses);
+	met_set(met_series_get1(r->d->m.fast_starts, "mismatched"), (double)fs.mismatches);
 }
 
 void zwd_rt_status(struct zwd_rt *r, json_t *o)

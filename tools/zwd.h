@@ -33,7 +33,7 @@ struct zwd_metrics {
 	/* Filled by the mode glue (names fixed now, see README). */
 	struct met_family *flows_learned, *flows_tracked, *edges, *verdicts, *capture_drops,
 		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints,
-		*event_log_followed;
+		*event_log_followed, *fast_starts;
 };
 
 /* An applied change waiting for `zonewall confirm` (apply --confirm-within). */

@@ -163,6 +163,8 @@ tap_ok "$([ "$(st .mode_state.element_updates)" -ge 3 ]; echo $?)" "element upda
 tap_ok "$([ "$(st .mode_state.runtime_fast_starts)" -ge 1 ]; echo $?)" \
 	"restarts applied from the kernel first ($(st .mode_state.runtime_fast_starts); misses $(st .mode_state.runtime_fast_misses): $(st .mode_state.runtime_fast_last_miss))"
 tap_is "$(st .mode_state.runtime_fast_mismatches)" 0 "and their inspects agreed"
+tap_ok "$("$ZONEWALL" metrics --socket "$ZWD_SOCK" | grep -Eq '^zonewall_runtime_fast_starts_total\{outcome="applied"\} [1-9]'; echo $?)" \
+	"zonewall_runtime_fast_starts_total{outcome=\"applied\"} counts them"
 # Podman's event log followed beside the stream (runtime_event_log = auto)
 if [ -f /run/libpod/events/events.log ]; then
 	tap_is "$(st .mode_state.runtime_event_log)" /run/libpod/events/events.log \
