@@ -231,6 +231,12 @@ struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t starte
 
 	if (!prev->pidfile || !prev->n_nets)
 		return rt_fast_refuse(why, whylen, "no pidfile or no network known");
+	/* a process in the host's namespace (network host, none) must not get
+	 * there: nsid_assign_pid() would give this namespace an id of its own */
+	for (size_t i = 0; i < prev->n_nets; i++)
+		if (!prev->nets[i].bridge[0])
+			return rt_fast_refuse(why, whylen, "network %.64s: it had no bridge port",
+					      prev->nets[i].name ? prev->nets[i].name : "");
 	pid = rt_fast_pid(prev->pidfile);
 	if (pid < 0) {
 		snprintf(why, whylen, "%.200s: %s", prev->pidfile, strerror(-pid));

@@ -975,8 +975,8 @@ static ssize_t rt_ran_find(const struct rt_mapper *m, const char *id)
 	return -1;
 }
 
-/* Keep @w, a record of its container running with a known pidfile and
- * bridges, for the container's next start. */
+/* Keep @w, a record of its container running with a known pidfile and a
+ * bridge port for every network, for the container's next start. */
 static void rt_ran_keep(struct rt_mapper *m, const struct id_workload *w)
 {
 	ssize_t i = rt_ran_find(m, w->id);
@@ -985,6 +985,9 @@ static void rt_ran_keep(struct rt_mapper *m, const struct id_workload *w)
 
 	if (!w->pidfile || w->pid <= 0 || !w->n_nets)
 		return;
+	for (size_t j = 0; j < w->n_nets; j++)
+		if (!w->nets[j].bridge[0])
+			return;
 	if (i >= 0) {
 		id_workload_put(m->ran[i]);
 		m->ran[i] = id_workload_get((struct id_workload *)w);

@@ -7,7 +7,8 @@
 # kernel ("addresses_from": "kernel"), then confirmed by the inspect, both
 # with the addresses podman inspect reports (the witness), on a plain IPv4
 # network and on a container attached to two networks, one dual-stack.
-# A container the watch never saw running gets no provisional row.
+# A container the watch never saw running gets no provisional row, nor
+# does one on the host's network.
 . "$(dirname "$0")/lib.sh"
 rt_require
 rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
@@ -71,5 +72,14 @@ tap_ok $? "a new container's start is reported"
 tap_is "$(rows "$c" '.addresses_from == "kernel" or .kernel_read_missed' | wc -l)" 0 \
 	"without a provisional row, nor a miss (nothing to read the kernel with: its inspect tells all)"
 restart_check "$c" 1 "that container restarted"
+# a container on the host's network: no namespace of its own to read
+hn=$RT_TAG-h
+rt_on_cleanup "'$PODMAN' rm -f -t 0 '$hn'"
+"$PODMAN" run -d --init --name "$hn" --network host "$RT_IMAGE" sleep 100000 >/dev/null &&
+	"$PODMAN" stop -t 0 "$hn" >/dev/null && "$PODMAN" start "$hn" >/dev/null
+wait_for 10 sh -c "[ \$(jq -s --arg n '$hn' '[.[] | select(.name == \$n and .event == \"container start\")] | length' '$RT_WATCH_OUT') -ge 2 ]"
+tap_ok $? "a host-network container's two starts are reported"
+tap_is "$(jq -s --arg n "$hn" '[.[] | select(.name == $n and (.addresses_from or .kernel_read_missed))] | length' "$RT_WATCH_OUT")" 0 \
+	"without a provisional row or a miss (it has no bridge port: the kernel is not asked)"
 rt_stop_pid "$RT_WATCH_PID"
 tap_done

@@ -200,6 +200,23 @@ static void test_refusals(void)
 	id_workload_put(two);
 }
 
+/* The probe stops before any I/O for a container that had a network
+ * without a bridge port (host, none): its process may be in this namespace. */
+static void test_probe_no_bridge(void)
+{
+	struct id_workload *prev = prev_record(false, false), *w;
+	char why[300] = "";
+
+	prev->nets[0].bridge[0] = '\0';
+	id_workload_set(&prev->pidfile, "/nonexistent/zonewall-test/pidfile");
+	errno = 0;
+	w = rt_fast_probe(prev, 0, why, sizeof(why));
+	tap_ok(!w && errno == EAGAIN && strstr(why, "no bridge port"),
+	       "probe: a network without a bridge port refused before reading anything (%s)", why);
+	id_workload_put(w);
+	id_workload_put(prev);
+}
+
 static void test_pidfile(void)
 {
 	static const char *const good =
@@ -241,6 +258,7 @@ int main(void)
 	test_one_network();
 	test_two_networks();
 	test_refusals();
+	test_probe_no_bridge();
 	test_pidfile();
 	return tap_done();
 }
