@@ -185,8 +185,12 @@ bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b)
 		const struct id_net *x = &a->nets[i], *y = &b->nets[i];
 
 		if (strcmp(x->name ? x->name : "", y->name ? y->name : "") || strcmp(x->ipv4, y->ipv4) ||
-		    strcmp(x->ipv6, y->ipv6) || strcasecmp(x->mac, y->mac) ||
-		    strcmp(x->veth, y->veth) || strcmp(x->bridge, y->bridge))
+		    strcmp(x->ipv6, y->ipv6) || strcasecmp(x->mac, y->mac))
+			return false;
+		/* the port is ours to find, from the process: one that has
+		 * exited by then leaves it unknown, which is no disagreement */
+		if (x->veth[0] && y->veth[0] &&
+		    (strcmp(x->veth, y->veth) || strcmp(x->bridge, y->bridge)))
 			return false;
 	}
 	return true;

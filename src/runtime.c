@@ -1116,7 +1116,9 @@ static void rt_fast_confirm(struct rt_mapper *m, const struct rt_event *ev,
 	const struct id_workload *cur = id_index_find(m->idx, ev->id);
 	char msg[400];
 
-	if (!cur || rt_fast_agrees(cur, w))
+	/* an answer of a container that has stopped again is no disagreement:
+	 * its die event follows */
+	if (!cur || !w->state || strcmp(w->state, "running") || rt_fast_agrees(cur, w))
 		return;
 	m->fast_mismatches++;
 	snprintf(msg, sizeof(msg), "container %.12s: its inspect differs from what the kernel "

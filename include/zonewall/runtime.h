@@ -149,7 +149,9 @@ struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64
 
 /**
  * rt_fast_agrees() - do @a and @b have the same process and, network by
- * network (records sorted), the same addresses, MAC, veth and bridge?  Pure.
+ * network (records sorted), the same addresses and MAC, and the same veth
+ * and bridge where both know them (found from the process, which may have
+ * exited by the time the inspect's answer is resolved)?  Pure.
  */
 bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b);
 

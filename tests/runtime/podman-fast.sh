@@ -72,6 +72,19 @@ tap_ok $? "a new container's start is reported"
 tap_is "$(rows "$c" '.addresses_from == "kernel" or .kernel_read_missed' | wc -l)" 0 \
 	"without a provisional row, nor a miss (nothing to read the kernel with: its inspect tells all)"
 restart_check "$c" 1 "that container restarted"
+# a container that exits at once when restarted: its inspect may answer
+# "exited" after the kernel read; that is no disagreement (no warning)
+q=$RT_TAG-q
+rt_on_cleanup "'$PODMAN' rm -f -t 0 '$q'"
+"$PODMAN" run -d --init --name "$q" --network "$n1" "$RT_IMAGE" \
+	sh -c '[ -e /ran ] && exit 0; touch /ran; exec sleep 100000' >/dev/null
+wait_for 10 rt_watch_has "(.name == \"$q\") and .event == \"container start\" and .state == \"running\" and (.ipv4 | length) == 1"
+"$PODMAN" stop -t 0 "$q" >/dev/null && "$PODMAN" start "$q" >/dev/null
+wait_for 10 rt_watch_has "(.name == \"$q\") and .state == \"exited\" and .event == \"container die\""
+tap_ok $? "a container exiting right after its restart: its exit followed"
+tap_is "$(jq -s '[.[] | select(.event == "warning")] | length' "$RT_WATCH_OUT")" 0 \
+	"no warning ($(jq -s -c '[.[] | select(.event == "warning") | .message]' "$RT_WATCH_OUT" | head -c 300))"
+
 # a container on the host's network: no namespace of its own to read
 hn=$RT_TAG-h
 rt_on_cleanup "'$PODMAN' rm -f -t 0 '$hn'"

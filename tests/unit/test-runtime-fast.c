@@ -119,6 +119,21 @@ static void test_one_network(void)
 	tap_ok(w->started_ns == 77, "started at the event's time");
 	tap_ok(!rt_fast_agrees(w, prev), "it does not agree with the old record");
 	tap_ok(rt_fast_agrees(w, w), "it agrees with itself");
+	{
+		struct id_workload *c = rt_fast_build(prev, 4242, 77, &p, 1, why, sizeof(why));
+
+		c->nets[0].veth[0] = c->nets[0].bridge[0] = '\0';
+		tap_ok(rt_fast_agrees(w, c), "and with an answer whose port is unknown (the process gone)");
+		strcpy(c->nets[0].veth, "veth9");
+		strcpy(c->nets[0].bridge, "podman1");
+		tap_ok(!rt_fast_agrees(w, c), "not with one on another port");
+		strcpy(c->nets[0].veth, "veth7");
+		strcpy(c->nets[0].mac, "4A:00:00:00:00:09");
+		tap_ok(rt_fast_agrees(w, c), "a MAC in capitals is the same MAC");
+		strcpy(c->nets[0].ipv4, "10.89.0.10");
+		tap_ok(!rt_fast_agrees(w, c), "another address is a disagreement");
+		id_workload_put(c);
+	}
 	id_workload_put(w);
 out_put:
 	id_workload_put(prev);
