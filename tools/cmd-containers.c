@@ -46,6 +46,7 @@ struct containers_ctx {
 	enum out_format fmt;
 	bool watch;
 	const char *event_log;	/* --event-log, NULL: the mapper's default */
+	bool no_fast_start;	/* --no-fast-start */
 	bool lost;
 	char lost_msg[512];
 	const struct id_index *idx;
@@ -221,6 +222,7 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 					     "absolute path", cx->event_log);
 			goto out_free;
 		}
+		rt_mapper_set_fast_start(m, !cx->no_fast_start);
 		rt_mapper_step(m, 0);
 		if (!rt_mapper_connected(m) && !cx->watch) {
 			if (explicit_uri) {
@@ -256,6 +258,7 @@ int cmd_containers_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "event-log", required_argument, NULL, 'e' },
+		{ "no-fast-start", no_argument, NULL, 'F' },
 		{ "follow", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -279,6 +282,8 @@ int cmd_containers_main(int argc, char **argv)
 			cx.watch = true;
 		else if (c == 'e')
 			cx.event_log = optarg;
+		else if (c == 'F')
+			cx.no_fast_start = true;
 	}
 	if (optind < argc)
 		return cli_usage_error("containers", "unexpected argument '%s'", argv[optind]);

@@ -26,7 +26,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "  -h, --help   show this help\n" },
 	{ "containers", cmd_containers_main, "list workloads with identity, zone and addresses (runtime + inventory)",
 	  "Usage: zonewall containers [--runtime URI] [--inventory FILE] [--json] [--watch]\n"
-	  "                           [--event-log auto|none|FILE]\n"
+	  "                           [--event-log auto|none|FILE] [--no-fast-start]\n"
 	  "\n"
 	  "One row per workload: short id, name, identity, zone, image, IPv4 and IPv6\n"
 	  "addresses, networks, host-side veth and bridge, state; then the inventory\n"
@@ -44,6 +44,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "                        (which polls that file every 250 ms): auto (default:\n"
 	  "                        /run/libpod/events/events.log for a rootful Podman),\n"
 	  "                        none, or the file (events_logfile_path)\n"
+	  "      --no-fast-start   wait for the inspect of a restarted Podman container\n"
+	  "                        (by default its new addresses are read from the kernel\n"
+	  "                        first, the inspect confirming them)\n"
 	  "  -h, --help            show this help\n" },
 	{ "flows", cmd_flows_main, "learn flows (who initiates what to whom) from captures or live",
 	  "Usage: zonewall flows -r FILE [-r FILE...] [OPTIONS]\n"

@@ -95,4 +95,14 @@ tap_ok $? "a host-network container's two starts are reported"
 tap_is "$(jq -s --arg n "$hn" '[.[] | select(.name == $n and (.addresses_from or .kernel_read_missed))] | length' "$RT_WATCH_OUT")" 0 \
 	"without a provisional row or a miss (it has no bridge port: the kernel is not asked)"
 rt_stop_pid "$RT_WATCH_PID"
+
+# --no-fast-start: the restart waits for its inspect, one row
+rt_watch_start "podman://$PODMAN_SOCK" --no-fast-start || tap_bail "zonewall containers --watch --no-fast-start did not sync"
+"$PODMAN" stop -t 0 "$a" >/dev/null && "$PODMAN" start "$a" >/dev/null
+want=$(inspect_addrs "$a")
+wait_for 10 rt_watch_has "(.name == \"$a\") and .event == \"container start\""
+tap_is "$(rows "$a" 'true')" "$want" "--no-fast-start: one start row, from the inspect ($want)"
+tap_is "$(jq -s '[.[] | select(.addresses_from or .confirms or .kernel_read_missed)] | length' "$RT_WATCH_OUT")" 0 \
+	"--no-fast-start: nothing read from the kernel"
+rt_stop_pid "$RT_WATCH_PID"
 tap_done
