@@ -153,29 +153,40 @@ static int nsid_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nsid_of_pid(int pid)
+/* One RTM_GETNSID, or RTM_NEWNSID for any free id, about @pid's namespace;
+ * an answer's id goes to @nsid. */
+static int nsid_request(uint16_t type, int pid, int *nsid)
 {
 	char buf[256];
-	struct mnl_socket *nl;
+	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
+	int rc;
+
+	if (!nl)
+		return -errno;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = (unsigned int)time(NULL) ^ (unsigned int)pid ^ (unsigned int)type << 24;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
+	if (type == RTM_NEWNSID)
+		mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);	/* -1: any free id */
+	/* an error ack (no such process) comes back as -errno */
+	rc = nlreq_talk(nl, nlh, nsid_cb, nsid);
+	mnl_socket_close(nl);
+	return rc;
+}
+
+int nsid_of_pid(int pid)
+{
 	int nsid = -1, rc;
 
 	if (pid <= 0)
 		return -ESRCH;
-	nl = nlreq_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned int)time(NULL) ^ (unsigned int)pid;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
-	/* an error ack (no such process) comes back as -errno */
-	rc = nlreq_talk(nl, nlh, nsid_cb, &nsid);
-	mnl_socket_close(nl);
+	rc = nsid_request(RTM_GETNSID, pid, &nsid);
 	return rc ? rc : nsid >= 0 ? nsid : -ENOENT;
 }
 
@@ -287,27 +298,11 @@ void nsid_links_free(struct nsid_links *links)
 
 int nsid_assign_pid(int pid)
 {
-	char buf[256];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct rtgenmsg *g;
-	int nsid = nsid_of_pid(pid), rc;
+	int nsid = nsid_of_pid(pid), unused = -1, rc;
 
 	if (nsid != -ENOENT)
 		return nsid;
-	nl = nlreq_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWNSID;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned int)time(NULL) ^ (unsigned int)pid << 8;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_PID, (uint32_t)pid);
-	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);	/* -1: any free id */
-	rc = nlreq_talk(nl, nlh, NULL, NULL);
-	mnl_socket_close(nl);
+	rc = nsid_request(RTM_NEWNSID, pid, &unused);
 	if (rc && rc != -EEXIST)	/* EEXIST: someone assigned one meanwhile */
 		return rc;
 	return nsid_of_pid(pid);
