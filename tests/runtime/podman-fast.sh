@@ -8,7 +8,7 @@
 # with the addresses podman inspect reports (the witness), on a plain IPv4
 # network and on a container attached to two networks, one dual-stack.
 # A container the watch never saw running gets no provisional row, nor
-# does one on the host's network.
+# does one on the host's network; a pod's member waits for its inspect.
 . "$(dirname "$0")/lib.sh"
 rt_require
 rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
@@ -94,6 +94,28 @@ wait_for 10 sh -c "[ \$(jq -s --arg n '$hn' '[.[] | select(.name == \$n and .eve
 tap_ok $? "a host-network container's two starts are reported"
 tap_is "$(jq -s --arg n "$hn" '[.[] | select(.name == $n and (.addresses_from or .kernel_read_missed))] | length' "$RT_WATCH_OUT")" 0 \
 	"without a provisional row or a miss (it has no bridge port: the kernel is not asked)"
+
+# a pod: the infra container holds the namespace and its address, which
+# podman reports for the pod's other containers too.  The infra's restart is
+# read from the kernel; a member's is not (the address is the infra's) and
+# waits for its inspect, the miss naming the holder.
+pod=${RT_TAG}pod pm=$RT_TAG-pm
+rt_on_cleanup "'$PODMAN' pod rm -f -t 0 '$pod'"
+if "$PODMAN" pod create --name "$pod" --network "$n1" >/dev/null 2>&1 &&
+	"$PODMAN" run -d --pod "$pod" --name "$pm" "$RT_IMAGE" sleep 100000 >/dev/null 2>&1; then
+	infra=$("$PODMAN" pod inspect "$pod" | jq -r '.InfraContainerID // .[0].InfraContainerID' | cut -c1-12)
+	wait_for 10 rt_watch_has "(.name == \"$pm\") and .state == \"running\" and (.ipv4 | length) == 1"
+	"$PODMAN" pod stop -t 0 "$pod" >/dev/null && "$PODMAN" pod start "$pod" >/dev/null
+	want=$(inspect_addrs "$pm")
+	wait_for 10 rt_watch_has "(.name == \"$pm\") and .event == \"container start\" and .kernel_read_missed != null"
+	tap_is "$(jq -s -r --arg id "$infra" '[.[] | select(.id == $id and .addresses_from == "kernel")] | length > 0' "$RT_WATCH_OUT")" true \
+		"a pod's infra container restarted: read from the kernel"
+	tap_ok "$(jq -s -r --arg n "$pm" '[.[] | select(.name == $n and .kernel_read_missed) | .kernel_read_missed][-1]' "$RT_WATCH_OUT" |
+		grep -q "infra"; echo $?)" "its member waited for its inspect: the address is the infra's ($(jq -s -r --arg n "$pm" '[.[] | select(.name == $n and .kernel_read_missed) | .kernel_read_missed][-1]' "$RT_WATCH_OUT"))"
+	tap_is "$(rows "$pm" 'true' | tail -1)" "$want" "and got the pod's address from it ($want)"
+else
+	for i in 1 2 3; do tap_skip "podman cannot make a pod here"; done
+fi
 rt_stop_pid "$RT_WATCH_PID"
 
 # --no-fast-start: the restart waits for its inspect, one row
