@@ -153,18 +153,14 @@ static int nsid_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One RTM_GETNSID, or RTM_NEWNSID for any free id, about @pid's namespace;
- * an answer's id goes to @nsid. */
-static int nsid_request(uint16_t type, int pid, int *nsid)
+/* One RTM_GETNSID, or RTM_NEWNSID for any free id, about @pid's namespace
+ * on @nl; an answer's id goes to @nsid. */
+static int nsid_request(struct mnl_socket *nl, uint16_t type, int pid, int *nsid)
 {
 	char buf[256];
-	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
-	int rc;
 
-	if (!nl)
-		return -errno;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -175,19 +171,30 @@ static int nsid_request(uint16_t type, int pid, int *nsid)
 	if (type == RTM_NEWNSID)
 		mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);	/* -1: any free id */
 	/* an error ack (no such process) comes back as -errno */
-	rc = nlreq_talk(nl, nlh, nsid_cb, nsid);
-	mnl_socket_close(nl);
-	return rc;
+	return nlreq_talk(nl, nlh, nsid_cb, nsid);
 }
 
-int nsid_of_pid(int pid)
+/* nsid_of_pid() on @nl. */
+static int nsid_get(struct mnl_socket *nl, int pid)
 {
 	int nsid = -1, rc;
 
 	if (pid <= 0)
 		return -ESRCH;
-	rc = nsid_request(RTM_GETNSID, pid, &nsid);
+	rc = nsid_request(nl, RTM_GETNSID, pid, &nsid);
 	return rc ? rc : nsid >= 0 ? nsid : -ENOENT;
+}
+
+int nsid_of_pid(int pid)
+{
+	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
+	int rc;
+
+	if (!nl)
+		return -errno;
+	rc = nsid_get(nl, pid);
+	mnl_socket_close(nl);
+	return rc;
 }
 
 /* RTM_GETLINK for @ifindex here (0: a dump), in namespace @nsid if >= 0. */
@@ -225,13 +232,43 @@ static int nsid_mac_parse(const char *text, uint8_t mac[6])
 	return 0;
 }
 
+/*
+ * The peer here, by index @peer, of an interface in namespace @nsid: it
+ * must be a veth whose own peer is in @nsid (an index alone could name a
+ * link in some third namespace), and when @there > 0 that very interface.
+ * Fills @veth and @bridge (its master's name, "" when none).
+ * Return: 0; -ENOENT when it is not such a veth; another -errno.
+ */
+static int nsid_peer_read(struct mnl_socket *nl, unsigned int seq, int nsid, int peer, int there,
+			  char *veth, size_t vlen, char *bridge, size_t blen, int *master)
+{
+	char buf[256];
+	struct nsid_find f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	rc = nlreq_talk(nl, nsid_getlink(buf, seq, peer, -1), nsid_get_cb, &f);
+	if (rc == -ENODEV || (!rc && (!f.got.veth || f.got.link_netnsid != nsid ||
+				      (there > 0 && f.got.link != there))))
+		rc = -ENOENT;
+	if (rc)
+		return rc;
+	snprintf(veth, vlen, "%s", f.got.name);
+	bridge[0] = '\0';
+	*master = f.got.master;
+	if (f.got.master > 0 &&
+	    nlreq_talk(nl, nsid_getlink(buf, seq + 1, f.got.master, -1), nsid_get_cb, &f) == 0)
+		snprintf(bridge, blen, "%s", f.got.name);
+	return 0;
+}
+
 int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bridge, size_t blen)
 {
 	char buf[256];
 	unsigned int seq = (unsigned int)time(NULL) ^ (unsigned int)nsid << 16;
 	struct nsid_find f = { .peer = 0 };
 	struct mnl_socket *nl;
-	int rc;
+	int rc, master;
 
 	if (nsid < 0 || nsid_mac_parse(mac, f.mac))
 		return -EINVAL;
@@ -242,20 +279,8 @@ int nsid_port_find(int nsid, const char *mac, char *veth, size_t vlen, char *bri
 	rc = nlreq_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_dump_cb, &f);
 	if (!rc && f.matches != 1)
 		rc = -ENOENT;
-	/* the peer, by index: a veth whose own peer is in @nsid (an index
-	 * alone could name a link in some third namespace) */
 	if (!rc)
-		rc = nlreq_talk(nl, nsid_getlink(buf, seq + 1, f.peer, -1), nsid_get_cb, &f);
-	if (!rc && (!f.got.veth || f.got.link_netnsid != nsid))
-		rc = -ENOENT;
-	if (rc)
-		goto out_close;
-	snprintf(veth, vlen, "%s", f.got.name);
-	bridge[0] = '\0';
-	if (f.got.master > 0 &&
-	    nlreq_talk(nl, nsid_getlink(buf, seq + 2, f.got.master, -1), nsid_get_cb, &f) == 0)
-		snprintf(bridge, blen, "%s", f.got.name);
-out_close:
+		rc = nsid_peer_read(nl, seq + 1, nsid, f.peer, 0, veth, vlen, bridge, blen, &master);
 	mnl_socket_close(nl);
 	return rc;
 }
@@ -298,14 +323,19 @@ void nsid_links_free(struct nsid_links *links)
 
 int nsid_assign_pid(int pid)
 {
-	int nsid = nsid_of_pid(pid), unused = -1, rc;
+	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
+	int nsid, unused = -1, rc;
 
-	if (nsid != -ENOENT)
-		return nsid;
-	rc = nsid_request(RTM_NEWNSID, pid, &unused);
-	if (rc && rc != -EEXIST)	/* EEXIST: someone assigned one meanwhile */
-		return rc;
-	return nsid_of_pid(pid);
+	if (!nl)
+		return -errno;
+	nsid = nsid_get(nl, pid);
+	if (nsid == -ENOENT) {
+		rc = nsid_request(nl, RTM_NEWNSID, pid, &unused);
+		/* EEXIST: someone assigned one meanwhile */
+		nsid = rc && rc != -EEXIST ? rc : nsid_get(nl, pid);
+	}
+	mnl_socket_close(nl);
+	return nsid;
 }
 
 /* What nsid_ports_read() gathers: per port, its index there and its peer's here. */
@@ -354,25 +384,21 @@ static void nsid_scan_drop(struct nsid_scan *s, size_t i)
  * interface in @nsid (an index alone could name a link anywhere), and its bridge. */
 static int nsid_scan_peers(struct mnl_socket *nl, unsigned int seq, int nsid, struct nsid_scan *s)
 {
-	char buf[256];
-	struct nsid_find f;
 	size_t i = 0;
 	int rc;
 
 	while (i < s->n) {
-		memset(&f, 0, sizeof(f));
-		rc = nlreq_talk(nl, nsid_getlink(buf, seq++, s->here[i], -1), nsid_get_cb, &f);
-		if (rc && rc != -ENODEV)
-			return rc;
-		if (rc || !f.got.veth || f.got.link_netnsid != nsid || f.got.link != s->there[i]) {
+		struct nsid_port *p = &s->v[i];
+
+		rc = nsid_peer_read(nl, seq, nsid, s->here[i], s->there[i], p->veth, sizeof(p->veth),
+				    p->bridge, sizeof(p->bridge), &s->bridge[i]);
+		seq += 2;
+		if (rc == -ENOENT) {
 			nsid_scan_drop(s, i);
 			continue;
 		}
-		snprintf(s->v[i].veth, sizeof(s->v[i].veth), "%s", f.got.name);
-		s->bridge[i] = f.got.master;
-		if (f.got.master > 0 &&
-		    nlreq_talk(nl, nsid_getlink(buf, seq++, f.got.master, -1), nsid_get_cb, &f) == 0)
-			snprintf(s->v[i].bridge, sizeof(s->v[i].bridge), "%s", f.got.name);
+		if (rc)
+			return rc;
 		i++;
 	}
 	return 0;
@@ -384,17 +410,14 @@ struct nsid_addr_walk {
 	bool bridges;		/* the bridges' addresses here, else the ports' there */
 };
 
+/* @addr: nlreq_ifa_local()'s, of the family's length */
 static void nsid_prefix_add(struct nsid_prefix *v, size_t *n, const struct ifaddrmsg *ifa,
 			    const struct nlattr *addr)
 {
-	size_t len = ifa->ifa_family == AF_INET ? 4 : 16;
-
-	if (mnl_attr_get_payload_len(addr) != len)
-		return;
 	if (*n < NSID_PORT_ADDRS) {
 		v[*n].family = ifa->ifa_family;
 		memset(v[*n].a, 0, sizeof(v[*n].a));
-		memcpy(v[*n].a, mnl_attr_get_payload(addr), len);
+		memcpy(v[*n].a, mnl_attr_get_payload(addr), mnl_attr_get_payload_len(addr));
 		v[*n].len = ifa->ifa_prefixlen;
 	}
 	(*n)++;
@@ -404,20 +427,13 @@ static int nsid_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nsid_addr_walk *w = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *local = NULL, *address = NULL;
+	const struct nlattr *local;
 	struct nsid_scan *s = w->s;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = a;
-		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			address = a;
-	}
-	if (!local)	/* IFA_LOCAL is ours; IFA_ADDRESS the peer's on a point-to-point link */
-		local = address;
+	local = nlreq_ifa_local(nlh);
 	for (size_t i = 0; local && i < s->n; i++) {
 		struct nsid_port *p = &s->v[i];
 
@@ -472,21 +488,14 @@ int nsid_ports_read(int nsid, struct nsid_port *v, size_t max, size_t *n)
 	struct nsid_scan s = { .v = v, .max = max };
 	char buf[256];
 	struct mnl_socket *nl;
-	int one = 1, rc;
+	int rc;
 
 	*n = 0;
 	if (nsid < 0)
 		return -EINVAL;
-	nl = nlreq_open(NETLINK_ROUTE);
+	nl = nlreq_open_strict(NETLINK_ROUTE);	/* for IFA_TARGET_NETNSID */
 	if (!nl)
 		return -errno;
-	/* without strict checking the kernel ignores IFA_TARGET_NETNSID in a
-	 * dump request, and would answer with this namespace's addresses */
-	if (setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
-		       sizeof(one)) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
 	rc = nlreq_talk(nl, nsid_getlink(buf, seq, 0, nsid), nsid_scan_link_cb, &s);
 	if (!rc && s.too_many)
 		rc = -E2BIG;
@@ -496,7 +505,6 @@ int nsid_ports_read(int nsid, struct nsid_port *v, size_t max, size_t *n)
 		rc = nsid_scan_addrs(nl, seq + 64, nsid, &s);
 	if (!rc)
 		*n = s.n;
-out_close:
 	mnl_socket_close(nl);
 	return rc;
 }

@@ -17,19 +17,18 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
+#include "zonewall/fileio.h"
 #include "zonewall/nsid.h"
 #include "zonewall/runtime.h"
+#include "zonewall/safety.h"
 
 __attribute__((format(printf, 3, 4)))
 static struct id_workload *rt_fast_refuse(char *why, size_t whylen, const char *fmt, ...)
@@ -196,34 +195,31 @@ bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b)
 	return true;
 }
 
-/* The PID in @path: a regular file of root's (or ours), one decimal number. */
-static int rt_fast_pid(const char *path)
+/* The PID in @path, a file nobody but root could have written (it names
+ * the process whose namespace is trusted): one decimal number. */
+static int rt_fast_pid(const char *path, char *why, size_t whylen)
 {
-	char buf[32], *end;
-	struct stat st;
-	ssize_t n;
+	char *buf, *end;
+	size_t len;
 	long pid;
-	int fd, e;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
-		close(fd);
-		return -EPERM;
+	rc = safe_file_check("pidfile", path, why, whylen);
+	if (rc)
+		return rc;
+	rc = fio_read_all(path, 31, &buf, &len);
+	if (rc) {
+		snprintf(why, whylen, "%.200s: %s", path, strerror(-rc));
+		return rc;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	e = errno;
-	close(fd);
-	if (n < 0)
-		return -e;
-	buf[n] = '\0';
 	errno = 0;
 	pid = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || pid <= 1 || pid > INT_MAX)
-		return -EINVAL;
-	return (int)pid;
+	rc = errno || end == buf || (*end && *end != '\n') || pid <= 1 || pid > INT_MAX ?
+	     -EINVAL : (int)pid;
+	if (rc < 0)
+		snprintf(why, whylen, "%.200s: not a PID", path);
+	free(buf);
+	return rc;
 }
 
 struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns, char *why,
@@ -241,9 +237,8 @@ struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t starte
 		if (!prev->nets[i].bridge[0])
 			return rt_fast_refuse(why, whylen, "network %.64s: it had no bridge port",
 					      prev->nets[i].name ? prev->nets[i].name : "");
-	pid = rt_fast_pid(prev->pidfile);
+	pid = rt_fast_pid(prev->pidfile, why, whylen);
 	if (pid < 0) {
-		snprintf(why, whylen, "%.200s: %s", prev->pidfile, strerror(-pid));
 		errno = -pid;
 		return NULL;
 	}

@@ -198,20 +198,14 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct peer_info *pi = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a, *local = NULL, *addr = NULL;
+	const struct nlattr *a;
 	struct cmp_prefix *p;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != pi->ifindex ||
 	    ifa->ifa_scope != RT_SCOPE_UNIVERSE || pi->n_addrs == 16)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = a;
-		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			addr = a;
-	}
-	a = local ? local : addr;
-	if (!a || mnl_attr_get_payload_len(a) != (ifa->ifa_family == AF_INET ? 4u : 16u))
+	a = nlreq_ifa_local(nlh);
+	if (!a)
 		return MNL_CB_OK;
 	p = &pi->addrs[pi->n_addrs++];
 	memset(p, 0, sizeof(*p));
@@ -281,13 +275,10 @@ static bool is_ours(const struct cmp_snapshot *s, const struct link_info *br)
 
 static void find_inventory_ports(const struct link_list *l, struct cmp_snapshot *s)
 {
-	struct mnl_socket *nl = nlreq_open(NETLINK_ROUTE);
-	int one = 1;
+	struct mnl_socket *nl = nlreq_open_strict(NETLINK_ROUTE);
 
 	if (!nl)
 		return;
-	/* Strict checking makes the address dump honour IFA_TARGET_NETNSID. */
-	mnl_socket_setsockopt(nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	for (size_t i = 0; i < l->n; i++) {
 		const struct link_info *li = &l->v[i];
 		struct peer_info pi = { .ifindex = li->peer_ifindex };
