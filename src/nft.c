@@ -648,27 +648,25 @@ struct field_code {
 	enum { LD_PAYLOAD, LD_META, LD_CT } how;
 	uint32_t base, offset, len;	/* payload */
 	uint32_t key;			/* meta / ct key */
-	int dep;			/* 4, 6 or DEP_ARP: the dependency it needs */
 };
 
-/* ARP fields need "ether type arp", as nft adds for them in bridge tables. */
-#define DEP_ARP 0x0806
-
 static const struct field_code field_codes[RS_F__COUNT] = {
-	[RS_F_IP_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 0, 4 },
-	[RS_F_IP_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, 0, 4 },
-	[RS_F_IP6_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, 0, 6 },
-	[RS_F_IP6_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, 0, 6 },
-	[RS_F_L4PROTO] = { LD_META, 0, 0, 1, NFT_META_L4PROTO, 0 },
-	[RS_F_TH_DPORT] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0, 0 },
-	[RS_F_IIFNAME] = { LD_META, 0, 0, 16, NFT_META_IIFNAME, 0 },
-	[RS_F_OIFNAME] = { LD_META, 0, 0, 16, NFT_META_OIFNAME, 0 },
-	[RS_F_ETHER_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 6, 6, 0, 0 },
-	[RS_F_CT_STATE] = { LD_CT, 0, 0, 4, NFT_CT_STATE, 0 },
-	[RS_F_ARP_HLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 4, 1, 0, DEP_ARP },
-	[RS_F_ARP_PLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 5, 1, 0, DEP_ARP },
+	[RS_F_IP_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, 0 },
+	[RS_F_IP_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, 0 },
+	[RS_F_IP6_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, 0 },
+	[RS_F_IP6_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, 0 },
+	[RS_F_L4PROTO] = { LD_META, 0, 0, 1, NFT_META_L4PROTO },
+	[RS_F_TH_DPORT] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, 0 },
+	[RS_F_IIFNAME] = { LD_META, 0, 0, 16, NFT_META_IIFNAME },
+	[RS_F_OIFNAME] = { LD_META, 0, 0, 16, NFT_META_OIFNAME },
+	[RS_F_ETHER_SADDR] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 6, 6, 0 },
+	[RS_F_CT_STATE] = { LD_CT, 0, 0, 4, NFT_CT_STATE },
+	[RS_F_ARP_HLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 4, 1, 0 },
+	[RS_F_ARP_PLEN] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 5, 1, 0 },
 	/* sender protocol address: after htype, ptype, hlen, plen, op and a 6-byte sha */
-	[RS_F_ARP_SADDR_IP] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, 0, DEP_ARP },
+	[RS_F_ARP_SADDR_IP] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, 0 },
+	/* read where the kernel rebuilds a VLAN tag it took off: a tagged frame's is 0x8100 */
+	[RS_F_ETHER_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 12, 2, 0 },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -736,43 +734,36 @@ static bool expr_load(struct nftnl_rule *r, enum rs_field f, uint32_t reg)
 	return add_expr(r, e);
 }
 
-/* ether type arp, as nft writes it: a link-layer payload compare. */
-static bool expr_dep_arp(struct nftnl_rule *r)
-{
-	uint16_t type = htons(DEP_ARP);
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (!e)
-		return false;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 12);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &type, 2);
-}
-
 /*
- * The implicit dependency nft adds before reading an IPv4/IPv6 header
- * field: meta nfproto in inet tables, meta protocol (ethertype) in bridge;
- * before an ARP field: ether type arp (bridge tables only, rs_validate).
+ * The check a rule makes once before its first IPv4, IPv6 or ARP header
+ * field (rs_field_ethertype()).  Bridge tables: the frame's own ether type,
+ * read from the link-layer header.  Not "meta protocol", which nft would
+ * add for an IP field: after the kernel takes a VLAN tag off a frame,
+ * skb->protocol is the inner protocol, so a priority-tagged (VLAN id 0)
+ * IPv4 frame would pass for IPv4 here, and br_netfilter would then hand it
+ * to no inet hook at all (bridge-nf-filter-vlan-tagged is 0 by default)
+ * while the receiver's kernel strips the tag and delivers it.  Inet
+ * tables: meta nfproto, as nft adds.
  */
-static bool expr_dep(struct nftnl_rule *r, enum rs_family fam, int ipver)
+static bool expr_dep(struct nftnl_rule *r, enum rs_family fam, uint16_t ethertype)
 {
 	struct nftnl_expr *e;
 
-	if (ipver == DEP_ARP)
-		return expr_dep_arp(r);
+	if (fam == RS_BRIDGE) {
+		uint16_t type = htons(ethertype);
+
+		if (!(e = nftnl_expr_alloc("payload")))
+			return false;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 12);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &type, 2);
+	}
+	uint8_t nfproto = ethertype == 0x0800 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+
 	if (!(e = nftnl_expr_alloc("meta")))
 		return false;
-	if (fam == RS_BRIDGE) {
-		uint16_t proto = htons(ipver == 4 ? 0x0800 : 0x86dd);
-
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_PROTOCOL);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-		return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &proto, 2);
-	}
-	uint8_t nfproto = ipver == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
 	return add_expr(r, e) && expr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &nfproto, 1);
@@ -780,16 +771,19 @@ static bool expr_dep(struct nftnl_rule *r, enum rs_family fam, int ipver)
 
 /* Load @n fields side by side from register 1 on, as concatenations need. */
 static bool expr_load_concat(struct nftnl_rule *r, enum rs_family fam, const enum rs_field *f,
-			     unsigned int n)
+			     unsigned int n, uint16_t *dep_done)
 {
 	unsigned int off = 0;
-	int dep = 0;
+	uint16_t dep = 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		if (field_codes[f[i]].dep)
-			dep = field_codes[f[i]].dep;
-	if (dep && !expr_dep(r, fam, dep))
-		return false;
+		if (rs_field_ethertype(f[i]))
+			dep = rs_field_ethertype(f[i]);
+	if (dep && dep != *dep_done) {
+		if (!expr_dep(r, fam, dep))
+			return false;
+		*dep_done = dep;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t reg = off ? NFT_REG32_00 + off / 4 : NFT_REG_1;
 
@@ -800,13 +794,14 @@ static bool expr_load_concat(struct nftnl_rule *r, enum rs_family fam, const enu
 	return true;
 }
 
-static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs_stmt *st)
+static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs_stmt *st,
+		       uint16_t *dep_done)
 {
 	const struct field_code *fc = &field_codes[st->f[0]];
 	uint8_t val[16] = { 0 }, mask[16];
 	unsigned int bits;
 
-	if (!expr_load_concat(r, fam, st->f, 1))
+	if (!expr_load_concat(r, fam, st->f, 1, dep_done))
 		return false;
 	switch (st->val.type) {
 	case RS_T_CTSTATE:
@@ -841,6 +836,10 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 	case RS_T_U8:
 		val[0] = st->val.u.u8;
 		break;
+	case RS_T_ETHERTYPE:
+		val[0] = st->val.u.ethertype >> 8;
+		val[1] = st->val.u.ethertype & 0xff;
+		break;
 	case RS_T_ETHER:
 		memcpy(val, st->val.u.ether, 6);
 		break;
@@ -852,11 +851,11 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 }
 
 static bool stmt_lookup(struct nftnl_rule *r, enum rs_family fam, const struct rs_stmt *st,
-			uint32_t set_id)
+			uint32_t set_id, uint16_t *dep_done)
 {
 	struct nftnl_expr *e;
 
-	if (!expr_load_concat(r, fam, st->f, st->n_f))
+	if (!expr_load_concat(r, fam, st->f, st->n_f, dep_done))
 		return false;
 	e = nftnl_expr_alloc("lookup");
 	if (!e)
@@ -934,14 +933,16 @@ static uint32_t set_id_of(const struct rs_table *t, uint32_t table_base, const c
 static bool rule_exprs(struct nftnl_rule *r, const struct rs_table *t, uint32_t table_base,
 		       const struct rs_rule *rr)
 {
+	uint16_t dep = 0;	/* the rule's protocol check, once (expr_dep) */
+
 	for (size_t k = 0; k < rr->n; k++) {
 		const struct rs_stmt *st = &rr->s[k];
 		bool ok;
 
 		if (st->kind == RS_S_MATCH)
-			ok = stmt_match(r, t->family, st);
+			ok = stmt_match(r, t->family, st, &dep);
 		else if (st->kind == RS_S_LOOKUP || st->kind == RS_S_VMAP)
-			ok = stmt_lookup(r, t->family, st, set_id_of(t, table_base, st->set));
+			ok = stmt_lookup(r, t->family, st, set_id_of(t, table_base, st->set), &dep);
 		else
 			ok = stmt_other(r, st);
 		if (!ok)

@@ -2,6 +2,7 @@
 /*
  * The ruleset model and its nft text rendering (see ruleset.h).  Pure.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static const struct {
 	{ RS_T_IPV4, "ipv4_addr", 4 },
 	{ RS_T_IPV6, "ipv6_addr", 16 },
 	{ RS_T_ETHER, "ether_addr", 6 },
+	{ RS_T_ETHERTYPE, "ether_type", 2 },
 	{ RS_T_PROTO, "inet_proto", 1 },
 	{ RS_T_SERVICE, "inet_service", 2 },
 	{ RS_T_IFNAME, "ifname", RS_IFNAMSIZ },
@@ -48,6 +50,16 @@ static const struct {
 	[RS_F_ARP_HLEN] = { "arp hlen", RS_T_U8 },
 	[RS_F_ARP_PLEN] = { "arp plen", RS_T_U8 },
 	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4 },
+	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE },
+};
+
+/* nft's names for the ethertypes it knows; others are written in hex. */
+static const struct {
+	uint16_t num;
+	const char *name;
+} ethertypes[] = {
+	{ 0x0800, "ip" }, { 0x0806, "arp" }, { 0x86dd, "ip6" }, { 0x8100, "8021q" },
+	{ 0x88a8, "8021ad" },
 };
 
 static const struct {
@@ -101,6 +113,24 @@ enum rs_type rs_field_type(enum rs_field f)
 const char *rs_field_name(enum rs_field f)
 {
 	return f < RS_F__COUNT ? fields[f].name : "?";
+}
+
+uint16_t rs_field_ethertype(enum rs_field f)
+{
+	switch (f) {
+	case RS_F_IP_SADDR:
+	case RS_F_IP_DADDR:
+		return 0x0800;
+	case RS_F_IP6_SADDR:
+	case RS_F_IP6_DADDR:
+		return 0x86dd;
+	case RS_F_ARP_HLEN:
+	case RS_F_ARP_PLEN:
+	case RS_F_ARP_SADDR_IP:
+		return 0x0806;
+	default:
+		return 0;
+	}
 }
 
 int rs_field_parse(const char *text, enum rs_field *out)
@@ -287,6 +317,29 @@ static int parse_byte(const char *text, uint8_t *out)
 	return 0;
 }
 
+static int parse_ethertype(const char *text, uint16_t *out)
+{
+	size_t n = strlen(text);
+	unsigned int v = 0;
+
+	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
+		if (!strcmp(text, ethertypes[i].name)) {
+			*out = ethertypes[i].num;
+			return 0;
+		}
+	/* otherwise hex, as nft lists the ones it has no name for: 0x88b5 */
+	if (n < 3 || n > 6 || strncmp(text, "0x", 2))
+		return -EINVAL;
+	for (size_t i = 2; i < n; i++) {
+		if (!isxdigit((unsigned char)text[i]))
+			return -EINVAL;
+		v = v << 4 | (unsigned int)(isdigit((unsigned char)text[i]) ? text[i] - '0' :
+					    (tolower((unsigned char)text[i]) - 'a' + 10));
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
 static bool ifname_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -323,6 +376,8 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 		return parse_ctstate(text, &out->u.ctmask);
 	case RS_T_U8:
 		return parse_byte(text, &out->u.u8);
+	case RS_T_ETHERTYPE:
+		return parse_ethertype(text, &out->u.ethertype);
 	}
 	return -EINVAL;
 }
@@ -378,6 +433,10 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 		break;
 	case RS_T_U8:
 		lo[0] = v->u.u8;
+		break;
+	case RS_T_ETHERTYPE:
+		lo[0] = v->u.ethertype >> 8;
+		lo[1] = v->u.ethertype & 0xff;
 		break;
 	case RS_T_IFNAME:
 		memcpy(lo, v->u.ifname, RS_IFNAMSIZ);
@@ -445,6 +504,16 @@ static void addr_text(struct sbuf *b, int af, const uint8_t *a)
 	sb_printf(b, "%s", s);
 }
 
+static void ethertype_text(struct sbuf *b, uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
+		if (ethertypes[i].num == type) {
+			sb_printf(b, "%s", ethertypes[i].name);
+			return;
+		}
+	sb_printf(b, "0x%04x", type);
+}
+
 static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const uint8_t *hi)
 {
 	unsigned int len = rs_type_len(t);
@@ -482,6 +551,9 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 		return;
 	case RS_T_U8:
 		sb_printf(b, "%u", lo[0]);
+		return;
+	case RS_T_ETHERTYPE:
+		ethertype_text(b, (uint16_t)(lo[0] << 8 | lo[1]));
 		return;
 	case RS_T_ETHER:
 		sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", lo[0], lo[1], lo[2], lo[3], lo[4],
@@ -1158,8 +1230,8 @@ static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
 
 static bool field_fits(enum rs_field f, enum rs_family fam)
 {
-	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ARP_HLEN || f == RS_F_ARP_PLEN ||
-			   f == RS_F_ARP_SADDR_IP;
+	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ETHER_TYPE ||
+			   rs_field_ethertype(f) == 0x0806;
 
 	return !bridge_only || fam == RS_BRIDGE;
 }
@@ -1360,7 +1432,25 @@ static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 	}
 }
 
-static void render_chain(struct dbuf *d, const struct rs_chain *c)
+/*
+ * nft adds "meta protocol" before an IP header field in a bridge table, and
+ * that is the frame's inner protocol when it carries a VLAN tag; what we
+ * send checks the frame's own ether type (nft_encode_dep() in nft.c), which
+ * nft writes for the same bytecode when it is spelled out.
+ */
+static void render_bridge_dep(struct dbuf *d, const struct rs_stmt *st, uint16_t *done)
+{
+	for (unsigned int i = 0; i < st->n_f && !*done; i++) {
+		uint16_t need = rs_field_ethertype(st->f[i]);
+
+		if (need == 0x0800 || need == 0x86dd) {
+			db_printf(d, "ether type %s ", need == 0x0800 ? "ip" : "ip6");
+			*done = need;
+		}
+	}
+}
+
+static void render_chain(struct dbuf *d, enum rs_family fam, const struct rs_chain *c)
 {
 	db_printf(d, "\tchain %s {\n", c->name);
 	if (c->hook != RS_HOOK_NONE)
@@ -1369,9 +1459,13 @@ static void render_chain(struct dbuf *d, const struct rs_chain *c)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct rs_rule *r = c->rules[i];
 
+		uint16_t dep = 0;
+
 		db_printf(d, "\t\t");
 		for (size_t k = 0; k < r->n; k++) {
 			db_printf(d, "%s", k ? " " : "");
+			if (fam == RS_BRIDGE)
+				render_bridge_dep(d, &r->s[k], &dep);
 			render_stmt(d, &r->s[k]);
 		}
 		if (r->comment)
@@ -1403,7 +1497,7 @@ char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags)
 		for (size_t j = 0; j < t->n_counters; j++)
 			db_printf(&d, "\tcounter %s { }\n", t->counters[j]);
 		for (size_t j = 0; j < t->n_chains; j++)
-			render_chain(&d, t->chains[j]);
+			render_chain(&d, t->family, t->chains[j]);
 		db_printf(&d, "}\n");
 	}
 	if (d.oom) {

@@ -43,6 +43,7 @@ enum rs_type {
 	RS_T_IPV4 = 7,		/* ipv4_addr */
 	RS_T_IPV6 = 8,		/* ipv6_addr */
 	RS_T_ETHER = 9,		/* ether_addr */
+	RS_T_ETHERTYPE = 10,	/* ether_type */
 	RS_T_PROTO = 12,	/* inet_proto */
 	RS_T_SERVICE = 13,	/* inet_service (port) */
 	RS_T_CTSTATE = 26,	/* ct_state bit mask (matches only) */
@@ -71,6 +72,7 @@ enum rs_field {
 	RS_F_ARP_HLEN,		/* arp hlen (bridge family) */
 	RS_F_ARP_PLEN,		/* arp plen (bridge family) */
 	RS_F_ARP_SADDR_IP,	/* arp saddr ip: sender IPv4, valid when hlen 6 plen 4 */
+	RS_F_ETHER_TYPE,	/* ether type (bridge family): a tagged frame's is its tag's */
 	RS_F__COUNT
 };
 
@@ -114,6 +116,7 @@ struct rs_value {
 		uint8_t proto;
 		uint8_t u8;		/* RS_T_U8 */
 		uint16_t port;		/* host order */
+		uint16_t ethertype;	/* host order */
 		char ifname[RS_IFNAMSIZ];
 		uint32_t ctmask;	/* RS_CT_* bits */
 	} u;
@@ -311,7 +314,7 @@ int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *ch
  * rs_validate() - check @rs as a whole: every set a rule names exists in
  * its table with the key the fields make, vmap vs plain set, every chain a
  * verdict names exists, base-chain hooks fit the family, fields fit the
- * family (ether saddr and arp fields only in bridge tables).
+ * family (ether saddr, ether type and arp fields only in bridge tables).
  * @err: receives "ORIGIN: problem" for the first problem.
  * Return: 0 or -EINVAL.
  */
@@ -320,7 +323,7 @@ int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
 /**
  * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
  * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
- * "eth0", "established,related", "6" (RS_T_U8).
+ * "eth0", "established,related", "6" (RS_T_U8), "ip6" or "0x88b5" (RS_T_ETHERTYPE).
  * Return: 0 or -EINVAL.
  */
 int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);
@@ -342,6 +345,15 @@ enum rs_type rs_field_type(enum rs_field f);
 
 /** rs_field_name() - nft syntax for @f ("ip saddr"). */
 const char *rs_field_name(enum rs_field f);
+
+/**
+ * rs_field_ethertype() - the network protocol whose header @f reads, as an
+ * ethertype (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP), or 0 when @f needs none.
+ * A rule checks it once, before the first such field: in bridge tables by
+ * the frame's ether type (a VLAN-tagged frame's is its tag's, so a tagged
+ * frame never passes for IPv4), in inet tables by meta nfproto.
+ */
+uint16_t rs_field_ethertype(enum rs_field f);
 
 /** rs_field_parse() - the field written as @text in nft syntax.  Return: 0 or -EINVAL. */
 int rs_field_parse(const char *text, enum rs_field *out);

@@ -95,21 +95,38 @@ hostns_plug() {
 	ip -n "$ns" link set eth0 up
 }
 
-# serve NS PORT: a TCP server answering "pong" to every connection, until cleanup
+# serve NS PORT [6]: a TCP server answering "pong" to every connection, until
+# cleanup; with 6, on IPv6 only (beside an IPv4 one on the same port), "pong6"
 serve() {
 	ip netns exec "$1" python3 -c '
 import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
+v6 = sys.argv[2] == "6"
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET)
+if v6: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::" if v6 else "0.0.0.0", int(sys.argv[1]))); s.listen(16)
 while True:
     c, _ = s.accept(); c.settimeout(2)
     try:
-        c.recv(64); c.sendall(b"pong\n"); c.shutdown(socket.SHUT_WR); c.recv(64)
+        c.recv(64); c.sendall(b"pong6\n" if v6 else b"pong\n"); c.shutdown(socket.SHUT_WR); c.recv(64)
     except OSError:
         pass
-    c.close()' "$2" >/dev/null 2>&1 &
+    c.close()' "$2" "${3:-4}" >/dev/null 2>&1 &
 	on_cleanup "kill $!"
-	wait_for 5 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '"
+	wait_for 5 sh -c "ip netns exec $1 ss -ltn${3:+6} | grep -q ':$2 '"
 }
 # talk NS ADDR PORT [SRC]: prints what the server answered
 talk() { ip netns exec "$1" sh -c "echo ping | timeout 3 nc -N -w 2 ${4:+-s $4} $2 $3 2>/dev/null"; }
+
+# nft_bytecode NS FAMILY TABLE: the kernel's expressions of the table's rules
+# (nft --debug=netlink), without handles and counter values, in a form that
+# is the same whether the table came from our netlink apply or from nft -f of
+# the same text.  nft -f writes two things differently, rewritten here:
+# arp hlen and plen as one 2-byte compare, and a byteorder of a 1-byte
+# meta l4proto in 2-byte units (no unit fits in it: it changes nothing).
+nft_bytecode() {
+	ip netns exec "$1" nft --debug=netlink list table "$2" "$3" |
+		sed -E '/^(table |\t|\}|$)/d; /^  \[ byteorder reg ([0-9]+) = hton\(reg \1, 2, 1\) \]$/d
+			s/^([a-z]+ [^ ]+ [^ ]+) [0-9]+( [0-9]+)?$/\1/; s/pkts [0-9]+ bytes [0-9]+/pkts bytes/
+			/payload load 2b @ network header \+ 4 => reg 1 \]$/{N;s/.*\n  \[ cmp eq reg 1 0x00000406 \]$/  [ payload load 1b @ network header + 4 => reg 1 ]\n  [ cmp eq reg 1 0x00000006 ]\n  [ payload load 1b @ network header + 5 => reg 1 ]\n  [ cmp eq reg 1 0x00000004 ]/}'
+}

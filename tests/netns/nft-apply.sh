@@ -54,6 +54,8 @@ tap_ok $? "nft -f accepts the rendered text of the same model"
 for t in "inet zonewall" "bridge zonewall"; do
 	tap_is "$(listing $t)" "$(ip netns exec "$scratch" nft -j list table $t | jq -S "$nojq")" \
 		"$t: netlink apply and nft -f of the rendered text list the same (nft -j)"
+	tap_is "$(diff <(nft_bytecode "$host" $t) <(nft_bytecode "$scratch" $t) | head -20)" "" \
+		"$t: and hold the same bytecode ($(nft_bytecode "$host" $t | grep -c '^  \[') expressions)"
 done
 tap_is "$(H nft -j list table inet zonewall | jq '[.nftables[] | .table? | select(.) | .flags // []] | flatten | index("owner")')" \
 	null "the table has no owner flag (outlives the process)"

@@ -32,6 +32,74 @@ static void test_values(void)
 	tap_ok(rs_value_parse(RS_T_IFNAME, "0123456789abcdef", &v) == -EINVAL, "16-char ifname refused");
 	tap_ok(rs_value_parse(RS_T_CTSTATE, "established,related", &v) == 0 &&
 	       v.u.ctmask == (RS_CT_ESTABLISHED | RS_CT_RELATED), "ct state list");
+	tap_ok(rs_value_parse(RS_T_ETHERTYPE, "ip6", &v) == 0 && v.u.ethertype == 0x86dd,
+	       "ether type by nft's name");
+	tap_ok(rs_value_parse(RS_T_ETHERTYPE, "0x88B5", &v) == 0 && v.u.ethertype == 0x88b5,
+	       "ether type in hex");
+	tap_ok(rs_value_parse(RS_T_ETHERTYPE, "34997", &v) == -EINVAL &&
+	       rs_value_parse(RS_T_ETHERTYPE, "0x", &v) == -EINVAL &&
+	       rs_value_parse(RS_T_ETHERTYPE, "0x12345", &v) == -EINVAL &&
+	       rs_value_parse(RS_T_ETHERTYPE, "0x-1", &v) == -EINVAL &&
+	       rs_value_parse(RS_T_ETHERTYPE, "ipx", &v) == -EINVAL,
+	       "ether type: decimal, empty, too long, signed and unknown names refused");
+}
+
+/*
+ * Bridge tables: a rule checks the frame's ether type once, before its
+ * first IP header field, and the text spells it out (nft would otherwise
+ * check meta protocol, a tagged frame's inner protocol).
+ */
+static void test_bridge_dependency(void)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+	struct rs_key k4 = { { RS_T_IFNAME, RS_T_IPV4 }, 2 };
+	enum rs_field f4[2] = { RS_F_IIFNAME, RS_F_IP_SADDR };
+	struct rs_table *t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
+	struct rs_chain *ch = rs_chain_add(t, "prerouting", "test");
+	struct rs_rule *r;
+	struct rs_value v;
+	char err[256], *text;
+
+	rs_set_add(t, "bound4", &k4, false, false, "test");
+	rs_chain_set_hook(ch, RS_HOOK_PREROUTING, -200, false);
+	r = rs_rule_add(ch, "v4", "test");
+	v = val(RS_T_IPV4, "10.0.0.0/8");
+	rs_rule_match(r, RS_F_IP_SADDR, true, &v);
+	rs_rule_lookup(r, f4, 2, true, "bound4");
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	r = rs_rule_add(ch, "v6", "test");
+	v = val(RS_T_IPV6, "fe80::/10");
+	rs_rule_match(r, RS_F_IP6_SADDR, true, &v);
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	r = rs_rule_add(ch, "other", "test");
+	v = val(RS_T_ETHERTYPE, "arp");
+	rs_rule_match(r, RS_F_ETHER_TYPE, true, &v);
+	v = val(RS_T_ETHERTYPE, "0x88b5");
+	rs_rule_match(r, RS_F_ETHER_TYPE, false, &v);
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "a bridge model with ether type matches validates");
+	text = rs_render_text(rs, 0);
+	tap_ok(text && strstr(text, "\t\tether type ip ip saddr != 10.0.0.0/8 iifname . ip saddr != "
+				    "@bound4 drop comment \"v4\"\n"),
+	       "one ether type ip, before the first IPv4 field only");
+	tap_ok(text && strstr(text, "\t\tether type ip6 ip6 saddr != fe80::/10 drop comment \"v6\"\n"),
+	       "ether type ip6 before an IPv6 field");
+	tap_ok(text && strstr(text, "\t\tether type != arp ether type 0x88b5 drop comment \"other\"\n"),
+	       "ether type matches by name and in hex, no check added");
+	free(text);
+	tap_is_int(rs_field_ethertype(RS_F_ARP_SADDR_IP), 0x0806, "arp fields need ether type arp");
+	tap_is_int(rs_field_ethertype(RS_F_IIFNAME), 0, "iifname needs nothing");
+	rs_ruleset_free(rs);
+
+	rs = rs_ruleset_new();
+	t = rs_table_add(rs, RS_INET, "zonewall", "test");
+	ch = rs_chain_add(t, "forward", "test");
+	r = rs_rule_add(ch, NULL, "policy $.x");
+	v = val(RS_T_ETHERTYPE, "ip");
+	rs_rule_match(r, RS_F_ETHER_TYPE, false, &v);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "ether type refused in an inet table");
+	tap_is_str(err, "policy $.x: ether type is not available in inet tables", "and named");
+	rs_ruleset_free(rs);
 }
 
 static void test_keys(void)
@@ -188,5 +256,6 @@ int main(void)
 	test_keys();
 	test_intervals();
 	test_render_validate();
+	test_bridge_dependency();
 	return tap_done();
 }
