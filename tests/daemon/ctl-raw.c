@@ -81,6 +81,11 @@ static int raw_many(const char *path, int n)
 		fds[i] = raw_connect(path);
 	for (i = 0; i < n; i++)
 		raw_send(fds[i], "{\"cmd\":\"ping\"}\n", 15);
+	/*
+	 * Every answer is read before any connection closes: the daemon may
+	 * still be accepting the last ones, and a served client closed early
+	 * would free its slot for one of them (65 served).
+	 */
 	for (i = 0; i < n; i++) {
 		if (raw_line(fds[i], buf, sizeof(buf)) < 0)
 			other++;
@@ -90,8 +95,9 @@ static int raw_many(const char *path, int n)
 			ok++;
 		else
 			other++;
-		close(fds[i]);
 	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
 	free(fds);
 	printf("ok=%d refused=%d other=%d\n", ok, refused, other);
 	return 0;
