@@ -1431,6 +1431,7 @@ int nft_probe(struct nft_conn *c, struct nft_features *out)
 
 	memset(out, 0, sizeof(*out));
 	out->br_netfilter = read_flag("/proc/sys/net/bridge/bridge-nf-call-iptables");
+	out->br_netfilter6 = read_flag("/proc/sys/net/bridge/bridge-nf-call-ip6tables");
 	if (!rs)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "zwprobe%ld", (long)getpid());
@@ -1472,4 +1473,25 @@ int nft_probe(struct nft_conn *c, struct nft_features *out)
 out_free_rs:
 	rs_ruleset_free(rs);
 	return r;
+}
+
+const char *nft_kernel_path(const struct nft_features *f, bool *same_bridge)
+{
+	*same_bridge = f->br_netfilter && f->br_netfilter6;
+	if (*same_bridge)
+		return "inet forward hook via br_netfilter (east-west on one bridge, across bridges, "
+		       "to the host and egress are enforced, statefully)";
+	if (f->br_netfilter)
+		return "inet forward hook via br_netfilter for IPv4 only: IPv6 traffic between "
+		       "containers on one bridge is NOT enforced (bridge-nf-call-ip6tables is 0); "
+		       "IPv4 on one bridge, and both families across bridges, to the host and egress are";
+	if (f->br_netfilter6)
+		return "inet forward hook via br_netfilter for IPv6 only: IPv4 traffic between "
+		       "containers on one bridge is NOT enforced (bridge-nf-call-iptables is 0); "
+		       "IPv6 on one bridge, and both families across bridges, to the host and egress are";
+	if (f->conntrack_bridge)
+		return "bridge family with conntrack is available but not used by zonewall yet: "
+		       "same-bridge traffic is NOT enforced (load br_netfilter); routed traffic is";
+	return "same-bridge traffic CANNOT be enforced (no br_netfilter, no nf_conntrack_bridge); "
+	       "across bridges, to the host and egress are enforced";
 }

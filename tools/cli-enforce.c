@@ -377,16 +377,3 @@ out_free:
 		cmp_snap_free(s);
 	return status;
 }
-
-const char *clie_kernel_path(bool br_netfilter, bool conntrack_bridge, bool *enforced)
-{
-	*enforced = br_netfilter;
-	if (br_netfilter)
-		return "inet forward hook via br_netfilter (east-west on one bridge, across bridges, "
-		       "to the host and egress are enforced, statefully)";
-	if (conntrack_bridge)
-		return "bridge family with conntrack is available but not used by zonewall yet: "
-		       "same-bridge traffic is NOT enforced (load br_netfilter); routed traffic is";
-	return "same-bridge traffic CANNOT be enforced (no br_netfilter, no nf_conntrack_bridge); "
-	       "across bridges, to the host and egress are enforced";
-}

@@ -61,11 +61,4 @@ int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapsho
 int clie_compile(const char *cmd, const char *policy_path, const struct clie_opts *o,
 		 struct pol_policy **p, struct cmp_snapshot **s, struct rs_ruleset **rs);
 
-/**
- * clie_kernel_path() - one line saying which path enforces same-bridge
- * traffic on this kernel (from nft_probe()), or what cannot be enforced.
- * @enforced: set false when same-bridge traffic is not enforced.
- */
-const char *clie_kernel_path(bool br_netfilter, bool conntrack_bridge, bool *enforced);
-
 #endif

@@ -308,7 +308,7 @@ int cmd_apply_main(int argc, char **argv)
 		goto out_free;
 	}
 	if (nft_probe(nc, &feat) == 0) {
-		path = clie_kernel_path(feat.br_netfilter, feat.conntrack_bridge, &enforced);
+		path = nft_kernel_path(&feat, &enforced);
 		if (!enforced)
 			cli_warn("apply", "%s", path);
 	}

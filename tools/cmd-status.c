@@ -155,10 +155,10 @@ int cmd_status_main(int argc, char **argv)
 	if (!nc)
 		return cli_fail("status", "cannot open nf_tables netlink: %s", strerror(errno));
 	rc = nft_probe(nc, &f);
-	root = json_pack("{s:[], s:{s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I}}",
-			 "tables", "kernel", "br_netfilter", f.br_netfilter, "conntrack_bridge",
-			 f.conntrack_bridge, "path",
-			 rc ? "unknown (probe failed)" : clie_kernel_path(f.br_netfilter, f.conntrack_bridge, &enforced),
+	root = json_pack("{s:[], s:{s:b, s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I}}",
+			 "tables", "kernel", "br_netfilter", f.br_netfilter, "br_netfilter_ipv6",
+			 f.br_netfilter6, "conntrack_bridge", f.conntrack_bridge, "path",
+			 rc ? "unknown (probe failed)" : nft_kernel_path(&f, &enforced),
 			 "same_bridge_enforced", enforced, "zones", "pairs", "sets", "totals",
 			 "spoofed", (json_int_t)0, "invalid", (json_int_t)0);
 	if (!root) {

@@ -86,6 +86,8 @@ struct zwd_enforce {
 	struct cmp_snapshot *snap;	/* what rs was compiled from */
 	struct rs_ruleset *rs;		/* what the kernel holds */
 	struct nft_conn *nc;
+	struct nft_features kernel;	/* probed at start and reload */
+	bool kernel_probed;
 	struct nflog_conn *nfl;
 	struct loop_source *nfl_src, *lm_src, *link_timer;
 	bool link_armed;		/* link_timer runs: a burst of link changes settles */
@@ -808,6 +810,26 @@ static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
 	return zwd_bridges_read(e, NULL);
 }
 
+/*
+ * Which traffic the kernel lets the tables judge: said once at start and at
+ * each reload (br_netfilter's switches are sysctls anyone may flip), loudly
+ * when containers on one bridge are not held to the policy.
+ */
+static void zwd_kernel_probe(struct zwd_enforce *e)
+{
+	bool same_bridge;
+	const char *path;
+	int rc = nft_probe(e->nc, &e->kernel);
+
+	e->kernel_probed = rc == 0;
+	if (rc) {
+		zwd_log(LOG_WARNING, "cannot probe the kernel's paths: %s", strerror(-rc));
+		return;
+	}
+	path = nft_kernel_path(&e->kernel, &same_bridge);
+	zwd_log(same_bridge ? LOG_INFO : LOG_WARNING, "kernel path: %s", path);
+}
+
 int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen)
 {
 	struct zwd_enforce *e = calloc(1, sizeof(*e));
@@ -831,6 +853,7 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	if (rc)
 		return rc;
 	zwd_unsanctioned_update(e);
+	zwd_kernel_probe(e);
 	zwd_log(LOG_NOTICE, "%s: policy %s applied: %zu endpoints, %zu zones; NFLOG group %u",
 		cfg_mode_name(d->cfg.mode), d->cfg.policy, e->snap->n, e->pol->n_zones,
 		d->cfg.nflog_group);
@@ -859,6 +882,7 @@ int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why,
 	e->pol = p;
 	snprintf(e->pol_path, sizeof(e->pol_path), "%s", next->policy);
 	zwd_unsanctioned_update(e);
+	zwd_kernel_probe(e);
 	return 0;
 }
 
@@ -962,6 +986,12 @@ static json_t *zwd_cost_json(const struct zwd_enforce *e)
 
 void zwd_enforce_status(struct zwd_enforce *e, json_t *o)
 {
+	bool same_bridge = false;
+	const char *path = e->kernel_probed ? nft_kernel_path(&e->kernel, &same_bridge) :
+			   "unknown (probe failed)";
+
+	json_object_set_new(o, "kernel_path", json_string(path));
+	json_object_set_new(o, "same_bridge_enforced", json_boolean(same_bridge));
 	json_object_set_new(o, "policy", json_string(e->pol_path));
 	json_object_set_new(o, "policy_loaded", json_boolean(e->pol != NULL));
 	json_object_set_new(o, "endpoints", json_integer(e->snap ? (json_int_t)e->snap->n : 0));

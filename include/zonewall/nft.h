@@ -147,19 +147,31 @@ int nft_rules_read(struct nft_conn *c, enum rs_family family, const char *table,
 void nft_status_free(struct nft_status *s);
 
 struct nft_features {
-	bool br_netfilter;	/* bridged IP traffic reaches the inet hooks */
+	bool br_netfilter;	/* bridged IPv4 traffic reaches the inet hooks */
+	bool br_netfilter6;	/* bridged IPv6 traffic reaches the inet hooks */
 	bool conntrack_bridge;	/* ct expressions work in the bridge family */
 	int conntrack_bridge_err;	/* the kernel's -errno when not */
 };
 
 /**
  * nft_probe() - what this kernel can enforce.  br_netfilter is read from
- * /proc/sys/net/bridge/bridge-nf-call-iptables; nf_conntrack_bridge by
+ * /proc/sys/net/bridge/bridge-nf-call-iptables (and -ip6tables: the two are
+ * separate switches, and this namespace's own); nf_conntrack_bridge by
  * sending a batch (throwaway bridge table, a rule with a ct expression)
  * whose last message is meant to fail, so the kernel validates everything
  * and commits nothing.
  * Return: 0 or -errno when the probe itself could not run.
  */
 int nft_probe(struct nft_conn *c, struct nft_features *out);
+
+/**
+ * nft_kernel_path() - in words, which traffic the probed kernel lets our
+ * tables judge: routed paths (across bridges, to the host, egress) always;
+ * same-bridge traffic per address family only where br_netfilter hands it
+ * to the inet hooks.
+ * @same_bridge: set to whether same-bridge traffic of both families is.
+ * Return: a static string.
+ */
+const char *nft_kernel_path(const struct nft_features *f, bool *same_bridge);
 
 #endif

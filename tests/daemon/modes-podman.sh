@@ -100,6 +100,9 @@ policy = $pol")
 zwd_start "$conf" || tap_bail "zonewalld (enforce) did not start"
 audit=$ZWD_DIR/state/audit.log
 tap_is "$(st .mode_state.runtime_connected)" true "enforce: runtime connected"
+tap_is "$(st '[.mode_state.same_bridge_enforced, (.mode_state.kernel_path | test("^inet forward hook via br_netfilter \\(east-west on one bridge"))] | tostring')" \
+	"[true,true]" "enforce: status names the kernel path, same-bridge traffic enforced"
+tap_ok "$(grep -q 'kernel path: inet forward hook via br_netfilter' "$ZWD_LOG"; echo $?)" "and the log says it once at start"
 tap_is "$(get "$web" "$(ip_of "$app")")" hello-from-bb "approved web -> app passes"
 tap_is "$(get "$app" "$(ip_of "$web")")" "" "app -> web (never approved) is refused"
 wait_for 5 grep -q '"verdict":"denied"' "$ZWD_DIR/state/denied.jsonl"

@@ -382,7 +382,28 @@ tap_is "$(talk "$c" fd77::3 80 fd77::2)" "" "IPv6: c sending from a's address is
 tap_ok "$([ "$(H nft -j list counter bridge zonewall c_spoofed.ipv6 | jq '.nftables[].counter? | .packets // empty')" -gt "$drops6" ]; echo $?)" \
 	"IPv6: the spoofed source is counted"
 ip -n "$c" addr del fd77::2/128 dev eth0
-ZW apply "$tmp/enforce.json" "${opts[@]}" >/dev/null
+
+# --- what the kernel path says is true: br_netfilter's switches, one at a time ---------------
+# (this namespace's own sysctls: the host's are untouched)
+H sysctl -qw net.bridge.bridge-nf-call-ip6tables=0
+run_cmd ZW apply "$tmp/enforce.json" "${opts6[@]}"
+tap_ok "$(grep -q 'warning: .*IPv6 traffic between containers on one bridge is NOT enforced (bridge-nf-call-ip6tables is 0)' <<<"$err"; echo $?)" \
+	"bridge-nf-call-ip6tables 0: apply warns that same-bridge IPv6 is not enforced"
+tap_is "$(ZW status --json | jq -c '.kernel | [.br_netfilter, .br_netfilter_ipv6, .same_bridge_enforced]')" \
+	'[true,false,false]' "status says so"
+tap_is "$(talk "$c" fd77::3 80)" pong6 "and it is true: c->b over IPv6 passes"
+tap_is "$(talk "$c" 10.77.0.3 80)" "" "while c->b over IPv4 stays refused, as it says"
+H sysctl -qw net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=0
+run_cmd ZW apply "$tmp/enforce.json" "${opts6[@]}"
+tap_ok "$(grep -q 'warning: .*IPv4 traffic between containers on one bridge is NOT enforced (bridge-nf-call-iptables is 0)' <<<"$err"; echo $?)" \
+	"bridge-nf-call-iptables 0: apply warns that same-bridge IPv4 is not enforced"
+tap_is "$(talk "$c" 10.77.0.3 80)" pong "and it is true: c->b over IPv4 passes"
+tap_is "$(talk "$c" fd77::3 80)" "" "IPv6 on the bridge stays refused"
+tap_is "$(talk "$a" 10.99.0.2 80)" "" "and routed traffic too: web's deny border to the internet holds"
+H sysctl -qw net.bridge.bridge-nf-call-iptables=1
+run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
+tap_is "$err" "" "both switches on: apply warns of nothing"
+tap_is "$(talk "$c" 10.77.0.3 80)" "" "c->b over IPv4 is refused again"
 
 # --- monitor ------------------------------------------------------------------------------
 run_cmd ZW apply "$tmp/monitor.json" "${opts[@]}"
