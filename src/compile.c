@@ -1430,6 +1430,36 @@ static int add_arp_spoof_rule(struct ctx *c, struct rs_chain *ch, const char *or
 }
 
 /*
+ * A container is never the router of its bridge.  A router advertisement
+ * from its port would make its neighbours send their IPv6 traffic through
+ * it (they accept RAs: no forwarding in their namespaces), a redirect would
+ * do the same for one destination; both come from link-local sources, which
+ * the source check lets through (ND needs them), so a neighbour could claim
+ * to be the gateway at fe80::1.  Only IPv6 frames get this far.
+ */
+static int add_nd_router_rules(struct ctx *c, struct rs_chain *ch, const char *origin)
+{
+	static const struct { const char *type, *comment; } refused[] = {
+		{ "nd-router-advert", "spoofed router advertisement" },
+		{ "nd-redirect", "spoofed redirect" },
+	};
+	struct rs_value icmp6, type;
+	struct rs_rule *r;
+
+	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (!(r = rule_new(ch, refused[i].comment, origin)))
+			return -errno;
+		TRY(rs_value_parse(RS_T_ICMPV6_TYPE, refused[i].type, &type));
+		TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
+		TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
+		TRY(rule_count(c->bridge, r, "c_spoofed.nd"));
+		TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	}
+	return 0;
+}
+
+/*
  * A container's port sends IPv4, IPv6 and ARP; anything else is refused
  * (its MAC already checked).  A VLAN-tagged frame (802.1Q or 802.1ad, VLAN
  * id 0 included) is handed to no inet hook by br_netfilter, yet the
@@ -1498,6 +1528,7 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
 	TRY(rule_count(c->bridge, r, "c_spoofed.ipv6"));
 	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	TRY(add_nd_router_rules(c, ch, origin));
 	TRY(add_arp_spoof_rule(c, ch, origin));
 	if (!(r = rule_new(ch, "spoofed MAC", origin)))
 		return -errno;

@@ -667,6 +667,8 @@ static const struct field_code field_codes[RS_F__COUNT] = {
 	[RS_F_ARP_SADDR_IP] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, 0 },
 	/* read where the kernel rebuilds a VLAN tag it took off: a tagged frame's is 0x8100 */
 	[RS_F_ETHER_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 12, 2, 0 },
+	/* as nft: no network-layer check, the rule's meta l4proto ipv6-icmp is the guard */
+	[RS_F_ICMPV6_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 0 },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -834,6 +836,7 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 		val[0] = st->val.u.proto;
 		break;
 	case RS_T_U8:
+	case RS_T_ICMPV6_TYPE:
 		val[0] = st->val.u.u8;
 		break;
 	case RS_T_ETHERTYPE:

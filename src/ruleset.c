@@ -31,6 +31,7 @@ static const struct {
 	{ RS_T_IFNAME, "ifname", RS_IFNAMSIZ },
 	{ RS_T_CTSTATE, "ct_state", 0 },
 	{ RS_T_U8, "integer", 1 },
+	{ RS_T_ICMPV6_TYPE, "icmpv6_type", 1 },
 };
 
 static const struct {
@@ -51,6 +52,16 @@ static const struct {
 	[RS_F_ARP_PLEN] = { "arp plen", RS_T_U8 },
 	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4 },
 	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE },
+	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE },
+};
+
+/* nft's names for the ICMPv6 types a rule of ours names */
+static const struct {
+	uint8_t num;
+	const char *name;
+} icmpv6_types[] = {
+	{ 133, "nd-router-solicit" }, { 134, "nd-router-advert" },
+	{ 135, "nd-neighbor-solicit" }, { 136, "nd-neighbor-advert" }, { 137, "nd-redirect" },
 };
 
 /* nft's names for the ethertypes it knows; others are written in hex. */
@@ -378,6 +389,13 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 		return parse_byte(text, &out->u.u8);
 	case RS_T_ETHERTYPE:
 		return parse_ethertype(text, &out->u.ethertype);
+	case RS_T_ICMPV6_TYPE:
+		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
+			if (!strcmp(text, icmpv6_types[i].name)) {
+				out->u.u8 = icmpv6_types[i].num;
+				return 0;
+			}
+		return parse_byte(text, &out->u.u8);
 	}
 	return -EINVAL;
 }
@@ -432,6 +450,7 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 		lo[0] = v->u.proto;
 		break;
 	case RS_T_U8:
+	case RS_T_ICMPV6_TYPE:
 		lo[0] = v->u.u8;
 		break;
 	case RS_T_ETHERTYPE:
@@ -554,6 +573,14 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 		return;
 	case RS_T_ETHERTYPE:
 		ethertype_text(b, (uint16_t)(lo[0] << 8 | lo[1]));
+		return;
+	case RS_T_ICMPV6_TYPE:
+		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
+			if (icmpv6_types[i].num == lo[0]) {
+				sb_printf(b, "%s", icmpv6_types[i].name);
+				return;
+			}
+		sb_printf(b, "%u", lo[0]);
 		return;
 	case RS_T_ETHER:
 		sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", lo[0], lo[1], lo[2], lo[3], lo[4],
@@ -1236,6 +1263,20 @@ static bool field_fits(enum rs_field f, enum rs_family fam)
 	return !bridge_only || fam == RS_BRIDGE;
 }
 
+/* Does a match on meta l4proto ipv6-icmp come before statement @k of @r? A
+ * transport header field read without it is some other protocol's byte. */
+static bool icmpv6_guarded(const struct rs_rule *r, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		const struct rs_stmt *st = &r->s[i];
+
+		if (st->kind == RS_S_MATCH && !st->neg && st->f[0] == RS_F_L4PROTO &&
+		    st->val.u.proto == 58)
+			return true;
+	}
+	return false;
+}
+
 static int check_stmt(const struct rs_table *t, const struct rs_rule *r,
 		      const struct rs_stmt *st, char *err, size_t len)
 {
@@ -1291,9 +1332,14 @@ static int check_table(const struct rs_table *t, char *err, size_t len)
 			if (r->n == 0)
 				return fail(err, len, r->origin, "empty rule in chain %s",
 					    c->name);
-			for (size_t k = 0; k < r->n; k++)
+			for (size_t k = 0; k < r->n; k++) {
 				if (check_stmt(t, r, &r->s[k], err, len) < 0)
 					return -EINVAL;
+				if (r->s[k].n_f && r->s[k].f[0] == RS_F_ICMPV6_TYPE &&
+				    !icmpv6_guarded(r, k))
+					return fail(err, len, r->origin, "icmpv6 type needs "
+						    "meta l4proto ipv6-icmp before it");
+			}
 		}
 	}
 	return 0;

@@ -47,6 +47,7 @@ enum rs_type {
 	RS_T_PROTO = 12,	/* inet_proto */
 	RS_T_SERVICE = 13,	/* inet_service (port) */
 	RS_T_CTSTATE = 26,	/* ct_state bit mask (matches only) */
+	RS_T_ICMPV6_TYPE = 29,	/* icmpv6_type */
 	RS_T_IFNAME = 41,	/* ifname */
 };
 
@@ -73,6 +74,7 @@ enum rs_field {
 	RS_F_ARP_PLEN,		/* arp plen (bridge family) */
 	RS_F_ARP_SADDR_IP,	/* arp saddr ip: sender IPv4, valid when hlen 6 plen 4 */
 	RS_F_ETHER_TYPE,	/* ether type (bridge family): a tagged frame's is its tag's */
+	RS_F_ICMPV6_TYPE,	/* icmpv6 type, after meta l4proto ipv6-icmp */
 	RS_F__COUNT
 };
 
@@ -114,7 +116,7 @@ struct rs_value {
 		struct in6_addr v6;
 		uint8_t ether[6];
 		uint8_t proto;
-		uint8_t u8;		/* RS_T_U8 */
+		uint8_t u8;		/* RS_T_U8, RS_T_ICMPV6_TYPE */
 		uint16_t port;		/* host order */
 		uint16_t ethertype;	/* host order */
 		char ifname[RS_IFNAMSIZ];
@@ -323,7 +325,8 @@ int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
 /**
  * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
  * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
- * "eth0", "established,related", "6" (RS_T_U8), "ip6" or "0x88b5" (RS_T_ETHERTYPE).
+ * "eth0", "established,related", "6" (RS_T_U8), "ip6" or "0x88b5" (RS_T_ETHERTYPE),
+ * "nd-router-advert" or "134" (RS_T_ICMPV6_TYPE).
  * Return: 0 or -EINVAL.
  */
 int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);

@@ -117,6 +117,28 @@ PY
 catch_result() { wait "$catch_pid"; grep -v ready "$tmp/catch" | sort | tr '\n' ' '; }
 frame_drops() { H nft -j list counter bridge zonewall c_spoofed.frame | jq '.nftables[].counter? | .packets // empty'; }
 b_mac=02:77:00:00:00:03
+# nd6 NS KIND: an ICMPv6 router advertisement ("ra": "route through me") or
+# redirect ("redirect") from NS's eth0, its MAC and link-local address, to all nodes
+nd6() {
+	ip netns exec "$1" python3 - "$2" "$(ip -n "$1" -6 -br addr show dev eth0 scope link | awk '{print $3}' | cut -d/ -f1)" <<'PY'
+import socket, struct, sys
+kind, src = sys.argv[1], socket.inet_pton(socket.AF_INET6, sys.argv[2])
+dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+mac = s.getsockname()[4]
+if kind == "ra":	# hop limit 64, router lifetime 1800 s, source link-layer address option
+    body = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) + b"\x01\x01" + mac
+else:			# target (the "better" first hop: us) and destination 2001:db8::1
+    body = struct.pack("!BBHI", 137, 0, 0, 0) + src + socket.inet_pton(socket.AF_INET6, "2001:db8::1")
+pseudo = src + dst + struct.pack("!I3xB", len(body), 58) + body
+c = sum(struct.unpack("!%dH" % (len(pseudo) // 2), pseudo)); c = (c >> 16) + (c & 0xffff)
+body = body[:2] + struct.pack("!H", ~(c + (c >> 16)) & 0xffff) + body[4:]
+ip6 = struct.pack("!IHBB", 6 << 28, len(body), 58, 255) + src + dst
+s.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + body)
+PY
+}
+ra_route() { ip -n "$1" -6 route show default proto ra | head -1; }
 
 # --- before zonewall: what a container can send past br_netfilter --------------------------
 # The controls for the anti-smuggling test below: the kernel itself delivers these.
@@ -124,6 +146,10 @@ catch_start "$b" vid0 ad0 raw
 for k in vid0 ad0 raw; do smuggle "$c" $k $b_mac; done
 tap_is "$(catch_result)" "ad0:app ad0:wire raw:wire vid0:app vid0:wire " \
 	"without zonewall, c's VLAN-id-0 datagrams reach b's application and its 0x88b5 frame b's interface (control)"
+nd6 "$c" ra
+wait_for 5 eval '[ -n "$(ra_route "$a")" ]'
+tap_ok $? "without zonewall, c's router advertisement makes a route IPv6 through c (control): $(ra_route "$a")"
+ip -n "$a" -6 route flush default proto ra
 
 # --- compile and apply agree ------------------------------------------------
 run_cmd ZW compile "$tmp/enforce.json" "${opts[@]}"
@@ -289,6 +315,12 @@ tap_is "$(catch_result)" "" "c's datagram to b is refused untagged, and in 802.1
 tap_is "$(($(frame_drops) - drops))" 3 "the three tagged or non-IP frames are counted as spoofed frame types"
 tap_ok "$(ZW status --json | jq -e '.totals.spoofed >= 3' >/dev/null; echo $?)" "status: counted as spoofed"
 tap_is "$(talk "$a" 10.77.0.3 80)" pong "a->b tcp/80 still connects"
+nd_drops() { H nft -j list counter bridge zonewall c_spoofed.nd | jq '.nftables[].counter? | .packets // empty'; }
+drops=$(nd_drops)
+nd6 "$c" ra && nd6 "$c" redirect
+wait_for 5 eval '[ "$(nd_drops)" -ge $((drops + 2)) ]'
+tap_ok $? "c's router advertisement and redirect are dropped and counted ($drops -> $(nd_drops))"
+tap_is "$(ra_route "$a")" "" "a has no route through c"
 
 # --- a refused batch changes nothing ----------------------------------------------------
 before=$(H nft -j list table inet zonewall)

@@ -102,6 +102,44 @@ static void test_bridge_dependency(void)
 	rs_ruleset_free(rs);
 }
 
+/* icmpv6 type reads the transport header: only after meta l4proto ipv6-icmp. */
+static void test_icmpv6_type(void)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+	struct rs_table *t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
+	struct rs_chain *ch = rs_chain_add(t, "prerouting", "test");
+	struct rs_rule *r = rs_rule_add(ch, "ra", "policy $.ra");
+	struct rs_value v;
+	char err[256], *text;
+
+	v = val(RS_T_ICMPV6_TYPE, "nd-router-advert");
+	tap_is_int(v.u.u8, 134, "nd-router-advert is 134");
+	tap_ok(rs_value_parse(RS_T_ICMPV6_TYPE, "137", &v) == 0 && v.u.u8 == 137, "a number too");
+	tap_ok(rs_value_parse(RS_T_ICMPV6_TYPE, "nd-bogus", &v) == -EINVAL, "unknown names refused");
+	v = val(RS_T_ICMPV6_TYPE, "nd-redirect");
+	rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &v);
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "icmpv6 type without its protocol refused");
+	tap_is_str(err, "policy $.ra: icmpv6 type needs meta l4proto ipv6-icmp before it", "and named");
+	rs_ruleset_free(rs);
+
+	rs = rs_ruleset_new();
+	t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
+	ch = rs_chain_add(t, "prerouting", "test");
+	r = rs_rule_add(ch, "ra", "policy $.ra");
+	v = val(RS_T_PROTO, "ipv6-icmp");
+	rs_rule_match(r, RS_F_L4PROTO, false, &v);
+	v = val(RS_T_ICMPV6_TYPE, "nd-redirect");
+	rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &v);
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "after meta l4proto ipv6-icmp it validates");
+	text = rs_render_text(rs, 0);
+	tap_ok(text && strstr(text, "\t\tmeta l4proto ipv6-icmp icmpv6 type nd-redirect drop comment \"ra\"\n"),
+	       "rendered by name, no ether type added (nft adds none either)");
+	free(text);
+	rs_ruleset_free(rs);
+}
+
 static void test_keys(void)
 {
 	struct rs_key k4 = { { RS_T_IPV4, RS_T_IPV4, RS_T_PROTO, RS_T_SERVICE }, 4 };
@@ -257,5 +295,6 @@ int main(void)
 	test_intervals();
 	test_render_validate();
 	test_bridge_dependency();
+	test_icmpv6_type();
 	return tap_done();
 }
