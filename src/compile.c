@@ -1402,6 +1402,11 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w)
 		prefix_value(p, &v[2]);
 		TRY(rs_set_add_elem(rs_set_find(c->bridge, p->family == 4 ? "bound4" : "bound6"),
 				    v, NULL, origin));
+		if (p->family != 6)
+			continue;
+		/* the same bytes, as the raw integer the ND rule reads */
+		v[2].type = RS_T_INT128;
+		TRY(rs_set_add_elem(rs_set_find(c->bridge, "nd6"), v, NULL, origin));
 	}
 	return 0;
 }
@@ -1437,6 +1442,32 @@ static int add_arp_spoof_rule(struct ctx *c, struct rs_chain *ch, const char *or
  * the source check lets through (ND needs them), so a neighbour could claim
  * to be the gateway at fe80::1.  Only IPv6 frames get this far.
  */
+/*
+ * A neighbour advertisement claims its target address for its sender's MAC,
+ * as an ARP reply does: hold the target to the port's bound IPv6 addresses
+ * (@nd6, bound6's elements keyed the way nft can read the target: a raw
+ * integer).  Link-local targets are left alone, like link-local sources:
+ * the runtime does not tell them, and ND needs them.
+ */
+static int add_nd_target_rule(struct ctx *c, struct rs_chain *ch, const char *origin)
+{
+	static const enum rs_field kt[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
+	struct rs_value icmp6, type, ll;
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "spoofed neighbour advertisement", origin)))
+		return -errno;
+	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
+	TRY(rs_value_parse(RS_T_ICMPV6_TYPE, "nd-neighbor-advert", &type));
+	TRY(rs_value_parse(RS_T_INT128, "0xfe800000000000000000000000000000/10", &ll));
+	TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
+	TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
+	TRY(rs_rule_match(r, RS_F_ND_TARGET, true, &ll));
+	TRY(rs_rule_lookup(r, kt, 3, true, "nd6"));
+	TRY(rule_count(c->bridge, r, "c_spoofed.nd"));
+	return rs_rule_verdict(r, RS_V_DROP, NULL);
+}
+
 static int add_nd_router_rules(struct ctx *c, struct rs_chain *ch, const char *origin)
 {
 	static const struct { const char *type, *comment; } refused[] = {
@@ -1528,6 +1559,7 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
 	TRY(rule_count(c->bridge, r, "c_spoofed.ipv6"));
 	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+	TRY(add_nd_target_rule(c, ch, origin));
 	TRY(add_nd_router_rules(c, ch, origin));
 	TRY(add_arp_spoof_rule(c, ch, origin));
 	if (!(r = rule_new(ch, "spoofed MAC", origin)))
@@ -1544,14 +1576,19 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 	struct rs_key kmac = { { RS_T_IFNAME, RS_T_ETHER }, 2 };
 	struct rs_key k4 = { { RS_T_IFNAME, RS_T_ETHER, RS_T_IPV4 }, 3 };
 	struct rs_key k6 = { { RS_T_IFNAME, RS_T_ETHER, RS_T_IPV6 }, 3 };
+	struct rs_key knd = { { RS_T_IFNAME, RS_T_ETHER, RS_T_INT128 }, 3 };
+	static const enum rs_field fnd[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
+	struct rs_set *nd6;
 	struct rs_chain *ch;
 
 	c->bridge = rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "compiler: anti-spoofing");
 	if (!c->bridge || !rs_set_add(c->bridge, "guarded", &kif, false, false, "bound ports") ||
 	    !rs_set_add(c->bridge, "boundmac", &kmac, false, false, "port -> MAC") ||
 	    !rs_set_add(c->bridge, "bound4", &k4, false, false, "port -> IPv4 source") ||
-	    !rs_set_add(c->bridge, "bound6", &k6, false, false, "port -> IPv6 source"))
+	    !rs_set_add(c->bridge, "bound6", &k6, false, false, "port -> IPv6 source") ||
+	    !(nd6 = rs_set_add(c->bridge, "nd6", &knd, false, false, "port -> ND target")))
 		return -errno;
+	TRY(rs_set_typeof(nd6, fnd, 3));
 	for (size_t i = 0; i < c->s->n; i++) {
 		const struct cmp_workload *w = c->s->w[i];
 

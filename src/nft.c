@@ -335,18 +335,65 @@ static uint32_t set_flags(const struct rs_set *s)
  * it an ifname key lists as "".  Written like nft: host order for strings
  * (ifname), network order for everything else, nothing for concatenations.
  */
+/*
+ * A typeof key as nft describes it (so that nft lists the set as nft -f of
+ * compile's text made it): the concatenation's expression type, then per
+ * field a nest numbered by its place holding the field's expression type
+ * and data.  The numbers are nft's own: expression types 13 concat, 9 meta,
+ * 7 payload; a payload's protocol description (17 Ethernet, 0 raw) and
+ * template (2 source address), or for a raw one its base (3 transport),
+ * offset and length in bits.
+ */
+static bool put_typeof_field(struct nftnl_udata_buf *ud, unsigned int i, enum rs_field f)
+{
+	static const uint32_t raw[] = { 0, 0, 3, 64, 128 }, ether[] = { 17, 2 }, meta[] = { 6 };
+	const uint32_t *v = f == RS_F_ND_TARGET ? raw : f == RS_F_ETHER_SADDR ? ether : meta;
+	size_t n = f == RS_F_ND_TARGET ? 5 : f == RS_F_ETHER_SADDR ? 2 : 1;
+	struct nftnl_udata *field = nftnl_udata_nest_start(ud, (uint8_t)i), *data;
+	bool ok = field && nftnl_udata_put_u32(ud, 0, f == RS_F_IIFNAME ? 9 : 7);
+
+	data = ok ? nftnl_udata_nest_start(ud, 1) : NULL;
+	for (size_t k = 0; data && k < n; k++)
+		if (!nftnl_udata_put_u32(ud, (uint8_t)k, v[k]))
+			return false;
+	if (!data)
+		return false;
+	nftnl_udata_nest_end(ud, data);
+	nftnl_udata_nest_end(ud, field);
+	return true;
+}
+
+static bool put_typeof(struct nftnl_udata_buf *ud, const struct rs_set *s)
+{
+	struct nftnl_udata *key, *data;
+
+	/* nft writes byte order 0 (none) for a concatenation it describes */
+	if (!nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0) ||
+	    !(key = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF)) ||
+	    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, 13) ||
+	    !(data = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA)))
+		return false;
+	for (unsigned int i = 0; i < s->key.n; i++)
+		if (!put_typeof_field(ud, i, s->typeof_f[i]))
+			return false;
+	nftnl_udata_nest_end(ud, data);
+	nftnl_udata_nest_end(ud, key);
+	return true;
+}
+
 static bool put_set_udata(struct nftnl_set *ns, const struct rs_set *s)
 {
 	struct nftnl_udata_buf *ud;
 	bool ok;
 
-	if (s->key.n != 1)
+	if (s->key.n != 1 && !s->has_typeof)
 		return true;
 	ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	if (!ud)
 		return false;
 	/* nft's enum byteorder: 1 host endian, 2 big endian */
-	ok = nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+	ok = s->has_typeof ? put_typeof(ud, s) :
+	     nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
 				 s->key.t[0] == RS_T_IFNAME ? 1 : 2);
 	if (ok)
 		nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
@@ -669,6 +716,8 @@ static const struct field_code field_codes[RS_F__COUNT] = {
 	[RS_F_ETHER_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 12, 2, 0 },
 	/* as nft: no network-layer check, the rule's meta l4proto ipv6-icmp is the guard */
 	[RS_F_ICMPV6_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 0 },
+	/* after type, code, checksum and the flags word of a neighbour advertisement */
+	[RS_F_ND_TARGET] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, 0 },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -813,6 +862,7 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 		       expr_cmp(r, NFT_REG_1, st->neg ? NFT_CMP_EQ : NFT_CMP_NEQ, val, 4);
 	case RS_T_IPV4:
 	case RS_T_IPV6:
+	case RS_T_INT128:
 		memcpy(val, st->val.type == RS_T_IPV4 ? (const void *)&st->val.u.v4 :
 			    (const void *)&st->val.u.v6, fc->len);
 		if (st->val.prefix < fc->len * 8) {

@@ -60,7 +60,9 @@ static bool set_decl_eq(const struct rs_set *a, const struct rs_set *b)
 {
 	return !strcmp(a->name, b->name) && a->key.n == b->key.n &&
 	       !memcmp(a->key.t, b->key.t, a->key.n * sizeof(a->key.t[0])) &&
-	       a->keylen == b->keylen && a->interval == b->interval && a->vmap == b->vmap;
+	       a->keylen == b->keylen && a->interval == b->interval && a->vmap == b->vmap &&
+	       a->has_typeof == b->has_typeof &&
+	       (!a->has_typeof || !memcmp(a->typeof_f, b->typeof_f, a->key.n * sizeof(a->typeof_f[0])));
 }
 
 static bool table_eq(const struct rs_table *a, const struct rs_table *b)

@@ -32,6 +32,7 @@ static const struct {
 	{ RS_T_CTSTATE, "ct_state", 0 },
 	{ RS_T_U8, "integer", 1 },
 	{ RS_T_ICMPV6_TYPE, "icmpv6_type", 1 },
+	{ RS_T_INT128, "integer", 16 },
 };
 
 static const struct {
@@ -53,6 +54,7 @@ static const struct {
 	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4 },
 	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE },
 	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE },
+	[RS_F_ND_TARGET] = { "@th,64,128", RS_T_INT128 },
 };
 
 /* nft's names for the ICMPv6 types a rule of ours names */
@@ -180,7 +182,7 @@ uint32_t rs_key_typeid(const struct rs_key *k)
 
 	/* nft's concat datatype: 6 bits per field, first field highest */
 	for (unsigned int i = 0; i < k->n; i++)
-		id = id << 6 | (uint32_t)k->t[i];
+		id = id << 6 | ((uint32_t)k->t[i] & 0xff);
 	return id;
 }
 
@@ -351,6 +353,28 @@ static int parse_ethertype(const char *text, uint16_t *out)
 	return 0;
 }
 
+/* "0x" and 32 hex digits, as nft writes a 128-bit integer; "/N" keeps the top N bits */
+static int parse_int128(const char *text, struct rs_value *out)
+{
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long bits = 128;
+
+	if (n != 34 || strncmp(text, "0x", 2) || (slash && parse_uint(slash + 1, 128, &bits) < 0))
+		return -EINVAL;
+	for (size_t i = 0; i < 16; i++) {
+		unsigned int hi = (unsigned char)text[2 + 2 * i], lo = (unsigned char)text[3 + 2 * i];
+
+		if (!isxdigit(hi) || !isxdigit(lo))
+			return -EINVAL;
+		hi = isdigit(hi) ? hi - '0' : (unsigned int)tolower(hi) - 'a' + 10;
+		lo = isdigit(lo) ? lo - '0' : (unsigned int)tolower(lo) - 'a' + 10;
+		out->u.v6.s6_addr[i] = (uint8_t)(hi << 4 | lo);
+	}
+	out->prefix = (unsigned int)bits;
+	return 0;
+}
+
 static bool ifname_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -389,6 +413,8 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 		return parse_byte(text, &out->u.u8);
 	case RS_T_ETHERTYPE:
 		return parse_ethertype(text, &out->u.ethertype);
+	case RS_T_INT128:
+		return parse_int128(text, out);
 	case RS_T_ICMPV6_TYPE:
 		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
 			if (!strcmp(text, icmpv6_types[i].name)) {
@@ -407,6 +433,7 @@ static bool value_is_range(const struct rs_value *v)
 	case RS_T_IPV4:
 		return v->prefix < 32 || v->addr_range;
 	case RS_T_IPV6:
+	case RS_T_INT128:
 		return v->prefix < 128 || v->addr_range;
 	case RS_T_SERVICE:
 		return v->port_hi > v->u.port;
@@ -423,6 +450,7 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 	switch (v->type) {
 	case RS_T_IPV4:
 	case RS_T_IPV6:
+	case RS_T_INT128:
 		memcpy(lo, v->type == RS_T_IPV4 ? (const void *)&v->u.v4 : (const void *)&v->u.v6,
 		       len);
 		bits = v->prefix;
@@ -523,6 +551,13 @@ static void addr_text(struct sbuf *b, int af, const uint8_t *a)
 	sb_printf(b, "%s", s);
 }
 
+static void hex_text(struct sbuf *b, const uint8_t *p, size_t n)
+{
+	sb_printf(b, "0x");
+	for (size_t i = 0; i < n; i++)
+		sb_printf(b, "%02x", p[i]);
+}
+
 static void ethertype_text(struct sbuf *b, uint16_t type)
 {
 	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
@@ -573,6 +608,10 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 		return;
 	case RS_T_ETHERTYPE:
 		ethertype_text(b, (uint16_t)(lo[0] << 8 | lo[1]));
+		return;
+	case RS_T_INT128:
+		/* one value; a prefix match is written by render_stmt (mask and value) */
+		hex_text(b, lo, 16);
 		return;
 	case RS_T_ICMPV6_TYPE:
 		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
@@ -844,6 +883,19 @@ struct rs_set *rs_set_new(const char *name, const struct rs_key *key, bool inter
 	s->interval = interval;
 	s->vmap = vmap;
 	return s;
+}
+
+int rs_set_typeof(struct rs_set *s, const enum rs_field *f, unsigned int n)
+{
+	if (n != s->key.n)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		if (f[i] >= RS_F__COUNT || rs_field_type(f[i]) != s->key.t[i] ||
+		    (f[i] != RS_F_IIFNAME && f[i] != RS_F_ETHER_SADDR && f[i] != RS_F_ND_TARGET))
+			return -EINVAL;
+	memcpy(s->typeof_f, f, n * sizeof(f[0]));
+	s->has_typeof = true;
+	return 0;
 }
 
 struct rs_set *rs_set_add(struct rs_table *t, const char *name, const struct rs_key *key,
@@ -1258,9 +1310,17 @@ static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
 static bool field_fits(enum rs_field f, enum rs_family fam)
 {
 	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ETHER_TYPE ||
-			   rs_field_ethertype(f) == 0x0806;
+			   f == RS_F_ND_TARGET || rs_field_ethertype(f) == 0x0806;
 
 	return !bridge_only || fam == RS_BRIDGE;
+}
+
+static bool needs_icmpv6(const struct rs_stmt *st)
+{
+	for (unsigned int i = 0; i < st->n_f; i++)
+		if (st->f[i] == RS_F_ICMPV6_TYPE || st->f[i] == RS_F_ND_TARGET)
+			return true;
+	return false;
 }
 
 /* Does a match on meta l4proto ipv6-icmp come before statement @k of @r? A
@@ -1335,10 +1395,9 @@ static int check_table(const struct rs_table *t, char *err, size_t len)
 			for (size_t k = 0; k < r->n; k++) {
 				if (check_stmt(t, r, &r->s[k], err, len) < 0)
 					return -EINVAL;
-				if (r->s[k].n_f && r->s[k].f[0] == RS_F_ICMPV6_TYPE &&
-				    !icmpv6_guarded(r, k))
-					return fail(err, len, r->origin, "icmpv6 type needs "
-						    "meta l4proto ipv6-icmp before it");
+				if (needs_icmpv6(&r->s[k]) && !icmpv6_guarded(r, k))
+					return fail(err, len, r->origin, "icmpv6 fields need "
+						    "meta l4proto ipv6-icmp before them");
 			}
 		}
 	}
@@ -1413,9 +1472,11 @@ static void render_set(struct dbuf *d, const struct rs_set *s)
 {
 	char elem[512];
 
-	db_printf(d, "\t%s %s {\n\t\ttype ", s->vmap ? "map" : "set", s->name);
+	db_printf(d, "\t%s %s {\n\t\t%s ", s->vmap ? "map" : "set", s->name,
+		  s->has_typeof ? "typeof" : "type");
 	for (unsigned int i = 0; i < s->key.n; i++)
-		db_printf(d, "%s%s", i ? " . " : "", rs_type_name(s->key.t[i]));
+		db_printf(d, "%s%s", i ? " . " : "",
+			  s->has_typeof ? rs_field_name(s->typeof_f[i]) : rs_type_name(s->key.t[i]));
 	db_printf(d, "%s\n", s->vmap ? " : verdict" : "");
 	if (s->interval)
 		db_printf(d, "\t\tflags interval\n");
@@ -1439,6 +1500,22 @@ static void fields_text(struct dbuf *d, const struct rs_stmt *st)
 		db_printf(d, "%s%s", i ? " . " : "", rs_field_name(st->f[i]));
 }
 
+/* A raw integer has no prefix syntax in nft: "FIELD & MASK != VALUE". */
+static void render_masked(struct dbuf *d, const struct rs_stmt *st)
+{
+	uint8_t lo[16], hi[16], mask[16];
+	char m[40], v[40];
+	struct sbuf bm = { m, sizeof(m) }, bv = { v, sizeof(v) };
+
+	value_bytes(&st->val, lo, hi);
+	for (size_t i = 0; i < 16; i++)
+		mask[i] = (uint8_t)~(lo[i] ^ hi[i]);
+	hex_text(&bm, mask, 16);
+	hex_text(&bv, lo, 16);
+	fields_text(d, st);
+	db_printf(d, " & %s %s%s", m, st->neg ? "!= " : "", v);
+}
+
 static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 {
 	char v[128];
@@ -1446,6 +1523,10 @@ static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 
 	switch (st->kind) {
 	case RS_S_MATCH:
+		if (st->val.type == RS_T_INT128 && st->val.prefix < 128) {
+			render_masked(d, st);
+			break;
+		}
 		value_text(&b, &st->val);
 		fields_text(d, st);
 		db_printf(d, " %s%s", st->neg ? "!= " : "", v);

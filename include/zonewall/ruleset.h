@@ -49,6 +49,9 @@ enum rs_type {
 	RS_T_CTSTATE = 26,	/* ct_state bit mask (matches only) */
 	RS_T_ICMPV6_TYPE = 29,	/* icmpv6_type */
 	RS_T_IFNAME = 41,	/* ifname */
+	/* nft's integer (id 4) 128 bits wide, read raw (@th,64,128); the id a
+	 * set key carries is the low byte (rs_key_typeid()) */
+	RS_T_INT128 = 0x104,
 };
 
 /* ct state bits, as the kernel's NF_CT_STATE_* */
@@ -75,6 +78,7 @@ enum rs_field {
 	RS_F_ARP_SADDR_IP,	/* arp saddr ip: sender IPv4, valid when hlen 6 plen 4 */
 	RS_F_ETHER_TYPE,	/* ether type (bridge family): a tagged frame's is its tag's */
 	RS_F_ICMPV6_TYPE,	/* icmpv6 type, after meta l4proto ipv6-icmp */
+	RS_F_ND_TARGET,		/* @th,64,128: a neighbour advertisement's target address */
 	RS_F__COUNT
 };
 
@@ -113,7 +117,7 @@ struct rs_value {
 	} addr_hi;
 	union {
 		struct in_addr v4;
-		struct in6_addr v6;
+		struct in6_addr v6;	/* also RS_T_INT128, big-endian */
 		uint8_t ether[6];
 		uint8_t proto;
 		uint8_t u8;		/* RS_T_U8, RS_T_ICMPV6_TYPE */
@@ -143,6 +147,8 @@ struct rs_set {
 	bool interval;		/* ranges (CIDR); concatenated keys use pipapo */
 	bool vmap;		/* a verdict map: each element maps to a verdict */
 	uint32_t size;		/* size hint given by the builder, 0: derived */
+	enum rs_field typeof_f[RS_MAX_CONCAT];	/* declared by what fills it (rs_set_typeof) */
+	bool has_typeof;
 	size_t n_elems;
 	size_t cap;
 	uint8_t *lo;		/* n_elems * keylen */
@@ -239,6 +245,16 @@ struct rs_table *rs_table_find(const struct rs_ruleset *rs, enum rs_family famil
  */
 struct rs_set *rs_set_add(struct rs_table *t, const char *name, const struct rs_key *key,
 			  bool interval, bool vmap, const char *origin);
+
+/**
+ * rs_set_typeof() - declare @s by the @n fields that fill its key, as nft's
+ * "typeof": needed where nft has no datatype for a field (a raw payload is
+ * a bare integer) and so could not compare it with a typed key.  Each
+ * field's type must be the key's at that place; only iifname, ether saddr
+ * and the ND target can be described this way (nft's own encoding of them).
+ * Return: 0 or -EINVAL.
+ */
+int rs_set_typeof(struct rs_set *s, const enum rs_field *f, unsigned int n);
 
 /**
  * rs_set_new() - a free-standing set, not in any table: the container for

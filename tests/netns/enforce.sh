@@ -117,18 +117,23 @@ PY
 catch_result() { wait "$catch_pid"; grep -v ready "$tmp/catch" | sort | tr '\n' ' '; }
 frame_drops() { H nft -j list counter bridge zonewall c_spoofed.frame | jq '.nftables[].counter? | .packets // empty'; }
 b_mac=02:77:00:00:00:03
-# nd6 NS KIND: an ICMPv6 router advertisement ("ra": "route through me") or
-# redirect ("redirect") from NS's eth0, its MAC and link-local address, to all nodes
+# nd6 NS KIND [TARGET]: an ICMPv6 router advertisement ("ra": "route through
+# me"), redirect ("redirect") or unsolicited neighbour advertisement with the
+# override flag ("na": "TARGET is at my MAC") from NS's eth0, its MAC and
+# link-local address, to all nodes
 nd6() {
-	ip netns exec "$1" python3 - "$2" "$(ip -n "$1" -6 -br addr show dev eth0 scope link | awk '{print $3}' | cut -d/ -f1)" <<'PY'
+	ip netns exec "$1" python3 - "$2" "$(ip -n "$1" -6 -br addr show dev eth0 scope link | awk '{print $3}' | cut -d/ -f1)" "${3:-::}" <<'PY'
 import socket, struct, sys
 kind, src = sys.argv[1], socket.inet_pton(socket.AF_INET6, sys.argv[2])
+target = socket.inet_pton(socket.AF_INET6, sys.argv[3])
 dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
 mac = s.getsockname()[4]
 if kind == "ra":	# hop limit 64, router lifetime 1800 s, source link-layer address option
     body = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) + b"\x01\x01" + mac
+elif kind == "na":	# override flag, target, target link-layer address option
+    body = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + target + b"\x02\x01" + mac
 else:			# target (the "better" first hop: us) and destination 2001:db8::1
     body = struct.pack("!BBHI", 137, 0, 0, 0) + src + socket.inet_pton(socket.AF_INET6, "2001:db8::1")
 pseudo = src + dst + struct.pack("!I3xB", len(body), 58) + body
@@ -414,6 +419,19 @@ tap_is "$(talk "$c" fd77::3 80 fd77::2)" "" "IPv6: c sending from a's address is
 tap_ok "$([ "$(H nft -j list counter bridge zonewall c_spoofed.ipv6 | jq '.nftables[].counter? | .packets // empty')" -gt "$drops6" ]; echo $?)" \
 	"IPv6: the spoofed source is counted"
 ip -n "$c" addr del fd77::2/128 dev eth0
+# c claims b's IPv6 address in a neighbour advertisement (IPv6's ARP spoofing)
+lladdr6_of() { ip -n "$a" -6 neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+ip -n "$a" neigh replace fd77::3 lladdr 02:77:00:00:00:03 dev eth0 nud stale
+ip -n "$a" neigh replace fd77::4 lladdr 02:77:00:00:00:99 dev eth0 nud stale
+nd_before=$(nd_drops)
+nd6 "$c" na fd77::3 && nd6 "$c" na fd77::4
+wait_for 5 eval '[ "$(lladdr6_of fd77::4)" = 02:77:00:00:00:04 ]'
+tap_ok $? "IPv6: c's advertisement of its own address reaches a (control)"
+tap_is "$(lladdr6_of fd77::3)" 02:77:00:00:00:03 "IPv6: c's advertisement claiming b's address is dropped: a keeps b's MAC"
+tap_is "$(($(nd_drops) - nd_before))" 1 "IPv6: and counted"
+tap_is "$(H nft -j list set bridge zonewall nd6 | jq -r '[.nftables[].set? | select(.) | .elem[].concat[2]] | tostring')" \
+	'["0xfd770000000000000000000000000002","0xfd770000000000000000000000000003","0xfd770000000000000000000000000004"]' \
+	"nd6 holds the ports' IPv6 addresses as the raw target the rule reads"
 
 # --- what the kernel path says is true: br_netfilter's switches, one at a time ---------------
 # (this namespace's own sysctls: the host's are untouched)

@@ -120,7 +120,7 @@ static void test_icmpv6_type(void)
 	rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &v);
 	rs_rule_verdict(r, RS_V_DROP, NULL);
 	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "icmpv6 type without its protocol refused");
-	tap_is_str(err, "policy $.ra: icmpv6 type needs meta l4proto ipv6-icmp before it", "and named");
+	tap_is_str(err, "policy $.ra: icmpv6 fields need meta l4proto ipv6-icmp before them", "and named");
 	rs_ruleset_free(rs);
 
 	rs = rs_ruleset_new();
