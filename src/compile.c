@@ -1381,7 +1381,8 @@ static int add_bridges_set(struct ctx *c)
 
 /* --- the bridge table: anti-spoofing ------------------------------------------------ */
 
-static int bind_port(struct ctx *c, const struct cmp_workload *w)
+/* @w's port, MAC and addresses; @watched: its zone does not enforce */
+static int bind_port(struct ctx *c, const struct cmp_workload *w, bool watched)
 {
 	struct rs_value v[3];
 	char origin[POL_IDENTITY_MAX + 300];
@@ -1394,6 +1395,8 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w)
 	memcpy(v[1].u.ether, w->mac, 6);
 	TRY(rs_set_add_elem(rs_set_find(c->bridge, "guarded"), v, NULL, origin));
 	TRY(rs_set_add_elem(rs_set_find(c->bridge, "boundmac"), v, NULL, origin));
+	if (watched)
+		TRY(rs_set_add_elem(rs_set_find(c->bridge, "watched"), v, NULL, origin));
 	for (size_t i = 0; i < w->n_addrs; i++) {
 		const struct cmp_prefix *p = &w->addrs[i];
 
@@ -1412,26 +1415,83 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w)
 }
 
 /*
+ * Where a check's verdict goes.  A port whose workload's zone enforces has
+ * its spoofed frames dropped in prerouting; any other port's (zones that
+ * learn or monitor: monitor never drops anything) are counted and passed in
+ * the chain "watch", where the same checks end in accept.
+ */
+struct spoof_mode {
+	struct ctx *c;
+	struct rs_chain *ch;
+	bool drop;
+};
+
+static const char *const spoof_origin = "compiler: anti-spoofing";
+
+/* "spoofed WHAT", or "not enforced: spoofed WHAT" in the watch chain */
+static struct rs_rule *spoof_rule(const struct spoof_mode *m, const char *what)
+{
+	char comment[128];
+
+	snprintf(comment, sizeof(comment), "%sspoofed %s", m->drop ? "" : "not enforced: ", what);
+	return rule_new(m->ch, comment, spoof_origin);
+}
+
+/* Counted into c_spoofed.KIND (dropped) or c_passed.KIND, then the verdict. */
+static int spoof_verdict(const struct spoof_mode *m, struct rs_rule *r, const char *kind)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "c_%s.%s", m->drop ? "spoofed" : "passed", kind);
+	TRY(rule_count(m->c->bridge, r, name));
+	return rs_rule_verdict(r, m->drop ? RS_V_DROP : RS_V_ACCEPT, NULL);
+}
+
+/*
  * An ARP frame claims a sender address that receivers write into their
  * neighbour tables: hold it to the port's bound IPv4 addresses like an IP
  * source.  hlen 6 plen 4 places the sender address at offset 14; receivers
  * on Ethernet ignore ARP of other lengths.
  */
-static int add_arp_spoof_rule(struct ctx *c, struct rs_chain *ch, const char *origin)
+static int add_arp_spoof_rule(const struct spoof_mode *m)
 {
 	static const enum rs_field ka[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ARP_SADDR_IP };
 	struct rs_value hlen, plen;
 	struct rs_rule *r;
 
-	if (!(r = rule_new(ch, "spoofed ARP sender", origin)))
+	if (!(r = spoof_rule(m, "ARP sender")))
 		return -errno;
 	TRY(rs_value_parse(RS_T_U8, "6", &hlen));
 	TRY(rs_value_parse(RS_T_U8, "4", &plen));
 	TRY(rs_rule_match(r, RS_F_ARP_HLEN, false, &hlen));
 	TRY(rs_rule_match(r, RS_F_ARP_PLEN, false, &plen));
 	TRY(rs_rule_lookup(r, ka, 3, true, "bound4"));
-	TRY(rule_count(c->bridge, r, "c_spoofed.arp"));
-	return rs_rule_verdict(r, RS_V_DROP, NULL);
+	return spoof_verdict(m, r, "arp");
+}
+
+/*
+ * A neighbour advertisement claims its target address for its sender's MAC,
+ * as an ARP reply does: hold the target to the port's bound IPv6 addresses
+ * (@nd6, bound6's elements keyed the way nft can read the target: a raw
+ * integer).  Link-local targets are left alone, like link-local sources:
+ * the runtime does not tell them, and ND needs them.
+ */
+static int add_nd_target_rule(const struct spoof_mode *m)
+{
+	static const enum rs_field kt[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
+	struct rs_value icmp6, type, ll;
+	struct rs_rule *r;
+
+	if (!(r = spoof_rule(m, "neighbour advertisement")))
+		return -errno;
+	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
+	TRY(rs_value_parse(RS_T_ICMPV6_TYPE, "nd-neighbor-advert", &type));
+	TRY(rs_value_parse(RS_T_INT128, "0xfe800000000000000000000000000000/10", &ll));
+	TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
+	TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
+	TRY(rs_rule_match(r, RS_F_ND_TARGET, true, &ll));
+	TRY(rs_rule_lookup(r, kt, 3, true, "nd6"));
+	return spoof_verdict(m, r, "nd");
 }
 
 /*
@@ -1442,50 +1502,23 @@ static int add_arp_spoof_rule(struct ctx *c, struct rs_chain *ch, const char *or
  * the source check lets through (ND needs them), so a neighbour could claim
  * to be the gateway at fe80::1.  Only IPv6 frames get this far.
  */
-/*
- * A neighbour advertisement claims its target address for its sender's MAC,
- * as an ARP reply does: hold the target to the port's bound IPv6 addresses
- * (@nd6, bound6's elements keyed the way nft can read the target: a raw
- * integer).  Link-local targets are left alone, like link-local sources:
- * the runtime does not tell them, and ND needs them.
- */
-static int add_nd_target_rule(struct ctx *c, struct rs_chain *ch, const char *origin)
+static int add_nd_router_rules(const struct spoof_mode *m)
 {
-	static const enum rs_field kt[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
-	struct rs_value icmp6, type, ll;
-	struct rs_rule *r;
-
-	if (!(r = rule_new(ch, "spoofed neighbour advertisement", origin)))
-		return -errno;
-	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
-	TRY(rs_value_parse(RS_T_ICMPV6_TYPE, "nd-neighbor-advert", &type));
-	TRY(rs_value_parse(RS_T_INT128, "0xfe800000000000000000000000000000/10", &ll));
-	TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
-	TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
-	TRY(rs_rule_match(r, RS_F_ND_TARGET, true, &ll));
-	TRY(rs_rule_lookup(r, kt, 3, true, "nd6"));
-	TRY(rule_count(c->bridge, r, "c_spoofed.nd"));
-	return rs_rule_verdict(r, RS_V_DROP, NULL);
-}
-
-static int add_nd_router_rules(struct ctx *c, struct rs_chain *ch, const char *origin)
-{
-	static const struct { const char *type, *comment; } refused[] = {
-		{ "nd-router-advert", "spoofed router advertisement" },
-		{ "nd-redirect", "spoofed redirect" },
+	static const struct { const char *type, *what; } refused[] = {
+		{ "nd-router-advert", "router advertisement" },
+		{ "nd-redirect", "redirect" },
 	};
 	struct rs_value icmp6, type;
 	struct rs_rule *r;
 
 	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		if (!(r = rule_new(ch, refused[i].comment, origin)))
+		if (!(r = spoof_rule(m, refused[i].what)))
 			return -errno;
 		TRY(rs_value_parse(RS_T_ICMPV6_TYPE, refused[i].type, &type));
 		TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
 		TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
-		TRY(rule_count(c->bridge, r, "c_spoofed.nd"));
-		TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
+		TRY(spoof_verdict(m, r, "nd"));
 	}
 	return 0;
 }
@@ -1501,55 +1534,35 @@ static int add_nd_router_rules(struct ctx *c, struct rs_chain *ch, const char *o
  * get here when they are not a bound IPv4 source's, so the cost stays off
  * the path of nearly all traffic.
  */
-static int add_frame_type_rule(struct ctx *c, struct rs_chain *ch, const char *origin)
+static int add_frame_type_rule(const struct spoof_mode *m)
 {
 	static const char *const allowed[] = { "ip", "ip6", "arp" };
 	struct rs_value v;
 	struct rs_rule *r;
 
-	if (!(r = rule_new(ch, "spoofed frame type: VLAN-tagged or not IPv4, IPv6, ARP", origin)))
+	if (!(r = spoof_rule(m, "frame type: VLAN-tagged or not IPv4, IPv6, ARP")))
 		return -errno;
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
 		TRY(rs_value_parse(RS_T_ETHERTYPE, allowed[i], &v));
 		TRY(rs_rule_match(r, RS_F_ETHER_TYPE, true, &v));
 	}
-	TRY(rule_count(c->bridge, r, "c_spoofed.frame"));
-	return rs_rule_verdict(r, RS_V_DROP, NULL);
+	return spoof_verdict(m, r, "frame");
 }
 
-/*
- * Per frame: an IPv4 frame from its port's bound MAC and address (nearly
- * all traffic on a container bridge) leaves after one lookup.  Anything
- * else: one lookup to tell the port is guarded (unguarded ports leave
- * there), one for its IPv4 (or IPv6, or ARP sender) source with the MAC,
- * one for the MAC alone (what every other frame is held to).  Checking the
- * port first and the source second cost ~0.10x CPU per TCP connection in
- * tests/bench/enforce; the bound source first, about half of that.
- */
-static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
+/* Everything a guarded port's frame is held to, in @m's chain. */
+static int add_spoof_checks(const struct spoof_mode *m)
 {
-	static const enum rs_field ifn = RS_F_IIFNAME;
 	static const enum rs_field km[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR };
 	static const enum rs_field k4[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP_SADDR };
 	static const enum rs_field k6[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP6_SADDR };
-	const char *origin = "compiler: anti-spoofing";
 	struct rs_value ll, any;
 	struct rs_rule *r;
 
-	if (!(r = rule_new(ch, "bound IPv4 source", origin)))
-		return -errno;
-	TRY(rs_rule_lookup(r, k4, 3, false, "bound4"));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
-	if (!(r = rule_new(ch, "unguarded port", origin)))
-		return -errno;
-	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
-	if (!(r = rule_new(ch, "spoofed IPv4 source", origin)))
+	if (!(r = spoof_rule(m, "IPv4 source")))
 		return -errno;
 	TRY(rs_rule_lookup(r, k4, 3, true, "bound4"));
-	TRY(rule_count(c->bridge, r, "c_spoofed.ipv4"));
-	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
-	if (!(r = rule_new(ch, "spoofed IPv6 source", origin)))
+	TRY(spoof_verdict(m, r, "ipv4"));
+	if (!(r = spoof_rule(m, "IPv6 source")))
 		return -errno;
 	/* Link-local and unspecified sources (ND, DAD) carry no identity. */
 	TRY(rs_value_parse(RS_T_IPV6, "fe80::/10", &ll));
@@ -1557,17 +1570,47 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch)
 	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &ll));
 	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &any));
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
-	TRY(rule_count(c->bridge, r, "c_spoofed.ipv6"));
-	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
-	TRY(add_nd_target_rule(c, ch, origin));
-	TRY(add_nd_router_rules(c, ch, origin));
-	TRY(add_arp_spoof_rule(c, ch, origin));
-	if (!(r = rule_new(ch, "spoofed MAC", origin)))
+	TRY(spoof_verdict(m, r, "ipv6"));
+	TRY(add_nd_target_rule(m));
+	TRY(add_nd_router_rules(m));
+	TRY(add_arp_spoof_rule(m));
+	if (!(r = spoof_rule(m, "MAC")))
 		return -errno;
 	TRY(rs_rule_lookup(r, km, 2, true, "boundmac"));
-	TRY(rule_count(c->bridge, r, "c_spoofed.mac"));
-	TRY(rs_rule_verdict(r, RS_V_DROP, NULL));
-	return add_frame_type_rule(c, ch, origin);
+	TRY(spoof_verdict(m, r, "mac"));
+	return add_frame_type_rule(m);
+}
+
+/*
+ * Per frame: an IPv4 frame from its port's bound MAC and address (nearly
+ * all traffic on a container bridge) leaves after one lookup.  Anything
+ * else: one lookup to tell the port is guarded (unguarded ports leave
+ * there), one to tell whether its zone enforces (else the watch chain),
+ * then the checks.  Checking the port first and the source second cost
+ * ~0.10x CPU per TCP connection in tests/bench/enforce; the bound source
+ * first, about half of that.
+ */
+static int add_spoof_rules(struct ctx *c, struct rs_chain *ch, struct rs_chain *watch)
+{
+	static const enum rs_field ifn = RS_F_IIFNAME;
+	static const enum rs_field k4[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP_SADDR };
+	struct spoof_mode enforce = { c, ch, true }, passed = { c, watch, false };
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "bound IPv4 source", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, k4, 3, false, "bound4"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "unguarded port", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "port of a zone that does not enforce", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
+	TRY(rs_rule_verdict(r, RS_V_GOTO, "watch"));
+	TRY(add_spoof_checks(&enforce));
+	return add_spoof_checks(&passed);
 }
 
 static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
@@ -1579,10 +1622,11 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 	struct rs_key knd = { { RS_T_IFNAME, RS_T_ETHER, RS_T_INT128 }, 3 };
 	static const enum rs_field fnd[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
 	struct rs_set *nd6;
-	struct rs_chain *ch;
+	struct rs_chain *ch, *watch;
 
 	c->bridge = rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "compiler: anti-spoofing");
 	if (!c->bridge || !rs_set_add(c->bridge, "guarded", &kif, false, false, "bound ports") ||
+	    !rs_set_add(c->bridge, "watched", &kif, false, false, "ports of zones not enforcing") ||
 	    !rs_set_add(c->bridge, "boundmac", &kmac, false, false, "port -> MAC") ||
 	    !rs_set_add(c->bridge, "bound4", &k4, false, false, "port -> IPv4 source") ||
 	    !rs_set_add(c->bridge, "bound6", &k6, false, false, "port -> IPv6 source") ||
@@ -1599,13 +1643,14 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 				diag_add(c->warn, w->origin, "port %s without a MAC: not bound", w->port);
 			continue;
 		}
-		TRY(bind_port(c, w));
+		TRY(bind_port(c, w, c->p->zones[c->zone_of[i]].mode != POL_MODE_ENFORCE));
 	}
-	if (!(ch = rs_chain_add(c->bridge, "prerouting", "compiler: anti-spoofing")))
+	if (!(ch = rs_chain_add(c->bridge, "prerouting", spoof_origin)) ||
+	    !(watch = rs_chain_add(c->bridge, "watch", spoof_origin)))
 		return -errno;
 	/* -200: before the bridge learns the source MAC and before conntrack. */
 	rs_chain_set_hook(ch, RS_HOOK_PREROUTING, -200, false);
-	return add_spoof_rules(c, ch);
+	return add_spoof_rules(c, ch, watch);
 }
 
 /* --- the whole --------------------------------------------------------------------- */
@@ -1728,11 +1773,12 @@ static const char *const count_names[] = {
 	[CMP_COUNT_NONE] = "", [CMP_COUNT_ACCEPTED] = "accepted", [CMP_COUNT_LEARNED] = "learned",
 	[CMP_COUNT_WOULD_DENY] = "would-deny", [CMP_COUNT_DENIED] = "denied",
 	[CMP_COUNT_SPOOFED] = "spoofed", [CMP_COUNT_INVALID] = "invalid",
+	[CMP_COUNT_SPOOFED_PASSED] = "spoofed-passed",
 };
 
 const char *cmp_count_name(enum cmp_count_kind k)
 {
-	return (unsigned int)k <= CMP_COUNT_INVALID ? count_names[k] : "";
+	return (unsigned int)k <= CMP_COUNT_SPOOFED_PASSED ? count_names[k] : "";
 }
 
 static bool zone_copy(char *dst, const char *s, size_t n)
@@ -1752,6 +1798,8 @@ enum cmp_count_kind cmp_count_parse(const char *comment, char *from, char *to, b
 	*border = false;
 	if (!strncmp(comment, "spoofed ", 8))
 		return CMP_COUNT_SPOOFED;
+	if (!strncmp(comment, "not enforced: spoofed ", 22))
+		return CMP_COUNT_SPOOFED_PASSED;
 	if (!strcmp(comment, "invalid (conntrack)"))
 		return CMP_COUNT_INVALID;
 	gt = strchr(comment, '>');

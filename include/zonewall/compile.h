@@ -186,6 +186,7 @@ enum cmp_count_kind {
 	CMP_COUNT_DENIED,	/* enforce: dropped */
 	CMP_COUNT_SPOOFED,	/* bridge table: a port sent from an address not its own */
 	CMP_COUNT_INVALID,	/* ct state invalid, dropped */
+	CMP_COUNT_SPOOFED_PASSED,	/* as spoofed, from a port whose zone does not enforce: passed */
 };
 
 /**

@@ -167,6 +167,8 @@ tap_ok "$(grep -q '"veth[abc]" . 02:77:00:00:00:0[234] . 10.77.0.[234]' "$tmp/en
 run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
 tap_is "$rc/$err" "0/" "apply succeeds"
 tap_ok "$(grep -q '^applied table inet zonewall: 6 zones, 1 allowlist elements' <<<"$out"; echo $?)" "apply: $out"
+tap_is "$(H nft -j list set bridge zonewall watched | jq -r '[.nftables[].set? | select(.) | .elem // [] | .[]] | length')" 0 \
+	"every zone enforces: no port is watched (spoofed frames are dropped)"
 nojq='walk(if type == "object" then del(.handle, .packets, .bytes) else . end)'
 ip netns add "${NS_TAG}s" && NS_MADE+=("${NS_TAG}s")
 ip netns exec "${NS_TAG}s" nft -f "$tmp/enforce.nft"
@@ -472,6 +474,16 @@ tap_is "$(jq -c '.[0] | [.verdict, .from, .from_zone, .to, .to_zone, .proto, .dp
 	'["would-deny","b","app","a","web","tcp",80]' "denied shows the would-deny flow with identities and zones"
 tap_ok "$(ZW status --json | jq -e '.pairs[] | select(.from == "app" and .to == "web") | .would_deny > 0' >/dev/null; echo $?)" \
 	"status: app>web would-deny counted"
+# monitor never drops: what the bridge table holds a port to is counted and passed
+passed_frames() { H nft -j list counter bridge zonewall c_passed.frame | jq '.nftables[].counter? | .packets // empty'; }
+tap_is "$(H nft -j list set bridge zonewall watched | jq -r "$setjq")" '["vetha","vethb","vethc"]' \
+	"monitor: every port is watched, none enforced"
+before=$(passed_frames)
+catch_start "$b" vid0
+smuggle "$c" vid0 $b_mac
+tap_is "$(catch_result)" "vid0:app vid0:wire " "monitor: c's VLAN-id-0 datagram reaches b (monitor drops nothing)"
+tap_is "$(($(passed_frames) - before))" 1 "and is counted as passed"
+tap_ok "$(ZW status --json | jq -e '.totals.spoofed_passed > 0' >/dev/null; echo $?)" "status: spoofed frames passed"
 
 # --- the table is not bound to a process --------------------------------------------------
 H "$ZONEWALL" denied --follow "${opts[@]}" >/dev/null 2>&1 &
