@@ -1613,6 +1613,69 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch, struct rs_chain *
 	return add_spoof_checks(&passed);
 }
 
+/*
+ * IP broadcast and multicast between two containers' ports.  The inet
+ * chains judge a packet by its destination address, and a group address
+ * names no one: the subnet's broadcast address, 255.255.255.255 or
+ * 224.0.0.1 fall in whatever zone covers them (an internet zone of
+ * 0.0.0.0/0, say), so a container allowed there reached every neighbour's
+ * UDP sockets on the bridge whatever the policy said of them.  Here, where
+ * the bridge hands a copy to each port, a copy from a container's port to
+ * another container's port is dropped when either port's zone enforces
+ * (counted and passed when neither does).  ICMPv6 (neighbour discovery,
+ * MLD), IGMP and non-IP frames (ARP) are left to pass; copies to the host
+ * are not forwarded (the inet input chain judges them) and unicast leaves
+ * at the first rule.
+ */
+static int add_group_rules(struct ctx *c, struct rs_chain *ch)
+{
+	static const enum rs_field ifn = RS_F_IIFNAME, ofn = RS_F_OIFNAME;
+	static const char *const exempt[] = { "ipv6-icmp", "igmp" };
+	struct rs_value v, v2;
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "unicast", spoof_origin)))
+		return -errno;
+	TRY(rs_value_parse(RS_T_PKTTYPE, "broadcast", &v));
+	TRY(rs_value_parse(RS_T_PKTTYPE, "multicast", &v2));
+	TRY(rs_rule_match(r, RS_F_PKTTYPE, true, &v));
+	TRY(rs_rule_match(r, RS_F_PKTTYPE, true, &v2));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "not from a container", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "not to a container", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ofn, 1, true, "guarded"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	for (size_t i = 0; i < sizeof(exempt) / sizeof(exempt[0]); i++) {
+		if (!(r = rule_new(ch, i ? "IGMP" : "neighbour discovery, MLD", spoof_origin)))
+			return -errno;
+		TRY(rs_value_parse(RS_T_PROTO, exempt[i], &v));
+		TRY(rs_rule_match(r, RS_F_L4PROTO, false, &v));
+		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	}
+	if (!(r = rule_new(ch, "not IP", spoof_origin)))
+		return -errno;
+	TRY(rs_value_parse(RS_T_ETHERTYPE, "ip", &v));
+	TRY(rs_value_parse(RS_T_ETHERTYPE, "ip6", &v2));
+	TRY(rs_rule_match(r, RS_F_ETHER_TYPE, true, &v));
+	TRY(rs_rule_match(r, RS_F_ETHER_TYPE, true, &v2));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "not enforced: broadcast or multicast IP between containers",
+			   spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
+	TRY(rs_rule_lookup(r, &ofn, 1, false, "watched"));
+	TRY(rule_count(c->bridge, r, "c_passed.group"));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	if (!(r = rule_new(ch, "broadcast or multicast IP between containers", spoof_origin)))
+		return -errno;
+	TRY(rule_count(c->bridge, r, "c_group"));
+	return rs_rule_verdict(r, RS_V_DROP, NULL);
+}
+
 static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 {
 	struct rs_key kif = { { RS_T_IFNAME }, 1 };
@@ -1622,7 +1685,7 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 	struct rs_key knd = { { RS_T_IFNAME, RS_T_ETHER, RS_T_INT128 }, 3 };
 	static const enum rs_field fnd[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
 	struct rs_set *nd6;
-	struct rs_chain *ch, *watch;
+	struct rs_chain *ch, *watch, *fwd;
 
 	c->bridge = rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "compiler: anti-spoofing");
 	if (!c->bridge || !rs_set_add(c->bridge, "guarded", &kif, false, false, "bound ports") ||
@@ -1646,11 +1709,15 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 		TRY(bind_port(c, w, c->p->zones[c->zone_of[i]].mode != POL_MODE_ENFORCE));
 	}
 	if (!(ch = rs_chain_add(c->bridge, "prerouting", spoof_origin)) ||
-	    !(watch = rs_chain_add(c->bridge, "watch", spoof_origin)))
+	    !(watch = rs_chain_add(c->bridge, "watch", spoof_origin)) ||
+	    !(fwd = rs_chain_add(c->bridge, "forward", spoof_origin)))
 		return -errno;
 	/* -200: before the bridge learns the source MAC and before conntrack. */
 	rs_chain_set_hook(ch, RS_HOOK_PREROUTING, -200, false);
-	return add_spoof_rules(c, ch, watch);
+	/* -200: before br_netfilter hands the frame to the inet forward hook */
+	rs_chain_set_hook(fwd, RS_HOOK_FORWARD, -200, false);
+	TRY(add_spoof_rules(c, ch, watch));
+	return add_group_rules(c, fwd);
 }
 
 /* --- the whole --------------------------------------------------------------------- */
@@ -1773,12 +1840,13 @@ static const char *const count_names[] = {
 	[CMP_COUNT_NONE] = "", [CMP_COUNT_ACCEPTED] = "accepted", [CMP_COUNT_LEARNED] = "learned",
 	[CMP_COUNT_WOULD_DENY] = "would-deny", [CMP_COUNT_DENIED] = "denied",
 	[CMP_COUNT_SPOOFED] = "spoofed", [CMP_COUNT_INVALID] = "invalid",
-	[CMP_COUNT_SPOOFED_PASSED] = "spoofed-passed",
+	[CMP_COUNT_SPOOFED_PASSED] = "spoofed-passed", [CMP_COUNT_GROUP] = "group",
+	[CMP_COUNT_GROUP_PASSED] = "group-passed",
 };
 
 const char *cmp_count_name(enum cmp_count_kind k)
 {
-	return (unsigned int)k <= CMP_COUNT_SPOOFED_PASSED ? count_names[k] : "";
+	return (unsigned int)k <= CMP_COUNT_GROUP_PASSED ? count_names[k] : "";
 }
 
 static bool zone_copy(char *dst, const char *s, size_t n)
@@ -1800,6 +1868,10 @@ enum cmp_count_kind cmp_count_parse(const char *comment, char *from, char *to, b
 		return CMP_COUNT_SPOOFED;
 	if (!strncmp(comment, "not enforced: spoofed ", 22))
 		return CMP_COUNT_SPOOFED_PASSED;
+	if (!strcmp(comment, "broadcast or multicast IP between containers"))
+		return CMP_COUNT_GROUP;
+	if (!strcmp(comment, "not enforced: broadcast or multicast IP between containers"))
+		return CMP_COUNT_GROUP_PASSED;
 	if (!strcmp(comment, "invalid (conntrack)"))
 		return CMP_COUNT_INVALID;
 	gt = strchr(comment, '>');

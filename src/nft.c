@@ -718,6 +718,7 @@ static const struct field_code field_codes[RS_F__COUNT] = {
 	[RS_F_ICMPV6_TYPE] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, 0 },
 	/* after type, code, checksum and the flags word of a neighbour advertisement */
 	[RS_F_ND_TARGET] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, 0 },
+	[RS_F_PKTTYPE] = { LD_META, 0, 0, 1, NFT_META_PKTTYPE },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -887,6 +888,7 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 		break;
 	case RS_T_U8:
 	case RS_T_ICMPV6_TYPE:
+	case RS_T_PKTTYPE:
 		val[0] = st->val.u.u8;
 		break;
 	case RS_T_ETHERTYPE:

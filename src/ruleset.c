@@ -33,6 +33,7 @@ static const struct {
 	{ RS_T_U8, "integer", 1 },
 	{ RS_T_ICMPV6_TYPE, "icmpv6_type", 1 },
 	{ RS_T_INT128, "integer", 16 },
+	{ RS_T_PKTTYPE, "pkt_type", 1 },
 };
 
 static const struct {
@@ -55,7 +56,11 @@ static const struct {
 	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE },
 	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE },
 	[RS_F_ND_TARGET] = { "@th,64,128", RS_T_INT128 },
+	[RS_F_PKTTYPE] = { "meta pkttype", RS_T_PKTTYPE },
 };
+
+/* nft's names for skb->pkt_type (it lists 0 as "host") */
+static const char *const pkttypes[] = { "host", "broadcast", "multicast", "other" };
 
 /* nft's names for the ICMPv6 types a rule of ours names */
 static const struct {
@@ -79,7 +84,7 @@ static const struct {
 	uint8_t num;
 	const char *name;
 } protos[] = {
-	{ 1, "icmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
+	{ 1, "icmp" }, { 2, "igmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
 	{ 50, "esp" }, { 51, "ah" }, { 58, "ipv6-icmp" }, { 132, "sctp" }, { 136, "udplite" },
 };
 
@@ -415,6 +420,13 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 		return parse_ethertype(text, &out->u.ethertype);
 	case RS_T_INT128:
 		return parse_int128(text, out);
+	case RS_T_PKTTYPE:
+		for (size_t i = 0; i < sizeof(pkttypes) / sizeof(pkttypes[0]); i++)
+			if (!strcmp(text, pkttypes[i])) {
+				out->u.u8 = (uint8_t)i;
+				return 0;
+			}
+		return -EINVAL;
 	case RS_T_ICMPV6_TYPE:
 		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
 			if (!strcmp(text, icmpv6_types[i].name)) {
@@ -479,6 +491,7 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 		break;
 	case RS_T_U8:
 	case RS_T_ICMPV6_TYPE:
+	case RS_T_PKTTYPE:
 		lo[0] = v->u.u8;
 		break;
 	case RS_T_ETHERTYPE:
@@ -612,6 +625,12 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 	case RS_T_INT128:
 		/* one value; a prefix match is written by render_stmt (mask and value) */
 		hex_text(b, lo, 16);
+		return;
+	case RS_T_PKTTYPE:
+		if (lo[0] < sizeof(pkttypes) / sizeof(pkttypes[0]))
+			sb_printf(b, "%s", pkttypes[lo[0]]);
+		else
+			sb_printf(b, "%u", lo[0]);
 		return;
 	case RS_T_ICMPV6_TYPE:
 		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)

@@ -56,7 +56,8 @@ static void add_to(json_t *o, const char *key, uint64_t v)
 static void read_rules(const struct nft_status *st, json_t *root)
 {
 	static const char *const keys[] = { NULL, "accepted", "learned", "would_deny", "denied",
-					    "spoofed", "invalid", "spoofed_passed" };
+					    "spoofed", "invalid", "spoofed_passed", "group_dropped",
+					    "group_passed" };
 	json_t *zones = json_object_get(root, "zones"), *pairs = json_object_get(root, "pairs");
 	char from[POL_ZONE_NAME_MAX + 1], to[POL_ZONE_NAME_MAX + 1], zone[64];
 	enum pol_mode mode;
@@ -72,7 +73,7 @@ static void read_rules(const struct nft_status *st, json_t *root)
 				"mode", pol_mode_name(mode), "default", strstr(r->comment, "(default)") != NULL));
 			continue;
 		}
-		if (k == CMP_COUNT_SPOOFED || k == CMP_COUNT_INVALID || k == CMP_COUNT_SPOOFED_PASSED) {
+		if (k >= CMP_COUNT_SPOOFED) {
 			add_to(json_object_get(root, "totals"), keys[k], r->packets);
 			continue;
 		}
@@ -106,6 +107,11 @@ static int read_table(struct nft_conn *nc, enum rs_family fam, json_t *root)
 	return 0;
 }
 
+static json_int_t total(json_t *root, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(root, "totals"), key));
+}
+
 static int print_table(json_t *root)
 {
 	json_t *k = json_object_get(root, "kernel");
@@ -119,10 +125,11 @@ static int print_table(json_t *root)
 		       json_string_value(json_array_get(json_object_get(root, "tables"), i)));
 	printf("\nkernel path: %s\n", json_string_value(json_object_get(k, "path")));
 	printf("spoofed frames dropped: %" JSON_INTEGER_FORMAT ", passed (zones not enforcing): %"
-	       JSON_INTEGER_FORMAT ", invalid dropped: %" JSON_INTEGER_FORMAT "\n\n",
-	       json_integer_value(json_object_get(json_object_get(root, "totals"), "spoofed")),
-	       json_integer_value(json_object_get(json_object_get(root, "totals"), "spoofed_passed")),
-	       json_integer_value(json_object_get(json_object_get(root, "totals"), "invalid")));
+	       JSON_INTEGER_FORMAT ", invalid dropped: %" JSON_INTEGER_FORMAT "\n",
+	       total(root, "spoofed"), total(root, "spoofed_passed"), total(root, "invalid"));
+	printf("broadcast/multicast IP between containers dropped: %" JSON_INTEGER_FORMAT
+	       ", passed (zones not enforcing): %" JSON_INTEGER_FORMAT "\n\n",
+	       total(root, "group_dropped"), total(root, "group_passed"));
 	if ((rc = out_rows_print(stdout, OUT_TABLE, json_object_get(root, "zones"), zone_cols)))
 		return rc;
 	putchar('\n');
@@ -156,12 +163,13 @@ int cmd_status_main(int argc, char **argv)
 	if (!nc)
 		return cli_fail("status", "cannot open nf_tables netlink: %s", strerror(errno));
 	rc = nft_probe(nc, &f);
-	root = json_pack("{s:[], s:{s:b, s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I, s:I}}",
+	root = json_pack("{s:[], s:{s:b, s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "tables", "kernel", "br_netfilter", f.br_netfilter, "br_netfilter_ipv6",
 			 f.br_netfilter6, "conntrack_bridge", f.conntrack_bridge, "path",
 			 rc ? "unknown (probe failed)" : nft_kernel_path(&f, &enforced),
 			 "same_bridge_enforced", enforced, "zones", "pairs", "sets", "totals",
-			 "spoofed", (json_int_t)0, "invalid", (json_int_t)0, "spoofed_passed", (json_int_t)0);
+			 "spoofed", (json_int_t)0, "invalid", (json_int_t)0, "spoofed_passed", (json_int_t)0,
+			 "group_dropped", (json_int_t)0, "group_passed", (json_int_t)0);
 	if (!root) {
 		nft_close(nc);
 		return cli_fail("status", "out of memory");

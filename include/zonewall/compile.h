@@ -187,6 +187,8 @@ enum cmp_count_kind {
 	CMP_COUNT_SPOOFED,	/* bridge table: a port sent from an address not its own */
 	CMP_COUNT_INVALID,	/* ct state invalid, dropped */
 	CMP_COUNT_SPOOFED_PASSED,	/* as spoofed, from a port whose zone does not enforce: passed */
+	CMP_COUNT_GROUP,	/* bridge table: broadcast/multicast IP between containers, dropped */
+	CMP_COUNT_GROUP_PASSED,	/* the same where neither zone enforces: passed */
 };
 
 /**

@@ -48,6 +48,7 @@ enum rs_type {
 	RS_T_SERVICE = 13,	/* inet_service (port) */
 	RS_T_CTSTATE = 26,	/* ct_state bit mask (matches only) */
 	RS_T_ICMPV6_TYPE = 29,	/* icmpv6_type */
+	RS_T_PKTTYPE = 31,	/* pkt_type: host, broadcast, multicast, other */
 	RS_T_IFNAME = 41,	/* ifname */
 	/* nft's integer (id 4) 128 bits wide, read raw (@th,64,128); the id a
 	 * set key carries is the low byte (rs_key_typeid()) */
@@ -79,6 +80,7 @@ enum rs_field {
 	RS_F_ETHER_TYPE,	/* ether type (bridge family): a tagged frame's is its tag's */
 	RS_F_ICMPV6_TYPE,	/* icmpv6 type, after meta l4proto ipv6-icmp */
 	RS_F_ND_TARGET,		/* @th,64,128: a neighbour advertisement's target address */
+	RS_F_PKTTYPE,		/* meta pkttype: how the frame was addressed */
 	RS_F__COUNT
 };
 
@@ -120,7 +122,7 @@ struct rs_value {
 		struct in6_addr v6;	/* also RS_T_INT128, big-endian */
 		uint8_t ether[6];
 		uint8_t proto;
-		uint8_t u8;		/* RS_T_U8, RS_T_ICMPV6_TYPE */
+		uint8_t u8;		/* RS_T_U8, RS_T_ICMPV6_TYPE, RS_T_PKTTYPE */
 		uint16_t port;		/* host order */
 		uint16_t ethertype;	/* host order */
 		char ifname[RS_IFNAMSIZ];
@@ -342,7 +344,7 @@ int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
  * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
  * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
  * "eth0", "established,related", "6" (RS_T_U8), "ip6" or "0x88b5" (RS_T_ETHERTYPE),
- * "nd-router-advert" or "134" (RS_T_ICMPV6_TYPE).
+ * "nd-router-advert" or "134" (RS_T_ICMPV6_TYPE), "broadcast" (RS_T_PKTTYPE).
  * Return: 0 or -EINVAL.
  */
 int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);

@@ -144,6 +144,15 @@ s.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + body)
 PY
 }
 ra_route() { ip -n "$1" -6 route show default proto ra | head -1; }
+# group NS ADDR KIND: a UDP datagram "zw-KIND" from NS to ADDR:7777 (broadcast allowed)
+group() { ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b"zw-" + sys.argv[2].encode(), (sys.argv[1], 7777))' "$2" "$3"; }
+group_all() {	# group_all NS: to the subnet's broadcast, 255.255.255.255 and all hosts
+	group "$1" 10.77.0.255 bc && group "$1" 255.255.255.255 lb && group "$1" 224.0.0.1 mc
+}
+group_drops() { H nft -j list counter bridge zonewall "$1" | jq '.nftables[].counter? | .packets // empty'; }
 
 # --- before zonewall: what a container can send past br_netfilter --------------------------
 # The controls for the anti-smuggling test below: the kernel itself delivers these.
@@ -155,6 +164,10 @@ nd6 "$c" ra
 wait_for 5 eval '[ -n "$(ra_route "$a")" ]'
 tap_ok $? "without zonewall, c's router advertisement makes a route IPv6 through c (control): $(ra_route "$a")"
 ip -n "$a" -6 route flush default proto ra
+catch_start "$a" bc lb mc
+group_all "$b"
+tap_is "$(catch_result)" "bc:app bc:wire lb:app lb:wire mc:app mc:wire " \
+	"without zonewall, b's broadcast and multicast datagrams reach a's application (control)"
 
 # --- compile and apply agree ------------------------------------------------
 run_cmd ZW compile "$tmp/enforce.json" "${opts[@]}"
@@ -198,6 +211,14 @@ ip netns exec "$a" ping -c1 -W1 10.77.0.3 >/dev/null 2>&1
 tap_is $? 1 "ping a->b refused"
 tap_is "$(talk "$a" 10.99.0.2 80)" "" "egress web->internet refused (deny border)"
 tap_is "$(talk "$b" 10.99.0.2 80)" pong "egress app->internet passes (allow border), routed beyond the host"
+# app may reach the internet zone, which covers 10.77.0.255, 255.255.255.255 and 224.0.0.1;
+# it may not reach web: its broadcasts must not reach a
+before=$(group_drops c_group)
+catch_start "$a" bc lb mc
+group_all "$b"
+tap_is "$(catch_result)" "" "b's broadcast and multicast datagrams do not reach a (app -> web is refused)"
+tap_ok "$([ "$(group_drops c_group)" -ge $((before + 3)) ]; echo $?)" \
+	"they are dropped where the bridge copies them to a's port, and counted ($before -> $(group_drops c_group))"
 ip netns exec "$a" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
 tap_is $? 0 "a->host allowed (border web->host allow, input chain)"
 ip netns exec "$c" ping -c1 -W1 10.77.0.1 >/dev/null 2>&1
@@ -484,6 +505,11 @@ smuggle "$c" vid0 $b_mac
 tap_is "$(catch_result)" "vid0:app vid0:wire " "monitor: c's VLAN-id-0 datagram reaches b (monitor drops nothing)"
 tap_is "$(($(passed_frames) - before))" 1 "and is counted as passed"
 tap_ok "$(ZW status --json | jq -e '.totals.spoofed_passed > 0' >/dev/null; echo $?)" "status: spoofed frames passed"
+catch_start "$a" bc
+group "$b" 10.77.0.255 bc
+tap_is "$(catch_result)" "bc:app bc:wire " "monitor: b's broadcast reaches a"
+tap_ok "$(ZW status --json | jq -e '.totals.group_passed > 0 and .totals.group_dropped > 0' >/dev/null; echo $?)" \
+	"status: broadcast/multicast passed (monitor) and dropped (enforce, earlier) counted"
 
 # --- the table is not bound to a process --------------------------------------------------
 H "$ZONEWALL" denied --follow "${opts[@]}" >/dev/null 2>&1 &
