@@ -140,6 +140,53 @@ static void test_icmpv6_type(void)
 	rs_ruleset_free(rs);
 }
 
+/* A raw 128-bit field: hex values, masked matches, a set declared by typeof. */
+static void test_raw_typeof(void)
+{
+	struct rs_ruleset *rs = rs_ruleset_new();
+	struct rs_table *t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
+	struct rs_key k = { { RS_T_IFNAME, RS_T_ETHER, RS_T_INT128 }, 3 };
+	static const enum rs_field f[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
+	static const enum rs_field bad[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP6_SADDR };
+	struct rs_set *s = rs_set_add(t, "nd6", &k, false, false, "test");
+	struct rs_chain *ch = rs_chain_add(t, "prerouting", "test");
+	struct rs_rule *r = rs_rule_add(ch, "na", "test");
+	struct rs_value v[3];
+	char err[256], *text;
+
+	tap_ok(rs_value_parse(RS_T_INT128, "0xfd770000000000000000000000000003", &v[2]) == 0 &&
+	       v[2].prefix == 128 && v[2].u.v6.s6_addr[0] == 0xfd && v[2].u.v6.s6_addr[15] == 3,
+	       "128-bit integer: 32 hex digits, big-endian");
+	tap_ok(rs_value_parse(RS_T_INT128, "0xfd77", &v[2]) == -EINVAL &&
+	       rs_value_parse(RS_T_INT128, "fd770000000000000000000000000003", &v[2]) == -EINVAL &&
+	       rs_value_parse(RS_T_INT128, "0xfd77000000000000000000000000000g", &v[2]) == -EINVAL &&
+	       rs_value_parse(RS_T_INT128, "0xfe800000000000000000000000000000/129", &v[2]) == -EINVAL,
+	       "short, unprefixed, non-hex and over-long masks refused");
+	tap_is_int(rs_set_typeof(s, bad, 3), -EINVAL, "typeof: a field of another type than the key's refused");
+	tap_is_int(rs_set_typeof(s, f, 3), 0, "typeof iifname . ether saddr . @th,64,128");
+	v[0] = val(RS_T_IFNAME, "vethb");
+	v[1] = val(RS_T_ETHER, "02:77:00:00:00:03");
+	v[2] = val(RS_T_INT128, "0xfd770000000000000000000000000003");
+	tap_is_int(rs_set_add_elem(s, v, NULL, "b"), 0, "an element");
+	v[0] = val(RS_T_PROTO, "ipv6-icmp");
+	rs_rule_match(r, RS_F_L4PROTO, false, &v[0]);
+	v[0] = val(RS_T_INT128, "0xfe800000000000000000000000000000/10");
+	rs_rule_match(r, RS_F_ND_TARGET, true, &v[0]);
+	rs_rule_lookup(r, f, 3, true, "nd6");
+	rs_rule_verdict(r, RS_V_DROP, NULL);
+	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "validates: the raw field follows meta l4proto ipv6-icmp");
+	text = rs_render_text(rs, 0);
+	tap_ok(text && strstr(text, "\t\ttypeof iifname . ether saddr . @th,64,128\n") &&
+	       strstr(text, "elements = { \"vethb\" . 02:77:00:00:00:03 . 0xfd770000000000000000000000000003 }"),
+	       "rendered by typeof, the element in hex as nft lists it");
+	tap_ok(text && strstr(text, "@th,64,128 & 0xffc00000000000000000000000000000 != "
+				    "0xfe800000000000000000000000000000 iifname . ether saddr . @th,64,128 != @nd6 drop"),
+	       "a masked match written as & MASK != VALUE");
+	free(text);
+	tap_is_int((int)rs_key_typeid(&k), 41 << 12 | 9 << 6 | 4, "the key's type id says integer (4)");
+	rs_ruleset_free(rs);
+}
+
 static void test_keys(void)
 {
 	struct rs_key k4 = { { RS_T_IPV4, RS_T_IPV4, RS_T_PROTO, RS_T_SERVICE }, 4 };
@@ -296,5 +343,6 @@ int main(void)
 	test_render_validate();
 	test_bridge_dependency();
 	test_icmpv6_type();
+	test_raw_typeof();
 	return tap_done();
 }
