@@ -1529,7 +1529,7 @@ static int add_nd_router_rules(const struct spoof_mode *m)
  * id 0 included) is handed to no inet hook by br_netfilter, yet the
  * receiving container's kernel strips a tag of id 0 and delivers what it
  * carries: a way past every zone border for any container with CAP_NET_RAW
- * (the runtimes' default).  Other ether types reach no inet hook either:
+ * (Docker's default).  Other ether types reach no inet hook either:
  * a channel between two such containers that no policy sees.  Frames only
  * get here when they are not a bound IPv4 source's, so the cost stays off
  * the path of nearly all traffic.

@@ -69,79 +69,26 @@ table inet neighbour {
 EOF
 neighbour=$(H nft -j list table inet neighbour)
 
-# smuggle NS KIND DSTMAC: one frame from NS's eth0, its own MAC and address, to
-# DSTMAC: a UDP datagram to 10.77.0.3:7777 carrying "zw-KIND", untagged ("udp"),
-# in an 802.1Q tag of VLAN id 0 ("vid0"), an 802.1ad one ("ad0"), or the same
-# bytes under ether type 0x88b5 ("raw"; local experimental).
-smuggle() {
-	ip netns exec "$1" python3 - "$2" "$3" <<'PY'
-import socket, struct, sys
-kind, dmac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("eth0", 0))
-smac, data = s.getsockname()[4], b"zw-" + kind.encode()
-udp = struct.pack("!HHHH", 40000, 7777, 8 + len(data), 0) + data
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
-                 socket.inet_aton("10.77.0.4"), socket.inet_aton("10.77.0.3"))
-c = sum(struct.unpack("!10H", ip)); c = (c >> 16) + (c & 0xffff); c = ~(c + (c >> 16)) & 0xffff
-ip = ip[:10] + struct.pack("!H", c) + ip[12:]
-tag = {"udp": b"", "vid0": b"\x81\x00\x00\x00", "ad0": b"\x88\xa8\x00\x00", "raw": b""}[kind]
-etype = b"\x88\xb5" if kind == "raw" else b"\x08\x00"
-s.send(dmac + smac + tag + etype + ip + udp)
-PY
-}
-# catch NS KIND...: sends nothing; waits (1 s at most) for the frames of KINDs at
-# NS's eth0 and its UDP port 7777; prints "KIND:app" for a datagram the
-# application read, "KIND:wire" for a frame seen on the interface only.
+# smuggle NS KIND DSTMAC: a datagram "zw-KIND" from NS (c's address) to b's
+# UDP port 7777, untagged, VLAN-tagged or as ether type 0x88b5 (tests/frames.py)
+frames=$(dirname "$0")/../frames.py
+smuggle() { ip netns exec "$1" python3 "$frames" udp eth0 "$2" "$3" 10.77.0.4 10.77.0.3; }
+# catch_start NS KIND...: what NS's eth0 and UDP port 7777 get within 1 s (catch_result)
 catch_start() {
 	local ns=$1
 	shift
-	ip netns exec "$ns" python3 -u - "$@" >"$tmp/catch" 2>&1 <<'PY' &
-import select, socket, sys, time
-want = set(sys.argv[1:])
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", 7777))
-p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)); p.bind(("eth0", 0))
-print("ready")
-seen, end = set(), time.time() + 1.0
-while time.time() < end:
-    r, _, _ = select.select([u, p], [], [], max(0, end - time.time()))
-    for sk in r:
-        d = sk.recv(2048)
-        for k in want:
-            if (b"zw-" + k.encode()) in d and (k, sk is u) not in seen:
-                seen.add((k, sk is u)); print(k + (":app" if sk is u else ":wire"))
-PY
+	ip netns exec "$ns" python3 -u "$frames" catch eth0 1 "$@" >"$tmp/catch" 2>&1 &
 	catch_pid=$!
 	wait_for 5 grep -q ready "$tmp/catch"
 }
 catch_result() { wait "$catch_pid"; grep -v ready "$tmp/catch" | sort | tr '\n' ' '; }
 frame_drops() { H nft -j list counter bridge zonewall c_spoofed.frame | jq '.nftables[].counter? | .packets // empty'; }
 b_mac=02:77:00:00:00:03
-# nd6 NS KIND [TARGET]: an ICMPv6 router advertisement ("ra": "route through
-# me"), redirect ("redirect") or unsolicited neighbour advertisement with the
-# override flag ("na": "TARGET is at my MAC") from NS's eth0, its MAC and
-# link-local address, to all nodes
+# nd6 NS KIND [TARGET]: a router advertisement, redirect or neighbour
+# advertisement (TARGET is at my MAC) from NS's eth0 and link-local address
 nd6() {
-	ip netns exec "$1" python3 - "$2" "$(ip -n "$1" -6 -br addr show dev eth0 scope link | awk '{print $3}' | cut -d/ -f1)" "${3:-::}" <<'PY'
-import socket, struct, sys
-kind, src = sys.argv[1], socket.inet_pton(socket.AF_INET6, sys.argv[2])
-target = socket.inet_pton(socket.AF_INET6, sys.argv[3])
-dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("eth0", 0))
-mac = s.getsockname()[4]
-if kind == "ra":	# hop limit 64, router lifetime 1800 s, source link-layer address option
-    body = struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, 1800, 0, 0) + b"\x01\x01" + mac
-elif kind == "na":	# override flag, target, target link-layer address option
-    body = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + target + b"\x02\x01" + mac
-else:			# target (the "better" first hop: us) and destination 2001:db8::1
-    body = struct.pack("!BBHI", 137, 0, 0, 0) + src + socket.inet_pton(socket.AF_INET6, "2001:db8::1")
-pseudo = src + dst + struct.pack("!I3xB", len(body), 58) + body
-c = sum(struct.unpack("!%dH" % (len(pseudo) // 2), pseudo)); c = (c >> 16) + (c & 0xffff)
-body = body[:2] + struct.pack("!H", ~(c + (c >> 16)) & 0xffff) + body[4:]
-ip6 = struct.pack("!IHBB", 6 << 28, len(body), 58, 255) + src + dst
-s.send(b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip6 + body)
-PY
+	ip netns exec "$1" python3 "$frames" nd6 eth0 "$2" \
+		"$(ip -n "$1" -6 -br addr show dev eth0 scope link | awk '{print $3}' | cut -d/ -f1)" ${3:+"$3"}
 }
 ra_route() { ip -n "$1" -6 route show default proto ra | head -1; }
 # group NS ADDR KIND: a UDP datagram "zw-KIND" from NS to ADDR:7777 (broadcast allowed)

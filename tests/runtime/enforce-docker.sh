@@ -66,6 +66,26 @@ tap_is "$(get_out 8080)" hello-from-bb "before: outside reaches web through Dock
 tap_is "$(get "$app" "$web_ip")" hello-from-bb "before: app reaches web"
 tap_is "$(get "$app" "198.18.$n.2")" outside "before: app reaches outside through Docker's masquerade"
 
+# A VLAN-tagged datagram (802.1Q, VLAN id 0) from db to app's UDP port: Docker's
+# containers keep CAP_NET_RAW, br_netfilter hands tagged frames to no iptables or
+# inet chain, and app's kernel strips a tag of id 0 and delivers the datagram.
+# Sent and caught with tests/frames.py run in the containers' network namespaces.
+frames=$(dirname "$0")/../frames.py
+pid_of() { D inspect -f '{{.State.Pid}}' "$1"; }
+mac_of() { D inspect "$1" | jq -r ".[0].NetworkSettings.Networks[\"$net\"].MacAddress"; }
+tag_try() {	# tag_try: what app caught of db's tagged datagram ("vid0:app vid0:wire " when it came)
+	local out=$RT_DIR/catch
+	nsenter -t "$(pid_of "$app")" -n python3 -u "$frames" catch eth0 1 vid0 >"$out" 2>&1 &
+	local catcher=$!
+	wait_for 5 grep -q ready "$out"
+	nsenter -t "$(pid_of "$db")" -n python3 "$frames" udp eth0 vid0 "$(mac_of "$app")" "$db_ip" "$app_ip"
+	wait "$catcher"
+	grep -v ready "$out" | sort | tr '\n' ' '
+}
+caps=$(D exec "$db" grep CapEff /proc/self/status | awk '{print $2}')
+tap_ok "$(( (0x${caps:-0} >> 13 & 1) == 1 ? 0 : 1 ))" "db has CAP_NET_RAW (Docker's default; CapEff $caps)"
+tap_is "$(tag_try)" "vid0:app vid0:wire " "before: db's VLAN-tagged datagram reaches app's socket past Docker's rules (control)"
+
 run_cmd ZW apply "$RT_DIR/policy.json" "${opts[@]}"
 tap_is "$rc" 0 "apply on docker containers, beside Docker's rules"
 [ -z "$err" ] || tap_diag "$err"
@@ -76,6 +96,7 @@ tap_is "$(get_out 8080)" hello-from-bb "outside -> web's published port passes (
 tap_is "$(get_out 8081)" "" "outside -> app's published port refused (Docker would forward it, the policy does not)"
 tap_is "$(get "$web" "198.18.$n.2")" outside "web -> outside passes (allow border), masqueraded by Docker"
 tap_is "$(get "$app" "198.18.$n.2")" "" "app -> outside refused (deny border)"
+tap_is "$(tag_try)" "" "db's VLAN-tagged datagram to app is dropped by the bridge table"
 st=$(ZW status --json)
 tap_ok "$(jq -e '.pairs[] | select(.from == "internet" and .to == "web") | .accepted > 0' <<<"$st" >/dev/null; echo $?)" \
 	"status: internet>web accepted counted (the published port)"
