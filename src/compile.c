@@ -1437,14 +1437,35 @@ static struct rs_rule *spoof_rule(const struct spoof_mode *m, const char *what)
 	return rule_new(m->ch, comment, spoof_origin);
 }
 
-/* Counted into c_spoofed.KIND (dropped) or c_passed.KIND, then the verdict. */
+/*
+ * Counted into c_spoofed.KIND (dropped) or c_passed.KIND, then on to the
+ * chain that logs it (rate-limited, to the refusals' NFLOG group: `zonewall
+ * denied` reports the port and its identity) and drops or passes it.
+ */
 static int spoof_verdict(const struct spoof_mode *m, struct rs_rule *r, const char *kind)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "c_%s.%s", m->drop ? "spoofed" : "passed", kind);
 	TRY(rule_count(m->c->bridge, r, name));
-	return rs_rule_verdict(r, m->drop ? RS_V_DROP : RS_V_ACCEPT, NULL);
+	return rs_rule_verdict(r, RS_V_GOTO, m->drop ? "spoofed_drop" : "spoofed_pass");
+}
+
+/* The two chains spoof_verdict() ends in: "zw enforce spoofed " / "zw passed spoofed ". */
+static int add_spoof_log_chain(struct ctx *c, const char *name, bool drop)
+{
+	struct rs_chain *ch = rs_chain_add(c->bridge, name, spoof_origin);
+	struct rs_rule *r;
+
+	if (!ch || !(r = rule_new(ch, "spoofed: log", spoof_origin)))
+		return -errno;
+	/* The limit is a match: the log needs a rule of its own. */
+	TRY(rs_rule_limit(r, c->o.log_rate, CMP_LOG_BURST));
+	TRY(rs_rule_log(r, c->o.log_group, drop ? CMP_LOG_PREFIX "enforce spoofed " :
+					     CMP_LOG_PREFIX "passed spoofed "));
+	if (!(r = rule_new(ch, drop ? "spoofed: drop" : "spoofed: pass", spoof_origin)))
+		return -errno;
+	return rs_rule_verdict(r, drop ? RS_V_DROP : RS_V_ACCEPT, NULL);
 }
 
 /*
@@ -1609,6 +1630,8 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch, struct rs_chain *
 		return -errno;
 	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
 	TRY(rs_rule_verdict(r, RS_V_GOTO, "watch"));
+	TRY(add_spoof_log_chain(c, "spoofed_drop", true));
+	TRY(add_spoof_log_chain(c, "spoofed_pass", false));
 	TRY(add_spoof_checks(&enforce));
 	return add_spoof_checks(&passed);
 }
@@ -1900,6 +1923,12 @@ bool cmp_logtag_parse(const char *prefix, struct cmp_logtag *out)
 	memset(out, 0, sizeof(*out));
 	if (strncmp(prefix, CMP_LOG_PREFIX, strlen(CMP_LOG_PREFIX)))
 		return false;
+	/* the bridge table's two, whole (a pair's prefix has its '>') */
+	if (!strcmp(p, "enforce spoofed ") || !strcmp(p, "passed spoofed ")) {
+		out->spoofed = true;
+		out->mode = p[0] == 'e' ? POL_MODE_ENFORCE : POL_MODE_MONITOR;
+		return true;
+	}
 	if (!strncmp(p, "monitor ", 8))
 		out->mode = POL_MODE_MONITOR;
 	else if (!strncmp(p, "enforce ", 8))
@@ -2038,21 +2067,76 @@ static json_t *cmp_end_identity(const struct cmp_workload *w, const uint8_t *add
 	return json_string(buf);
 }
 
+static void rfc3339_ms(char *buf, size_t len, int64_t t_ns)
+{
+	time_t sec = t_ns / 1000000000;
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (int)(t_ns / 1000000 % 1000));
+}
+
+/* An Ethernet/IPv4 ARP frame's sender and target addresses as a packet's ends. */
+static bool arp_ends(const uint8_t *l3, size_t len, struct dec_packet *pk)
+{
+	if (len < 28 || l3[4] != 6 || l3[5] != 4)
+		return false;
+	memset(pk, 0, sizeof(*pk));
+	pk->family = 4;
+	memcpy(pk->src, l3 + 14, 4);
+	memcpy(pk->dst, l3 + 24, 4);
+	return true;
+}
+
+json_t *cmp_spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+			const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
+			const uint8_t *l3, size_t len, int64_t t_ns)
+{
+	char when[64], src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "", who[40];
+	const struct cmp_workload *w = NULL;
+	struct dec_packet pkt;
+	bool arp = ethertype == 0x0806 && l3 && arp_ends(l3, len, &pkt);
+	bool ip = !arp && l3 && dec_ip(l3, len, &pkt) == DEC_OK;
+	const char *proto = arp ? "arp" : ip ? pol_proto_name(pkt.proto) : NULL;
+	int af = (arp || ip) && pkt.family == 6 ? AF_INET6 : AF_INET;
+
+	for (size_t i = 0; port && port[0] && i < s->n && !w; i++)
+		if (!strcmp(s->w[i]->port, port))
+			w = s->w[i];
+	snprintf(who, sizeof(who), "unknown:port %s", port && port[0] ? port : "?");
+	if (arp || ip) {
+		inet_ntop(af, pkt.src, src, sizeof(src));
+		inet_ntop(af, pkt.dst, dst, sizeof(dst));
+	}
+	rfc3339_ms(when, sizeof(when), t_ns);
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
+			 "time", when,
+			 "verdict", tag->mode == POL_MODE_ENFORCE ? "spoofed" : "spoofed (passed)",
+			 "mode", pol_mode_name(tag->mode), "border", false,
+			 "proto", proto ? proto : "other", "port", port ? port : "",
+			 "from", w ? w->identity : who,
+			 "from_zone", w && p ? p->zones[cmp_zone_index(p, w, NULL)].name : "",
+			 "src", arp || ip ? json_string(src) : json_null(),
+			 "to", arp || ip ? cmp_end_identity(cmp_lookup(s, pkt.family, pkt.dst), pkt.dst, af)
+					 : json_null(),
+			 "to_zone", "",
+			 "dst", arp || ip ? json_string(dst) : json_null(),
+			 "sport", ip && pkt.sport ? json_integer(pkt.sport) : json_null(),
+			 "dport", ip && pkt.dport ? json_integer(pkt.dport) : json_null());
+}
+
 json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
 		       const struct dec_packet *pk, int64_t t_ns)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
 	int af = pk->family == 4 ? AF_INET : AF_INET6;
 	const char *proto = pol_proto_name(pk->proto);
-	time_t sec = t_ns / 1000000000;
-	struct tm tm;
 
 	inet_ntop(af, pk->src, src, sizeof(src));
 	inet_ntop(af, pk->dst, dst, sizeof(dst));
-	gmtime_r(&sec, &tm);
-	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(t_ns / 1000000 % 1000));
+	rfc3339_ms(when, sizeof(when), t_ns);
 	snprintf(verdict, sizeof(verdict), "%s%s",
 		 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
 		 tag->border ? " (border)" : "");

@@ -5,6 +5,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +217,13 @@ void nflog_close(struct nflog_conn *c)
 		mnl_socket_close(c->nl);
 	}
 	free(c);
+}
+
+void nflog_in_port(const struct nflog_event *ev, char *name)
+{
+	uint32_t ifindex = ev->physindev ? ev->physindev : ev->indev;
+
+	name[0] = '\0';
+	if (!ifindex || !if_indextoname(ifindex, name))
+		name[0] = '\0';
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "cli.h"
 #include "cli-daemon.h"
@@ -87,12 +88,19 @@ static void on_event(void *ctx, const struct nflog_event *ev)
 	struct dec_packet pk;
 	json_t *row;
 
-	if (!cmp_logtag_parse(ev->prefix, &tag) || !ev->payload ||
-	    dec_ip(ev->payload, ev->len, &pk) != DEC_OK) {
+	bool ip = ev->payload && dec_ip(ev->payload, ev->len, &pk) == DEC_OK;
+	char port[IF_NAMESIZE];
+
+	if (!cmp_logtag_parse(ev->prefix, &tag) || (!tag.spoofed && !ip)) {
 		d->skipped++;
 		return;
 	}
-	row = cmp_denied_row(d->s, &tag, &pk, ev->time_ns);
+	/* the bridge table's: named by the port it came in by (an ARP frame has no IP) */
+	if (tag.spoofed)
+		nflog_in_port(ev, port);
+	row = tag.spoofed ? cmp_spoofed_row(d->s, NULL, &tag, port, ev->hw_proto, ev->payload,
+					    ev->len, ev->time_ns)
+			  : cmp_denied_row(d->s, &tag, &pk, ev->time_ns);
 	if (!row)
 		return;
 	take_row(d, row);

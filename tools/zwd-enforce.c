@@ -732,12 +732,18 @@ static void zwd_on_nflog_event(void *ctx, const struct nflog_event *ev)
 	struct zwd_enforce *e = ctx;
 	struct cmp_logtag tag;
 	struct dec_packet pk;
+	bool ip = ev->payload && dec_ip(ev->payload, ev->len, &pk) == DEC_OK;
+	char port[IF_NAMESIZE];
 	json_t *row;
 
-	if (!cmp_logtag_parse(ev->prefix, &tag) || !ev->payload ||
-	    dec_ip(ev->payload, ev->len, &pk) != DEC_OK || !e->snap)
+	if (!cmp_logtag_parse(ev->prefix, &tag) || (!tag.spoofed && !ip) || !e->snap)
 		return;
-	row = cmp_denied_row(e->snap, &tag, &pk, ev->time_ns);
+	/* the bridge table's: named by the port it came in by (an ARP frame has no IP) */
+	if (tag.spoofed)
+		nflog_in_port(ev, port);
+	row = tag.spoofed ? cmp_spoofed_row(e->snap, e->pol, &tag, port, ev->hw_proto,
+					    ev->payload, ev->len, ev->time_ns)
+			  : cmp_denied_row(e->snap, &tag, &pk, ev->time_ns);
 	if (!row)
 		return;
 	e->denied++;

@@ -206,8 +206,9 @@ const char *cmp_count_name(enum cmp_count_kind k);
 
 /* A log prefix, taken apart ("zw enforce web>app ", "zw monitor border a>b "). */
 struct cmp_logtag {
-	enum pol_mode mode;	/* monitor or enforce */
+	enum pol_mode mode;	/* monitor or enforce ("zw passed spoofed ": monitor) */
 	bool border;		/* refused by a deny border */
+	bool spoofed;		/* the bridge table's: a port sent what it may not */
 	char from[POL_ZONE_NAME_MAX + 1], to[POL_ZONE_NAME_MAX + 1];
 };
 
@@ -240,6 +241,20 @@ const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t fami
 struct dec_packet;
 json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
 		       const struct dec_packet *pk, int64_t t_ns);
+
+/**
+ * cmp_spoofed_row() - a frame the bridge table refused (or, where the zone
+ * does not enforce, passed) as a row of the same shape: verdict "spoofed"
+ * or "spoofed (passed)", "port" the bridge port it came in by, from = the
+ * identity bound to that port ("unknown:port PORT" when none), from_zone
+ * (under @p; "" without a policy); src/dst/proto/ports from its IP packet,
+ * or for ARP (@ethertype 0x0806) the sender and target addresses and proto
+ * "arp"; null and "other" for anything else.
+ * @l3, @len: the frame from its network header, as NFLOG copies it.
+ */
+json_t *cmp_spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+			const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
+			const uint8_t *l3, size_t len, int64_t t_ns);
 
 /* A flow as the compiled ruleset sees its first packet. */
 struct cmp_judgement {

@@ -47,6 +47,13 @@ int nflog_fd(const struct nflog_conn *c);
  */
 int nflog_read(struct nflog_conn *c, int timeout_ms, nflog_fn fn, void *ctx);
 
+/**
+ * nflog_in_port() - the name of the interface @ev came in by: its bridge
+ * port when the kernel says (a bridge table's log, br_netfilter), else its
+ * input device.  @name: IF_NAMESIZE bytes, "" when neither is known.
+ */
+void nflog_in_port(const struct nflog_event *ev, char *name);
+
 /** nflog_close() - unbind the group and close.  Accepts NULL. */
 void nflog_close(struct nflog_conn *c);
 

@@ -133,6 +133,9 @@ nsenter -t "$(pid_of "$db")" -n timeout 3 curl -s -m 2 --interface "$webip" "htt
 tap_is "$(syns)" "$s0" "db claiming web's address reaches nothing: no spoofed SYN arrived at app"
 tap_ok "$(nft list chain bridge zonewall prerouting | grep 'spoofed IPv4' | grep -qv 'packets 0 '; echo $?)" \
 	"the bridge table counted the spoofed frames"
+wait_for 5 grep -q '"verdict":"spoofed"' "$ZWD_DIR/state/denied.jsonl"
+tap_is "$(jq -c 'select(.verdict == "spoofed") | [.port != "", .from_zone, .src]' "$ZWD_DIR/state/denied.jsonl" | head -1)" \
+	"[true,\"data\",\"$webip\"]" "denied.jsonl names the spoofing port and its zone (data), claiming web's address"
 nsenter -t "$(pid_of "$db")" -n ip addr del "$webip/32" dev eth0
 nsenter -t "$(pid_of "$app")" -n nft delete table inet zwspoof
 

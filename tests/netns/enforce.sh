@@ -249,7 +249,16 @@ tap_is "$rc" 0 "back to the first policy"
 
 # --- anti-spoofing: c borrows a's address (which b would accept) ----------------
 ip -n "$c" addr add 10.77.0.2/32 dev eth0 2>/dev/null
+# c knows b's MAC: its SYN is the first frame (an ARP from a's address is the garp test's)
+ip -n "$c" neigh replace 10.77.0.3 lladdr 02:77:00:00:00:03 dev eth0 nud reachable
+H "$ZONEWALL" denied --json --count 1 --duration 10 "${opts[@]}" >"$tmp/spoofed.json" 2>"$tmp/spoofed.err" &
+dpid=$!
+wait_for 5 grep -q listening "$tmp/spoofed.err"
 tap_is "$(talk "$c" 10.77.0.3 80 10.77.0.2)" "" "c sending from a's address is dropped"
+wait $dpid
+tap_is "$(jq -c '.[0] | [.verdict, .port, .from, .src, .dst, .to, .proto, .dport]' "$tmp/spoofed.json")" \
+	'["spoofed","vethc","c","10.77.0.2","10.77.0.3","b","tcp",80]' \
+	"denied reports the spoofed frame with the port it came in by and that port's identity"
 tap_ok "$(ZW status --json | jq -e '.totals.spoofed > 0' >/dev/null; echo $?)" "status: spoofed frames counted"
 ip -n "$c" addr del 10.77.0.2/32 dev eth0
 for n in "$a" "$b"; do ip -n "$n" neigh flush all; done
@@ -274,7 +283,13 @@ arp_drops() {	# the rule counts into a named counter of its own
 ip -n "$a" neigh replace 10.77.0.3 lladdr 02:77:00:00:00:03 dev eth0 nud stale
 ip -n "$a" neigh replace 10.77.0.4 lladdr 02:77:00:00:00:99 dev eth0 nud stale
 drops=$(arp_drops)
+H "$ZONEWALL" denied --json --count 1 --duration 10 "${opts[@]}" >"$tmp/spoofed.json" 2>"$tmp/spoofed.err" &
+dpid=$!
+wait_for 5 grep -q listening "$tmp/spoofed.err"
 garp "$c" 10.77.0.3 && garp "$c" 10.77.0.4
+wait $dpid
+tap_is "$(jq -c '.[0] | [.verdict, .port, .from, .proto, .src, .to]' "$tmp/spoofed.json")" \
+	'["spoofed","vethc","c","arp","10.77.0.3","b"]' "denied reports the forged ARP: c's port claiming b's address"
 # c's honest ARP for its own address (sent after the forged one) reaches a and is learned
 wait_for 5 eval '[ "$(lladdr_of 10.77.0.4)" = 02:77:00:00:00:04 ]'
 tap_ok $? "c's ARP for its own address reaches a (control)"
