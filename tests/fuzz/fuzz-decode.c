@@ -5,7 +5,10 @@
  * captured frame, in a buffer of exactly its length so that ASan sees any
  * read past caplen.  Beyond "no crash", it checks the decoder's promises:
  * a decoded packet is well formed, and a shorter capture of it decodes to
- * the same packet or to a truncation.
+ * the same packet or to a truncation.  With bit 2 of the first byte set the
+ * rest is instead an NFLOG payload from the bridge table (a network header
+ * on, ARP when bit 3 is set too), made into the row `zonewall denied`
+ * reports (cmp_spoofed_row, which decodes it).
  */
 
 #include "config.h"
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zonewall/compile.h"
 #include "zonewall/decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,6 +67,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (data[0] & 4) {
+		static const struct cmp_snapshot none;
+		struct cmp_logtag tag = { .mode = POL_MODE_ENFORCE, .spoofed = true };
+		json_t *row = cmp_spoofed_row(&none, NULL, &tag, "vethc",
+					      data[0] & 8 ? 0x0806 : 0x0800, data + 1, size - 1, 0);
+
+		if (!row || !json_is_string(json_object_get(row, "proto")))
+			abort();
+		json_decref(row);
+		return 0;
+	}
 	link = links[data[0] & 3];
 	data++;
 	size--;
