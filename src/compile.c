@@ -1602,6 +1602,34 @@ static int add_spoof_checks(const struct spoof_mode *m)
 	return add_frame_type_rule(m);
 }
 
+/* "FIELD != @SET accept" (@f is an interface name field) */
+static int add_not_in_accept(struct rs_chain *ch, const char *comment, enum rs_field f,
+			     const char *set)
+{
+	struct rs_rule *r = rule_new(ch, comment, spoof_origin);
+
+	if (!r)
+		return -errno;
+	TRY(rs_rule_lookup(r, &f, 1, true, set));
+	return rs_rule_verdict(r, RS_V_ACCEPT, NULL);
+}
+
+/* "FIELD != A FIELD != B accept" */
+static int add_neither_accept(struct rs_chain *ch, const char *comment, enum rs_field f,
+			      const char *a, const char *b)
+{
+	struct rs_rule *r = rule_new(ch, comment, spoof_origin);
+	struct rs_value va, vb;
+
+	if (!r)
+		return -errno;
+	TRY(rs_value_parse(rs_field_type(f), a, &va));
+	TRY(rs_value_parse(rs_field_type(f), b, &vb));
+	TRY(rs_rule_match(r, f, true, &va));
+	TRY(rs_rule_match(r, f, true, &vb));
+	return rs_rule_verdict(r, RS_V_ACCEPT, NULL);
+}
+
 /*
  * Per frame: an IPv4 frame from its port's bound MAC and address (nearly
  * all traffic on a container bridge) leaves after one lookup.  Anything
@@ -1622,10 +1650,7 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch, struct rs_chain *
 		return -errno;
 	TRY(rs_rule_lookup(r, k4, 3, false, "bound4"));
 	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
-	if (!(r = rule_new(ch, "unguarded port", spoof_origin)))
-		return -errno;
-	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	TRY(add_not_in_accept(ch, "unguarded port", RS_F_IIFNAME, "guarded"));
 	if (!(r = rule_new(ch, "port of a zone that does not enforce", spoof_origin)))
 		return -errno;
 	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
@@ -1654,24 +1679,12 @@ static int add_group_rules(struct ctx *c, struct rs_chain *ch)
 {
 	static const enum rs_field ifn = RS_F_IIFNAME, ofn = RS_F_OIFNAME;
 	static const char *const exempt[] = { "ipv6-icmp", "igmp" };
-	struct rs_value v, v2;
+	struct rs_value v;
 	struct rs_rule *r;
 
-	if (!(r = rule_new(ch, "unicast", spoof_origin)))
-		return -errno;
-	TRY(rs_value_parse(RS_T_PKTTYPE, "broadcast", &v));
-	TRY(rs_value_parse(RS_T_PKTTYPE, "multicast", &v2));
-	TRY(rs_rule_match(r, RS_F_PKTTYPE, true, &v));
-	TRY(rs_rule_match(r, RS_F_PKTTYPE, true, &v2));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
-	if (!(r = rule_new(ch, "not from a container", spoof_origin)))
-		return -errno;
-	TRY(rs_rule_lookup(r, &ifn, 1, true, "guarded"));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
-	if (!(r = rule_new(ch, "not to a container", spoof_origin)))
-		return -errno;
-	TRY(rs_rule_lookup(r, &ofn, 1, true, "guarded"));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	TRY(add_neither_accept(ch, "unicast", RS_F_PKTTYPE, "broadcast", "multicast"));
+	TRY(add_not_in_accept(ch, "not from a container", RS_F_IIFNAME, "guarded"));
+	TRY(add_not_in_accept(ch, "not to a container", RS_F_OIFNAME, "guarded"));
 	for (size_t i = 0; i < sizeof(exempt) / sizeof(exempt[0]); i++) {
 		if (!(r = rule_new(ch, i ? "IGMP" : "neighbour discovery, MLD", spoof_origin)))
 			return -errno;
@@ -1679,13 +1692,7 @@ static int add_group_rules(struct ctx *c, struct rs_chain *ch)
 		TRY(rs_rule_match(r, RS_F_L4PROTO, false, &v));
 		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
 	}
-	if (!(r = rule_new(ch, "not IP", spoof_origin)))
-		return -errno;
-	TRY(rs_value_parse(RS_T_ETHERTYPE, "ip", &v));
-	TRY(rs_value_parse(RS_T_ETHERTYPE, "ip6", &v2));
-	TRY(rs_rule_match(r, RS_F_ETHER_TYPE, true, &v));
-	TRY(rs_rule_match(r, RS_F_ETHER_TYPE, true, &v2));
-	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	TRY(add_neither_accept(ch, "not IP", RS_F_ETHER_TYPE, "ip", "ip6"));
 	if (!(r = rule_new(ch, "not enforced: broadcast or multicast IP between containers",
 			   spoof_origin)))
 		return -errno;
