@@ -1485,6 +1485,7 @@ int nft_probe(struct nft_conn *c, struct nft_features *out)
 	int r = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
+	out->br_netfilter_loaded = access("/proc/sys/net/bridge", F_OK) == 0;
 	out->br_netfilter = read_flag("/proc/sys/net/bridge/bridge-nf-call-iptables");
 	out->br_netfilter6 = read_flag("/proc/sys/net/bridge/bridge-nf-call-ip6tables");
 	if (!rs)

@@ -16,6 +16,7 @@
 #include "cli-enforce.h"
 #include "zonewall/conntrack.h"
 #include "zonewall/link.h"
+#include "zonewall/brnf.h"
 #include "zonewall/nft.h"
 
 /* Elements of the allowlist and address maps, for the one-line summary. */
@@ -308,6 +309,7 @@ int cmd_apply_main(int argc, char **argv)
 		goto out_free;
 	}
 	if (nft_probe(nc, &feat) == 0) {
+		brnf_features_for(&feat, s->bridges, s->n_bridges);
 		path = nft_kernel_path(&feat, &enforced);
 		if (!enforced)
 			cli_warn("apply", "%s", path);

@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "cli-enforce.h"
 #include "cli-policy.h"
+#include "zonewall/brnf.h"
+#include "zonewall/link.h"
 #include "zonewall/nft.h"
 #include "zonewall/output.h"
 
@@ -107,6 +109,23 @@ static int read_table(struct nft_conn *nc, enum rs_family fam, json_t *root)
 	return 0;
 }
 
+/* With a br_netfilter switch off, the bridges' own flags: every bridge of the namespace
+ * (status does not know which ones apply judged: the safe side, a warning too many) */
+static void kernel_for_bridges(struct nft_features *f)
+{
+	struct link_list l;
+	char *names[256];
+	size_t n = 0;
+
+	if (link_list_dump(&l) < 0)
+		return;
+	for (size_t i = 0; i < l.n && n < sizeof(names) / sizeof(names[0]); i++)
+		if (link_is_bridge(&l.v[i]))
+			names[n++] = l.v[i].name;
+	brnf_features_for(f, names, n);
+	link_list_free(&l);
+}
+
 static json_int_t total(json_t *root, const char *key)
 {
 	return json_integer_value(json_object_get(json_object_get(root, "totals"), key));
@@ -149,6 +168,7 @@ int cmd_status_main(int argc, char **argv)
 	struct nft_features f = { 0 };
 	struct nft_conn *nc;
 	bool json = false, enforced = false;
+	const char *path;
 	json_t *root;
 	int c, rc, status = CLI_OK;
 
@@ -163,10 +183,14 @@ int cmd_status_main(int argc, char **argv)
 	if (!nc)
 		return cli_fail("status", "cannot open nf_tables netlink: %s", strerror(errno));
 	rc = nft_probe(nc, &f);
+	if (rc == 0)
+		kernel_for_bridges(&f);
+	/* before the pack: its arguments' order of evaluation is unspecified, and
+	 * same_bridge_enforced was read before nft_kernel_path() had set it */
+	path = rc ? "unknown (probe failed)" : nft_kernel_path(&f, &enforced);
 	root = json_pack("{s:[], s:{s:b, s:b, s:b, s:s, s:b}, s:[], s:[], s:[], s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "tables", "kernel", "br_netfilter", f.br_netfilter, "br_netfilter_ipv6",
-			 f.br_netfilter6, "conntrack_bridge", f.conntrack_bridge, "path",
-			 rc ? "unknown (probe failed)" : nft_kernel_path(&f, &enforced),
+			 f.br_netfilter6, "conntrack_bridge", f.conntrack_bridge, "path", path,
 			 "same_bridge_enforced", enforced, "zones", "pairs", "sets", "totals",
 			 "spoofed", (json_int_t)0, "invalid", (json_int_t)0, "spoofed_passed", (json_int_t)0,
 			 "group_dropped", (json_int_t)0, "group_passed", (json_int_t)0);

@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 
+#include "zonewall/brnf.h"
 #include "zonewall/compile.h"
 #include "zonewall/decode.h"
 #include "zonewall/identity.h"
@@ -832,6 +833,7 @@ static void zwd_kernel_probe(struct zwd_enforce *e)
 		zwd_log(LOG_WARNING, "cannot probe the kernel's paths: %s", strerror(-rc));
 		return;
 	}
+	brnf_features_for(&e->kernel, e->bridges, e->n_bridges);
 	path = nft_kernel_path(&e->kernel, &same_bridge);
 	zwd_log(same_bridge ? LOG_INFO : LOG_WARNING, "kernel path: %s", path);
 }

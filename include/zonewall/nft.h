@@ -147,6 +147,7 @@ int nft_rules_read(struct nft_conn *c, enum rs_family family, const char *table,
 void nft_status_free(struct nft_status *s);
 
 struct nft_features {
+	bool br_netfilter_loaded;	/* br_netfilter is there (/proc/sys/net/bridge) */
 	bool br_netfilter;	/* bridged IPv4 traffic reaches the inet hooks */
 	bool br_netfilter6;	/* bridged IPv6 traffic reaches the inet hooks */
 	bool conntrack_bridge;	/* ct expressions work in the bridge family */

@@ -428,6 +428,14 @@ tap_is "$(ZW status --json | jq -c '.kernel | [.br_netfilter, .br_netfilter_ipv6
 	'[true,false,false]' "status says so"
 tap_is "$(talk "$c" fd77::3 80)" pong6 "and it is true: c->b over IPv6 passes"
 tap_is "$(talk "$c" 10.77.0.3 80)" "" "while c->b over IPv4 stays refused, as it says"
+# the bridge's own flag turns the hook on for br0 alone: then it is enforced, and said so
+H ip link set br0 type bridge nf_call_ip6tables 1
+run_cmd ZW apply "$tmp/enforce.json" "${opts6[@]}"
+tap_is "$err" "" "br0's own nf_call_ip6tables on: apply warns of nothing"
+tap_is "$(ZW status --json | jq -c '.kernel | [.br_netfilter_ipv6, .same_bridge_enforced]')" \
+	'[true,true]' "status says same-bridge traffic is enforced"
+tap_is "$(talk "$c" fd77::3 80)" "" "and it is true: c->b over IPv6 is refused"
+H ip link set br0 type bridge nf_call_ip6tables 0
 H sysctl -qw net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=0
 run_cmd ZW apply "$tmp/enforce.json" "${opts6[@]}"
 tap_ok "$(grep -q 'warning: .*IPv4 traffic between containers on one bridge is NOT enforced (bridge-nf-call-iptables is 0)' <<<"$err"; echo $?)" \
@@ -438,6 +446,8 @@ tap_is "$(talk "$a" 10.99.0.2 80)" "" "and routed traffic too: web's deny border
 H sysctl -qw net.bridge.bridge-nf-call-iptables=1
 run_cmd ZW apply "$tmp/enforce.json" "${opts[@]}"
 tap_is "$err" "" "both switches on: apply warns of nothing"
+tap_is "$(ZW status --json | jq -c '.kernel | [.br_netfilter, .br_netfilter_ipv6, .same_bridge_enforced]')" \
+	'[true,true,true]' "and status says same-bridge traffic is enforced"
 tap_is "$(talk "$c" 10.77.0.3 80)" "" "c->b over IPv4 is refused again"
 
 # --- monitor ------------------------------------------------------------------------------
