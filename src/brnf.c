@@ -24,53 +24,47 @@ struct brnf_answer {
 	bool bridge, v4, v6;
 };
 
-static int brnf_data_cb(const struct nlattr *a, void *data)
+/* IFLA_LINKINFO: the kind, and a bridge's IFLA_INFO_DATA flags */
+static void brnf_info_parse(const struct nlattr *info, struct brnf_answer *ans)
 {
-	struct brnf_answer *ans = data;
-	int type = mnl_attr_get_type(a);
+	const struct nlattr *a, *d;
 
-	if ((type == IFLA_BR_NF_CALL_IPTABLES || type == IFLA_BR_NF_CALL_IP6TABLES) &&
-	    mnl_attr_get_payload_len(a) >= 1) {
-		if (type == IFLA_BR_NF_CALL_IPTABLES)
-			ans->v4 = mnl_attr_get_u8(a) != 0;
-		else
-			ans->v6 = mnl_attr_get_u8(a) != 0;
+	mnl_attr_for_each_nested(a, info) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+			ans->bridge = !strncmp(mnl_attr_get_payload(a), "bridge",
+					       mnl_attr_get_payload_len(a));
+		if (mnl_attr_get_type(a) != IFLA_INFO_DATA)
+			continue;
+		mnl_attr_for_each_nested(d, a) {
+			if (mnl_attr_get_payload_len(d) < 1)
+				continue;
+			if (mnl_attr_get_type(d) == IFLA_BR_NF_CALL_IPTABLES)
+				ans->v4 = mnl_attr_get_u8(d) != 0;
+			else if (mnl_attr_get_type(d) == IFLA_BR_NF_CALL_IP6TABLES)
+				ans->v6 = mnl_attr_get_u8(d) != 0;
+		}
 	}
-	return MNL_CB_OK;
-}
-
-static int brnf_info_cb(const struct nlattr *a, void *data)
-{
-	struct brnf_answer *ans = data;
-
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
-		ans->bridge = mnl_attr_get_payload_len(a) >= 6 &&
-			      !strncmp(mnl_attr_get_payload(a), "bridge", 6);
-	else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
-		mnl_attr_parse_nested(a, brnf_data_cb, ans);
-	return MNL_CB_OK;
-}
-
-static int brnf_link_cb(const struct nlattr *a, void *data)
-{
-	if (mnl_attr_get_type(a) == IFLA_LINKINFO)
-		mnl_attr_parse_nested(a, brnf_info_cb, data);
-	return MNL_CB_OK;
 }
 
 static int brnf_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (nlh->nlmsg_type == RTM_NEWLINK)
-		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), brnf_link_cb, data);
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg))
+		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
+			brnf_info_parse(a, data);
 	return MNL_CB_OK;
 }
 
-int brnf_bridge_read(const char *name, bool *v4, bool *v6)
+/* Bridge @name's own nf_call_iptables / nf_call_ip6tables flags, asked on @nl.
+ * Return: 0, -ENODEV (no such interface), -EINVAL (not a bridge) or -errno. */
+static int brnf_ask(struct mnl_socket *nl, const char *name, bool *v4, bool *v6)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct brnf_answer ans = { 0 };
-	struct mnl_socket *nl;
 	int rc;
 
 	if (!name[0] || strlen(name) >= IFNAMSIZ)
@@ -81,11 +75,7 @@ int brnf_bridge_read(const char *name, bool *v4, bool *v6)
 	nlh->nlmsg_seq = (unsigned int)time(NULL);
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	nl = nlreq_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
 	rc = nlreq_talk(nl, nlh, brnf_msg_cb, &ans);
-	mnl_socket_close(nl);
 	if (rc)
 		return rc;
 	if (!ans.bridge)
@@ -98,17 +88,21 @@ int brnf_bridge_read(const char *name, bool *v4, bool *v6)
 void brnf_features_for(struct nft_features *f, char *const *bridges, size_t n)
 {
 	bool all4 = n > 0, all6 = n > 0;
+	struct mnl_socket *nl;
 
 	if (!f->br_netfilter_loaded || (f->br_netfilter && f->br_netfilter6))
 		return;
+	nl = nlreq_open(NETLINK_ROUTE);
 	for (size_t i = 0; i < n && (all4 || all6); i++) {
 		bool v4 = false, v6 = false;
 
-		if (brnf_bridge_read(bridges[i], &v4, &v6) < 0)
+		if (!nl || brnf_ask(nl, bridges[i], &v4, &v6) < 0)
 			v4 = v6 = false;
 		all4 = all4 && v4;
 		all6 = all6 && v6;
 	}
+	if (nl)
+		mnl_socket_close(nl);
 	f->br_netfilter = f->br_netfilter || all4;
 	f->br_netfilter6 = f->br_netfilter6 || all6;
 }

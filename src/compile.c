@@ -2097,9 +2097,9 @@ static bool arp_ends(const uint8_t *l3, size_t len, struct dec_packet *pk)
 	return true;
 }
 
-json_t *cmp_spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p,
-			const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
-			const uint8_t *l3, size_t len, int64_t t_ns)
+static json_t *spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+			   const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
+			   const uint8_t *l3, size_t len, int64_t t_ns)
 {
 	char when[64], src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "", who[40];
 	const struct cmp_workload *w = NULL;
@@ -2134,8 +2134,8 @@ json_t *cmp_spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p
 			 "dport", ip && pkt.dport ? json_integer(pkt.dport) : json_null());
 }
 
-json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
-		       const struct dec_packet *pk, int64_t t_ns)
+static json_t *denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
+			  const struct dec_packet *pk, int64_t t_ns)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
 	int af = pk->family == 4 ? AF_INET : AF_INET6;
@@ -2156,4 +2156,17 @@ json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *ta
 			 "to_zone", tag->to, "dst", dst,
 			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
 			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
+}
+
+json_t *cmp_log_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+		    const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
+		    const uint8_t *l3, size_t len, int64_t t_ns)
+{
+	struct dec_packet pk;
+
+	if (tag->spoofed)
+		return spoofed_row(s, p, tag, port, ethertype, l3, len, t_ns);
+	if (!l3 || dec_ip(l3, len, &pk) != DEC_OK)
+		return NULL;
+	return denied_row(s, tag, &pk, t_ns);
 }

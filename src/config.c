@@ -133,15 +133,22 @@ static const char *cfg_set_event_log(struct cfg *c, const char *v)
 	return cfg_set_path(c->runtime_event_log, sizeof(c->runtime_event_log), v);
 }
 
+/* A setting of two words: @on sets *@dst, @off clears it. */
+static const char *cfg_set_either(bool *dst, const char *v, const char *on, const char *off,
+				  const char *what)
+{
+	if (!strcmp(v, on))
+		*dst = true;
+	else if (!strcmp(v, off))
+		*dst = false;
+	else
+		return what;
+	return NULL;
+}
+
 static const char *cfg_set_fast_start(struct cfg *c, const char *v)
 {
-	if (!strcmp(v, "yes"))
-		c->runtime_fast_start = true;
-	else if (!strcmp(v, "no"))
-		c->runtime_fast_start = false;
-	else
-		return "yes or no";
-	return NULL;
+	return cfg_set_either(&c->runtime_fast_start, v, "yes", "no", "yes or no");
 }
 
 static const char *cfg_set_inventory(struct cfg *c, const char *v)
@@ -284,13 +291,7 @@ static const char *cfg_set_log(struct cfg *c, const char *v)
 
 static const char *cfg_set_log_format(struct cfg *c, const char *v)
 {
-	if (!strcmp(v, "text"))
-		c->log_json = false;
-	else if (!strcmp(v, "json"))
-		c->log_json = true;
-	else
-		return "text or json";
-	return NULL;
+	return cfg_set_either(&c->log_json, v, "json", "text", "text or json");
 }
 
 static const struct cfg_key {

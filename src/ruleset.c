@@ -59,34 +59,55 @@ static const struct {
 	[RS_F_PKTTYPE] = { "meta pkttype", RS_T_PKTTYPE },
 };
 
+/* A number nft writes by name, in the tables below. */
+struct rs_name {
+	uint16_t num;
+	const char *name;
+};
+
+#define NAMES(t) (t), sizeof(t) / sizeof((t)[0])
+
 /* nft's names for skb->pkt_type (it lists 0 as "host") */
-static const char *const pkttypes[] = { "host", "broadcast", "multicast", "other" };
+static const struct rs_name pkttypes[] = {
+	{ 0, "host" }, { 1, "broadcast" }, { 2, "multicast" }, { 3, "other" },
+};
 
 /* nft's names for the ICMPv6 types a rule of ours names */
-static const struct {
-	uint8_t num;
-	const char *name;
-} icmpv6_types[] = {
+static const struct rs_name icmpv6_types[] = {
 	{ 133, "nd-router-solicit" }, { 134, "nd-router-advert" },
 	{ 135, "nd-neighbor-solicit" }, { 136, "nd-neighbor-advert" }, { 137, "nd-redirect" },
 };
 
 /* nft's names for the ethertypes it knows; others are written in hex. */
-static const struct {
-	uint16_t num;
-	const char *name;
-} ethertypes[] = {
+static const struct rs_name ethertypes[] = {
 	{ 0x0800, "ip" }, { 0x0806, "arp" }, { 0x86dd, "ip6" }, { 0x8100, "8021q" },
 	{ 0x88a8, "8021ad" },
 };
 
-static const struct {
-	uint8_t num;
-	const char *name;
-} protos[] = {
+static const struct rs_name protos[] = {
 	{ 1, "icmp" }, { 2, "igmp" }, { 6, "tcp" }, { 17, "udp" }, { 33, "dccp" }, { 47, "gre" },
 	{ 50, "esp" }, { 51, "ah" }, { 58, "ipv6-icmp" }, { 132, "sctp" }, { 136, "udplite" },
 };
+
+/* The name of @num in table @t of @n entries, or NULL. */
+static const char *name_of(const struct rs_name *t, size_t n, unsigned int num)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].num == num)
+			return t[i].name;
+	return NULL;
+}
+
+/* The number named @name in table @t, into @out.  Return: found. */
+static bool num_of(const struct rs_name *t, size_t n, const char *name, uint16_t *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name)) {
+			*out = t[i].num;
+			return true;
+		}
+	return false;
+}
 
 static const struct {
 	uint32_t bit;
@@ -309,12 +330,12 @@ static int parse_service(const char *text, struct rs_value *out)
 static int parse_proto(const char *text, uint8_t *out)
 {
 	unsigned long n;
+	uint16_t num;
 
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (!strcmp(text, protos[i].name)) {
-			*out = protos[i].num;
-			return 0;
-		}
+	if (num_of(NAMES(protos), text, &num)) {
+		*out = (uint8_t)num;
+		return 0;
+	}
 	if (!strcmp(text, "icmpv6")) {
 		*out = 58;
 		return 0;
@@ -335,26 +356,42 @@ static int parse_byte(const char *text, uint8_t *out)
 	return 0;
 }
 
+/* The value of hex digit @c, or -1. */
+static int hex_digit(char c)
+{
+	if (!isxdigit((unsigned char)c))
+		return -1;
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+/* @n hex digits at @text into @out (big-endian, @n even).  Return: 0 or -EINVAL. */
+static int parse_hex(const char *text, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 static int parse_ethertype(const char *text, uint16_t *out)
 {
 	size_t n = strlen(text);
-	unsigned int v = 0;
+	uint8_t b[2] = { 0 };
+	char digits[5] = "0000";
 
-	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
-		if (!strcmp(text, ethertypes[i].name)) {
-			*out = ethertypes[i].num;
-			return 0;
-		}
+	if (num_of(NAMES(ethertypes), text, out))
+		return 0;
 	/* otherwise hex, as nft lists the ones it has no name for: 0x88b5 */
 	if (n < 3 || n > 6 || strncmp(text, "0x", 2))
 		return -EINVAL;
-	for (size_t i = 2; i < n; i++) {
-		if (!isxdigit((unsigned char)text[i]))
-			return -EINVAL;
-		v = v << 4 | (unsigned int)(isdigit((unsigned char)text[i]) ? text[i] - '0' :
-					    (tolower((unsigned char)text[i]) - 'a' + 10));
-	}
-	*out = (uint16_t)v;
+	memcpy(digits + 4 - (n - 2), text + 2, n - 2);
+	if (parse_hex(digits, 4, b) < 0)
+		return -EINVAL;
+	*out = (uint16_t)(b[0] << 8 | b[1]);
 	return 0;
 }
 
@@ -365,19 +402,24 @@ static int parse_int128(const char *text, struct rs_value *out)
 	size_t n = slash ? (size_t)(slash - text) : strlen(text);
 	unsigned long bits = 128;
 
-	if (n != 34 || strncmp(text, "0x", 2) || (slash && parse_uint(slash + 1, 128, &bits) < 0))
+	if (n != 34 || strncmp(text, "0x", 2) || (slash && parse_uint(slash + 1, 128, &bits) < 0) ||
+	    parse_hex(text + 2, 32, out->u.v6.s6_addr) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < 16; i++) {
-		unsigned int hi = (unsigned char)text[2 + 2 * i], lo = (unsigned char)text[3 + 2 * i];
-
-		if (!isxdigit(hi) || !isxdigit(lo))
-			return -EINVAL;
-		hi = isdigit(hi) ? hi - '0' : (unsigned int)tolower(hi) - 'a' + 10;
-		lo = isdigit(lo) ? lo - '0' : (unsigned int)tolower(lo) - 'a' + 10;
-		out->u.v6.s6_addr[i] = (uint8_t)(hi << 4 | lo);
-	}
 	out->prefix = (unsigned int)bits;
 	return 0;
+}
+
+/* A byte by its name in @t, or (@numbers) as a number. */
+static int parse_named_byte(const struct rs_name *t, size_t n, const char *text, bool numbers,
+			    uint8_t *out)
+{
+	uint16_t num;
+
+	if (num_of(t, n, text, &num)) {
+		*out = (uint8_t)num;
+		return 0;
+	}
+	return numbers ? parse_byte(text, out) : -EINVAL;
 }
 
 static bool ifname_ok(const char *s)
@@ -421,19 +463,9 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 	case RS_T_INT128:
 		return parse_int128(text, out);
 	case RS_T_PKTTYPE:
-		for (size_t i = 0; i < sizeof(pkttypes) / sizeof(pkttypes[0]); i++)
-			if (!strcmp(text, pkttypes[i])) {
-				out->u.u8 = (uint8_t)i;
-				return 0;
-			}
-		return -EINVAL;
+		return parse_named_byte(NAMES(pkttypes), text, false, &out->u.u8);
 	case RS_T_ICMPV6_TYPE:
-		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
-			if (!strcmp(text, icmpv6_types[i].name)) {
-				out->u.u8 = icmpv6_types[i].num;
-				return 0;
-			}
-		return parse_byte(text, &out->u.u8);
+		return parse_named_byte(NAMES(icmpv6_types), text, true, &out->u.u8);
 	}
 	return -EINVAL;
 }
@@ -571,14 +603,18 @@ static void hex_text(struct sbuf *b, const uint8_t *p, size_t n)
 		sb_printf(b, "%02x", p[i]);
 }
 
-static void ethertype_text(struct sbuf *b, uint16_t type)
+/* @num by its name in @t, else as a number (@hex: 0x and four digits, as nft) */
+static void named_text(struct sbuf *b, const struct rs_name *t, size_t n, unsigned int num,
+		       bool hex)
 {
-	for (size_t i = 0; i < sizeof(ethertypes) / sizeof(ethertypes[0]); i++)
-		if (ethertypes[i].num == type) {
-			sb_printf(b, "%s", ethertypes[i].name);
-			return;
-		}
-	sb_printf(b, "0x%04x", type);
+	const char *name = name_of(t, n, num);
+
+	if (name)
+		sb_printf(b, "%s", name);
+	else if (hex)
+		sb_printf(b, "0x%04x", num);
+	else
+		sb_printf(b, "%u", num);
 }
 
 static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const uint8_t *hi)
@@ -609,36 +645,23 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 			sb_printf(b, "-%u", port_hi);
 		return;
 	case RS_T_PROTO:
-		for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-			if (protos[i].num == lo[0]) {
-				sb_printf(b, "%s", protos[i].name);
-				return;
-			}
-		sb_printf(b, "%u", lo[0]);
+		named_text(b, NAMES(protos), lo[0], false);
 		return;
 	case RS_T_U8:
 		sb_printf(b, "%u", lo[0]);
 		return;
 	case RS_T_ETHERTYPE:
-		ethertype_text(b, (uint16_t)(lo[0] << 8 | lo[1]));
+		named_text(b, NAMES(ethertypes), (unsigned int)(lo[0] << 8 | lo[1]), true);
 		return;
 	case RS_T_INT128:
 		/* one value; a prefix match is written by render_stmt (mask and value) */
 		hex_text(b, lo, 16);
 		return;
 	case RS_T_PKTTYPE:
-		if (lo[0] < sizeof(pkttypes) / sizeof(pkttypes[0]))
-			sb_printf(b, "%s", pkttypes[lo[0]]);
-		else
-			sb_printf(b, "%u", lo[0]);
+		named_text(b, NAMES(pkttypes), lo[0], false);
 		return;
 	case RS_T_ICMPV6_TYPE:
-		for (size_t i = 0; i < sizeof(icmpv6_types) / sizeof(icmpv6_types[0]); i++)
-			if (icmpv6_types[i].num == lo[0]) {
-				sb_printf(b, "%s", icmpv6_types[i].name);
-				return;
-			}
-		sb_printf(b, "%u", lo[0]);
+		named_text(b, NAMES(icmpv6_types), lo[0], false);
 		return;
 	case RS_T_ETHER:
 		sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", lo[0], lo[1], lo[2], lo[3], lo[4],

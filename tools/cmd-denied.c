@@ -25,7 +25,6 @@
 #include "cli-enforce.h"
 #include "cli-policy.h"
 #include "zonewall/ctl.h"
-#include "zonewall/decode.h"
 #include "zonewall/nflog.h"
 #include "zonewall/output.h"
 
@@ -84,25 +83,21 @@ static void take_row(struct denied_ctx *d, json_t *row)
 static void on_event(void *ctx, const struct nflog_event *ev)
 {
 	struct denied_ctx *d = ctx;
+	char port[IF_NAMESIZE] = "";
 	struct cmp_logtag tag;
-	struct dec_packet pk;
-	json_t *row;
+	json_t *row = NULL;
 
-	bool ip = ev->payload && dec_ip(ev->payload, ev->len, &pk) == DEC_OK;
-	char port[IF_NAMESIZE];
-
-	if (!cmp_logtag_parse(ev->prefix, &tag) || (!tag.spoofed && !ip)) {
+	if (cmp_logtag_parse(ev->prefix, &tag)) {
+		/* the bridge table's are named by the port they came in by */
+		if (tag.spoofed)
+			nflog_in_port(ev, port);
+		row = cmp_log_row(d->s, NULL, &tag, port, ev->hw_proto, ev->payload, ev->len,
+				  ev->time_ns);
+	}
+	if (!row) {
 		d->skipped++;
 		return;
 	}
-	/* the bridge table's: named by the port it came in by (an ARP frame has no IP) */
-	if (tag.spoofed)
-		nflog_in_port(ev, port);
-	row = tag.spoofed ? cmp_spoofed_row(d->s, NULL, &tag, port, ev->hw_proto, ev->payload,
-					    ev->len, ev->time_ns)
-			  : cmp_denied_row(d->s, &tag, &pk, ev->time_ns);
-	if (!row)
-		return;
 	take_row(d, row);
 	json_decref(row);
 }

@@ -33,7 +33,6 @@
 
 #include "zonewall/brnf.h"
 #include "zonewall/compile.h"
-#include "zonewall/decode.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
@@ -731,20 +730,17 @@ static void zwd_denied_write(struct zwd_enforce *e, json_t *row)
 static void zwd_on_nflog_event(void *ctx, const struct nflog_event *ev)
 {
 	struct zwd_enforce *e = ctx;
+	char port[IF_NAMESIZE] = "";
 	struct cmp_logtag tag;
-	struct dec_packet pk;
-	bool ip = ev->payload && dec_ip(ev->payload, ev->len, &pk) == DEC_OK;
-	char port[IF_NAMESIZE];
 	json_t *row;
 
-	if (!cmp_logtag_parse(ev->prefix, &tag) || (!tag.spoofed && !ip) || !e->snap)
+	if (!e->snap || !cmp_logtag_parse(ev->prefix, &tag))
 		return;
-	/* the bridge table's: named by the port it came in by (an ARP frame has no IP) */
+	/* the bridge table's are named by the port they came in by */
 	if (tag.spoofed)
 		nflog_in_port(ev, port);
-	row = tag.spoofed ? cmp_spoofed_row(e->snap, e->pol, &tag, port, ev->hw_proto,
-					    ev->payload, ev->len, ev->time_ns)
-			  : cmp_denied_row(e->snap, &tag, &pk, ev->time_ns);
+	row = cmp_log_row(e->snap, e->pol, &tag, port, ev->hw_proto, ev->payload, ev->len,
+			  ev->time_ns);
 	if (!row)
 		return;
 	e->denied++;

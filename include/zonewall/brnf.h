@@ -3,7 +3,7 @@
  * brnf - which bridged IP traffic br_netfilter hands to the inet hooks:
  * the namespace's switches (bridge-nf-call-iptables, -ip6tables, read by
  * nft_probe) or a bridge's own flags (nf_call_iptables, nf_call_ip6tables),
- * read here over rtnetlink.
+ * read here over rtnetlink, one socket for all the bridges asked about.
  */
 #ifndef ZONEWALL_BRNF_H
 #define ZONEWALL_BRNF_H
@@ -14,15 +14,7 @@
 struct nft_features;
 
 /**
- * brnf_bridge_read() - bridge @name's own nf_call_iptables and
- * nf_call_ip6tables flags.
- * Return: 0, -ENODEV when there is no such interface, -EINVAL when it is
- * not a bridge, or another -errno.
- */
-int brnf_bridge_read(const char *name, bool *v4, bool *v6);
-
-/**
- * brnf_features_for() - narrow @f's br_netfilter and br_netfilter6 (the
+ * brnf_features_for() - widen @f's br_netfilter and br_netfilter6 (the
  * namespace's switches) to what holds for the @n bridges zonewall judges:
  * where a switch is off, it is on for them when br_netfilter is there and
  * every one of them has its own flag set.  A bridge that cannot be read

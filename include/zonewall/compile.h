@@ -230,31 +230,26 @@ const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t fami
 				      const uint8_t *addr);
 
 /**
- * cmp_denied_row() - one refused (or would-refuse) flow as reported by
- * `zonewall denied` and the daemon's denied stream and log: time (RFC 3339
- * UTC, ms), verdict ("denied", "would-deny", with " (border)" for a deny
- * border), mode, border, proto, from/from_zone/src, to/to_zone/dst (an
- * address of no endpoint is "unknown:ADDR"), sport, dport.
- * @pk: the decoded packet (decode.h); @t_ns: its time in ns since the epoch.
- * Return: a new JSON object (caller owns it), or NULL on allocation failure.
+ * cmp_log_row() - one packet our rules logged to NFLOG, as reported by
+ * `zonewall denied` and the daemon's denied stream and log.  A refusal (or
+ * would-refuse): time (RFC 3339 UTC, ms), verdict ("denied", "would-deny",
+ * with " (border)" for a deny border), mode, border, proto,
+ * from/from_zone/src, to/to_zone/dst (an address of no endpoint is
+ * "unknown:ADDR"), sport, dport.  A frame the bridge table refused (or,
+ * where the zone does not enforce, passed; @tag->spoofed): the same shape
+ * with verdict "spoofed" or "spoofed (passed)", "port" the bridge port it
+ * came in by, from = the identity bound to that port ("unknown:port PORT"
+ * when none), from_zone (under @p; "" without a policy), addresses and
+ * ports from its IP packet, or for ARP (@ethertype 0x0806) its sender and
+ * target and proto "arp"; null and "other" for anything else.
+ * @l3, @len: the packet from its network header, as NFLOG copies it.
+ * @t_ns: its time in ns since the epoch.
+ * Return: a new JSON object (caller owns it), or NULL when a refusal's
+ * packet is not IP or on allocation failure.
  */
-struct dec_packet;
-json_t *cmp_denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
-		       const struct dec_packet *pk, int64_t t_ns);
-
-/**
- * cmp_spoofed_row() - a frame the bridge table refused (or, where the zone
- * does not enforce, passed) as a row of the same shape: verdict "spoofed"
- * or "spoofed (passed)", "port" the bridge port it came in by, from = the
- * identity bound to that port ("unknown:port PORT" when none), from_zone
- * (under @p; "" without a policy); src/dst/proto/ports from its IP packet,
- * or for ARP (@ethertype 0x0806) the sender and target addresses and proto
- * "arp"; null and "other" for anything else.
- * @l3, @len: the frame from its network header, as NFLOG copies it.
- */
-json_t *cmp_spoofed_row(const struct cmp_snapshot *s, const struct pol_policy *p,
-			const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
-			const uint8_t *l3, size_t len, int64_t t_ns);
+json_t *cmp_log_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+		    const struct cmp_logtag *tag, const char *port, uint16_t ethertype,
+		    const uint8_t *l3, size_t len, int64_t t_ns);
 
 /* A flow as the compiled ruleset sees its first packet. */
 struct cmp_judgement {

@@ -8,7 +8,7 @@
  * the same packet or to a truncation.  With bit 2 of the first byte set the
  * rest is instead an NFLOG payload from the bridge table (a network header
  * on, ARP when bit 3 is set too), made into the row `zonewall denied`
- * reports (cmp_spoofed_row, which decodes it).
+ * reports (cmp_log_row, which decodes it).
  */
 
 #include "config.h"
@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 4) {
 		static const struct cmp_snapshot none;
 		struct cmp_logtag tag = { .mode = POL_MODE_ENFORCE, .spoofed = true };
-		json_t *row = cmp_spoofed_row(&none, NULL, &tag, "vethc",
-					      data[0] & 8 ? 0x0806 : 0x0800, data + 1, size - 1, 0);
+		json_t *row = cmp_log_row(&none, NULL, &tag, "vethc",
+					  data[0] & 8 ? 0x0806 : 0x0800, data + 1, size - 1, 0);
 
 		if (!row || !json_is_string(json_object_get(row, "proto")))
 			abort();

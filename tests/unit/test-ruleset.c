@@ -102,13 +102,21 @@ static void test_bridge_dependency(void)
 	rs_ruleset_free(rs);
 }
 
+/* A new model whose table bridge zonewall has a chain prerouting, with one rule in it. */
+static struct rs_rule *bridge_rule(struct rs_ruleset **rs, const char *comment)
+{
+	struct rs_table *t;
+
+	*rs = rs_ruleset_new();
+	t = rs_table_add(*rs, RS_BRIDGE, "zonewall", "test");
+	return rs_rule_add(rs_chain_add(t, "prerouting", "test"), comment, "policy $.ra");
+}
+
 /* icmpv6 type reads the transport header: only after meta l4proto ipv6-icmp. */
 static void test_icmpv6_type(void)
 {
-	struct rs_ruleset *rs = rs_ruleset_new();
-	struct rs_table *t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
-	struct rs_chain *ch = rs_chain_add(t, "prerouting", "test");
-	struct rs_rule *r = rs_rule_add(ch, "ra", "policy $.ra");
+	struct rs_ruleset *rs;
+	struct rs_rule *r = bridge_rule(&rs, "ra");
 	struct rs_value v;
 	char err[256], *text;
 
@@ -123,10 +131,7 @@ static void test_icmpv6_type(void)
 	tap_is_str(err, "policy $.ra: icmpv6 fields need meta l4proto ipv6-icmp before them", "and named");
 	rs_ruleset_free(rs);
 
-	rs = rs_ruleset_new();
-	t = rs_table_add(rs, RS_BRIDGE, "zonewall", "test");
-	ch = rs_chain_add(t, "prerouting", "test");
-	r = rs_rule_add(ch, "ra", "policy $.ra");
+	r = bridge_rule(&rs, "ra");
 	v = val(RS_T_PROTO, "ipv6-icmp");
 	rs_rule_match(r, RS_F_L4PROTO, false, &v);
 	v = val(RS_T_ICMPV6_TYPE, "nd-redirect");
