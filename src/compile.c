@@ -161,9 +161,8 @@ static int strv_add(char ***v, size_t *n, const char *s)
 
 int cmp_snap_add_bridge(struct cmp_snapshot *s, const char *name)
 {
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= RS_IFNAMSIZ || strpbrk(name, " \"/\\"))
+	/* every name Linux allows: the kernel path carries it byte for byte */
+	if (!rs_ifname_valid(name))
 		return -EINVAL;
 	for (size_t i = 0; i < s->n_bridges; i++)
 		if (!strcmp(s->bridges[i], name))
@@ -1142,17 +1141,188 @@ static int rule_proto(struct rs_rule *r, uint8_t proto)
 	return rs_rule_match(r, RS_F_L4PROTO, false, &v);
 }
 
+static int addr16_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* The exact addresses of @family in the snapshot, sorted and unique. */
+static int exact_addrs(const struct cmp_snapshot *s, uint8_t family, uint8_t (**out)[16],
+		       size_t *n)
+{
+	uint8_t (*v)[16] = NULL;
+	size_t cap = 0, k = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t j = 0; j < s->w[i]->n_addrs; j++) {
+			const struct cmp_prefix *p = &s->w[i]->addrs[j];
+
+			if (p->family != family || p->len != (family == 4 ? 32 : 128))
+				continue;
+			if (k == cap) {
+				uint8_t (*nv)[16] = realloc(v, (cap = cap ? 2 * cap : 64) * 16);
+
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			memset(v[k], 0, 16);
+			memcpy(v[k++], p->a, family == 4 ? 4 : 16);
+		}
+	if (k)
+		qsort(v, k, 16, addr16_cmp);
+	*n = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!*n || memcmp(v[*n - 1], v[i], 16))
+			memmove(v[(*n)++], v[i], 16);
+	*out = v;
+	return 0;
+}
+
+/*
+ * Every exact address of a workload, twice: "ADDR . ADDR".  Keyed so a rule
+ * can tell whether two fields hold the same workload address
+ * ("ip saddr . ct original ip saddr @same4"), which nft cannot compare
+ * directly, and whether an address is a workload's at all
+ * ("ip saddr . ip saddr @same4").  Two endpoints may share one (a pod).
+ */
+static int fill_same_set(struct ctx *c, const char *name, uint8_t family)
+{
+	struct rs_key k = { { family == 4 ? RS_T_IPV4 : RS_T_IPV6,
+			      family == 4 ? RS_T_IPV4 : RS_T_IPV6 }, 2 };
+	struct rs_set *set = rs_set_add(c->inet, name, &k, false, false, "workload addresses");
+	uint8_t (*v)[16];
+	size_t n;
+	int rc;
+
+	if (!set)
+		return -errno;
+	if ((rc = exact_addrs(c->s, family, &v, &n)) < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct rs_value val[2] = { { .type = k.t[0], .prefix = family == 4 ? 32 : 128 } };
+
+		memcpy(&val[0].u, v[i], family == 4 ? 4 : 16);
+		val[1] = val[0];
+		rc = rs_set_add_elem(set, val, NULL, "compiler: workload addresses");
+	}
+	free(v);
+	return rc;
+}
+
+static int add_same_sets(struct ctx *c)
+{
+	TRY(fill_same_set(c, "same4", 4));
+	return fill_same_set(c, "same6", 6);
+}
+
+static const char *const spoof_origin = "compiler: anti-spoofing";
+static int add_spoof_log_chain(struct ctx *c, struct rs_table *t, const char *name, bool drop);
+
+/* Container ports, as the bridge table binds them (bind_port fills both). */
+static int add_port_sets(struct ctx *c)
+{
+	struct rs_key k = { { RS_T_IFNAME }, 1 };
+
+	if (!rs_set_add(c->inet, "ports", &k, false, false, "container ports") ||
+	    !rs_set_add(c->inet, "watched", &k, false, false, "ports of zones not enforcing"))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A related packet (an ICMP or ICMPv6 error) quoting a connection passes
+ * when it comes from that connection's other party (conntrack has already
+ * held its destination to the party that sent the quoted packet), or from
+ * an address that is no workload's: a router on the path.  An error from a
+ * third workload is judged below as a flow of its own addresses, so a deny
+ * border refuses it like anything else: it was a channel between two
+ * workloads that may not talk (~230 bytes an error).
+ */
+static int add_related_rules(struct ctx *c, struct rs_chain *ch)
+{
+	static const struct {
+		enum rs_field f[2];
+		bool neg;
+		const char *set, *comment;
+	} rel[] = {
+		{ { RS_F_IP_SADDR, RS_F_CT_ORIG_IP_SADDR }, false, "same4",
+		  "related: from a party of the connection (IPv4)" },
+		{ { RS_F_IP_SADDR, RS_F_CT_REPLY_IP_SADDR }, false, "same4",
+		  "related: from a party of the connection (IPv4)" },
+		{ { RS_F_IP_SADDR, RS_F_IP_SADDR }, true, "same4",
+		  "related: from no workload, a router (IPv4)" },
+		{ { RS_F_IP6_SADDR, RS_F_CT_ORIG_IP6_SADDR }, false, "same6",
+		  "related: from a party of the connection (IPv6)" },
+		{ { RS_F_IP6_SADDR, RS_F_CT_REPLY_IP6_SADDR }, false, "same6",
+		  "related: from a party of the connection (IPv6)" },
+		{ { RS_F_IP6_SADDR, RS_F_IP6_SADDR }, true, "same6",
+		  "related: from no workload, a router (IPv6)" },
+	};
+	struct rs_rule *r;
+
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (!(r = rule_new(ch, rel[i].comment, "compiler: base chain")))
+			return -errno;
+		TRY(rule_ctstate(r, RS_CT_RELATED));
+		TRY(rs_rule_lookup(r, rel[i].f, 2, rel[i].neg, rel[i].set));
+		TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	}
+	return 0;
+}
+
+/*
+ * IP that reaches a hook from a container's port itself, not through its
+ * bridge: a frame to a reserved group MAC (01:80:c2:00:00:0X) is not
+ * forwarded, skips the bridge table's prerouting checks and is handed to
+ * the host as arriving on the port.  Nothing legitimate comes this way, and
+ * its source was never checked: refused (counted and passed where the
+ * port's zone does not enforce), before any conntrack state can accept it.
+ */
+static int add_port_direct(struct ctx *c, struct rs_chain *ch)
+{
+	static const enum rs_field iif = RS_F_IIFNAME;
+	struct rs_chain *direct = rs_chain_find(c->inet, "port_direct");
+	struct rs_rule *r;
+
+	if (!direct) {
+		if (!(direct = rs_chain_add(c->inet, "port_direct", spoof_origin)))
+			return -errno;
+		if (!(r = rule_new(direct, "not enforced: spoofed path: IP from a container's "
+				   "port, not through its bridge", spoof_origin)))
+			return -errno;
+		TRY(rs_rule_lookup(r, &iif, 1, false, "watched"));
+		TRY(rule_count(c->inet, r, "c_passed.direct"));
+		TRY(rs_rule_verdict(r, RS_V_GOTO, "spoofed_pass"));
+		if (!(r = rule_new(direct, "spoofed path: IP from a container's port, not through "
+				   "its bridge", spoof_origin)))
+			return -errno;
+		TRY(rule_count(c->inet, r, "c_spoofed.direct"));
+		TRY(rs_rule_verdict(r, RS_V_GOTO, "spoofed_drop"));
+		TRY(add_spoof_log_chain(c, c->inet, "spoofed_drop", true));
+		TRY(add_spoof_log_chain(c, c->inet, "spoofed_pass", false));
+	}
+	if (!(r = rule_new(ch, "from a container's port, not through its bridge", spoof_origin)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &iif, 1, false, "ports"));
+	return rs_rule_verdict(r, RS_V_GOTO, "port_direct");
+}
+
 /* The head both base chains share: what is not ours passes untouched. */
 static int add_base_head(struct ctx *c, struct rs_chain *ch, bool forward)
 {
 	static const enum rs_field iif = RS_F_IIFNAME, oif = RS_F_OIFNAME;
 	struct rs_rule *r;
 
+	TRY(add_port_direct(c, ch));
 	r = rule_new(ch, "replies of allowed connections", "compiler: base chain");
 	if (!r)
 		return -errno;
-	TRY(rule_ctstate(r, RS_CT_ESTABLISHED | RS_CT_RELATED));
+	TRY(rule_ctstate(r, RS_CT_ESTABLISHED));
 	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	TRY(add_related_rules(c, ch));
 	r = rule_new(ch, "not container traffic", "compiler: base chain");
 	if (!r)
 		return -errno;
@@ -1371,15 +1541,67 @@ static int add_bridges_set(struct ctx *c)
 	if (!c->s->n_bridges && c->warn)
 		diag_add(c->warn, "snapshot", "no container bridges: no traffic is dispatched");
 	for (size_t i = 0; i < c->s->n_bridges; i++) {
-		struct rs_value v = { .type = RS_T_IFNAME };
+		char q[RS_QUOTED_MAX], origin[RS_QUOTED_MAX + 32];
+		struct rs_value v;
 
-		snprintf(v.u.ifname, sizeof(v.u.ifname), "%s", c->s->bridges[i]);
-		TRY(rs_set_add_elem(s, &v, NULL, "container bridge"));
+		rs_quote(c->s->bridges[i], q, sizeof(q));
+		/* a bridge left out of the set would be waved through as not
+		 * container traffic: refuse rather than fail open */
+		if (rs_value_parse(RS_T_IFNAME, c->s->bridges[i], &v) < 0) {
+			snprintf(c->err, c->errlen, "snapshot: bridge %s: not an interface name", q);
+			return -EINVAL;
+		}
+		/* the name in the origin: a kernel error or rs_render_check() names the bridge */
+		snprintf(origin, sizeof(origin), "container bridge %s", q);
+		TRY(rs_set_add_elem(s, &v, NULL, origin));
 	}
 	return 0;
 }
 
 /* --- the bridge table: anti-spoofing ------------------------------------------------ */
+
+/*
+ * fe80::/64 with the modified EUI-64 of @mac (RFC 4291 appendix A): the
+ * link-local address a container's kernel gives its interface (Docker and
+ * Podman leave addr_gen_mode at its default).  The runtime does not report
+ * it, yet neighbour discovery runs on it: bound like any other address so a
+ * neighbour cannot claim it (or the gateway's) from another port.
+ */
+static void lladdr_of(const uint8_t mac[6], uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = mac[0] ^ 0x02;
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
+/* Is @p the address lladdr_of(@mac) gives (bound once, not twice)? */
+static bool is_lladdr(const struct cmp_prefix *p, const uint8_t mac[6])
+{
+	uint8_t ll[16];
+
+	lladdr_of(mac, ll);
+	return p->family == 6 && p->len == 128 && !memcmp(p->a, ll, 16);
+}
+
+/* @v: port, MAC and an address of @family, into bound4 or bound6 and nd6 */
+static int bind_addr(struct ctx *c, uint8_t family, struct rs_value v[3], const char *origin)
+{
+	TRY(rs_set_add_elem(rs_set_find(c->bridge, family == 4 ? "bound4" : "bound6"), v, NULL,
+			    origin));
+	if (family != 6)
+		return 0;
+	/* the same bytes, as the raw integer the ND rule reads */
+	v[2].type = RS_T_INT128;
+	return rs_set_add_elem(rs_set_find(c->bridge, "nd6"), v, NULL, origin);
+}
 
 /* @w's port, MAC and addresses; @watched: its zone does not enforce */
 static int bind_port(struct ctx *c, const struct cmp_workload *w, bool watched)
@@ -1394,24 +1616,24 @@ static int bind_port(struct ctx *c, const struct cmp_workload *w, bool watched)
 	v[1].type = RS_T_ETHER;
 	memcpy(v[1].u.ether, w->mac, 6);
 	TRY(rs_set_add_elem(rs_set_find(c->bridge, "guarded"), v, NULL, origin));
+	TRY(rs_set_add_elem(rs_set_find(c->inet, "ports"), v, NULL, origin));
 	TRY(rs_set_add_elem(rs_set_find(c->bridge, "boundmac"), v, NULL, origin));
-	if (watched)
+	if (watched) {
 		TRY(rs_set_add_elem(rs_set_find(c->bridge, "watched"), v, NULL, origin));
+		TRY(rs_set_add_elem(rs_set_find(c->inet, "watched"), v, NULL, origin));
+	}
 	for (size_t i = 0; i < w->n_addrs; i++) {
 		const struct cmp_prefix *p = &w->addrs[i];
 
-		if (p->len != (p->family == 4 ? 32 : 128))
+		if (p->len != (p->family == 4 ? 32 : 128) || is_lladdr(p, w->mac))
 			continue;
 		prefix_value(p, &v[2]);
-		TRY(rs_set_add_elem(rs_set_find(c->bridge, p->family == 4 ? "bound4" : "bound6"),
-				    v, NULL, origin));
-		if (p->family != 6)
-			continue;
-		/* the same bytes, as the raw integer the ND rule reads */
-		v[2].type = RS_T_INT128;
-		TRY(rs_set_add_elem(rs_set_find(c->bridge, "nd6"), v, NULL, origin));
+		TRY(bind_addr(c, p->family, v, origin));
 	}
-	return 0;
+	/* the link-local address the container's kernel makes from its MAC */
+	v[2] = (struct rs_value){ .type = RS_T_IPV6, .prefix = 128 };
+	lladdr_of(w->mac, v[2].u.v6.s6_addr);
+	return bind_addr(c, 6, v, origin);
 }
 
 /*
@@ -1426,7 +1648,6 @@ struct spoof_mode {
 	bool drop;
 };
 
-static const char *const spoof_origin = "compiler: anti-spoofing";
 
 /* "spoofed WHAT", or "not enforced: spoofed WHAT" in the watch chain */
 static struct rs_rule *spoof_rule(const struct spoof_mode *m, const char *what)
@@ -1451,10 +1672,13 @@ static int spoof_verdict(const struct spoof_mode *m, struct rs_rule *r, const ch
 	return rs_rule_verdict(r, RS_V_GOTO, m->drop ? "spoofed_drop" : "spoofed_pass");
 }
 
-/* The two chains spoof_verdict() ends in: "zw enforce spoofed " / "zw passed spoofed ". */
-static int add_spoof_log_chain(struct ctx *c, const char *name, bool drop)
+/*
+ * The two chains spoof_verdict() ends in: "zw enforce spoofed " / "zw passed
+ * spoofed " (in table @t: the inet table has its own for add_port_direct).
+ */
+static int add_spoof_log_chain(struct ctx *c, struct rs_table *t, const char *name, bool drop)
 {
-	struct rs_chain *ch = rs_chain_add(c->bridge, name, spoof_origin);
+	struct rs_chain *ch = rs_chain_add(t, name, spoof_origin);
 	struct rs_rule *r;
 
 	if (!ch || !(r = rule_new(ch, "spoofed: log", spoof_origin)))
@@ -1469,48 +1693,57 @@ static int add_spoof_log_chain(struct ctx *c, const char *name, bool drop)
 }
 
 /*
- * An ARP frame claims a sender address that receivers write into their
- * neighbour tables: hold it to the port's bound IPv4 addresses like an IP
- * source.  hlen 6 plen 4 places the sender address at offset 14; receivers
- * on Ethernet ignore ARP of other lengths.
+ * An ARP frame claims a sender address and a sender MAC that receivers
+ * write into their neighbour tables: hold the address to the port's bound
+ * IPv4 addresses like an IP source, and the MAC (which need not be the
+ * frame's source) to the port's own.  hlen 6 plen 4 places them at offsets
+ * 14 and 8; receivers on Ethernet ignore ARP of other lengths.
  */
 static int add_arp_spoof_rule(const struct spoof_mode *m)
 {
 	static const enum rs_field ka[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ARP_SADDR_IP };
+	static const enum rs_field km[] = { RS_F_IIFNAME, RS_F_ARP_SADDR_ETHER };
+	static const struct { const char *what; const enum rs_field *f; unsigned int n;
+			      const char *set; } checks[] = {
+		{ "ARP sender", ka, 3, "bound4" },
+		{ "ARP sender MAC", km, 2, "boundmac" },
+	};
 	struct rs_value hlen, plen;
 	struct rs_rule *r;
 
-	if (!(r = spoof_rule(m, "ARP sender")))
-		return -errno;
 	TRY(rs_value_parse(RS_T_U8, "6", &hlen));
 	TRY(rs_value_parse(RS_T_U8, "4", &plen));
-	TRY(rs_rule_match(r, RS_F_ARP_HLEN, false, &hlen));
-	TRY(rs_rule_match(r, RS_F_ARP_PLEN, false, &plen));
-	TRY(rs_rule_lookup(r, ka, 3, true, "bound4"));
-	return spoof_verdict(m, r, "arp");
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (!(r = spoof_rule(m, checks[i].what)))
+			return -errno;
+		TRY(rs_rule_match(r, RS_F_ARP_HLEN, false, &hlen));
+		TRY(rs_rule_match(r, RS_F_ARP_PLEN, false, &plen));
+		TRY(rs_rule_lookup(r, checks[i].f, checks[i].n, true, checks[i].set));
+		TRY(spoof_verdict(m, r, "arp"));
+	}
+	return 0;
 }
 
 /*
  * A neighbour advertisement claims its target address for its sender's MAC,
  * as an ARP reply does: hold the target to the port's bound IPv6 addresses
  * (@nd6, bound6's elements keyed the way nft can read the target: a raw
- * integer).  Link-local targets are left alone, like link-local sources:
- * the runtime does not tell them, and ND needs them.
+ * integer), its link-local address included: an advertisement for the
+ * gateway's or a neighbour's link-local address moved their traffic to the
+ * sender.
  */
 static int add_nd_target_rule(const struct spoof_mode *m)
 {
 	static const enum rs_field kt[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
-	struct rs_value icmp6, type, ll;
+	struct rs_value icmp6, type;
 	struct rs_rule *r;
 
 	if (!(r = spoof_rule(m, "neighbour advertisement")))
 		return -errno;
 	TRY(rs_value_parse(RS_T_PROTO, "ipv6-icmp", &icmp6));
 	TRY(rs_value_parse(RS_T_ICMPV6_TYPE, "nd-neighbor-advert", &type));
-	TRY(rs_value_parse(RS_T_INT128, "0xfe800000000000000000000000000000/10", &ll));
 	TRY(rs_rule_match(r, RS_F_L4PROTO, false, &icmp6));
 	TRY(rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &type));
-	TRY(rs_rule_match(r, RS_F_ND_TARGET, true, &ll));
 	TRY(rs_rule_lookup(r, kt, 3, true, "nd6"));
 	return spoof_verdict(m, r, "nd");
 }
@@ -1519,9 +1752,9 @@ static int add_nd_target_rule(const struct spoof_mode *m)
  * A container is never the router of its bridge.  A router advertisement
  * from its port would make its neighbours send their IPv6 traffic through
  * it (they accept RAs: no forwarding in their namespaces), a redirect would
- * do the same for one destination; both come from link-local sources, which
- * the source check lets through (ND needs them), so a neighbour could claim
- * to be the gateway at fe80::1.  Only IPv6 frames get this far.
+ * do the same for one destination; both come from link-local sources, and
+ * the port's own link-local address is a bound source.  Only IPv6 frames get
+ * this far.
  */
 static int add_nd_router_rules(const struct spoof_mode *m)
 {
@@ -1576,7 +1809,7 @@ static int add_spoof_checks(const struct spoof_mode *m)
 	static const enum rs_field km[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR };
 	static const enum rs_field k4[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP_SADDR };
 	static const enum rs_field k6[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_IP6_SADDR };
-	struct rs_value ll, any;
+	struct rs_value any;
 	struct rs_rule *r;
 
 	if (!(r = spoof_rule(m, "IPv4 source")))
@@ -1585,10 +1818,9 @@ static int add_spoof_checks(const struct spoof_mode *m)
 	TRY(spoof_verdict(m, r, "ipv4"));
 	if (!(r = spoof_rule(m, "IPv6 source")))
 		return -errno;
-	/* Link-local and unspecified sources (ND, DAD) carry no identity. */
-	TRY(rs_value_parse(RS_T_IPV6, "fe80::/10", &ll));
+	/* The unspecified source (duplicate address detection) claims nothing;
+	 * link-local sources are bound (bind_port). */
 	TRY(rs_value_parse(RS_T_IPV6, "::", &any));
-	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &ll));
 	TRY(rs_rule_match(r, RS_F_IP6_SADDR, true, &any));
 	TRY(rs_rule_lookup(r, k6, 3, true, "bound6"));
 	TRY(spoof_verdict(m, r, "ipv6"));
@@ -1655,8 +1887,8 @@ static int add_spoof_rules(struct ctx *c, struct rs_chain *ch, struct rs_chain *
 		return -errno;
 	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
 	TRY(rs_rule_verdict(r, RS_V_GOTO, "watch"));
-	TRY(add_spoof_log_chain(c, "spoofed_drop", true));
-	TRY(add_spoof_log_chain(c, "spoofed_pass", false));
+	TRY(add_spoof_log_chain(c, c->bridge, "spoofed_drop", true));
+	TRY(add_spoof_log_chain(c, c->bridge, "spoofed_pass", false));
 	TRY(add_spoof_checks(&enforce));
 	return add_spoof_checks(&passed);
 }
@@ -1706,6 +1938,38 @@ static int add_group_rules(struct ctx *c, struct rs_chain *ch)
 	return rs_rule_verdict(r, RS_V_DROP, NULL);
 }
 
+/*
+ * Frames to the IEEE 802.1 reserved group addresses (01:80:c2:00:00:0X)
+ * are not forwarded: the bridge hands them to the host as arriving on the
+ * port, past the prerouting checks, and learns their source MAC on the
+ * way (a neighbour's MAC moved to the sender's port took its traffic).
+ * This kernel runs the bridge input hook for them before it learns
+ * (01:80:c2:00:00:00 itself is forwarded, so prerouting sees it, while STP
+ * is off, as on container bridges).  A container sends none of them.
+ */
+static int add_group_mac_rules(struct ctx *c, struct rs_chain *ch)
+{
+	static const enum rs_field ifn = RS_F_IIFNAME;
+	struct spoof_mode enforce = { c, ch, true }, passed = { c, ch, false };
+	static const char *const what = "destination: a reserved group address";
+	struct rs_value reserved;
+	struct rs_rule *r;
+
+	if (!(r = rule_new(ch, "not to a reserved group address", spoof_origin)))
+		return -errno;
+	TRY(rs_value_parse(RS_T_ETHER, "01:80:c2:00:00:00/44", &reserved));
+	TRY(rs_rule_match(r, RS_F_ETHER_DADDR, true, &reserved));
+	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	TRY(add_not_in_accept(ch, "unguarded port", RS_F_IIFNAME, "guarded"));
+	if (!(r = spoof_rule(&passed, what)))
+		return -errno;
+	TRY(rs_rule_lookup(r, &ifn, 1, false, "watched"));
+	TRY(spoof_verdict(&passed, r, "group_mac"));
+	if (!(r = spoof_rule(&enforce, what)))
+		return -errno;
+	return spoof_verdict(&enforce, r, "group_mac");
+}
+
 static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 {
 	struct rs_key kif = { { RS_T_IFNAME }, 1 };
@@ -1715,7 +1979,7 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 	struct rs_key knd = { { RS_T_IFNAME, RS_T_ETHER, RS_T_INT128 }, 3 };
 	static const enum rs_field fnd[] = { RS_F_IIFNAME, RS_F_ETHER_SADDR, RS_F_ND_TARGET };
 	struct rs_set *nd6;
-	struct rs_chain *ch, *watch, *fwd;
+	struct rs_chain *ch, *watch, *fwd, *in;
 
 	c->bridge = rs_table_add(rs, RS_BRIDGE, CMP_TABLE, "compiler: anti-spoofing");
 	if (!c->bridge || !rs_set_add(c->bridge, "guarded", &kif, false, false, "bound ports") ||
@@ -1740,14 +2004,18 @@ static int add_bridge_table(struct ctx *c, struct rs_ruleset *rs)
 	}
 	if (!(ch = rs_chain_add(c->bridge, "prerouting", spoof_origin)) ||
 	    !(watch = rs_chain_add(c->bridge, "watch", spoof_origin)) ||
-	    !(fwd = rs_chain_add(c->bridge, "forward", spoof_origin)))
+	    !(fwd = rs_chain_add(c->bridge, "forward", spoof_origin)) ||
+	    !(in = rs_chain_add(c->bridge, "input", spoof_origin)))
 		return -errno;
 	/* -200: before the bridge learns the source MAC and before conntrack. */
 	rs_chain_set_hook(ch, RS_HOOK_PREROUTING, -200, false);
 	/* -200: before br_netfilter hands the frame to the inet forward hook */
 	rs_chain_set_hook(fwd, RS_HOOK_FORWARD, -200, false);
+	/* -200: the bridge learns a link-local frame's source after this hook */
+	rs_chain_set_hook(in, RS_HOOK_INPUT, -200, false);
 	TRY(add_spoof_rules(c, ch, watch));
-	return add_group_rules(c, fwd);
+	TRY(add_group_rules(c, fwd));
+	return add_group_mac_rules(c, in);
 }
 
 /* --- the whole --------------------------------------------------------------------- */
@@ -1790,7 +2058,8 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 		if ((rc = expand_rule(c, &t, i)) < 0)
 			goto out_free;
 	tuples_normalize(&t);
-	if ((rc = add_bridges_set(c)) < 0 || (rc = add_allow_sets(c, &t)) < 0 ||
+	if ((rc = add_bridges_set(c)) < 0 || (rc = add_port_sets(c)) < 0 ||
+	    (rc = add_same_sets(c)) < 0 || (rc = add_allow_sets(c, &t)) < 0 ||
 	    (rc = fill_allow_sets(c, &t)) < 0 || (rc = add_zone_rule_sets(c)) < 0 || (rc = add_zone_maps(c, &z4, 4)) < 0 ||
 	    (rc = add_zone_maps(c, &z6, 6)) < 0 || (rc = add_base_chains(c)) < 0)
 		goto out_free;

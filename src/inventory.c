@@ -14,6 +14,7 @@
 #include "zonewall/diag.h"
 #include "zonewall/fileio.h"
 #include "zonewall/inventory.h"
+#include "zonewall/policy.h"
 
 int inv_prefix_parse(const char *text, struct inv_prefix *out)
 {
@@ -181,11 +182,45 @@ static const char *inv_str(struct diags *d, json_t *o, const char *key, const ch
 	return json_string_value(v);
 }
 
+/*
+ * Names an inventory gives reach the ruleset's comments and compile's
+ * messages (an entry's name is its identity), so they obey the policy's
+ * rules for identities and zone names: a newline in one would forge a line.
+ * A bad one is shown as JSON (escaped), like the parsers' other previews.
+ */
+static const char *inv_preview(const char *s, char *buf, size_t len)
+{
+	json_t *j = json_string(s);
+
+	if (j)
+		diag_json_preview(j, buf, len);
+	else
+		snprintf(buf, len, "(a string)");	/* no memory */
+	json_decref(j);
+	return buf;
+}
+
+static bool inv_name_check(struct diags *d, const char *path, const char *s, bool zone)
+{
+	char got[64];
+
+	if (zone ? pol_zone_name_valid(s) : pol_identity_valid(s))
+		return true;
+	inv_preview(s, got, sizeof(got));
+	if (zone)
+		diag_add(d, path, "invalid zone name %s (1-%d letters, digits, '-', '_')", got,
+			 POL_ZONE_NAME_MAX);
+	else
+		diag_add(d, path, "invalid name %s (1-%d printable ASCII characters without "
+			 "spaces, quotes or backslashes)", got, POL_IDENTITY_MAX);
+	return false;
+}
+
 /* Each element of @arr parsed into *@out (a problem per bad one). */
 static int inv_prefixes(struct diags *d, json_t *arr, const char *path,
 			struct inv_prefix **out, size_t *n)
 {
-	char ip[DIAG_PATH_LEN];
+	char ip[DIAG_PATH_LEN], got[64];
 	size_t i;
 	json_t *v;
 
@@ -201,8 +236,8 @@ static int inv_prefixes(struct diags *d, json_t *arr, const char *path,
 		if (!diag_want_type(d, ip, v, JSON_STRING, "a string"))
 			continue;
 		if (inv_prefix_parse(json_string_value(v), &(*out)[*n]))
-			diag_add(d, ip, "'%.60s' is not an address or CIDR with zero host bits",
-				 json_string_value(v));
+			diag_add(d, ip, "%s is not an address or CIDR with zero host bits",
+				 inv_preview(json_string_value(v), got, sizeof(got)));
 		else
 			(*n)++;
 	}
@@ -225,6 +260,12 @@ static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const ch
 	name = inv_str(d, o, "name", path, true);
 	zone = inv_str(d, o, "zone", path, true);
 	desc = inv_str(d, o, "description", path, false);
+	diag_path_key(sub, path, "name");
+	if (name && !inv_name_check(d, sub, name, false))
+		name = NULL;
+	diag_path_key(sub, path, "zone");
+	if (zone && !inv_name_check(d, sub, zone, true))
+		zone = NULL;
 	for (size_t i = 0; name && i < inv->n; i++)
 		if (!strcmp(inv->v[i].name, name)) {
 			diag_path_key(sub, path, "name");
@@ -286,7 +327,7 @@ static int inv_parse_identity(struct inv *inv, struct diags *d, json_t *o)
 {
 	static const char *const keys[] = { "rules", "zone_label", "default_zone", "network_zones", NULL };
 	const char *s, *key;
-	char kp[DIAG_PATH_LEN];
+	char kp[DIAG_PATH_LEN], got[64];
 	json_t *v, *z;
 	int rc;
 
@@ -300,14 +341,23 @@ static int inv_parse_identity(struct inv *inv, struct diags *d, json_t *o)
 	if (s && id_workload_set(&inv->rules.zone_label, s))
 		return -ENOMEM;
 	s = inv_str(d, o, "default_zone", "$.identity", false);
-	if (s && id_rules_set_default_zone(&inv->rules, s))
+	if (s && inv_name_check(d, "$.identity.default_zone", s, true) &&
+	    id_rules_set_default_zone(&inv->rules, s))
 		return -ENOMEM;
 	v = diag_member(d, "$.identity", o, "network_zones", JSON_OBJECT,
 			"an object of network: zone", false);
 	json_object_foreach(v, key, z) {
+		/* a bad key is named in the message: in the path it would be raw */
+		if (!pol_identity_valid(key)) {
+			diag_add(d, "$.identity.network_zones", "invalid network name %s",
+				 inv_preview(key, got, sizeof(got)));
+			continue;
+		}
 		diag_path_key(kp, "$.identity.network_zones", key);
 		if (!json_is_string(z) || !*json_string_value(z))
 			diag_add(d, kp, "expected a zone name");
+		else if (!inv_name_check(d, kp, json_string_value(z), true))
+			continue;
 		else if (id_rules_add_network_zone(&inv->rules, key, json_string_value(z)))
 			return -ENOMEM;
 	}

@@ -695,6 +695,7 @@ struct field_code {
 	enum { LD_PAYLOAD, LD_META, LD_CT } how;
 	uint32_t base, offset, len;	/* payload */
 	uint32_t key;			/* meta / ct key */
+	uint8_t dir;			/* ct: 1 original, 2 reply, 0 none */
 };
 
 static const struct field_code field_codes[RS_F__COUNT] = {
@@ -719,6 +720,13 @@ static const struct field_code field_codes[RS_F__COUNT] = {
 	/* after type, code, checksum and the flags word of a neighbour advertisement */
 	[RS_F_ND_TARGET] = { LD_PAYLOAD, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, 0 },
 	[RS_F_PKTTYPE] = { LD_META, 0, 0, 1, NFT_META_PKTTYPE },
+	[RS_F_ETHER_DADDR] = { LD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 0, 6, 0 },
+	/* after htype, ptype, hlen, plen and op */
+	[RS_F_ARP_SADDR_ETHER] = { LD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, 0 },
+	[RS_F_CT_ORIG_IP_SADDR] = { LD_CT, 0, 0, 4, NFT_CT_SRC_IP, 1 },
+	[RS_F_CT_REPLY_IP_SADDR] = { LD_CT, 0, 0, 4, NFT_CT_SRC_IP, 2 },
+	[RS_F_CT_ORIG_IP6_SADDR] = { LD_CT, 0, 0, 16, NFT_CT_SRC_IP6, 1 },
+	[RS_F_CT_REPLY_IP6_SADDR] = { LD_CT, 0, 0, 16, NFT_CT_SRC_IP6, 2 },
 };
 
 static bool add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -782,6 +790,9 @@ static bool expr_load(struct nftnl_rule *r, enum rs_field f, uint32_t reg)
 			return false;
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, fc->key);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, reg);
+		/* the kernel's IP_CT_DIR_ORIGINAL (0) and IP_CT_DIR_REPLY (1) */
+		if (fc->dir)
+			nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)(fc->dir - 1));
 	}
 	return add_expr(r, e);
 }
@@ -897,6 +908,18 @@ static bool stmt_match(struct nftnl_rule *r, enum rs_family fam, const struct rs
 		break;
 	case RS_T_ETHER:
 		memcpy(val, st->val.u.ether, 6);
+		if (st->val.prefix && st->val.prefix < 48) {
+			bits = st->val.prefix;
+			for (unsigned int i = 0; i < 6; i++) {
+				unsigned int keep = bits >= 8 ? 8 : bits;
+
+				mask[i] = keep ? (uint8_t)(0xff << (8 - keep)) : 0;
+				val[i] &= mask[i];
+				bits -= keep;
+			}
+			if (!expr_bitwise(r, NFT_REG_1, mask, 6))
+				return false;
+		}
 		break;
 	case RS_T_IFNAME:
 		memcpy(val, st->val.u.ifname, RS_IFNAMSIZ);

@@ -77,7 +77,7 @@ bool pol_identity_valid(const char *s)
 	return true;
 }
 
-static bool zone_name_valid(const char *s)
+bool pol_zone_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -439,7 +439,7 @@ static void parse_zone(struct pctx *c, struct pol_policy *p, const char *path, j
 {
 	static const char *const keys[] = { "name", "comment", "mode", "match", NULL };
 	struct pol_zone *z = &p->zones[p->n_zones];
-	char kp[PATH_LEN];
+	char kp[PATH_LEN], got[64];
 	const char *name, *mode;
 	json_t *m;
 	size_t i;
@@ -448,9 +448,11 @@ static void parse_zone(struct pctx *c, struct pol_policy *p, const char *path, j
 	diag_check_keys(c->d, path, o, keys, "name, comment, mode, match");
 	name = string_member(c, path, o, "name", true, NULL);
 	diag_path_key(kp, path, "name");
-	if (name && !zone_name_valid(name)) {
-		diag_add(c->d, kp, "invalid zone name '%.40s' (1-%d letters, digits, '-', '_')",
-			 name, POL_ZONE_NAME_MAX);
+	if (name && !pol_zone_name_valid(name)) {
+		/* as JSON: a newline in it must not start a line of its own */
+		diag_json_preview(json_object_get(o, "name"), got, sizeof(got));
+		diag_add(c->d, kp, "invalid zone name %s (1-%d letters, digits, '-', '_')",
+			 got, POL_ZONE_NAME_MAX);
 	} else if (name) {
 		for (i = 0; i < p->n_zones; i++)
 			if (p->zones[i].name && !strcmp(p->zones[i].name, name))
@@ -598,13 +600,14 @@ static void identity_member(struct pctx *c, const struct pol_policy *p, const ch
 			    json_t *o, const char *key, char **out)
 {
 	const char *s = string_member(c, path, o, key, true, NULL);
-	char kp[PATH_LEN];
+	char kp[PATH_LEN], got[64];
 
 	if (!s)
 		return;
 	diag_path_key(kp, path, key);
 	if (!pol_identity_valid(s)) {
-		diag_add(c->d, kp, "invalid identity '%.40s'", s);
+		diag_json_preview(json_object_get(o, key), got, sizeof(got));
+		diag_add(c->d, kp, "invalid identity %s", got);
 		return;
 	}
 	if (!strncmp(s, "zone:", 5) && pol_zone_find(p, s + 5) < 0) {

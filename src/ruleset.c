@@ -57,6 +57,12 @@ static const struct {
 	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE },
 	[RS_F_ND_TARGET] = { "@th,64,128", RS_T_INT128 },
 	[RS_F_PKTTYPE] = { "meta pkttype", RS_T_PKTTYPE },
+	[RS_F_ETHER_DADDR] = { "ether daddr", RS_T_ETHER },
+	[RS_F_ARP_SADDR_ETHER] = { "arp saddr ether", RS_T_ETHER },
+	[RS_F_CT_ORIG_IP_SADDR] = { "ct original ip saddr", RS_T_IPV4 },
+	[RS_F_CT_REPLY_IP_SADDR] = { "ct reply ip saddr", RS_T_IPV4 },
+	[RS_F_CT_ORIG_IP6_SADDR] = { "ct original ip6 saddr", RS_T_IPV6 },
+	[RS_F_CT_REPLY_IP6_SADDR] = { "ct reply ip6 saddr", RS_T_IPV6 },
 };
 
 /* A number nft writes by name, in the tables below. */
@@ -159,13 +165,18 @@ uint16_t rs_field_ethertype(enum rs_field f)
 	switch (f) {
 	case RS_F_IP_SADDR:
 	case RS_F_IP_DADDR:
+	case RS_F_CT_ORIG_IP_SADDR:
+	case RS_F_CT_REPLY_IP_SADDR:
 		return 0x0800;
 	case RS_F_IP6_SADDR:
 	case RS_F_IP6_DADDR:
+	case RS_F_CT_ORIG_IP6_SADDR:
+	case RS_F_CT_REPLY_IP6_SADDR:
 		return 0x86dd;
 	case RS_F_ARP_HLEN:
 	case RS_F_ARP_PLEN:
 	case RS_F_ARP_SADDR_IP:
+	case RS_F_ARP_SADDR_ETHER:
 		return 0x0806;
 	default:
 		return 0;
@@ -272,16 +283,22 @@ static int parse_addr(int af, const char *text, struct rs_value *out)
 	return 0;
 }
 
-static int parse_ether(const char *text, uint8_t mac[6])
+/* "02:77:00:00:00:0a", or with a prefix ("01:80:c2:00:00:00/44") for a masked match */
+static int parse_ether(const char *text, struct rs_value *out)
 {
 	unsigned int b[6];
-	char tail;
+	unsigned long plen = 48;
+	const char *slash = strchr(text, '/');
+	int used = 0;
 
-	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &tail) != 6)
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5], &used) != 6 || text + used != (slash ? slash : text + strlen(text)))
+		return -EINVAL;
+	if (slash && (parse_uint(slash + 1, 48, &plen) < 0 || plen == 0))
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
+		out->u.ether[i] = b[i];
+	out->prefix = plen;
 	return 0;
 }
 
@@ -422,14 +439,21 @@ static int parse_named_byte(const struct rs_name *t, size_t n, const char *text,
 	return numbers ? parse_byte(text, out) : -EINVAL;
 }
 
-static bool ifname_ok(const char *s)
+/* The bytes the kernel's dev_valid_name() refuses: its isspace() counts
+ * 0xa0 (Latin-1's no-break space) as space too. */
+static bool ifname_byte_ok(unsigned char c)
 {
-	size_t n = strlen(s);
+	return c != '/' && c != ':' && c != ' ' && !(c >= '\t' && c <= '\r') && c != 0xa0;
+}
 
-	if (n == 0 || n >= RS_IFNAMSIZ)
+bool rs_ifname_valid(const char *s)
+{
+	size_t n = s ? strnlen(s, RS_IFNAMSIZ) : 0;
+
+	if (n == 0 || n >= RS_IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s <= ' ' || *s == '"' || *s == '/' || *s == '\\' || *s == 0x7f)
+		if (!ifname_byte_ok((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -444,13 +468,14 @@ int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out)
 	case RS_T_IPV6:
 		return parse_addr(AF_INET6, text, out);
 	case RS_T_ETHER:
-		return parse_ether(text, out->u.ether);
+		return parse_ether(text, out);
 	case RS_T_PROTO:
 		return parse_proto(text, &out->u.proto);
 	case RS_T_SERVICE:
 		return parse_service(text, out);
 	case RS_T_IFNAME:
-		if (!ifname_ok(text))
+		/* any name Linux allows: nft.c sends the bytes, never a pattern */
+		if (!rs_ifname_valid(text))
 			return -EINVAL;
 		strcpy(out->u.ifname, text);
 		return 0;
@@ -516,8 +541,16 @@ static void value_bytes(const struct rs_value *v, uint8_t *lo, uint8_t *hi)
 		hi[1] = (v->port_hi > v->u.port ? v->port_hi : v->u.port) & 0xff;
 		return;
 	case RS_T_ETHER:
-		memcpy(lo, v->u.ether, 6);
-		break;
+		bits = v->prefix && v->prefix < 48 ? v->prefix : 48;
+		for (unsigned int i = 0; i < 6; i++) {
+			unsigned int keep = bits >= 8 ? 8 : bits;
+			uint8_t mask = keep ? (uint8_t)(0xff << (8 - keep)) : 0;
+
+			lo[i] = v->u.ether[i] & mask;
+			hi[i] = lo[i] | (uint8_t)~mask;
+			bits -= keep;
+		}
+		return;
 	case RS_T_PROTO:
 		lo[0] = v->u.proto;
 		break;
@@ -563,6 +596,87 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 		n = b->len - 1;
 	b->p += n;
 	b->len -= n;
+}
+
+const char *rs_quote(const char *s, char *buf, size_t len)
+{
+	struct sbuf b = { buf, len };
+	const char *tail = "\"";
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	sb_printf(&b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char one[5];
+
+		if (c == '"' || c == '\\')
+			snprintf(one, sizeof(one), "\\%c", c);
+		else if (c == '\n')
+			snprintf(one, sizeof(one), "\\n");
+		else if (c == '\t')
+			snprintf(one, sizeof(one), "\\t");
+		else if (c < ' ' || c >= 0x7f)
+			snprintf(one, sizeof(one), "\\x%02x", c);
+		else
+			snprintf(one, sizeof(one), "%c", c);
+		/* room for this, and for the closing quote or the cut mark after it */
+		if (strlen(one) + 5 > b.len) {
+			tail = "\"...";
+			break;
+		}
+		sb_printf(&b, "%s", one);
+	}
+	sb_printf(&b, "%s", tail);
+	return buf;
+}
+
+/*
+ * Why nft's text cannot carry @s byte for byte, or NULL when it can.  Found
+ * by experiment with nft 1.0.6 (every byte a Linux name may hold, alone and
+ * between letters, loaded with nft -f and read back as bytes): a string in
+ * double quotes is taken raw, without escapes, except that a trailing '*'
+ * makes it a wildcard (a prefix match) unless written "\*", and then every
+ * backslash in it is dropped.  A double quote ends the string whatever
+ * precedes it.  Raw control bytes would load, but compile's text is read
+ * by people first: it refuses them.
+ */
+static const char *ifname_text_problem(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strchr(s, '"'))
+		return "nft's strings cannot hold a double quote";
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return "it holds a control character";
+	if (n && s[n - 1] == '*' && strchr(s, '\\'))
+		return "nft drops every backslash from a string ending in an escaped '*'";
+	return NULL;
+}
+
+/*
+ * The RS_IFNAMSIZ bytes at @p as nft reads them back: a trailing '*' as
+ * "\*", so "br*" names the bridge br* and not every bridge starting "br".
+ * A name nft cannot read back (rs_render_check() refuses those before any
+ * text is made) is quoted as for a message, which nft rejects, rather than
+ * written as something nft would take for another name.
+ */
+static void ifname_text(struct sbuf *b, const uint8_t *p)
+{
+	char name[RS_IFNAMSIZ + 1], q[RS_QUOTED_MAX];
+	size_t n;
+
+	memcpy(name, p, RS_IFNAMSIZ);
+	name[RS_IFNAMSIZ] = '\0';
+	n = strlen(name);
+	if (ifname_text_problem(name))
+		sb_printf(b, "%s", rs_quote(name, q, sizeof(q)));
+	else if (n && name[n - 1] == '*')
+		sb_printf(b, "\"%.*s\\*\"", (int)n - 1, name);
+	else
+		sb_printf(b, "\"%s\"", name);
 }
 
 /* The prefix length for which [@lo, @hi] is exactly a CIDR block, or -1. */
@@ -668,7 +782,7 @@ static void field_text(struct sbuf *b, enum rs_type t, const uint8_t *lo, const 
 			  lo[5]);
 		return;
 	case RS_T_IFNAME:
-		sb_printf(b, "\"%.*s\"", RS_IFNAMSIZ, (const char *)lo);
+		ifname_text(b, lo);
 		return;
 	case RS_T_CTSTATE:
 		return;
@@ -1351,10 +1465,14 @@ static int fail(char *err, size_t len, const char *origin, const char *fmt, ...)
 
 static bool field_fits(enum rs_field f, enum rs_family fam)
 {
-	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ETHER_TYPE ||
-			   f == RS_F_ND_TARGET || rs_field_ethertype(f) == 0x0806;
+	bool bridge_only = f == RS_F_ETHER_SADDR || f == RS_F_ETHER_DADDR ||
+			   f == RS_F_ETHER_TYPE || f == RS_F_ND_TARGET ||
+			   rs_field_ethertype(f) == 0x0806;
+	/* no conntrack in bridge tables here (nf_conntrack_bridge is absent) */
+	bool inet_only = f == RS_F_CT_ORIG_IP_SADDR || f == RS_F_CT_REPLY_IP_SADDR ||
+			 f == RS_F_CT_ORIG_IP6_SADDR || f == RS_F_CT_REPLY_IP6_SADDR;
 
-	return !bridge_only || fam == RS_BRIDGE;
+	return bridge_only ? fam == RS_BRIDGE : inet_only ? fam == RS_INET : true;
 }
 
 static bool needs_icmpv6(const struct rs_stmt *st)
@@ -1542,18 +1660,27 @@ static void fields_text(struct dbuf *d, const struct rs_stmt *st)
 		db_printf(d, "%s%s", i ? " . " : "", rs_field_name(st->f[i]));
 }
 
-/* A raw integer has no prefix syntax in nft: "FIELD & MASK != VALUE". */
+/*
+ * A raw integer or a MAC has no prefix syntax in nft: "FIELD & MASK != VALUE"
+ * (a MAC's mask written as a MAC, as nft lists it).
+ */
 static void render_masked(struct dbuf *d, const struct rs_stmt *st)
 {
 	uint8_t lo[16], hi[16], mask[16];
+	unsigned int n = rs_type_len(st->val.type);
 	char m[40], v[40];
 	struct sbuf bm = { m, sizeof(m) }, bv = { v, sizeof(v) };
 
 	value_bytes(&st->val, lo, hi);
-	for (size_t i = 0; i < 16; i++)
+	for (size_t i = 0; i < n; i++)
 		mask[i] = (uint8_t)~(lo[i] ^ hi[i]);
-	hex_text(&bm, mask, 16);
-	hex_text(&bv, lo, 16);
+	if (st->val.type == RS_T_ETHER) {
+		field_text(&bm, RS_T_ETHER, mask, mask);
+		field_text(&bv, RS_T_ETHER, lo, lo);
+	} else {
+		hex_text(&bm, mask, n);
+		hex_text(&bv, lo, n);
+	}
 	fields_text(d, st);
 	db_printf(d, " & %s %s%s", m, st->neg ? "!= " : "", v);
 }
@@ -1565,7 +1692,8 @@ static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 
 	switch (st->kind) {
 	case RS_S_MATCH:
-		if (st->val.type == RS_T_INT128 && st->val.prefix < 128) {
+		if ((st->val.type == RS_T_INT128 && st->val.prefix < 128) ||
+		    (st->val.type == RS_T_ETHER && st->val.prefix && st->val.prefix < 48)) {
 			render_masked(d, st);
 			break;
 		}
@@ -1644,10 +1772,76 @@ static void render_chain(struct dbuf *d, enum rs_family fam, const struct rs_cha
 	db_printf(d, "\t}\n");
 }
 
+/* -EINVAL, and @err naming it, for an interface name in key @k at @p that nft's text cannot carry. */
+static int check_key_text(const struct rs_key *k, const uint8_t *p, const char *origin,
+			  const char *where, char *err, size_t len)
+{
+	char name[RS_IFNAMSIZ + 1], q[RS_QUOTED_MAX];
+	unsigned int off = 0;
+	const char *why;
+
+	for (unsigned int f = 0; f < k->n; off += pad4(rs_type_len(k->t[f])), f++) {
+		if (k->t[f] != RS_T_IFNAME)
+			continue;
+		memcpy(name, p + off, RS_IFNAMSIZ);
+		name[RS_IFNAMSIZ] = '\0';
+		if ((why = ifname_text_problem(name)))
+			return fail(err, len, origin,
+				    "interface name %s (%s) cannot be written in nft's text: %s",
+				    rs_quote(name, q, sizeof(q)), where, why);
+	}
+	return 0;
+}
+
+int rs_render_check(const struct rs_ruleset *rs, char *err, size_t errlen)
+{
+	char where[RS_NAME_MAX + 16];
+	int rc;
+
+	for (size_t i = 0; i < rs->n_tables; i++) {
+		const struct rs_table *t = rs->tables[i];
+
+		for (size_t j = 0; j < t->n_sets; j++) {
+			const struct rs_set *s = t->sets[j];
+
+			snprintf(where, sizeof(where), "set %s", s->name);
+			/* the low ends suffice: a name is never a range, its high end is the same */
+			for (size_t e = 0; e < s->n_elems; e++) {
+				rc = check_key_text(&s->key, s->lo + e * s->keylen, rs_elem_origin(s, e),
+						    where, err, errlen);
+				if (rc)
+					return rc;
+			}
+		}
+		for (size_t j = 0; j < t->n_chains; j++) {
+			const struct rs_chain *c = t->chains[j];
+
+			snprintf(where, sizeof(where), "chain %s", c->name);
+			for (size_t r = 0; r < c->n_rules; r++)
+				for (size_t k = 0; k < c->rules[r]->n; k++) {
+					const struct rs_stmt *st = &c->rules[r]->s[k];
+					struct rs_key key = { { RS_T_IFNAME }, 1 };
+
+					if (st->kind != RS_S_MATCH || st->val.type != RS_T_IFNAME)
+						continue;
+					rc = check_key_text(&key, (const uint8_t *)st->val.u.ifname,
+							    c->rules[r]->origin, where, err, errlen);
+					if (rc)
+						return rc;
+				}
+		}
+	}
+	return 0;
+}
+
 char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags)
 {
 	struct dbuf d = { 0 };
 
+	if (rs_render_check(rs, NULL, 0) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 	d.p = malloc(4096);
 	if (!d.p)
 		return NULL;

@@ -27,6 +27,7 @@
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
 #include "zonewall/nlreq.h"
+#include "zonewall/ruleset.h"
 #include "zonewall/runtime.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -35,7 +36,7 @@
 
 int clie_option(const char *cmd, int c, const char *arg, struct clie_opts *o)
 {
-	char *end;
+	char *end, q[RS_QUOTED_MAX];
 	unsigned long v;
 
 	switch (c) {
@@ -51,6 +52,11 @@ int clie_option(const char *cmd, int c, const char *arg, struct clie_opts *o)
 	case 'b':
 		if (o->n_bridges == sizeof(o->bridges) / sizeof(o->bridges[0]))
 			return cli_usage_error(cmd, "too many --bridge");
+		/* a name, not a pattern: "br*" is the bridge called br* */
+		if (!rs_ifname_valid(arg))
+			return cli_usage_error(cmd, "--bridge %s: not an interface name (1-%d bytes, "
+					       "no '/', ':' or white space)",
+					       rs_quote(arg, q, sizeof(q)), RS_IFNAMSIZ - 1);
 		o->bridges[o->n_bridges++] = arg;
 		return 1;
 	case 'g':
@@ -93,8 +99,9 @@ static bool bridge_selected(const struct clie_opts *o, const char *bridge)
 static int add_container(const char *cmd, const struct clie_opts *o, const struct id_rules *rules,
 			 struct id_workload *iw, struct cmp_snapshot *s)
 {
-	char origin[300];
+	char origin[300], q[RS_QUOTED_MAX], qm[RS_QUOTED_MAX];
 	bool explicit_zone;
+	int rc;
 
 	if (id_resolve(rules, iw) < 0)
 		return cli_fail(cmd, "out of memory");
@@ -120,9 +127,15 @@ static int add_container(const char *cmd, const struct clie_opts *o, const struc
 		    (n->ipv6[0] && cmp_workload_add_addr(w, n->ipv6) < 0))
 			return cli_fail(cmd, "%s: bad address on network %s", origin, n->name);
 		if (n->veth[0] && n->mac[0] && cmp_workload_set_port(w, n->veth, n->mac) < 0)
-			cli_warn(cmd, "%s: port %s or MAC %s unusable: not bound", origin, n->veth, n->mac);
-		if (n->bridge[0])
-			cmp_snap_add_bridge(s, n->bridge);
+			cli_warn(cmd, "%s: port %s or MAC %s unusable: not bound", origin,
+				 rs_quote(n->veth, q, sizeof(q)), rs_quote(n->mac, qm, sizeof(qm)));
+		/* a bridge left out would be waved through as not container traffic */
+		rc = n->bridge[0] ? cmp_snap_add_bridge(s, n->bridge) : 0;
+		if (rc < 0)
+			return cli_fail(cmd, "%s: network %s: bridge %s: %s", origin, n->name,
+					rs_quote(n->bridge, q, sizeof(q)),
+					rc == -EINVAL ? "not an interface name, cannot be guarded" :
+					strerror(-rc));
 	}
 	return CLI_OK;
 }
@@ -295,21 +308,25 @@ static void find_inventory_ports(const struct link_list *l, struct cmp_snapshot 
 static int add_kernel(const char *cmd, const struct clie_opts *o, struct cmp_snapshot *s)
 {
 	struct link_list l;
-	int rc = link_list_dump(&l);
+	char q[RS_QUOTED_MAX];
+	int rc = link_list_dump(&l), status = CLI_OK;
 
 	if (rc)
 		return cli_fail(cmd, "cannot read links over rtnetlink: %s", strerror(-rc));
-	for (size_t i = 0; i < o->n_bridges; i++)
-		if (cmp_snap_add_bridge(s, o->bridges[i]) < 0) {
-			link_list_free(&l);
-			return cli_usage_error(cmd, "--bridge '%s': not an interface name", o->bridges[i]);
-		}
-	for (size_t i = 0; i < l.n && !o->n_bridges; i++)
-		if (link_is_bridge(&l.v[i]))
-			cmp_snap_add_bridge(s, l.v[i].name);
-	find_inventory_ports(&l, s);
+	/* --bridge names were checked by clie_option(); the kernel's are valid
+	 * by its own rules: a failure (memory) must still not leave one out */
+	for (size_t i = 0; i < o->n_bridges && !rc; i++)
+		if ((rc = cmp_snap_add_bridge(s, o->bridges[i])) < 0)
+			status = cli_fail(cmd, "--bridge %s: %s", rs_quote(o->bridges[i], q, sizeof(q)),
+					  strerror(-rc));
+	for (size_t i = 0; i < l.n && !o->n_bridges && !rc; i++)
+		if (link_is_bridge(&l.v[i]) && (rc = cmp_snap_add_bridge(s, l.v[i].name)) < 0)
+			status = cli_fail(cmd, "bridge %s: cannot be guarded: %s",
+					  rs_quote(l.v[i].name, q, sizeof(q)), strerror(-rc));
+	if (status == CLI_OK)
+		find_inventory_ports(&l, s);
 	link_list_free(&l);
-	return CLI_OK;
+	return status;
 }
 
 int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapshot **out)

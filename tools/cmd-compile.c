@@ -20,7 +20,7 @@ int cmd_compile_main(int argc, char **argv)
 	struct clie_opts o = { 0 };
 	struct rs_ruleset *rs = NULL;
 	int c, status = CLI_OK;
-	char *text;
+	char *text, err[512];
 
 	while ((c = cli_getopt("compile", argc, argv, ":h" CLIE_SHORTOPTS, opts, &status)) != -1) {
 		if (c == CLI_DONE)
@@ -33,6 +33,12 @@ int cmd_compile_main(int argc, char **argv)
 	status = clie_compile("compile", argv[optind], &o, NULL, NULL, &rs);
 	if (status != CLI_OK)
 		return status;
+	/* apply would install such a name over netlink; as text it would be another name */
+	if (rs_render_check(rs, err, sizeof(err)) < 0) {
+		rs_ruleset_free(rs);
+		cli_fail("compile", "%s", err);
+		return CLI_USAGE;
+	}
 	text = rs_render_text(rs, RS_RENDER_REPLACE);
 	rs_ruleset_free(rs);
 	if (!text)

@@ -233,6 +233,13 @@ bool pol_proto_has_ports(uint8_t proto);
 bool pol_identity_valid(const char *s);
 
 /**
+ * pol_zone_name_valid() - whether @s can name a zone: 1 to
+ * POL_ZONE_NAME_MAX letters, digits, '-' and '_', starting with a letter
+ * or digit.
+ */
+bool pol_zone_name_valid(const char *s);
+
+/**
  * pol_time_format() - @t (seconds since the epoch) as RFC 3339 UTC
  * ("2026-01-01T00:00:00Z") into @buf (at least 21 bytes).
  */

@@ -29,6 +29,7 @@
 
 #define RS_MAX_CONCAT 5		/* fields in one concatenated key */
 #define RS_IFNAMSIZ 16
+#define RS_QUOTED_MAX 72	/* rs_quote() of an interface name, escapes and quotes included */
 #define RS_KEY_MAX 64		/* bytes: the kernel's 16 32-bit registers */
 
 /* Table families, numbered as the kernel's NFPROTO_* values. */
@@ -81,6 +82,14 @@ enum rs_field {
 	RS_F_ICMPV6_TYPE,	/* icmpv6 type, after meta l4proto ipv6-icmp */
 	RS_F_ND_TARGET,		/* @th,64,128: a neighbour advertisement's target address */
 	RS_F_PKTTYPE,		/* meta pkttype: how the frame was addressed */
+	RS_F_ETHER_DADDR,	/* ether daddr (bridge family) */
+	RS_F_ARP_SADDR_ETHER,	/* arp saddr ether: sender MAC, valid when hlen 6 plen 4 */
+	/* the source address of a connection's original or reply direction
+	 * (inet family): for a related ICMP error, the quoted connection's */
+	RS_F_CT_ORIG_IP_SADDR,	/* ct original ip saddr */
+	RS_F_CT_REPLY_IP_SADDR,	/* ct reply ip saddr */
+	RS_F_CT_ORIG_IP6_SADDR,	/* ct original ip6 saddr */
+	RS_F_CT_REPLY_IP6_SADDR,	/* ct reply ip6 saddr */
 	RS_F__COUNT
 };
 
@@ -110,7 +119,8 @@ struct rs_verdict {
 /* One typed value, e.g. an address with a prefix or a port range. */
 struct rs_value {
 	enum rs_type type;
-	unsigned int prefix;	/* addresses: prefix length (full when equal to the bits) */
+	unsigned int prefix;	/* addresses: prefix length (full when equal to the bits);
+				 * RS_T_ETHER: 1-47 masks a match, 0 or 48 is exact */
 	uint16_t port_hi;	/* RS_T_SERVICE: range end (0 or == port: one port) */
 	bool addr_range;	/* addresses: [u, addr_hi] ("10.0.0.5-10.0.0.9") */
 	union {
@@ -345,9 +355,29 @@ int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
  * "fd00::1", "aa:bb:cc:dd:ee:ff", "tcp" or "6", "80" or "8000-8080",
  * "eth0", "established,related", "6" (RS_T_U8), "ip6" or "0x88b5" (RS_T_ETHERTYPE),
  * "nd-router-advert" or "134" (RS_T_ICMPV6_TYPE), "broadcast" (RS_T_PKTTYPE).
+ * An interface name is taken as its bytes (rs_ifname_valid()), never as a
+ * pattern: "br*" is the interface called br*.
  * Return: 0 or -EINVAL.
  */
 int rs_value_parse(enum rs_type type, const char *text, struct rs_value *out);
+
+/**
+ * rs_ifname_valid() - whether Linux could name an interface @s (its
+ * dev_valid_name()): 1 to RS_IFNAMSIZ - 1 bytes, not "." or "..", none of
+ * them '/', ':' or what the kernel's isspace() calls space (\t \n \v \f
+ * \r, ' ' and 0xa0).  Any other byte is fine, '"', '\\' and '*' included:
+ * the kernel path carries every such name byte for byte.  NULL is not.
+ */
+bool rs_ifname_valid(const char *s);
+
+/**
+ * rs_quote() - @s in double quotes for a message, on one line whatever it
+ * holds: '"' and '\\' escaped with a backslash, \n, \t, and every other
+ * byte outside printable ASCII as \xNN; cut with "..." after the quote
+ * when @len is too short (RS_QUOTED_MAX fits any interface name).
+ * Return: @buf.
+ */
+const char *rs_quote(const char *s, char *buf, size_t len);
 
 /**
  * rs_type_parse() - map an nft type name ("ipv4_addr", "inet_service", ...)
@@ -412,11 +442,24 @@ enum rs_render_flags {
 };
 
 /**
+ * rs_render_check() - whether nft's text can say every value of @rs: some
+ * interface names cannot be written so that nft reads back the same bytes
+ * (a '"'; a backslash in a name ending in '*'; zonewall also refuses raw
+ * control bytes in text).  The netlink path (nft_apply()) carries them all.
+ * @err: receives "ORIGIN: interface name \"NAME\" (set S) cannot be written
+ * in nft's text: WHY" for the first one (@errlen 0: not wanted).
+ * Return: 0 or -EINVAL.
+ */
+int rs_render_check(const struct rs_ruleset *rs, char *err, size_t errlen);
+
+/**
  * rs_render_text() - @rs in nft syntax, accepted by `nft -c -f`.  With
  * RS_RENDER_REPLACE the text replaces our tables atomically when given to
  * `nft -f` (deleting and creating them: unlike nft_apply(), which replaces
  * them in place, the named counters start again from zero).
- * Return: a malloc'ed string the caller frees, or NULL (errno ENOMEM).
+ * Return: a malloc'ed string the caller frees, or NULL (errno ENOMEM, or
+ * EINVAL when rs_render_check() refuses @rs: never text nft would read as
+ * another ruleset).
  */
 char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags);
 

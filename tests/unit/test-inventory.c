@@ -66,6 +66,23 @@ static void errors(void)
 		  "already names $.entries[0]" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": []}]}", "$.entries[0].cidrs",
 		  "empty" },
+		/* names as the policy's rules have them (issue 15), shown escaped */
+		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"web\\nzonewall: forged\", \"cidrs\": [\"1.0.0.0/8\"]}]}",
+		  "$.entries[0].zone", "invalid zone name \"web\\nzonewall: forged\" (1-32 letters" },
+		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"web.1\", \"cidrs\": [\"1.0.0.0/8\"]}]}",
+		  "$.entries[0].zone", "invalid zone name \"web.1\"" },
+		{ "{\"entries\": [{\"name\": \"a\\nb\", \"zone\": \"z\", \"cidrs\": [\"1.0.0.0/8\"]}]}",
+		  "$.entries[0].name", "invalid name \"a\\nb\" (1-255 printable ASCII" },
+		{ "{\"entries\": [{\"name\": \"a \\\"b\\\"\", \"zone\": \"z\", \"cidrs\": [\"1.0.0.0/8\"]}]}",
+		  "$.entries[0].name", "invalid name \"a \\\"b\\\"\"" },
+		{ "{\"identity\": {\"default_zone\": \"a b\"}}", "$.identity.default_zone",
+		  "invalid zone name \"a b\"" },
+		{ "{\"identity\": {\"network_zones\": {\"n\": \"z\\r\"}}}", "$.identity.network_zones.n",
+		  "invalid zone name \"z\\r\"" },
+		{ "{\"identity\": {\"network_zones\": {\"n\\nx\": \"z\"}}}", "$.identity.network_zones",
+		  "invalid network name \"n\\nx\"" },
+		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": [\"1.0.0.0/8\\n\"]}]}",
+		  "$.entries[0].cidrs[0]", "\"1.0.0.0/8\\n\" is not an address" },
 	};
 	/* every problem, not only the first */
 	static const char several[] =
