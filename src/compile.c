@@ -1337,6 +1337,13 @@ static int add_base_head(struct ctx *c, struct rs_chain *ch, bool forward)
 	TRY(rule_ctstate(r, RS_CT_UNTRACKED));
 	TRY(rule_proto(r, IPPROTO_ICMPV6));
 	TRY(rs_rule_verdict(r, RS_V_ACCEPT, NULL));
+	/* logged like a refusal (`zonewall denied`), then counted and dropped */
+	r = rule_new(ch, "invalid (conntrack): log", "compiler: base chain");
+	if (!r)
+		return -errno;
+	TRY(rule_ctstate(r, RS_CT_INVALID));
+	TRY(rs_rule_limit(r, c->o.log_rate, CMP_LOG_BURST));
+	TRY(rs_rule_log(r, c->o.log_group, CMP_LOG_PREFIX "enforce invalid "));
 	r = rule_new(ch, "invalid (conntrack)", "compiler: base chain");
 	if (!r)
 		return -errno;
@@ -2199,7 +2206,12 @@ bool cmp_logtag_parse(const char *prefix, struct cmp_logtag *out)
 	memset(out, 0, sizeof(*out));
 	if (strncmp(prefix, CMP_LOG_PREFIX, strlen(CMP_LOG_PREFIX)))
 		return false;
-	/* the bridge table's two, whole (a pair's prefix has its '>') */
+	/* the base chains' and the spoofed chains', whole (a pair's prefix has its '>') */
+	if (!strcmp(p, "enforce invalid ")) {
+		out->invalid = true;
+		out->mode = POL_MODE_ENFORCE;
+		return true;
+	}
 	if (!strcmp(p, "enforce spoofed ") || !strcmp(p, "passed spoofed ")) {
 		out->spoofed = true;
 		out->mode = p[0] == 'e' ? POL_MODE_ENFORCE : POL_MODE_MONITOR;
@@ -2403,26 +2415,63 @@ static json_t *spoofed_row(const struct cmp_snapshot *s, const struct pol_policy
 			 "dport", ip && pkt.dport ? json_integer(pkt.dport) : json_null());
 }
 
-static json_t *denied_row(const struct cmp_snapshot *s, const struct cmp_logtag *tag,
-			  const struct dec_packet *pk, int64_t t_ns)
+/*
+ * The ends and protocol of any IP packet, when dec_ip() cannot give its
+ * ports (GRE, ESP, a later fragment, a cut transport header): an IPv4
+ * header's protocol, an IPv6 header's next header.
+ */
+static bool ip_ends(const uint8_t *l3, size_t len, struct dec_packet *pk)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32];
+	memset(pk, 0, sizeof(*pk));
+	if (len >= 20 && l3[0] >> 4 == 4 && (l3[0] & 0x0f) >= 5) {
+		pk->family = 4;
+		pk->proto = l3[9];
+		memcpy(pk->src, l3 + 12, 4);
+		memcpy(pk->dst, l3 + 16, 4);
+		return true;
+	}
+	if (len >= 40 && l3[0] >> 4 == 6) {
+		pk->family = 6;
+		pk->proto = l3[6];
+		memcpy(pk->src, l3 + 8, 16);
+		memcpy(pk->dst, l3 + 24, 16);
+		return true;
+	}
+	return false;
+}
+
+/* A refusal's or an invalid packet's zone: the tag's, else its address's under @p. */
+static const char *end_zone(const struct cmp_snapshot *s, const struct pol_policy *p,
+			    const char *tagged, const struct dec_packet *pk, const uint8_t *addr)
+{
+	const struct cmp_workload *w = cmp_lookup(s, pk->family, addr);
+
+	if (tagged[0] || !p)
+		return tagged;
+	return w ? p->zones[cmp_zone_index(p, w, NULL)].name : p->zones[p->default_zone].name;
+}
+
+static json_t *denied_row(const struct cmp_snapshot *s, const struct pol_policy *p,
+			  const struct cmp_logtag *tag, const struct dec_packet *pk, int64_t t_ns)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], when[64], verdict[32], num[4];
 	int af = pk->family == 4 ? AF_INET : AF_INET6;
 	const char *proto = pol_proto_name(pk->proto);
 
 	inet_ntop(af, pk->src, src, sizeof(src));
 	inet_ntop(af, pk->dst, dst, sizeof(dst));
 	rfc3339_ms(when, sizeof(when), t_ns);
+	snprintf(num, sizeof(num), "%u", pk->proto);
 	snprintf(verdict, sizeof(verdict), "%s%s",
-		 tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
+		 tag->invalid ? "invalid" : tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",
 		 tag->border ? " (border)" : "");
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:o, s:s, s:s, s:o, s:o}",
 			 "time", when, "verdict", verdict, "mode", pol_mode_name(tag->mode),
-			 "border", tag->border, "proto", proto ? proto : "other",
+			 "border", tag->border, "proto", proto ? proto : num,
 			 "from", cmp_end_identity(cmp_lookup(s, pk->family, pk->src), pk->src, af),
-			 "from_zone", tag->from, "src", src,
+			 "from_zone", end_zone(s, p, tag->from, pk, pk->src), "src", src,
 			 "to", cmp_end_identity(cmp_lookup(s, pk->family, pk->dst), pk->dst, af),
-			 "to_zone", tag->to, "dst", dst,
+			 "to_zone", end_zone(s, p, tag->to, pk, pk->dst), "dst", dst,
 			 "sport", pk->sport ? json_integer(pk->sport) : json_null(),
 			 "dport", pk->dport ? json_integer(pk->dport) : json_null());
 }
@@ -2435,7 +2484,7 @@ json_t *cmp_log_row(const struct cmp_snapshot *s, const struct pol_policy *p,
 
 	if (tag->spoofed)
 		return spoofed_row(s, p, tag, port, ethertype, l3, len, t_ns);
-	if (!l3 || dec_ip(l3, len, &pk) != DEC_OK)
+	if (!l3 || (dec_ip(l3, len, &pk) != DEC_OK && !ip_ends(l3, len, &pk)))
 		return NULL;
-	return denied_row(s, tag, &pk, t_ns);
+	return denied_row(s, p, tag, &pk, t_ns);
 }

@@ -209,6 +209,7 @@ struct cmp_logtag {
 	enum pol_mode mode;	/* monitor or enforce ("zw passed spoofed ": monitor) */
 	bool border;		/* refused by a deny border */
 	bool spoofed;		/* the bridge table's: a port sent what it may not */
+	bool invalid;		/* the base chains': conntrack found it invalid */
 	char from[POL_ZONE_NAME_MAX + 1], to[POL_ZONE_NAME_MAX + 1];
 };
 
@@ -235,7 +236,11 @@ const struct cmp_workload *cmp_lookup(const struct cmp_snapshot *s, uint8_t fami
  * would-refuse): time (RFC 3339 UTC, ms), verdict ("denied", "would-deny",
  * with " (border)" for a deny border), mode, border, proto,
  * from/from_zone/src, to/to_zone/dst (an address of no endpoint is
- * "unknown:ADDR"), sport, dport.  A frame the bridge table refused (or,
+ * "unknown:ADDR"), sport, dport; any IP protocol (proto its name, or its
+ * number for one without), ports null where the packet has none (or they
+ * cannot be read: a later fragment).  An invalid packet (@tag->invalid): the
+ * same with verdict "invalid" and zones by address (under @p).  A frame the
+ * bridge table refused (or,
  * where the zone does not enforce, passed; @tag->spoofed): the same shape
  * with verdict "spoofed" or "spoofed (passed)", "port" the bridge port it
  * came in by, from = the identity bound to that port ("unknown:port PORT"

@@ -8,7 +8,8 @@
  * the same packet or to a truncation.  With bit 2 of the first byte set the
  * rest is instead an NFLOG payload from the bridge table (a network header
  * on, ARP when bit 3 is set too), made into the row `zonewall denied`
- * reports (cmp_log_row, which decodes it).
+ * reports (cmp_log_row, which decodes it); with bit 4 too, a refusal's
+ * payload (bit 5: an invalid packet's).
  */
 
 #include "config.h"
@@ -69,11 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] & 4) {
 		static const struct cmp_snapshot none;
-		struct cmp_logtag tag = { .mode = POL_MODE_ENFORCE, .spoofed = true };
+		/* bit 4: a refusal's row instead (bit 5: an invalid packet's) */
+		struct cmp_logtag tag = { .mode = POL_MODE_ENFORCE, .spoofed = !(data[0] & 16),
+					  .invalid = (data[0] & 32) != 0 };
 		json_t *row = cmp_log_row(&none, NULL, &tag, "vethc",
 					  data[0] & 8 ? 0x0806 : 0x0800, data + 1, size - 1, 0);
 
-		if (!row || !json_is_string(json_object_get(row, "proto")))
+		if (tag.spoofed && !row)
+			abort();
+		if (row && !json_is_string(json_object_get(row, "proto")))
 			abort();
 		json_decref(row);
 		return 0;

@@ -170,7 +170,7 @@ run_cmd ZW apply "$tmp/policy.json" "${opts[@]}"
 tap_is "$rc/$err" "0/" "apply, every zone enforcing"
 tap_is "$(H nft -j list set inet zonewall ports | jq -c '[.nftables[].set? | select(.) | .elem[]] | sort')" \
 	'["vethapp","vethdb","vethweb"]' "the inet table knows the container ports"
-H "$ZONEWALL" denied --json --count 8 --duration 30 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
+H "$ZONEWALL" denied --json --count 10 --duration 30 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
 dpid=$!
 wait_for 5 grep -q listening "$tmp/denied.err" || tap_bail "denied does not listen: $(cat "$tmp/denied.err")"
 
@@ -223,6 +223,16 @@ counted inet c_web.data.denied "$b0"
 tap_is "$(catch_stop)" "" "web's ICMP error quoting db's connection to app no longer reaches db"
 tap_is "$(($(H nft -j list counter inet zonewall c_web.data.denied | jq '.nftables[].counter? | .packets // empty') - b0))" 1 \
 	"it is judged as web -> data: refused by the border and counted"
+# refusals without ports and invalid packets reach `zonewall denied` too
+ip netns exec "$web" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47); s.sendto(b"\0\0\x08\0zw-gre", ("10.77.0.4", 0))'
+counted inet c_web.data.denied $((b0 + 1))
+tap_ok $? "web's GRE packet to db is refused by the border and counted"
+i0=$(counter inet c_invalid)
+icmp_error e3 40999	# quotes a connection conntrack never saw
+counted inet c_invalid "$i0"
+tap_ok $? "an ICMP error quoting no connection is invalid: dropped and counted (c_invalid)"
 # a party's error still passes: db has nothing on udp/5353, app is allowed there
 tap_is "$(ip netns exec "$app" python3 -c '
 import socket
@@ -252,6 +262,10 @@ tap_ok "$(grep -qxF '["spoofed","vethweb","web","udp","10.77.0.4","10.77.0.1"]' 
 tap_ok "$(grep -q '"arp"' "$tmp/rows"; echo $?)" "denied reports the forged ARP"
 tap_ok "$(jq -e '[.[] | select(.verdict == "denied (border)" and .proto == "icmp" and .from == "web" and .to == "db")] | length > 0' \
 	"$tmp/denied.json" >/dev/null; echo $?)" "denied reports the ICMP error as web -> db, refused by the border"
+tap_ok "$(jq -e '[.[] | select(.verdict == "denied (border)" and .proto == "47" and .src == "10.77.0.2" and .dst == "10.77.0.4" and .dport == null)] | length == 1' \
+	"$tmp/denied.json" >/dev/null; echo $?)" "denied reports the GRE packet by its protocol number, without ports"
+tap_ok "$(jq -e '[.[] | select(.verdict == "invalid" and .proto == "icmp" and .from == "web" and .to == "db")] | length == 1' \
+	"$tmp/denied.json" >/dev/null; echo $?)" "denied reports the invalid ICMP error"
 tap_ok "$(ZW status --json | jq -e '.totals.spoofed >= 6' >/dev/null; echo $?)" "status counts the spoofed frames"
 
 run_cmd ZW uninstall

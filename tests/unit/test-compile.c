@@ -169,6 +169,52 @@ static void test_snap_equal(void)
 	cmp_snap_free(d);
 }
 
+/* `zonewall denied` rows for packets without ports, and for invalid ones */
+static void test_log_rows(const struct pol_policy *p)
+{
+	/* IPv4 GRE 10.0.0.2 -> 10.0.0.3, and protocol 253; an IPv4 later fragment of UDP */
+	static const uint8_t gre[24] = { 0x45, 0, 0, 24, 0, 1, 0, 0, 64, 47, 0, 0,
+					 10, 0, 0, 2, 10, 0, 0, 3 };
+	uint8_t p253[24], frag[28];
+	struct cmp_snapshot *s = snap_two("10.0.0.3", "veth1");
+	struct cmp_logtag tag;
+	json_t *row;
+
+	memcpy(p253, gre, sizeof(gre));
+	p253[9] = 253;
+	memset(frag, 0, sizeof(frag));
+	memcpy(frag, gre, 20);
+	frag[9] = 17;
+	frag[6] = 0x00;
+	frag[7] = 0x10;		/* offset 128 bytes */
+	tap_ok(cmp_logtag_parse("zw enforce web>db ", &tag), "a refusal's prefix");
+	row = cmp_log_row(s, p, &tag, NULL, 0x0800, gre, sizeof(gre), 0);
+	tap_ok(row && !strcmp(json_string_value(json_object_get(row, "proto")), "47") &&
+	       !strcmp(json_string_value(json_object_get(row, "from")), "a") &&
+	       !strcmp(json_string_value(json_object_get(row, "to")), "b") &&
+	       json_is_null(json_object_get(row, "dport")),
+	       "a refused GRE packet is reported: its ends, its protocol, no ports");
+	json_decref(row);
+	row = cmp_log_row(s, p, &tag, NULL, 0x0800, p253, sizeof(p253), 0);
+	tap_ok(row && !strcmp(json_string_value(json_object_get(row, "proto")), "253"),
+	       "a protocol without a name by its number");
+	json_decref(row);
+	row = cmp_log_row(s, p, &tag, NULL, 0x0800, frag, sizeof(frag), 0);
+	tap_ok(row && !strcmp(json_string_value(json_object_get(row, "proto")), "udp") &&
+	       json_is_null(json_object_get(row, "sport")), "a later fragment: protocol, no ports");
+	json_decref(row);
+	tap_ok(cmp_logtag_parse("zw enforce invalid ", &tag) && tag.invalid && !tag.spoofed,
+	       "the invalid prefix");
+	row = cmp_log_row(s, p, &tag, NULL, 0x0800, gre, sizeof(gre), 0);
+	tap_ok(row && !strcmp(json_string_value(json_object_get(row, "verdict")), "invalid") &&
+	       !strcmp(json_string_value(json_object_get(row, "from_zone")), "web") &&
+	       !strcmp(json_string_value(json_object_get(row, "to_zone")), "net"),
+	       "an invalid packet: verdict invalid, zones by address (b's by the policy's match)");
+	json_decref(row);
+	tap_ok(cmp_log_row(s, p, &tag, NULL, 0x0800, gre, 19, 0) == NULL, "19 bytes are no IP packet");
+	cmp_snap_free(s);
+}
+
 int main(void)
 {
 	struct diags d;
@@ -184,6 +230,7 @@ int main(void)
 	test_judge(p);
 	test_parse();
 	test_snap_equal();
+	test_log_rows(p);
 	pol_free(p);
 	return tap_done();
 }
