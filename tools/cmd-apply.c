@@ -16,6 +16,7 @@
 #include "cli-enforce.h"
 #include "zonewall/conntrack.h"
 #include "zonewall/link.h"
+#include "zonewall/bridge-learning.h"
 #include "zonewall/brnf.h"
 #include "zonewall/nft.h"
 
@@ -263,6 +264,7 @@ int cmd_apply_main(int argc, char **argv)
 	bool cut = false, enforced;
 	const char *path, *socket = NULL, *config = NULL;
 	struct elem_counts n;
+	size_t bad = 0;
 	long within = -1;
 	char *end;
 	int c, rc, status = CLI_OK;
@@ -322,6 +324,9 @@ int cmd_apply_main(int argc, char **argv)
 		status = cli_fail("apply", "%s (nothing changed)", e.text[0] ? e.text : strerror(-rc));
 		goto out_free;
 	}
+	if ((rc = brlearn_linklocal_off(s->bridges, s->n_bridges, &bad)) < 0)
+		cli_warn("apply", "bridge %s: cannot turn off learning from link-local frames "
+			 "(no_linklocal_learn): %s", s->bridges[bad], strerror(-rc));
 	count_elems(rs, &n);
 	printf("applied table inet %s: %zu zones, %zu allowlist elements, %zu zone members, "
 	       "%zu address ranges, %zu bound addresses\n", CMP_TABLE, p->n_zones, n.allow,

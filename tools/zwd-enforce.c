@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 
+#include "zonewall/bridge-learning.h"
 #include "zonewall/brnf.h"
 #include "zonewall/compile.h"
 #include "zonewall/identity.h"
@@ -304,7 +305,7 @@ static int zwd_bridges_read(struct zwd_enforce *e, bool *changed)
 {
 	struct link_list l;
 	char **nv;
-	size_t n = 0;
+	size_t n = 0, bad = 0;
 	int rc = link_list_dump(&l);
 
 	if (rc)
@@ -325,6 +326,9 @@ static int zwd_bridges_read(struct zwd_enforce *e, bool *changed)
 	zwd_bridges_drop(e->bridges, e->n_bridges);
 	e->bridges = nv;
 	e->n_bridges = n;
+	if ((!changed || *changed) && (rc = brlearn_linklocal_off(nv, n, &bad)) < 0)
+		zwd_log(LOG_WARNING, "bridge %s: cannot turn off learning from link-local frames "
+			"(no_linklocal_learn): %s", nv[bad], strerror(-rc));
 	return 0;
 }
 

@@ -160,6 +160,11 @@ reserved r0 00
 caught r0:app
 tap_is "$(catch_stop)" "r0:app r0:wire " \
 	"without zonewall, with STP on, web's datagram to 01:80:c2:00:00:00 reaches the host's socket (control)"
+db_speaks
+F "$web" l2 eth0 01:80:c2:00:00:00 $db_mac fdb0
+wait_for 5 eval '[ "$(fdb_port $db_mac)" = vethweb ]'
+tap_ok $? "without zonewall, with STP on, a frame to 01:80:c2:00:00:00 with db's MAC moves it to web's port (control)"
+tap_is "$(H cat /sys/class/net/br0/bridge/no_linklocal_learn)" 0 "no_linklocal_learn is off on a new bridge"
 H ip link set br0 type bridge stp_state 0
 port_forwarding() { H bridge link show dev "$1" | grep -q 'state forwarding'; }
 for p in vethweb vethapp vethdb; do wait_for 10 port_forwarding $p || tap_bail "$p does not forward"; done
@@ -170,7 +175,7 @@ run_cmd ZW apply "$tmp/policy.json" "${opts[@]}"
 tap_is "$rc/$err" "0/" "apply, every zone enforcing"
 tap_is "$(H nft -j list set inet zonewall ports | jq -c '[.nftables[].set? | select(.) | .elem[]] | sort')" \
 	'["vethapp","vethdb","vethweb"]' "the inet table knows the container ports"
-H "$ZONEWALL" denied --json --count 10 --duration 30 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
+H "$ZONEWALL" denied --json --count 11 --duration 30 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
 dpid=$!
 wait_for 5 grep -q listening "$tmp/denied.err" || tap_bail "denied does not listen: $(cat "$tmp/denied.err")"
 
@@ -183,9 +188,9 @@ tap_is "$(($(counter bridge c_spoofed.group_mac) - g0))" 1 "dropped by the bridg
 
 db_speaks
 F "$web" l2 eth0 01:80:c2:00:00:03 $db_mac fdbz
-db_speaks	# a second frame of db's, after the attack, in case it moved
-tap_is "$(fdb_port $db_mac)" vethdb "web's frame with db's MAC to a reserved address leaves the bridge's table alone"
-tap_is "$(($(counter bridge c_spoofed.group_mac) - g0))" 2 "and is counted"
+counted bridge c_spoofed.group_mac $((g0 + 1))
+tap_ok $? "web's frame with db's MAC to a reserved address is dropped and counted"
+tap_is "$(fdb_port $db_mac)" vethdb "and leaves the bridge's forwarding table alone"
 
 app_knows "$gw_ll" $gw_mac
 app_knows "$web_ll" 02:77:00:00:00:99	# an entry the honest advertisement overrides
@@ -252,6 +257,13 @@ reserved r0z 00
 counted inet c_spoofed.direct "$d0"
 tap_is "$(catch_stop)" "r0z:wire " "with STP on, web's datagram to 01:80:c2:00:00:00 no longer reaches the host (seen on web's port only)"
 tap_is "$(($(counter inet c_spoofed.direct) - d0))" 1 "refused by the inet input chain as arriving on a container's port (c_spoofed.direct)"
+tap_is "$(H cat /sys/class/net/br0/bridge/no_linklocal_learn)" 1 "apply turned no_linklocal_learn on"
+db_speaks
+g1=$(counter bridge c_spoofed.group_mac)
+F "$web" l2 eth0 01:80:c2:00:00:00 $db_mac fdb0z
+reserved r0m 03	# after it on the same port: once this one is counted, that one was handled
+counted bridge c_spoofed.group_mac "$g1"
+tap_is "$(fdb_port $db_mac)" vethdb "with STP on, a frame to 01:80:c2:00:00:00 with db's MAC no longer moves it (no_linklocal_learn)"
 H ip link set br0 type bridge stp_state 0
 
 wait $dpid
