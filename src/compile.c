@@ -279,7 +279,7 @@ int cmp_workload_set_port(struct cmp_workload *w, const char *ifname, const char
 	unsigned int b[6];
 	char tail;
 
-	if (!ifname || !*ifname || strlen(ifname) >= sizeof(w->port) || strpbrk(ifname, " \"/\\"))
+	if (!ifname || !rs_ifname_valid(ifname))
 		return -EINVAL;
 	if (!mac || sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
 			   &b[4], &b[5], &tail) != 6)
@@ -2034,12 +2034,14 @@ static int resolve_zones(struct ctx *c)
 	if (!c->zone_of || !c->by_identity)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->s->n; i++) {
+		char q[POL_ZONE_NAME_MAX * 4 + 8];
 		bool unknown;
 
 		c->zone_of[i] = cmp_zone_index(c->p, c->s->w[i], &unknown);
+		/* a label's value: escaped, so it cannot forge a line of its own */
 		if (unknown && c->warn)
-			diag_add(c->warn, c->s->w[i]->origin, "zone '%s' is not in the policy: zone %s",
-				 c->s->w[i]->zone, zname(c, c->zone_of[i]));
+			diag_add(c->warn, c->s->w[i]->origin, "zone %s is not in the policy: zone %s",
+				 rs_quote(c->s->w[i]->zone, q, sizeof(q)), zname(c, c->zone_of[i]));
 		c->by_identity[i] = i;
 	}
 	sort_snap = c->s;
