@@ -119,7 +119,7 @@ struct inv;
 /**
  * cmp_snap_add_inventory() - one endpoint per entry of @inv (may be NULL):
  * identity = entry name, its zone, its CIDRs minus its "except" prefixes
- * (src/compile-inv.c).  Return: 0, or -errno with @err naming the entry.
+ * (src/compile/compile-inv.c).  Return: 0, or -errno with @err naming the entry.
  */
 int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, char *err,
 			   size_t errlen);

@@ -6,11 +6,11 @@
  * The control socket: a unix SOCK_STREAM socket speaking one JSON object
  * per line each way (protocol in README.md, "zonewalld details").
  *
- *   src/ctl-proto.c  request parsing against a command table (pure), and
+ *   src/daemon/ctl-proto.c  request parsing against a command table (pure), and
  *                    the client side used by `zonewall reload` & co.
- *   src/ctl.c        the server: accept, SO_PEERCRED, bounded buffers,
+ *   src/daemon/ctl.c        the server: accept, SO_PEERCRED, bounded buffers,
  *                    dispatch, subscriptions, all nonblocking on the loop.
- *   src/ctl-audit.c  the audit log: one fsync'ed JSON line per change.
+ *   src/daemon/ctl-audit.c  the audit log: one fsync'ed JSON line per change.
  *
  * The daemon owns the commands: it hands ctl a table naming each command,
  * its arguments with their types, whether it changes state (audited) and

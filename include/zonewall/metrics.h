@@ -6,7 +6,7 @@
  * A tiny metrics registry rendered in the Prometheus text exposition
  * format (version 0.0.4): families of counters or gauges, each with fixed
  * label names, and series addressed by label values.  The registry is pure
- * data (src/metrics.c); src/metrics-http.c serves it on a loopback TCP port
+ * data (src/daemon/metrics.c); src/daemon/metrics-http.c serves it on a loopback TCP port
  * as a minimal HTTP/1.0 responder.
  *
  * Updates take a series handle and accept NULL, so a caller whose series

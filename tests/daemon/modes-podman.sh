@@ -171,7 +171,7 @@ tap_ok "$([ "$old" != "$new" ]; echo $?)" "app restarted with a new address ($ol
 tap_is "$(get "$web" "$new")" hello-from-bb "web -> app at its new address passes at once"
 tap_is "$(st .mode_state.full_applies)" "$full0" "churn changed elements only (no table replacement)"
 tap_ok "$([ "$(st .mode_state.element_updates)" -ge 3 ]; echo $?)" "element updates were made"
-# the restarts' new addresses read from the kernel before their inspects (src/runtime-fast.c)
+# the restarts' new addresses read from the kernel before their inspects (src/runtime/runtime-fast.c)
 tap_ok "$([ "$(st .mode_state.runtime_fast_starts)" -ge 1 ]; echo $?)" \
 	"restarts applied from the kernel first ($(st .mode_state.runtime_fast_starts); misses $(st .mode_state.runtime_fast_misses): $(st .mode_state.runtime_fast_last_miss))"
 tap_is "$(st .mode_state.runtime_fast_mismatches)" 0 "and their inspects agreed"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Golden tests for the compiler (src/compile.c through `zonewall compile`):
+# Golden tests for the compiler (src/compile/compile.c through `zonewall compile`):
 # each NAME.policy.json with NAME.inventory.json compiles, inventory-only and
 # hermetically (--runtime none, one --bridge that does not exist here), to
 # exactly NAME.nft with the warnings in NAME.warn, and `nft -c -f` accepts

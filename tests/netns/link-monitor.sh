@@ -1,5 +1,5 @@
 #!/bin/bash
-# The link monitor's bridge news (src/link.c), which decides when zonewalld
+# The link monitor's bridge news (src/net/link.c), which decides when zonewalld
 # re-reads the bridges: in a private namespace, a bridge that comes, is
 # renamed or goes is news; ports joining and leaving it (which make the
 # bridge itself send NEWLINKs) and other links are not.

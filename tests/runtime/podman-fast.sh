@@ -1,6 +1,6 @@
 #!/bin/bash
 # A restarted Podman container's new addresses from the kernel, before its
-# inspect answers (src/runtime-fast.c): Podman gives a restarted container
+# inspect answers (src/runtime/runtime-fast.c): Podman gives a restarted container
 # a new namespace, MAC and address, and answers the inspect only once the
 # start has released the container's lock.  `zonewall containers --watch`
 # must report each start of a container it saw stop twice: first from the

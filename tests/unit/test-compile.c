@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of the compiler (src/compile.c): no kernel, no files. */
+/* Unit tests of the compiler (src/compile/compile.c): no kernel, no files. */
 
 #include "config.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Newest event time per container (src/evtime.c): replays told from news. */
+/* Newest event time per container (src/runtime/evtime.c): replays told from news. */
 #include "config.h"
 
 #include <stdio.h>

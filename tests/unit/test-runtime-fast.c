@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* A restarted container's record from the kernel's view (src/runtime-fast.c):
+/* A restarted container's record from the kernel's view (src/runtime/runtime-fast.c):
  * the pure builder on ports as nsid_ports_read() gives them, and the pidfile
  * path the inspect parser derives for Podman. */
 

@@ -3,7 +3,7 @@
  * zonewall learn: captures (files or live) become a proposal keyed by
  * workload identity.  Capturing is cli-capture.c (as `zonewall flows`),
  * the sources of identities and zones cli-learn.c, the resolution and the
- * observations src/learn.c.  -o onto an existing proposal merges into it;
+ * observations src/learn/learn.c.  -o onto an existing proposal merges into it;
  * a damaged one is refused before anything is captured, and never
  * overwritten.
  */

@@ -3,7 +3,7 @@
 #define ZONEWALL_CLI_H
 
 /*
- * The operator CLI: one table of subcommands (tools/zonewall.c), one file
+ * The operator CLI: one table of subcommands (tools/zonewall/zonewall.c), one file
  * per subcommand (tools/cmd-*.c) exporting a cmd_<name>_main().  Only this
  * layer prints diagnostics.  Exit status: 0 success, 1 failure at run time,
  * 2 usage error (with a one-line hint).
