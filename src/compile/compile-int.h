@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_COMPILE_INT_H
+#define ZONEWALL_COMPILE_INT_H
+
+/*
+ * What the compiler's files share (src/compile/: compile.c builds the inet
+ * table and drives, bridge.c the bridge table; snapshot.c and judge.c need
+ * none of this).  Not an interface: nothing outside src/compile/ includes it.
+ */
+
+#include <string.h>
+
+#include "zonewall/compile.h"
+
+/* One compilation's state: the inputs, the options and the tables being built. */
+struct ctx {
+	const struct pol_policy *p;
+	const struct cmp_snapshot *s;
+	struct cmp_options o;
+	struct diags *warn;
+	char *err;
+	size_t errlen;
+	size_t *zone_of;	/* per endpoint */
+	size_t *by_identity;	/* endpoint indexes sorted by identity */
+	struct rs_table *inet, *bridge;
+	bool has_range[2];	/* the interval allowlist exists, per family (0: 4, 1: 6) */
+	bool *zone_member;	/* per zone: named by a zone -> zone rule (member sets) */
+	bool *pair_rules;	/* per zone pair f * n_zones + t: has zone -> zone rules */
+};
+
+#define TRY(x)                         \
+	do {                           \
+		int rc_ = (x);         \
+		if (rc_ < 0)           \
+			return rc_;    \
+	} while (0)
+
+static inline struct rs_rule *rule_new(struct rs_chain *ch, const char *comment, const char *origin)
+{
+	return rs_rule_add(ch, comment, origin);
+}
+
+/* A rule counting into the table's named counter @name (declared when new). */
+static inline int rule_count(struct rs_table *t, struct rs_rule *r, const char *name)
+{
+	int rc = rs_counter_add(t, name);
+
+	return rc ? rc : rs_rule_counter_named(r, name);
+}
+
+static inline void prefix_value(const struct cmp_prefix *p, struct rs_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = p->family == 4 ? RS_T_IPV4 : RS_T_IPV6;
+	v->prefix = p->len;
+	memcpy(&v->u, p->a, p->family == 4 ? 4 : 16);
+}
+
+/* --- the zone map (zonemap.c) --- */
+
+/*
+ * nf_tables interval maps refuse overlapping elements, and an inventory
+ * says "0.0.0.0/0 is the internet" while containers sit inside it: the
+ * longest prefix must win.  Entries are sorted by start, outer first, and
+ * swept with a stack of the prefixes that contain the current position.
+ */
+struct zseg {
+	uint8_t lo[16], hi[16];
+	uint8_t len;
+	uint8_t rank;		/* priority: len, less for a piece of an "except" CIDR */
+	size_t zone;
+	const char *origin;
+};
+
+struct zmap {
+	struct zseg *v;
+	size_t n, cap;
+};
+
+/**
+ * cmp_zmap_build() - every endpoint address of @family (4 or 6) with its
+ * zone (@zone_of, per endpoint), conflicts refused, flattened into @out.
+ * Return: 0, or -errno with @err naming the conflict.
+ */
+int cmp_zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
+		   const size_t *zone_of, uint8_t family, struct zmap *out, char *err, size_t errlen);
+
+/** cmp_zseg_value() - a segment as an nft value: a prefix when it is one, else a range. */
+void cmp_zseg_value(const struct zseg *z, uint8_t family, struct rs_value *v);
+
+/* --- the allowlist (tuples.c) --- */
+
+struct tuple {
+	uint8_t family, proto;
+	uint16_t plo, phi;
+	struct cmp_prefix src, dst;
+	size_t rule;
+};
+
+struct tuples {
+	struct tuple *v;
+	size_t n, cap;
+};
+
+/** cmp_identities_sort() - fill c->by_identity: endpoint indexes sorted by identity. */
+void cmp_identities_sort(struct ctx *c);
+
+/** cmp_rule_expand() - allow rule @ri of c->p as tuples, appended to @t.  Return: 0 or -errno. */
+int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri);
+
+/** cmp_tuples_normalize() - sort @t, drop duplicates, merge overlapping port ranges. */
+void cmp_tuples_normalize(struct tuples *t);
+
+/** cmp_tuple_exact() - both ends single addresses, one port or none (a hash set element). */
+bool cmp_tuple_exact(const struct tuple *t);
+
+/** cmp_prefix_is_host() - @p is one address (/32 or /128). */
+bool cmp_prefix_is_host(const struct cmp_prefix *p);
+
+/**
+ * cmp_side_range() - the endpoints a rule side @who names: a zone (*@zone,
+ * "zone:NAME"), else [*@first, *@last) of c->by_identity.
+ */
+void cmp_side_range(const struct ctx *c, const char *who, long *zone, size_t *first, size_t *last);
+
+/* The origin of every anti-spoofing object: "compiler: anti-spoofing". */
+extern const char *const cmp_spoof_origin;
+
+/**
+ * cmp_spoof_log_chain_add() - the chain a spoofed frame ends in, in table
+ * @t: logged to NFLOG ("zw enforce spoofed " / "zw passed spoofed "), then
+ * dropped (@drop) or passed.  Return: 0 or -errno.
+ */
+int cmp_spoof_log_chain_add(struct ctx *c, struct rs_table *t, const char *name, bool drop);
+
+/**
+ * cmp_bridge_table_add() - table bridge zonewall into @rs: every port bound
+ * to its MAC and addresses (and the inet table's @ports and @watched), the
+ * prerouting checks, the forward chain's group check and the input chain's
+ * reserved group addresses.  Return: 0 or -errno.
+ */
+int cmp_bridge_table_add(struct ctx *c, struct rs_ruleset *rs);
+
+#endif
