@@ -3,7 +3,7 @@
  * zonewall export: a policy as Kubernetes NetworkPolicy YAML, or a policy
  * or proposal as a Graphviz DOT flow graph.
  *
- * Kubernetes mapping (README.md "zonewall export"): a workload identity X
+ * Kubernetes mapping (docs/workflow.md, export): a workload identity X
  * is the pods labelled app.kubernetes.io/name=X; "zone:Z" is the pods
  * labelled zonewall.io/zone=Z; "unknown:ADDR" is an ipBlock ADDR/32 (or
  * /128).  One default-deny-ingress policy, then one NetworkPolicy per
