@@ -3,9 +3,9 @@
 #define ZONEWALL_NFT_INT_H
 
 /*
- * Inside the nf_tables code (nft.c writes, nft-read.c reads): the
- * connection, its bounded waits, and what a table holds now.  Not part of
- * the library's interface.
+ * Inside the nf_tables code, lowest first: nft-conn.c (the connection and
+ * its bounded waits: the only socket I/O), nft-read.c (dumps: what a table
+ * holds now), nft.c (batches).  Not part of the library's interface.
  */
 
 #include <stdbool.h>
@@ -19,6 +19,13 @@
 #include "zonewall/ruleset.h"
 
 #define RCV_BUF (MNL_SOCKET_BUFFER_SIZE * 4)
+
+/*
+ * One message never exceeds this: an nlattr's length is 16 bits, so the
+ * element list nest of NEWSETELEM must stay below 64 KiB.  The batch
+ * buffer always keeps this much room free before a message is started.
+ */
+#define MSG_MAX (UINT16_MAX + 4096)
 
 struct nft_conn {
 	struct mnl_socket *nl;
@@ -37,6 +44,13 @@ void nft_deadline_in(struct timespec *d, int ms);
  * most until @deadline.  Return: its length; -ETIMEDOUT or -errno.
  */
 ssize_t nft_recv(struct nft_conn *c, const struct timespec *deadline);
+
+/**
+ * nft_send() - send @len bytes at @buf in one sendmsg, the socket's send
+ * buffer raised first to hold them (SO_SNDBUFFORCE, else SO_SNDBUF).
+ * Return: the bytes sent, or -1 with errno.
+ */
+ssize_t nft_send(struct nft_conn *c, const void *buf, size_t len);
 
 /**
  * nft_dump() - send @req (its sequence number is set here) and run @cb on

@@ -30,55 +30,7 @@
 
 /* --- read back -------------------------------------------------------------------- */
 
-/*
- * One received buffer of the answer to @seq: messages of other sequence
- * numbers (the rest of an exchange given up earlier) are skipped; after a
- * failure or an interrupted dump (NLM_F_DUMP_INTR: the ruleset changed
- * while it was read) the rest is read and dropped, so the socket is clean
- * for the next request.  Return: 1 when the answer is complete, else 0.
- */
-static int dump_take(const void *buf, int len, uint32_t seq, mnl_cb_t cb, void *data, int *rc)
-{
-	for (const struct nlmsghdr *nlh = buf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-		if (nlh->nlmsg_seq != seq)
-			continue;
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR && !*rc)
-			*rc = -EINTR;
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-			if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(*e) && e->error && !*rc)
-				*rc = e->error;
-			return 1;
-		}
-		if (!*rc && cb && cb(nlh, data) == MNL_CB_ERROR)
-			*rc = errno ? -errno : -EIO;
-	}
-	return 0;
-}
-
-/* See nft-int.h. */
-int nft_dump(struct nft_conn *c, struct nlmsghdr *req, mnl_cb_t cb, void *data)
-{
-	struct timespec deadline;
-	ssize_t n;
-	int rc = 0;
-
-	req->nlmsg_seq = c->seq++;
-	if (mnl_socket_sendto(c->nl, req, req->nlmsg_len) < 0)
-		return -errno;
-	nft_deadline_in(&deadline, c->timeout_ms);
-	for (;;) {
-		n = nft_recv(c, &deadline);
-		if (n < 0)
-			return (int)n;
-		errno = 0;
-		if (dump_take(c->rcv, (int)n, req->nlmsg_seq, cb, data, &rc))
-			return rc;
-	}
-}
 
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +31,7 @@
 #include "zonewall/nft.h"
 #include "nft-int.h"
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
 
-/*
- * One message never exceeds this: an nlattr's length is 16 bits, so the
- * element list nest of NEWSETELEM must stay below 64 KiB.  The batch
- * buffer always keeps this much room free before a message is started.
- */
-#define MSG_MAX (UINT16_MAX + 4096)
 #define ELEMS_MSG_LIMIT 60000	/* start a new element message past this */
 
 
@@ -84,119 +71,6 @@ struct batch {
 	bool oom;
 };
 
-/* --- connection ------------------------------------------------------------ */
-
-struct nft_conn *nft_open(void)
-{
-	struct nft_conn *c = calloc(1, sizeof(*c));
-	int one = 1, rcvbuf = 4 << 20;
-
-	if (!c)
-		return NULL;
-	c->rcv = malloc(RCV_BUF);
-	if (!c->rcv)
-		goto out_free_c;
-	c->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!c->nl)
-		goto out_free_c;
-	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out_close;
-	/* ext-ack tells which attribute the kernel refused; capped acks stay small */
-	mnl_socket_setsockopt(c->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(c->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-			   sizeof(rcvbuf));
-	c->portid = mnl_socket_get_portid(c->nl);
-	c->seq = (uint32_t)time(NULL) << 8;
-	c->timeout_ms = 10000;
-	return c;
-
-out_close:
-	{
-		int saved = errno;
-
-		mnl_socket_close(c->nl);
-		errno = saved;
-	}
-out_free_c:
-	{
-		int saved = errno ? errno : ENOMEM;
-
-		free(c->rcv);
-		free(c);
-		errno = saved;
-	}
-	return NULL;
-}
-
-void nft_close(struct nft_conn *c)
-{
-	if (!c)
-		return;
-	mnl_socket_close(c->nl);
-	free(c->rcv);
-	free(c);
-}
-
-void nft_set_timeout(struct nft_conn *c, int ms)
-{
-	c->timeout_ms = ms > 0 ? ms : 1;
-}
-
-static int remaining_ms(const struct timespec *deadline)
-{
-	struct timespec now;
-	long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-void nft_deadline_in(struct timespec *d, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (d->tv_nsec >= 1000000000) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000;
-	}
-}
-
-/* Wait for the socket to be readable, at most until @deadline. */
-static int nft_wait_readable(struct nft_conn *c, const struct timespec *deadline)
-{
-	struct pollfd p = { .fd = mnl_socket_get_fd(c->nl), .events = POLLIN };
-	int r;
-
-	do
-		r = poll(&p, 1, remaining_ms(deadline));
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
-}
-
-/* See nft-int.h. */
-ssize_t nft_recv(struct nft_conn *c, const struct timespec *deadline)
-{
-	ssize_t n;
-	int r;
-
-	for (;;) {
-		r = nft_wait_readable(c, deadline);
-		if (r < 0)
-			return r;
-		n = recv(mnl_socket_get_fd(c->nl), c->rcv, RCV_BUF, MSG_DONTWAIT);
-		if (n >= 0)
-			return n;
-		if (errno != EINTR && errno != EAGAIN)
-			return -errno;
-	}
-}
 
 /* --- batch buffer ----------------------------------------------------------- */
 
@@ -1125,19 +999,6 @@ static void take_ack(struct ack_state *as, const struct nlmsghdr *nlh)
 		as->extack_off = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 }
 
-static void raise_sndbuf(struct nft_conn *c, size_t len)
-{
-	int want = len + MSG_MAX > (size_t)INT32_MAX / 2 ? INT32_MAX / 2 : (int)(len + MSG_MAX);
-	int fd = mnl_socket_get_fd(c->nl);
-
-	if (want <= c->sndbuf)
-		return;
-	/* the kernel doubles the value; FORCE passes wmem_max (CAP_NET_ADMIN) */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
-	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
-		return;
-	c->sndbuf = want;
-}
 
 /* Send the whole batch in one sendmsg and collect one ack per message. */
 static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
@@ -1147,8 +1008,7 @@ static int batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)
 
 	memset(as, 0, sizeof(*as));
 	as->b = b;
-	raise_sndbuf(c, b->len);
-	if (mnl_socket_sendto(c->nl, b->buf, b->len) < 0)
+	if (nft_send(c, b->buf, b->len) < 0)
 		return -errno;
 	nft_deadline_in(&deadline, c->timeout_ms);
 	while (as->got < b->n && !as->begin_err) {
