@@ -113,4 +113,26 @@ char *out_value_text(const json_t *v);
 int out_rows_print(FILE *f, enum out_format fmt, const json_t *rows,
 		   const struct out_column *cols);
 
+/**
+ * typedef out_put_fn - a byte sink: append @len bytes at @s to @ctx.
+ * It cannot fail: a sink keeps its own error and reports it when done (as
+ * out_source_print()'s writer and fileio's struct fio_out do).
+ */
+typedef void out_put_fn(void *ctx, const char *s, size_t len);
+
+/**
+ * out_json_quote() - @len bytes of @str as one JSON string, quotes
+ * included, to @put: the one JSON string escaper (out_source_print() and
+ * prop_save() both write through it).
+ * For valid UTF-8 these are the bytes jansson's json_dumps() writes: '"',
+ * '\\' and control characters escaped (\b \f \n \r \t by name, the others
+ * as \u00XX with upper-case hex, NUL included), '/', DEL and multi-byte
+ * characters as they are.  Each byte that does not begin a well-formed
+ * UTF-8 sequence (RFC 3629: no overlong form, surrogate or code point past
+ * U+10FFFF), or whose sequence @len cuts, becomes \uFFFD, where jansson
+ * would refuse the string: the output is always valid JSON.
+ * Plain runs go to @put in one call each.
+ */
+void out_json_quote(out_put_fn *put, void *ctx, const char *str, size_t len);
+
 #endif

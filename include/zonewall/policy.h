@@ -241,7 +241,9 @@ bool pol_zone_name_valid(const char *s);
 
 /**
  * pol_time_format() - @t (seconds since the epoch) as RFC 3339 UTC
- * ("2026-01-01T00:00:00Z") into @buf (at least 21 bytes).
+ * ("2026-01-01T00:00:00Z") into @buf (at least 21 bytes), by
+ * tfmt_rfc3339(); a @t outside years 0000 to 9999 is written as the epoch,
+ * so the field stays one pol_time_parse() accepts.
  */
 void pol_time_format(int64_t t, char *buf, size_t size);
 

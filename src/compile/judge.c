@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "zonewall/compile.h"
 #include "zonewall/decode.h"
+#include "zonewall/timefmt.h"
 
 /* --- reading back what we wrote ----------------------------------------------------- */
 
@@ -233,17 +233,6 @@ static json_t *cmp_end_identity(const struct cmp_workload *w, const uint8_t *add
 	return json_string(buf);
 }
 
-static void rfc3339_ms(char *buf, size_t len, int64_t t_ns)
-{
-	time_t sec = t_ns / 1000000000;
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (int)(t_ns / 1000000 % 1000));
-}
-
 /* An Ethernet/IPv4 ARP frame's sender and target addresses as a packet's ends. */
 static bool arp_ends(const uint8_t *l3, size_t len, struct dec_packet *pk)
 {
@@ -276,7 +265,7 @@ static json_t *spoofed_row(const struct cmp_snapshot *s, const struct pol_policy
 		inet_ntop(af, pkt.src, src, sizeof(src));
 		inet_ntop(af, pkt.dst, dst, sizeof(dst));
 	}
-	rfc3339_ms(when, sizeof(when), t_ns);
+	tfmt_rfc3339(when, sizeof(when), t_ns / 1000000000, (long)(t_ns % 1000000000), TFMT_MS);
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 			 "time", when,
 			 "verdict", tag->mode == POL_MODE_ENFORCE ? "spoofed" : "spoofed (passed)",
@@ -338,7 +327,7 @@ static json_t *denied_row(const struct cmp_snapshot *s, const struct pol_policy 
 
 	inet_ntop(af, pk->src, src, sizeof(src));
 	inet_ntop(af, pk->dst, dst, sizeof(dst));
-	rfc3339_ms(when, sizeof(when), t_ns);
+	tfmt_rfc3339(when, sizeof(when), t_ns / 1000000000, (long)(t_ns % 1000000000), TFMT_MS);
 	snprintf(num, sizeof(num), "%u", pk->proto);
 	snprintf(verdict, sizeof(verdict), "%s%s",
 		 tag->invalid ? "invalid" : tag->mode == POL_MODE_ENFORCE ? "denied" : "would-deny",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "zonewall/ctl.h"
+#include "zonewall/timefmt.h"
 
 struct ctl_audit {
 	int fd;
@@ -62,17 +63,6 @@ void ctl_audit_close(struct ctl_audit *a)
 	free(a);
 }
 
-static void ctl_rfc3339(uint64_t ms, char *buf, size_t size)
-{
-	time_t s = ms / 1000;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&s, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03uZ", (unsigned int)(ms % 1000));
-}
-
 json_t *ctl_audit_line(uint64_t now_ms, const struct ctl_peer *peer, const char *via,
 		       const char *command, const json_t *request, const char *error,
 		       const char *detail)
@@ -80,7 +70,8 @@ json_t *ctl_audit_line(uint64_t now_ms, const struct ctl_peer *peer, const char 
 	char when[40];
 	json_t *o;
 
-	ctl_rfc3339(now_ms, when, sizeof(when));
+	tfmt_rfc3339(when, sizeof(when), (int64_t)(now_ms / 1000), (long)(now_ms % 1000) * 1000000,
+		     TFMT_MS);
 	o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "time", when,
 		      "uid", (json_int_t)peer->uid, "pid", (json_int_t)peer->pid,
 		      "user", peer->user, "via", via, "command", command,

@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "zonewall/learn.h"
+#include "zonewall/timefmt.h"
 
 #define LEARN_STACK_ITEMS 32	/* labels/networks handled without malloc */
 
@@ -236,16 +236,14 @@ enum pol_decision learn_check(const struct learn_env *env, const struct flow_row
 
 void learn_run_id(char *buf, size_t size, int64_t t, long pid, const char *host)
 {
-	char h[40], when[32] = "00000000T000000Z";
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char h[40], when[TFMT_LEN];
 	size_t i;
 
 	snprintf(h, sizeof(h), "%s", host && *host ? host : "host");
 	for (i = 0; h[i]; i++)
 		if (h[i] <= ' ' || h[i] > '~' || h[i] == '"' || h[i] == '\'' || h[i] == '\\')
 			h[i] = '_';
-	if (gmtime_r(&tt, &tm))
-		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+	if (tfmt_rfc3339(when, sizeof(when), t, 0, TFMT_S | TFMT_BASIC) < 0)
+		snprintf(when, sizeof(when), "00000000T000000Z");
 	snprintf(buf, size, "%s-%s-%ld", h, when, pid);
 }

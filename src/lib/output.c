@@ -323,43 +323,43 @@ static size_t out_utf8_len(const unsigned char *p, size_t left)
 }
 
 /* One control character or quote, escaped as jansson escapes it. */
-static void out_json_escape(struct out_writer *w, unsigned char c)
+static void out_json_escape(out_put_fn *put, void *ctx, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 	switch (c) {
 	case '"':
-		out_put(w, "\\\"", 2);
+		put(ctx, "\\\"", 2);
 		return;
 	case '\\':
-		out_put(w, "\\\\", 2);
+		put(ctx, "\\\\", 2);
 		return;
 	case '\b':
-		out_put(w, "\\b", 2);
+		put(ctx, "\\b", 2);
 		return;
 	case '\f':
-		out_put(w, "\\f", 2);
+		put(ctx, "\\f", 2);
 		return;
 	case '\n':
-		out_put(w, "\\n", 2);
+		put(ctx, "\\n", 2);
 		return;
 	case '\r':
-		out_put(w, "\\r", 2);
+		put(ctx, "\\r", 2);
 		return;
 	case '\t':
-		out_put(w, "\\t", 2);
+		put(ctx, "\\t", 2);
 		return;
 	default:
-		out_put(w, u, sizeof(u));
+		put(ctx, u, sizeof(u));
 	}
 }
 
-static void out_json_string(struct out_writer *w, const char *str, size_t len)
+void out_json_quote(out_put_fn *put, void *ctx, const char *str, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)str, *end = p + len, *run = p;
 
-	out_putc(w, '"');
+	put(ctx, "\"", 1);
 	while (p < end) {
 		size_t n;
 
@@ -371,15 +371,22 @@ static void out_json_string(struct out_writer *w, const char *str, size_t len)
 			p += n;
 			continue;
 		}
-		out_put(w, (const char *)run, (size_t)(p - run));
+		if (p > run)
+			put(ctx, (const char *)run, (size_t)(p - run));
 		if (*p < 0x80)
-			out_json_escape(w, *p);
+			out_json_escape(put, ctx, *p);
 		else
-			out_put(w, "\\uFFFD", 6);	/* not UTF-8: JSON text must be */
+			put(ctx, "\\uFFFD", 6);	/* not UTF-8: JSON text must be */
 		run = ++p;
 	}
-	out_put(w, (const char *)run, (size_t)(p - run));
-	out_putc(w, '"');
+	if (p > run)
+		put(ctx, (const char *)run, (size_t)(p - run));
+	put(ctx, "\"", 1);
+}
+
+static void out_put_writer(void *w, const char *s, size_t len)
+{
+	out_put(w, s, len);
 }
 
 /* Nested JSON text sits two levels deep (array, row object): indent every
@@ -406,7 +413,7 @@ static void out_json_value(struct out_writer *w, const struct out_cell *c)
 
 	switch (c->type) {
 	case OUT_STR:
-		out_json_string(w, c->s, c->len);
+		out_json_quote(out_put_writer, w, c->s, c->len);
 		return;
 	case OUT_RAW:
 		out_json_raw(w, c->s, c->len);
@@ -440,7 +447,7 @@ static int out_json_row(struct out_writer *w, const struct out_column *cols, siz
 		if (!key)
 			return -EINVAL;
 		out_put(w, c ? ",\n    " : "\n    ", c ? 6 : 5);
-		out_json_string(w, key, strlen(key));
+		out_json_quote(out_put_writer, w, key, strlen(key));
 		out_put(w, ": ", 2);
 		out_json_value(w, &cells[c]);
 	}

@@ -20,6 +20,7 @@
 
 #include "zonewall/fileio.h"
 #include "zonewall/policy.h"
+#include "zonewall/timefmt.h"
 
 #define PATH_LEN DIAG_PATH_LEN
 
@@ -93,14 +94,10 @@ bool pol_zone_name_valid(const char *s)
 
 void pol_time_format(int64_t t, char *buf, size_t size)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
-		snprintf(buf, size, "1970-01-01T00:00:00Z");
-		return;
-	}
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* A policy or proposal field must stay a date-time pol_time_parse()
+	 * reads back: a time four digits of year cannot hold is the epoch. */
+	if (tfmt_rfc3339(buf, size, t, 0, TFMT_S) < 0)
+		tfmt_rfc3339(buf, size, 0, 0, TFMT_S);
 }
 
 int pol_time_parse(const char *s, int64_t *t)

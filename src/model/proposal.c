@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "zonewall/fileio.h"
+#include "zonewall/output.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 
@@ -572,65 +573,14 @@ static void w_raw(struct fio_out *o, const char *p)
 	fio_out_write(o, p, strlen(p));
 }
 
-/* Length of the valid UTF-8 sequence at @p (at most @n bytes), or 0. */
-static size_t w_utf8_len(const unsigned char *p, size_t n)
+static void w_put(void *o, const char *s, size_t len)
 {
-	unsigned char c = p[0];
-	size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0, i;
-
-	if (!len || len > n || c > 0xf4)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
+	fio_out_write(o, s, len);	/* the error stays in @o for prop_save() */
 }
 
-/* One quote, backslash or control character, escaped as jansson does. */
-static void w_escape(struct fio_out *o, unsigned char c)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
-	char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-	const char *p = c ? strchr(from, c) : NULL;
-	char two[3] = { '\\', 0, 0 };
-
-	if (!p) {
-		w_raw(o, u);
-		return;
-	}
-	two[1] = to[p - from];
-	w_raw(o, two);
-}
-
-/* @str as a JSON string (invalid UTF-8, which jansson would refuse, as U+FFFD). */
 static void w_str(struct fio_out *o, const char *str)
 {
-	const unsigned char *p = (const unsigned char *)str, *run = p;
-	size_t n;
-
-	fio_out_write(o, "\"", 1);
-	while (*p) {
-		if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') {
-			p++;
-			continue;
-		}
-		if (*p >= 0x80 && (n = w_utf8_len(p, strlen((const char *)p)))) {
-			p += n;
-			continue;
-		}
-		fio_out_write(o, run, (size_t)(p - run));
-		if (*p < 0x80)
-			w_escape(o, *p);
-		else
-			w_raw(o, "\\uFFFD");
-		run = ++p;
-	}
-	fio_out_write(o, run, (size_t)(p - run));
-	fio_out_write(o, "\"", 1);
+	out_json_quote(w_put, o, str, strlen(str));
 }
 
 /* ",\n" + 6 spaces + "\"KEY\": " */

@@ -233,6 +233,77 @@ static void test_escaping(void)
 	}
 }
 
+/* ---- out_json_quote() on its own: the escaper prop_save() streams through ---- */
+
+struct sink {
+	char buf[512];
+	size_t len;
+	int calls;
+};
+
+static void sink_put(void *ctx, const char *s, size_t len)
+{
+	struct sink *k = ctx;
+
+	if (len < sizeof(k->buf) - k->len) {
+		memcpy(k->buf + k->len, s, len);
+		k->len += len;
+		k->buf[k->len] = '\0';
+	}
+	k->calls++;
+}
+
+static const char *quote(const char *s, size_t len, int *calls)
+{
+	static struct sink k;
+
+	k.len = 0;
+	k.calls = 0;
+	k.buf[0] = '\0';
+	out_json_quote(sink_put, &k, s, len);
+	if (calls)
+		*calls = k.calls;
+	return k.buf;
+}
+
+static void test_quote(void)
+{
+	int calls, same = 0, valid = 0, i;
+	char text[64];
+
+	tap_is_str(quote("", 0, &calls), "\"\"", "quote: the empty string");
+	tap_is_int(calls, 2, "quote: and no empty pieces");
+	tap_is_str(quote("a/b\x7f", 4, &calls), "\"a/b\x7f\"", "quote: '/' and DEL as they are");
+	tap_is_int(calls, 3, "quote: a plain run is one piece");
+	tap_is_str(quote("\"\\\b\f\n\r\t\x01\x1f", 9, NULL),
+		   "\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001F\"",
+		   "quote: escapes by name, the other controls as \\u00XX");
+	tap_is_str(quote("a\0b", 3, NULL), "\"a\\u0000b\"", "quote: a NUL inside @len");
+	tap_is_str(quote("\xe2\x82\xac", 3, NULL), "\"\xe2\x82\xac\"", "quote: U+20AC as it is");
+	tap_is_str(quote("\xe2\x82\xac", 2, NULL), "\"\\uFFFD\\uFFFD\"",
+		   "quote: a sequence @len cuts is broken, byte by byte");
+	tap_is_str(quote("\xf4\x8f\xbf\xbf\xf4\x90\x80\x80", 8, NULL),
+		   "\"\xf4\x8f\xbf\xbf\\uFFFD\\uFFFD\\uFFFD\\uFFFD\"",
+		   "quote: U+10FFFF is the last code point");
+
+	/* random strings: valid UTF-8 exactly as jansson dumps it */
+	for (i = 0; i < 2000; i++) {
+		size_t len = rnd_text(text, sizeof(text));
+		json_t *in = json_stringn(text, len);
+		char *dumped;
+
+		if (!in)
+			continue;
+		valid++;
+		dumped = json_dumps(in, JSON_ENCODE_ANY);
+		same += dumped && !strcmp(quote(text, len, NULL), dumped);
+		free(dumped);
+		json_decref(in);
+	}
+	tap_ok(valid > 50, "quote: %d random valid strings", valid);
+	tap_is_int(same, valid, "quote: byte for byte what jansson writes");
+}
+
 /* A random row object: strings, integers, reals, booleans, null, nested
  * arrays and objects, so out_rows_print() is compared with json_dumpf(). */
 static json_t *rnd_value(int depth)
@@ -377,6 +448,7 @@ int main(void)
 	json_decref(rows);
 	test_source();
 	test_escaping();
+	test_quote();
 	test_jansson_rows();
 	return tap_done();
 }

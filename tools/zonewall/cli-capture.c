@@ -23,6 +23,7 @@
 #include "cli-capture.h"
 #include "zonewall/capture.h"
 #include "zonewall/link.h"
+#include "zonewall/timefmt.h"
 
 #define CLCAP_MAX_IFACES 256
 
@@ -93,12 +94,13 @@ int clcap_option(const char *cmd, int c, struct clcap_opts *o)
 	return 0;
 }
 
-int clcap_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-		 const struct option *longopts, struct clcap_opts *o, int *status)
+int clcap_getopt(const char *cmd, const char *usage, int argc, char **argv,
+		 const char *shortopts, const struct option *longopts, struct clcap_opts *o,
+		 int *status)
 {
 	int c, r;
 
-	while ((c = cli_getopt(cmd, argc, argv, shortopts, longopts, status)) != -1) {
+	while ((c = cli_getopt(cmd, usage, argc, argv, shortopts, longopts, status)) != -1) {
 		if (c == CLI_DONE)
 			return CLI_DONE;
 		r = clcap_option(cmd, c, o);
@@ -197,54 +199,15 @@ static int clcap_dispatch(struct clcap *c, struct cap_source *s, struct cap_erro
 	return n;
 }
 
-static char *clcap_digits(char *p, unsigned int v, int width)
-{
-	int i;
-
-	for (i = width - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + width;
-}
-
-/* Rows often share a second, so the text up to the second is cached and
- * only the microseconds are written per call (a large result prints two
- * times per row). */
 size_t clcap_time(char *buf, size_t len, uint64_t ns)
 {
-	static time_t cached_sec = -1;
-	static char head[21];	/* "2024-05-01T12:00:00." */
-	time_t sec = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	char *p = head;
+	int n = tfmt_rfc3339(buf, len, (int64_t)(ns / 1000000000u), (long)(ns % 1000000000u),
+			     TFMT_US);
 
-	if (len < 28) {
-		snprintf(buf, len, "-");
-		return len ? 1 : 0;
-	}
-	if (sec != cached_sec) {
-		if (!gmtime_r(&sec, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
-			snprintf(buf, len, "-");
-			return 1;
-		}
-		p = clcap_digits(p, (unsigned int)tm.tm_year + 1900, 4);
-		*p++ = '-';
-		p = clcap_digits(p, (unsigned int)tm.tm_mon + 1, 2);
-		*p++ = '-';
-		p = clcap_digits(p, (unsigned int)tm.tm_mday, 2);
-		*p++ = 'T';
-		p = clcap_digits(p, (unsigned int)tm.tm_hour, 2);
-		*p++ = ':';
-		p = clcap_digits(p, (unsigned int)tm.tm_min, 2);
-		*p++ = ':';
-		p = clcap_digits(p, (unsigned int)tm.tm_sec, 2);
-		*p = '.';
-		cached_sec = sec;
-	}
-	memcpy(buf, head, 20);
-	p = clcap_digits(buf + 20, (unsigned int)(ns % 1000000000u / 1000u), 6);
-	*p++ = 'Z';
-	*p = '\0';
-	return (size_t)(p - buf);
+	if (n >= 0)
+		return (size_t)n;
+	snprintf(buf, len, "-");
+	return len ? 1 : 0;
 }
 
 static int clcap_stat_add(json_t *arr, const char *name, uint64_t v)

@@ -52,12 +52,13 @@ int clcap_option(const char *cmd, int c, struct clcap_opts *o);
 
 /**
  * clcap_getopt() - cli_getopt() that handles CLCAP_LONGOPTS itself (into
- * @o) and hands back only the caller's options.
+ * @o) and hands back only the caller's options; --help prints @usage.
  * Return: the caller's option character; -1 at the end of options;
  * CLI_DONE when the caller must return @*status now (help, usage error).
  */
-int clcap_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-		 const struct option *longopts, struct clcap_opts *o, int *status);
+int clcap_getopt(const char *cmd, const char *usage, int argc, char **argv,
+		 const char *shortopts, const struct option *longopts, struct clcap_opts *o,
+		 int *status);
 
 /**
  * clcap_check() - the combinations: files or live (-i / --auto, not both),
@@ -117,8 +118,8 @@ int clcap_print_stats(const struct clcap *c, enum out_format fmt, bool live);
 
 /**
  * clcap_time() - @ns as RFC 3339 UTC with microseconds
- * ("2024-05-01T12:00:00.123456Z") into @buf (at least 28 bytes), "-" when
- * out of range.
+ * ("2024-05-01T12:00:00.123456Z", tfmt_rfc3339()'s TFMT_US) into @buf (at
+ * least TFMT_LEN bytes), "-" when out of range or @buf is too small.
  * Return: the length written (27, or 1 for "-").
  */
 size_t clcap_time(char *buf, size_t len, uint64_t ns);

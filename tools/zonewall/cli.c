@@ -51,17 +51,14 @@ void cli_warn(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 }
 
-int cli_help(const char *name)
+int cli_print_usage(const char *usage)
 {
-	const struct cli_cmd *c = cli_cmd_find(name);
-
-	if (c)
-		fputs(c->usage, stdout);
+	fputs(usage, stdout);
 	return CLI_OK;
 }
 
-int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts, int *status)
+int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts, int *status)
 {
 	int c;
 
@@ -69,7 +66,7 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	switch (c) {
 	case 'h':
-		*status = cli_help(cmd);
+		*status = cli_print_usage(usage);
 		return CLI_DONE;
 	case '?':
 		if (optopt)

@@ -3,10 +3,11 @@
 #define ZONEWALL_CLI_H
 
 /*
- * The operator CLI: one table of subcommands (tools/zonewall/zonewall.c), one file
- * per subcommand (tools/cmd-*.c) exporting a cmd_<name>_main().  Only this
- * layer prints diagnostics.  Exit status: 0 success, 1 failure at run time,
- * 2 usage error (with a one-line hint).
+ * The operator CLI: one table of subcommands with a one-line summary each
+ * (tools/zonewall/zonewall.c), one file per subcommand (tools/zonewall/cmd-*.c)
+ * exporting a cmd_<name>_main() and owning its usage text, next to its
+ * option table.  Only this layer prints diagnostics.  Exit status: 0 success,
+ * 1 failure at run time, 2 usage error (with a one-line hint).
  */
 
 #include <getopt.h>
@@ -17,16 +18,6 @@ enum {
 	CLI_FAIL = 1,
 	CLI_USAGE = 2,
 };
-
-struct cli_cmd {
-	const char *name;
-	int (*main)(int argc, char **argv);
-	const char *summary;	/* one line for `zonewall help` */
-	const char *usage;	/* full text for `zonewall CMD --help` */
-};
-
-/** cli_cmd_find() - the subcommand called @name, or NULL. */
-const struct cli_cmd *cli_cmd_find(const char *name);
 
 /**
  * cli_usage_error() - print "zonewall CMD: MESSAGE" and a hint pointing to
@@ -48,26 +39,26 @@ void cli_warn(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /**
- * cli_help() - print @name's usage text to stdout.
+ * cli_print_usage() - print a command's @usage text to stdout.
  * Return: CLI_OK.
  */
-int cli_help(const char *name);
+int cli_print_usage(const char *usage);
 
 /**
  * cli_getopt() - getopt_long() with the handling every subcommand shares:
- * --help prints the usage and makes the command return CLI_OK; an unknown
- * option or a missing argument becomes a usage error.
+ * --help prints @usage (the command's own text) and makes the command return
+ * CLI_OK; an unknown option or a missing argument becomes a usage error.
  * @shortopts must start with ':' (so a missing argument is told apart) and
  * hold 'h'; @longopts must map "help" to 'h'.
  * Return: the option character; -1 at the end of options; CLI_DONE when the
  * caller must return @*status now.
  */
-int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
-	       const struct option *longopts, int *status);
+int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts, int *status);
 
 #define CLI_DONE (-2)
 
-/* Subcommands. */
+/* Subcommands: the entry points of zonewall.c's table. */
 int cmd_help_main(int argc, char **argv);
 int cmd_version_main(int argc, char **argv);
 int cmd_links_main(int argc, char **argv);

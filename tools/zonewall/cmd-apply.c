@@ -242,6 +242,36 @@ static int apply_through_daemon(const char *policy, long within, const char *soc
 	return CLI_OK;
 }
 
+static const char usage[] =
+	"Usage: zonewall apply POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	"                      [--cut-established]\n"
+	"       zonewall apply POLICY --confirm-within SECS | --confirm\n"
+	"                      [--socket PATH | --config FILE]\n"
+	"\n"
+	"Compile as `zonewall compile` does and replace table inet zonewall and table\n"
+	"bridge zonewall in ONE transaction: it lands whole or not at all.  A kernel\n"
+	"refusal names the policy entry at fault.  The tables have no owner: they stay\n"
+	"when zonewall exits.  Nobody else's tables are touched.\n"
+	"\n"
+	"With --confirm-within the running zonewalld (monitor or enforce mode) applies\n"
+	"POLICY with its own runtime, inventory and bridges, and returns to the previous\n"
+	"policy after SECS seconds unless `zonewall confirm` arrives: for changes made\n"
+	"over a connection the change might cut.  Without a daemon this is an error (a\n"
+	"command cannot hold a timer after it exits).  Audited by the daemon.\n"
+	"\n"
+	"  -w, --confirm-within SECS  hand POLICY to zonewalld with a confirm deadline\n"
+	"  -W, --confirm          the same with the daemon's confirm_timeout (default 120)\n"
+	"  -s, --socket PATH      zonewalld's control socket (with --confirm-within)\n"
+	"  -c, --config FILE      take control_socket from this zonewalld.conf\n"
+	"  -i, --inventory FILE   static inventory\n"
+	"  -r, --runtime URI      container runtime (default: detect; none: inventory only)\n"
+	"  -g, --log-group N      NFLOG group of refusals (default 17)\n"
+	"  -b, --bridge NAME      a container bridge (repeatable; default: all)\n"
+	"  -C, --cut-established  delete the conntrack entries of connections the new\n"
+	"                         policy refuses (enforce), so they cannot go on\n"
+	"  -q, --quiet            no warnings\n"
+	"  -h, --help             show this help\n";
+
 int cmd_apply_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -269,7 +299,7 @@ int cmd_apply_main(int argc, char **argv)
 	char *end;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("apply", argc, argv, ":hCw:Ws:c:" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("apply", usage, argc, argv, ":hCw:Ws:c:" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;

@@ -178,6 +178,28 @@ static int approve_apply(struct pol_policy *p, const struct prop_set *s,
 	return CLI_OK;
 }
 
+static const char usage[] =
+	"Usage: zonewall approve PROPOSAL --policy POLICY\n"
+	"                        (--all | --edge ID... | --from X [--to Y] | --to Y)\n"
+	"                        [--by NAME] [--reason TEXT] [--skip-denied]\n"
+	"\n"
+	"Add an allow rule for every selected edge that the policy does not allow\n"
+	"yet, recording who (--by, default the invoking user or SUDO_USER) and when.\n"
+	"If a selected edge crosses a deny border, or names a zone the policy lacks,\n"
+	"nothing is written and the exit status is 2; --skip-denied leaves such\n"
+	"edges out instead (with a warning).  The policy is rewritten atomically\n"
+	"in its canonical form, only when a rule was added.\n"
+	"\n"
+	"  -p, --policy FILE   the policy to add rules to (required)\n"
+	"  -a, --all           every edge of the proposal\n"
+	"  -e, --edge ID       the edge with this id (from review); repeatable\n"
+	"  -f, --from X        edges from identity X\n"
+	"  -t, --to Y          edges to identity Y\n"
+	"  -b, --by NAME       who approves\n"
+	"  -r, --reason TEXT   the rule comment (default: the edge's evidence)\n"
+	"  -S, --skip-denied   leave out edges a border refuses instead of failing\n"
+	"  -h, --help          show this help\n";
+
 static int approve_parse(int argc, char **argv, struct approve_opts *o, int *status)
 {
 	static const struct option opts[] = {
@@ -195,7 +217,8 @@ static int approve_parse(int argc, char **argv, struct approve_opts *o, int *sta
 	char **ids;
 	int c;
 
-	while ((c = cli_getopt("approve", argc, argv, ":p:ae:f:t:b:r:Sh", opts, status)) != -1) {
+	while ((c = cli_getopt("approve", usage, argc, argv, ":p:ae:f:t:b:r:Sh", opts,
+			       status)) != -1) {
 		switch (c) {
 		case CLI_DONE: return -1;
 		case 'p': o->policy = optarg; break;

@@ -10,6 +10,27 @@
 #include "cli.h"
 #include "cli-enforce.h"
 
+static const char usage[] =
+	"Usage: zonewall compile POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	"\n"
+	"Resolve the policy's identities to this host's addresses (static inventory,\n"
+	"running containers, bridges and ports) and print in nft syntax exactly what\n"
+	"`zonewall apply` would install, touching nothing.  `nft -c -f` accepts it;\n"
+	"given to `nft -f` it replaces our tables atomically.  Warnings (a rule that\n"
+	"names no endpoint here, an unknown zone) go to stderr.\n"
+	"\n"
+	"  -i, --inventory FILE  static inventory (addresses and CIDRs -> names, zones)\n"
+	"  -r, --runtime URI     docker:///PATH, podman:///PATH, unix:///PATH, or none\n"
+	"                        (default: the first runtime socket that answers)\n"
+	"  -b, --bridge NAME     a container bridge (repeatable; default: every bridge\n"
+	"                        of this namespace, and those of the containers)\n"
+	"  -g, --log-group N     NFLOG group of refusals (default 17)\n"
+	"  -q, --quiet           no warnings\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 ok; 1 failure; 2 usage error, invalid policy or inventory, or\n"
+	"a snapshot the policy cannot be compiled for (e.g. one address in two zones).\n";
+
 int cmd_compile_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -22,7 +43,8 @@ int cmd_compile_main(int argc, char **argv)
 	int c, status = CLI_OK;
 	char *text, err[512];
 
-	while ((c = cli_getopt("compile", argc, argv, ":h" CLIE_SHORTOPTS, opts, &status)) != -1) {
+	while ((c = cli_getopt("compile", usage, argc, argv, ":h" CLIE_SHORTOPTS, opts,
+			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (clie_option("compile", c, optarg, &o) == CLI_USAGE)

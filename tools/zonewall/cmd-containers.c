@@ -250,6 +250,31 @@ out_free:
 	return rc;
 }
 
+static const char usage[] =
+	"Usage: zonewall containers [--runtime URI] [--inventory FILE] [--json] [--watch]\n"
+	"                           [--event-log auto|none|FILE] [--no-fast-start]\n"
+	"\n"
+	"One row per workload: short id, name, identity, zone, image, IPv4 and IPv6\n"
+	"addresses, networks, host-side veth and bridge, state; then the inventory\n"
+	"entries.  The runtime is asked over its API socket (Docker Engine API,\n"
+	"which Podman's service speaks too).\n"
+	"\n"
+	"  -r, --runtime URI     docker:///var/run/docker.sock, podman:///run/podman/podman.sock,\n"
+	"                        or none (default: the first of those two that answers)\n"
+	"  -i, --inventory FILE  static inventory and identity rules (zonewall-policy(5))\n"
+	"  -j, --json            print a JSON array instead of a table\n"
+	"  -w, --watch           keep following the runtime's events; print one line\n"
+	"                        per change (--json: one JSON object per line)\n"
+	"      --follow          same as --watch\n"
+	"      --event-log L     Podman's event log, followed beside its API's stream\n"
+	"                        (which polls that file every 250 ms): auto (default:\n"
+	"                        /run/libpod/events/events.log for a rootful Podman),\n"
+	"                        none, or the file (events_logfile_path)\n"
+	"      --no-fast-start   wait for the inspect of a restarted Podman container\n"
+	"                        (by default its new addresses are read from the kernel\n"
+	"                        first, the inspect confirming them)\n"
+	"  -h, --help            show this help\n";
+
 int cmd_containers_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -269,7 +294,8 @@ int cmd_containers_main(int argc, char **argv)
 	struct inv inv;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("containers", argc, argv, ":r:i:jwe:h", opts, &status)) != -1) {
+	while ((c = cli_getopt("containers", usage, argc, argv, ":r:i:jwe:h", opts,
+			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'r')

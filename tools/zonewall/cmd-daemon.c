@@ -22,9 +22,55 @@ struct daemon_opts {
 	bool json;
 };
 
-/* Parse the options every client shares; @json_ok allows --json. */
-static int daemon_opts_parse(const char *cmd, int argc, char **argv, bool json_ok,
-			     struct daemon_opts *o, int *status)
+static const char reload_usage[] =
+	"Usage: zonewall reload [--socket PATH | --config FILE]\n"
+	"\n"
+	"Ask zonewalld over its control socket to re-read its configuration and\n"
+	"policy and swap them in atomically (like SIGHUP).  On any problem the\n"
+	"daemon keeps what was in effect and the error is printed (exit 1).\n"
+	"The request is audited with your uid, pid and user name.\n"
+	"\n"
+	"  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	"  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	"  -h, --help          show this help\n";
+
+static const char confirm_usage[] =
+	"Usage: zonewall confirm [--socket PATH | --config FILE]\n"
+	"\n"
+	"Confirm the change zonewalld is holding under a deadline (apply\n"
+	"--confirm-within): without it the daemon returns to the previous policy\n"
+	"at the deadline.  Exit 1 when nothing is pending.  Audited.\n"
+	"\n"
+	"  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	"  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	"  -h, --help          show this help\n";
+
+static const char daemon_status_usage[] =
+	"Usage: zonewall daemon-status [--socket PATH | --config FILE] [--json]\n"
+	"\n"
+	"zonewalld's mode, pid, uptime, reloads, control clients, a change waiting\n"
+	"for confirm and the last reload.  --json prints every field the daemon\n"
+	"reports (see docs/daemon.md).\n"
+	"\n"
+	"  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	"  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	"  -j, --json          print a JSON array of one object\n"
+	"  -h, --help          show this help\n";
+
+static const char metrics_usage[] =
+	"Usage: zonewall metrics [--socket PATH | --config FILE]\n"
+	"\n"
+	"Print zonewalld's counters and gauges in the Prometheus text exposition\n"
+	"format, read over the control socket (the same text as GET /metrics on\n"
+	"metrics_listen).\n"
+	"\n"
+	"  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
+	"  -c, --config FILE   take control_socket from this zonewalld.conf\n"
+	"  -h, --help          show this help\n";
+
+/* Parse the options every client shares (@usage for --help); @json_ok allows --json. */
+static int daemon_opts_parse(const char *cmd, const char *usage, int argc, char **argv,
+			     bool json_ok, struct daemon_opts *o, int *status)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -36,7 +82,7 @@ static int daemon_opts_parse(const char *cmd, int argc, char **argv, bool json_o
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = cli_getopt(cmd, argc, argv, json_ok ? ":s:c:jh" : ":s:c:h", opts,
+	while ((c = cli_getopt(cmd, usage, argc, argv, json_ok ? ":s:c:jh" : ":s:c:h", opts,
 			       status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
@@ -88,7 +134,7 @@ int cmd_reload_main(int argc, char **argv)
 	json_t *reply;
 	int status = CLI_OK;
 
-	if (daemon_opts_parse("reload", argc, argv, false, &o, &status))
+	if (daemon_opts_parse("reload", reload_usage, argc, argv, false, &o, &status))
 		return status;
 	status = daemon_call("reload", "reload", &o, &reply);
 	if (status)
@@ -107,7 +153,7 @@ int cmd_confirm_main(int argc, char **argv)
 	json_t *reply;
 	int status = CLI_OK;
 
-	if (daemon_opts_parse("confirm", argc, argv, false, &o, &status))
+	if (daemon_opts_parse("confirm", confirm_usage, argc, argv, false, &o, &status))
 		return status;
 	status = daemon_call("confirm", "confirm", &o, &reply);
 	if (status)
@@ -134,7 +180,7 @@ int cmd_daemon_status_main(int argc, char **argv)
 	json_t *reply, *rows, *confirm;
 	int status = CLI_OK, err;
 
-	if (daemon_opts_parse("daemon-status", argc, argv, true, &o, &status))
+	if (daemon_opts_parse("daemon-status", daemon_status_usage, argc, argv, true, &o, &status))
 		return status;
 	status = daemon_call("daemon-status", "status", &o, &reply);
 	if (status)
@@ -161,7 +207,7 @@ int cmd_metrics_main(int argc, char **argv)
 	json_t *reply;
 	int status = CLI_OK;
 
-	if (daemon_opts_parse("metrics", argc, argv, false, &o, &status))
+	if (daemon_opts_parse("metrics", metrics_usage, argc, argv, false, &o, &status))
 		return status;
 	status = daemon_call("metrics", "metrics", &o, &reply);
 	if (status)

@@ -200,6 +200,38 @@ static int denied_from_daemon(struct denied_ctx *d, const char *socket, const ch
 	return status;
 }
 
+static const char usage[] =
+	"Usage: zonewall denied [--follow] [--json] [--duration SECS] [--count N]\n"
+	"                       [--inventory FILE] [--runtime URI] [--log-group N]\n"
+	"                       [--socket PATH | --config FILE | --nflog]\n"
+	"\n"
+	"Report each refused (enforce) or would-refuse (monitor) flow: time, verdict\n"
+	"(\"(border)\" for a deny border), protocol, source and destination identity,\n"
+	"zone and address, port.  When zonewalld answers on its control socket, the\n"
+	"flows come from its stream (it owns the NFLOG group and resolves identities\n"
+	"from its own index).  Otherwise zonewall listens on the NFLOG group itself\n"
+	"(rate-limited in the kernel per zone pair) and resolves addresses through\n"
+	"the inventory and the runtime, as apply does; only one listener per group:\n"
+	"a second one fails with \"another listener has it\".  The rows are the same.\n"
+	"--nflog (or --inventory, --runtime, --log-group) skips the daemon and listens\n"
+	"here, e.g. after `zonewall apply` with a daemon running in learn mode.\n"
+	"\n"
+	"  -f, --follow          print each flow as it comes (TSV, or JSON lines)\n"
+	"                        until SIGINT/SIGTERM\n"
+	"  -d, --duration SECS   without --follow: listen this long (default 10), then\n"
+	"                        print the table\n"
+	"  -n, --count N         stop after N flows\n"
+	"  -j, --json            JSON\n"
+	"  -i, --inventory FILE  static inventory\n"
+	"  -r, --runtime URI     container runtime (default: detect)\n"
+	"  -g, --log-group N     NFLOG group (default 17)\n"
+	"  -s, --socket PATH     zonewalld's control socket (default\n"
+	"                        /run/zonewall/zonewalld.sock; given: must answer)\n"
+	"  -c, --config FILE     take control_socket from this zonewalld.conf\n"
+	"  -N, --nflog           listen on the NFLOG group here, even when zonewalld\n"
+	"                        answers\n"
+	"  -h, --help            show this help\n";
+
 int cmd_denied_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -222,7 +254,7 @@ int cmd_denied_main(int argc, char **argv)
 	int c, duration = 10, status = CLI_OK;
 	bool nflog = false;
 
-	while ((c = cli_getopt("denied", argc, argv, ":hfjd:n:s:c:N" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("denied", usage, argc, argv, ":hfjd:n:s:c:N" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;

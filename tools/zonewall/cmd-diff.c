@@ -209,6 +209,16 @@ static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, js
 	return err;
 }
 
+static const char usage[] =
+	"Usage: zonewall diff OLD NEW [--json]\n"
+	"\n"
+	"Compare two policies in zones and identities: zones added or removed,\n"
+	"zone mode and member changes, border verdicts, allow rules added or\n"
+	"removed; EFFECT says whether a change allows or forbids traffic.\n"
+	"\n"
+	"  -j, --json   print a JSON array instead of a table\n"
+	"  -h, --help   show this help\n";
+
 int cmd_diff_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -221,7 +231,7 @@ int cmd_diff_main(int argc, char **argv)
 	bool json = false;
 	json_t *rows;
 
-	while ((c = cli_getopt("diff", argc, argv, ":jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("diff", usage, argc, argv, ":jh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'j')

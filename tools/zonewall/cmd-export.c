@@ -527,6 +527,25 @@ out_free:
 	return err;
 }
 
+static const char usage[] =
+	"Usage: zonewall export --format k8s [--egress] POLICY\n"
+	"       zonewall export --format dot POLICY\n"
+	"       zonewall export --format dot PROPOSAL [--policy POLICY]\n"
+	"\n"
+	"k8s: Kubernetes NetworkPolicy YAML, one document per destination identity\n"
+	"(pods labelled app.kubernetes.io/name=IDENTITY; zone:Z is the label\n"
+	"zonewall.io/zone=Z; unknown:ADDR an ipBlock), after a default-deny-ingress.\n"
+	"--egress adds a default-deny-egress, one egress policy per source identity\n"
+	"and one per allow border (a zone's own CIDRs become ipBlocks): the egress\n"
+	"borders on the pods' side.  DNS is denied too unless the policy allows it.\n"
+	"dot: Graphviz DOT with zones as clusters; with --policy, edges a deny border\n"
+	"refuses are red and dashed, edges not allowed yet blue.\n"
+	"\n"
+	"  -f, --format k8s|dot   the output format (required)\n"
+	"  -p, --policy FILE      judge a proposal's edges against this policy\n"
+	"  -e, --egress           k8s: egress policies too\n"
+	"  -h, --help             show this help\n";
+
 int cmd_export_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -542,7 +561,7 @@ int cmd_export_main(int argc, char **argv)
 	int c, err = 0, status = CLI_OK;
 	bool egress = false;
 
-	while ((c = cli_getopt("export", argc, argv, ":f:p:eh", opts, &status)) != -1) {
+	while ((c = cli_getopt("export", usage, argc, argv, ":f:p:eh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'f')

@@ -131,6 +131,30 @@ struct flows_opts {
 	enum out_format fmt;
 };
 
+static const char usage[] =
+	"Usage: zonewall flows -r FILE [-r FILE...] [OPTIONS]\n"
+	"       zonewall flows (-i IFACE[,IFACE...] | --auto) [--duration SECONDS] [OPTIONS]\n"
+	"\n"
+	"Learn connection initiations (TCP SYN / SYN+ACK, UDP conversations, ICMP\n"
+	"echo requests) and print one row per flow, sorted: proto, src (client),\n"
+	"dst (server), port (server's; 8/128 for ICMP echo), packets, first_seen,\n"
+	"last_seen (RFC 3339 UTC, microseconds).  See docs/decoder.md for the rules.\n"
+	"\n"
+	"  -r, --read FILE        read a pcap or pcapng file (repeatable)\n"
+	"  -i, --interface LIST   capture live on these interfaces (comma-separated,\n"
+	"                         repeatable; both directions, promiscuous)\n"
+	"  -a, --auto             capture on every container-facing interface and\n"
+	"                         follow interfaces that appear or vanish\n"
+	"  -d, --duration SECS    stop live capture after SECS (default: at SIGINT/TERM)\n"
+	"  -l, --limit N          keep at most N flows, evicting the least recently\n"
+	"                         seen (default 1000000)\n"
+	"  -f, --format FMT       table (default), tsv or json\n"
+	"  -s, --stats            print counters (skips per reason, drops) on stderr\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 ok; 1 a file unreadable or damaged (flows read so far are\n"
+	"printed) or capture failed; 2 usage error.\n";
+
 static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 {
 	static const struct option opts[] = {
@@ -142,8 +166,8 @@ static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 	};
 	int c;
 
-	while ((c = clcap_getopt("flows", argc, argv, ":" CLCAP_SHORTOPTS "f:sh", opts, &o->cap,
-				 status)) != -1) {
+	while ((c = clcap_getopt("flows", usage, argc, argv, ":" CLCAP_SHORTOPTS "f:sh", opts,
+				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
 		if (c == 'f' && out_format_parse(optarg, &o->fmt)) {

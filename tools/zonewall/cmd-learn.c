@@ -27,6 +27,40 @@ struct learn_opts {
 	bool stats;
 };
 
+static const char usage[] =
+	"Usage: zonewall learn (-r FILE... | -i IFACE[,IFACE...]... | --auto)\n"
+	"                      [--runtime URI] [--inventory FILE] [--policy FILE]\n"
+	"                      [--duration SECS] [--run-id ID] [--stats] -o PROPOSAL\n"
+	"\n"
+	"Capture flows as `zonewall flows` does and turn each into an edge\n"
+	"from identity -> to identity, proto, port with evidence (packets, first and\n"
+	"last seen, days, runs, sample address pairs, the zone of each end).  An\n"
+	"address resolves, at the flow's time, to the runtime's container that held\n"
+	"it, else to the inventory entry with the longest prefix, else to\n"
+	"unknown:ADDRESS.  Zones come from the policy's selectors with --policy,\n"
+	"else from the identity rules or the inventory.  If PROPOSAL exists it is\n"
+	"merged into (a damaged one is refused and never overwritten); it is\n"
+	"written atomically.\n"
+	"\n"
+	"  -r, --read FILE        read a pcap or pcapng file (repeatable)\n"
+	"  -i, --interface LIST   capture live on these interfaces (repeatable)\n"
+	"  -a, --auto             capture on every container-facing interface\n"
+	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM)\n"
+	"  -l, --limit N          keep at most N flows (default 1000000)\n"
+	"      --runtime URI      docker:///PATH, podman:///PATH, unix:///PATH or none;\n"
+	"                         live default: the first runtime socket that answers\n"
+	"                         (its events are followed while capturing); files\n"
+	"                         default: none\n"
+	"      --inventory FILE   static inventory (addresses and CIDRs -> names, zones)\n"
+	"  -p, --policy FILE      take zones from this policy's selectors\n"
+	"      --run-id ID        this run's id (default HOST-TIME-PID)\n"
+	"  -o, --output FILE      the proposal to write or merge into (required)\n"
+	"  -s, --stats            print capture counters on stderr\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 ok; 1 a capture or file failed (for a damaged capture file\n"
+	"nothing is written); 2 usage error, invalid inventory, policy or proposal.\n";
+
 static int learn_parse(struct learn_opts *o, int argc, char **argv, int *status)
 {
 	static const struct option opts[] = {
@@ -42,7 +76,7 @@ static int learn_parse(struct learn_opts *o, int argc, char **argv, int *status)
 	};
 	int c;
 
-	while ((c = clcap_getopt("learn", argc, argv, ":" CLCAP_SHORTOPTS "p:o:sh", opts,
+	while ((c = clcap_getopt("learn", usage, argc, argv, ":" CLCAP_SHORTOPTS "p:o:sh", opts,
 				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;

@@ -8,6 +8,17 @@
 #include "cli.h"
 #include "zonewall/link.h"
 
+static const char usage[] =
+	"Usage: zonewall links [--json]\n"
+	"\n"
+	"List this network namespace's container-facing interfaces, read over\n"
+	"rtnetlink: every bridge with its ports, every veth with its bridge (if any),\n"
+	"its peer's ifindex and network namespace id (when the kernel tells),\n"
+	"addresses and state.\n"
+	"\n"
+	"  -j, --json   print a JSON array instead of a table\n"
+	"  -h, --help   show this help\n";
+
 int cmd_links_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -20,7 +31,7 @@ int cmd_links_main(int argc, char **argv)
 	json_t *rows;
 	int c, err, status = CLI_OK;
 
-	while ((c = cli_getopt("links", argc, argv, ":jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("links", usage, argc, argv, ":jh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'j')

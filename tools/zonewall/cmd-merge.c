@@ -51,6 +51,17 @@ out_free_all:
 	return status;
 }
 
+static const char usage[] =
+	"Usage: zonewall merge PROPOSAL... -o OUTPUT\n"
+	"\n"
+	"Merge proposals by identity: packets add up, first/last seen widen, days\n"
+	"and runs are unions, up to 5 sample address pairs are kept.  A damaged\n"
+	"input (or a damaged existing OUTPUT) is refused and nothing is written.\n"
+	"OUTPUT is replaced atomically; list it as an input too to accumulate.\n"
+	"\n"
+	"  -o, --output FILE   where the merged proposal goes (required)\n"
+	"  -h, --help          show this help\n";
+
 int cmd_merge_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -61,7 +72,7 @@ int cmd_merge_main(int argc, char **argv)
 	const char *out = NULL;
 	int c, status = CLI_OK;
 
-	while ((c = cli_getopt("merge", argc, argv, ":o:h", opts, &status)) != -1) {
+	while ((c = cli_getopt("merge", usage, argc, argv, ":o:h", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'o')

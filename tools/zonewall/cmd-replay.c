@@ -237,6 +237,25 @@ struct replay_opts {
 	bool json;
 };
 
+static const char usage[] =
+	"Usage: zonewall replay POLICY -r FILE [-r FILE...] [--inventory FILE]\n"
+	"                       [--runtime URI] [--json]\n"
+	"\n"
+	"Read the flows of capture files, resolve each end to an identity and a zone\n"
+	"as learn does (zones from the policy's selectors), and judge each flow:\n"
+	"refused by a deny border, refused without a rule on an allowlist border,\n"
+	"allowed by a rule ($.allow[N]) or by an allow border.  Refusals first, then\n"
+	"a summary.  Refusals are findings, not errors: the exit status is 0.\n"
+	"\n"
+	"  -r, --read FILE        a pcap or pcapng file (repeatable)\n"
+	"      --inventory FILE   static inventory\n"
+	"      --runtime URI      resolve through a container runtime (default: none)\n"
+	"  -j, --json             print {\"flows\": [...], \"summary\": {...}}\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 ok; 1 a capture file unreadable or damaged (the flows read\n"
+	"are judged); 2 usage error, invalid policy or inventory.\n";
+
 static int replay_parse(struct replay_opts *o, int argc, char **argv, int *status)
 {
 	static const struct option opts[] = {
@@ -249,8 +268,8 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 	};
 	int c;
 
-	while ((c = clcap_getopt("replay", argc, argv, ":" CLCAP_SHORTOPTS "jh", opts, &o->cap,
-				 status)) != -1) {
+	while ((c = clcap_getopt("replay", usage, argc, argv, ":" CLCAP_SHORTOPTS "jh", opts,
+				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
 		if (c == 'R')

@@ -313,6 +313,23 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 	return err;
 }
 
+static const char usage[] =
+	"Usage: zonewall review PROPOSAL [--policy POLICY] [--json]\n"
+	"\n"
+	"One row per learned edge (from identity -> to identity, proto, port) with\n"
+	"its status and evidence, what needs a decision first:\n"
+	"  new                not allowed yet: approve it or leave it out\n"
+	"  refused-by-border  crosses a deny border (a violation; never approvable)\n"
+	"  stale              a policy rule that nothing in the proposal used\n"
+	"  allowed            already allowed (WHY names the rule or border)\n"
+	"Then a coverage summary: the learning window, counts, and the edges of low\n"
+	"confidence (seen on one day only, or only once).  Without --policy every\n"
+	"edge is new.\n"
+	"\n"
+	"  -p, --policy FILE  the policy to judge against\n"
+	"  -j, --json         print {\"edges\": [...], \"summary\": {...}} instead\n"
+	"  -h, --help         show this help\n";
+
 int cmd_review_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -327,7 +344,7 @@ int cmd_review_main(int argc, char **argv)
 	int c, err, status = CLI_OK;
 	bool json = false;
 
-	while ((c = cli_getopt("review", argc, argv, ":p:jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("review", usage, argc, argv, ":p:jh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'p')

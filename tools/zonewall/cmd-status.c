@@ -158,6 +158,17 @@ static int print_table(json_t *root)
 	return out_rows_print(stdout, OUT_TABLE, json_object_get(root, "sets"), set_cols);
 }
 
+static const char usage[] =
+	"Usage: zonewall status [--json]\n"
+	"\n"
+	"Read our tables back from the kernel: the mode of each zone, the kernel path\n"
+	"enforcing same-bridge traffic (or what cannot be enforced), counters per zone\n"
+	"pair (accepted, learned, would-deny, denied, border violations), spoofed frames\n"
+	"dropped, and the element count of every set.\n"
+	"\n"
+	"  -j, --json   print one JSON object\n"
+	"  -h, --help   show this help\n";
+
 int cmd_status_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,7 +183,7 @@ int cmd_status_main(int argc, char **argv)
 	json_t *root;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("status", argc, argv, ":jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("status", usage, argc, argv, ":jh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		json = true;

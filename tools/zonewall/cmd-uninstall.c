@@ -10,6 +10,14 @@
 #include "zonewall/compile.h"
 #include "zonewall/nft.h"
 
+static const char usage[] =
+	"Usage: zonewall uninstall\n"
+	"\n"
+	"Delete table inet zonewall and table bridge zonewall in one transaction.\n"
+	"Absent tables are not an error; no other table is touched.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
 int cmd_uninstall_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -21,7 +29,7 @@ int cmd_uninstall_main(int argc, char **argv)
 	struct nft_conn *nc;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("uninstall", argc, argv, ":h", opts, &status)) != -1)
+	while ((c = cli_getopt("uninstall", usage, argc, argv, ":h", opts, &status)) != -1)
 		if (c == CLI_DONE)
 			return status;
 	if (optind < argc)

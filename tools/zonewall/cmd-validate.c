@@ -43,6 +43,16 @@ static int validate_one(const char *path, bool canonical)
 	return status;
 }
 
+static const char usage[] =
+	"Usage: zonewall validate [--canonical] FILE...\n"
+	"\n"
+	"Check each FILE (a proposal when it has a top-level \"edges\" key, else a\n"
+	"policy).  Problems are printed one per line as FILE: JSON-PATH: problem;\n"
+	"the exit status is 2 if any file is invalid, 1 if one cannot be read.\n"
+	"\n"
+	"  -c, --canonical   print each file as zonewall writes it\n"
+	"  -h, --help        show this help\n";
+
 int cmd_validate_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -53,7 +63,7 @@ int cmd_validate_main(int argc, char **argv)
 	int c, status = CLI_OK, worst = CLI_OK, r;
 	bool canonical = false;
 
-	while ((c = cli_getopt("validate", argc, argv, ":ch", opts, &status)) != -1) {
+	while ((c = cli_getopt("validate", usage, argc, argv, ":ch", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'c')

@@ -14,16 +14,8 @@
 #include <unistd.h>
 
 #include "zonewall/safety.h"
+#include "zonewall/timefmt.h"
 #include "zwd.h"
-
-void zwd_rfc3339(int64_t t, char *buf, size_t size)
-{
-	time_t s = t;
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* --- metrics ------------------------------------------------------------------ */
 
@@ -72,6 +64,9 @@ int zwd_metrics_init(struct zwd *d)
 	ZWD_FAM(event_log_followed, "zonewall_runtime_event_log_followed", MET_GAUGE,
 		"1 while Podman's event log is followed beside its API stream (events on "
 		"time), 0 when the stream alone tells them (up to 250 ms late)", NULL);
+	ZWD_FAM(runtime_down, "zonewall_runtime_down", MET_GAUGE,
+		"1 while the container runtime has not answered since the start (monitor "
+		"and enforce leave the tables in the kernel as they are), else 0", NULL);
 	ZWD_FAM(fast_starts, "zonewall_runtime_fast_starts_total", MET_COUNTER,
 		"Podman restarts read from the kernel before their inspect, by outcome "
 		"(applied, missed: waited for the inspect, mismatched: the inspect disagreed)",
@@ -205,7 +200,7 @@ int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
 	if (err)
 		d->reload_failures++;
 	met_inc(met_series_get1(d->m.reloads, err ? "failed" : "ok"));
-	zwd_rfc3339(time(NULL), when, sizeof(when));
+	tfmt_rfc3339(when, sizeof(when), time(NULL), 0, TFMT_S);
 	snprintf(d->last_reload, sizeof(d->last_reload), "%s by %s via %s: %s%s%s", when,
 		 peer->user, via, err ? "failed" : "ok", why[0] ? ": " : "", why);
 	zwd_log(err ? LOG_ERR : LOG_NOTICE, "reload by %s (uid %u pid %d, %s): %s%s%s",
@@ -307,7 +302,7 @@ static int zwd_cmd_status(struct ctl_call *call, void *arg)
 	json_t *o = call->reply;
 	char when[40];
 
-	zwd_rfc3339(d->start_wall, when, sizeof(when));
+	tfmt_rfc3339(when, sizeof(when), d->start_wall, 0, TFMT_S);
 	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
 	json_object_set_new(o, "mode", json_string(cfg_mode_name(d->cfg.mode)));
 	json_object_set_new(o, "pid", json_integer(getpid()));

@@ -346,9 +346,12 @@ static bool zwd_rule_names(const struct pol_policy *p, const char *identity)
  * default zone) is unsanctioned: reported, and treated as the default zone. */
 static void zwd_unsanctioned_update(struct zwd_enforce *e)
 {
-	json_t *now = json_array(), *o;
+	json_t *now, *o;
 	size_t i, j;
 
+	if (!e->snap)
+		return;
+	now = json_array();
 	for (i = 0; now && i < e->snap->n; i++) {
 		const struct cmp_workload *w = e->snap->w[i];
 		bool known = false;
@@ -518,6 +521,11 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 	int rc;
 
 	why[0] = '\0';
+	if (!zwd_rt_ready(e->rt)) {
+		snprintf(why, whylen, "the container runtime has not answered since the start: "
+			 "the tables in the kernel are left as they are");
+		return -EAGAIN;
+	}
 	s = zwd_snap_build(e, why, whylen);
 	t1 = rt_now_ns();
 	e->cost_runs++;
@@ -856,12 +864,19 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	 * apply: its report finds e->rs NULL and does the full apply itself */
 	if (!rc)
 		rc = zwd_rt_open(d, zwd_enforce_on_runtime, e, &e->rt, why, whylen);
-	if (!rc && !e->rs)
+	if (!rc && !e->rs && zwd_rt_ready(e->rt))
 		rc = zwd_sync(e, e->pol, true, why, whylen);
 	if (rc)
 		return rc;
-	zwd_unsanctioned_update(e);
 	zwd_kernel_probe(e);
+	if (!e->rs) {
+		/* the first answer of the runtime applies it (zwd_follow) */
+		zwd_log(LOG_WARNING, "%s: policy %s not applied yet: the container runtime has not "
+			"answered; the tables in the kernel stay as they are", cfg_mode_name(d->cfg.mode),
+			d->cfg.policy);
+		return 0;
+	}
+	zwd_unsanctioned_update(e);
 	zwd_log(LOG_NOTICE, "%s: policy %s applied: %zu endpoints, %zu zones; NFLOG group %u",
 		cfg_mode_name(d->cfg.mode), d->cfg.policy, e->snap->n, e->pol->n_zones,
 		d->cfg.nflog_group);

@@ -30,6 +30,7 @@
 #include "zonewall/learn.h"
 #include "zonewall/link.h"
 #include "zonewall/proposal.h"
+#include "zonewall/timefmt.h"
 #include "zwd.h"
 
 #define ZWD_LEARN_MAX_IFACES 512
@@ -415,7 +416,7 @@ void zwd_learn_status(struct zwd_learn *l, json_t *o)
 	for (size_t i = 0; ifs && i < l->ncaps; i++)
 		json_array_append_new(ifs, json_string(l->caps[i]->name));
 	if (l->last_checkpoint)
-		zwd_rfc3339(l->last_checkpoint, when, sizeof(when));
+		tfmt_rfc3339(when, sizeof(when), l->last_checkpoint, 0, TFMT_S);
 	json_object_set_new(o, "run_id", json_string(l->run_id));
 	json_object_set_new(o, "proposal", json_string(l->path));
 	json_object_set_new(o, "interfaces", ifs ? ifs : json_null());

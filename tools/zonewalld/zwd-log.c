@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "zonewall/timefmt.h"
 #include "zwd.h"
 
 static enum cfg_log zwd_log_target = CFG_LOG_STDERR;
@@ -57,7 +58,7 @@ void zwd_vlog(int prio, const char *fmt, va_list ap)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	zwd_rfc3339(ts.tv_sec, when, sizeof(when));
+	tfmt_rfc3339(when, sizeof(when), ts.tv_sec, 0, TFMT_S);
 	o = json_pack("{s:s, s:s, s:s}", "time", when, "level", zwd_prio_name(prio), "msg", msg);
 	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);

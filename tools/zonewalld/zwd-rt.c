@@ -22,6 +22,7 @@
 
 #define ZWD_RT_MAX_ADDRS 65536
 #define ZWD_RT_MAX_WORKLOADS 16384
+#define ZWD_RT_DETECT_MS 2000	/* runtime = auto with none found: how often to look */
 
 struct zwd_rt {
 	struct zwd *d;
@@ -33,6 +34,8 @@ struct zwd_rt {
 	zwd_rt_fn fn;
 	void *ctx;
 	char uri[256];
+	bool inventory_only;	/* no runtime on purpose: the index is the inventory */
+	struct loop_source *detect_timer;	/* runtime = auto, none found yet */
 	bool synced_once;
 	bool reported;		/* the mapper reported something this step */
 	uint64_t events, syncs, losses;
@@ -40,6 +43,8 @@ struct zwd_rt {
 };
 
 static void zwd_rt_rearm(struct zwd_rt *r);
+static void zwd_rt_on_detect(struct loop *l, void *arg);
+static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen);
 
 static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 {
@@ -142,7 +147,6 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 		char *why, size_t whylen)
 {
 	struct zwd_rt *r = calloc(1, sizeof(*r));
-	char err[320];
 	int rc;
 
 	if (!r)
@@ -156,17 +160,57 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 		return rc;
 	}
 	*out = r;
-	if (!strcmp(d->cfg.runtime, "none"))
+	if (!strcmp(d->cfg.runtime, "none")) {
+		r->inventory_only = true;
 		return 0;
-	if (!strcmp(d->cfg.runtime, "auto")) {
-		if (!rt_detect(r->uri, sizeof(r->uri))) {
-			zwd_log(LOG_WARNING, "runtime auto: no runtime answers on "
-				"/var/run/docker.sock or /run/podman/podman.sock; inventory only");
-			return 0;
-		}
-	} else {
-		snprintf(r->uri, sizeof(r->uri), "%s", d->cfg.runtime);
 	}
+	if (strcmp(d->cfg.runtime, "auto")) {
+		snprintf(r->uri, sizeof(r->uri), "%s", d->cfg.runtime);
+		return zwd_rt_attach(r, why, whylen);
+	}
+	if (rt_detect(r->uri, sizeof(r->uri)))
+		return zwd_rt_attach(r, why, whylen);
+	if (d->cfg.mode == CFG_MODE_LEARN) {
+		zwd_log(LOG_WARNING, "runtime auto: no runtime answers on /var/run/docker.sock or "
+			"/run/podman/podman.sock; learning with the inventory only");
+		r->inventory_only = true;
+		return 0;
+	}
+	/* an empty index would put every container in the default zone */
+	zwd_log(LOG_WARNING, "runtime auto: no runtime answers on /var/run/docker.sock or "
+		"/run/podman/podman.sock (enable one, e.g. systemctl enable --now podman.socket, "
+		"or set runtime = none for the inventory only); the tables in the kernel stay as "
+		"they are, looking again every %d s", ZWD_RT_DETECT_MS / 1000);
+	r->detect_timer = loop_timer_add(d->loop, ZWD_RT_DETECT_MS, ZWD_RT_DETECT_MS,
+					 zwd_rt_on_detect, r);
+	if (!r->detect_timer) {
+		snprintf(why, whylen, "runtime: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* runtime = auto and nothing answered at the start: look again */
+static void zwd_rt_on_detect(struct loop *l, void *arg)
+{
+	struct zwd_rt *r = arg;
+	char why[512] = "";
+
+	if (!rt_detect(r->uri, sizeof(r->uri)))
+		return;
+	loop_source_del(r->detect_timer);
+	r->detect_timer = NULL;
+	zwd_log(LOG_NOTICE, "runtime auto: %s answers now", r->uri);
+	if (zwd_rt_attach(r, why, sizeof(why)))
+		zwd_log(LOG_ERR, "runtime %s: %s", r->uri, why);
+}
+
+/* The index and the mapper for r->uri, and the mapper's first step. */
+static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen)
+{
+	struct zwd *d = r->d;
+	char err[320];
+
 	r->idx = id_index_new(&r->inv.rules, ZWD_RT_MAX_ADDRS, ZWD_RT_MAX_WORKLOADS);
 	r->timer = loop_timer_add(d->loop, 0, 0, zwd_rt_on_timer, r);
 	if (!r->idx || !r->timer) {
@@ -189,7 +233,8 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 	zwd_rt_step(r);
 	if (!rt_mapper_connected(r->mapper))
 		zwd_log(LOG_WARNING, "runtime %s not reachable yet (%s); retrying in the "
-			"background", r->uri, r->last_loss);
+			"background%s", r->uri, r->last_loss, d->cfg.mode == CFG_MODE_LEARN ? "" :
+			": the tables in the kernel stay as they are until it answers");
 	return 0;
 }
 
@@ -199,6 +244,7 @@ void zwd_rt_free(struct zwd_rt *r)
 		return;
 	loop_source_del(r->fd_src);
 	loop_source_del(r->timer);
+	loop_source_del(r->detect_timer);
 	rt_mapper_free(r->mapper);
 	id_index_free(r->idx);
 	inv_free(&r->inv);
@@ -213,6 +259,11 @@ struct id_index *zwd_rt_index(struct zwd_rt *r)
 const struct inv *zwd_rt_inventory(struct zwd_rt *r)
 {
 	return r && r->have_inv_file ? &r->inv : NULL;
+}
+
+bool zwd_rt_ready(const struct zwd_rt *r)
+{
+	return !r || r->inventory_only || r->synced_once;
 }
 
 const struct id_rules *zwd_rt_rules(struct zwd_rt *r)
@@ -232,6 +283,7 @@ void zwd_rt_metrics(struct zwd_rt *r)
 		rt_mapper_fast_start(r->mapper, &fs);
 	}
 	met_set(met_scalar(r->d->m.event_log_followed), st.path ? 1 : 0);
+	met_set(met_scalar(r->d->m.runtime_down), zwd_rt_ready(r) ? 0 : 1);
 	met_set(met_series_get1(r->d->m.fast_starts, "applied"), (double)fs.starts);
 	met_set(met_series_get1(r->d->m.fast_starts, "missed"), (double)fs.misses);
 	met_set(met_series_get1(r->d->m.fast_starts, "mismatched"), (double)fs.mismatches);
@@ -248,6 +300,7 @@ void zwd_rt_status(struct zwd_rt *r, json_t *o)
 	json_object_set_new(o, "runtime_connected",
 			    json_boolean(r->mapper && rt_mapper_connected(r->mapper)));
 	json_object_set_new(o, "runtime_stale", json_boolean(stale));
+	json_object_set_new(o, "runtime_down", json_boolean(!zwd_rt_ready(r)));
 	json_object_set_new(o, "workloads", json_integer(r->idx ? id_index_count(r->idx) : 0));
 	json_object_set_new(o, "runtime_events", json_integer(r->events));
 	json_object_set_new(o, "runtime_resyncs", json_integer(r->syncs));

@@ -33,7 +33,7 @@ struct zwd_metrics {
 	/* Filled by the mode glue (names fixed now, see README). */
 	struct met_family *flows_learned, *flows_tracked, *edges, *verdicts, *capture_drops,
 		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints,
-		*event_log_followed, *fast_starts;
+		*event_log_followed, *fast_starts, *runtime_down;
 };
 
 /* An applied change waiting for `zonewall confirm` (apply --confirm-within). */
@@ -119,9 +119,6 @@ int zwd_pending_arm(struct zwd *d, unsigned int seconds, const char *what,
  */
 void zwd_denied_publish(struct zwd *d, json_t *event);
 
-/** zwd_rfc3339() - @t (seconds since the epoch) as RFC 3339 UTC into @buf. */
-void zwd_rfc3339(int64_t t, char *buf, size_t size);
-
 /* --- mode hooks (zwd-mode.c) ------------------------------------------------ */
 
 /**
@@ -197,7 +194,16 @@ bool zwd_bridge_wanted(const struct cfg *c, const char *name);
 /** zwd_rt_metrics() - the runtime's gauges (before a render).  Accepts NULL. */
 void zwd_rt_metrics(struct zwd_rt *r);
 
-/** zwd_rt_status() - runtime, connected, stale, workloads, events into @o. */
+/**
+ * zwd_rt_ready() - whether the index can be compiled: inventory only
+ * (runtime = none, or auto in learn mode with no runtime), or the runtime
+ * answered at least once since the start.  Until then monitor and enforce
+ * leave the tables in the kernel as they are: compiling an empty index
+ * would put every container in the default zone.
+ */
+bool zwd_rt_ready(const struct zwd_rt *r);
+
+/** zwd_rt_status() - runtime, connected, stale, down, workloads, events into @o. */
 void zwd_rt_status(struct zwd_rt *r, json_t *o);
 
 /* --- learn mode (zwd-learn.c) ---------------------------------------------------- */
