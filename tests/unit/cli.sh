@@ -56,6 +56,23 @@ run_cmd "$ZONEWALLD" -c
 tap_is "$rc" 2 "zonewalld -c without a file exits 2"
 tap_ok "$(grep -q "needs an argument" <<<"$err"; echo $?)" "and says the argument is missing"
 
+# No runtime answering and no --runtime: a failure that says what to do,
+# never a silent inventory-only run (every container would be unknown).
+if [ -S /var/run/docker.sock ] || [ -S /run/podman/podman.sock ]; then
+	tap_skip "a runtime socket exists here: auto-detection would find it"
+else
+	printf '{"version": 1, "default_zone": "d", "zones": [{"name": "d", "mode": "enforce"}], "allow": []}\n' \
+		>"${TMPDIR:-/tmp}/zw-cli-$$.json"
+	for c in "containers" "compile ${TMPDIR:-/tmp}/zw-cli-$$.json" "learn --auto --duration 1 -o ${TMPDIR:-/tmp}/zw-cli-$$-p.json"; do
+		run_cmd "$ZONEWALL" $c
+		tap_ok "$([ "$rc" = 1 ] && grep -q 'no container runtime answers on .*systemctl enable --now podman.socket.*--runtime none' <<<"$err"; echo $?)" \
+			"${c%% *} without a runtime: exit 1, how to enable one or ask for the inventory only"
+	done
+	run_cmd "$ZONEWALL" compile "${TMPDIR:-/tmp}/zw-cli-$$.json" --runtime none
+	tap_is "$rc" 0 "compile --runtime none works from the inventory only"
+	rm -f "${TMPDIR:-/tmp}/zw-cli-$$.json"
+fi
+
 # Every subcommand in the table answers --help with exit 0 and a Usage line.
 for c in $("$ZONEWALL" help | awk '/^Commands:/ {on=1; next} on {print $1}'); do
 	run_cmd "$ZONEWALL" "$c" --help

@@ -155,7 +155,7 @@ static int add_runtime(const char *cmd, const struct clie_opts *o, const struct 
 		return CLI_OK;
 	if (!uri) {
 		if (!rt_detect(found, sizeof(found)))
-			return CLI_OK;	/* inventory-only operation */
+			return cli_runtime_missing(cmd);
 		uri = found;
 	}
 	c = rt_client_new(uri, err, sizeof(err));

@@ -51,11 +51,8 @@ static int clearn_runtime(struct clearn *l, const char *runtime, bool detect)
 	if (!runtime && !detect)
 		return CLI_OK;
 	if (!runtime) {
-		if (!rt_detect(l->uri, sizeof(l->uri))) {
-			cli_warn(l->cmd, "no container runtime answers on /var/run/docker.sock or "
-				 "/run/podman/podman.sock; inventory only");
-			return CLI_OK;
-		}
+		if (!rt_detect(l->uri, sizeof(l->uri)))
+			return cli_runtime_missing(l->cmd);
 	} else {
 		snprintf(l->uri, sizeof(l->uri), "%s", runtime);
 	}

@@ -42,6 +42,14 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 	return CLI_FAIL;
 }
 
+int cli_runtime_missing(const char *cmd)
+{
+	return cli_fail(cmd, "no container runtime answers on /var/run/docker.sock or "
+			"/run/podman/podman.sock: enable one (systemctl enable --now podman.socket, "
+			"or start docker), name its socket with --runtime, or pass --runtime none to "
+			"work from the inventory only");
+}
+
 void cli_warn(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

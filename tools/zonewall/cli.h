@@ -34,6 +34,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_fail(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * cli_runtime_missing() - no --runtime and no runtime answering where one
+ * would: a failure, not an inventory-only run (every container would be
+ * unknown, and an apply would put them all in the default zone).  Says how
+ * to enable one and how to ask for the inventory only.  Return: CLI_FAIL.
+ */
+int cli_runtime_missing(const char *cmd);
+
 /** cli_warn() - print "zonewall CMD: warning: MESSAGE" on stderr. */
 void cli_warn(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -320,11 +320,11 @@ int cmd_containers_main(int argc, char **argv)
 	if (uri && !strcmp(uri, "none")) {
 		uri = NULL;
 	} else if (!uri) {
-		if (rt_detect(detected, sizeof(detected)))
-			uri = detected;
-		else
-			cli_warn("containers", "no container runtime answers on /var/run/docker.sock "
-				 "or /run/podman/podman.sock; listing the inventory only");
+		if (!rt_detect(detected, sizeof(detected))) {
+			inv_free(&inv);
+			return cli_runtime_missing("containers");
+		}
+		uri = detected;
 	}
 	if (cx.watch && !uri) {
 		inv_free(&inv);
