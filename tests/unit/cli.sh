@@ -73,6 +73,11 @@ else
 	rm -f "${TMPDIR:-/tmp}/zw-cli-$$.json"
 fi
 
+# One label key for zones: the example policy selects by the key the
+# identity rules read (zonewall.zone), as the Kubernetes export writes it.
+tap_is "$(jq -c '[.. | objects | .labels? // empty | keys[]] | unique' "$top_srcdir/rules/policy.example.json")" \
+	'["zonewall.zone"]' "rules/policy.example.json selects zones by the label zonewall.zone"
+
 # Every subcommand in the table answers --help with exit 0 and a Usage line.
 for c in $("$ZONEWALL" help | awk '/^Commands:/ {on=1; next} on {print $1}'); do
 	run_cmd "$ZONEWALL" "$c" --help

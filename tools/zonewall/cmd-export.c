@@ -5,7 +5,7 @@
  *
  * Kubernetes mapping (docs/workflow.md, export): a workload identity X
  * is the pods labelled app.kubernetes.io/name=X; "zone:Z" is the pods
- * labelled zonewall.io/zone=Z; "unknown:ADDR" is an ipBlock ADDR/32 (or
+ * labelled zonewall.zone=Z; "unknown:ADDR" is an ipBlock ADDR/32 (or
  * /128).  One default-deny-ingress policy, then one NetworkPolicy per
  * destination identity with one ingress entry per allow rule, and one per
  * "allow" border.  What NetworkPolicy cannot say (ICMP, an unknown address
@@ -26,7 +26,7 @@
 #include "cli-policy.h"
 
 #define K8S_NAME_LABEL "app.kubernetes.io/name"
-#define K8S_ZONE_LABEL "zonewall.io/zone"
+#define K8S_ZONE_LABEL "zonewall.zone"
 
 /* Print @s as a YAML double-quoted scalar (JSON string syntax is valid YAML). */
 static void yq(const char *s)
@@ -534,7 +534,7 @@ static const char usage[] =
 	"\n"
 	"k8s: Kubernetes NetworkPolicy YAML, one document per destination identity\n"
 	"(pods labelled app.kubernetes.io/name=IDENTITY; zone:Z is the label\n"
-	"zonewall.io/zone=Z; unknown:ADDR an ipBlock), after a default-deny-ingress.\n"
+	"zonewall.zone=Z; unknown:ADDR an ipBlock), after a default-deny-ingress.\n"
 	"--egress adds a default-deny-egress, one egress policy per source identity\n"
 	"and one per allow border (a zone's own CIDRs become ipBlocks): the egress\n"
 	"borders on the pods' side.  DNS is denied too unless the policy allows it.\n"
