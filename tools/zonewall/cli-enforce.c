@@ -27,6 +27,7 @@
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
 #include "zonewall/nlreq.h"
+#include "zonewall/owner.h"
 #include "zonewall/ruleset.h"
 #include "zonewall/runtime.h"
 
@@ -393,4 +394,28 @@ out_free:
 	else
 		cmp_snap_free(s);
 	return status;
+}
+
+int clie_owner_check(const char *cmd, bool force)
+{
+	char path[256], holder[OWN_HOLDER_MAX];
+	int rc = own_path(path, sizeof(path));
+
+	if (!rc)
+		rc = own_check(path, holder, sizeof(holder));
+	if (rc < 0) {
+		cli_warn(cmd, "cannot tell whether a zonewalld controls the tables here: %s",
+			 strerror(-rc));
+		return CLI_OK;
+	}
+	if (rc == 0)
+		return CLI_OK;
+	if (force) {
+		cli_warn(cmd, "replacing the tables of a running zonewalld (%s): its next change "
+			 "puts its own back", holder);
+		return CLI_OK;
+	}
+	return cli_fail(cmd, "a running zonewalld controls the tables of this network namespace "
+			"(%s): change them through it (zonewall reload, or apply --confirm-within), "
+			"or pass --force", holder);
 }

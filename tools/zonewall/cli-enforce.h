@@ -34,6 +34,14 @@ struct clie_opts {
 	{ "bridge", required_argument, NULL, 'b' }
 
 /**
+ * clie_owner_check() - refuse (unless @force) to change the tables of this
+ * network namespace while a live zonewalld controls them: its next change
+ * would put its own back, and the two would alternate.  With @force, warn.
+ * Return: CLI_OK or CLI_FAIL (after printing who the owner is).
+ */
+int clie_owner_check(const char *cmd, bool force);
+
+/**
  * clie_option() - handle one of CLIE_LONGOPTS.
  * Return: 1 when @c was one of ours, 0 when not, CLI_USAGE (after printing)
  * on a bad value.

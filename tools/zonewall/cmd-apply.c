@@ -244,14 +244,16 @@ static int apply_through_daemon(const char *policy, long within, const char *soc
 
 static const char usage[] =
 	"Usage: zonewall apply POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"
-	"                      [--cut-established]\n"
+	"                      [--cut-established] [--force]\n"
 	"       zonewall apply POLICY --confirm-within SECS | --confirm\n"
 	"                      [--socket PATH | --config FILE]\n"
 	"\n"
 	"Compile as `zonewall compile` does and replace table inet zonewall and table\n"
 	"bridge zonewall in ONE transaction: it lands whole or not at all.  A kernel\n"
 	"refusal names the policy entry at fault.  The tables have no owner: they stay\n"
-	"when zonewall exits.  Nobody else's tables are touched.\n"
+	"when zonewall exits.  Nobody else's tables are touched.  Refused while a\n"
+	"zonewalld in monitor or enforce mode runs in this network namespace (it\n"
+	"controls the tables), unless --force.\n"
 	"\n"
 	"With --confirm-within the running zonewalld (monitor or enforce mode) applies\n"
 	"POLICY with its own runtime, inventory and bridges, and returns to the previous\n"
@@ -270,6 +272,7 @@ static const char usage[] =
 	"  -C, --cut-established  delete the conntrack entries of connections the new\n"
 	"                         policy refuses (enforce), so they cannot go on\n"
 	"  -q, --quiet            no warnings\n"
+	"  -f, --force            replace the tables even while a zonewalld controls them\n"
 	"  -h, --help             show this help\n";
 
 int cmd_apply_main(int argc, char **argv)
@@ -281,6 +284,7 @@ int cmd_apply_main(int argc, char **argv)
 		{ "confirm", no_argument, NULL, 'W' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -291,7 +295,7 @@ int cmd_apply_main(int argc, char **argv)
 	struct nft_features feat = { 0 };
 	struct nft_conn *nc;
 	struct nft_error e = { 0 };
-	bool cut = false, enforced;
+	bool cut = false, force = false, enforced;
 	const char *path, *socket = NULL, *config = NULL;
 	struct elem_counts n;
 	size_t bad = 0;
@@ -299,12 +303,14 @@ int cmd_apply_main(int argc, char **argv)
 	char *end;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("apply", usage, argc, argv, ":hCw:Ws:c:" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("apply", usage, argc, argv, ":hCfw:Ws:c:" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'C')
 			cut = true;
+		else if (c == 'f')
+			force = true;
 		else if (c == 's')
 			socket = optarg;
 		else if (c == 'c')
@@ -332,6 +338,8 @@ int cmd_apply_main(int argc, char **argv)
 				       "and log group; --cut-established is not supported there");
 	if (within >= 0)
 		return apply_through_daemon(argv[optind], within, socket, config);
+	if (clie_owner_check("apply", force) != CLI_OK)
+		return CLI_FAIL;
 	status = clie_compile("apply", argv[optind], &o, &p, &s, &rs);
 	if (status != CLI_OK)
 		return status;

@@ -18,6 +18,7 @@
 #include "zonewall/brnf.h"
 #include "zonewall/link.h"
 #include "zonewall/nft.h"
+#include "zonewall/owner.h"
 #include "zonewall/output.h"
 
 static const struct out_column zone_cols[] = {
@@ -131,6 +132,16 @@ static json_int_t total(json_t *root, const char *key)
 	return json_integer_value(json_object_get(json_object_get(root, "totals"), key));
 }
 
+/* The zonewalld that controls this namespace's tables, or JSON null. */
+static json_t *owner_now(void)
+{
+	char path[256], holder[OWN_HOLDER_MAX];
+
+	if (own_path(path, sizeof(path)) < 0 || own_check(path, holder, sizeof(holder)) != 1)
+		return json_null();
+	return json_string(holder[0] ? holder : "a zonewalld (its lock says nothing more)");
+}
+
 static int print_table(json_t *root)
 {
 	json_t *k = json_object_get(root, "kernel");
@@ -142,7 +153,10 @@ static int print_table(json_t *root)
 	for (size_t i = 0; i < json_array_size(json_object_get(root, "tables")); i++)
 		printf("%s%s", i ? ", " : "",
 		       json_string_value(json_array_get(json_object_get(root, "tables"), i)));
-	printf("\nkernel path: %s\n", json_string_value(json_object_get(k, "path")));
+	printf("\ncontrolled by: %s\n", json_is_string(json_object_get(root, "owner")) ?
+	       json_string_value(json_object_get(root, "owner")) :
+	       "no running zonewalld (tables, if any, stay as the last apply left them)");
+	printf("kernel path: %s\n", json_string_value(json_object_get(k, "path")));
 	printf("spoofed frames dropped: %" JSON_INTEGER_FORMAT ", passed (zones not enforcing): %"
 	       JSON_INTEGER_FORMAT ", invalid dropped: %" JSON_INTEGER_FORMAT "\n",
 	       total(root, "spoofed"), total(root, "spoofed_passed"), total(root, "invalid"));
@@ -209,6 +223,7 @@ int cmd_status_main(int argc, char **argv)
 		nft_close(nc);
 		return cli_fail("status", "out of memory");
 	}
+	json_object_set_new(root, "owner", owner_now());
 	rc = read_table(nc, RS_INET, root);
 	if (rc == 0)
 		rc = read_table(nc, RS_BRIDGE, root);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "zonewall/config.h"
+#include "zonewall/owner.h"
 #include "zonewall/safety.h"
 #include "zwd.h"
 
@@ -240,6 +241,27 @@ static int zwd_drop_privileges(struct zwd *d)
 	return 0;
 }
 
+/*
+ * Monitor and enforce replace this namespace's tables: one daemon at a
+ * time.  The lock lives as long as the process (kill -9 included).
+ */
+static int zwd_owner_take(struct zwd *d)
+{
+	char path[256], holder[OWN_HOLDER_MAX], current[OWN_HOLDER_MAX];
+	int rc = own_path(path, sizeof(path));
+
+	snprintf(holder, sizeof(holder), "zonewalld pid %d, mode %s, config %s", (int)getpid(),
+		 cfg_mode_name(d->cfg.mode), d->config_path);
+	if (!rc)
+		rc = own_take(path, holder, &d->owner_fd, current, sizeof(current));
+	if (rc == -EBUSY)
+		zwd_log(LOG_ERR, "another daemon controls the tables of this network namespace "
+			"(%s): stop it first", current[0] ? current : "its lock says nothing");
+	else if (rc)
+		zwd_log(LOG_ERR, "owner lock %s: %s", path, strerror(-rc));
+	return rc;
+}
+
 static int zwd_setup(struct zwd *d)
 {
 	char why[256];
@@ -259,6 +281,8 @@ static int zwd_setup(struct zwd *d)
 	err = zwd_metrics_init(d);
 	if (err)
 		return err;
+	if (d->cfg.mode != CFG_MODE_LEARN && (err = zwd_owner_take(d)))
+		return err;
 	err = zwd_setup_files(d);
 	if (!err)
 		err = zwd_setup_sockets(d);
@@ -275,6 +299,8 @@ static int zwd_setup(struct zwd *d)
 static void zwd_teardown(struct zwd *d)
 {
 	zwd_mode_free(d);
+	if (d->owner_fd >= 0)
+		close(d->owner_fd);
 	loop_source_del(d->pending.timer);
 	met_http_free(d->http);
 	ctl_free(d->ctl);
@@ -327,6 +353,7 @@ int main(int argc, char **argv)
 	int c, err;
 
 	d.config_path = ZWD_DEFAULT_CONFIG;
+	d.owner_fd = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:tfVh", opts, NULL)) != -1) {
 		switch (c) {

@@ -67,6 +67,7 @@ struct zwd {
 	json_t *denied_recent;		/* array, the last ZWD_DENIED_KEEP events */
 	struct zwd_mode *mode;
 	uint64_t caps_eff;
+	int owner_fd;			/* the namespace's owner lock (monitor, enforce), or -1 */
 };
 
 #define ZWD_DENIED_KEEP 256
