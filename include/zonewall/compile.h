@@ -33,7 +33,7 @@
 #include "zonewall/ruleset.h"
 
 #define CMP_TABLE "zonewall"
-#define CMP_LOG_GROUP 17		/* NFLOG group of refusals (default) */
+#define CMP_LOG_GROUP 4269		/* NFLOG group of refusals: the CLI's and the daemon's default */
 #define CMP_LOG_RATE 10			/* log lines per second per zone pair */
 #define CMP_LOG_BURST 5
 #define CMP_LOG_PREFIX "zw "		/* every log prefix starts so */

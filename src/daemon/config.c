@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "zonewall/compile.h"
 #include "zonewall/config.h"
 
 #define CFG_FILE_MAX (1 << 20)
@@ -59,7 +60,7 @@ void cfg_defaults(struct cfg *c)
 	strcpy(c->control_socket, "/run/zonewall/zonewalld.sock");
 	strcpy(c->control_group, "zonewall");
 	strcpy(c->audit_log, "/var/lib/zonewall/audit.log");
-	c->nflog_group = 4269;
+	c->nflog_group = CMP_LOG_GROUP;
 	c->checkpoint_interval = 60;
 	c->flow_limit = 1000000;
 	c->deny_log_rate = 10;
@@ -415,7 +416,8 @@ int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
 
 	d->n = 0;
 	d->dropped = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below instead of blocking open() */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		cfg_diag_add(d, 0, "cannot open: %s", strerror(-err));
@@ -426,6 +428,7 @@ int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
 		err = -EINVAL;
 		goto out_close;
 	}
+	/* (a regular file ignores O_NONBLOCK: nothing to clear) */
 	buf = malloc(CFG_FILE_MAX + 1);
 	if (!buf) {
 		err = -ENOMEM;

@@ -19,7 +19,7 @@ install -m 0600 "$top_srcdir/rules/policy.example.json" "$ZWD_DIR/policy.json"
 sock=$ZWD_DIR/podman.sock
 group=$((30000 + $$ % 20000))
 
-# the tables a previous apply left (the CLI's NFLOG group, 17)
+# the tables a previous apply left (the default NFLOG group)
 run_cmd N "$ZONEWALL" apply "$ZWD_DIR/policy.json" --runtime none --quiet
 tap_is "$rc/$err" "0/" "tables installed beforehand (zonewall apply, inventory only)"
 ruleset() { N nft -j list ruleset | jq -S 'del(.nftables[] | select(.metainfo))'; }

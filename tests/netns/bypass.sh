@@ -202,7 +202,7 @@ run_cmd ZW apply "$tmp/policy.json" "${opts[@]}"
 tap_is "$rc/$err" "0/" "apply, every zone enforcing"
 tap_is "$(H nft -j list set inet zonewall ports | jq -c '[.nftables[].set? | select(.) | .elem[]] | sort')" \
 	'["vethapp","vethdb","vethweb"]' "the inet table knows the container ports"
-H "$ZONEWALL" denied --json --count 11 --duration 30 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
+H "$ZONEWALL" denied --json --count 11 --duration 120 "${opts[@]}" >"$tmp/denied.json" 2>"$tmp/denied.err" &
 dpid=$!
 wait_for 5 grep -q listening "$tmp/denied.err" || tap_bail "denied does not listen: $(cat "$tmp/denied.err")"
 

@@ -267,7 +267,7 @@ static const char usage[] =
 	"  -c, --config FILE      take control_socket from this zonewalld.conf\n"
 	"  -i, --inventory FILE   static inventory\n"
 	"  -r, --runtime URI      container runtime (default: detect; none: inventory only)\n"
-	"  -g, --log-group N      NFLOG group of refusals (default 17)\n"
+	"  -g, --log-group N      NFLOG group of refusals (default 4269)\n"
 	"  -b, --bridge NAME      a container bridge (repeatable; default: all)\n"
 	"  -C, --cut-established  delete the conntrack entries of connections the new\n"
 	"                         policy refuses (enforce), so they cannot go on\n"

@@ -24,7 +24,7 @@ static const char usage[] =
 	"                        (default: the first runtime socket that answers)\n"
 	"  -b, --bridge NAME     a container bridge (repeatable; default: every bridge\n"
 	"                        of this namespace, and those of the containers)\n"
-	"  -g, --log-group N     NFLOG group of refusals (default 17)\n"
+	"  -g, --log-group N     NFLOG group of refusals (default 4269)\n"
 	"  -q, --quiet           no warnings\n"
 	"  -h, --help            show this help\n"
 	"\n"

@@ -224,7 +224,7 @@ static const char usage[] =
 	"  -j, --json            JSON\n"
 	"  -i, --inventory FILE  static inventory\n"
 	"  -r, --runtime URI     container runtime (default: detect)\n"
-	"  -g, --log-group N     NFLOG group (default 17)\n"
+	"  -g, --log-group N     NFLOG group (default 4269)\n"
 	"  -s, --socket PATH     zonewalld's control socket (default\n"
 	"                        /run/zonewall/zonewalld.sock; given: must answer)\n"
 	"  -c, --config FILE     take control_socket from this zonewalld.conf\n"
