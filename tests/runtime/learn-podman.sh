@@ -37,11 +37,12 @@ tap_ok $? "web -> app over HTTP"
 fetch "$RT_TAG-app" "$db"
 tap_ok $? "app -> db over HTTP"
 # Started while learning, gone before learning ends: only the event stream
-# (and the index's address history) can name it.  It lives 2 s: the runtime
+# (and the index's address history) can name it.  It lives 5 s: the runtime
 # must still report its address when the mapper inspects it after the start
-# event (podman delivers events 100-300 ms late).
+# event (podman delivers events 100-300 ms late; under ASan on a loaded
+# machine the inspect took over 2 s).
 "$PODMAN" run --rm --init --name "$RT_TAG-late" --network "$net" --label zonewall.identity=late \
-	--label zonewall.zone=app "$RT_IMAGE" sh -c "$GET_SH"' && r=0 || r=1; sleep 2; exit $r' \
+	--label zonewall.zone=app "$RT_IMAGE" sh -c "$GET_SH"' && r=0 || r=1; sleep 5; exit $r' \
 	"$web" 2>/dev/null
 tap_ok $? "a container started during learning fetches from web, then is removed"
 # Let the event stream deliver (podman's events file lags 100-300 ms).
