@@ -29,7 +29,12 @@
 #define POL_VERSION 1
 #define POL_ZONE_NAME_MAX 32
 #define POL_IDENTITY_MAX 255
-#define POL_FILE_MAX (16u << 20)
+/*
+ * As large as a proposal may be (PROP_FILE_MAX): approving a proposal must
+ * not make a policy that no longer loads.  100,000 rules saved with their
+ * approvals are about 20 MiB; parsing is linear in the size (issue 19).
+ */
+#define POL_FILE_MAX (256u << 20)
 
 enum pol_mode {
 	POL_MODE_LEARN,

@@ -22,6 +22,16 @@ struct ctx {
 	size_t errlen;
 	size_t *zone_of;	/* per endpoint */
 	size_t *by_identity;	/* endpoint indexes sorted by identity */
+	/*
+	 * Endpoint indexes grouped by zone: zone z's are by_zone[zone_start[z]
+	 * .. zone_start[z + 1]), those with an address wider than a host first
+	 * (up to zone_wide_end[z]), each part in index order (cmp_zones_group()).
+	 * A zone side of a rule walks its zone only, not every endpoint.
+	 */
+	size_t *by_zone, *zone_start, *zone_wide_end;
+	bool *zone_hosts;	/* per zone, IPv4 then IPv6: has a host address */
+	long *rule_zone;	/* per rule, from then to: the zone a "zone:" side names, else -1 */
+	const struct pol_border **border_of; /* per zone pair f * n_zones + t: NULL, the default */
 	struct rs_table *inet, *bridge;
 	bool has_range[2];	/* the interval allowlist exists, per family (0: 4, 1: 6) */
 	bool *zone_member;	/* per zone: named by a zone -> zone rule (member sets) */
@@ -105,7 +115,17 @@ struct tuples {
 /** cmp_identities_sort() - fill c->by_identity: endpoint indexes sorted by identity. */
 void cmp_identities_sort(struct ctx *c);
 
-/** cmp_rule_expand() - allow rule @ri of c->p as tuples, appended to @t.  Return: 0 or -errno. */
+/**
+ * cmp_zones_group() - allocate and fill c->by_zone, c->zone_start,
+ * c->zone_wide_end and c->zone_hosts from c->zone_of, in O(endpoints + zones).
+ * Return: 0 or -ENOMEM.
+ */
+int cmp_zones_group(struct ctx *c);
+
+/**
+ * cmp_rule_expand() - allow rule @ri of c->p as tuples, appended to @t; its
+ * sides' zones recorded in c->rule_zone.  Return: 0 or -errno.
+ */
 int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri);
 
 /** cmp_tuples_normalize() - sort @t, drop duplicates, merge overlapping port ranges. */
@@ -119,7 +139,8 @@ bool cmp_prefix_is_host(const struct cmp_prefix *p);
 
 /**
  * cmp_side_range() - the endpoints a rule side @who names: a zone (*@zone,
- * "zone:NAME"), else [*@first, *@last) of c->by_identity.
+ * "zone:NAME") and [*@first, *@last) of c->by_zone, else [*@first, *@last)
+ * of c->by_identity.
  */
 void cmp_side_range(const struct ctx *c, const char *who, long *zone, size_t *first, size_t *last);
 

@@ -98,14 +98,16 @@ static int add_allow_sets(struct ctx *c, const struct tuples *t)
 
 static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 {
+	/* [IPv6][range], looked up once, not per tuple */
+	struct rs_set *sets[2][2] = {
+		{ rs_set_find(c->inet, "allow4"), rs_set_find(c->inet, "allow4_range") },
+		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
+	};
 	char origin[POL_IDENTITY_MAX * 2 + 64];
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tuple *x = &t->v[i];
 		const struct pol_rule *r = &c->p->rules[x->rule];
-		bool exact = cmp_tuple_exact(x);
-		const char *name = x->family == 4 ? (exact ? "allow4" : "allow4_range")
-						  : (exact ? "allow6" : "allow6_range");
 		struct rs_value v[4];
 		int rc;
 
@@ -118,7 +120,7 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 		v[3].u.port = x->plo;
 		v[3].port_hi = x->phi;
 		snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
-		rc = rs_set_add_elem(rs_set_find(c->inet, name), v, NULL, origin);
+		rc = rs_set_add_elem(sets[x->family == 6][!cmp_tuple_exact(x)], v, NULL, origin);
 		if (rc < 0)
 			return rc;
 	}
@@ -158,8 +160,8 @@ static int fill_member_set(struct ctx *c, struct rs_set *set, int family, size_t
 	size_t n = 0, cap = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < c->s->n; i++)
-		for (size_t j = 0; c->zone_of[i] == z && j < c->s->w[i]->n_addrs; j++) {
+	for (size_t k = c->zone_start[z]; k < c->zone_start[z + 1]; k++)
+		for (size_t j = 0, i = c->by_zone[k]; j < c->s->w[i]->n_addrs; j++) {
 			struct cmp_prefix p = c->s->w[i]->addrs[j];
 
 			if (p.family != family || !cmp_prefix_is_host(&p))
@@ -204,26 +206,39 @@ static int zport_cmp(const void *a, const void *b)
 	return x->lo != y->lo ? x->lo - y->lo : x->hi - y->hi;
 }
 
-/* The pair's protocols and ports for @family, overlapping ranges merged
- * (an interval set refuses overlaps). */
-static int fill_pair_set(struct ctx *c, struct rs_set *set, int family, size_t f, size_t t)
+/* The zone -> zone rules, sorted by pair, then in file order. */
+struct zrule {
+	size_t f, t, rule;
+};
+
+static int zrule_cmp(const void *a, const void *b)
 {
-	struct zport *v = calloc(c->p->n_rules ? c->p->n_rules : 1, sizeof(*v));
+	const struct zrule *x = a, *y = b;
+
+	if (x->f != y->f)
+		return x->f < y->f ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* The pair's protocols and ports for @family, overlapping ranges merged
+ * (an interval set refuses overlaps); @zr: the pair's @nzr rules. */
+static int fill_pair_set(struct ctx *c, struct rs_set *set, int family, const struct zrule *zr,
+			 size_t nzr)
+{
+	struct zport *v = calloc(nzr ? nzr : 1, sizeof(*v));
 	char origin[POL_IDENTITY_MAX * 2 + 64];
 	size_t n = 0, k = 0;
 	int rc = 0;
 
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->p->n_rules; i++) {
+	for (size_t zi = 0; zi < nzr; zi++) {
+		size_t i = zr[zi].rule;
 		const struct pol_rule *r = &c->p->rules[i];
-		long fz, tz;
-		size_t d0, d1;
 
-		cmp_side_range(c, r->from, &fz, &d0, &d1);
-		cmp_side_range(c, r->to, &tz, &d0, &d1);
-		if (fz != (long)f || tz != (long)t ||
-		    (r->proto == IPPROTO_ICMP && family != 4) ||
+		if ((r->proto == IPPROTO_ICMP && family != 4) ||
 		    (r->proto == IPPROTO_ICMPV6 && family != 6))
 			continue;
 		v[n].proto = r->proto;
@@ -262,41 +277,66 @@ static int fill_pair_set(struct ctx *c, struct rs_set *set, int family, size_t f
 	return rc < 0 ? rc : 0;
 }
 
+/* Once over the rules, not once per zone pair: sorted by pair. */
+static int zone_rules_sorted(const struct ctx *c, struct zrule **out, size_t *n)
+{
+	struct zrule *v = calloc(c->p->n_rules + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	*n = 0;
+	for (size_t i = 0; i < c->p->n_rules; i++) {
+		long fz = c->rule_zone[2 * i], tz = c->rule_zone[2 * i + 1];
+
+		if (fz >= 0 && tz >= 0)
+			v[(*n)++] = (struct zrule){ (size_t)fz, (size_t)tz, i };
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), zrule_cmp);
+	*out = v;
+	return 0;
+}
+
 static int add_zone_rule_sets(struct ctx *c)
 {
-	size_t nz = c->p->n_zones;
+	size_t nz = c->p->n_zones, nzr;
+	struct zrule *zr;
 	char name[80];
+	int rc = 0;
 
-	for (int fam = 4; fam <= 6; fam += 2) {
+	TRY(zone_rules_sorted(c, &zr, &nzr));
+	for (int fam = 4; fam <= 6 && rc == 0; fam += 2) {
 		enum rs_type at = fam == 4 ? RS_T_IPV4 : RS_T_IPV6;
 		struct rs_key km = { { at }, 1 }, kp = { { RS_T_PROTO, RS_T_SERVICE }, 2 };
+		size_t lo = 0, hi;
 
-		for (size_t z = 0; z < nz; z++) {
+		for (size_t z = 0; z < nz && rc == 0; z++) {
 			struct rs_set *set;
 
 			if (!c->zone_member[z])
 				continue;
 			zone_set_name(c, name, sizeof(name), fam, z);
 			set = rs_set_add(c->inet, name, &km, false, false, "zone members (hosts)");
-			if (!set)
-				return -errno;
-			TRY(fill_member_set(c, set, fam, z));
+			rc = set ? fill_member_set(c, set, fam, z) : -errno;
 		}
-		for (size_t f = 0; f < nz; f++)
-			for (size_t t = 0; t < nz; t++) {
+		/* the pairs in the order of zr: each takes the next run of it */
+		for (size_t f = 0; f < nz && rc == 0; f++)
+			for (size_t t = 0; t < nz && rc == 0; t++) {
 				struct rs_set *set;
 
 				if (!c->pair_rules[f * nz + t])
 					continue;
+				for (hi = lo; hi < nzr && zr[hi].f == f && zr[hi].t == t; hi++)
+					;
 				pair_set_name(c, name, sizeof(name), fam, f, t);
 				set = rs_set_add(c->inet, name, &kp, true, false,
 						 "zone pair: protocols and ports");
-				if (!set)
-					return -errno;
-				TRY(fill_pair_set(c, set, fam, f, t));
+				rc = set ? fill_pair_set(c, set, fam, zr + lo, hi - lo) : -errno;
+				lo = hi;
 			}
 	}
-	return 0;
+	free(zr);
+	return rc;
 }
 
 /* Source map and one destination map per zone, from the flattened zone map. */
@@ -714,8 +754,8 @@ static int add_refusal(struct ctx *c, struct rs_chain *ch, enum pol_mode mode, b
 
 static int add_pair_chain(struct ctx *c, size_t f, size_t t)
 {
-	const struct pol_border *which;
-	enum pol_verdict v = pol_border_verdict(c->p, f, t, &which);
+	const struct pol_border *which = c->border_of[f * c->p->n_zones + t];
+	enum pol_verdict v = which ? which->verdict : POL_BORDER_ALLOWLIST;
 	char name[80], pair[80], origin[160], comment[128];
 	struct rs_chain *ch;
 	struct rs_rule *r;
@@ -805,6 +845,24 @@ static int resolve_zones(struct ctx *c)
 		c->by_identity[i] = i;
 	}
 	cmp_identities_sort(c);
+	return cmp_zones_group(c);
+}
+
+/* pol_border_verdict() for every zone pair, at one probe each. */
+static int index_borders(struct ctx *c)
+{
+	size_t nz = c->p->n_zones;
+
+	c->border_of = calloc(nz * nz, sizeof(*c->border_of));
+	if (!c->border_of)
+		return -ENOMEM;
+	/* backwards: the first border of a pair wins, as in pol_border_verdict() */
+	for (size_t i = c->p->n_borders; i-- > 0;) {
+		const struct pol_border *b = &c->p->borders[i];
+
+		if (b->from < nz && b->to < nz)
+			c->border_of[b->from * nz + b->to] = b;
+	}
 	return 0;
 }
 
@@ -817,8 +875,11 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 	c->inet = rs_table_add(rs, RS_INET, CMP_TABLE, "compiler: enforcement");
 	c->zone_member = calloc(c->p->n_zones, sizeof(*c->zone_member));
 	c->pair_rules = calloc(c->p->n_zones * c->p->n_zones, sizeof(*c->pair_rules));
-	if (!c->inet || !c->zone_member || !c->pair_rules)
+	c->rule_zone = calloc(2 * c->p->n_rules + 1, sizeof(*c->rule_zone));
+	if (!c->inet || !c->zone_member || !c->pair_rules || !c->rule_zone)
 		return -ENOMEM;
+	if ((rc = index_borders(c)) < 0)
+		return rc;
 	if ((rc = cmp_zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->err, c->errlen)) < 0 ||
 	    (rc = cmp_zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->err, c->errlen)) < 0)
 		goto out_free;
@@ -876,6 +937,12 @@ struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snap
 	free(c.by_identity);
 	free(c.zone_member);
 	free(c.pair_rules);
+	free(c.by_zone);
+	free(c.zone_start);
+	free(c.zone_wide_end);
+	free(c.zone_hosts);
+	free(c.rule_zone);
+	free(c.border_of);
 	if (rc < 0) {
 		if (errlen && !err[0])
 			ERR("compiler: %s", strerror(-rc));

@@ -115,7 +115,64 @@ void cmp_identities_sort(struct ctx *c)
 	qsort(c->by_identity, c->s->n, sizeof(*c->by_identity), ident_cmp);
 }
 
-/* The endpoints a rule side names: [*first, *last) of by_identity, or a zone. */
+bool cmp_prefix_is_host(const struct cmp_prefix *p)
+{
+	return p->len == (p->family == 4 ? 32 : 128);
+}
+
+static bool workload_is_wide(const struct cmp_workload *w)
+{
+	for (size_t j = 0; j < w->n_addrs; j++)
+		if (!cmp_prefix_is_host(&w->addrs[j]))
+			return true;
+	return false;
+}
+
+/* A counting sort on (zone, not wide): stable, so index order within each part. */
+int cmp_zones_group(struct ctx *c)
+{
+	size_t nz = c->p->n_zones, n = c->s->n;
+	size_t *key, *at;
+	int rc = -ENOMEM;
+
+	c->by_zone = calloc(n + 1, sizeof(*c->by_zone));
+	c->zone_start = calloc(nz + 1, sizeof(*c->zone_start));
+	c->zone_wide_end = calloc(nz + 1, sizeof(*c->zone_wide_end));
+	c->zone_hosts = calloc(2 * nz + 1, sizeof(*c->zone_hosts));
+	key = calloc(n + 1, sizeof(*key));	/* 2 * zone + 1 for a host-only endpoint */
+	at = calloc(2 * nz + 1, sizeof(*at));
+	if (!c->by_zone || !c->zone_start || !c->zone_wide_end || !c->zone_hosts || !key || !at)
+		goto out_free;
+	for (size_t i = 0; i < n; i++) {
+		const struct cmp_workload *w = c->s->w[i];
+
+		key[i] = 2 * c->zone_of[i] + !workload_is_wide(w);
+		at[key[i]]++;
+		for (size_t j = 0; j < w->n_addrs; j++)
+			if (cmp_prefix_is_host(&w->addrs[j]))
+				c->zone_hosts[2 * c->zone_of[i] + (w->addrs[j].family == 6)] = true;
+	}
+	for (size_t k = 0, sum = 0; k < 2 * nz; k++) {
+		size_t cnt = at[k];
+
+		if (k % 2 == 0)
+			c->zone_start[k / 2] = sum;
+		else
+			c->zone_wide_end[k / 2] = sum;
+		at[k] = sum;
+		sum += cnt;
+	}
+	c->zone_start[nz] = n;
+	for (size_t i = 0; i < n; i++)
+		c->by_zone[at[key[i]]++] = i;
+	rc = 0;
+out_free:
+	free(key);
+	free(at);
+	return rc;
+}
+
+/* The endpoints a rule side names: [*first, *last) of by_identity, or of by_zone for a zone. */
 void cmp_side_range(const struct ctx *c, const char *who, long *zone, size_t *first, size_t *last)
 {
 	size_t lo = 0, hi = c->s->n;
@@ -123,8 +180,8 @@ void cmp_side_range(const struct ctx *c, const char *who, long *zone, size_t *fi
 	*zone = -1;
 	if (!strncmp(who, "zone:", 5)) {
 		*zone = pol_zone_find(c->p, who + 5);
-		*first = 0;
-		*last = *zone >= 0 ? c->s->n : 0;
+		*first = *zone >= 0 ? c->zone_start[*zone] : 0;
+		*last = *zone >= 0 ? c->zone_start[*zone + 1] : 0;
 		return;
 	}
 	while (lo < hi) {
@@ -143,12 +200,7 @@ void cmp_side_range(const struct ctx *c, const char *who, long *zone, size_t *fi
 
 static size_t side_at(const struct ctx *c, long zone, size_t i)
 {
-	return zone >= 0 ? i : c->by_identity[i];
-}
-
-bool cmp_prefix_is_host(const struct cmp_prefix *p)
-{
-	return p->len == (p->family == 4 ? 32 : 128);
+	return zone >= 0 ? c->by_zone[i] : c->by_identity[i];
 }
 
 /* @hosts_in_zone_sets: a zone -> zone rule, whose host-to-host pairs the
@@ -190,27 +242,32 @@ int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri)
 {
 	const struct pol_rule *r = &c->p->rules[ri];
 	size_t f0, f1, t0, t1, before = t->n, in_sets = 0;
+	bool zones;
 	long fz, tz;
 	int rc;
 
 	cmp_side_range(c, r->from, &fz, &f0, &f1);
 	cmp_side_range(c, r->to, &tz, &t0, &t1);
-	if (fz >= 0 && tz >= 0) {
+	c->rule_zone[2 * ri] = fz;
+	c->rule_zone[2 * ri + 1] = tz;
+	zones = fz >= 0 && tz >= 0;
+	if (zones) {
 		c->zone_member[fz] = c->zone_member[tz] = true;
 		c->pair_rules[(size_t)fz * c->p->n_zones + (size_t)tz] = true;
+		/* host pairs are the member sets' (counted, not walked: |F| x |T|) */
+		in_sets = (c->zone_hosts[2 * fz] && c->zone_hosts[2 * tz]) ||
+			  (c->zone_hosts[2 * fz + 1] && c->zone_hosts[2 * tz + 1]);
 	}
 	for (size_t i = f0; i < f1; i++) {
-		size_t a = side_at(c, fz, i);
+		size_t a = side_at(c, fz, i), end = t1;
 
-		if (fz >= 0 && c->zone_of[a] != (size_t)fz)
-			continue;
-		for (size_t j = t0; j < t1; j++) {
+		/* from a host-only endpoint, only the wide ones of the zone need tuples */
+		if (zones && i >= c->zone_wide_end[fz])
+			end = c->zone_wide_end[tz];
+		for (size_t j = t0; j < end; j++) {
 			size_t b = side_at(c, tz, j);
 
-			if (tz >= 0 && c->zone_of[b] != (size_t)tz)
-				continue;
-			if ((rc = expand_pair(t, r, ri, c->s->w[a], c->s->w[b], fz >= 0 && tz >= 0,
-					       &in_sets)) < 0)
+			if ((rc = expand_pair(t, r, ri, c->s->w[a], c->s->w[b], zones, &in_sets)) < 0)
 				return rc;
 		}
 	}

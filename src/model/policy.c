@@ -271,12 +271,109 @@ void pol_free(struct pol_policy *p)
 
 /* --- parsing helpers --------------------------------------------------- */
 
+/*
+ * An open-addressing hash of element indexes (zones, borders or rules of
+ * the policy being parsed), so that each check against the elements before
+ * it is one probe, not a scan: a policy of n rules validates in O(n), not
+ * O(n^2).  A slot holds the element's hash and index + 1 (0: empty), so
+ * growing needs no callback.
+ */
+struct pidx_slot {
+	uint64_t hash;
+	size_t i1;
+};
+
+struct pidx {
+	struct pidx_slot *v;
+	size_t cap, n;		/* cap: 0 or a power of two */
+};
+
 /* Parser state: where problems go, and whether memory ran out (then the
- * result is dropped whatever the diagnostics say). */
+ * result is dropped whatever the diagnostics say); the indexes the checks
+ * look elements up in. */
 struct pctx {
 	struct diags *d;
 	bool nomem;
+	struct pidx zones;	/* by name, the first zone of each name */
+	struct pidx borders;	/* by (from, to) */
+	struct pidx rules;	/* by (from, to, proto, port range), the first of each */
 };
+
+/* FNV-1a, continued from @h */
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *b = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+#define HASH_INIT 0xcbf29ce484222325ull
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return hash_bytes(h, s, strlen(s) + 1);
+}
+
+/*
+ * The index of the first element whose hash is @h and that @eq says equals
+ * @key, or -1.  @eq gets the element's index.
+ */
+static long pidx_find(const struct pidx *x, uint64_t h,
+		      bool (*eq)(const struct pol_policy *, size_t, const void *),
+		      const struct pol_policy *p, const void *key)
+{
+	size_t mask = x->cap - 1;
+
+	if (!x->cap)
+		return -1;
+	for (size_t s = h & mask; x->v[s].i1; s = (s + 1) & mask)
+		if (x->v[s].hash == h && eq(p, x->v[s].i1 - 1, key))
+			return (long)(x->v[s].i1 - 1);
+	return -1;
+}
+
+static void pidx_put(struct pidx_slot *v, size_t cap, uint64_t h, size_t i1)
+{
+	size_t s;
+
+	for (s = h & (cap - 1); v[s].i1; s = (s + 1) & (cap - 1))
+		;
+	v[s].hash = h;
+	v[s].i1 = i1;
+}
+
+/* Add element @i with hash @h (the caller looked first: no equal one is in). */
+static void pidx_add(struct pctx *c, struct pidx *x, uint64_t h, size_t i)
+{
+	if (2 * (x->n + 1) > x->cap) {	/* at most half full: short probes */
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		struct pidx_slot *v = calloc(cap, sizeof(*v));
+
+		if (!v) {
+			c->nomem = true;
+			return;
+		}
+		for (size_t s = 0; s < x->cap; s++)
+			if (x->v[s].i1)
+				pidx_put(v, cap, x->v[s].hash, x->v[s].i1);
+		free(x->v);
+		x->v = v;
+		x->cap = cap;
+	}
+	pidx_put(x->v, x->cap, h, i + 1);
+	x->n++;
+}
+
+static void pidx_free(struct pidx *x)
+{
+	free(x->v);
+	x->v = NULL;
+	x->cap = x->n = 0;
+}
 
 static char *xstrdup(struct pctx *c, const char *s)
 {
@@ -314,6 +411,17 @@ static void *grow(struct pctx *c, void *arr, size_t n, size_t elem)
 }
 
 /* --- zones ---------------------------------------------------------------- */
+
+static bool zone_name_eq(const struct pol_policy *p, size_t i, const void *name)
+{
+	return p->zones[i].name && !strcmp(p->zones[i].name, name);
+}
+
+/* pol_zone_find() among the zones parsed so far, by the index. */
+static long ctx_zone_find(const struct pctx *c, const struct pol_policy *p, const char *name)
+{
+	return pidx_find(&c->zones, hash_str(HASH_INIT, name), zone_name_eq, p, name);
+}
 
 static void parse_labels(struct pctx *c, const char *path, json_t *obj, struct pol_zone *z)
 {
@@ -439,7 +547,6 @@ static void parse_zone(struct pctx *c, struct pol_policy *p, const char *path, j
 	char kp[PATH_LEN], got[64];
 	const char *name, *mode;
 	json_t *m;
-	size_t i;
 	int v;
 
 	diag_check_keys(c->d, path, o, keys, "name, comment, mode, match");
@@ -450,15 +557,13 @@ static void parse_zone(struct pctx *c, struct pol_policy *p, const char *path, j
 		diag_json_preview(json_object_get(o, "name"), got, sizeof(got));
 		diag_add(c->d, kp, "invalid zone name %s (1-%d letters, digits, '-', '_')",
 			 got, POL_ZONE_NAME_MAX);
-	} else if (name) {
-		for (i = 0; i < p->n_zones; i++)
-			if (p->zones[i].name && !strcmp(p->zones[i].name, name))
-				break;
-		if (i < p->n_zones)
-			diag_add(c->d, kp, "duplicate zone '%s'", name);
+	} else if (name && ctx_zone_find(c, p, name) >= 0) {
+		diag_add(c->d, kp, "duplicate zone '%s'", name);
 	}
 	/* Keep even a bad zone, named, so references to it do not cascade. */
 	z->name = xstrdup(c, name ? name : "");
+	if (z->name && ctx_zone_find(c, p, z->name) < 0)
+		pidx_add(c, &c->zones, hash_str(HASH_INIT, z->name), p->n_zones);
 	p->n_zones++;
 	string_member(c, path, o, "comment", false, &z->comment);
 	mode = string_member(c, path, o, "mode", true, NULL);
@@ -519,12 +624,37 @@ static long zone_member(struct pctx *c, const struct pol_policy *p, const char *
 
 	if (!name)
 		return -1;
-	z = pol_zone_find(p, name);
+	z = ctx_zone_find(c, p, name);
 	if (z < 0) {
 		diag_path_key(kp, path, key);
 		diag_add(c->d, kp, "unknown zone '%.40s'", name);
 	}
 	return z;
+}
+
+static uint64_t border_hash(size_t from, size_t to)
+{
+	size_t ft[2] = { from, to };
+
+	return hash_bytes(HASH_INIT, ft, sizeof(ft));
+}
+
+static bool border_eq(const struct pol_policy *p, size_t i, const void *key)
+{
+	const size_t *ft = key;
+
+	return p->borders[i].from == ft[0] && p->borders[i].to == ft[1];
+}
+
+/* The explicit border @from -> @to parsed so far, or NULL: pol_border_verdict()'s
+ * search, by the index. */
+static const struct pol_border *ctx_border_find(const struct pctx *c, const struct pol_policy *p,
+						size_t from, size_t to)
+{
+	size_t ft[2] = { from, to };
+	long i = pidx_find(&c->borders, border_hash(from, to), border_eq, p, ft);
+
+	return i < 0 ? NULL : &p->borders[i];
 }
 
 static void parse_border(struct pctx *c, struct pol_policy *p, const char *path, json_t *o)
@@ -534,7 +664,6 @@ static void parse_border(struct pctx *c, struct pol_policy *p, const char *path,
 	const char *verdict;
 	char kp[PATH_LEN];
 	long from, to;
-	size_t i;
 	int v = -1;
 
 	diag_check_keys(c->d, path, o, keys, "from, to, verdict, comment");
@@ -550,16 +679,16 @@ static void parse_border(struct pctx *c, struct pol_policy *p, const char *path,
 	}
 	if (from < 0 || to < 0 || v < 0)
 		return;
-	for (i = 0; i < p->n_borders; i++)
-		if (p->borders[i].from == (size_t)from && p->borders[i].to == (size_t)to) {
-			diag_add(c->d, path, "duplicate border %s -> %s", p->zones[from].name,
-				 p->zones[to].name);
-			return;
-		}
+	if (ctx_border_find(c, p, (size_t)from, (size_t)to)) {
+		diag_add(c->d, path, "duplicate border %s -> %s", p->zones[from].name,
+			 p->zones[to].name);
+		return;
+	}
 	b->from = (size_t)from;
 	b->to = (size_t)to;
 	b->verdict = (enum pol_verdict)v;
 	string_member(c, path, o, "comment", false, &b->comment);
+	pidx_add(c, &c->borders, border_hash(b->from, b->to), p->n_borders);
 	p->n_borders++;
 }
 
@@ -607,7 +736,7 @@ static void identity_member(struct pctx *c, const struct pol_policy *p, const ch
 		diag_add(c->d, kp, "invalid identity %s", got);
 		return;
 	}
-	if (!strncmp(s, "zone:", 5) && pol_zone_find(p, s + 5) < 0) {
+	if (!strncmp(s, "zone:", 5) && ctx_zone_find(c, p, s + 5) < 0) {
 		diag_add(c->d, kp, "unknown zone '%.40s'", s + 5);
 		return;
 	}
@@ -633,41 +762,61 @@ static void parse_rule_port(struct pctx *c, const char *path, json_t *o, struct 
 }
 
 /* The zone a rule end is in, when known: its recorded zone or "zone:Z". */
-static long rule_end_zone(const struct pol_policy *p, const char *id, const char *zone)
+static long rule_end_zone(const struct pctx *c, const struct pol_policy *p, const char *id,
+			  const char *zone)
 {
 	if (zone)
-		return pol_zone_find(p, zone);
+		return ctx_zone_find(c, p, zone);
 	if (id && !strncmp(id, "zone:", 5))
-		return pol_zone_find(p, id + 5);
+		return ctx_zone_find(c, p, id + 5);
 	return -1;
 }
 
-static bool rule_same_key(const struct pol_rule *a, const struct pol_rule *b)
+/* Two rules are duplicates when these fields are equal; both ends must be set. */
+static uint64_t rule_hash(const struct pol_rule *r)
 {
+	uint16_t ports[2] = { r->port_lo, r->port_hi };
+	uint64_t h = hash_str(hash_str(HASH_INIT, r->from), r->to);
+
+	h = hash_bytes(h, &r->proto, sizeof(r->proto));
+	return hash_bytes(h, ports, sizeof(ports));
+}
+
+static bool rule_same_key(const struct pol_policy *p, size_t i, const void *key)
+{
+	const struct pol_rule *a = &p->rules[i], *b = key;
+
 	return a->from && b->from && a->to && b->to && !strcmp(a->from, b->from) &&
 	       !strcmp(a->to, b->to) && a->proto == b->proto && a->port_lo == b->port_lo &&
 	       a->port_hi == b->port_hi;
 }
 
+/* @r is p->rules[p->n_rules], not counted yet. */
 static void rule_check_links(struct pctx *c, const struct pol_policy *p, const char *path,
 			     const struct pol_rule *r, bool valid)
 {
 	const struct pol_border *b;
-	long fz, tz;
-	size_t i;
+	uint64_t h;
+	long fz, tz, i;
 
-	fz = rule_end_zone(p, r->from, r->from_zone);
-	tz = rule_end_zone(p, r->to, r->to_zone);
-	if (fz >= 0 && tz >= 0 &&
-	    pol_border_verdict(p, (size_t)fz, (size_t)tz, &b) == POL_BORDER_DENY)
+	fz = rule_end_zone(c, p, r->from, r->from_zone);
+	tz = rule_end_zone(c, p, r->to, r->to_zone);
+	if (fz >= 0 && tz >= 0 && (b = ctx_border_find(c, p, (size_t)fz, (size_t)tz)) &&
+	    b->verdict == POL_BORDER_DENY)
 		diag_add(c->d, path, "crosses the deny border %s -> %s", p->zones[fz].name,
 			 p->zones[tz].name);
-	/* A rule with a bad field would match others by its defaults. */
-	for (i = 0; valid && i < p->n_rules; i++)
-		if (rule_same_key(&p->rules[i], r)) {
-			diag_add(c->d, path, "duplicate of $.allow[%zu]", i);
-			break;
-		}
+	if (!r->from || !r->to)
+		return;
+	/* The first earlier rule with the same key, as a scan in file order
+	 * would find it: only the first of each key is in the index.  Even a
+	 * rule with a bad field goes in (it is kept in p->rules), but is not
+	 * itself reported: it would match others by its defaults. */
+	h = rule_hash(r);
+	i = pidx_find(&c->rules, h, rule_same_key, p, r);
+	if (i < 0)
+		pidx_add(c, &c->rules, h, p->n_rules);
+	else if (valid)
+		diag_add(c->d, path, "duplicate of $.allow[%ld]", i);
 }
 
 static void parse_rule(struct pctx *c, struct pol_policy *p, const char *path, json_t *o)
@@ -785,6 +934,9 @@ struct pol_policy *pol_parse(const char *text, size_t len, struct diags *d)
 	if (diag_want_type(c.d, "$", root, JSON_OBJECT, "a policy object"))
 		parse_root(&c, p, root);
 	json_decref(root);
+	pidx_free(&c.zones);
+	pidx_free(&c.borders);
+	pidx_free(&c.rules);
 	if (c.nomem || d->n) {
 		pol_free(p);
 		errno = c.nomem ? ENOMEM : EINVAL;

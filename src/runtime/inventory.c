@@ -244,8 +244,47 @@ static int inv_prefixes(struct diags *d, json_t *arr, const char *path,
 	return 0;
 }
 
-static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const char *path)
+/*
+ * The names of the entries kept so far, by hash (open addressing, at most
+ * half full), so a duplicate is found in constant time: a scan of every
+ * earlier entry made a 60,000-entry inventory take 16 s to parse.
+ */
+struct inv_names {
+	size_t *slot;		/* entry index + 1; 0: empty */
+	size_t mask;
+};
+
+static size_t inv_name_hash(const char *s)
 {
+	size_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The kept entry named @name, or -1. */
+static long inv_names_find(const struct inv_names *ix, const struct inv *inv, const char *name)
+{
+	for (size_t i = inv_name_hash(name) & ix->mask; ix->slot[i]; i = (i + 1) & ix->mask)
+		if (!strcmp(inv->v[ix->slot[i] - 1].name, name))
+			return (long)(ix->slot[i] - 1);
+	return -1;
+}
+
+static void inv_names_add(struct inv_names *ix, const struct inv *inv, size_t k)
+{
+	size_t i = inv_name_hash(inv->v[k].name) & ix->mask;
+
+	while (ix->slot[i])
+		i = (i + 1) & ix->mask;
+	ix->slot[i] = k + 1;
+}
+
+static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const char *path,
+			   struct inv_names *ix)
+{
+	long dup;
 	static const char *const keys[] = { "name", "zone", "description", "cidrs", "except", NULL };
 	struct inv_entry *e = &inv->v[inv->n];
 	const char *name, *zone, *desc;
@@ -266,11 +305,10 @@ static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const ch
 	diag_path_key(sub, path, "zone");
 	if (zone && !inv_name_check(d, sub, zone, true))
 		zone = NULL;
-	for (size_t i = 0; name && i < inv->n; i++)
-		if (!strcmp(inv->v[i].name, name)) {
-			diag_path_key(sub, path, "name");
-			diag_add(d, sub, "\"%.60s\" already names $.entries[%zu]", name, i);
-		}
+	if (name && (dup = inv_names_find(ix, inv, name)) >= 0) {
+		diag_path_key(sub, path, "name");
+		diag_add(d, sub, "\"%.60s\" already names $.entries[%ld]", name, dup);
+	}
 	memset(e, 0, sizeof(*e));
 	inv->n++;	/* from here on inv_free() releases it */
 	e->name = strdup(name ? name : "");
@@ -294,6 +332,8 @@ static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const ch
 	if (d->n + d->dropped != before) {
 		inv->n--;	/* a bad entry is not kept: the parse fails anyway */
 		inv_entry_clear(e);
+	} else {
+		inv_names_add(ix, inv, inv->n - 1);
 	}
 	return 0;
 }
@@ -368,6 +408,7 @@ static int inv_parse_root(struct inv *inv, struct diags *d, json_t *root)
 {
 	static const char *const keys[] = { "version", "description", "identity", "entries", NULL };
 	char ep[DIAG_PATH_LEN];
+	struct inv_names ix = { 0 };
 	json_t *v, *e;
 	size_t i;
 	int rc;
@@ -387,12 +428,19 @@ static int inv_parse_root(struct inv *inv, struct diags *d, json_t *root)
 	inv->v = calloc(json_array_size(v) + 1, sizeof(*inv->v));
 	if (!inv->v)
 		return -ENOMEM;
+	for (ix.mask = 15; ix.mask < 2 * json_array_size(v); ix.mask = ix.mask * 2 + 1)
+		;
+	ix.slot = calloc(ix.mask + 1, sizeof(*ix.slot));
+	if (!ix.slot)
+		return -ENOMEM;
+	rc = 0;
 	json_array_foreach(v, i, e) {
 		diag_path_idx(ep, "$.entries", i);
-		if ((rc = inv_parse_entry(inv, d, e, ep)))
-			return rc;
+		if ((rc = inv_parse_entry(inv, d, e, ep, &ix)))
+			break;
 	}
-	return 0;
+	free(ix.slot);
+	return rc;
 }
 
 int inv_parse(struct inv *out, const char *text, size_t len, struct diags *d)

@@ -96,6 +96,78 @@ out:
 	cmp_snap_free(s);
 }
 
+/*
+ * zone -> zone rules walk their zones' endpoints, grouped by zone, and
+ * pair host-only endpoints with the other zone's wide ones only (issue 19):
+ * the same sets as walking every endpoint pair, with the endpoints of
+ * the zones interleaved in the snapshot.
+ */
+static void test_zone_rules(void)
+{
+	static const char text[] =
+		"{ \"version\": 1, \"default_zone\": \"default\","
+		"  \"zones\": [ { \"name\": \"default\", \"mode\": \"enforce\" },"
+		"             { \"name\": \"web\", \"mode\": \"enforce\" },"
+		"             { \"name\": \"db\", \"mode\": \"enforce\" },"
+		"             { \"name\": \"x\", \"mode\": \"enforce\" } ],"
+		"  \"borders\": [ { \"from\": \"db\", \"to\": \"x\", \"verdict\": \"deny\" },"
+		"               { \"from\": \"x\", \"to\": \"db\", \"verdict\": \"allow\" } ],"
+		"  \"allow\": [ { \"from\": \"zone:web\", \"to\": \"zone:db\", \"proto\": \"tcp\", \"port\": 80 },"
+		"             { \"from\": \"zone:db\", \"to\": \"zone:web\", \"proto\": \"icmp\" },"
+		"             { \"from\": \"zone:x\", \"to\": \"zone:web\", \"proto\": \"tcp\", \"port\": 22 },"
+		"             { \"from\": \"zone:web\", \"to\": \"zone:db\", \"proto\": \"udp\", \"port\": 53 } ] }";
+	static const char *const ws[][4] = {	/* identity, zone, addresses */
+		{ "w1", "web", "10.0.0.1", NULL }, { "d1", "db", "10.0.1.1", NULL },
+		{ "wn", "web", "10.9.0.0/24", NULL }, { "w2", "web", "10.0.0.2", "fd00::2" },
+		{ "dn", "db", "10.8.0.0/24", NULL }, { "d2", "db", "fd00::1:1", NULL },
+	};
+	struct cmp_snapshot *s = cmp_snap_new();
+	struct pol_policy *p;
+	struct rs_ruleset *rs;
+	struct diags d;
+	char err[256], buf[2048];
+
+	p = pol_parse(text, strlen(text), &d);
+	tap_ok(p != NULL, "zone rule policy parses");
+	if (!p)
+		goto out;
+	for (size_t i = 0; i < sizeof(ws) / sizeof(ws[0]); i++) {
+		struct cmp_workload *w = cmp_snap_add(s, ws[i][0], ws[i][1], ws[i][0]);
+
+		for (int j = 2; j < 4 && ws[i][j]; j++)
+			cmp_workload_add_addr(w, ws[i][j]);
+	}
+	cmp_snap_add_bridge(s, "br0");
+	diags_init(&d);
+	rs = cmp_compile(p, s, NULL, &d, err, sizeof(err));
+	tap_ok(rs != NULL, "compiles: %s", err);
+	if (!rs)
+		goto out;
+	elems(set_of(rs, "zm4_web"), buf, sizeof(buf));
+	tap_is_str(buf, "10.0.0.1 | 10.0.0.2", "zone members: the zone's IPv4 hosts");
+	elems(set_of(rs, "zm6_db"), buf, sizeof(buf));
+	tap_is_str(buf, "fd00::1:1", "zone members: the zone's IPv6 hosts");
+	elems(set_of(rs, "zp4_web.db"), buf, sizeof(buf));
+	tap_is_str(buf, "tcp . 80 | udp . 53", "the pair's ports, from its rules only");
+	elems(set_of(rs, "zp4_db.web"), buf, sizeof(buf));
+	tap_is_str(buf, "icmp . 0-65535", "the reverse pair has its own");
+	elems(set_of(rs, "allow4_range"), buf, sizeof(buf));
+	/* sorted by the prefixes' bytes: length before address */
+	tap_is_str(buf, "10.9.0.0/24 . 10.8.0.0/24 . tcp . 80 | 10.9.0.0/24 . 10.0.1.1 . tcp . 80 | "
+		   "10.0.0.1 . 10.8.0.0/24 . tcp . 80 | 10.0.0.2 . 10.8.0.0/24 . tcp . 80 | "
+		   "10.8.0.0/24 . 10.9.0.0/24 . icmp . 0-65535 | 10.8.0.0/24 . 10.0.0.1 . icmp . 0-65535 | "
+		   "10.8.0.0/24 . 10.0.0.2 . icmp . 0-65535 | 10.0.1.1 . 10.9.0.0/24 . icmp . 0-65535 | "
+		   "10.9.0.0/24 . 10.8.0.0/24 . udp . 53 | 10.9.0.0/24 . 10.0.1.1 . udp . 53 | "
+		   "10.0.0.1 . 10.8.0.0/24 . udp . 53 | 10.0.0.2 . 10.8.0.0/24 . udp . 53",
+		   "a pair with a wide end gets tuples, two hosts do not");
+	tap_is_int(d.n, 1, "one warning");
+	tap_is_str(d.n ? d.v[0].where : "", "$.allow[2]", "for the zone without endpoints");
+	rs_ruleset_free(rs);
+out:
+	pol_free(p);
+	cmp_snap_free(s);
+}
+
 static void test_judge(const struct pol_policy *p)
 {
 	struct cmp_snapshot *s = cmp_snap_new();
@@ -228,6 +300,7 @@ int main(void)
 	test_prefix();
 	test_compile(p);
 	test_judge(p);
+	test_zone_rules();
 	test_parse();
 	test_snap_equal();
 	test_log_rows(p);

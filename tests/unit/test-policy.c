@@ -191,6 +191,78 @@ static void test_bad(void)
 	bad("", 1, "$ (line 1, column 0)", "empty input");
 }
 
+/* Every problem of @d as "WHERE: MSG\n", in order, into @buf. */
+static void diags_text(const struct diags *d, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s: %s\n", d->v[i].where, d->v[i].msg);
+}
+
+/*
+ * The duplicate checks look rules, zones and borders up in an index, not
+ * by a scan of all before them (issue 19): the same problems, naming the
+ * first earlier rule of the same key, in the same order, at any size.
+ */
+static void test_duplicates(void)
+{
+	enum { N = 5000 };
+	size_t cap = N * 96 + 4096, off = 0;
+	char *text = malloc(cap), got[4096];
+	struct pol_policy *p;
+	struct diags d;
+
+	off += (size_t)snprintf(text + off, cap - off,
+		"{\"version\":1,\"default_zone\":\"a\",\"zones\":["
+		"{\"name\":\"a\",\"mode\":\"learn\"},{\"name\":\"b\",\"mode\":\"learn\"},"
+		"{\"name\":\"a\",\"mode\":\"learn\"}],"
+		"\"borders\":[{\"from\":\"a\",\"to\":\"b\",\"verdict\":\"deny\"},"
+		"{\"from\":\"b\",\"to\":\"a\",\"verdict\":\"allow\"},"
+		"{\"from\":\"a\",\"to\":\"b\",\"verdict\":\"allow\"}],\"allow\":[");
+	for (int i = 0; i < N; i++)
+		off += (size_t)snprintf(text + off, cap - off,
+			"{\"from\":\"c%d\",\"to\":\"s%d\",\"proto\":\"tcp\",\"port\":%d},",
+			i / 100, i % 100, 1000 + i % 7);
+	/* N: icmp with a port (refused, but kept with its key); N + 1 repeats it */
+	off += (size_t)snprintf(text + off, cap - off,
+		"{\"from\":\"p\",\"to\":\"q\",\"proto\":\"icmp\",\"port\":5},"
+		"{\"from\":\"p\",\"to\":\"q\",\"proto\":\"icmp\"},"
+		/* N + 2, N + 3: rule 7 twice; N + 4: rule 7 with a bad field, not reported */
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":1000},"
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":1000,\"comment\":\"x\"},"
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":1000,\"approved_at\":\"x\"},"
+		/* N + 5: another port: no duplicate; N + 6: a range of it; N + 7 again */
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":1001},"
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":\"1000-1001\"},"
+		"{\"from\":\"c0\",\"to\":\"s7\",\"proto\":\"tcp\",\"port\":\"1000-1001\"},"
+		/* N + 8: the last of the generated ones, both ends swapped: no duplicate */
+		"{\"from\":\"s99\",\"to\":\"c49\",\"proto\":\"tcp\",\"port\":1001},"
+		/* N + 9: across the deny border a -> b (the later allow is a duplicate border) */
+		"{\"from\":\"zone:a\",\"to\":\"zone:b\",\"proto\":\"udp\"},"
+		/* N + 10: the last generated rule again */
+		"{\"from\":\"c49\",\"to\":\"s99\",\"proto\":\"tcp\",\"port\":%d}]}",
+		1000 + (N - 1) % 7);
+	p = pol_parse(text, off, &d);
+	tap_ok(!p && errno == EINVAL, "%d rules with duplicates: refused", N);
+	diags_text(&d, got, sizeof(got));
+	snprintf(text, cap,
+		 "$.zones[2].name: duplicate zone 'a'\n"
+		 "$.borders[2]: duplicate border a -> b\n"
+		 "$.allow[%d].port: icmp has no ports\n"
+		 "$.allow[%d]: duplicate of $.allow[%d]\n"
+		 "$.allow[%d]: duplicate of $.allow[7]\n"
+		 "$.allow[%d]: duplicate of $.allow[7]\n"
+		 "$.allow[%d].approved_at: expected an RFC 3339 time (2026-01-31T12:00:00Z), got 'x'\n"
+		 "$.allow[%d]: duplicate of $.allow[%d]\n"
+		 "$.allow[%d]: crosses the deny border a -> b\n"
+		 "$.allow[%d]: duplicate of $.allow[%d]\n",
+		 N, N + 1, N, N + 2, N + 3, N + 4, N + 7, N + 6, N + 9, N + 10, N - 1);
+	tap_is_str(got, text, "each duplicate names the first rule of its key, in file order");
+	free(text);
+}
+
 static void test_time(void)
 {
 	char buf[32];
@@ -245,6 +317,7 @@ int main(void)
 	test_parse_and_query();
 	test_zone_of();
 	test_bad();
+	test_duplicates();
 	test_time();
 	test_save();
 	return tap_done();
