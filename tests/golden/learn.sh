@@ -150,6 +150,6 @@ tap_is "$err" "$tmp/bad-inv.json: \$.entries[0]: missing key 'zone'
 $tmp/bad-inv.json: \$.entries[0]: missing key 'cidrs'
 zonewall learn: $tmp/bad-inv.json: invalid inventory (2 problems)" "every problem named, one line each, with its JSON path"
 tap_ok "$([ ! -e "$tmp/x.json" ]; echo $?)" "nothing written"
-tap_is "$(find "$tmp" -name '*.tmp*' | wc -l)" 0 "no temporary files left behind"
+tap_is "$(find "$tmp" -name '*.tmp*' -o -name '*zwtmp*' | wc -l)" 0 "no temporary files left behind"
 
 tap_done

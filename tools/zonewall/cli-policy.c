@@ -13,6 +13,12 @@
 
 #include "cli.h"
 #include "cli-policy.h"
+#include "zonewall/fileio.h"
+
+/* How long a writer waits for another one to finish with a file: a
+ * read-modify-write under the lock takes milliseconds, so a holder this
+ * slow is stuck (or a debugger).  ZONEWALL_LOCK_WAIT (seconds) changes it. */
+#define CLIP_LOCK_WAIT_S 10
 
 static int clip_report(const char *cmd, const char *path, const struct diags *d, int err,
 		       const char *what)
@@ -22,7 +28,7 @@ static int clip_report(const char *cmd, const char *path, const struct diags *d,
 	if (err != EINVAL) {
 		if (err == ENOMEM)
 			return cli_fail(cmd, "%s: out of memory", path);
-		return cli_fail(cmd, "%s: cannot read: %s", path, strerror(err));
+		return cli_fail(cmd, "%s: cannot read: %s", path, fio_strerror(err));
 	}
 	for (i = 0; i < d->n; i++)
 		fprintf(stderr, "%s: %s: %s\n", path, d->v[i].where, d->v[i].msg);
@@ -110,9 +116,77 @@ int clip_json_print(const json_t *v)
 
 bool clip_is_proposal(const char *path)
 {
-	json_t *root = json_load_file(path, 0, NULL);
-	bool r = json_is_object(root) && json_object_get(root, "edges");
+	json_t *root;
+	size_t len;
+	char *buf;
+	bool r;
 
+	/* fio_read_all(): a FIFO must not block the sniffing either */
+	if (fio_read_all(path, PROP_FILE_MAX, &buf, &len))
+		return false;
+	root = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	r = json_is_object(root) && json_object_get(root, "edges");
 	json_decref(root);
 	return r;
+}
+
+/* @err from fio_check_writable() or fio_lock(), for which a missing file is
+ * fine: -ENOENT and -ENOTDIR are about its directory. */
+static int clip_output_failed(const char *cmd, const char *path, int err)
+{
+	const char *slash = strrchr(path, '/');
+
+	if ((err == -ENOENT || err == -ENOTDIR) && slash)
+		return cli_fail(cmd, "cannot write %s: directory %.*s: %s", path,
+				slash == path ? 1 : (int)(slash - path), path, strerror(-err));
+	return clip_write_failed(cmd, path, err);
+}
+
+static unsigned int clip_lock_wait_s(void)
+{
+	const char *s = getenv("ZONEWALL_LOCK_WAIT");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return CLIP_LOCK_WAIT_S;
+	v = strtoul(s, &end, 10);
+	return *end || v > 3600 ? CLIP_LOCK_WAIT_S : (unsigned int)v;
+}
+
+int clip_lock(const char *cmd, const char *path, struct fio_lock **out)
+{
+	unsigned int wait = clip_lock_wait_s();
+	pid_t holder;
+	int err;
+
+	err = fio_lock(path, wait * 1000, out, &holder);
+	if (!err)
+		return CLI_OK;
+	if (err != -ETIMEDOUT)
+		return clip_output_failed(cmd, path, err);
+	if (holder)
+		return cli_fail(cmd, "%s: another writer (pid %ld) has held its lock for %u s; "
+				"nothing written, try again", path, (long)holder, wait);
+	return cli_fail(cmd, "%s: another writer has held its lock for %u s; nothing written, "
+			"try again", path, wait);
+}
+
+int clip_write_failed(const char *cmd, const char *path, int err)
+{
+	if (err == -EPERM)
+		return cli_fail(cmd, "cannot write %s: %s (its owner and group are kept: "
+				"write it as root or as its owner)", path, fio_strerror(err));
+	if (err == -EMLINK)
+		return cli_fail(cmd, "cannot write %s: %s; nothing written (write a copy, "
+				"or link with ln -s)", path, fio_strerror(err));
+	return cli_fail(cmd, "cannot write %s: %s", path, fio_strerror(err));
+}
+
+int clip_check_output(const char *cmd, const char *path)
+{
+	int err = fio_check_writable(path);
+
+	return err ? clip_output_failed(cmd, path, err) : CLI_OK;
 }

@@ -47,10 +47,35 @@ json_t *clip_port_json(uint16_t lo, uint16_t hi);
 int clip_json_print(const json_t *v);
 
 /**
- * clip_detect() - whether @path holds a proposal (an object with "edges")
- * rather than a policy.  Unreadable or broken files count as policies, so
- * the policy loader reports them.
+ * clip_is_proposal() - whether @path holds a proposal (an object with
+ * "edges") rather than a policy.  Unreadable or broken files, and files
+ * that are not regular (a FIFO), count as policies, so the policy loader
+ * reports them.
  */
 bool clip_is_proposal(const char *path);
+
+struct fio_lock;
+
+/**
+ * clip_lock() - take the writer's lock of the policy or proposal @path
+ * (fio_lock()) for a read-modify-write: hold it from reading the file to
+ * writing its new content, and release it (fio_unlock()) before printing
+ * the result.  Waits 10 s (ZONEWALL_LOCK_WAIT seconds) for another writer.
+ * Return: CLI_OK; CLI_FAIL after printing why (naming the holder's PID).
+ */
+int clip_lock(const char *cmd, const char *path, struct fio_lock **out);
+
+/**
+ * clip_write_failed() - print why @path could not be written (@err from
+ * fio_write_atomic(), pol_save() or prop_save()), with what to do for a
+ * hard-linked file or one whose owner cannot be kept.  Return: CLI_FAIL.
+ */
+int clip_write_failed(const char *cmd, const char *path, int err);
+
+/**
+ * clip_check_output() - fio_check_writable() on @path, before a long job
+ * whose result goes there.  Return: CLI_OK; CLI_FAIL after printing why.
+ */
+int clip_check_output(const char *cmd, const char *path);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "cli-policy.h"
+#include "zonewall/fileio.h"
 
 struct approve_opts {
 	bool all, skip_denied;
@@ -140,42 +141,63 @@ static int approve_check(const struct pol_policy *p, const struct prop_set *s,
 	return CLI_OK;
 }
 
+/* What approve_apply() did, printed once the policy is written. */
+struct approve_result {
+	size_t *added;		/* indices of the edges that became rules */
+	size_t n_added, already, skipped;
+};
+
 static int approve_apply(struct pol_policy *p, const struct prop_set *s,
-			 const struct approve_opts *o)
+			 const struct approve_opts *o, struct approve_result *res)
 {
-	char id[PROP_ID_LEN + 1], now[32], desc[400], buf[200];
-	size_t i, added = 0, already = 0, skipped = 0;
+	char id[PROP_ID_LEN + 1], now[32], buf[200];
 	enum pol_decision dec;
+	size_t i;
 	int err;
 
+	res->added = calloc(s->n ? s->n : 1, sizeof(*res->added));
+	if (!res->added)
+		return cli_fail("approve", "out of memory");
 	pol_time_format(clip_now(), now, sizeof(now));
 	for (i = 0; i < s->n; i++) {
 		prop_edge_id(&s->edges[i], id, sizeof(id));
 		if (!edge_selected(o, &s->edges[i], id))
 			continue;
 		if (edge_refusal(p, &s->edges[i], buf, sizeof(buf), &dec)) {
-			skipped++;
+			res->skipped++;
 			continue;
 		}
 		if (dec != POL_REFUSED_NO_RULE) {
-			already++;
+			res->already++;
 			continue;
 		}
 		err = add_rule(p, &s->edges[i], o, now);
 		if (err)
 			return cli_fail("approve", "out of memory");
-		edge_desc(&s->edges[i], desc, sizeof(desc));
-		printf("added %s\n", desc);
-		added++;
+		res->added[res->n_added++] = i;
 	}
-	if (added) {
+	if (res->n_added) {
 		err = pol_save(p, o->policy);
 		if (err)
-			return cli_fail("approve", "cannot write %s: %s", o->policy, strerror(-err));
+			return clip_write_failed("approve", o->policy, err);
 	}
-	printf("%zu rule%s added to %s, %zu already allowed, %zu skipped\n", added,
-	       added == 1 ? "" : "s", o->policy, already, skipped);
 	return CLI_OK;
+}
+
+/* Only after the write: a reader of "added" (or a closed pipe killing us
+ * with SIGPIPE half-way) sees what the file holds. */
+static void approve_print(const struct prop_set *s, const struct approve_opts *o,
+			  const struct approve_result *res)
+{
+	char desc[400];
+	size_t i;
+
+	for (i = 0; i < res->n_added; i++) {
+		edge_desc(&s->edges[res->added[i]], desc, sizeof(desc));
+		printf("added %s\n", desc);
+	}
+	printf("%zu rule%s added to %s, %zu already allowed, %zu skipped\n", res->n_added,
+	       res->n_added == 1 ? "" : "s", o->policy, res->already, res->skipped);
 }
 
 static const char usage[] =
@@ -188,7 +210,10 @@ static const char usage[] =
 	"If a selected edge crosses a deny border, or names a zone the policy lacks,\n"
 	"nothing is written and the exit status is 2; --skip-denied leaves such\n"
 	"edges out instead (with a warning).  The policy is rewritten atomically\n"
-	"in its canonical form, only when a rule was added.\n"
+	"in its canonical form, only when a rule was added, under a lock that a\n"
+	"concurrent approve waits for (up to 10 s); \"added\" lines are printed\n"
+	"once it is written.  A symbolic link is written through; owner, group\n"
+	"and mode are kept; a policy with several hard links is refused.\n"
 	"\n"
 	"  -p, --policy FILE   the policy to add rules to (required)\n"
 	"  -a, --all           every edge of the proposal\n"
@@ -260,9 +285,11 @@ static int approve_validate(int argc, const struct approve_opts *o)
 
 int cmd_approve_main(int argc, char **argv)
 {
+	struct approve_result res = { 0 };
 	struct approve_opts o = { 0 };
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
+	struct fio_lock *lock = NULL;
 	int status = CLI_OK;
 	size_t selected;
 
@@ -272,12 +299,21 @@ int cmd_approve_main(int argc, char **argv)
 	if (status)
 		goto out_free_ids;
 	status = clip_load_proposal("approve", argv[optind], &s);
+	if (status)
+		goto out_free_ids;
+	/* From reading the policy to its rename: a concurrent approve must
+	 * not write a policy without our rules, nor we one without its. */
+	status = clip_lock("approve", o.policy, &lock);
 	if (!status)
 		status = clip_load_policy("approve", o.policy, &p);
 	if (!status)
 		status = approve_check(p, s, &o, &selected);
 	if (!status)
-		status = approve_apply(p, s, &o);
+		status = approve_apply(p, s, &o, &res);
+	fio_unlock(lock);
+	if (!status)
+		approve_print(s, &o, &res);
+	free(res.added);
 	pol_free(p);
 	prop_free(s);
 out_free_ids:

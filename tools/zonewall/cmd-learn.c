@@ -20,6 +20,7 @@
 #include "cli-capture.h"
 #include "cli-learn.h"
 #include "cli-policy.h"
+#include "zonewall/fileio.h"
 
 struct learn_opts {
 	struct clcap_opts cap;
@@ -40,7 +41,9 @@ static const char usage[] =
 	"unknown:ADDRESS.  Zones come from the policy's selectors with --policy,\n"
 	"else from the identity rules or the inventory.  If PROPOSAL exists it is\n"
 	"merged into (a damaged one is refused and never overwritten); it is\n"
-	"written atomically.\n"
+	"read again and written atomically at the end, under a lock concurrent\n"
+	"writers wait for.  An -o that cannot be written is refused before the\n"
+	"capture starts.\n"
 	"\n"
 	"  -r, --read FILE        read a pcap or pcapng file (repeatable)\n"
 	"  -i, --interface LIST   capture live on these interfaces (repeatable)\n"
@@ -143,27 +146,44 @@ static void learn_summary(const struct learn_opts *o, const struct learn_stats *
 			 "from that time may be stale", l->lost_msg);
 }
 
-static int learn_record(struct clcap *c, struct clearn *l, struct prop_set *s,
-			const struct learn_opts *o, const char *run_id)
+static int learn_record(struct clcap *c, struct clearn *l, const struct learn_opts *o,
+			const char *run_id)
 {
 	struct learn_stats st = { 0 };
+	struct fio_lock *lock = NULL;
+	struct prop_set *s = NULL;
 	struct flow_row *rows;
-	size_t n, before = s->n;
-	int err = flow_table_sorted(c->table, &rows, &n);
+	size_t n, before = 0;
+	int status, err = flow_table_sorted(c->table, &rows, &n);
 
-	if (!err)
-		err = learn_observe_rows(s, &l->env, rows, n, run_id, &st);
-	free(rows);
 	if (err)
 		return cli_fail("learn", "out of memory");
-	err = prop_save(s, o->out);
-	if (err)
-		return cli_fail("learn", "cannot write %s: %s", o->out, strerror(-err));
-	learn_summary(o, &st, before, s->n, run_id, l);
-	return CLI_OK;
+	/* The proposal is read again under the writer's lock, not taken from
+	 * before the capture: another learn, merge or approve may have written
+	 * it meanwhile, and its runs must stay. */
+	status = clip_lock("learn", o->out, &lock);
+	if (!status)
+		status = learn_target(o->out, &s);
+	if (!status) {
+		before = s->n;
+		err = learn_observe_rows(s, &l->env, rows, n, run_id, &st);
+		if (err)
+			status = cli_fail("learn", "out of memory");
+	}
+	if (!status) {
+		err = prop_save(s, o->out);
+		if (err)
+			status = clip_write_failed("learn", o->out, err);
+	}
+	fio_unlock(lock);
+	free(rows);
+	if (!status)
+		learn_summary(o, &st, before, s->n, run_id, l);
+	prop_free(s);
+	return status;
 }
 
-static int learn_run(struct learn_opts *o, struct clearn *l, struct prop_set *s)
+static int learn_run(struct learn_opts *o, struct clearn *l)
 {
 	char run_id[LEARN_RUN_ID_MAX];
 	bool live = !o->cap.nfiles;
@@ -193,7 +213,7 @@ static int learn_run(struct learn_opts *o, struct clearn *l, struct prop_set *s)
 		status = cli_fail("learn", "nothing written to %s: a capture could not be read "
 				  "completely", o->out);
 	} else {
-		status = learn_record(&c, l, s, o, run_id);
+		status = learn_record(&c, l, o, run_id);
 		if (!status && c.failed)
 			status = CLI_FAIL;
 	}
@@ -210,14 +230,19 @@ int cmd_learn_main(int argc, char **argv)
 
 	if (learn_parse(&o, argc, argv, &status))
 		return status;
-	/* A damaged -o is refused before anything is captured. */
+	/* Before anything is captured: an -o that cannot be written (no such
+	 * directory, not ours, hard-linked) or a damaged one is refused now,
+	 * not after the capture. */
+	status = clip_check_output("learn", o.out);
+	if (status)
+		return status;
 	status = learn_target(o.out, &s);
+	prop_free(s);
 	if (status)
 		return status;
 	status = clearn_open(&l, "learn", o.inventory, o.policy, o.runtime, !o.cap.nfiles);
 	if (!status)
-		status = learn_run(&o, &l, s);
+		status = learn_run(&o, &l);
 	clearn_close(&l);
-	prop_free(s);
 	return status;
 }
