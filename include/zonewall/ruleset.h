@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "zonewall/nameidx.h"
+
 #define RS_MAX_CONCAT 5		/* fields in one concatenated key */
 #define RS_IFNAMSIZ 16
 #define RS_QUOTED_MAX 72	/* rs_quote() of an interface name, escapes and quotes included */
@@ -222,6 +224,9 @@ struct rs_table {
 	size_t n_chains;
 	char **counters;	/* named counter objects, in declaration order */
 	size_t n_counters;
+	/* names to positions: a table of 100 zones has 10,000 pair chains and
+	 * counters, and every rule's check looked them up one by one */
+	struct nix set_ix, chain_ix, counter_ix;
 };
 
 struct rs_ruleset {

@@ -934,6 +934,9 @@ static void table_free(struct rs_table *t)
 {
 	if (!t)
 		return;
+	nix_free(&t->set_ix);
+	nix_free(&t->chain_ix);
+	nix_free(&t->counter_ix);
 	for (size_t i = 0; i < t->n_sets; i++)
 		rs_set_free(t->sets[i]);
 	for (size_t i = 0; i < t->n_chains; i++)
@@ -996,10 +999,9 @@ struct rs_table *rs_table_add(struct rs_ruleset *rs, enum rs_family family,
 
 struct rs_set *rs_set_find(const struct rs_table *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_sets; i++)
-		if (!strcmp(t->sets[i]->name, name))
-			return t->sets[i];
-	return NULL;
+	long i = nix_find(&t->set_ix, name);
+
+	return i < 0 ? NULL : t->sets[i];
 }
 
 struct rs_set *rs_set_new(const char *name, const struct rs_key *key, bool interval,
@@ -1067,6 +1069,12 @@ struct rs_set *rs_set_add(struct rs_table *t, const char *name, const struct rs_
 	if (!s)
 		return NULL;
 	if (ptr_push(&t->sets, &t->n_sets, s) < 0) {
+		rs_set_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (name && nix_add(&t->set_ix, s->name, t->n_sets - 1) < 0) {
+		t->n_sets--;
 		rs_set_free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -1223,10 +1231,9 @@ uint32_t rs_set_size_hint(const struct rs_set *s)
 
 struct rs_chain *rs_chain_find(const struct rs_table *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_chains; i++)
-		if (!strcmp(t->chains[i]->name, name))
-			return t->chains[i];
-	return NULL;
+	long i = nix_find(&t->chain_ix, name);
+
+	return i < 0 ? NULL : t->chains[i];
 }
 
 struct rs_chain *rs_chain_add(struct rs_table *t, const char *name, const char *origin)
@@ -1247,6 +1254,12 @@ struct rs_chain *rs_chain_add(struct rs_table *t, const char *name, const char *
 	c->name = strdup(name);
 	c->origin = dup_or_empty(origin);
 	if (!c->name || !c->origin || ptr_push(&t->chains, &t->n_chains, c) < 0) {
+		chain_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (nix_add(&t->chain_ix, c->name, t->n_chains - 1) < 0) {
+		t->n_chains--;
 		chain_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -1354,10 +1367,7 @@ int rs_rule_counter(struct rs_rule *r)
 
 bool rs_counter_find(const struct rs_table *t, const char *name)
 {
-	for (size_t i = 0; i < t->n_counters; i++)
-		if (!strcmp(t->counters[i], name))
-			return true;
-	return false;
+	return nix_find(&t->counter_ix, name) >= 0;
 }
 
 int rs_counter_add(struct rs_table *t, const char *name)
@@ -1370,6 +1380,11 @@ int rs_counter_add(struct rs_table *t, const char *name)
 		return 0;
 	n = strdup(name);
 	if (!n || ptr_push(&t->counters, &t->n_counters, n) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
+	if (nix_add(&t->counter_ix, n, t->n_counters - 1) < 0) {
+		t->n_counters--;
 		free(n);
 		return -ENOMEM;
 	}
