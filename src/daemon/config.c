@@ -14,6 +14,7 @@
 
 #include "zonewall/compile.h"
 #include "zonewall/config.h"
+#include "zonewall/fileio.h"
 
 #define CFG_FILE_MAX (1 << 20)
 
@@ -439,7 +440,7 @@ int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
 		len += got;
 	if (got < 0) {
 		err = -errno;
-		cfg_diag_add(d, 0, "cannot read: %s", strerror(-err));
+		cfg_diag_add(d, 0, "cannot read: %s", fio_strerror(err));
 	} else if (len > CFG_FILE_MAX) {
 		err = -EFBIG;
 		cfg_diag_add(d, 0, "larger than %d bytes", CFG_FILE_MAX);

@@ -955,7 +955,7 @@ struct pol_policy *pol_load(const char *path, struct diags *d)
 	diags_init(d);
 	err = fio_read_all(path, POL_FILE_MAX, &buf, &len);
 	if (err) {
-		diag_add(d, "$", "cannot read: %s", strerror(-err));
+		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
 		errno = -err;
 		return NULL;
 	}

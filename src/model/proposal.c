@@ -968,7 +968,7 @@ struct prop_set *prop_load(const char *path, struct diags *d)
 	diags_init(d);
 	err = fio_read_all(path, PROP_FILE_MAX, &buf, &len);
 	if (err) {
-		diag_add(d, "$", "cannot read: %s", strerror(-err));
+		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
 		errno = -err;
 		return NULL;
 	}
