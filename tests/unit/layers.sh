@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$top_srcdir" || tap_bail "no $top_srcdir"
 
-rooms=(lib net capture flows model runtime learn compile nft daemon)
+rooms=(lib net capture flows model runtime learn compile host nft daemon)
 declare -A layer=()
 for i in "${!rooms[@]}"; do layer[${rooms[i]}]=$i; done
 
@@ -51,6 +51,26 @@ done
 tap_is "$(printf '%s\n' "${bad[@]}" | sed '/^$/d')" "" "no include against the layer order"
 tap_is "$(grep -l '#include "\.\./\|#include "cli\|#include "zwd' src/*/*.[ch] 2>/dev/null)" "" \
 	"no room includes the programs' headers"
+# The daemon's files call down only, in this order (a call up is a circle:
+# the modes report back through zwd-pending.c, never into the command
+# table): a function a file exports (defined at the start of a line, not
+# static) may be called only from files above it.
+zwd_order=(zwd-log zwd-rt zwd-pending zwd-learn zwd-enforce zwd-mode zwd-ctl zonewalld)
+declare -A zwd_rank=()
+for i in "${!zwd_order[@]}"; do zwd_rank[${zwd_order[i]}]=$i; done
+tap_is "$(ls tools/zonewalld/*.c | xargs -n1 basename | sed 's/\.c$//' |
+	while read -r f; do [ -n "${zwd_rank[$f]:-}" ] || echo "$f"; done)" "" \
+	"every zonewalld file has its place in the call order (${zwd_order[*]})"
+up=()
+for f in "${zwd_order[@]}"; do
+	for fn in $(sed -n 's/^[a-z][^;(]*[ *]\(zwd_[a-z0-9_]*\)(.*/\1/p' "tools/zonewalld/$f.c"); do
+		for g in "${zwd_order[@]}"; do
+			[ "${zwd_rank[$g]}" -lt "${zwd_rank[$f]}" ] || continue
+			grep -q "\b$fn(" "tools/zonewalld/$g.c" && up+=("$g.c calls $fn() of $f.c")
+		done
+	done
+done
+tap_is "$(printf '%s\n' "${up[@]}" | sed '/^$/d')" "" "zonewalld's files call down only"
 big=$(wc -l src/*/*.c tools/*/*.c | awk '$2 != "total" && $1 > 1900 {print $2 " " $1}')
 tap_is "$big" "" "no source file over 1,900 lines"
 tap_done

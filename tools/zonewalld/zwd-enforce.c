@@ -34,6 +34,7 @@
 #include "zonewall/bridge-learning.h"
 #include "zonewall/brnf.h"
 #include "zonewall/compile.h"
+#include "zonewall/host.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
@@ -114,6 +115,7 @@ struct zwd_enforce {
 	size_t n_ports;
 	struct nsid_links port_links;	/* dumped once per snapshot, when needed */
 	uint64_t ports_found, ports_missing;
+	char snap_problems[512];	/* what the last snapshot left out, as logged */
 	char last_error[512];
 };
 
@@ -223,73 +225,69 @@ static void zwd_ports_sweep(struct zwd_enforce *e)
 
 /* --- the snapshot, continued -------------------------------------------------------------- */
 
-/* One endpoint per network attachment, as `zonewall apply` builds them. */
-static int zwd_snap_container(struct zwd_enforce *e, const struct id_workload *iw,
-			      struct cmp_snapshot *s)
+static bool zwd_snap_bridge_wanted(const char *bridge, void *ctx)
 {
-	const struct cfg *c = &e->d->cfg;
+	struct zwd_enforce *e = ctx;
 
-	bool explicit_zone = iw->zone_source && strcmp(iw->zone_source, "default");
-	char origin[300];
+	return zwd_bridge_wanted(&e->d->cfg, bridge);
+}
 
-	snprintf(origin, sizeof(origin), "container %s (%.12s)", iw->name, iw->id);
-	for (size_t j = 0; j < iw->n_nets; j++) {
-		const struct id_net *n = &iw->nets[j];
-		struct cmp_workload *w = cmp_snap_add(s, iw->identity,
-						      explicit_zone ? iw->zone : NULL, origin);
+static int zwd_snap_port_find(const struct id_workload *iw, const struct id_net *n, char *veth,
+			      size_t vlen, char *bridge, size_t blen, void *ctx)
+{
+	const struct zwd_port *p = zwd_port_find(ctx, iw, n);
 
-		if (!w)
-			return -errno;
-		for (size_t k = 0; k < iw->n_labels; k++)
-			if (cmp_workload_add_label(w, iw->labels[k].key, iw->labels[k].value) < 0)
-				return -ENOMEM;
-		for (size_t k = 0; k < iw->n_nets; k++)
-			if (cmp_workload_add_network(w, iw->nets[k].name) < 0)
-				return -ENOMEM;
-		/* an address the compiler cannot take is left out: default zone */
-		if (n->ipv4[0])
-			cmp_workload_add_addr(w, n->ipv4);
-		if (n->ipv6[0])
-			cmp_workload_add_addr(w, n->ipv6);
-		const char *veth = n->veth, *bridge = n->bridge;
-		const struct zwd_port *p = !veth[0] && n->mac[0] && iw->pid > 0 ?
-			zwd_port_find(e, iw, n) : NULL;
-
-		if (p) {
-			veth = p->veth;
-			bridge = p->bridge;
-		}
-		if (veth[0] && n->mac[0])
-			cmp_workload_set_port(w, veth, n->mac);
-		if (bridge[0] && zwd_bridge_wanted(c, bridge))
-			cmp_snap_add_bridge(s, bridge);
-	}
+	if (!p)
+		return -ENOENT;
+	snprintf(veth, vlen, "%s", p->veth);
+	snprintf(bridge, blen, "%s", p->bridge);
 	return 0;
 }
 
-/* The snapshot now; NULL with errno and @why set. */
+/* Log what the snapshot left out when that changes, not at every sync. */
+static void zwd_snap_report(struct zwd_enforce *e, const struct diags *d)
+{
+	char line[sizeof(e->snap_problems)] = "";
+
+	if (d->n)
+		diags_summary(d, line, sizeof(line));
+	if (strcmp(line, e->snap_problems) && line[0])
+		zwd_log(LOG_WARNING, "snapshot: left out: %s", line);
+	snprintf(e->snap_problems, sizeof(e->snap_problems), "%s", line);
+}
+
+/* The snapshot now (host_snap_build(), as `zonewall apply` builds it);
+ * NULL with errno and @why set. */
 static struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen)
 {
-	struct cmp_snapshot *s = cmp_snap_new();
-	const struct id_index *idx = zwd_rt_index(e->rt);
-	const struct id_workload *w;
-	int rc = s ? 0 : -ENOMEM;
+	const struct inv *inv = zwd_rt_inventory(e->rt);
+	struct host_src src = {
+		.inv = inv,
+		.at = host_index_at, .set = zwd_rt_index(e->rt),
+		.bridges = (const char *const *)e->bridges, .n_bridges = e->n_bridges,
+		.bridge_wanted = zwd_snap_bridge_wanted, .port_find = zwd_snap_port_find,
+		.ctx = e,
+	};
+	struct cmp_snapshot *s = NULL;
+	struct diags d;
+	int rc;
 
-	if (!rc)
-		rc = cmp_snap_add_inventory(s, zwd_rt_inventory(e->rt), why, whylen);
-	for (size_t i = 0; !rc && idx && (w = id_index_at(idx, i)); i++)
-		if (w->state && !strcmp(w->state, "running") && w->identity)
-			rc = zwd_snap_container(e, w, s);
+	if (!src.set)
+		src.at = NULL;
+	/* inventory entries' ports are found behind the bridges' veths */
+	if (inv && inv->n && !e->port_links.valid && link_list_dump(&e->port_links.l) == 0)
+		e->port_links.valid = true;
+	if (e->port_links.valid)
+		src.links = &e->port_links.l;
+	diags_init(&d);
+	rc = host_snap_build(&src, &s, &d);
 	zwd_ports_sweep(e);
-	for (size_t i = 0; !rc && i < e->n_bridges; i++)
-		rc = cmp_snap_add_bridge(s, e->bridges[i]);
 	if (rc) {
-		if (!why[0])
-			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
-		cmp_snap_free(s);
+		diags_summary(&d, why, whylen);
 		errno = -rc;
 		return NULL;
 	}
+	zwd_snap_report(e, &d);
 	return s;
 }
 

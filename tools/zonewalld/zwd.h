@@ -104,6 +104,8 @@ void zwd_ctl_ops(struct zwd *d, struct ctl_ops *ops);
 int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
 	       char *why, size_t whylen);
 
+/* --- the pending change and the denied feed (zwd-pending.c) ------------------ */
+
 /**
  * zwd_pending_arm() - start the safety net for a change just applied by
  * @by: unless confirm arrives within @seconds, @rollback(@arg) runs (and is
@@ -119,6 +121,12 @@ int zwd_pending_arm(struct zwd *d, unsigned int seconds, const char *what,
  * recent ones and streamed to `denied` subscribers.  For the NFLOG glue.
  */
 void zwd_denied_publish(struct zwd *d, json_t *event);
+
+/** zwd_pending_disarm() - drop the pending change without running either callback. */
+void zwd_pending_disarm(struct zwd *d);
+
+/** zwd_pending_json() - {"pending": false} or what is pending, by whom, seconds left. */
+json_t *zwd_pending_json(const struct zwd *d);
 
 /* --- mode hooks (zwd-mode.c) ------------------------------------------------ */
 
