@@ -17,11 +17,11 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 
 #include "cli.h"
 #include "cli-capture.h"
 #include "zonewall/capture.h"
+#include "zonewall/feed.h"
 #include "zonewall/link.h"
 #include "zonewall/timefmt.h"
 
@@ -142,20 +142,12 @@ void clcap_note(const struct clcap *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static uint64_t clcap_seed(void)
-{
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	return seed;
-}
-
 int clcap_init(struct clcap *c, const char *cmd, const struct clcap_opts *o)
 {
 	memset(c, 0, sizeof(*c));
 	c->cmd = cmd;
-	c->table = flow_table_new(o->limit ? o->limit : FLOW_DEFAULT_MAX, clcap_seed());
+	c->table = flow_table_new(o->limit ? o->limit : FLOW_DEFAULT_MAX, feed_seed());
+	feed_init(&c->feed, c->table);
 	return c->table ? 0 : -errno;
 }
 
@@ -163,40 +155,6 @@ void clcap_free(struct clcap *c)
 {
 	flow_table_free(c->table);
 	c->table = NULL;
-}
-
-static void clcap_flush(struct clcap *c)
-{
-	flow_table_add_packets(c->table, c->batch, c->batch_ts, c->nbatch);
-	c->nbatch = 0;
-}
-
-/* The per-packet path: decode into the batch, count a full batch.
- * Nothing allocates here. */
-static void clcap_frame(void *user, const struct cap_frame *f)
-{
-	struct clcap *c = user;
-	enum dec_result r = dec_frame(c->linktype, f->data, f->caplen, &c->batch[c->nbatch]);
-
-	c->frames++;
-	if (r != DEC_OK) {
-		c->skipped[r]++;
-		return;
-	}
-	c->batch_ts[c->nbatch++] = f->ts_ns;
-	if (c->nbatch == CLCAP_BATCH)
-		clcap_flush(c);
-}
-
-/* cap_dispatch() with clcap_frame(), leaving no packet uncounted. */
-static int clcap_dispatch(struct clcap *c, struct cap_source *s, struct cap_error *e)
-{
-	int n;
-
-	c->linktype = cap_linktype(s);
-	n = cap_dispatch(s, clcap_frame, c, e);
-	clcap_flush(c);
-	return n;
 }
 
 size_t clcap_time(char *buf, size_t len, uint64_t ns)
@@ -226,9 +184,9 @@ int clcap_print_stats(const struct clcap *c, enum out_format fmt, bool live)
 	if (!arr)
 		return -ENOMEM;
 	flow_table_stats(c->table, &st);
-	err |= clcap_stat_add(arr, "packets_read", c->frames);
+	err |= clcap_stat_add(arr, "packets_read", c->feed.frames);
 	for (r = 1; r < DEC_RESULT_MAX; r++)
-		err |= clcap_stat_add(arr, dec_result_name(r), c->skipped[r]);
+		err |= clcap_stat_add(arr, dec_result_name(r), c->feed.skipped[r]);
 	err |= clcap_stat_add(arr, "no_rule", st.ignored);
 	err |= clcap_stat_add(arr, "flow_packets", st.packets);
 	err |= clcap_stat_add(arr, "flows", st.flows);
@@ -254,7 +212,7 @@ static void clcap_read_file(struct clcap *c, const char *path)
 		c->failed = true;
 		return;
 	}
-	if (clcap_dispatch(c, s, &e) < 0) {
+	if (feed_dispatch(&c->feed, s, &e) < 0) {
 		cli_fail(c->cmd, "%s", e.msg);
 		c->failed = true;
 	}
@@ -433,7 +391,7 @@ static void clcap_live_ready(struct clcap *c, struct clcap_live *lv, uint64_t ke
 	fi = clcap_if_by_src(lv, key, &i);
 	if (!fi)
 		return;
-	if (clcap_dispatch(c, fi->src, &e) < 0) {
+	if (feed_dispatch(&c->feed, fi->src, &e) < 0) {
 		/* An interface that vanished is normal under --auto. */
 		if (!lv->automatic) {
 			cli_fail(c->cmd, "%s", e.msg);

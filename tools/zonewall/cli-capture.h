@@ -18,6 +18,7 @@
 #include <getopt.h>
 
 #include "zonewall/decode.h"
+#include "zonewall/feed.h"
 #include "zonewall/flow.h"
 #include "zonewall/output.h"
 
@@ -67,24 +68,14 @@ int clcap_getopt(const char *cmd, const char *usage, int argc, char **argv,
  */
 int clcap_check(const char *cmd, const struct clcap_opts *o, bool live_ok);
 
-/* Decoded packets are handed to the flow table in batches of this many
- * (flow_table_add_packets() fetches their buckets ahead); a batch is
- * always flushed before cap_dispatch() returns to the caller. */
-#define CLCAP_BATCH 64
-
 /* A capture run: the table frames are counted into, and the counters. */
 struct clcap {
 	const char *cmd;	/* for messages: "zonewall CMD: ..." */
 	struct flow_table *table;
-	int linktype;		/* of the source being dispatched */
-	uint64_t frames;
-	uint64_t skipped[DEC_RESULT_MAX];
+	struct feed feed;	/* frames into table, and their counters */
 	uint64_t kernel_drops;	/* sum over live sources, closed ones included */
 	uint64_t if_drops;
 	bool failed;		/* an unreadable file, a damaged one, a failed interface */
-	struct dec_packet batch[CLCAP_BATCH];	/* decoded, not yet counted */
-	uint64_t batch_ts[CLCAP_BATCH];
-	size_t nbatch;
 	/* Live only: called at least every tick_ms while capturing (0: 1000). */
 	void (*tick)(void *ctx);
 	void *tick_ctx;

@@ -22,10 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 
 #include "zonewall/capture.h"
-#include "zonewall/decode.h"
+#include "zonewall/feed.h"
 #include "zonewall/flow.h"
 #include "zonewall/learn.h"
 #include "zonewall/link.h"
@@ -34,7 +33,6 @@
 #include "zwd.h"
 
 #define ZWD_LEARN_MAX_IFACES 512
-#define ZWD_LEARN_BATCH 64
 #define ZWD_PROPOSAL_FILE "proposal.json"
 
 struct zwd_cap {
@@ -57,59 +55,15 @@ struct zwd_learn {
 	size_t ncaps;
 	struct link_monitor *lm;
 	struct loop_source *lm_src, *timer;
-	struct dec_packet batch[ZWD_LEARN_BATCH];
-	uint64_t batch_ts[ZWD_LEARN_BATCH];
-	size_t nbatch;
-	int linktype;
+	struct feed feed;		/* frames into table */
 	struct prop_set *prop;
 	char path[PATH_MAX + 32];
 	char run_id[LEARN_RUN_ID_MAX];
-	uint64_t frames, flows_learned, kernel_drops, skipped;
+	uint64_t flows_learned, kernel_drops;
 	unsigned long checkpoints, checkpoint_failures;
 	int64_t last_checkpoint;
 	char last_error[PATH_MAX + 300];
 };
-
-static uint64_t zwd_seed(void)
-{
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	return seed;
-}
-
-/* --- the packet path ------------------------------------------------------------ */
-
-static void zwd_learn_flush(struct zwd_learn *l)
-{
-	flow_table_add_packets(l->table, l->batch, l->batch_ts, l->nbatch);
-	l->nbatch = 0;
-}
-
-static void zwd_learn_frame(void *user, const struct cap_frame *f)
-{
-	struct zwd_learn *l = user;
-
-	l->frames++;
-	if (dec_frame(l->linktype, f->data, f->caplen, &l->batch[l->nbatch]) != DEC_OK) {
-		l->skipped++;
-		return;
-	}
-	l->batch_ts[l->nbatch++] = f->ts_ns;
-	if (l->nbatch == ZWD_LEARN_BATCH)
-		zwd_learn_flush(l);
-}
-
-static int zwd_learn_dispatch(struct zwd_learn *l, struct cap_source *src, struct cap_error *e)
-{
-	int n;
-
-	l->linktype = cap_linktype(src);
-	n = cap_dispatch(src, zwd_learn_frame, l, e);
-	zwd_learn_flush(l);
-	return n;
-}
 
 /* --- interfaces ------------------------------------------------------------------ */
 
@@ -135,7 +89,7 @@ static void zwd_cap_ready(struct loop *lp, int fd, uint32_t events, void *arg)
 	struct zwd_cap *c = arg;
 	struct cap_error e;
 
-	if (zwd_learn_dispatch(c->l, c->src, &e) < 0) {
+	if (feed_dispatch(&c->l->feed, c->src, &e) < 0) {
 		/* a vanished interface is normal: the link monitor closes it */
 		zwd_log(LOG_INFO, "capture on %s ended: %s", c->name, e.msg);
 		loop_source_del(c->ls);
@@ -256,7 +210,7 @@ int zwd_learn_checkpoint(struct zwd_learn *l)
 	if (!err)
 		err = learn_observe_rows(l->prop, &l->env, rows, n, l->run_id, &st);
 	free(rows);
-	fresh = err ? NULL : flow_table_new(l->d->cfg.flow_limit, zwd_seed());
+	fresh = err ? NULL : flow_table_new(l->d->cfg.flow_limit, feed_seed());
 	if (!fresh) {
 		err = err ? err : -errno;
 		snprintf(l->last_error, sizeof(l->last_error), "checkpoint: %s", strerror(-err));
@@ -267,6 +221,7 @@ int zwd_learn_checkpoint(struct zwd_learn *l)
 	}
 	flow_table_free(l->table);
 	l->table = fresh;
+	l->feed.table = fresh;
 	l->flows_learned += n;
 	met_add(met_scalar(l->d->m.flows_learned), (double)n);
 	err = prop_save(l->prop, l->path);
@@ -345,11 +300,11 @@ static void zwd_learn_test_file(struct zwd_learn *l)
 		zwd_log(LOG_ERR, "test file: %s", e.msg);
 		return;
 	}
-	while (zwd_learn_dispatch(l, src, &e) > 0)
+	while (feed_dispatch(&l->feed, src, &e) > 0)
 		;
 	cap_close(src);
 	zwd_log(LOG_NOTICE, "test file %s read: %llu frames", path,
-		(unsigned long long)l->frames);
+		(unsigned long long)l->feed.frames);
 }
 
 int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen)
@@ -371,7 +326,8 @@ int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t why
 	l->env.idx = zwd_rt_index(l->rt);
 	l->env.inv = zwd_rt_inventory(l->rt);
 	l->env.pol = l->pol;
-	l->table = flow_table_new(d->cfg.flow_limit, zwd_seed());
+	l->table = flow_table_new(d->cfg.flow_limit, feed_seed());
+	feed_init(&l->feed, l->table);
 	if (!l->table) {
 		snprintf(why, whylen, "flow table of %lu rows: %s", d->cfg.flow_limit, strerror(errno));
 		return -errno;
@@ -420,7 +376,7 @@ void zwd_learn_status(struct zwd_learn *l, json_t *o)
 	json_object_set_new(o, "run_id", json_string(l->run_id));
 	json_object_set_new(o, "proposal", json_string(l->path));
 	json_object_set_new(o, "interfaces", ifs ? ifs : json_null());
-	json_object_set_new(o, "frames", json_integer((json_int_t)l->frames));
+	json_object_set_new(o, "frames", json_integer((json_int_t)l->feed.frames));
 	json_object_set_new(o, "flows_tracked", json_integer((json_int_t)fs.flows));
 	json_object_set_new(o, "flows_learned", json_integer((json_int_t)l->flows_learned));
 	json_object_set_new(o, "edges", json_integer((json_int_t)l->prop->n));
