@@ -18,28 +18,6 @@
 #include "zonewall/runtime.h"
 #include "runtime-int.h"
 
-/* Forget in-flight inspect @i (its event is not reported). */
-void rt_inflight_drop(struct rt_mapper *m, size_t i)
-{
-	struct rt_inflight *f = &m->fl[i];
-
-	curl_multi_remove_handle(m->multi, f->h);
-	curl_easy_cleanup(f->h);
-	free(f->b.buf);
-	m->fl[i] = m->fl[--m->nfl];
-	/* curl writes the moved answer through the address it was given:
-	 * point it at the slot the body buffer lives in now */
-	if (i < m->nfl)
-		curl_easy_setopt(m->fl[i].h, CURLOPT_WRITEDATA, &m->fl[i].b);
-}
-
-/* Before a resync: answers asked for earlier could be older than it. */
-void rt_events_drop_inflight(struct rt_mapper *m)
-{
-	while (m->nfl)
-		rt_inflight_drop(m, m->nfl - 1);
-}
-
 /* --- restarts seen in the kernel (runtime-fast.c) ------------------------------------ */
 
 static ssize_t rt_ran_find(const struct rt_mapper *m, const char *id)
@@ -201,6 +179,8 @@ static void rt_fast_confirm(struct rt_mapper *m, const struct rt_event *ev,
 	rt_report(m, RT_REP_WARN, msg);
 }
 
+/* --- events into the index ------------------------------------------------------------ */
+
 /* A copy of @w as it is once stopped: no process, no addresses, no veth
  * (what inspect answers after a die, known without asking). */
 static struct id_workload *rt_stopped_copy(const struct id_workload *w)
@@ -317,6 +297,30 @@ static void rt_apply_answer(struct rt_mapper *m, struct rt_report *r, struct id_
 	r->applied_ns = rt_now_ns();
 	if (m->fn)
 		m->fn(m->ctx, r);
+}
+
+/* --- inspects on their way ---------------------------------------------------------- */
+
+/* Forget in-flight inspect @i (its event is not reported). */
+void rt_inflight_drop(struct rt_mapper *m, size_t i)
+{
+	struct rt_inflight *f = &m->fl[i];
+
+	curl_multi_remove_handle(m->multi, f->h);
+	curl_easy_cleanup(f->h);
+	free(f->b.buf);
+	m->fl[i] = m->fl[--m->nfl];
+	/* curl writes the moved answer through the address it was given:
+	 * point it at the slot the body buffer lives in now */
+	if (i < m->nfl)
+		curl_easy_setopt(m->fl[i].h, CURLOPT_WRITEDATA, &m->fl[i].b);
+}
+
+/* Before a resync: answers asked for earlier could be older than it. */
+void rt_events_drop_inflight(struct rt_mapper *m)
+{
+	while (m->nfl)
+		rt_inflight_drop(m, m->nfl - 1);
 }
 
 static ssize_t rt_inflight_find(const struct rt_mapper *m, const char *id)

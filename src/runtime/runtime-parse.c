@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +39,7 @@ static json_t *rt_load(const char *text, size_t len, char *err, size_t errlen)
 
 /* A string member: absent or null gives "" (ok); another type is an error. */
 int rt_str(json_t *o, const char *key, const char *path, const char **out,
-		  char *err, size_t errlen)
+	   char *err, size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -356,7 +355,7 @@ enum rt_event_kind rt_event_classify(const char *type, const char *action)
 
 /* An event line's object, with @ev cleared; NULL (@err set) if not one. */
 json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev,
-			     char *err, size_t errlen)
+		      char *err, size_t errlen)
 {
 	json_t *root;
 

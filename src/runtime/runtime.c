@@ -141,7 +141,7 @@ const char *rt_client_api(const struct rt_client *c)
 
 /* Map a failed transfer to -errno and one line. */
 int rt_curl_error(const struct rt_client *c, CURLcode cc, const struct rt_body *b,
-			 char *err, size_t errlen)
+		  char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -269,7 +269,7 @@ int rt_inspect_path(const char *id, char *path, size_t len, char *err, size_t er
 
 /* An inspect's answer (HTTP @st, body @b) as a record, or NULL with errno. */
 struct id_workload *rt_inspect_answer(const struct rt_client *c, const char *path, int st,
-					     const struct rt_body *b, char *err, size_t errlen)
+				      const struct rt_body *b, char *err, size_t errlen)
 {
 	struct id_workload *w;
 	char msg[256];
