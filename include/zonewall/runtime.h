@@ -5,6 +5,7 @@
 /*
  * The container runtime mapper: the Docker Engine API (dockerd, or Podman's
  * compatible service) over a unix socket with libcurl, JSON with jansson.
+ * What differs between the engines is their backends' (rt-backend.h).
  *
  * Two halves.  The parsers (rt_parse_*, rt_linebuf_*) turn response text
  * into records and do no I/O, so unit tests feed them recorded answers and
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "zonewall/identity.h"
+#include "zonewall/rt-backend.h"
 
 #define RT_API_MAX_MINOR 41	/* we speak 1.24 .. 1.41 */
 #define RT_API_MIN_MINOR 24
@@ -28,6 +30,7 @@
 
 struct rt_version {
 	unsigned int major, minor;	/* the server's ApiVersion */
+	const struct rt_backend *engine;	/* the backend a component named, NULL if none */
 	bool podman;			/* a Podman engine answered */
 	char version[64];		/* the engine's version string */
 };
@@ -169,8 +172,8 @@ struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t starte
 struct rt_client;
 
 /**
- * rt_detect() - the URI of the first runtime socket that accepts a
- * connection: docker:///var/run/docker.sock, podman:///run/podman/podman.sock.
+ * rt_detect() - the URI of the first backend's default socket that accepts
+ * a connection: docker:///var/run/docker.sock, podman:///run/podman/podman.sock.
  * Return: true with @uri filled, false when neither answers (not an error).
  */
 bool rt_detect(char *uri, size_t len);
@@ -185,7 +188,7 @@ struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen);
 /** rt_client_free() - Accepts NULL. */
 void rt_client_free(struct rt_client *c);
 
-/** rt_client_runtime() - "docker" or "podman" (from the URI, or what /version said). */
+/** rt_client_runtime() - the backend's name, "docker" or "podman" (from the URI, or what /version said). */
 const char *rt_client_runtime(const struct rt_client *c);
 
 /** rt_client_api() - the negotiated API version, "1.41", or "" before rt_negotiate(). */

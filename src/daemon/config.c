@@ -15,6 +15,7 @@
 #include "zonewall/compile.h"
 #include "zonewall/config.h"
 #include "zonewall/fileio.h"
+#include "zonewall/rt-backend.h"
 
 #define CFG_FILE_MAX (1 << 20)
 
@@ -118,11 +119,15 @@ static const char *cfg_set_mode(struct cfg *c, const char *v)
 	return NULL;
 }
 
+/* auto, none, or a backend's URI: BACKEND:///PATH */
 static const char *cfg_set_runtime(struct cfg *c, const char *v)
 {
+	static char expect[256];
+	const char *path = NULL;
+
 	if (strcmp(v, "auto") && strcmp(v, "none") &&
-	    strncmp(v, "docker:///", 10) && strncmp(v, "podman:///", 10))
-		return "auto, none, docker:///PATH or podman:///PATH";
+	    (!rt_backend_of_uri(v, &path) || *path != '/'))
+		return rt_backend_list(expect, sizeof(expect), false, "auto, none", NULL);
 	return cfg_set_string(c->runtime, sizeof(c->runtime), v);
 }
 

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +14,9 @@
 #include <time.h>
 
 #include "zonewall/runtime.h"
+#include "runtime-int.h"
 
-static int rt_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int rt_fail(char *err, size_t errlen, const char *fmt, ...)
+int rt_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -40,8 +38,8 @@ static json_t *rt_load(const char *text, size_t len, char *err, size_t errlen)
 }
 
 /* A string member: absent or null gives "" (ok); another type is an error. */
-static int rt_str(json_t *o, const char *key, const char *path, const char **out,
-		  char *err, size_t errlen)
+int rt_str(json_t *o, const char *key, const char *path, const char **out,
+	   char *err, size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -83,7 +81,7 @@ static int rt_obj(json_t *o, const char *key, const char *path, json_t **out,
 	return 0;
 }
 
-static void rt_copy(char *dst, size_t len, const char *src)
+void rt_copy(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
 }
@@ -92,6 +90,7 @@ int rt_parse_version(const char *text, size_t len, struct rt_version *v,
 		     char *err, size_t errlen)
 {
 	json_t *root, *comps, *c;
+	const struct rt_backend *b;
 	const char *api, *ver, *name;
 	size_t i;
 	int rc;
@@ -116,9 +115,10 @@ int rt_parse_version(const char *text, size_t len, struct rt_version *v,
 	comps = json_object_get(root, "Components");
 	json_array_foreach(comps, i, c) {
 		if (json_is_object(c) && !rt_str(c, "Name", "", &name, err, errlen) &&
-		    strstr(name, "Podman"))
-			v->podman = true;
+		    (b = rt_backend_of_component(name)))
+			v->engine = b;
 	}
+	v->podman = v->engine == &rt_backend_podman;
 	rc = 0;
 out_decref:
 	json_decref(root);
@@ -182,7 +182,7 @@ out_decref:
 }
 
 /* RFC 3339 with optional fraction and Z or +hh:mm -> ns; 0 for Go's zero time. */
-static int64_t rt_parse_time(const char *s)
+int64_t rt_parse_time(const char *s)
 {
 	struct tm tm;
 	const char *p;
@@ -295,33 +295,10 @@ static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, 
 	return 0;
 }
 
-/*
- * Podman writes the PID of a container's main process into "pidfile" in the
- * directory of the HostnamePath it reports, at every start (before its
- * start event): what lets the mapper see a restarted container in the
- * kernel before its inspect can answer.  A path of another shape is left
- * unknown, not an error.
- */
-static int rt_parse_pidfile(struct id_workload *w, json_t *root, char *err, size_t errlen)
-{
-	static const char tail[] = "/hostname";
-	const char *hp;
-	char path[PATH_MAX];
-	size_t n;
-
-	if (rt_str(root, "HostnamePath", "", &hp, err, errlen))
-		return -EINVAL;
-	n = strlen(hp);
-	if (hp[0] != '/' || n <= sizeof(tail) - 1 || n >= sizeof(path) - 16 ||
-	    strcmp(hp + n - (sizeof(tail) - 1), tail) || strstr(hp, "/../") || strstr(hp, "//"))
-		return 0;
-	snprintf(path, sizeof(path), "%.*s/pidfile", (int)(n - (sizeof(tail) - 1)), hp);
-	return id_workload_set(&w->pidfile, path);
-}
-
 struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *runtime,
 				     char *err, size_t errlen)
 {
+	const struct rt_backend *be;
 	struct id_workload *w;
 	json_t *root;
 	int rc;
@@ -335,8 +312,9 @@ struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *r
 	rc = w ? rt_parse_inspect_obj(w, root, err, errlen) : -ENOMEM;
 	if (!rc)
 		rc = id_workload_set(&w->runtime, runtime);
-	if (!rc && runtime && !strcmp(runtime, "podman"))
-		rc = rt_parse_pidfile(w, root, err, errlen);
+	be = runtime ? rt_backend_find(runtime) : NULL;
+	if (!rc && be && be->inspect_extra)
+		rc = be->inspect_extra(w, root, err, errlen);
 	json_decref(root);
 	if (rc) {
 		if (rc == -ENOMEM)
@@ -348,7 +326,7 @@ struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *r
 	return w;
 }
 
-static enum rt_event_kind rt_event_classify(const char *type, const char *action)
+enum rt_event_kind rt_event_classify(const char *type, const char *action)
 {
 	static const char *const update[] = {
 		/* not kill (a die follows if it kills) nor init (a start follows):
@@ -376,8 +354,8 @@ static enum rt_event_kind rt_event_classify(const char *type, const char *action
 }
 
 /* An event line's object, with @ev cleared; NULL (@err set) if not one. */
-static json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev,
-			     char *err, size_t errlen)
+json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev,
+		      char *err, size_t errlen)
 {
 	json_t *root;
 
@@ -426,52 +404,6 @@ int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 	ev->time_ns = tn > 0 ? tn : ts > 0 && ts < (1LL << 33) ? ts * 1000000000LL : 0;
 	if (ev->kind != RT_EV_IGNORE && !ev->id[0]) {
 		rt_fail(err, errlen, "event %.16s/%.32s: no container id", type, action);
-		goto out_decref;
-	}
-	rc = 0;
-out_decref:
-	json_decref(root);
-	return rc;
-}
-
-/*
- * Podman's own event log line (events_logger = "file"): the record the
- * API's stream is made from, so the same event carries the same stamp
- * in both: {"ID", "Name", "Status", "Time" (RFC 3339, the host's zone),
- * "Type", "Attributes"}.  Its "died" is the API's "die".
- */
-int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
-			      char *err, size_t errlen)
-{
-	const char *type, *status, *id, *name, *time;
-	json_t *root;
-	int rc = -EINVAL;
-
-	root = rt_load_event(text, len, ev, err, errlen);
-	if (!root)
-		return -EINVAL;
-	if (rt_str(root, "Type", "event.", &type, err, errlen) ||
-	    rt_str(root, "Status", "event.", &status, err, errlen) ||
-	    rt_str(root, "ID", "event.", &id, err, errlen) ||
-	    rt_str(root, "Name", "event.", &name, err, errlen) ||
-	    rt_str(root, "Time", "event.", &time, err, errlen))
-		goto out_decref;
-	if (!strcmp(status, "died"))
-		status = "die";
-	rt_copy(ev->type, sizeof(ev->type), type);
-	rt_copy(ev->action, sizeof(ev->action), status);
-	ev->kind = rt_event_classify(type, status);
-	if (ev->kind == RT_EV_IGNORE) {	/* images, volumes, system: no id to check */
-		rc = 0;
-		goto out_decref;
-	}
-	rt_copy(ev->id, sizeof(ev->id), id);
-	if (!strcmp(type, "container"))	/* as the stream's parser: names of containers only */
-		rt_copy(ev->name, sizeof(ev->name), name);
-	ev->time_ns = rt_parse_time(time);
-	if (!ev->id[0] || !ev->time_ns) {
-		rt_fail(err, errlen, "event %.16s/%.32s: no %s", type, status,
-			ev->id[0] ? "valid Time" : "container ID");
 		goto out_decref;
 	}
 	rc = 0;

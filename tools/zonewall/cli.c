@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zonewall/rt-backend.h"
 
 static void cli_vprint(const char *cmd, const char *what, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -44,10 +45,12 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 
 int cli_runtime_missing(const char *cmd)
 {
-	return cli_fail(cmd, "no container runtime answers on /var/run/docker.sock or "
-			"/run/podman/podman.sock: enable one (systemctl enable --now podman.socket, "
-			"or start docker), name its socket with --runtime, or pass --runtime none to "
-			"work from the inventory only");
+	char socks[256];
+
+	return cli_fail(cmd, "no container runtime answers on %s: enable one (systemctl enable "
+			"--now podman.socket, or start docker), name its socket with --runtime, or "
+			"pass --runtime none to work from the inventory only",
+			rt_backend_list(socks, sizeof(socks), true, NULL, NULL));
 }
 
 void cli_warn(const char *cmd, const char *fmt, ...)

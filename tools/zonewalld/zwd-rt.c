@@ -17,6 +17,7 @@
 
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
+#include "zonewall/rt-backend.h"
 #include "zonewall/runtime.h"
 #include "zwd.h"
 
@@ -147,6 +148,7 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 		char *why, size_t whylen)
 {
 	struct zwd_rt *r = calloc(1, sizeof(*r));
+	char socks[256];
 	int rc;
 
 	if (!r)
@@ -170,17 +172,18 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 	}
 	if (rt_detect(r->uri, sizeof(r->uri)))
 		return zwd_rt_attach(r, why, whylen);
+	rt_backend_list(socks, sizeof(socks), true, NULL, NULL);
 	if (d->cfg.mode == CFG_MODE_LEARN) {
-		zwd_log(LOG_WARNING, "runtime auto: no runtime answers on /var/run/docker.sock or "
-			"/run/podman/podman.sock; learning with the inventory only");
+		zwd_log(LOG_WARNING, "runtime auto: no runtime answers on %s; learning with the "
+			"inventory only", socks);
 		r->inventory_only = true;
 		return 0;
 	}
 	/* an empty index would put every container in the default zone */
-	zwd_log(LOG_WARNING, "runtime auto: no runtime answers on /var/run/docker.sock or "
-		"/run/podman/podman.sock (enable one, e.g. systemctl enable --now podman.socket, "
-		"or set runtime = none for the inventory only); the tables in the kernel stay as "
-		"they are, looking again every %d s", ZWD_RT_DETECT_MS / 1000);
+	zwd_log(LOG_WARNING, "runtime auto: no runtime answers on %s (enable one, e.g. "
+		"systemctl enable --now podman.socket, or set runtime = none for the inventory "
+		"only); the tables in the kernel stay as they are, looking again every %d s",
+		socks, ZWD_RT_DETECT_MS / 1000);
 	r->detect_timer = loop_timer_add(d->loop, ZWD_RT_DETECT_MS, ZWD_RT_DETECT_MS,
 					 zwd_rt_on_detect, r);
 	if (!r->detect_timer) {
