@@ -3,11 +3,13 @@
 #define ZONEWALL_COMPILE_INT_H
 
 /*
- * What the compiler's files share (src/compile/: compile.c builds the inet
- * table and drives, bridge.c the bridge table; snapshot.c and judge.c need
- * none of this).  Not an interface: nothing outside src/compile/ includes it.
+ * What the compiler's files share (src/compile/: compile.c drives,
+ * compile-sets.c and compile-chains.c build the inet table, bridge.c the
+ * bridge table; snapshot.c and judge.c need none of this).  Not an
+ * interface: nothing outside src/compile/ includes it.
  */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "zonewall/compile.h"
@@ -64,6 +66,42 @@ static inline void prefix_value(const struct cmp_prefix *p, struct rs_value *v)
 	v->type = p->family == 4 ? RS_T_IPV4 : RS_T_IPV6;
 	v->prefix = p->len;
 	memcpy(&v->u, p->a, p->family == 4 ? 4 : 16);
+}
+
+/* --- names of the inet table's objects --- */
+
+static inline const char *zname(const struct ctx *c, size_t z)
+{
+	return c->p->zones[z].name;
+}
+
+static inline void pair_chain_name(const struct ctx *c, size_t f, size_t t, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "p_%s.%s", zname(c, f), zname(c, t)) > 64)
+		snprintf(buf, len, "p_%zu.%zu", f, t);
+}
+
+/*
+ * zone -> zone rules need no address tuples: the pair chain p_F.T is only
+ * reached with the source in zone F and the destination in zone T, so it
+ * asks whether both are endpoints (member sets zm4_Z / zm6_Z: an address
+ * with no identity gets no rule, as everywhere) and whether the protocol
+ * and port are one the pair's rules name (zp4_F.T / zp6_F.T).  A container
+ * in a zone is then one member element, not one tuple per peer, and the
+ * sets' shape depends on the policy alone.  CIDR endpoints still expand
+ * into the allowlist (a member set holds host addresses only).
+ */
+static inline void zone_set_name(const struct ctx *c, char *buf, size_t len, int family,
+				 size_t z)
+{
+	snprintf(buf, len, "zm%d_%s", family, zname(c, z));
+}
+
+static inline void pair_set_name(const struct ctx *c, char *buf, size_t len, int family, size_t f,
+				 size_t t)
+{
+	if (snprintf(buf, len, "zp%d_%s.%s", family, zname(c, f), zname(c, t)) > 64)
+		snprintf(buf, len, "zp%d_%zu.%zu", family, f, t);
 }
 
 /* --- the zone map (zonemap.c) --- */
@@ -162,4 +200,20 @@ int cmp_spoof_log_chain_add(struct ctx *c, struct rs_table *t, const char *name,
  */
 int cmp_bridge_table_add(struct ctx *c, struct rs_ruleset *rs);
 
+/* --- the inet table (compile-sets.c, compile-chains.c) --- */
+
+/**
+ * cmp_inet_sets_add() - the inet table's sets and maps: bridges, ports,
+ * workload addresses, the allowlist from the tuples @t, the zone -> zone
+ * rule sets and the zone maps @z4 and @z6.  Return: 0 or -errno.
+ */
+int cmp_inet_sets_add(struct ctx *c, const struct tuples *t, const struct zmap *z4,
+		      const struct zmap *z6);
+
+/**
+ * cmp_inet_chains_add() - the inet table's chains: the base chains, one
+ * chain per source zone, one per zone pair and the zone modes.  Return: 0
+ * or -errno.
+ */
+int cmp_inet_chains_add(struct ctx *c);
 #endif

@@ -12,15 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "zonewall/fileio.h"
-#include "zonewall/output.h"
 #include "zonewall/policy.h"
-#include "zonewall/proposal.h"
 
-#define ZW_STR_(x) #x
-#define ZW_STR(x) ZW_STR_(x)
+#include "proposal-int.h"
 
 /* --- identity of an edge ------------------------------------------------- */
 
@@ -35,7 +30,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-static uint64_t edge_hash(const char *from, const char *to, uint8_t proto, uint16_t port)
+uint64_t prop_edge_hash(const char *from, const char *to, uint8_t proto, uint16_t port)
 {
 	unsigned char tail[3] = { proto, (unsigned char)(port >> 8), (unsigned char)port };
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -62,13 +57,6 @@ static bool edge_is(const struct prop_edge *e, const char *from, const char *to,
 struct prop_set *prop_new(void)
 {
 	return calloc(1, sizeof(struct prop_set));
-}
-
-/* An edge's own arrays (its strings belong to the set). */
-static void edge_clear(struct prop_edge *e)
-{
-	free(e->days);
-	free(e->runs);
 }
 
 static int strs_grow(struct prop_set *s)
@@ -145,7 +133,7 @@ static int index_rebuild(struct prop_set *s, size_t cap)
 	return 0;
 }
 
-static struct prop_edge *edge_find(const struct prop_set *s, uint64_t h, const char *from,
+struct prop_edge *prop_edge_find(const struct prop_set *s, uint64_t h, const char *from,
 				   const char *to, uint8_t proto, uint16_t port)
 {
 	size_t j;
@@ -392,9 +380,9 @@ static int edge_combine(struct prop_set *s, struct prop_edge *e, const struct pr
 	return err;
 }
 
-static int edge_merge_into(struct prop_set *s, const struct prop_edge *x)
+int prop_edge_merge_into(struct prop_set *s, const struct prop_edge *x)
 {
-	struct prop_edge *e = edge_find(s, x->hash, x->from, x->to, x->proto, x->port);
+	struct prop_edge *e = prop_edge_find(s, x->hash, x->from, x->to, x->proto, x->port);
 
 	if (!e)
 		e = edge_add(s, x->hash, x->from, x->to, x->proto, x->port);
@@ -409,16 +397,11 @@ int prop_merge(struct prop_set *dst, const struct prop_set *src)
 	int err;
 
 	for (i = 0; i < src->n; i++) {
-		err = edge_merge_into(dst, &src->edges[i]);
+		err = prop_edge_merge_into(dst, &src->edges[i]);
 		if (err)
 			return err;
 	}
 	return 0;
-}
-
-static int32_t day_of(int64_t t)
-{
-	return (int32_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 }
 
 int prop_observe(struct prop_set *s, const struct prop_obs *o)
@@ -438,7 +421,7 @@ int prop_observe(struct prop_set *s, const struct prop_obs *o)
 	x.to_zone = (char *)o->to_zone;
 	x.proto = o->proto;
 	x.port = o->port;
-	x.hash = edge_hash(o->from, o->to, o->proto, o->port);
+	x.hash = prop_edge_hash(o->from, o->to, o->proto, o->port);
 	x.packets = o->packets;
 	x.first_seen = o->first_seen;
 	x.last_seen = o->last_seen;
@@ -456,525 +439,6 @@ int prop_observe(struct prop_set *s, const struct prop_obs *o)
 		x.samples[0].to = st;
 		x.n_samples = 1;
 	}
-	return edge_merge_into(s, &x);
+	return prop_edge_merge_into(s, &x);
 }
 
-/* --- JSON -------------------------------------------------------------------- */
-
-void prop_day_format(int32_t day, char *buf, size_t size)
-{
-	char t[32];
-
-	pol_time_format((int64_t)day * 86400, t, sizeof(t));
-	snprintf(buf, size, "%.10s", t);
-}
-
-static bool jput(json_t *o, const char *key, json_t *v)
-{
-	return v && !json_object_set_new(o, key, v);
-}
-
-static bool jappend(json_t *a, json_t *v)
-{
-	return v && !json_array_append_new(a, v);
-}
-
-static bool edge_lists_json(json_t *o, const struct prop_edge *e)
-{
-	json_t *days = json_array(), *runs = json_array(), *samples = json_array(), *p;
-	bool ok = days && runs && samples;
-	char buf[16];
-	size_t i;
-
-	for (i = 0; ok && i < e->n_days; i++) {
-		prop_day_format(e->days[i], buf, sizeof(buf));
-		ok = jappend(days, json_string(buf));
-	}
-	for (i = 0; ok && i < e->n_runs; i++)
-		ok = jappend(runs, json_string(e->runs[i]));
-	for (i = 0; ok && i < e->n_samples; i++) {
-		p = json_pack("{s:s, s:s}", "from", e->samples[i].from, "to", e->samples[i].to);
-		ok = jappend(samples, p);
-	}
-	if (!ok) {
-		json_decref(days);
-		json_decref(runs);
-		json_decref(samples);
-		return false;
-	}
-	/* Each jput takes its reference even on failure: call all three. */
-	ok = jput(o, "days", days);
-	ok = jput(o, "runs", runs) && ok;
-	return jput(o, "samples", samples) && ok;
-}
-
-json_t *prop_edge_json(const struct prop_edge *e)
-{
-	char id[PROP_ID_LEN + 1], first[32], last[32];
-	json_t *o = json_object();
-	bool ok;
-
-	if (!o)
-		return NULL;
-	prop_edge_id(e, id, sizeof(id));
-	pol_time_format(e->first_seen, first, sizeof(first));
-	pol_time_format(e->last_seen, last, sizeof(last));
-	ok = jput(o, "id", json_string(id)) && jput(o, "from", json_string(e->from)) &&
-	     jput(o, "to", json_string(e->to)) &&
-	     jput(o, "proto", json_string(pol_proto_name(e->proto)));
-	if (ok && pol_proto_has_ports(e->proto))
-		ok = jput(o, "port", json_integer(e->port));
-	if (ok && e->from_zone)
-		ok = jput(o, "from_zone", json_string(e->from_zone));
-	if (ok && e->to_zone)
-		ok = jput(o, "to_zone", json_string(e->to_zone));
-	ok = ok && jput(o, "packets", json_integer((json_int_t)(e->packets > INT64_MAX ?
-						   INT64_MAX : e->packets))) &&
-	     jput(o, "first_seen", json_string(first)) && jput(o, "last_seen", json_string(last)) &&
-	     edge_lists_json(o, e);
-	if (!ok) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-json_t *prop_to_json(struct prop_set *s)
-{
-	json_t *root, *edges = json_array();
-	size_t i;
-
-	prop_sort(s);
-	for (i = 0; edges && i < s->n; i++)
-		if (!jappend(edges, prop_edge_json(&s->edges[i]))) {
-			json_decref(edges);
-			edges = NULL;
-		}
-	if (!edges)
-		goto out_nomem;
-	root = json_object();
-	if (root && jput(root, "version", json_integer(PROP_VERSION)) &&
-	    jput(root, "edges", edges))
-		return root;
-	json_decref(root);
-out_nomem:
-	errno = ENOMEM;
-	return NULL;
-}
-
-/* --- streaming the file ----------------------------------------------------------
- * prop_save() writes the same bytes as json_dumps(prop_to_json(s),
- * JSON_INDENT(2)) plus a newline, but straight into the temporary file: a
- * jansson tree of a million edges costs gigabytes, the stream a 64 KiB
- * buffer.  test-proposal checks the two stay identical. */
-
-static void w_raw(struct fio_out *o, const char *p)
-{
-	fio_out_write(o, p, strlen(p));
-}
-
-static void w_put(void *o, const char *s, size_t len)
-{
-	fio_out_write(o, s, len);	/* the error stays in @o for prop_save() */
-}
-
-static void w_str(struct fio_out *o, const char *str)
-{
-	out_json_quote(w_put, o, str, strlen(str));
-}
-
-/* ",\n" + 6 spaces + "\"KEY\": " */
-static void w_key(struct fio_out *o, const char *key)
-{
-	w_raw(o, ",\n      \"");
-	w_raw(o, key);
-	w_raw(o, "\": ");
-}
-
-static void w_sep(struct fio_out *o, size_t i, size_t n)
-{
-	w_raw(o, i + 1 < n ? ",\n" : "\n");
-}
-
-static void w_lists(struct fio_out *o, const struct prop_edge *e)
-{
-	char buf[16];
-	size_t i;
-
-	w_key(o, "days");
-	w_raw(o, e->n_days ? "[\n" : "[]");
-	for (i = 0; i < e->n_days; i++) {
-		prop_day_format(e->days[i], buf, sizeof(buf));
-		w_raw(o, "        ");
-		w_str(o, buf);
-		w_sep(o, i, e->n_days);
-	}
-	w_raw(o, e->n_days ? "      ]" : "");
-	w_key(o, "runs");
-	w_raw(o, e->n_runs ? "[\n" : "[]");
-	for (i = 0; i < e->n_runs; i++) {
-		w_raw(o, "        ");
-		w_str(o, e->runs[i]);
-		w_sep(o, i, e->n_runs);
-	}
-	w_raw(o, e->n_runs ? "      ]" : "");
-	w_key(o, "samples");
-	w_raw(o, e->n_samples ? "[\n" : "[]");
-	for (i = 0; i < e->n_samples; i++) {
-		w_raw(o, "        {\n          \"from\": ");
-		w_str(o, e->samples[i].from);
-		w_raw(o, ",\n          \"to\": ");
-		w_str(o, e->samples[i].to);
-		w_raw(o, "\n        }");
-		w_sep(o, i, e->n_samples);
-	}
-	w_raw(o, e->n_samples ? "      ]" : "");
-}
-
-static void w_edge(struct fio_out *o, const struct prop_edge *e)
-{
-	char buf[32];
-
-	prop_edge_id(e, buf, sizeof(buf));
-	w_raw(o, "    {\n      \"id\": ");
-	w_str(o, buf);
-	w_key(o, "from");
-	w_str(o, e->from);
-	w_key(o, "to");
-	w_str(o, e->to);
-	w_key(o, "proto");
-	w_str(o, pol_proto_name(e->proto));
-	if (pol_proto_has_ports(e->proto)) {
-		snprintf(buf, sizeof(buf), "%u", (unsigned)e->port);
-		w_key(o, "port");
-		w_raw(o, buf);
-	}
-	if (e->from_zone) {
-		w_key(o, "from_zone");
-		w_str(o, e->from_zone);
-	}
-	if (e->to_zone) {
-		w_key(o, "to_zone");
-		w_str(o, e->to_zone);
-	}
-	snprintf(buf, sizeof(buf), "%" PRIu64, e->packets > INT64_MAX ? (uint64_t)INT64_MAX
-								    : e->packets);
-	w_key(o, "packets");
-	w_raw(o, buf);
-	pol_time_format(e->first_seen, buf, sizeof(buf));
-	w_key(o, "first_seen");
-	w_str(o, buf);
-	pol_time_format(e->last_seen, buf, sizeof(buf));
-	w_key(o, "last_seen");
-	w_str(o, buf);
-	w_lists(o, e);
-	w_raw(o, "\n    }");
-}
-
-static int prop_fill(struct fio_out *o, void *arg)
-{
-	struct prop_set *s = arg;
-	size_t i;
-
-	w_raw(o, "{\n  \"version\": " ZW_STR(PROP_VERSION) ",\n  \"edges\": ");
-	w_raw(o, s->n ? "[\n" : "[]");
-	for (i = 0; i < s->n; i++) {
-		w_edge(o, &s->edges[i]);
-		w_sep(o, i, s->n);
-	}
-	w_raw(o, s->n ? "  ]\n}\n" : "\n}\n");
-	return 0;	/* write errors stick in @o */
-}
-
-int prop_save(struct prop_set *s, const char *path)
-{
-	prop_sort(s);
-	return fio_write_atomic_with(path, prop_fill, s);
-}
-
-/* --- parsing ------------------------------------------------------------------ */
-
-struct prop_pctx {
-	struct diags *d;
-	struct prop_set *s;
-	bool nomem;
-};
-
-static const char *edge_string(struct prop_pctx *c, const char *path, json_t *o,
-			       const char *key, bool required)
-{
-	json_t *v = diag_member(c->d, path, o, key, JSON_STRING, "a string", required);
-
-	return v ? json_string_value(v) : NULL;
-}
-
-static void edge_time(struct prop_pctx *c, const char *path, json_t *o, const char *key,
-		      int64_t *t)
-{
-	const char *s = edge_string(c, path, o, key, true);
-	char kp[DIAG_PATH_LEN];
-
-	if (s && pol_time_parse(s, t)) {
-		diag_path_key(kp, path, key);
-		diag_add(c->d, kp, "expected an RFC 3339 time, got '%.40s'", s);
-	}
-}
-
-static void edge_days(struct prop_pctx *c, const char *path, json_t *a, struct prop_edge *x)
-{
-	char ip[DIAG_PATH_LEN], t[32];
-	int64_t secs;
-	size_t i;
-	json_t *v;
-
-	x->days = calloc(json_array_size(a) + 1, sizeof(*x->days));
-	if (!x->days) {
-		c->nomem = true;
-		return;
-	}
-	json_array_foreach(a, i, v) {
-		diag_path_idx(ip, path, i);
-		if (!diag_want_type(c->d, ip, v, JSON_STRING, "a date string"))
-			continue;
-		snprintf(t, sizeof(t), "%.10sT00:00:00Z", json_string_value(v));
-		if (json_string_length(v) != 10 || pol_time_parse(t, &secs)) {
-			diag_add(c->d, ip, "expected a date YYYY-MM-DD, got '%.40s'",
-				 json_string_value(v));
-			continue;
-		}
-		x->days[x->n_days++] = day_of(secs);
-	}
-}
-
-static void edge_runs(struct prop_pctx *c, const char *path, json_t *a, struct prop_edge *x)
-{
-	char ip[DIAG_PATH_LEN];
-	size_t i;
-	json_t *v;
-
-	x->runs = calloc(json_array_size(a) + 1, sizeof(*x->runs));
-	if (!x->runs) {
-		c->nomem = true;
-		return;
-	}
-	json_array_foreach(a, i, v) {
-		diag_path_idx(ip, path, i);
-		if (!diag_want_type(c->d, ip, v, JSON_STRING, "a run id string"))
-			continue;
-		if (!pol_identity_valid(json_string_value(v))) {
-			diag_add(c->d, ip, "invalid run id");
-			continue;
-		}
-		x->runs[x->n_runs++] = (char *)json_string_value(v);	/* borrowed */
-	}
-}
-
-static void edge_samples(struct prop_pctx *c, const char *path, json_t *a,
-			 struct prop_edge *x)
-{
-	static const char *const keys[] = { "from", "to", NULL };
-	char ip[DIAG_PATH_LEN];
-	const char *f, *t;
-	size_t i;
-	json_t *v;
-
-	if (json_array_size(a) > PROP_SAMPLES_MAX)
-		diag_add(c->d, path, "at most %d samples", PROP_SAMPLES_MAX);
-	json_array_foreach(a, i, v) {
-		diag_path_idx(ip, path, i);
-		if (!diag_want_type(c->d, ip, v, JSON_OBJECT, "a sample object"))
-			continue;
-		diag_check_keys(c->d, ip, v, keys, "from, to");
-		f = edge_string(c, ip, v, "from", true);
-		t = edge_string(c, ip, v, "to", true);
-		if (!f || !t || x->n_samples >= PROP_SAMPLES_MAX)
-			continue;
-		if (!*f || !*t || strlen(f) >= PROP_ADDR_MAX || strlen(t) >= PROP_ADDR_MAX) {
-			diag_add(c->d, ip, "invalid address pair");
-			continue;
-		}
-		x->samples[x->n_samples].from = (char *)f;	/* borrowed */
-		x->samples[x->n_samples].to = (char *)t;
-		x->n_samples++;
-	}
-}
-
-/* Key fields of an edge; false when they are unusable. */
-static bool edge_key(struct prop_pctx *c, const char *path, json_t *o, struct prop_edge *x)
-{
-	const char *from, *to, *proto;
-	char kp[DIAG_PATH_LEN], got[64];
-	json_t *port;
-	bool ok = true;
-
-	from = edge_string(c, path, o, "from", true);
-	to = edge_string(c, path, o, "to", true);
-	proto = edge_string(c, path, o, "proto", true);
-	if (from && !pol_identity_valid(from)) {
-		diag_path_key(kp, path, "from");
-		diag_add(c->d, kp, "invalid identity '%.40s'", from);
-		ok = false;
-	}
-	if (to && !pol_identity_valid(to)) {
-		diag_path_key(kp, path, "to");
-		diag_add(c->d, kp, "invalid identity '%.40s'", to);
-		ok = false;
-	}
-	x->proto = proto ? pol_proto_parse(proto) : 0;
-	if (proto && !x->proto) {
-		diag_path_key(kp, path, "proto");
-		diag_add(c->d, kp, "expected one of tcp, udp, icmp, icmpv6, got '%.40s'", proto);
-	}
-	port = json_object_get(o, "port");
-	diag_path_key(kp, path, "port");
-	if (x->proto && pol_proto_has_ports(x->proto)) {
-		if (!port) {
-			diag_add(c->d, path, "missing key 'port'");
-			ok = false;
-		} else if (!json_is_integer(port) || json_integer_value(port) < 1 ||
-			   json_integer_value(port) > 65535) {
-			diag_json_preview(port, got, sizeof(got));
-			diag_add(c->d, kp, "expected 1..65535, got %s", got);
-			ok = false;
-		} else {
-			x->port = (uint16_t)json_integer_value(port);
-		}
-	} else if (x->proto && port) {
-		diag_add(c->d, kp, "%s has no ports", pol_proto_name(x->proto));
-	}
-	if (!from || !to || !x->proto || !ok)
-		return false;
-	x->from = (char *)from;	/* borrowed from the tree; the set interns */
-	x->to = (char *)to;
-	x->hash = edge_hash(from, to, x->proto, x->port);
-	return true;
-}
-
-static void edge_evidence(struct prop_pctx *c, const char *path, json_t *o,
-			  struct prop_edge *x)
-{
-	char kp[DIAG_PATH_LEN];
-	const char *z;
-	json_t *v;
-
-	v = diag_member(c->d, path, o, "packets", JSON_INTEGER, "an integer", true);
-	if (v && json_integer_value(v) < 0) {
-		diag_path_key(kp, path, "packets");
-		diag_add(c->d, kp, "must not be negative");
-	} else if (v) {
-		x->packets = (uint64_t)json_integer_value(v);
-	}
-	edge_time(c, path, o, "first_seen", &x->first_seen);
-	edge_time(c, path, o, "last_seen", &x->last_seen);
-	if (x->first_seen > x->last_seen)
-		diag_add(c->d, path, "last_seen is before first_seen");
-	if ((z = edge_string(c, path, o, "from_zone", false)))
-		x->from_zone = (char *)z;	/* borrowed */
-	if ((z = edge_string(c, path, o, "to_zone", false)))
-		x->to_zone = (char *)z;
-	diag_path_key(kp, path, "days");
-	if ((v = diag_member(c->d, path, o, "days", JSON_ARRAY, "an array", true)))
-		edge_days(c, kp, v, x);
-	diag_path_key(kp, path, "runs");
-	if ((v = diag_member(c->d, path, o, "runs", JSON_ARRAY, "an array", true)))
-		edge_runs(c, kp, v, x);
-	diag_path_key(kp, path, "samples");
-	if ((v = diag_member(c->d, path, o, "samples", JSON_ARRAY, "an array", true)))
-		edge_samples(c, kp, v, x);
-}
-
-static void parse_edge(struct prop_pctx *c, const char *path, json_t *o)
-{
-	static const char *const keys[] = { "id", "from", "to", "proto", "port", "from_zone",
-		"to_zone", "packets", "first_seen", "last_seen", "days", "runs", "samples", NULL };
-	struct prop_edge x = { 0 }, *dup;
-	char id[PROP_ID_LEN + 1], kp[DIAG_PATH_LEN];
-	const char *have;
-	bool key_ok;
-
-	diag_check_keys(c->d, path, o, keys, "id, from, to, proto, port, from_zone, to_zone, "
-			"packets, first_seen, last_seen, days, runs, samples");
-	key_ok = edge_key(c, path, o, &x);
-	edge_evidence(c, path, o, &x);
-	have = edge_string(c, path, o, "id", true);
-	if (key_ok) {
-		prop_edge_id(&x, id, sizeof(id));
-		diag_path_key(kp, path, "id");
-		if (have && strcmp(have, id))
-			diag_add(c->d, kp, "'%.20s' does not match its edge (expected '%s')", have,
-				 id);
-		dup = edge_find(c->s, x.hash, x.from, x.to, x.proto, x.port);
-		if (dup)
-			diag_add(c->d, path, "duplicate edge %s -> %s %s/%u", x.from, x.to,
-				 pol_proto_name(x.proto), x.port);
-		else if (!c->d->n && !c->nomem && edge_merge_into(c->s, &x))
-			c->nomem = true;
-	}
-	edge_clear(&x);
-}
-
-struct prop_set *prop_parse(const char *text, size_t len, struct diags *d)
-{
-	static const char *const keys[] = { "version", "edges", NULL };
-	struct prop_pctx c = { .d = d };
-	char ip[DIAG_PATH_LEN];
-	json_error_t jerr;
-	json_t *root, *v, *e;
-	size_t i;
-
-	diags_init(d);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		diag_json_syntax(d, &jerr);
-		errno = EINVAL;
-		return NULL;
-	}
-	c.s = prop_new();
-	if (!c.s) {
-		json_decref(root);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (diag_want_type(d, "$", root, JSON_OBJECT, "a proposal object")) {
-		diag_check_keys(d, "$", root, keys, "version, edges");
-		v = diag_member(d, "$", root, "version", JSON_INTEGER, "an integer", true);
-		if (v && json_integer_value(v) != PROP_VERSION)
-			diag_add(d, "$.version", "unsupported version %" JSON_INTEGER_FORMAT
-				 " (this zonewall reads %d)", json_integer_value(v), PROP_VERSION);
-		v = diag_member(d, "$", root, "edges", JSON_ARRAY, "an array", true);
-		json_array_foreach(v, i, e) {
-			diag_path_idx(ip, "$.edges", i);
-			if (diag_want_type(d, ip, e, JSON_OBJECT, "an edge object"))
-				parse_edge(&c, ip, e);
-		}
-	}
-	json_decref(root);
-	if (c.nomem || d->n) {
-		prop_free(c.s);
-		errno = c.nomem ? ENOMEM : EINVAL;
-		return NULL;
-	}
-	prop_sort(c.s);
-	return c.s;
-}
-
-struct prop_set *prop_load(const char *path, struct diags *d)
-{
-	struct prop_set *s;
-	size_t len;
-	char *buf;
-	int err;
-
-	diags_init(d);
-	err = fio_read_all(path, PROP_FILE_MAX, &buf, &len);
-	if (err) {
-		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
-		errno = -err;
-		return NULL;
-	}
-	s = prop_parse(buf, len, d);
-	err = errno;
-	free(buf);
-	errno = err;
-	return s;
-}
