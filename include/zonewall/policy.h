@@ -32,7 +32,7 @@
 /*
  * As large as a proposal may be (PROP_FILE_MAX): approving a proposal must
  * not make a policy that no longer loads.  100,000 rules saved with their
- * approvals are about 20 MiB; parsing is linear in the size (issue 19).
+ * approvals are about 20 MiB; parsing is linear in the size.
  */
 #define POL_FILE_MAX (256u << 20)
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Nothing lost, nothing half-done (issue 17): the writes of policies and
+# Nothing lost, nothing half-done: the writes of policies and
 # proposals, and the reads of every input file.
 #   - ten approves (learns, merges) of one file at once keep all ten updates
 #     (the writer's lock around read-modify-write);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Golden tests for the names in inventory files (issue 15): entry names and
+# Golden tests for the names in inventory files: entry names and
 # zone names obey the policy's rules (pol_identity_valid(),
 # pol_zone_name_valid()), so none can forge a line in compile's messages.
 # Each policy/inventory/bad-NAME.json is refused by `zonewall compile` with

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Interface names that reach the ruleset (issue 15), on a real kernel: in a
+# Interface names that reach the ruleset, on a real kernel: in a
 # private namespace with bridges named br*, q"b, a\b, * and x\*, zonewall
 # apply (and zonewalld in monitor mode) put every one of them, byte for
 # byte, in set bridges -- none is left out to be waved through as "not

@@ -98,7 +98,7 @@ out:
 
 /*
  * zone -> zone rules walk their zones' endpoints, grouped by zone, and
- * pair host-only endpoints with the other zone's wide ones only (issue 19):
+ * pair host-only endpoints with the other zone's wide ones only:
  * the same sets as walking every endpoint pair, with the endpoints of
  * the zones interleaved in the snapshot.
  */

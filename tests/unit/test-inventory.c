@@ -66,7 +66,7 @@ static void errors(void)
 		  "already names $.entries[0]" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidrs\": []}]}", "$.entries[0].cidrs",
 		  "empty" },
-		/* names as the policy's rules have them (issue 15), shown escaped */
+		/* names as the policy's rules have them, shown escaped */
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"web\\nzonewall: forged\", \"cidrs\": [\"1.0.0.0/8\"]}]}",
 		  "$.entries[0].zone", "invalid zone name \"web\\nzonewall: forged\" (1-32 letters" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"web.1\", \"cidrs\": [\"1.0.0.0/8\"]}]}",

@@ -203,7 +203,7 @@ static void diags_text(const struct diags *d, char *buf, size_t len)
 
 /*
  * The duplicate checks look rules, zones and borders up in an index, not
- * by a scan of all before them (issue 19): the same problems, naming the
+ * by a scan of all before them: the same problems, naming the
  * first earlier rule of the same key, in the same order, at any size.
  */
 static void test_duplicates(void)

@@ -342,7 +342,7 @@ static void test_render_validate(void)
 }
 
 /*
- * Interface names (issue 15): every name Linux allows is a value, taken as
+ * Interface names: every name Linux allows is a value, taken as
  * its bytes; the text writes a trailing '*' as "\*" (nft 1.0.6 reads "br*"
  * as a wildcard) and refuses, naming it, what nft cannot read back.
  */
