@@ -27,7 +27,11 @@
 #define CTL_CLIENTS_MAX 64		/* connections served at once */
 #define CTL_OUT_MAX (256 * 1024)	/* bytes queued for a client before a
 					   subscriber is dropped / reading stops */
-#define CTL_IDLE_MS 60000		/* idle non-subscribed clients are closed */
+#define CTL_IDLE_MS 60000		/* idle non-subscribed clients are closed;
+					   only a whole request counts as activity */
+#define CTL_REQUEST_MS 10000		/* a request begun must end within this */
+#define CTL_ROOT_RESERVE 8		/* of CTL_CLIENTS_MAX, held for root only */
+#define CTL_CLIENTS_PER_UID 16		/* connections of one other user at once */
 #define CTL_ARGS_MAX 4
 
 enum ctl_arg_type {
@@ -95,6 +99,7 @@ enum ctl_refusal {
 	CTL_TOO_MANY_CLIENTS,
 	CTL_SLOW_SUBSCRIBER,
 	CTL_FAILED,		/* the command ran and failed */
+	CTL_TOO_SLOW,		/* a request not completed within CTL_REQUEST_MS */
 };
 
 /** ctl_refusal_name() - "bad_json", "bad_request", ... (the "code" member). */

@@ -29,7 +29,7 @@ const char *ctl_refusal_name(enum ctl_refusal r)
 {
 	static const char *const names[] = {
 		"ok", "bad_json", "bad_request", "unknown_command", "too_large",
-		"too_many_clients", "slow_subscriber", "failed",
+		"too_many_clients", "slow_subscriber", "failed", "too_slow",
 	};
 
 	return (size_t)r < sizeof(names) / sizeof(names[0]) ? names[r] : "failed";

@@ -38,7 +38,8 @@ struct ctl_client {
 	size_t out_len, out_off, out_cap;
 	const char *topic;		/* subscribed topic (a command's static string) */
 	bool closing;			/* flush what is queued, then close */
-	uint64_t last_ms;
+	uint64_t last_ms;		/* accepted, or its last whole request */
+	uint64_t partial_ms;		/* when the unfinished request began, 0: none */
 	struct ctl_client *prev, *next;
 };
 
@@ -51,7 +52,14 @@ struct ctl {
 	struct ctl_ops ops;
 	struct ctl_client *clients;
 	size_t nclients;
+	/* refusals are logged at most CTL_LOG_BURST per CTL_LOG_WINDOW_MS; the
+	 * rest are counted (metrics) and summed up in the next logged line */
+	uint64_t log_window_ms;
+	unsigned int log_burst, log_quiet;
 };
+
+#define CTL_LOG_WINDOW_MS 10000
+#define CTL_LOG_BURST 10
 
 static void ctl_log(struct ctl *c, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -177,15 +185,36 @@ static bool ctl_flush(struct ctl_client *k)
 	return true;
 }
 
+/* Whether a refusal may be logged now: a flood of them (a client that
+ * connects in a loop) must not flood the journal. */
+static bool ctl_log_allowed(struct ctl *c)
+{
+	uint64_t now = loop_now_ms();
+
+	if (now - c->log_window_ms >= CTL_LOG_WINDOW_MS) {
+		c->log_window_ms = now;
+		c->log_burst = 0;
+	}
+	if (c->log_burst < CTL_LOG_BURST) {
+		c->log_burst++;
+		return true;
+	}
+	c->log_quiet++;
+	return false;
+}
+
 static void ctl_refuse(struct ctl_client *k, enum ctl_refusal r, const char *why, bool close_after)
 {
 	json_t *o = ctl_error_reply(r, why);
+	struct ctl *c = k->ctl;
 
 	ctl_queue_json(k, o);
 	json_decref(o);
-	ctl_refused(k->ctl, r);
-	ctl_log(k->ctl, LOG_NOTICE, "control: refused request from uid %u pid %d: %s (%s)",
-		(unsigned int)k->peer.uid, (int)k->peer.pid, why, ctl_refusal_name(r));
+	ctl_refused(c, r);
+	if (ctl_log_allowed(c)) {
+		ctl_log(c, LOG_NOTICE, "control: refused request from uid %u pid %d: %s (%s)",
+			(unsigned int)k->peer.uid, (int)k->peer.pid, why, ctl_refusal_name(r));
+	}
 	if (close_after)
 		k->closing = true;
 }
@@ -260,15 +289,16 @@ static void ctl_line(struct ctl_client *k, char *line, size_t len)
 	json_decref(req);
 }
 
-/* Handle every complete line in the input buffer. */
-static void ctl_lines(struct ctl_client *k)
+/* Handle every complete line in the input buffer.  Return: how many. */
+static size_t ctl_lines(struct ctl_client *k)
 {
-	size_t off = 0;
+	size_t off = 0, n = 0;
 	char *nl;
 
 	while (!k->closing && (nl = memchr(k->in + off, '\n', k->in_len - off))) {
 		ctl_line(k, k->in + off, nl - (k->in + off));
 		off = nl - k->in + 1;
+		n++;
 	}
 	memmove(k->in, k->in + off, k->in_len - off);
 	k->in_len -= off;
@@ -278,6 +308,24 @@ static void ctl_lines(struct ctl_client *k)
 		snprintf(why, sizeof(why), "request longer than %d bytes", CTL_LINE_MAX);
 		ctl_refuse(k, CTL_TOO_LARGE, why, true);
 	}
+	return n;
+}
+
+/*
+ * Only a whole request is activity: a byte now and then must not keep a
+ * connection (and its slot) forever, so the idle time runs from the last
+ * request answered, and a request begun must end within CTL_REQUEST_MS.
+ */
+static void ctl_progress(struct ctl_client *k, size_t lines)
+{
+	uint64_t now = loop_now_ms();
+
+	if (lines)
+		k->last_ms = now;
+	if (!k->in_len)
+		k->partial_ms = 0;
+	else if (lines || !k->partial_ms)
+		k->partial_ms = now;
 }
 
 static bool ctl_in_room(struct ctl_client *k)
@@ -323,8 +371,7 @@ static bool ctl_read(struct ctl_client *k)
 			break;
 		}
 		k->in_len += r;
-		k->last_ms = loop_now_ms();
-		ctl_lines(k);
+		ctl_progress(k, ctl_lines(k));
 	}
 	return ctl_flush(k);
 }
@@ -341,6 +388,38 @@ static void ctl_client_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 	if (events & EPOLLIN)
 		ctl_read(k);
+}
+
+/*
+ * Whether @k (just counted in) may be served.  Root (the operator's
+ * confirm and reload) always has CTL_ROOT_RESERVE slots no one else can
+ * take, and one other user at most CTL_CLIENTS_PER_UID: a member of
+ * control_group cannot hold every connection and keep root out.
+ * Return: false after refusing @k.
+ */
+static bool ctl_admit(struct ctl *c, struct ctl_client *k)
+{
+	size_t others = 0, same_uid = 0;
+	char why[96];
+
+	for (const struct ctl_client *o = c->clients; o; o = o->next) {
+		if (o == k || o->closing)
+			continue;
+		others += o->peer.uid != 0;
+		same_uid += o->peer.uid == k->peer.uid;
+	}
+	if (k->peer.uid != 0 && same_uid >= CTL_CLIENTS_PER_UID)
+		snprintf(why, sizeof(why), "too many connections of uid %u (at most %d)",
+			 (unsigned int)k->peer.uid, CTL_CLIENTS_PER_UID);
+	else if (k->peer.uid != 0 && others >= CTL_CLIENTS_MAX - CTL_ROOT_RESERVE)
+		snprintf(why, sizeof(why), "too many clients (at most %d besides root's)",
+			 CTL_CLIENTS_MAX - CTL_ROOT_RESERVE);
+	else if (c->nclients > CTL_CLIENTS_MAX)
+		snprintf(why, sizeof(why), "too many clients (at most %d)", CTL_CLIENTS_MAX);
+	else
+		return true;
+	ctl_refuse(k, CTL_TOO_MANY_CLIENTS, why, true);
+	return false;
 }
 
 static void ctl_accept_one(struct ctl *c, int fd)
@@ -375,13 +454,8 @@ static void ctl_accept_one(struct ctl *c, int fd)
 		c->clients->prev = k;
 	c->clients = k;
 	c->nclients++;
-	if (c->nclients > CTL_CLIENTS_MAX) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "too many clients (at most %d)", CTL_CLIENTS_MAX);
-		ctl_refuse(k, CTL_TOO_MANY_CLIENTS, why, true);
+	if (!ctl_admit(c, k))
 		ctl_flush(k);
-	}
 }
 
 static void ctl_accept(struct loop *l, int lfd, uint32_t events, void *arg)
@@ -414,13 +488,24 @@ static void ctl_sweep(struct loop *l, void *arg)
 	struct ctl_client *k, *next;
 	uint64_t now = loop_now_ms();
 
+	if (c->log_quiet && now - c->log_window_ms >= CTL_LOG_WINDOW_MS) {
+		ctl_log(c, LOG_NOTICE, "control: %u more refusals not logged (their reasons are "
+			"in zonewall_control_refused_total)", c->log_quiet);
+		c->log_quiet = 0;
+	}
 	for (k = c->clients; k; k = next) {
 		next = k->next;
-		if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS)
+		if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS) {
 			ctl_client_close(k);
-		else if (!k->topic && !k->closing && !ctl_pending(k) &&
-			 now - k->last_ms > CTL_IDLE_MS)
+		} else if (!k->closing && k->partial_ms && now - k->partial_ms > CTL_REQUEST_MS) {
+			ctl_refuse(k, CTL_TOO_SLOW, "request not completed in time", true);
+			k->last_ms = now;	/* the grace to read the refusal */
+			if (!ctl_flush(k))
+				continue;
+		} else if (!k->topic && !k->closing && !ctl_pending(k) &&
+			   now - k->last_ms > CTL_IDLE_MS) {
 			ctl_client_close(k);
+		}
 	}
 }
 
