@@ -60,7 +60,6 @@ struct rs_field_desc {
 	enum rs_type type;
 	uint16_t ethertype;	/* the protocol whose header it reads (rs_field_ethertype()) */
 	enum rs_family family;	/* the only family whose tables have it; 0: any */
-	bool typeof_ok;		/* a set can be declared by it (rs_set_typeof()) */
 	bool icmpv6;		/* reads the ICMPv6 header: meta l4proto ipv6-icmp must precede */
 	struct {
 		enum rs_load how;
@@ -68,6 +67,12 @@ struct rs_field_desc {
 		uint32_t key;			/* NFT_META_* or NFT_CT_* */
 		uint8_t dir;			/* ct: 1 original, 2 reply, 0 none */
 	} load;
+	/* how nft describes a set declared by this field ("typeof", rs_set_typeof()) */
+	struct {
+		uint32_t expr;			/* nft's expression type; 0: it cannot */
+		unsigned int n;
+		uint32_t data[5];		/* the expression's data, numbered from 0 */
+	} nft_typeof;
 };
 
 /** rs_type_desc() - the descriptor of @t, or NULL for a number that is no type. */

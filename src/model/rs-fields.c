@@ -17,54 +17,70 @@
 #define PAYLOAD(base, off, len) { RS_LOAD_PAYLOAD, base, off, len, 0, 0 }
 #define META(key, len) { RS_LOAD_META, 0, 0, len, key, 0 }
 #define CT(key, len, dir) { RS_LOAD_CT, 0, 0, len, key, dir }
+#define TYPEOF(expr, n, ...) { expr, n, { __VA_ARGS__ } }
+#define NO_TYPEOF { 0, 0, { 0, 0, 0, 0, 0 } }
 
-/* name, type, ethertype, family, typeof, icmpv6, load */
+/*
+ * name, type, ethertype, family, icmpv6, load, and how nft describes a set
+ * declared by the field (its typeof user data): nft's expression type (9
+ * meta, 7 payload) and that expression's data: a meta key; a payload's
+ * protocol description (17 Ethernet) and template (2 source address), or
+ * for a raw payload (description 0) its base (3 transport), offset and
+ * length in bits.
+ */
 static const struct rs_field_desc fields[RS_F__COUNT] = {
-	[RS_F_IP_SADDR] = { "ip saddr", RS_T_IPV4, 0x0800, 0, false, false, PAYLOAD(NH, 12, 4) },
-	[RS_F_IP_DADDR] = { "ip daddr", RS_T_IPV4, 0x0800, 0, false, false, PAYLOAD(NH, 16, 4) },
-	[RS_F_IP6_SADDR] = { "ip6 saddr", RS_T_IPV6, 0x86dd, 0, false, false, PAYLOAD(NH, 8, 16) },
-	[RS_F_IP6_DADDR] = { "ip6 daddr", RS_T_IPV6, 0x86dd, 0, false, false, PAYLOAD(NH, 24, 16) },
-	[RS_F_L4PROTO] = { "meta l4proto", RS_T_PROTO, 0, 0, false, false,
-			   META(NFT_META_L4PROTO, 1) },
-	[RS_F_TH_DPORT] = { "th dport", RS_T_SERVICE, 0, 0, false, false, PAYLOAD(TH, 2, 2) },
-	[RS_F_IIFNAME] = { "iifname", RS_T_IFNAME, 0, 0, true, false, META(NFT_META_IIFNAME, 16) },
-	[RS_F_OIFNAME] = { "oifname", RS_T_IFNAME, 0, 0, false, false,
-			   META(NFT_META_OIFNAME, 16) },
-	[RS_F_ETHER_SADDR] = { "ether saddr", RS_T_ETHER, 0, RS_BRIDGE, true, false,
-			       PAYLOAD(LL, 6, 6) },
-	[RS_F_CT_STATE] = { "ct state", RS_T_CTSTATE, 0, 0, false, false, CT(NFT_CT_STATE, 4, 0) },
-	[RS_F_ARP_HLEN] = { "arp hlen", RS_T_U8, 0x0806, RS_BRIDGE, false, false,
-			    PAYLOAD(NH, 4, 1) },
-	[RS_F_ARP_PLEN] = { "arp plen", RS_T_U8, 0x0806, RS_BRIDGE, false, false,
-			    PAYLOAD(NH, 5, 1) },
+	[RS_F_IP_SADDR] = { "ip saddr", RS_T_IPV4, 0x0800, 0, false,
+		PAYLOAD(NH, 12, 4), NO_TYPEOF },
+	[RS_F_IP_DADDR] = { "ip daddr", RS_T_IPV4, 0x0800, 0, false,
+		PAYLOAD(NH, 16, 4), NO_TYPEOF },
+	[RS_F_IP6_SADDR] = { "ip6 saddr", RS_T_IPV6, 0x86dd, 0, false,
+		PAYLOAD(NH, 8, 16), NO_TYPEOF },
+	[RS_F_IP6_DADDR] = { "ip6 daddr", RS_T_IPV6, 0x86dd, 0, false,
+		PAYLOAD(NH, 24, 16), NO_TYPEOF },
+	[RS_F_L4PROTO] = { "meta l4proto", RS_T_PROTO, 0, 0, false,
+		META(NFT_META_L4PROTO, 1), NO_TYPEOF },
+	[RS_F_TH_DPORT] = { "th dport", RS_T_SERVICE, 0, 0, false,
+		PAYLOAD(TH, 2, 2), NO_TYPEOF },
+	[RS_F_IIFNAME] = { "iifname", RS_T_IFNAME, 0, 0, false,
+		META(NFT_META_IIFNAME, 16), TYPEOF(9, 1, NFT_META_IIFNAME) },
+	[RS_F_OIFNAME] = { "oifname", RS_T_IFNAME, 0, 0, false,
+		META(NFT_META_OIFNAME, 16), NO_TYPEOF },
+	[RS_F_ETHER_SADDR] = { "ether saddr", RS_T_ETHER, 0, RS_BRIDGE, false,
+		PAYLOAD(LL, 6, 6), TYPEOF(7, 2, 17, 2) },
+	[RS_F_CT_STATE] = { "ct state", RS_T_CTSTATE, 0, 0, false,
+		CT(NFT_CT_STATE, 4, 0), NO_TYPEOF },
+	[RS_F_ARP_HLEN] = { "arp hlen", RS_T_U8, 0x0806, RS_BRIDGE, false,
+		PAYLOAD(NH, 4, 1), NO_TYPEOF },
+	[RS_F_ARP_PLEN] = { "arp plen", RS_T_U8, 0x0806, RS_BRIDGE, false,
+		PAYLOAD(NH, 5, 1), NO_TYPEOF },
 	/* sender protocol address: after htype, ptype, hlen, plen, op and a 6-byte sha */
-	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4, 0x0806, RS_BRIDGE, false, false,
-				PAYLOAD(NH, 14, 4) },
+	[RS_F_ARP_SADDR_IP] = { "arp saddr ip", RS_T_IPV4, 0x0806, RS_BRIDGE, false,
+		PAYLOAD(NH, 14, 4), NO_TYPEOF },
 	/* read where the kernel rebuilds a VLAN tag it took off: a tagged frame's is 0x8100 */
-	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE, 0, RS_BRIDGE, false, false,
-			      PAYLOAD(LL, 12, 2) },
+	[RS_F_ETHER_TYPE] = { "ether type", RS_T_ETHERTYPE, 0, RS_BRIDGE, false,
+		PAYLOAD(LL, 12, 2), NO_TYPEOF },
 	/* as nft: no network-layer check, the rule's meta l4proto ipv6-icmp is the guard */
-	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE, 0, 0, false, true,
-			       PAYLOAD(TH, 0, 1) },
+	[RS_F_ICMPV6_TYPE] = { "icmpv6 type", RS_T_ICMPV6_TYPE, 0, 0, true,
+		PAYLOAD(TH, 0, 1), NO_TYPEOF },
 	/* after type, code, checksum and the flags word of a neighbour advertisement */
-	[RS_F_ND_TARGET] = { "@th,64,128", RS_T_INT128, 0, RS_BRIDGE, true, true,
-			     PAYLOAD(TH, 8, 16) },
-	[RS_F_PKTTYPE] = { "meta pkttype", RS_T_PKTTYPE, 0, 0, false, false,
-			   META(NFT_META_PKTTYPE, 1) },
-	[RS_F_ETHER_DADDR] = { "ether daddr", RS_T_ETHER, 0, RS_BRIDGE, false, false,
-			       PAYLOAD(LL, 0, 6) },
+	[RS_F_ND_TARGET] = { "@th,64,128", RS_T_INT128, 0, RS_BRIDGE, true,
+		PAYLOAD(TH, 8, 16), TYPEOF(7, 5, 0, 0, 3, 64, 128) },
+	[RS_F_PKTTYPE] = { "meta pkttype", RS_T_PKTTYPE, 0, 0, false,
+		META(NFT_META_PKTTYPE, 1), NO_TYPEOF },
+	[RS_F_ETHER_DADDR] = { "ether daddr", RS_T_ETHER, 0, RS_BRIDGE, false,
+		PAYLOAD(LL, 0, 6), NO_TYPEOF },
 	/* after htype, ptype, hlen, plen and op */
-	[RS_F_ARP_SADDR_ETHER] = { "arp saddr ether", RS_T_ETHER, 0x0806, RS_BRIDGE, false, false,
-				   PAYLOAD(NH, 8, 6) },
+	[RS_F_ARP_SADDR_ETHER] = { "arp saddr ether", RS_T_ETHER, 0x0806, RS_BRIDGE, false,
+		PAYLOAD(NH, 8, 6), NO_TYPEOF },
 	/* no conntrack in bridge tables here (nf_conntrack_bridge is absent) */
 	[RS_F_CT_ORIG_IP_SADDR] = { "ct original ip saddr", RS_T_IPV4, 0x0800, RS_INET, false,
-				    false, CT(NFT_CT_SRC_IP, 4, 1) },
+		CT(NFT_CT_SRC_IP, 4, 1), NO_TYPEOF },
 	[RS_F_CT_REPLY_IP_SADDR] = { "ct reply ip saddr", RS_T_IPV4, 0x0800, RS_INET, false,
-				     false, CT(NFT_CT_SRC_IP, 4, 2) },
+		CT(NFT_CT_SRC_IP, 4, 2), NO_TYPEOF },
 	[RS_F_CT_ORIG_IP6_SADDR] = { "ct original ip6 saddr", RS_T_IPV6, 0x86dd, RS_INET, false,
-				     false, CT(NFT_CT_SRC_IP6, 16, 1) },
+		CT(NFT_CT_SRC_IP6, 16, 1), NO_TYPEOF },
 	[RS_F_CT_REPLY_IP6_SADDR] = { "ct reply ip6 saddr", RS_T_IPV6, 0x86dd, RS_INET, false,
-				      false, CT(NFT_CT_SRC_IP6, 16, 2) },
+		CT(NFT_CT_SRC_IP6, 16, 2), NO_TYPEOF },
 };
 
 const struct rs_field_desc *rs_field_desc(enum rs_field f)

@@ -238,8 +238,8 @@ static void render_stmt(struct dbuf *d, const struct rs_stmt *st)
 /*
  * nft adds "meta protocol" before an IP header field in a bridge table, and
  * that is the frame's inner protocol when it carries a VLAN tag; what we
- * send checks the frame's own ether type (nft_encode_dep() in nft.c), which
- * nft writes for the same bytecode when it is spelled out.
+ * send checks the frame's own ether type (expr_dep() in src/nft/nft-expr.c),
+ * which nft writes for the same bytecode when it is spelled out.
  */
 static void render_bridge_dep(struct dbuf *d, const struct rs_stmt *st, uint16_t *done)
 {

@@ -287,7 +287,7 @@ static int parse_int128(const char *text, struct rs_value *out)
 	return 0;
 }
 
-/* Any name Linux allows: nft.c sends the bytes, never a pattern. */
+/* Any name Linux allows: src/nft/ sends the bytes, never a pattern. */
 static int parse_ifname(const char *text, struct rs_value *out)
 {
 	if (!rs_ifname_valid(text))

@@ -229,7 +229,7 @@ int rs_set_typeof(struct rs_set *s, const enum rs_field *f, unsigned int n)
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
 		if (f[i] >= RS_F__COUNT || rs_field_type(f[i]) != s->key.t[i] ||
-		    !rs_field_desc(f[i])->typeof_ok)
+		    !rs_field_desc(f[i])->nft_typeof.expr)
 			return -EINVAL;
 	memcpy(s->typeof_f, f, n * sizeof(f[0]));
 	s->has_typeof = true;
@@ -512,7 +512,7 @@ static int stmt_set_ref(struct rs_rule *r, enum rs_stmt_kind kind, const enum rs
 	if (n == 0 || n > RS_MAX_CONCAT || !name_ok(set))
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
-		if (f[i] >= RS_F__COUNT || f[i] == RS_F_CT_STATE)
+		if (f[i] >= RS_F__COUNT || !rs_type_len(rs_field_type(f[i])))
 			return -EINVAL;
 	name = strdup(set);
 	if (!name)

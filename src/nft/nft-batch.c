@@ -5,32 +5,20 @@
  * one ack per message, a refusal named by the model object behind it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/object.h>
-#include <libnftnl/rule.h>
-#include <libnftnl/set.h>
-#include <libnftnl/table.h>
-#include <libnftnl/udata.h>
-#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include "zonewall/nft.h"
 #include "nft-int.h"
-
 
 /* --- batch buffer ----------------------------------------------------------- */
 
@@ -104,7 +92,6 @@ struct nlmsghdr *nft_msg_start(struct batch *b, uint16_t type, enum rs_family fa
 
 /* --- sending and collecting acks ---------------------------------------------- */
 
-
 static int extack_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -149,7 +136,6 @@ static void take_ack(struct ack_state *as, const struct nlmsghdr *nlh)
 	if (tb[NLMSGERR_ATTR_OFFS])
 		as->extack_off = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 }
-
 
 /* Send the whole batch in one sendmsg and collect one ack per message. */
 int nft_batch_talk(struct nft_conn *c, struct batch *b, struct ack_state *as)

@@ -3,34 +3,19 @@
  * Sets and their elements into a batch (see nft-int.h): the set as a
  * libnftnl object, its elements written straight into the batch with libmnl.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/common.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/object.h>
-#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
-#include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
 
 #include "zonewall/nft.h"
 #include "zonewall/rs-types.h"
 #include "nft-int.h"
-
 
 #define ELEMS_MSG_LIMIT 60000	/* start a new element message past this */
 
@@ -50,30 +35,20 @@ static uint32_t set_flags(const struct rs_set *s)
 }
 
 /*
- * nft reads a key's byte order from the set's user data to print it: without
- * it an ifname key lists as "".  Written like nft: host order for strings
- * (ifname), network order for everything else, nothing for concatenations.
- */
-/*
  * A typeof key as nft describes it (so that nft lists the set as nft -f of
- * compile's text made it): the concatenation's expression type, then per
- * field a nest numbered by its place holding the field's expression type
- * and data.  The numbers are nft's own: expression types 13 concat, 9 meta,
- * 7 payload; a payload's protocol description (17 Ethernet, 0 raw) and
- * template (2 source address), or for a raw one its base (3 transport),
- * offset and length in bits.
+ * compile's text made it): the concatenation's expression type (13), then
+ * per field a nest numbered by its place holding the field's expression
+ * type and data (rs_field_desc()->nft_typeof).
  */
 static bool put_typeof_field(struct nftnl_udata_buf *ud, unsigned int i, enum rs_field f)
 {
-	static const uint32_t raw[] = { 0, 0, 3, 64, 128 }, ether[] = { 17, 2 }, meta[] = { 6 };
-	const uint32_t *v = f == RS_F_ND_TARGET ? raw : f == RS_F_ETHER_SADDR ? ether : meta;
-	size_t n = f == RS_F_ND_TARGET ? 5 : f == RS_F_ETHER_SADDR ? 2 : 1;
+	const struct rs_field_desc *fd = rs_field_desc(f);
 	struct nftnl_udata *field = nftnl_udata_nest_start(ud, (uint8_t)i), *data;
-	bool ok = field && nftnl_udata_put_u32(ud, 0, f == RS_F_IIFNAME ? 9 : 7);
+	bool ok = fd && field && nftnl_udata_put_u32(ud, 0, fd->nft_typeof.expr);
 
 	data = ok ? nftnl_udata_nest_start(ud, 1) : NULL;
-	for (size_t k = 0; data && k < n; k++)
-		if (!nftnl_udata_put_u32(ud, (uint8_t)k, v[k]))
+	for (unsigned int k = 0; data && k < fd->nft_typeof.n; k++)
+		if (!nftnl_udata_put_u32(ud, (uint8_t)k, fd->nft_typeof.data[k]))
 			return false;
 	if (!data)
 		return false;
@@ -100,6 +75,11 @@ static bool put_typeof(struct nftnl_udata_buf *ud, const struct rs_set *s)
 	return true;
 }
 
+/*
+ * nft reads a key's byte order from the set's user data to print it: without
+ * it an ifname key lists as "".  Written like nft: host order for strings
+ * (ifname), network order for everything else, nothing for concatenations.
+ */
 static bool put_set_udata(struct nftnl_set *ns, const struct rs_set *s)
 {
 	struct nftnl_udata_buf *ud;
@@ -279,7 +259,6 @@ static void put_model_elem(struct nlmsghdr *nlh, const struct rs_set *s, size_t 
 	increment(end, flen);
 	put_one_elem(nlh, s, end, NULL, true, false, NULL);
 }
-
 
 static struct nlmsghdr *elems_msg_start(struct batch *b, const struct elem_target *et,
 					const struct rs_set *s, struct nlattr **list)

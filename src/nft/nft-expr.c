@@ -4,34 +4,19 @@
  * nf_tables expressions, fields loaded as rs_field_desc() says and values
  * compared as rs_value_match() gives them.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
 
-#include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/common.h>
 #include <libnftnl/expr.h>
-#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
-#include <libnftnl/set.h>
-#include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
 
 #include "zonewall/nft.h"
 #include "zonewall/rs-types.h"
 #include "nft-int.h"
-
 
 /* --- rules -------------------------------------------------------------------- */
 

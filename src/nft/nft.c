@@ -1,38 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * nf_tables over netlink, writing (see nft.h; reading back is nft-read.c):
- * the model becomes one batch, sent in one sendmsg, and every ack is
- * collected within a bounded wait.
+ * the operations, each one batch (nft-batch.c) of tables, chains and
+ * counters from here, sets and elements (nft-elem.c) and rules (nft-expr.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
-#include <libnftnl/expr.h>
 #include <libnftnl/object.h>
-#include <libnftnl/rule.h>
-#include <libnftnl/set.h>
 #include <libnftnl/table.h>
-#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
 
 #include "zonewall/nft.h"
 #include "nft-int.h"
 
-
-/* --- tables, chains, sets ----------------------------------------------------- */
+/* --- tables, chains, counters --------------------------------------------------- */
 
 static void put_table(struct batch *b, const struct rs_table *t, uint16_t type, uint16_t flags)
 {
