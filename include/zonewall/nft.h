@@ -3,8 +3,8 @@
 #define ZONEWALL_NFT_H
 
 /*
- * The only code that talks to nf_tables (src/nft/nft.c writes, src/nft/nft-read.c
- * reads back): a ruleset model (ruleset.h) goes
+ * The only code that talks to nf_tables (src/nft/nft.c and its nft-batch.c,
+ * nft-elem.c and nft-expr.c write, src/nft/nft-read.c reads back): a ruleset model (ruleset.h) goes
  * to the kernel as ONE netlink batch (NFNL_MSG_BATCH_BEGIN ... END), so it
  * lands whole or not at all.  Tables, chains, sets and rules are built as
  * libnftnl objects; set elements are written straight into the batch with

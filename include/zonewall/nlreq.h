@@ -5,7 +5,7 @@
 /*
  * One netlink request and its answer over libmnl: what the rtnetlink
  * lookups (nsid.c, the CLI's inventory ports) and ctnetlink (conntrack.c)
- * share.  Not for nf_tables batches (nft.c) or notifications.
+ * share.  Not for nf_tables batches (src/nft/nft-batch.c) or notifications.
  */
 
 #include <libmnl/libmnl.h>

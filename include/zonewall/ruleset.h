@@ -5,10 +5,11 @@
 /*
  * The ruleset model: exactly what zonewall installs in the kernel, as plain
  * data, before any netlink.  The compiler builds one of these from a policy
- * and an identity snapshot; nft.c turns it into one netlink batch;
+ * and an identity snapshot; src/nft/ turns it into one netlink batch;
  * rs_render_text() turns the same model into nft syntax for `zonewall
  * compile` and dry runs.  One model, two renderings, so text and kernel
- * agree.
+ * agree.  Each datatype and field is described once (rs-types.h), and both
+ * renderings ask those descriptors.
  *
  * The IR covers what zonewall needs and no more: tables (inet, bridge),
  * named sets and verdict maps with (concatenated) keys and interval ranges,
@@ -17,7 +18,7 @@
  * (or not), dispatch through a verdict map, counter, limit, log, verdict.
  *
  * Every object carries an "origin" string ("policy $.allow[3]", "zone web")
- * copied in at creation; nft.c quotes it when the kernel refuses the object.
+ * copied in at creation; src/nft/ quotes it when the kernel refuses the object.
  * Pure: no I/O.  Objects are owned by their parent; rs_ruleset_free()
  * releases everything.  Builders copy every string they are given.
  */

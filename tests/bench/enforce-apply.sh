@@ -1,6 +1,6 @@
 #!/bin/bash
 # Apply-time benchmark, not part of `make check`:
-#   zonewall's netlink apply (src/nft/nft.c, via tests/bench/enforce-apply) of the
+#   zonewall's netlink apply (src/nft/, via tests/bench/enforce-apply) of the
 #   N-tuple model vs `nft -f` of the same model rendered as text, each in a
 #   fresh network namespace, interleaved over ROUNDS rounds; then the
 #   incremental update of M elements into the N-element set.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Golden tests for the ruleset model's text (src/model/ruleset.c): each NAME.json
+# Golden tests for the ruleset model's text (src/model/rs-render.c): each NAME.json
 # fixture renders to NAME.nft exactly, validates, and `nft -c -f` accepts it
 # (when nft can check here: it needs CAP_NET_ADMIN); each bad-NAME.json must
 # be refused by rs_validate() with the one line in bad-NAME.err.

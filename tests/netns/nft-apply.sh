@@ -1,5 +1,5 @@
 #!/bin/bash
-# Enforcement on a real kernel (src/nft/nft.c): inside a private namespace with a
+# Enforcement on a real kernel (src/nft/): inside a private namespace with a
 # bridge and three client namespaces (a 10.77.0.2 zone web, b .3 zone app,
 # c .4 zone db), a ruleset model allowing only a->b tcp/80 is applied over
 # netlink by tests/netns/nft-driver and witnessed with nft, jq, nc and ping.

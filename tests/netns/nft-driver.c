@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Test driver for src/nft/nft.c and src/model/ruleset.c: fixtures in, kernel or text
+ * Test driver for src/nft/ and src/model/ruleset.c: fixtures in, kernel or text
  * out.  Used by tests/netns/nft-apply.sh and tests/golden/ruleset.sh.
  *
  *   nft-driver render [--replace] FIXTURE   the model as nft text
