@@ -40,7 +40,8 @@ static const char zwd_usage[] =
 	"  -V, --version       print the version\n"
 	"  -h, --help          show this help\n"
 	"\n"
-	"Signals: SIGTERM/SIGINT stop in order (exit 0), SIGHUP reloads the\n"
+	"Signals: SIGTERM/SIGINT stop in order (exit 0; 1 when the last checkpoint\n"
+	"fails), SIGHUP reloads the\n"
 	"configuration and policy like `zonewall reload`.\n";
 
 static void zwd_diags_print(const char *path, const struct cfg_diags *d)
@@ -330,8 +331,13 @@ static int zwd_run(struct zwd *d)
 		d->http ? d->cfg.metrics_listen : "");
 	zwd_ready(&ready_fd, 0);
 	status = loop_run(d->loop);
-	zwd_mode_stop(d);
-	zwd_log(LOG_NOTICE, "stopped");
+	if (zwd_mode_stop(d) < 0) {
+		zwd_log(LOG_ERR, "stopped, but the last checkpoint failed: what was learned since "
+			"the last good one is lost");
+		status = 1;
+	} else {
+		zwd_log(LOG_NOTICE, "stopped");
+	}
 	zwd_teardown(d);
 	return status < 0 ? 1 : status;
 }

@@ -25,6 +25,7 @@
 
 #include "zonewall/capture.h"
 #include "zonewall/feed.h"
+#include "zonewall/fileio.h"
 #include "zonewall/flow.h"
 #include "zonewall/learn.h"
 #include "zonewall/link.h"
@@ -56,6 +57,7 @@ struct zwd_learn {
 	struct link_monitor *lm;
 	struct loop_source *lm_src, *timer;
 	struct feed feed;		/* frames into table */
+	struct fio_lock *lock;		/* the proposal's writer's lock, held while we run */
 	struct prop_set *prop;
 	char path[PATH_MAX + 32];
 	char run_id[LEARN_RUN_ID_MAX];
@@ -248,12 +250,43 @@ static void zwd_learn_on_timer(struct loop *lp, void *arg)
 
 /* --- setup ---------------------------------------------------------------------------- */
 
+/*
+ * The proposal is this daemon's for as long as it runs: checked writable
+ * before anything is captured (a state_dir that is a file, or read-only,
+ * fails the start instead of every checkpoint), and its writer's lock held
+ * (fio_lock()), so `zonewall merge -o` or another daemon cannot write it
+ * in between and lose either side's edges.
+ */
+static int zwd_learn_claim(struct zwd_learn *l, char *why, size_t whylen)
+{
+	pid_t holder = 0;
+	int err = fio_check_writable(l->path);
+
+	if (err) {
+		snprintf(why, whylen, "state_dir %s: cannot write %s there: %s", l->d->cfg.state_dir,
+			 ZWD_PROPOSAL_FILE, fio_strerror(err));
+		return err;
+	}
+	err = fio_lock(l->path, 0, &l->lock, &holder);
+	if (err == -ETIMEDOUT)
+		snprintf(why, whylen, "%s is being written by another process (pid %d): a "
+			 "second learner would lose its edges", l->path, (int)holder);
+	else if (err)
+		snprintf(why, whylen, "%s: cannot take its writer's lock: %s", l->path,
+			 fio_strerror(err));
+	return err;
+}
+
 static int zwd_learn_load(struct zwd_learn *l, char *why, size_t whylen)
 {
 	struct diags dg;
+	int err;
 
 	diags_init(&dg);
 	snprintf(l->path, sizeof(l->path), "%s/%s", l->d->cfg.state_dir, ZWD_PROPOSAL_FILE);
+	err = zwd_learn_claim(l, why, whylen);
+	if (err)
+		return err;
 	if (access(l->path, F_OK) != 0) {
 		l->prop = prop_new();
 		return l->prop ? 0 : -ENOMEM;
@@ -424,5 +457,6 @@ void zwd_learn_free(struct zwd_learn *l)
 	prop_free(l->prop);
 	pol_free(l->pol);
 	zwd_rt_free(l->rt);
+	fio_unlock(l->lock);
 	free(l);
 }

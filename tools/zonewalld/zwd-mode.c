@@ -75,10 +75,11 @@ int zwd_mode_apply(struct ctl_call *call, void *arg)
 	return zwd_enforce_apply_cmd(d->mode->enforce, call);
 }
 
-void zwd_mode_stop(struct zwd *d)
+int zwd_mode_stop(struct zwd *d)
 {
 	if (d->mode && d->mode->learn)
-		zwd_learn_checkpoint(d->mode->learn);
+		return zwd_learn_checkpoint(d->mode->learn);
+	return 0;
 }
 
 void zwd_mode_free(struct zwd *d)

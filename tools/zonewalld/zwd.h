@@ -150,8 +150,12 @@ int zwd_mode_reload(struct zwd *d, const struct cfg *next, char *why, size_t why
 /** zwd_mode_status() - add the mode's own state to the status reply @o. */
 void zwd_mode_status(struct zwd *d, json_t *o);
 
-/** zwd_mode_stop() - orderly end (SIGTERM): a last checkpoint in learn mode. */
-void zwd_mode_stop(struct zwd *d);
+/**
+ * zwd_mode_stop() - orderly end (SIGTERM): a last checkpoint in learn mode.
+ * Return: 0, or the -errno of that checkpoint (what was learned since the
+ * last good one is lost: the daemon exits 1).
+ */
+int zwd_mode_stop(struct zwd *d);
 
 /** zwd_mode_free() - release the mode's state.  Accepts d->mode == NULL. */
 void zwd_mode_free(struct zwd *d);
