@@ -74,6 +74,7 @@ int cmd_containers_main(int argc, char **argv);
 int cmd_flows_main(int argc, char **argv);
 int cmd_learn_main(int argc, char **argv);
 int cmd_replay_main(int argc, char **argv);
+int cmd_explain_main(int argc, char **argv);
 int cmd_review_main(int argc, char **argv);
 int cmd_approve_main(int argc, char **argv);
 int cmd_merge_main(int argc, char **argv);

@@ -30,6 +30,7 @@ static const struct cli_cmd cli_cmds[] = {
 	  "learn a proposal (identity-keyed edges with evidence) from captures" },
 	{ "replay", cmd_replay_main,
 	  "what-if: which flows of a capture a policy would refuse, and why" },
+	{ "explain", cmd_explain_main, "would A reach B on PROTO/PORT under a policy, and why" },
 	{ "review", cmd_review_main, "judge a proposal's edges against a policy, with evidence" },
 	{ "approve", cmd_approve_main, "turn proposal edges into allow rules of a policy" },
 	{ "merge", cmd_merge_main, "merge proposals from many hosts or runs into one" },
