@@ -112,7 +112,18 @@ tap_is "$out" "no change in what the policies allow" "diff of a policy with itse
 
 # --- export ---------------------------------------------------------------------
 run_cmd "$ZONEWALL" export --format k8s "$example"
-tap_is "$rc" 0 "export --format k8s exits 0"
+tap_ok "$([ "$rc" = 1 ] && [ -z "$out" ] &&
+	grep -q '^zonewall export: \$.allow\[2\] web -> api icmp: NetworkPolicy cannot express icmp$' <<<"$err" &&
+	grep -q '1 of 6 allow rules cannot be expressed as NetworkPolicy: nothing written' <<<"$err"; echo $?)" \
+	"a rule NetworkPolicy cannot express: named, nothing written, exit 1 (no default-deny without its allows)"
+jq '.allow[0].to = "shop/api"' "$example" >"$tmp/compose.json"
+run_cmd "$ZONEWALL" export --format k8s "$tmp/compose.json"
+tap_ok "$([ "$rc" = 1 ] && [ -z "$out" ] &&
+	grep -q 'shop/api tcp: the destination is not a pod label value' <<<"$err"; echo $?)" \
+	"an identity that is no pod label value (compose project/service): refused the same way"
+run_cmd "$ZONEWALL" export --format k8s --skip-unexpressible "$example"
+tap_ok "$([ "$rc" = 0 ] && grep -q 'warning: \$.allow\[2\] web -> api icmp left out' <<<"$err"; echo $?)" \
+	"--skip-unexpressible writes the rest, warning about what it left out"
 golden example.yaml "$out" "NetworkPolicy YAML"
 printf '%s\n' "$out" >"$tmp/np.yaml"
 if python3 -c 'import yaml' 2>/dev/null; then
@@ -135,7 +146,7 @@ else
 	tap_ok "$(grep -c '^kind: NetworkPolicy$' "$tmp/np.yaml" | grep -qv '^0$'; echo $?)" \
 		"structural check: NetworkPolicy documents present"
 fi
-run_cmd "$ZONEWALL" export --format k8s --egress "$example"
+run_cmd "$ZONEWALL" export --format k8s --egress --skip-unexpressible "$example"
 tap_is "$rc" 0 "export --format k8s --egress exits 0"
 golden example-egress.yaml "$out" "NetworkPolicy YAML with egress: default deny, per source, borders"
 tap_is "$(printf '%s\n' "$out" | head -n "$(wc -l <"$dir/example.yaml")")" "$(cat "$dir/example.yaml")" \

@@ -145,8 +145,54 @@ static int k8s_cmp_to(const void *a, const void *b)
 	return r ? r : (x < y ? -1 : x > y);
 }
 
+/* Why NetworkPolicy cannot express @r (NULL when it can): on the ingress
+ * side the destination selects pods, on the egress side the source. */
+static const char *k8s_rule_why(const struct pol_rule *r, bool egress)
+{
+	const char *pods = egress ? r->from : r->to, *peer = egress ? r->to : r->from;
+
+	if (!pol_proto_has_ports(r->proto))
+		return "NetworkPolicy cannot express icmp";
+	if (!strncmp(pods, "unknown:", 8) || !k8s_peer_ok(pods))
+		return egress ? "the source is not a pod label value"
+			      : "the destination is not a pod label value";
+	if (!k8s_peer_ok(peer))
+		return egress ? "the destination is not a pod label value or address"
+			      : "the source is not a pod label value or address";
+	return NULL;
+}
+
+/*
+ * A default-deny without the allow policies that go with it cuts that
+ * traffic: unless the operator accepts it (--skip-unexpressible), every
+ * rule NetworkPolicy cannot express is named and nothing is written.
+ * Return: how many rules cannot be expressed.
+ */
+static size_t k8s_unexpressible(const struct pol_policy *p, bool egress, bool warn_only)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct pol_rule *r = &p->rules[i];
+		const char *why = k8s_rule_why(r, false);
+
+		if (!why && egress)
+			why = k8s_rule_why(r, true);
+		if (!why)
+			continue;
+		bad++;
+		if (warn_only)
+			cli_warn("export", "$.allow[%zu] %s -> %s %s left out: %s", i, r->from, r->to,
+				 pol_proto_name(r->proto), why);
+		else
+			fprintf(stderr, "zonewall export: $.allow[%zu] %s -> %s %s: %s\n", i,
+				r->from, r->to, pol_proto_name(r->proto), why);
+	}
+	return bad;
+}
+
 /* Rules NetworkPolicy can express, sorted by destination; the others
- * are listed as comments. */
+ * are listed as comments (with --skip-unexpressible only). */
 static const struct pol_rule **k8s_rules(const struct pol_policy *p, size_t *n)
 {
 	const struct pol_rule **v = calloc(p->n_rules + 1, sizeof(*v));
@@ -156,14 +202,8 @@ static const struct pol_rule **k8s_rules(const struct pol_policy *p, size_t *n)
 		return NULL;
 	for (i = 0; i < p->n_rules; i++) {
 		const struct pol_rule *r = &p->rules[i];
-		const char *why = NULL;
+		const char *why = k8s_rule_why(r, false);
 
-		if (!pol_proto_has_ports(r->proto))
-			why = "NetworkPolicy cannot express icmp";
-		else if (!strncmp(r->to, "unknown:", 8) || !k8s_peer_ok(r->to))
-			why = "the destination is not a pod label value";
-		else if (!k8s_peer_ok(r->from))
-			why = "the source is not a pod label value or address";
 		if (why)
 			printf("# skipped $.allow[%zu] %s -> %s %s: %s\n", i, r->from, r->to,
 			       pol_proto_name(r->proto), why);
@@ -234,14 +274,8 @@ static const struct pol_rule **k8s_egress_rules(const struct pol_policy *p, size
 		return NULL;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pol_rule *r = &p->rules[i];
-		const char *why = NULL;
+		const char *why = k8s_rule_why(r, true);
 
-		if (!pol_proto_has_ports(r->proto))
-			why = "NetworkPolicy cannot express icmp";
-		else if (!strncmp(r->from, "unknown:", 8) || !k8s_peer_ok(r->from))
-			why = "the source is not a pod label value";
-		else if (!k8s_peer_ok(r->to))
-			why = "the destination is not a pod label value or address";
 		if (why)
 			printf("# skipped egress $.allow[%zu] %s -> %s %s: %s\n", i, r->from, r->to,
 			       pol_proto_name(r->proto), why);
@@ -527,8 +561,20 @@ out_free:
 	return err;
 }
 
+static int export_k8s_checked(const struct pol_policy *p, bool egress, bool skip)
+{
+	size_t bad = k8s_unexpressible(p, egress, skip);
+
+	if (bad && !skip)
+		return cli_fail("export", "%zu of %zu allow rules cannot be expressed as "
+				"NetworkPolicy: nothing written (a default-deny without them would "
+				"cut that traffic; --skip-unexpressible writes the rest)", bad,
+				p->n_rules);
+	return export_k8s(p, egress) ? cli_fail("export", "out of memory") : CLI_OK;
+}
+
 static const char usage[] =
-	"Usage: zonewall export --format k8s [--egress] POLICY\n"
+	"Usage: zonewall export --format k8s [--egress] [--skip-unexpressible] POLICY\n"
 	"       zonewall export --format dot POLICY\n"
 	"       zonewall export --format dot PROPOSAL [--policy POLICY]\n"
 	"\n"
@@ -538,11 +584,15 @@ static const char usage[] =
 	"--egress adds a default-deny-egress, one egress policy per source identity\n"
 	"and one per allow border (a zone's own CIDRs become ipBlocks): the egress\n"
 	"borders on the pods' side.  DNS is denied too unless the policy allows it.\n"
+	"A rule NetworkPolicy cannot express (icmp, an identity that is not a pod\n"
+	"label value) is named and nothing is written (exit 1), unless\n"
+	"--skip-unexpressible: then it is left out with a warning and a comment.\n"
 	"dot: Graphviz DOT with zones as clusters; with --policy, edges a deny border\n"
 	"refuses are red and dashed, edges not allowed yet blue.\n"
 	"\n"
 	"  -f, --format k8s|dot   the output format (required)\n"
 	"  -p, --policy FILE      judge a proposal's edges against this policy\n"
+	"      --skip-unexpressible  k8s: write what can be expressed, warn about the rest\n"
 	"  -e, --egress           k8s: egress policies too\n"
 	"  -h, --help             show this help\n";
 
@@ -552,6 +602,7 @@ int cmd_export_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "egress", no_argument, NULL, 'e' },
+		{ "skip-unexpressible", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -559,7 +610,7 @@ int cmd_export_main(int argc, char **argv)
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	int c, err = 0, status = CLI_OK;
-	bool egress = false;
+	bool egress = false, skip = false;
 
 	while ((c = cli_getopt("export", usage, argc, argv, ":f:p:eh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
@@ -570,13 +621,16 @@ int cmd_export_main(int argc, char **argv)
 			policy_path = optarg;
 		else if (c == 'e')
 			egress = true;
+		else if (c == 'S')
+			skip = true;
 	}
 	if (!format || (strcmp(format, "k8s") && strcmp(format, "dot")))
 		return cli_usage_error("export", "--format k8s or --format dot is required");
 	if (optind != argc - 1)
 		return cli_usage_error("export", "expected one policy or proposal file");
-	if (egress && strcmp(format, "k8s"))
-		return cli_usage_error("export", "--egress goes with --format k8s");
+	if ((egress || skip) && strcmp(format, "k8s"))
+		return cli_usage_error("export", "%s goes with --format k8s",
+				       egress ? "--egress" : "--skip-unexpressible");
 	file = argv[optind];
 	if (clip_is_proposal(file)) {
 		if (!strcmp(format, "k8s"))
@@ -591,8 +645,10 @@ int cmd_export_main(int argc, char **argv)
 		if (policy_path)
 			return cli_usage_error("export", "--policy goes with a proposal file");
 		status = clip_load_policy("export", file, &p);
-		if (!status)
-			err = !strcmp(format, "k8s") ? export_k8s(p, egress) : dot_policy(p);
+		if (!status && !strcmp(format, "k8s"))
+			status = export_k8s_checked(p, egress, skip);
+		else if (!status)
+			err = dot_policy(p);
 	}
 	if (err)
 		status = cli_fail("export", "%s", err == -ENOMEM ? "out of memory"
