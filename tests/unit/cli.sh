@@ -20,6 +20,17 @@ tap_is "$rc" 2 "unknown command exits 2"
 tap_is "$err" "zonewall: unknown command 'frobnicate'
 Try 'zonewall help'." "unknown command names it and hints"
 
+run_cmd "$ZONEWALL" aprove
+tap_is "$err" "zonewall: unknown command 'aprove'; did you mean 'approve'?
+Try 'zonewall help'." "a mistyped command: did you mean"
+run_cmd "$ZONEWALL" stauts
+tap_ok "$([ "$rc" = 2 ] && grep -q "did you mean 'status'" <<<"$err"; echo $?)" "two letters swapped: did you mean"
+run_cmd "$ZONEWALL" help rview
+tap_ok "$([ "$rc" = 2 ] && grep -q "did you mean 'review'" <<<"$err"; echo $?)" "help of a mistyped command too"
+run_cmd "$ZONEWALL" learn --durration 3
+tap_is "$err" "zonewall learn: invalid option '--durration'; did you mean '--duration'?
+Try 'zonewall learn --help'." "a mistyped long option: did you mean"
+
 run_cmd "$ZONEWALL" links --bogus
 tap_is "$rc" 2 "unknown option exits 2"
 tap_is "$err" "zonewall links: invalid option '--bogus'

@@ -68,6 +68,67 @@ int cli_print_usage(const char *usage)
 	return CLI_OK;
 }
 
+/* Edit distance of @a and @b (insert, delete, replace, swap two
+ * neighbours), stopping early past @max: names are short. */
+static size_t cli_distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), d[40][40];
+
+	if (la >= 40 || lb >= 40)
+		return max + 1;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+const char *cli_nearest(const char *word, const char *const *names, size_t n)
+{
+	size_t len = strlen(word), max = len < 4 ? 1 : len < 9 ? 2 : 3, best = max + 1;
+	const char *hit = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = names[i] ? cli_distance(word, names[i], max) : max + 1;
+
+		if (d < best) {
+			best = d;
+			hit = names[i];
+		}
+	}
+	return hit;
+}
+
+/* "invalid option '--polcy'; did you mean '--policy'?" */
+static int cli_bad_long_option(const char *cmd, const char *arg, const struct option *longopts)
+{
+	const char *names[64];
+	char word[40];
+	size_t n = 0;
+	const char *hit;
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	for (const struct option *o = longopts; o && o->name && n < 64; o++)
+		names[n++] = o->name;
+	hit = cli_nearest(word, names, n);
+	if (hit)
+		return cli_usage_error(cmd, "invalid option '%s'; did you mean '--%s'?", arg, hit);
+	return cli_usage_error(cmd, "invalid option '%s'", arg);
+}
+
 int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 	       const char *shortopts, const struct option *longopts, int *status)
 {
@@ -82,6 +143,8 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 	case '?':
 		if (optopt)
 			*status = cli_usage_error(cmd, "invalid option -%c", optopt);
+		else if (!strncmp(argv[optind - 1], "--", 2))
+			*status = cli_bad_long_option(cmd, argv[optind - 1], longopts);
 		else
 			*status = cli_usage_error(cmd, "invalid option '%s'", argv[optind - 1]);
 		return CLI_DONE;

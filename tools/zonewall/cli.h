@@ -66,6 +66,12 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 
 #define CLI_DONE (-2)
 
+/**
+ * cli_nearest() - of @names[0..n), the one a mistyped @word most likely
+ * meant (a few edits away, more for longer words), or NULL.
+ */
+const char *cli_nearest(const char *word, const char *const *names, size_t n);
+
 /* Subcommands: the entry points of zonewall.c's table. */
 int cmd_help_main(int argc, char **argv);
 int cmd_version_main(int argc, char **argv);

@@ -62,6 +62,21 @@ static const struct cli_cmd *cli_cmd_find(const char *name)
 	return NULL;
 }
 
+/* An unknown command, with the one it most likely meant. */
+static int cli_cmd_unknown(const char *name)
+{
+	const char *names[sizeof(cli_cmds) / sizeof(cli_cmds[0])];
+	const char *hit;
+	size_t n = 0;
+
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		names[n++] = c->name;
+	hit = cli_nearest(name, names, n);
+	fprintf(stderr, "zonewall: unknown command '%s'%s%s%s\nTry 'zonewall help'.\n", name,
+		hit ? "; did you mean '" : "", hit ? hit : "", hit ? "'?" : "");
+	return CLI_USAGE;
+}
+
 static void cli_cmds_list(FILE *f)
 {
 	const struct cli_cmd *c;
@@ -100,7 +115,7 @@ int cmd_help_main(int argc, char **argv)
 	if (argc == 2) {
 		c = cli_cmd_find(argv[1]);
 		if (!c)
-			return cli_usage_error("help", "unknown command '%s'", argv[1]);
+			return cli_cmd_unknown(argv[1]);
 		return cli_cmd_usage(c);
 	}
 	cli_cmds_list(stdout);
@@ -133,9 +148,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help_main(1, argv + 1);
 	c = cli_cmd_find(argv[1]);
-	if (!c) {
-		fprintf(stderr, "zonewall: unknown command '%s'\nTry 'zonewall help'.\n", argv[1]);
-		return CLI_USAGE;
-	}
+	if (!c)
+		return cli_cmd_unknown(argv[1]);
 	return c->main(argc - 1, argv + 1);
 }
