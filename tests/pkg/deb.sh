@@ -35,6 +35,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 # wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
 wait_for() {
@@ -86,8 +87,8 @@ tap_ok "$([ "$rc" = 0 ] && [ -n "$deb" ]; echo $?)" "dpkg-buildpackage -us -uc -
 [ -n "$deb" ] || { tap_diag "$(tail -30 "$tmp/build.log")"; tap_bail "no package"; }
 
 # --- install --------------------------------------------------------------------
+installed=1	# from here on the cleanup purges (a half install too)
 dpkg_run -i "$deb"
-installed=1
 tap_is "$rc" 0 "dpkg -i installs it"
 [ "$rc" = 0 ] || tap_diag "$(tail -20 "$tmp/dpkg.out")"
 dpkg -L zonewall >"$tmp/files"
