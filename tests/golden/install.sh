@@ -3,8 +3,9 @@
 # wants the podman socket it follows), the man pages, the group and
 # directories for systemd-sysusers and systemd-tmpfiles, and a configuration
 # where zonewalld and the unit look (0600, learn mode) that
-# `zonewalld --check-config` accepts as installed.  A second install keeps an
-# edited configuration; uninstall removes everything else and keeps it.
+# `zonewalld --check-config` accepts as installed, and bash completion.  A
+# second install keeps an edited configuration; uninstall removes everything
+# else and keeps it.
 . "$(dirname "$0")/../lib.sh"
 [ -f "${top_builddir:-}/Makefile" ] || tap_skip_all "needs the build directory (top_builddir)"
 dest=$(mktemp -d)
@@ -26,6 +27,9 @@ tap_ok "$(grep -qx "ExecStart=.*/zonewalld --foreground -c ${conf#$dest}" "$unit
 tap_ok "$(grep -qx 'g zonewall - -' "$(one '*/sysusers.d/zonewall.conf')"; echo $?)" "sysusers.d makes the group zonewall"
 tap_ok "$(grep -q '^d /var/lib/zonewall ' "$(one '*/tmpfiles.d/zonewall.conf')" &&
 	grep -q '^d /run/zonewall ' "$(one '*/tmpfiles.d/zonewall.conf')"; echo $?)" "tmpfiles.d makes the state and runtime directories"
+comp=$(one '*/bash-completion/completions/zonewall')
+tap_ok "$([ -n "$comp" ] && cmp -s "$comp" "$top_srcdir/rules/zonewall.bash-completion" &&
+	[ "$(readlink "${comp}d")" = zonewall ]; echo $?)" "bash completion for zonewall, zonewalld a link to it (${comp#$dest})"
 tap_is "$(find "$dest" -path '*/man*' -type f -name 'zonewall*' | sed 's|.*/||' | sort | tr '\n' ' ')" \
 	"zonewall-policy.5 zonewall.8 zonewalld.8 zonewalld.conf.5 " "the four man pages"
 if [ "$(id -u)" -eq 0 ]; then
@@ -40,6 +44,6 @@ echo "# edited" >>"$conf"
 make -C "$top_builddir" -s install DESTDIR="$dest" >/dev/null 2>&1
 tap_ok "$(grep -qx '# edited' "$conf"; echo $?)" "a second install keeps an edited configuration"
 make -C "$top_builddir" -s uninstall DESTDIR="$dest" >/dev/null 2>&1
-tap_is "$(find "$dest" -type f | sed "s|^$dest||")" "${conf#$dest}" \
+tap_is "$(find "$dest" ! -type d | sed "s|^$dest||")" "${conf#$dest}" \
 	"uninstall removes every file but the edited configuration"
 tap_done
