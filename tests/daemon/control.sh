@@ -16,6 +16,7 @@ tap_ok "$(grep -q '"ok":true' <<<"$out" && grep -q '"pong":true' <<<"$out"; echo
 
 run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_SOCK" --json
 tap_is "$rc" 0 "zonewall daemon-status exits 0"
+tap_is "$(jq -r type <<<"$out")" object "daemon-status --json is one object"
 tap_ok "$(grep -q "\"pid\": $ZWD_PID" <<<"$out" && grep -q '"mode": "learn"' <<<"$out"; echo $?)" \
 	"status names the daemon's pid and mode"
 run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_SOCK"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-policy.h"
 #include "cli-daemon.h"
 #include "zonewall/config.h"
 #include "zonewall/ctl.h"
@@ -54,7 +55,7 @@ static const char daemon_status_usage[] =
 	"\n"
 	"  -s, --socket PATH   control socket (default /run/zonewall/zonewalld.sock)\n"
 	"  -c, --config FILE   take control_socket from this zonewalld.conf\n"
-	"  -j, --json          print a JSON array of one object\n"
+	"  -j, --json          print one JSON object\n"
 	"  -h, --help          show this help\n";
 
 static const char metrics_usage[] =
@@ -191,11 +192,16 @@ int cmd_daemon_status_main(int argc, char **argv)
 		json_object_set_new(reply, "pending_confirm",
 				    json_is_true(json_object_get(confirm, "pending")) ?
 				    json_copy(json_object_get(confirm, "what")) : json_null());
-	rows = json_pack("[o]", reply);
-	if (!rows)
-		return cli_fail("daemon-status", "out of memory");
-	err = out_rows_print(stdout, o.json ? OUT_JSON : OUT_TABLE, rows, daemon_status_cols);
-	json_decref(rows);
+	if (o.json) {
+		err = clip_json_print(reply);
+		json_decref(reply);
+	} else {
+		rows = json_pack("[o]", reply);
+		if (!rows)
+			return cli_fail("daemon-status", "out of memory");
+		err = out_rows_print(stdout, OUT_TABLE, rows, daemon_status_cols);
+		json_decref(rows);
+	}
 	if (err)
 		return cli_fail("daemon-status", "cannot write output: %s", strerror(-err));
 	return CLI_OK;
