@@ -29,7 +29,7 @@ struct lsn;
 
 struct lsn_conn {
 	struct lsn *lsn;		/* the listener that accepted it */
-	int fd;				/* nonblocking, close-on-exec; owned by the listener */
+	int fd;				/* nonblocking, cloexec; the listener closes it */
 	struct loop_source *src;	/* its source on the loop (for loop_fd_events()) */
 	struct lsn_conn *prev, *next;	/* private: walk with lsn_first/lsn_next */
 };
@@ -75,8 +75,8 @@ void lsn_free(struct lsn *l);
 
 /**
  * lsn_conn_close() - remove @c from the loop and the list, close its fd,
- * call the cleanup hook and free it.  Safe inside any hook, for @c's own
- * event too.
+ * call the cleanup hook and free it.  Safe inside the accepted, event and
+ * sweep hooks, @c's own included (never inside cleanup).
  */
 void lsn_conn_close(struct lsn_conn *c);
 

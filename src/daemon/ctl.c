@@ -78,7 +78,7 @@ static void ctl_refused(struct ctl *c, enum ctl_refusal r)
 		c->ops.refused(c->ops.arg, r);
 }
 
-static struct ctl_client *ctl_client_of(const struct lsn_conn *conn)
+static struct ctl_client *ctl_client_of(struct lsn_conn *conn)
 {
 	return (struct ctl_client *)conn;
 }
@@ -163,7 +163,8 @@ static bool ctl_flush(struct ctl_client *k)
 	ssize_t w;
 
 	while (ctl_pending(k)) {
-		w = send(k->conn.fd, k->out + k->out_off, ctl_pending(k), MSG_NOSIGNAL | MSG_DONTWAIT);
+		w = send(k->conn.fd, k->out + k->out_off, ctl_pending(k),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;

@@ -194,7 +194,7 @@ static void test_sweep(struct loop *l, struct lsn *ls, struct tstate *st, int *f
 	int i;
 
 	send(fds[2], "d", 1, 0);
-	for (i = 0; i < 100 && !st->closed_by_sweep; i++)
+	for (i = 0; i < 300 && !st->closed_by_sweep; i++)
 		loop_run_once(l, 10);
 	tap_ok(st->closed_by_sweep == 1 && st->ticks > 0, "the sweep closes the doomed one");
 	tap_ok(peer_closed(l, fds[2], 20) && lsn_count(ls) == MAX_CONNS - 2 && !find(ls, 2) &&
