@@ -23,14 +23,14 @@
 #include <sys/un.h>
 
 #include "zonewall/ctl.h"
+#include "zonewall/listener.h"
 #include "zonewall/loop.h"
 
 #define CTL_CLOSE_GRACE_MS 5000	/* a closing client gets this long to read */
 
 struct ctl_client {
+	struct lsn_conn conn;		/* first: the listener allocates the client */
 	struct ctl *ctl;
-	int fd;
-	struct loop_source *src;
 	struct ctl_peer peer;
 	char *in;
 	size_t in_len, in_cap;
@@ -40,18 +40,13 @@ struct ctl_client {
 	bool closing;			/* flush what is queued, then close */
 	uint64_t last_ms;		/* accepted, or its last whole request */
 	uint64_t partial_ms;		/* when the unfinished request began, 0: none */
-	struct ctl_client *prev, *next;
 };
 
 struct ctl {
-	struct loop *loop;
-	int fd;
+	struct lsn *lsn;
 	char path[108];
-	struct loop_source *src, *sweep;
 	struct ctl_audit *audit;
 	struct ctl_ops ops;
-	struct ctl_client *clients;
-	size_t nclients;
 	/* refusals are logged at most CTL_LOG_BURST per CTL_LOG_WINDOW_MS; the
 	 * rest are counted (metrics) and summed up in the next logged line */
 	uint64_t log_window_ms;
@@ -83,22 +78,22 @@ static void ctl_refused(struct ctl *c, enum ctl_refusal r)
 		c->ops.refused(c->ops.arg, r);
 }
 
+static struct ctl_client *ctl_client_of(struct lsn_conn *conn)
+{
+	return (struct ctl_client *)conn;
+}
+
 static void ctl_client_close(struct ctl_client *k)
 {
-	struct ctl *c = k->ctl;
+	lsn_conn_close(&k->conn);
+}
 
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		c->clients = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
-	c->nclients--;
-	loop_source_del(k->src);
-	close(k->fd);
+static void ctl_client_cleanup(void *arg, struct lsn_conn *conn)
+{
+	struct ctl_client *k = ctl_client_of(conn);
+
 	free(k->in);
 	free(k->out);
-	free(k);
 }
 
 static size_t ctl_pending(const struct ctl_client *k)
@@ -168,7 +163,8 @@ static bool ctl_flush(struct ctl_client *k)
 	ssize_t w;
 
 	while (ctl_pending(k)) {
-		w = send(k->fd, k->out + k->out_off, ctl_pending(k), MSG_NOSIGNAL | MSG_DONTWAIT);
+		w = send(k->conn.fd, k->out + k->out_off, ctl_pending(k),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -181,7 +177,7 @@ static bool ctl_flush(struct ctl_client *k)
 		ctl_client_close(k);
 		return false;
 	}
-	loop_fd_events(k->src, ctl_events(k));
+	loop_fd_events(k->conn.src, ctl_events(k));
 	return true;
 }
 
@@ -361,7 +357,7 @@ static bool ctl_read(struct ctl_client *k)
 				ctl_refuse(k, CTL_FAILED, "out of memory", true);
 			break;
 		}
-		r = recv(k->fd, k->in + k->in_len, k->in_cap - k->in_len, MSG_DONTWAIT);
+		r = recv(k->conn.fd, k->in + k->in_len, k->in_cap - k->in_len, MSG_DONTWAIT);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (r <= 0) {
@@ -376,9 +372,9 @@ static bool ctl_read(struct ctl_client *k)
 	return ctl_flush(k);
 }
 
-static void ctl_client_cb(struct loop *l, int fd, uint32_t events, void *arg)
+static void ctl_client_cb(void *arg, struct lsn_conn *conn, uint32_t events)
 {
-	struct ctl_client *k = arg;
+	struct ctl_client *k = ctl_client_of(conn);
 
 	if ((events & EPOLLOUT) && !ctl_flush(k))
 		return;
@@ -402,7 +398,9 @@ static bool ctl_admit(struct ctl *c, struct ctl_client *k)
 	size_t others = 0, same_uid = 0;
 	char why[96];
 
-	for (const struct ctl_client *o = c->clients; o; o = o->next) {
+	for (struct lsn_conn *conn = lsn_first(c->lsn); conn; conn = lsn_next(conn)) {
+		const struct ctl_client *o = ctl_client_of(conn);
+
 		if (o == k || o->closing)
 			continue;
 		others += o->peer.uid != 0;
@@ -414,7 +412,7 @@ static bool ctl_admit(struct ctl *c, struct ctl_client *k)
 	else if (k->peer.uid != 0 && others >= CTL_CLIENTS_MAX - CTL_ROOT_RESERVE)
 		snprintf(why, sizeof(why), "too many clients (at most %d besides root's)",
 			 CTL_CLIENTS_MAX - CTL_ROOT_RESERVE);
-	else if (c->nclients > CTL_CLIENTS_MAX)
+	else if (lsn_count(c->lsn) > CTL_CLIENTS_MAX)
 		snprintf(why, sizeof(why), "too many clients (at most %d)", CTL_CLIENTS_MAX);
 	else
 		return true;
@@ -422,96 +420,69 @@ static bool ctl_admit(struct ctl *c, struct ctl_client *k)
 	return false;
 }
 
-static void ctl_accept_one(struct ctl *c, int fd)
+static void ctl_accepted(void *arg, struct lsn_conn *conn)
 {
-	struct ctl_client *k;
+	struct ctl_client *k = ctl_client_of(conn);
+	struct ctl *c = arg;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		close(fd);
-		return;
-	}
 	k->ctl = c;
-	k->fd = fd;
 	k->last_ms = loop_now_ms();
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+	if (getsockopt(conn->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		ctl_log(c, LOG_WARNING, "control: SO_PEERCRED failed: %s", strerror(errno));
-		free(k);
-		close(fd);
+		ctl_client_close(k);
 		return;
 	}
 	ctl_peer_fill(&k->peer, cred.uid, cred.gid, cred.pid);
-	k->src = loop_fd_add(c->loop, fd, EPOLLIN, ctl_client_cb, k);
-	if (!k->src) {
-		free(k);
-		close(fd);
-		return;
-	}
-	k->next = c->clients;
-	if (c->clients)
-		c->clients->prev = k;
-	c->clients = k;
-	c->nclients++;
 	if (!ctl_admit(c, k))
 		ctl_flush(k);
 }
 
-static void ctl_accept(struct loop *l, int lfd, uint32_t events, void *arg)
+/* Past the limit a connection is kept just long enough to tell it why;
+ * past twice the limit (the listener's max) it is closed unanswered. */
+static void ctl_unserved(void *arg, int err)
 {
-	struct ctl *c = arg;
-	int fd, i;
-
-	/* A bounded batch per wakeup so a connect storm cannot starve the rest. */
-	for (i = 0; i < 16; i++) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				ctl_log(c, LOG_WARNING, "control: accept: %s", strerror(errno));
-			return;
-		}
-		/* Past the limit a connection is kept just long enough to tell it
-		 * why; past twice the limit it is closed unanswered (fds are finite). */
-		if (c->nclients >= 2 * CTL_CLIENTS_MAX) {
-			ctl_refused(c, CTL_TOO_MANY_CLIENTS);
-			close(fd);
-			continue;
-		}
-		ctl_accept_one(c, fd);
-	}
+	if (err == -EUSERS)
+		ctl_refused(arg, CTL_TOO_MANY_CLIENTS);
 }
 
-static void ctl_sweep(struct loop *l, void *arg)
+static void ctl_accept_failed(void *arg, int err)
+{
+	ctl_log(arg, LOG_WARNING, "control: accept: %s", strerror(-err));
+}
+
+static void ctl_tick(void *arg, uint64_t now)
 {
 	struct ctl *c = arg;
-	struct ctl_client *k, *next;
-	uint64_t now = loop_now_ms();
 
 	if (c->log_quiet && now - c->log_window_ms >= CTL_LOG_WINDOW_MS) {
 		ctl_log(c, LOG_NOTICE, "control: %u more refusals not logged (their reasons are "
 			"in zonewall_control_refused_total)", c->log_quiet);
 		c->log_quiet = 0;
 	}
-	for (k = c->clients; k; k = next) {
-		next = k->next;
-		if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS) {
-			ctl_client_close(k);
-		} else if (!k->closing && k->partial_ms && now - k->partial_ms > CTL_REQUEST_MS) {
-			ctl_refuse(k, CTL_TOO_SLOW, "request not completed in time", true);
-			k->last_ms = now;	/* the grace to read the refusal */
-			if (!ctl_flush(k))
-				continue;
-		} else if (!k->topic && !k->closing && !ctl_pending(k) &&
-			   now - k->last_ms > CTL_IDLE_MS) {
-			ctl_client_close(k);
-		}
+}
+
+static void ctl_sweep(void *arg, struct lsn_conn *conn, uint64_t now)
+{
+	struct ctl_client *k = ctl_client_of(conn);
+
+	if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS) {
+		ctl_client_close(k);
+	} else if (!k->closing && k->partial_ms && now - k->partial_ms > CTL_REQUEST_MS) {
+		ctl_refuse(k, CTL_TOO_SLOW, "request not completed in time", true);
+		k->last_ms = now;	/* the grace to read the refusal */
+		ctl_flush(k);
+	} else if (!k->topic && !k->closing && !ctl_pending(k) &&
+		   now - k->last_ms > CTL_IDLE_MS) {
+		ctl_client_close(k);
 	}
 }
 
 size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event)
 {
-	struct ctl_client *k, *next;
+	struct lsn_conn *conn, *next;
+	struct ctl_client *k;
 	char *s = json_dumps(event, JSON_COMPACT);
 	size_t len, n = 0;
 	json_t *drop;
@@ -520,8 +491,9 @@ size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event)
 		return 0;
 	len = strlen(s);
 	s[len++] = '\n';
-	for (k = c->clients; k; k = next) {
-		next = k->next;
+	for (conn = lsn_first(c->lsn); conn; conn = next) {
+		next = lsn_next(conn);
+		k = ctl_client_of(conn);
 		if (!k->topic || k->closing || strcmp(k->topic, topic))
 			continue;
 		if (ctl_pending(k) + len > CTL_OUT_MAX) {
@@ -539,7 +511,7 @@ size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event)
 			n++;
 		}
 		/* Written from the loop, never here: a handler may be publishing. */
-		loop_fd_events(k->src, ctl_events(k));
+		loop_fd_events(k->conn.src, ctl_events(k));
 	}
 	free(s);
 	return n;
@@ -547,17 +519,20 @@ size_t ctl_publish(struct ctl *c, const char *topic, const json_t *event)
 
 size_t ctl_clients(const struct ctl *c)
 {
-	return c->nclients;
+	return lsn_count(c->lsn);
 }
 
 size_t ctl_subscribers(const struct ctl *c, const char *topic)
 {
 	const struct ctl_client *k;
+	struct lsn_conn *conn;
 	size_t n = 0;
 
-	for (k = c->clients; k; k = k->next)
+	for (conn = lsn_first(c->lsn); conn; conn = lsn_next(conn)) {
+		k = ctl_client_of(conn);
 		if (k->topic && !k->closing && !strcmp(k->topic, topic))
 			n++;
+	}
 	return n;
 }
 
@@ -624,24 +599,34 @@ struct ctl *ctl_new(struct loop *l, const char *path, const char *group, bool *g
 		    struct ctl_audit *audit, const struct ctl_ops *ops)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
-	int err;
+	struct lsn_ops lops = {
+		.conn_size = sizeof(struct ctl_client),
+		.max_conns = 2 * CTL_CLIENTS_MAX,
+		.sweep_ms = 1000,
+		.arg = c,
+		.accepted = ctl_accepted,
+		.event = ctl_client_cb,
+		.tick = ctl_tick,
+		.sweep = ctl_sweep,
+		.cleanup = ctl_client_cleanup,
+		.unserved = ctl_unserved,
+		.accept_failed = ctl_accept_failed,
+	};
+	int fd, err;
 
 	if (!c)
 		return NULL;
-	c->loop = l;
 	c->audit = audit;
 	c->ops = *ops;
-	c->fd = ctl_listen(path, group, group_found);
-	if (c->fd < 0) {
-		err = -c->fd;
+	fd = ctl_listen(path, group, group_found);
+	if (fd < 0) {
 		free(c);
-		errno = err;
+		errno = -fd;
 		return NULL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	c->src = loop_fd_add(l, c->fd, EPOLLIN, ctl_accept, c);
-	c->sweep = loop_timer_add(l, 1000, 1000, ctl_sweep, c);
-	if (!c->src || !c->sweep) {
+	c->lsn = lsn_new(l, fd, &lops);
+	if (!c->lsn) {
 		err = errno;
 		ctl_free(c);
 		errno = err;
@@ -654,11 +639,7 @@ void ctl_free(struct ctl *c)
 {
 	if (!c)
 		return;
-	while (c->clients)
-		ctl_client_close(c->clients);
-	loop_source_del(c->src);
-	loop_source_del(c->sweep);
-	close(c->fd);
+	lsn_free(c->lsn);
 	unlink(c->path);
 	free(c);
 }

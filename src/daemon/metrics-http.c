@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include "zonewall/listener.h"
 #include "zonewall/loop.h"
 #include "zonewall/metrics.h"
 
@@ -25,9 +26,8 @@
 #define MET_HTTP_TIMEOUT_MS 5000
 
 struct met_http_conn {
+	struct lsn_conn conn;		/* first: the listener allocates the connection */
 	struct met_http *h;
-	int fd;
-	struct loop_source *src;
 	char req[MET_HTTP_REQ_MAX];
 	size_t n;
 	char *out;
@@ -35,18 +35,13 @@ struct met_http_conn {
 	uint64_t deadline;
 	bool draining;			/* answered early: read what is left, then close */
 	size_t drained;
-	struct met_http_conn *next;
 };
 
 struct met_http {
-	struct loop *loop;
-	int fd;
-	struct loop_source *src, *timer;
+	struct lsn *lsn;
 	struct met_registry *reg;
 	void (*prepare)(void *arg);
 	void *arg;
-	struct met_http_conn *conns;
-	size_t nconns;
 	uint64_t ok, refused, dropped;
 };
 
@@ -96,22 +91,19 @@ int met_http_parse(const char *head, size_t len)
 	return tlen == 8 && !memcmp(target, "/metrics", 8) ? 200 : 404;
 }
 
+static struct met_http_conn *met_http_conn_of(struct lsn_conn *conn)
+{
+	return (struct met_http_conn *)conn;
+}
+
 static void met_http_conn_close(struct met_http_conn *c)
 {
-	struct met_http *h = c->h;
-	struct met_http_conn **pp;
+	lsn_conn_close(&c->conn);
+}
 
-	for (pp = &h->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	h->nconns--;
-	loop_source_del(c->src);
-	close(c->fd);
-	free(c->out);
-	free(c);
+static void met_http_conn_cleanup(void *arg, struct lsn_conn *conn)
+{
+	free(met_http_conn_of(conn)->out);
 }
 
 static const char *met_http_reason(int code)
@@ -160,7 +152,7 @@ static int met_http_answer(struct met_http_conn *c, int code)
 	free(body);
 	if (fclose(f) != 0)
 		return -ENOMEM;
-	return loop_fd_events(c->src, EPOLLOUT);
+	return loop_fd_events(c->conn.src, EPOLLOUT);
 }
 
 /*
@@ -175,7 +167,7 @@ static void met_http_drain(struct met_http_conn *c)
 	ssize_t r;
 
 	for (;;) {
-		r = recv(c->fd, sink, sizeof(sink), 0);
+		r = recv(c->conn.fd, sink, sizeof(sink), 0);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		c->drained += r > 0 ? r : 0;
@@ -190,7 +182,7 @@ static void met_http_write(struct met_http_conn *c)
 	ssize_t w;
 
 	while (c->out_off < c->out_len) {
-		w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		w = send(c->conn.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -199,8 +191,8 @@ static void met_http_write(struct met_http_conn *c)
 		}
 		c->out_off += w;
 	}
-	if (c->draining && shutdown(c->fd, SHUT_WR) == 0 &&
-	    loop_fd_events(c->src, EPOLLIN) == 0)
+	if (c->draining && shutdown(c->conn.fd, SHUT_WR) == 0 &&
+	    loop_fd_events(c->conn.src, EPOLLIN) == 0)
 		return;
 	met_http_conn_close(c);
 }
@@ -221,7 +213,7 @@ static void met_http_read(struct met_http_conn *c)
 				met_http_conn_close(c);
 			return;
 		}
-		r = recv(c->fd, c->req + c->n, sizeof(c->req) - c->n, 0);
+		r = recv(c->conn.fd, c->req + c->n, sizeof(c->req) - c->n, 0);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (r <= 0) {
@@ -238,9 +230,9 @@ static void met_http_read(struct met_http_conn *c)
 	}
 }
 
-static void met_http_conn_cb(struct loop *l, int fd, uint32_t events, void *arg)
+static void met_http_conn_cb(void *arg, struct lsn_conn *conn, uint32_t events)
 {
-	struct met_http_conn *c = arg;
+	struct met_http_conn *c = met_http_conn_of(conn);
 
 	if (c->out && c->out_off == c->out_len)
 		met_http_drain(c);
@@ -250,46 +242,29 @@ static void met_http_conn_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		met_http_read(c);
 }
 
-static void met_http_accept(struct loop *l, int fd, uint32_t events, void *arg)
+static void met_http_accepted(void *arg, struct lsn_conn *conn)
 {
-	struct met_http *h = arg;
-	struct met_http_conn *c;
-	int cfd;
+	struct met_http_conn *c = met_http_conn_of(conn);
 
-	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		c = h->nconns < MET_HTTP_CONNS ? calloc(1, sizeof(*c)) : NULL;
-		if (!c) {
-			h->dropped++;
-			close(cfd);
-			continue;
-		}
-		c->h = h;
-		c->fd = cfd;
-		c->deadline = loop_now_ms() + MET_HTTP_TIMEOUT_MS;
-		c->src = loop_fd_add(l, cfd, EPOLLIN, met_http_conn_cb, c);
-		if (!c->src) {
-			close(cfd);
-			free(c);
-			continue;
-		}
-		c->next = h->conns;
-		h->conns = c;
-		h->nconns++;
-	}
+	c->h = arg;
+	c->deadline = loop_now_ms() + MET_HTTP_TIMEOUT_MS;
 }
 
-static void met_http_sweep(struct loop *l, void *arg)
+/* Over the connection cap, or out of memory: closed unanswered. */
+static void met_http_unserved(void *arg, int err)
 {
 	struct met_http *h = arg;
-	struct met_http_conn *c, *next;
-	uint64_t now = loop_now_ms();
 
-	for (c = h->conns; c; c = next) {
-		next = c->next;
-		if (now >= c->deadline) {
-			h->dropped++;
-			met_http_conn_close(c);
-		}
+	h->dropped++;
+}
+
+static void met_http_sweep(void *arg, struct lsn_conn *conn, uint64_t now)
+{
+	struct met_http_conn *c = met_http_conn_of(conn);
+
+	if (now >= c->deadline) {
+		c->h->dropped++;
+		met_http_conn_close(c);
 	}
 }
 
@@ -351,26 +326,34 @@ struct met_http *met_http_new(struct loop *l, const char *addr, struct met_regis
 			      void (*prepare)(void *arg), void *arg)
 {
 	struct met_http *h = calloc(1, sizeof(*h));
-	int err;
+	struct lsn_ops lops = {
+		.conn_size = sizeof(struct met_http_conn),
+		.max_conns = MET_HTTP_CONNS,
+		.sweep_ms = 1000,
+		.arg = h,
+		.accepted = met_http_accepted,
+		.event = met_http_conn_cb,
+		.sweep = met_http_sweep,
+		.cleanup = met_http_conn_cleanup,
+		.unserved = met_http_unserved,
+	};
+	int fd, err;
 
 	if (!h)
 		return NULL;
-	h->loop = l;
 	h->reg = r;
 	h->prepare = prepare;
 	h->arg = arg;
-	h->fd = met_http_listen(addr);
-	if (h->fd < 0) {
-		err = -h->fd;
+	fd = met_http_listen(addr);
+	if (fd < 0) {
 		free(h);
-		errno = err;
+		errno = -fd;
 		return NULL;
 	}
-	h->src = loop_fd_add(l, h->fd, EPOLLIN, met_http_accept, h);
-	h->timer = loop_timer_add(l, 1000, 1000, met_http_sweep, h);
-	if (!h->src || !h->timer) {
+	h->lsn = lsn_new(l, fd, &lops);
+	if (!h->lsn) {
 		err = errno;
-		met_http_free(h);
+		free(h);
 		errno = err;
 		return NULL;
 	}
@@ -381,11 +364,7 @@ void met_http_free(struct met_http *h)
 {
 	if (!h)
 		return;
-	while (h->conns)
-		met_http_conn_close(h->conns);
-	loop_source_del(h->src);
-	loop_source_del(h->timer);
-	close(h->fd);
+	lsn_free(h->lsn);
 	free(h);
 }
 
