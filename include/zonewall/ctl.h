@@ -8,7 +8,7 @@
  *
  *   src/daemon/ctl-proto.c  request parsing against a command table (pure), and
  *                    the client side used by `zonewall reload` & co.
- *   src/daemon/ctl.c        the server: accept, SO_PEERCRED, bounded buffers,
+ *   src/daemon/ctl.c        the server (on listener.c): SO_PEERCRED, admission, bounded buffers,
  *                    dispatch, subscriptions, all nonblocking on the loop.
  *   src/daemon/ctl-audit.c  the audit log: one fsync'ed JSON line per change.
  *
