@@ -95,8 +95,8 @@ bool pol_zone_name_valid(const char *s)
 void pol_time_format(int64_t t, char *buf, size_t size)
 {
 	/* A policy or proposal field must stay a date-time pol_time_parse()
-	 * reads back: a time four digits of year cannot hold is the epoch. */
-	if (tfmt_rfc3339(buf, size, t, 0, TFMT_S) < 0)
+	 * reads back: a time outside tfmt_sec_plausible() is the epoch. */
+	if (!tfmt_sec_plausible(t) || tfmt_rfc3339(buf, size, t, 0, TFMT_S) < 0)
 		tfmt_rfc3339(buf, size, 0, 0, TFMT_S);
 }
 
@@ -138,7 +138,7 @@ int pol_time_parse(const char *s, int64_t *t)
 	} else {
 		return -EINVAL;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
 	    h < 0 || mi < 0 || se < 0)
 		return -EINVAL;
 	tm.tm_year = y - 1900;
@@ -151,7 +151,7 @@ int pol_time_parse(const char *s, int64_t *t)
 	if (tm.tm_mday != d)	/* timegm normalised Feb 30 into March */
 		return -EINVAL;
 	*t = (int64_t)r - off;
-	return 0;
+	return tfmt_sec_plausible(*t) ? 0 : -ERANGE;
 }
 
 /* --- addresses ---------------------------------------------------------- */
@@ -828,6 +828,7 @@ static void parse_rule(struct pctx *c, struct pol_policy *p, const char *path, j
 	const char *proto, *at;
 	char kp[PATH_LEN];
 	int64_t t;
+	int rc;
 
 	diag_check_keys(c->d, path, o, keys,
 		   "from, to, from_zone, to_zone, proto, port, comment, approved_by, approved_at");
@@ -849,9 +850,10 @@ static void parse_rule(struct pctx *c, struct pol_policy *p, const char *path, j
 	string_member(c, path, o, "comment", false, &r->comment);
 	string_member(c, path, o, "approved_by", false, &r->approved_by);
 	at = string_member(c, path, o, "approved_at", false, &r->approved_at);
-	if (at && pol_time_parse(at, &t)) {
+	if (at && (rc = pol_time_parse(at, &t))) {
 		diag_path_key(kp, path, "approved_at");
-		diag_add(c->d, kp, "expected an RFC 3339 time (2026-01-31T12:00:00Z), got '%.40s'",
+		diag_add(c->d, kp, rc == -ERANGE ? "expected a time from 1970 to 2106-02-07, got "
+			 "'%.40s'" : "expected an RFC 3339 time (2026-01-31T12:00:00Z), got '%.40s'",
 			 at);
 	}
 	rule_check_links(c, p, path, r, c->d->n + c->d->dropped == problems);
