@@ -445,7 +445,7 @@ int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
 		err = -EFBIG;
 		cfg_diag_add(d, 0, "larger than %d bytes", CFG_FILE_MAX);
 	} else {
-		err = cfg_parse(c, buf, len, d);
+		err = cfg_parse(c, buf + fio_bom_len(buf, len), len - fio_bom_len(buf, len), d);
 	}
 	free(buf);
 out_close:

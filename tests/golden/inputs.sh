@@ -148,4 +148,57 @@ tap_ok "$(grep -q '^zonewall flows: warning: standard input: 3 damaged' "$tmp/er
 usage_is "-r - twice refused" "zonewall flows: -r - (standard input) given twice" \
 	"$ZONEWALL" flows -r - -r -
 
+# --- 15. one file twice in merge ----------------------------------------------------
+cp "$fix/ten-edges.json" "$tmp/a.json"
+ln -s a.json "$tmp/link.json"
+zw=$(cd "$(dirname "$ZONEWALL")" && pwd)/$(basename "$ZONEWALL")
+pushd "$tmp" >/dev/null || tap_bail "cd $tmp"
+run_cmd "$zw" merge a.json ./a.json -o o.json
+popd >/dev/null || tap_bail "cd -"
+tap_is "$rc|${err%%$'\n'*}" "2|zonewall merge: a.json and ./a.json are the same file: its evidence would count twice" \
+	"merge a.json ./a.json refused"
+run_cmd "$ZONEWALL" merge "$tmp/a.json" "$tmp/link.json" -o "$tmp/o.json"
+tap_is "$rc|$([ -e "$tmp/o.json" ]; echo $?)" "2|1" "and a.json with a link to it, nothing written"
+run_cmd "$ZONEWALL" merge "$tmp/a.json" -o "$tmp/o.json"
+run_cmd "$ZONEWALL" merge "$tmp/o.json" "$tmp/a.json" -o "$tmp/o.json"
+tap_is "$rc|$(jq '[.edges[].packets] | add' "$tmp/o.json")" \
+	"0|$(jq '[.edges[].packets] | add * 2' "$fix/ten-edges.json")" \
+	"OUTPUT listed as an input still accumulates"
+
+# --- 18. a UTF-8 byte order mark ---------------------------------------------------------
+printf '\xef\xbb\xbf' | cat - "$fix/policy.json" >"$tmp/bom-policy.json"
+printf '\xef\xbb\xbf' | cat - "$fix/ten-edges.json" >"$tmp/bom-prop.json"
+printf '\xef\xbb\xbf{"version": 1, "entries": []}\n' >"$tmp/bom-inv.json"
+run_cmd "$ZONEWALL" validate "$tmp/bom-policy.json"
+tap_is "$rc|$out" "0|$tmp/bom-policy.json: valid policy" "a policy with a BOM is read"
+run_cmd "$ZONEWALL" validate "$tmp/bom-prop.json"
+tap_is "$rc|$out" "0|$tmp/bom-prop.json: valid proposal" "a proposal with a BOM is read"
+run_cmd "$ZONEWALL" review "$tmp/bom-prop.json" --policy "$tmp/bom-policy.json"
+tap_is "$rc" 0 "review reads both"
+run_cmd "$ZONEWALL" containers --runtime none --inventory "$tmp/bom-inv.json"
+tap_is "$rc" 0 "an inventory with a BOM is read"
+{ printf '\xef\xbb\xbf'; printf 'mode = learn\nstate_dir = %s/state\ncontrol_socket = %s/zwd.sock\n' "$tmp" "$tmp"; } \
+	>"$tmp/bom.conf"
+chmod 600 "$tmp/bom.conf"
+run_cmd "$ZONEWALLD" --check-config -c "$tmp/bom.conf"
+tap_is "$rc" 0 "a zonewalld.conf with a BOM is read"
+
+# --- 21. the wrong kind of file -------------------------------------------------------
+run_cmd "$ZONEWALL" diff "$fix/ten-edges.json" "$fix/policy.json"
+tap_is "$rc|$err" "2|zonewall diff: $fix/ten-edges.json is a proposal, not a policy" \
+	"diff given a proposal says so in one line"
+run_cmd "$ZONEWALL" review "$fix/policy.json"
+tap_is "$rc|$err" "2|zonewall review: $fix/policy.json is a policy, not a proposal" \
+	"review given a policy says so in one line"
+run_cmd "$ZONEWALL" approve "$fix/ten-edges.json" --policy "$fix/ten-edges.json" --all
+tap_is "$rc|$err" "2|zonewall approve: $fix/ten-edges.json is a proposal, not a policy" \
+	"approve --policy given a proposal"
+
+# --- 22. --socket and --config exclude each other -----------------------------------------
+for c in daemon-status reload confirm metrics denied; do
+	usage_is "$c --socket X --config Y refused" \
+		"zonewall $c: --socket and --config exclude each other" \
+		"$ZONEWALL" "$c" --socket "$tmp/x.sock" --config "$tmp/bom.conf"
+done
+
 tap_done
