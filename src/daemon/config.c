@@ -250,12 +250,35 @@ static const char *cfg_set_deny_log_rate(struct cfg *c, const char *v)
 	return cfg_set_uint(&c->deny_log_rate, v, 1, 100000, "a number in 1..100000");
 }
 
+#define CFG_IFNAME_MAX 15	/* IFNAMSIZ - 1 */
+
+/* One word of bridges: a name Linux could give an interface, in printable
+ * ASCII and without quotes (values are not quoted here: a quote is a
+ * mistake that would name no bridge). */
+static bool cfg_bridge_ok(const char *w, size_t len)
+{
+	if (!len || len > CFG_IFNAME_MAX || (len == 1 && w[0] == '.') ||
+	    (len == 2 && w[0] == '.' && w[1] == '.'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (w[i] <= ' ' || w[i] > '~' || strchr("/:\"'", w[i]))
+			return false;
+	return true;
+}
+
 /* Interface names separated by spaces: the bridges zonewall acts on. */
 static const char *cfg_set_bridges(struct cfg *c, const char *v)
 {
-	for (const char *p = v; *p; p++)
-		if (*p != ' ' && (*p <= ' ' || *p > '~' || *p == '/'))
-			return "interface names separated by spaces";
+	const char *p = v;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, " ");
+		if (len && !cfg_bridge_ok(p, len))
+			return "interface names (1-15 bytes of printable ASCII, no '/', ':' or "
+			       "quotes) separated by spaces";
+		p += len + strspn(p + len, " ");
+	}
 	return cfg_set_string(c->bridges, sizeof(c->bridges), v);
 }
 

@@ -183,6 +183,25 @@ chmod 600 "$tmp/bom.conf"
 run_cmd "$ZONEWALLD" --check-config -c "$tmp/bom.conf"
 tap_is "$rc" 0 "a zonewalld.conf with a BOM is read"
 
+# --- 13. zonewalld --check-config loads the policy ---------------------------------------
+printf '{"version": 1, "zones": [\n' >"$tmp/broken-policy.json"
+printf 'mode = enforce\npolicy = %s\nstate_dir = %s/state\ncontrol_socket = %s/zwd.sock\n' \
+	"$tmp/broken-policy.json" "$tmp" "$tmp" >"$tmp/enforce.conf"
+chmod 600 "$tmp/enforce.conf" "$tmp/broken-policy.json"
+run_cmd "$ZONEWALLD" --check-config -c "$tmp/enforce.conf"
+tap_is "$rc|$(grep -c . <<<"$err")" "1|2" "--check-config with a policy of invalid JSON: exit 1"
+tap_ok "$(grep -q "^zonewalld: $tmp/broken-policy.json: \\$ (line 2, column 0): ']' expected" <<<"$err" &&
+	grep -q "^zonewalld: $tmp/broken-policy.json: invalid policy: the daemon will refuse to start" <<<"$err"
+	echo $?)" "naming the file, the problem and the consequence"
+printf '{"version": 1, "default_zone": "lan", "zones": [{"name": "lan", "mode": "enforce"}], "allow": [{"from": "a", "to": "b", "from_zone": "nope", "to_zone": "lan", "proto": "tcp"}]}\n' \
+	>"$tmp/broken-policy.json"
+run_cmd "$ZONEWALLD" --check-config -c "$tmp/enforce.conf"
+tap_ok "$([ "$rc" = 1 ] && grep -q "broken-policy.json: \\$.allow\[0\].from_zone: unknown zone" <<<"$err"; echo $?)" \
+	"and with an invalid policy, naming the field"
+cp "$fix/policy.json" "$tmp/broken-policy.json"
+run_cmd "$ZONEWALLD" --check-config -c "$tmp/enforce.conf"
+tap_is "$rc|$err" "0|" "a valid policy passes"
+
 # --- 21. the wrong kind of file -------------------------------------------------------
 run_cmd "$ZONEWALL" diff "$fix/ten-edges.json" "$fix/policy.json"
 tap_is "$rc|$err" "2|zonewall diff: $fix/ten-edges.json is a proposal, not a policy" \
