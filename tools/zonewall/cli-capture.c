@@ -487,8 +487,7 @@ static int64_t clcap_now_ms(void)
 
 static void clcap_on_signal(int sig)
 {
-	(void)sig;
-	clcap_stop = 1;
+	clcap_stop = sig;
 }
 
 static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double duration)
@@ -500,6 +499,9 @@ static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double durat
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a hangup (an SSH session lost) ends the capture as SIGINT does: what
+	 * was learned is written, not lost with the terminal */
+	sigaction(SIGHUP, &sa, NULL);
 	while (!clcap_stop && (lv->n || lv->automatic)) {
 		int64_t left = end < 0 ? tick : end - clcap_now_ms();
 		int n, i;
@@ -515,6 +517,11 @@ static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double durat
 	/* What the rings still hold. */
 	for (size_t i = 0; i < lv->n; i++)
 		clcap_live_ready(c, lv, (uint64_t)(uintptr_t)lv->v[i].src);
+	if (clcap_stop == SIGHUP) {
+		/* the terminal may be gone: a message must not kill us before the result is out */
+		signal(SIGPIPE, SIG_IGN);
+		clcap_note(c, "hangup (SIGHUP): capture stopped");
+	}
 }
 
 static int clcap_live_run(struct clcap *c, const struct clcap_opts *o)

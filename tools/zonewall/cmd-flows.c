@@ -145,7 +145,7 @@ static const char usage[] =
 	"                         repeatable; both directions, promiscuous)\n"
 	"  -a, --auto             capture on every container-facing interface and\n"
 	"                         follow interfaces that appear or vanish\n"
-	"  -d, --duration SECS    stop live capture after SECS (default: at SIGINT/TERM)\n"
+	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM/HUP)\n"
 	"  -l, --limit N          keep at most N flows, evicting the least recently\n"
 	"                         seen (default 1000000)\n"
 	"  -f, --format FMT       table (default), tsv or json\n"
