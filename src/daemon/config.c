@@ -15,6 +15,7 @@
 #include "zonewall/compile.h"
 #include "zonewall/config.h"
 #include "zonewall/fileio.h"
+#include "zonewall/numarg.h"
 
 #define CFG_FILE_MAX (1 << 20)
 
@@ -73,20 +74,16 @@ void cfg_defaults(struct cfg *c)
 /* Each value parser returns NULL when it took @v, else what was expected. */
 typedef const char *(*cfg_setter)(struct cfg *c, const char *v);
 
-/* A plain decimal in [lo, hi]: no sign, no spaces, no hex. */
+/* A plain decimal in [lo, hi]: no sign, no spaces, no hex (num_parse_uint(),
+ * the parser of the CLI's numeric flags too). */
 static bool cfg_ulong(const char *v, unsigned long lo, unsigned long hi,
 		      unsigned long *out)
 {
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	if (*v < '0' || *v > '9')
+	if (num_parse_uint(v, lo, hi, &n))
 		return false;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n < lo || n > hi)
-		return false;
-	*out = n;
+	*out = (unsigned long)n;
 	return true;
 }
 

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cli-policy.h"
 #include "zonewall/fileio.h"
+#include "zonewall/numarg.h"
 
 /* How long a writer waits for another one to finish with a file: a
  * read-modify-write under the lock takes milliseconds, so a holder this
@@ -180,13 +181,11 @@ static int clip_output_failed(const char *cmd, const char *path, int err)
 static unsigned int clip_lock_wait_s(void)
 {
 	const char *s = getenv("ZONEWALL_LOCK_WAIT");
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!s || !*s)
+	if (!s || !*s || num_parse_uint(s, 0, 3600, &v))
 		return CLIP_LOCK_WAIT_S;
-	v = strtoul(s, &end, 10);
-	return *end || v > 3600 ? CLIP_LOCK_WAIT_S : (unsigned int)v;
+	return (unsigned int)v;
 }
 
 int clip_lock(const char *cmd, const char *path, struct fio_lock **out)
