@@ -61,12 +61,11 @@ static const struct out_column clcap_stats_columns[] = {
 static int clcap_iflist_check(const char *cmd, const char *list)
 {
 	char q[RS_QUOTED_MAX], name[RS_QUOTED_MAX];
-	const char *p = list, *comma;
+	const char *p = list;
 	size_t len;
 
-	do {
-		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
+	for (;;) {
+		len = strcspn(p, ",");
 		if (!len)
 			return cli_usage_error(cmd, "-i %s: an empty interface name",
 					       rs_quote(list, q, sizeof(q)));
@@ -75,9 +74,10 @@ static int clcap_iflist_check(const char *cmd, const char *list)
 			return cli_usage_error(cmd, "-i %s: not an interface name (1-%d bytes, "
 					       "no '/', ':' or white space)",
 					       rs_quote(name, q, sizeof(q)), RS_IFNAMSIZ - 1);
-		p = comma + 1;
-	} while (comma);
-	return 0;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
 }
 
 int clcap_option(const char *cmd, int c, struct clcap_opts *o)
