@@ -194,7 +194,11 @@ int cmd_flows_main(int argc, char **argv)
 		return status;
 	if (clcap_init(&c, "flows", &o.cap))
 		return cli_fail("flows", "cannot make the flow table: %s", strerror(errno));
-	clcap_run(&c, &o.cap);
+	/* a live capture that never started has no table to show: its one line says why */
+	if (clcap_run(&c, &o.cap) && !o.cap.nfiles) {
+		clcap_free(&c);
+		return CLI_FAIL;
+	}
 	err = flows_print(c.table, o.fmt);
 	if (err)
 		status = cli_fail("flows", "cannot write output: %s", strerror(-err));
