@@ -209,8 +209,9 @@ tap_is "$rc|$err" "2|zonewall diff: $fix/ten-edges.json is a proposal, not a pol
 run_cmd "$ZONEWALL" review "$fix/policy.json"
 tap_is "$rc|$err" "2|zonewall review: $fix/policy.json is a policy, not a proposal" \
 	"review given a policy says so in one line"
-run_cmd "$ZONEWALL" approve "$fix/ten-edges.json" --policy "$fix/ten-edges.json" --all
-tap_is "$rc|$err" "2|zonewall approve: $fix/ten-edges.json is a proposal, not a policy" \
+cp "$fix/ten-edges.json" "$tmp/as-policy.json"
+run_cmd "$ZONEWALL" approve "$fix/ten-edges.json" --policy "$tmp/as-policy.json" --all
+tap_is "$rc|$err" "2|zonewall approve: $tmp/as-policy.json is a proposal, not a policy" \
 	"approve --policy given a proposal"
 
 # --- 22. --socket and --config exclude each other -----------------------------------------
