@@ -53,7 +53,8 @@ struct cap_stats {
 struct cap_source;
 
 /**
- * cap_open_file() - open a capture file for reading.
+ * cap_open_file() - open a capture file for reading; "-" is standard input
+ * (a pipe too: libpcap reads it), named "standard input" in messages.
  * Refuses link types dec_frame() does not understand, naming the type.
  * Return: the source (close with cap_close()), or NULL with errno set
  * and @err->msg holding one line ("FILE: ...").
@@ -85,12 +86,21 @@ int cap_fd(const struct cap_source *s);
 /**
  * cap_dispatch() - hand frames to @fn.
  * A file is read to its end in one call; a live source hands over what
- * its ring holds now, without blocking.
+ * its ring holds now, without blocking.  A record whose time is not
+ * plausible is skipped and counted (cap_bad_times()).
  * Return: frames handled (0: end of file, or nothing waiting on a live
  * source); -EIO when the file is damaged or the interface failed (frames
  * before the damage were handed over), @err->msg saying what happened.
  */
 int cap_dispatch(struct cap_source *s, cap_handler_fn *fn, void *user, struct cap_error *err);
+
+/**
+ * cap_bad_times() - records of @s skipped so far because their time lies
+ * outside 1970-01-01 .. 2106-02-07 (tfmt_sec_plausible()): negative or
+ * all-ones seconds, a damaged record, which would otherwise show as a date
+ * centuries away in flows and proposals.
+ */
+uint64_t cap_bad_times(const struct cap_source *s);
 
 /**
  * cap_get_stats() - the kernel's counters for a live source.

@@ -108,7 +108,8 @@ const char *ctl_refusal_name(enum ctl_refusal r);
 /**
  * ctl_request_parse() - parse one request line (@len bytes, no newline) and
  * check it against @table: an object with a string "cmd" naming a command,
- * and only that command's arguments with their types and ranges.
+ * and only that command's arguments with their types and ranges.  An empty
+ * (or blank) line is CTL_BAD_REQUEST: every line gets an answer.
  * On success *@cmd is the table row and *@req the parsed object (the caller
  * json_decref()s it).  On refusal @why (of @whylen bytes) says what was wrong.
  * Return: CTL_OK or the refusal.

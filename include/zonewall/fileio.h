@@ -23,9 +23,18 @@
 #include <sys/types.h>
 
 /**
+ * fio_bom_len() - 3 when @buf starts with a UTF-8 byte order mark (EF BB
+ * BF, which some editors put first in a text file and JSON parsers quote
+ * as an invisible character), else 0.
+ */
+size_t fio_bom_len(const char *buf, size_t len);
+
+/**
  * fio_read_all() - read all of the regular file @path, at most @max bytes.
  * A FIFO, socket or device is refused without waiting for a writer (it is
- * never opened for reading), a directory too.
+ * never opened for reading), a directory too.  A UTF-8 byte order mark at
+ * the start is left out (fio_bom_len()): every reader of text sees the
+ * text.
  * On success *@buf is a malloc'ed, NUL-terminated copy the caller frees and
  * *@len its length (without the NUL).
  * Return: 0; -EFBIG past @max; -EISDIR for a directory; -ENXIO for another

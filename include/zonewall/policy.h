@@ -247,14 +247,16 @@ bool pol_zone_name_valid(const char *s);
 /**
  * pol_time_format() - @t (seconds since the epoch) as RFC 3339 UTC
  * ("2026-01-01T00:00:00Z") into @buf (at least 21 bytes), by
- * tfmt_rfc3339(); a @t outside years 0000 to 9999 is written as the epoch,
- * so the field stays one pol_time_parse() accepts.
+ * tfmt_rfc3339(); a @t outside 1970 .. 2106-02-07 (tfmt_sec_plausible())
+ * is written as the epoch, so the field stays one pol_time_parse() accepts.
  */
 void pol_time_format(int64_t t, char *buf, size_t size);
 
 /**
  * pol_time_parse() - parse RFC 3339 ("YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)").
- * Return: 0 with *@t set, or -EINVAL.
+ * Return: 0 with *@t set; -EINVAL when @s is not such a time; -ERANGE when
+ * it is one outside 1970 .. 2106-02-07 (tfmt_sec_plausible()): a damaged
+ * record or clock.
  */
 int pol_time_parse(const char *s, int64_t *t);
 

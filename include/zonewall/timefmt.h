@@ -12,6 +12,7 @@
  * enough to call twice per row of a large table.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,20 @@ enum {
 	TFMT_PREC_MASK = 0xff,
 	TFMT_BASIC = 0x100,	/* ISO 8601 basic, no '-' or ':': 20260101T000000Z (for names) */
 };
+
+/*
+ * The last second of the times zonewall records: 2106-02-07T06:28:14Z, the
+ * largest a capture file's 32-bit seconds hold below all ones (-1 to a
+ * reader that takes them as signed).  A time before the epoch or after this
+ * comes from a damaged record or a broken clock, not from a packet seen.
+ */
+#define TFMT_PLAUSIBLE_MAX 0xfffffffeLL
+
+/** tfmt_sec_plausible() - whether @sec lies in 0..TFMT_PLAUSIBLE_MAX. */
+static inline bool tfmt_sec_plausible(int64_t sec)
+{
+	return sec >= 0 && sec <= TFMT_PLAUSIBLE_MAX;
+}
 
 /* A buffer this size holds every form up to TFMT_US, NUL included. */
 #define TFMT_LEN 28

@@ -21,6 +21,7 @@
 #include "zonewall/capture.h"
 #include "zonewall/decode.h"
 #include "zonewall/pcapread.h"
+#include "zonewall/timefmt.h"
 
 struct cap_source {
 	pcap_t *p;
@@ -30,6 +31,7 @@ struct cap_source {
 	int fd;
 	bool live;
 	uint64_t ts_mult;	/* 1 with nanosecond timestamps, 1000 with micro */
+	uint64_t bad_times;	/* records skipped: cap_ts_plausible() */
 	cap_handler_fn *fn;
 	void *user;
 };
@@ -170,7 +172,8 @@ static int cap_open_pcap(struct cap_source *s, int fd, struct cap_error *err)
 
 struct cap_source *cap_open_file(const char *path, struct cap_error *err)
 {
-	struct cap_source *s = cap_source_new(path);
+	bool std_in = !strcmp(path, "-");
+	struct cap_source *s = cap_source_new(std_in ? "standard input" : path);
 	int fd, e;
 
 	if (!s) {
@@ -178,10 +181,11 @@ struct cap_source *cap_open_file(const char *path, struct cap_error *err)
 		errno = ENOMEM;
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a copy of standard input's descriptor, which the source then owns */
+	fd = std_in ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
-		cap_errorf(err, "%s: cannot open: %s", path, strerror(e));
+		cap_errorf(err, "%s: cannot open: %s", s->name, strerror(e));
 		goto out_close;
 	}
 	s->raw = pcr_open(fd);
@@ -192,7 +196,7 @@ struct cap_source *cap_open_file(const char *path, struct cap_error *err)
 	if (errno != EPROTONOSUPPORT) {
 		e = errno;
 		close(fd);
-		cap_errorf(err, "%s: cannot read capture: %s", path, strerror(e));
+		cap_errorf(err, "%s: cannot read capture: %s", s->name, strerror(e));
 		goto out_close;
 	}
 	e = -cap_open_pcap(s, fd, err);
@@ -279,6 +283,12 @@ struct cap_source *cap_open_live(const char *ifname, const struct cap_live_opts 
 	if (pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_NANO))
 		s->ts_mult = 1000;
 	rc = pcap_activate(s->p);
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+		/* libpcap's text repeats its status: "No such device exists: No such ..." */
+		cap_errorf(err, "%s: no such interface", ifname);
+		e = ENODEV;
+		goto out_close;
+	}
 	if (rc < 0) {
 		cap_errorf(err, "%s: cannot capture: %s%s%s", ifname, pcap_statustostr(rc),
 			   *pcap_geterr(s->p) ? ": " : "", pcap_geterr(s->p));
@@ -315,6 +325,25 @@ int cap_fd(const struct cap_source *s)
 	return s->fd;
 }
 
+/*
+ * Both readers take a record's seconds as libpcap does (signed in the
+ * file's own byte order) and sum in 64 bits, so negative seconds wrap to
+ * the 26th century: any total past TFMT_PLAUSIBLE_MAX seconds (plus the largest
+ * fraction a record can carry) is such a record.
+ */
+static bool cap_ts_plausible(struct cap_source *s, uint64_t ts_ns)
+{
+	if (ts_ns <= (uint64_t)TFMT_PLAUSIBLE_MAX * 1000000000ull + 999999999ull)
+		return true;
+	s->bad_times++;
+	return false;
+}
+
+uint64_t cap_bad_times(const struct cap_source *s)
+{
+	return s->bad_times;
+}
+
 static void cap_trampoline(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct cap_source *s = (struct cap_source *)user;
@@ -325,7 +354,8 @@ static void cap_trampoline(u_char *user, const struct pcap_pkthdr *h, const u_ch
 		.len = h->len,
 	};
 
-	s->fn(s->user, &f);
+	if (cap_ts_plausible(s, f.ts_ns))
+		s->fn(s->user, &f);
 }
 
 /* Every record of a file read by pcapread.c, as pcap_dispatch() would. */
@@ -336,6 +366,8 @@ static int cap_dispatch_raw(struct cap_source *s, cap_handler_fn *fn, void *user
 	int n = 0, rc;
 
 	while ((rc = pcr_next(s->raw, &f)) > 0) {
+		if (!cap_ts_plausible(s, f.ts_ns))
+			continue;
 		fn(user, &f);
 		if (n < INT_MAX)
 			n++;

@@ -15,6 +15,7 @@
 #include "zonewall/compile.h"
 #include "zonewall/config.h"
 #include "zonewall/fileio.h"
+#include "zonewall/numarg.h"
 #include "zonewall/rt-backend.h"
 
 #define CFG_FILE_MAX (1 << 20)
@@ -74,20 +75,16 @@ void cfg_defaults(struct cfg *c)
 /* Each value parser returns NULL when it took @v, else what was expected. */
 typedef const char *(*cfg_setter)(struct cfg *c, const char *v);
 
-/* A plain decimal in [lo, hi]: no sign, no spaces, no hex. */
+/* A plain decimal in [lo, hi]: no sign, no spaces, no hex (num_parse_uint(),
+ * the parser of the CLI's numeric flags too). */
 static bool cfg_ulong(const char *v, unsigned long lo, unsigned long hi,
 		      unsigned long *out)
 {
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	if (*v < '0' || *v > '9')
+	if (num_parse_uint(v, lo, hi, &n))
 		return false;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno || *end || n < lo || n > hi)
-		return false;
-	*out = n;
+	*out = (unsigned long)n;
 	return true;
 }
 
@@ -255,12 +252,35 @@ static const char *cfg_set_deny_log_rate(struct cfg *c, const char *v)
 	return cfg_set_uint(&c->deny_log_rate, v, 1, 100000, "a number in 1..100000");
 }
 
+#define CFG_IFNAME_MAX 15	/* IFNAMSIZ - 1 */
+
+/* One word of bridges: a name Linux could give an interface, in printable
+ * ASCII and without quotes (values are not quoted here: a quote is a
+ * mistake that would name no bridge). */
+static bool cfg_bridge_ok(const char *w, size_t len)
+{
+	if (!len || len > CFG_IFNAME_MAX || (len == 1 && w[0] == '.') ||
+	    (len == 2 && w[0] == '.' && w[1] == '.'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (w[i] <= ' ' || w[i] > '~' || strchr("/:\"'", w[i]))
+			return false;
+	return true;
+}
+
 /* Interface names separated by spaces: the bridges zonewall acts on. */
 static const char *cfg_set_bridges(struct cfg *c, const char *v)
 {
-	for (const char *p = v; *p; p++)
-		if (*p != ' ' && (*p <= ' ' || *p > '~' || *p == '/'))
-			return "interface names separated by spaces";
+	const char *p = v;
+	size_t len;
+
+	while (*p) {
+		len = strcspn(p, " ");
+		if (len && !cfg_bridge_ok(p, len))
+			return "interface names (1-15 bytes of printable ASCII, no '/', ':' or "
+			       "quotes) separated by spaces";
+		p += len + strspn(p + len, " ");
+	}
 	return cfg_set_string(c->bridges, sizeof(c->bridges), v);
 }
 
@@ -450,7 +470,7 @@ int cfg_load(struct cfg *c, const char *path, struct cfg_diags *d)
 		err = -EFBIG;
 		cfg_diag_add(d, 0, "larger than %d bytes", CFG_FILE_MAX);
 	} else {
-		err = cfg_parse(c, buf, len, d);
+		err = cfg_parse(c, buf + fio_bom_len(buf, len), len - fio_bom_len(buf, len), d);
 	}
 	free(buf);
 out_close:

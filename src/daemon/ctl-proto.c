@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,15 @@ static enum ctl_refusal ctl_args_check(const struct ctl_command *c, json_t *req,
 	return CTL_OK;
 }
 
+/* Whether @line (not NUL-terminated) holds only blanks. */
+static bool ctl_blank(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return false;
+	return true;
+}
+
 enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *line,
 				   size_t len, const struct ctl_command **cmd, json_t **req,
 				   char *why, size_t whylen)
@@ -115,6 +125,12 @@ enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *
 	if (len > CTL_LINE_MAX) {
 		snprintf(why, whylen, "request longer than %d bytes", CTL_LINE_MAX);
 		return CTL_TOO_LARGE;
+	}
+	/* an empty line is a request too: silence would leave the client waiting */
+	if (ctl_blank(line, len)) {
+		snprintf(why, whylen, "empty request: send one JSON object per line, "
+			 "e.g. {\"cmd\": \"status\"}");
+		return CTL_BAD_REQUEST;
 	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
 	if (!o) {

@@ -274,8 +274,6 @@ static void ctl_line(struct ctl_client *k, char *line, size_t len)
 
 	if (len && line[len - 1] == '\r')
 		len--;
-	if (!len)
-		return;
 	r = ctl_request_parse(k->ctl->ops.commands, line, len, &cmd, &req, why, sizeof(why));
 	if (r != CTL_OK) {
 		ctl_refuse(k, r, why, false);

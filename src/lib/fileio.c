@@ -67,6 +67,11 @@ out_close:
 	return err;
 }
 
+size_t fio_bom_len(const char *buf, size_t len)
+{
+	return len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 {
 	size_t n = 0, cap = 4096;
@@ -112,6 +117,10 @@ int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 		goto out_free_b;
 	}
 	b[n] = '\0';
+	if (fio_bom_len(b, n)) {
+		n -= 3;
+		memmove(b, b + 3, n + 1);
+	}
 	*buf = b;
 	*len = n;
 	close(fd);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,7 @@ void pol_rule_parse(struct pctx *c, struct pol_policy *p, const char *path, json
 	const char *proto, *at;
 	char kp[PATH_LEN];
 	int64_t t;
+	int rc;
 
 	diag_check_keys(c->d, path, o, keys,
 		   "from, to, from_zone, to_zone, proto, port, comment, approved_by, approved_at");
@@ -251,9 +253,10 @@ void pol_rule_parse(struct pctx *c, struct pol_policy *p, const char *path, json
 	string_member(c, path, o, "comment", false, &r->comment);
 	string_member(c, path, o, "approved_by", false, &r->approved_by);
 	at = string_member(c, path, o, "approved_at", false, &r->approved_at);
-	if (at && pol_time_parse(at, &t)) {
+	if (at && (rc = pol_time_parse(at, &t))) {
 		diag_path_key(kp, path, "approved_at");
-		diag_add(c->d, kp, "expected an RFC 3339 time (2026-01-31T12:00:00Z), got '%.40s'",
+		diag_add(c->d, kp, rc == -ERANGE ? "expected a time from 1970 to 2106-02-07, got "
+			 "'%.40s'" : "expected an RFC 3339 time (2026-01-31T12:00:00Z), got '%.40s'",
 			 at);
 	}
 	rule_check_links(c, p, path, r, c->d->n + c->d->dropped == problems);

@@ -94,8 +94,8 @@ bool pol_zone_name_valid(const char *s)
 void pol_time_format(int64_t t, char *buf, size_t size)
 {
 	/* A policy or proposal field must stay a date-time pol_time_parse()
-	 * reads back: a time four digits of year cannot hold is the epoch. */
-	if (tfmt_rfc3339(buf, size, t, 0, TFMT_S) < 0)
+	 * reads back: a time outside tfmt_sec_plausible() is the epoch. */
+	if (!tfmt_sec_plausible(t) || tfmt_rfc3339(buf, size, t, 0, TFMT_S) < 0)
 		tfmt_rfc3339(buf, size, 0, 0, TFMT_S);
 }
 
@@ -137,7 +137,7 @@ int pol_time_parse(const char *s, int64_t *t)
 	} else {
 		return -EINVAL;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 ||
 	    h < 0 || mi < 0 || se < 0)
 		return -EINVAL;
 	tm.tm_year = y - 1900;
@@ -150,7 +150,7 @@ int pol_time_parse(const char *s, int64_t *t)
 	if (tm.tm_mday != d)	/* timegm normalised Feb 30 into March */
 		return -EINVAL;
 	*t = (int64_t)r - off;
-	return 0;
+	return tfmt_sec_plausible(*t) ? 0 : -ERANGE;
 }
 
 /* --- addresses ---------------------------------------------------------- */

@@ -37,10 +37,12 @@ static void edge_time(struct prop_pctx *c, const char *path, json_t *o, const ch
 {
 	const char *s = edge_string(c, path, o, key, true);
 	char kp[DIAG_PATH_LEN];
+	int rc = s ? pol_time_parse(s, t) : 0;
 
-	if (s && pol_time_parse(s, t)) {
+	if (rc) {
 		diag_path_key(kp, path, key);
-		diag_add(c->d, kp, "expected an RFC 3339 time, got '%.40s'", s);
+		diag_add(c->d, kp, rc == -ERANGE ? "expected a time from 1970 to 2106-02-07, got "
+			 "'%.40s'" : "expected an RFC 3339 time, got '%.40s'", s);
 	}
 }
 

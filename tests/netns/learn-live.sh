@@ -102,4 +102,16 @@ tap_is "$(edges)" "$(sed 's/ 1$/ 2/' <<<"$want")" "the second run merged in: eve
 # -i on both ports sees SYN and SYN+ACK twice (4), --auto once where they enter (2).
 tap_is "$(jq '.edges[] | select(.from == "web" and .to == "api") | .packets' "$tmp/p.json")" 6 \
 	"web -> api: the packets of both runs added up (4 + 2)"
+# --- a hangup (an SSH session lost) writes what was learned, as SIGTERM does ------------
+start_learn --auto --run-id live-3
+tap_ok $? "learn --auto is capturing again"
+traffic
+kill -HUP "$ZPID"
+wait "$ZPID"
+zrc=$?
+ZPID=
+tap_is "$zrc" 0 "learn exits 0 after SIGHUP"
+tap_ok "$(grep -q 'hangup (SIGHUP): capture stopped' "$tmp/err" &&
+	grep -q "written to $tmp/p.json" "$tmp/out"; echo $?)" "it says it stopped and what it wrote"
+tap_is "$(edges)" "$(sed 's/ 1$/ 3/' <<<"$want")" "the third run is in the proposal"
 tap_done

@@ -66,6 +66,8 @@ static void test_parse(void)
 		{ "{\"cmd\":\"ping\"}", CTL_OK, "" },
 		{ " {\"cmd\" : \"ping\"} ", CTL_OK, "" },
 		{ "{\"cmd\":\"apply\",\"policy\":\"/p\",\"confirm_within\":60}", CTL_OK, "" },
+		{ "", CTL_BAD_REQUEST, "empty request" },
+		{ " \t\r", CTL_BAD_REQUEST, "empty request" },
 		{ "garbage", CTL_BAD_JSON, "not JSON" },
 		{ "{\"cmd\":\"ping\"} {}", CTL_BAD_JSON, "not JSON" },
 		{ "[\"ping\"]", CTL_BAD_JSON, "JSON object" },
@@ -262,6 +264,13 @@ static void test_server(void)
 	spin(l, 5);
 	drain(fd, buf, sizeof(buf));
 	tap_ok(strstr(buf, "\"pong\":true") != NULL, "the server still answers afterwards");
+	memset(buf, 0, 4096);
+	send(fd, "\n\r\n{\"cmd\":\"ping\"}\n", 18, 0);
+	spin(l, 5);
+	drain(fd, buf, 4096);
+	tap_ok(strstr(buf, "empty request") && strstr(strstr(buf, "empty request") + 1,
+						      "empty request") &&
+	       strstr(buf, "\"pong\":true"), "an empty line gets an error reply, as does \\r\\n");
 	close(fd);
 
 	ctl_free(c);

@@ -180,6 +180,18 @@ static void test_lock(void)
 	fio_unlock(l2);
 }
 
+static void test_bom(void)
+{
+	put("bom.json", "\xef\xbb\xbf{\"version\": 1}\n");
+	tap_ok(holds("bom.json", "{\"version\": 1}\n"), "a UTF-8 BOM at the start is left out");
+	put("bom2.json", "\xef\xbb\xbf\xef\xbb\xbf{}");
+	tap_ok(holds("bom2.json", "\xef\xbb\xbf{}"), "only one, the first");
+	put("bom3.json", "\xef\xbb");
+	tap_ok(holds("bom3.json", "\xef\xbb"), "a part of one stays");
+	tap_ok(fio_bom_len("\xef\xbb\xbfx", 4) == 3 && fio_bom_len("\xef\xbb\xbf", 2) == 0,
+	       "fio_bom_len() looks within the length only");
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -189,6 +201,7 @@ int main(void)
 		return 1;
 	}
 	test_read_regular_only();
+	test_bom();
 	test_write_keeps_what_it_was();
 	test_stale_temporary_files();
 	test_lock();

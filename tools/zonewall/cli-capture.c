@@ -23,6 +23,8 @@
 #include "zonewall/capture.h"
 #include "zonewall/feed.h"
 #include "zonewall/link.h"
+#include "zonewall/numarg.h"
+#include "zonewall/ruleset.h"
 #include "zonewall/timefmt.h"
 
 #define CLCAP_MAX_IFACES 256
@@ -53,42 +55,62 @@ static const struct out_column clcap_stats_columns[] = {
 
 /* --- options -------------------------------------------------------------------- */
 
-static int clcap_parse_num(const char *s, double *d)
+/* -i a,b: every name of the list a name Linux could give an interface; an
+ * empty one (-i '', -i a,,b, -i ,) would otherwise vanish in the split and
+ * leave nothing to capture on. */
+static int clcap_iflist_check(const char *cmd, const char *list)
 {
-	char *end;
+	char q[RS_QUOTED_MAX], name[RS_QUOTED_MAX];
+	const char *p = list;
+	size_t len;
 
-	errno = 0;
-	*d = strtod(s, &end);
-	return errno || end == s || *end || *d < 0 ? -EINVAL : 0;
+	for (;;) {
+		len = strcspn(p, ",");
+		if (!len)
+			return cli_usage_error(cmd, "-i %s: an empty interface name",
+					       rs_quote(list, q, sizeof(q)));
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (len >= RS_IFNAMSIZ || !rs_ifname_valid(name))
+			return cli_usage_error(cmd, "-i %s: not an interface name (1-%d bytes, "
+					       "no '/', ':' or white space)",
+					       rs_quote(name, q, sizeof(q)), RS_IFNAMSIZ - 1);
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
 }
 
 int clcap_option(const char *cmd, int c, struct clcap_opts *o)
 {
-	double d;
+	uint64_t n;
 
 	switch (c) {
 	case 'r':
 		if (o->nfiles == CLCAP_MAX_ARGS)
 			return cli_usage_error(cmd, "at most %d files", CLCAP_MAX_ARGS);
+		for (size_t i = 0; !strcmp(optarg, "-") && i < o->nfiles; i++)
+			if (!strcmp(o->files[i], "-"))
+				return cli_usage_error(cmd, "-r - (standard input) given twice");
 		o->files[o->nfiles++] = optarg;
 		return 1;
 	case 'i':
 		if (o->nifaces == CLCAP_MAX_ARGS)
 			return cli_usage_error(cmd, "at most %d -i options", CLCAP_MAX_ARGS);
+		if (clcap_iflist_check(cmd, optarg))
+			return CLI_USAGE;
 		o->ifaces[o->nifaces++] = optarg;
 		return 1;
 	case 'a':
 		o->automatic = true;
 		return 1;
 	case 'd':
-		if (clcap_parse_num(optarg, &d))
-			return cli_usage_error(cmd, "bad --duration '%s'", optarg);
-		o->duration = d;
+		if (cli_parse_seconds(cmd, "--duration", optarg, NUM_SECONDS_MAX, &o->duration))
+			return CLI_USAGE;
 		return 1;
 	case 'l':
-		if (clcap_parse_num(optarg, &d) || d < 1 || d > FLOW_MAX_LIMIT || d != (size_t)d)
-			return cli_usage_error(cmd, "--limit must be 1..%u", FLOW_MAX_LIMIT);
-		o->limit = (size_t)d;
+		if (cli_parse_uint(cmd, "--limit", optarg, 1, FLOW_MAX_LIMIT, &n))
+			return CLI_USAGE;
+		o->limit = (size_t)n;
 		return 1;
 	}
 	return 0;
@@ -216,6 +238,10 @@ static void clcap_read_file(struct clcap *c, const char *path)
 		cli_fail(c->cmd, "%s", e.msg);
 		c->failed = true;
 	}
+	if (cap_bad_times(s))
+		cli_warn(c->cmd, "%s: %" PRIu64 " damaged record%s skipped: time before 1970 or "
+			 "after 2106-02-07 (negative or all-ones seconds)", cap_name(s),
+			 cap_bad_times(s), cap_bad_times(s) == 1 ? "" : "s");
 	cap_close(s);
 }
 
@@ -257,7 +283,13 @@ static int clcap_if_open(struct clcap *c, struct clcap_live *lv, int ifindex, co
 	fi = &lv->v[lv->n];
 	fi->src = cap_open_live(name, &o, &e);
 	if (!fi->src) {
-		cli_warn(c->cmd, "%s", e.msg);
+		/* under --auto an interface may vanish between listing and opening */
+		if (lv->automatic) {
+			cli_warn(c->cmd, "%s", e.msg);
+		} else {
+			cli_fail(c->cmd, "%s", e.msg);
+			c->failed = true;
+		}
 		return -errno;
 	}
 	fi->ifindex = ifindex;
@@ -352,9 +384,11 @@ static int clcap_named_open(struct clcap *c, struct clcap_live *lv, char *const 
 		if (!list)
 			return -ENOMEM;
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (clcap_if_open(c, lv, 0, tok, CAP_DIR_BOTH, true)) {
+			int err = clcap_if_open(c, lv, 0, tok, CAP_DIR_BOTH, true);
+
+			if (err) {
 				free(list);
-				return -EIO;
+				return err;
 			}
 		}
 		free(list);
@@ -411,8 +445,7 @@ static int64_t clcap_now_ms(void)
 
 static void clcap_on_signal(int sig)
 {
-	(void)sig;
-	clcap_stop = 1;
+	clcap_stop = sig;
 }
 
 static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double duration)
@@ -424,6 +457,9 @@ static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double durat
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a hangup (an SSH session lost) ends the capture as SIGINT does: what
+	 * was learned is written, not lost with the terminal */
+	sigaction(SIGHUP, &sa, NULL);
 	while (!clcap_stop && (lv->n || lv->automatic)) {
 		int64_t left = end < 0 ? tick : end - clcap_now_ms();
 		int n, i;
@@ -439,6 +475,11 @@ static void clcap_live_loop(struct clcap *c, struct clcap_live *lv, double durat
 	/* What the rings still hold. */
 	for (size_t i = 0; i < lv->n; i++)
 		clcap_live_ready(c, lv, (uint64_t)(uintptr_t)lv->v[i].src);
+	if (clcap_stop == SIGHUP) {
+		/* the terminal may be gone: a message must not kill us before the result is out */
+		signal(SIGPIPE, SIG_IGN);
+		clcap_note(c, "hangup (SIGHUP): capture stopped");
+	}
 }
 
 static int clcap_live_run(struct clcap *c, const struct clcap_opts *o)
@@ -488,7 +529,7 @@ int clcap_run(struct clcap *c, const struct clcap_opts *o)
 	if (o->nfiles)
 		return 0;
 	err = clcap_live_run(c, o);
-	if (err) {
+	if (err && !c->failed) {
 		cli_fail(c->cmd, "cannot capture: %s", strerror(-err));
 		c->failed = true;
 	}

@@ -6,7 +6,7 @@
  * What the capturing subcommands (flows, learn, replay) share: the
  * -r/-i/--auto/--duration/--limit options, reading capture files into a
  * flow table, the live loop (named interfaces or --auto following links,
- * one epoll loop, SIGINT/SIGTERM, an optional tick for other work such as
+ * one epoll loop, SIGINT/SIGTERM/SIGHUP, an optional tick for other work such as
  * the runtime's event stream), the counters, and RFC 3339 times with
  * microseconds.  CLI layer: prints its own diagnostics, prefixed with the
  * subcommand's name.
@@ -31,7 +31,7 @@ struct clcap_opts {
 	char *ifaces[CLCAP_MAX_ARGS];
 	size_t nifaces;
 	bool automatic;
-	double duration;	/* seconds; 0: until SIGINT/SIGTERM */
+	double duration;	/* seconds; 0: until SIGINT/SIGTERM/SIGHUP */
 	size_t limit;		/* flow table bound; 0: FLOW_DEFAULT_MAX */
 };
 
@@ -93,7 +93,7 @@ void clcap_free(struct clcap *c);
 
 /**
  * clcap_run() - read every file of @o, or capture live as @o says until
- * the duration ends or SIGINT/SIGTERM.  Problems with files and
+ * the duration ends or SIGINT/SIGTERM/SIGHUP.  Problems with files and
  * interfaces are printed and set c->failed.
  * Return: 0, or -errno when live capture could not be set up (printed).
  */

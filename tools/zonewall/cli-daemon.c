@@ -17,6 +17,9 @@ int clid_socket_path(const char *cmd, const char *socket, const char *config, ch
 	struct cfg cfg;
 	int err;
 
+	/* --config serves only to find the socket: both would be two answers */
+	if (socket && config)
+		return cli_usage_error(cmd, "--socket and --config exclude each other");
 	if (socket) {
 		snprintf(out, size, "%s", socket);
 		return CLI_OK;

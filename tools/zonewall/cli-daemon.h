@@ -19,8 +19,9 @@
 /**
  * clid_socket_path() - the control socket: @socket when given, else the
  * control_socket of the zonewalld.conf @config when given, else the
- * built-in default.
- * Return: CLI_OK with @out filled, or CLI_FAIL after a message (@config unreadable).
+ * built-in default.  Both given is a usage error.
+ * Return: CLI_OK with @out filled, or CLI_FAIL (@config unreadable) or
+ * CLI_USAGE (both given) after a message.
  */
 int clid_socket_path(const char *cmd, const char *socket, const char *config, char *out,
 		     size_t size);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cli-policy.h"
 #include "zonewall/fileio.h"
+#include "zonewall/numarg.h"
 
 /* How long a writer waits for another one to finish with a file: a
  * read-modify-write under the lock takes milliseconds, so a holder this
@@ -39,24 +40,70 @@ static int clip_report(const char *cmd, const char *path, const struct diags *d,
 	return CLI_USAGE;
 }
 
+/* The kind of JSON document @path holds, by its keys: "edges" is a
+ * proposal's, "zones" or "allow" a policy's. */
+enum clip_kind { CLIP_OTHER, CLIP_POLICY, CLIP_PROPOSAL };
+
+static enum clip_kind clip_kind_of(const char *path)
+{
+	enum clip_kind k = CLIP_OTHER;
+	json_t *root;
+	size_t len;
+	char *buf;
+
+	/* fio_read_all(): a FIFO must not block the sniffing either */
+	if (fio_read_all(path, PROP_FILE_MAX, &buf, &len))
+		return CLIP_OTHER;
+	root = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	if (json_is_object(root) && json_object_get(root, "edges"))
+		k = CLIP_PROPOSAL;
+	else if (json_is_object(root) &&
+		 (json_object_get(root, "zones") || json_object_get(root, "allow")))
+		k = CLIP_POLICY;
+	json_decref(root);
+	return k;
+}
+
+/* A file refused as invalid that is the other kind of document: one line
+ * saying so, instead of a list of the keys the other kind does not have. */
+static int clip_wrong_kind(const char *cmd, const char *path, enum clip_kind want)
+{
+	enum clip_kind k = clip_kind_of(path);
+
+	if (k == CLIP_OTHER || k == want)
+		return 0;
+	cli_fail(cmd, "%s is a %s, not a %s", path, k == CLIP_PROPOSAL ? "proposal" : "policy",
+		 want == CLIP_PROPOSAL ? "proposal" : "policy");
+	return CLI_USAGE;
+}
+
 int clip_load_policy(const char *cmd, const char *path, struct pol_policy **out)
 {
 	struct diags d;
+	int err;
 
 	*out = pol_load(path, &d);
 	if (*out)
 		return CLI_OK;
-	return clip_report(cmd, path, &d, errno, "policy");
+	err = errno;
+	if (err == EINVAL && clip_wrong_kind(cmd, path, CLIP_POLICY))
+		return CLI_USAGE;
+	return clip_report(cmd, path, &d, err, "policy");
 }
 
 int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out)
 {
 	struct diags d;
+	int err;
 
 	*out = prop_load(path, &d);
 	if (*out)
 		return CLI_OK;
-	return clip_report(cmd, path, &d, errno, "proposal");
+	err = errno;
+	if (err == EINVAL && clip_wrong_kind(cmd, path, CLIP_PROPOSAL))
+		return CLI_USAGE;
+	return clip_report(cmd, path, &d, err, "proposal");
 }
 
 int clip_load_inventory(const char *cmd, const char *path, struct inv *out)
@@ -116,19 +163,7 @@ int clip_json_print(const json_t *v)
 
 bool clip_is_proposal(const char *path)
 {
-	json_t *root;
-	size_t len;
-	char *buf;
-	bool r;
-
-	/* fio_read_all(): a FIFO must not block the sniffing either */
-	if (fio_read_all(path, PROP_FILE_MAX, &buf, &len))
-		return false;
-	root = json_loadb(buf, len, 0, NULL);
-	free(buf);
-	r = json_is_object(root) && json_object_get(root, "edges");
-	json_decref(root);
-	return r;
+	return clip_kind_of(path) == CLIP_PROPOSAL;
 }
 
 /* @err from fio_check_writable() or fio_lock(), for which a missing file is
@@ -146,13 +181,11 @@ static int clip_output_failed(const char *cmd, const char *path, int err)
 static unsigned int clip_lock_wait_s(void)
 {
 	const char *s = getenv("ZONEWALL_LOCK_WAIT");
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!s || !*s)
+	if (!s || !*s || num_parse_uint(s, 0, 3600, &v))
 		return CLIP_LOCK_WAIT_S;
-	v = strtoul(s, &end, 10);
-	return *end || v > 3600 ? CLIP_LOCK_WAIT_S : (unsigned int)v;
+	return (unsigned int)v;
 }
 
 int clip_lock(const char *cmd, const char *path, struct fio_lock **out)

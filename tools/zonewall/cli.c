@@ -3,10 +3,13 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "cli.h"
+#include "zonewall/numarg.h"
 #include "zonewall/rt-backend.h"
 
 static void cli_vprint(const char *cmd, const char *what, const char *fmt, va_list ap)
@@ -154,4 +157,42 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 	default:
 		return c;
 	}
+}
+
+int cli_parse_uint(const char *cmd, const char *flag, const char *arg, uint64_t min,
+		   uint64_t max, uint64_t *out)
+{
+	int err = num_parse_uint(arg, min, max, out);
+
+	if (err == -ERANGE)
+		return cli_usage_error(cmd, "%s %s: out of range (%" PRIu64 "..%" PRIu64 ")",
+				       flag, arg, min, max);
+	if (err)
+		return cli_usage_error(cmd, "%s wants a number in %" PRIu64 "..%" PRIu64
+				       ", not '%s'", flag, min, max, arg);
+	return CLI_OK;
+}
+
+int cli_parse_seconds(const char *cmd, const char *flag, const char *arg, double max,
+		      double *out)
+{
+	int err = num_parse_seconds(arg, max, out);
+
+	if (err == -ERANGE)
+		return cli_usage_error(cmd, "%s %s: out of range (more than 0, at most %.0f "
+				       "seconds)", flag, arg, max);
+	if (err)
+		return cli_usage_error(cmd, "%s wants seconds (e.g. 30 or 0.5), more than 0 "
+				       "and at most %.0f, not '%s'", flag, max, arg);
+	return CLI_OK;
+}
+
+int cli_log_group(const char *cmd, const char *arg, uint16_t *out)
+{
+	uint64_t v;
+
+	if (cli_parse_uint(cmd, "--log-group", arg, 1, 65535, &v))
+		return CLI_USAGE;
+	*out = (uint16_t)v;
+	return CLI_OK;
 }

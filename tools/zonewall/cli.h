@@ -11,6 +11,7 @@
  */
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum {
@@ -71,6 +72,31 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
  * meant (a few edits away, more for longer words), or NULL.
  */
 const char *cli_nearest(const char *word, const char *const *names, size_t n);
+
+/**
+ * cli_parse_uint() - the value of numeric flag @flag (e.g. "--count"):
+ * decimal digits in @min..@max (num_parse_uint()).  Every integer flag of
+ * the CLI goes through here, so each says its range the same way.
+ * Return: CLI_OK with @*out set, or CLI_USAGE after printing what was wrong
+ * (not a number, or out of range with the range).
+ */
+int cli_parse_uint(const char *cmd, const char *flag, const char *arg, uint64_t min,
+		   uint64_t max, uint64_t *out);
+
+/**
+ * cli_parse_seconds() - the value of duration flag @flag: seconds, more
+ * than 0 and at most @max (num_parse_seconds()).
+ * Return: CLI_OK with @*out set, or CLI_USAGE after printing.
+ */
+int cli_parse_seconds(const char *cmd, const char *flag, const char *arg, double max,
+		      double *out);
+
+/**
+ * cli_log_group() - --log-group N: an NFLOG group in 1..65535, as the
+ * daemon's nflog_group (0 is not a group: the default is CMP_LOG_GROUP).
+ * Return: CLI_OK with @*out set, or CLI_USAGE after printing.
+ */
+int cli_log_group(const char *cmd, const char *arg, uint16_t *out);
 
 /* Subcommands: the entry points of zonewall.c's table. */
 int cmd_help_main(int argc, char **argv);

@@ -300,7 +300,7 @@ int cmd_apply_main(int argc, char **argv)
 	struct elem_counts n;
 	size_t bad = 0;
 	long within = -1;
-	char *end;
+	uint64_t secs;
 	int c, rc, status = CLI_OK;
 
 	while ((c = cli_getopt("apply", usage, argc, argv, ":hCfw:Ws:c:" CLIE_SHORTOPTS, opts,
@@ -321,10 +321,15 @@ int cmd_apply_main(int argc, char **argv)
 			within = 0;	/* the daemon's confirm_timeout */
 		else if (c == 'w' && within == 0)
 			return cli_usage_error("apply", "--confirm or --confirm-within, not both");
-		else if (c == 'w' && ((within = strtol(optarg, &end, 10)) < 1 || within > 86400 ||
-				      *end || end == optarg))
-			return cli_usage_error("apply", "--confirm-within wants seconds in 1..86400");
-		else if (c != 'w' && c != 'W' && clie_option("apply", c, optarg, &o) == CLI_USAGE)
+		else if (c == 'w' &&
+			 cli_parse_uint("apply", "--confirm-within", optarg, 1, 86400, &secs))
+			return CLI_USAGE;
+		else if (c == 'w')
+			within = (long)secs;
+		else if (c == 'g' && cli_log_group("apply", optarg, &o.log_group))
+			return CLI_USAGE;
+		else if (c != 'w' && c != 'W' && c != 'g' &&
+			 clie_option("apply", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
 	if (optind + 1 != argc)

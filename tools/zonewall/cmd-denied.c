@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "cli-policy.h"
 #include "zonewall/ctl.h"
 #include "zonewall/nflog.h"
+#include "zonewall/numarg.h"
 #include "zonewall/output.h"
 
 static const struct out_column denied_cols[] = {
@@ -104,22 +106,22 @@ static void on_event(void *ctx, const struct nflog_event *ev)
 
 /* Milliseconds to wait next (at most 1000, so signals are noticed); 0: stop. */
 static int denied_wait_ms(const struct denied_ctx *d, const struct timespec *start,
-			  int duration_s)
+			  double duration_s)
 {
 	struct timespec now;
-	int left;
+	int64_t left;
 
 	if (denied_stop || (d->max > 0 && d->count >= d->max))
 		return 0;
 	if (d->follow)
 		return 1000;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = duration_s * 1000 - (int)((now.tv_sec - start->tv_sec) * 1000 +
-					 (now.tv_nsec - start->tv_nsec) / 1000000);
-	return left <= 0 ? 0 : left > 1000 ? 1000 : left;
+	left = (int64_t)(duration_s * 1000) - ((int64_t)(now.tv_sec - start->tv_sec) * 1000 +
+					       (now.tv_nsec - start->tv_nsec) / 1000000);
+	return left <= 0 ? 0 : left > 1000 ? 1000 : (int)left;
 }
 
-static int denied_loop(struct denied_ctx *d, struct nflog_conn *nc, int duration_s)
+static int denied_loop(struct denied_ctx *d, struct nflog_conn *nc, double duration_s)
 {
 	struct timespec start;
 	int rc, left;
@@ -137,7 +139,7 @@ static int denied_loop(struct denied_ctx *d, struct nflog_conn *nc, int duration
 
 /* The daemon's `denied` stream: each line is a row, or a notice that we fell behind. */
 static int daemon_loop(struct denied_ctx *d, struct ctl_conn *k, const char *path,
-		       int duration_s)
+		       double duration_s)
 {
 	struct timespec start;
 	json_t *msg;
@@ -171,7 +173,7 @@ static int daemon_loop(struct denied_ctx *d, struct ctl_conn *k, const char *pat
  * the caller reads NFLOG itself.
  */
 static int denied_from_daemon(struct denied_ctx *d, const char *socket, const char *config,
-			      int duration_s)
+			      double duration_s)
 {
 	char path[PATH_MAX];
 	struct ctl_conn *k;
@@ -251,7 +253,9 @@ int cmd_denied_main(int argc, char **argv)
 	struct cmp_snapshot *s = NULL;
 	struct nflog_conn *nc;
 	const char *socket = NULL, *config = NULL;
-	int c, duration = 10, status = CLI_OK;
+	double duration = 10;
+	uint64_t n;
+	int c, status = CLI_OK;
 	bool nflog = false;
 
 	while ((c = cli_getopt("denied", usage, argc, argv, ":hfjd:n:s:c:N" CLIE_SHORTOPTS, opts,
@@ -268,11 +272,16 @@ int cmd_denied_main(int argc, char **argv)
 			config = optarg;
 		else if (c == 'N')
 			nflog = true;
-		else if (c == 'd' && (duration = atoi(optarg)) <= 0)
-			return cli_usage_error("denied", "--duration wants seconds > 0");
-		else if (c == 'n' && (d.max = atol(optarg)) <= 0)
-			return cli_usage_error("denied", "--count wants a number > 0");
-		else if (c != 'd' && c != 'n' && c != 'N' &&
+		else if (c == 'd' && cli_parse_seconds("denied", "--duration", optarg,
+						       NUM_SECONDS_MAX, &duration))
+			return CLI_USAGE;
+		else if (c == 'n' && cli_parse_uint("denied", "--count", optarg, 1, LONG_MAX, &n))
+			return CLI_USAGE;
+		else if (c == 'n')
+			d.max = (long)n;
+		else if (c == 'g' && cli_log_group("denied", optarg, &o.log_group))
+			return CLI_USAGE;
+		else if (c != 'd' && c != 'n' && c != 'N' && c != 'g' &&
 			 clie_option("denied", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}

@@ -145,7 +145,7 @@ static const char usage[] =
 	"                         repeatable; both directions, promiscuous)\n"
 	"  -a, --auto             capture on every container-facing interface and\n"
 	"                         follow interfaces that appear or vanish\n"
-	"  -d, --duration SECS    stop live capture after SECS (default: at SIGINT/TERM)\n"
+	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM/HUP)\n"
 	"  -l, --limit N          keep at most N flows, evicting the least recently\n"
 	"                         seen (default 1000000)\n"
 	"  -f, --format FMT       table (default), tsv or json\n"
@@ -194,7 +194,11 @@ int cmd_flows_main(int argc, char **argv)
 		return status;
 	if (clcap_init(&c, "flows", &o.cap))
 		return cli_fail("flows", "cannot make the flow table: %s", strerror(errno));
-	clcap_run(&c, &o.cap);
+	/* a live capture that never started has no table to show: its one line says why */
+	if (clcap_run(&c, &o.cap) && !o.cap.nfiles) {
+		clcap_free(&c);
+		return CLI_FAIL;
+	}
 	err = flows_print(c.table, o.fmt);
 	if (err)
 		status = cli_fail("flows", "cannot write output: %s", strerror(-err));

@@ -48,7 +48,7 @@ static const char usage[] =
 	"  -r, --read FILE        read a pcap or pcapng file (repeatable)\n"
 	"  -i, --interface LIST   capture live on these interfaces (repeatable)\n"
 	"  -a, --auto             capture on every container-facing interface\n"
-	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM)\n"
+	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM/HUP)\n"
 	"  -l, --limit N          keep at most N flows (default 1000000)\n"
 	"      --runtime URI      docker:///PATH, podman:///PATH, unix:///PATH or none;\n"
 	"                         live default: the first runtime socket that answers\n"

@@ -24,6 +24,7 @@
 
 #include "zonewall/config.h"
 #include "zonewall/owner.h"
+#include "zonewall/policy.h"
 #include "zonewall/safety.h"
 #include "zwd.h"
 
@@ -34,7 +35,8 @@ static const char zwd_usage[] =
 	"\n"
 	"  -c, --config FILE   configuration file (default " ZWD_DEFAULT_CONFIG ")\n"
 	"  -t, --check-config  validate the configuration, print the settings in\n"
-	"                      effect and exit (0 valid, 2 invalid, 1 unreadable)\n"
+	"                      effect and exit (0 valid, 2 invalid, 1 unreadable, or\n"
+	"                      a policy file there that does not load)\n"
 	"  -f, --foreground    stay in the foreground, log to stderr (without it:\n"
 	"                      detach once ready, log to syslog)\n"
 	"  -V, --version       print the version\n"
@@ -93,6 +95,36 @@ static int zwd_files_check(const char *path, const struct cfg *c, char *why, siz
 	if (!err && c->inventory[0])
 		err = safe_file_check("inventory", c->inventory, why, whylen);
 	return err;
+}
+
+/*
+ * --check-config reads the policy the daemon would start with: a file that
+ * is there but does not parse (invalid JSON, an unknown zone) makes the
+ * daemon refuse to start, so the check fails too, naming each problem.  A
+ * missing or unsafe file is zwd_files_check()'s warning.
+ * Return: 0, or 1 after printing the problems.
+ */
+static int zwd_policy_check(const struct cfg *c)
+{
+	struct pol_policy *p;
+	struct diags d;
+	size_t i;
+
+	if (!c->policy[0] || c->mode == CFG_MODE_LEARN || access(c->policy, F_OK))
+		return 0;
+	p = pol_load(c->policy, &d);
+	if (p) {
+		pol_free(p);
+		return 0;
+	}
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "zonewalld: %s: %s: %s\n", c->policy, d.v[i].where, d.v[i].msg);
+	if (d.dropped)
+		fprintf(stderr, "zonewalld: %s: %zu more problems not shown\n", c->policy,
+			d.dropped);
+	fprintf(stderr, "zonewalld: %s: invalid policy: the daemon will refuse to start\n",
+		c->policy);
+	return 1;
 }
 
 /* --- signals ---------------------------------------------------------------- */
@@ -405,7 +437,7 @@ int main(int argc, char **argv)
 		if (err)
 			fprintf(stderr, "zonewalld: warning: %s (the daemon will refuse to start)\n",
 				why);
-		return 0;
+		return zwd_policy_check(&d.cfg);
 	}
 	if (err) {
 		fprintf(stderr, "zonewalld: %s\n", why);
