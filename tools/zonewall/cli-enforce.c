@@ -27,8 +27,7 @@
 
 int clie_option(const char *cmd, int c, const char *arg, struct clie_opts *o)
 {
-	char *end, q[RS_QUOTED_MAX];
-	unsigned long v;
+	char q[RS_QUOTED_MAX];
 
 	switch (c) {
 	case 'r':
@@ -51,12 +50,7 @@ int clie_option(const char *cmd, int c, const char *arg, struct clie_opts *o)
 		o->bridges[o->n_bridges++] = arg;
 		return 1;
 	case 'g':
-		errno = 0;
-		v = strtoul(arg, &end, 10);
-		if (errno || end == arg || *end || v > 65535)
-			return cli_usage_error(cmd, "--log-group wants 0-65535, not '%s'", arg);
-		o->log_group = v;
-		return 1;
+		return cli_log_group(cmd, arg, &o->log_group) == CLI_OK ? 1 : CLI_USAGE;
 	}
 	return 0;
 }

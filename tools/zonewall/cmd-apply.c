@@ -326,9 +326,7 @@ int cmd_apply_main(int argc, char **argv)
 			return CLI_USAGE;
 		else if (c == 'w')
 			within = (long)secs;
-		else if (c == 'g' && cli_log_group("apply", optarg, &o.log_group))
-			return CLI_USAGE;
-		else if (c != 'w' && c != 'W' && c != 'g' &&
+		else if (c != 'w' && c != 'W' &&
 			 clie_option("apply", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}

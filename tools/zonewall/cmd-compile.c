@@ -47,8 +47,7 @@ int cmd_compile_main(int argc, char **argv)
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
-		if (c == 'g' ? cli_log_group("compile", optarg, &o.log_group) != CLI_OK :
-			       clie_option("compile", c, optarg, &o) == CLI_USAGE)
+		if (clie_option("compile", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
 	if (optind + 1 != argc)

@@ -279,9 +279,7 @@ int cmd_denied_main(int argc, char **argv)
 			return CLI_USAGE;
 		else if (c == 'n')
 			d.max = (long)n;
-		else if (c == 'g' && cli_log_group("denied", optarg, &o.log_group))
-			return CLI_USAGE;
-		else if (c != 'd' && c != 'n' && c != 'N' && c != 'g' &&
+		else if (c != 'd' && c != 'n' && c != 'N' &&
 			 clie_option("denied", c, optarg, &o) == CLI_USAGE)
 			return CLI_USAGE;
 	}
