@@ -11,7 +11,7 @@
 # printed as diagnostics.  Not in any TESTS list (each run calls
 # tools/setup, which may apt-get); run it by hand or from CI:
 #   sudo ZONEWALL=build/zonewall tests/demo-smoke.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/common.sh"
 
 [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (tools/demo makes containers, namespaces, nft tables)"
 [ -x "$ZONEWALL" ] || tap_bail "no zonewall binary at $ZONEWALL (build first, or set ZONEWALL)"

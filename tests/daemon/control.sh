@@ -1,7 +1,7 @@
 #!/bin/bash
 # zonewalld's control socket, metrics port, privileges and shutdown, on a
 # real daemon started in the foreground with temporary files.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 
 port=$(zwd_free_port)

@@ -6,7 +6,7 @@
 # request is still answered at once (slots reserved for root, a cap per
 # user), every trickling connection is closed within the request deadline
 # with "too_slow", and the refusals do not flood the log.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 getent group nogroup >/dev/null || tap_skip_all "no group nogroup to give the attackers"
 

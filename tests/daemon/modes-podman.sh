@@ -24,8 +24,8 @@ if [ -z "${ZW_MODES_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v nsenter >/
 	ip netns del "zwmodes$$"
 	exit $rc
 fi
-. "$(dirname "$0")/../runtime/lib.sh"
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 trap 'zwd_cleanup; rt_cleanup' EXIT
 rt_require
 zwd_require

@@ -4,7 +4,7 @@
 # (naming the first), `zonewall apply` and `uninstall` refuse to replace
 # what it controls unless --force, `status` names it; a daemon in another
 # namespace is no conflict; kill -9 releases the lock with the process.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 for t in nft jq nsenter; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 

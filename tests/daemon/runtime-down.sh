@@ -6,7 +6,7 @@
 # runtime_down, a reload is refused with the reason; once the runtime
 # answers (a private podman API service on the configured socket) the
 # daemon applies.  All in a network namespace of our own.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 for t in nft jq nsenter; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 

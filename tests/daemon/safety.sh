@@ -1,7 +1,7 @@
 #!/bin/bash
 # zonewalld refuses files others could have written, one daemon per
 # socket, failed reloads keep the old state, JSON logs, and detaching.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 
 # --- files others could have written ---------------------------------------------

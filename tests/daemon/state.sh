@@ -3,7 +3,7 @@
 # checkpoint after "ready"), the proposal is the daemon's alone while it runs
 # (another writer is refused, naming the daemon), and a last checkpoint that
 # fails on SIGTERM makes the exit status 1.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/daemon.sh"
 zwd_require
 
 # --- state_dir unusable -------------------------------------------------------------

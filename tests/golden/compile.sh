@@ -5,7 +5,7 @@
 # exactly NAME.nft with the warnings in NAME.warn, and `nft -c -f` accepts
 # it; each bad-NAME must be refused with the exit status and lines in
 # bad-NAME.err (first line: the status).  ZW_GOLDEN_UPDATE=1 rewrites them.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/compile
 cd "$dir" || tap_bail "no $dir"
 

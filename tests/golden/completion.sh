@@ -4,7 +4,7 @@
 # of each short flag, which flags take a value, and zonewalld's flags: the
 # completion script cannot drift from the programs.  Asked without
 # bash-completion loaded, and again with it when it is installed.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 [ -x "$ZONEWALL" ] && [ -x "$ZONEWALLD" ] || tap_skip_all "zonewall and zonewalld not built"
 script=$top_srcdir/rules/zonewall.bash-completion
 bc=/usr/share/bash-completion/bash_completion

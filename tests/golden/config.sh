@@ -3,7 +3,7 @@
 # --check-config and print exactly ok/NAME.out; every bad/NAME.conf must be
 # refused with exit status 2 and exactly the diagnostics in bad/NAME.err.
 # Regenerate after an intended change with: ZW_GOLDEN_UPDATE=1 make check
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/config
 
 for f in "$dir"/ok/*.conf "$top_srcdir"/rules/zonewalld.conf; do

@@ -5,7 +5,7 @@
 # by identity where it has one: the verdict, reason, identities and zones
 # must be replay's.  Then zone:NAME ends, the modes' effect, the exit
 # status of a refusal, and refused inputs.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 [ -x "$ZONEWALL" ] || tap_bail "no zonewall binary at $ZONEWALL"
 command -v jq >/dev/null || tap_skip_all "needs jq"
 

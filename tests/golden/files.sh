@@ -12,7 +12,7 @@
 #   - the temporary file of a dead writer is removed by the next write;
 #   - a FIFO given as an input is refused at once, by every command.
 # Everything is generated here (a pcap, proposals) but two small fixtures.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 [ -x "$ZONEWALL" ] || tap_bail "no zonewall binary at $ZONEWALL"
 command -v jq >/dev/null || tap_skip_all "needs jq"

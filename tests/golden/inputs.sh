@@ -5,7 +5,7 @@
 # times refused in proposals and policies), -r - reads standard input,
 # a file named twice is merged once, a UTF-8 BOM is read past, the wrong
 # kind of file is named as such, and exclusive flags exclude each other.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 [ -x "$ZONEWALL" ] || tap_bail "no zonewall binary at $ZONEWALL"
 command -v jq >/dev/null || tap_skip_all "needs jq"

@@ -6,7 +6,7 @@
 # `zonewalld --check-config` accepts as installed, and bash completion.  A
 # second install keeps an edited configuration; uninstall removes everything
 # else and keeps it.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 [ -f "${top_builddir:-}/Makefile" ] || tap_skip_all "needs the build directory (top_builddir)"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT

@@ -6,7 +6,7 @@
 # exit 2 and exactly the lines in bad-NAME.err (the JSON path of each
 # problem, the name shown escaped); each ok-NAME.json compiles.
 # ZW_GOLDEN_UPDATE=1 rewrites the .err files.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/policy/inventory
 policy=$top_srcdir/tests/golden/policy/ok/minimal.json
 

@@ -12,7 +12,7 @@
 #   -o onto an existing proposal merges, distinct runs count; a damaged
 #   proposal or capture leaves the output untouched.
 # Regenerate after an intended change: ZW_GOLDEN_UPDATE=1 make check
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 pcaps=${ZW_PCAPS:-$top_srcdir/../shared/pcaps}
 var=$pcaps/zeek__var-services-std-ports.pcap

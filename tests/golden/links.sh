@@ -2,7 +2,7 @@
 # Golden tests for the links output path: each NAME.json (rows in the
 # schema of `zonewall links --json`) is rendered by the same code the CLI
 # uses, as a table (NAME.table) and as JSON (NAME.json itself).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/links
 render=$top_builddir/tests/golden/links-render
 

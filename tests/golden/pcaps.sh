@@ -5,7 +5,7 @@
 # oracle.sh), and exit with the right status: 1 for a link type outside
 # the learner's scope (named in MANIFEST.tsv), 0 otherwise.  A capture
 # damaged part-way must print the flows read so far and exit 1.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 dir=${ZW_PCAPS:-$top_srcdir/../shared/pcaps}
 [ -d "$dir/expected" ] || tap_skip_all "no shared captures at $dir (set ZW_PCAPS)"

@@ -4,7 +4,7 @@
 # is byte-identical; every bad/NAME.json is refused with exit status 2 and
 # exactly the diagnostics in bad/NAME.err (one line per problem, with its
 # JSON path).  Regenerate after an intended change: ZW_GOLDEN_UPDATE=1 make check
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/policy
 
 for f in "$dir"/ok/*.json "$top_srcdir"/rules/policy.example.json; do

@@ -8,7 +8,7 @@
 #   duplicates on a second run; --edge; damaged inputs refused), diff,
 #   export k8s (YAML checked by python3) and dot (checked by `dot -Tsvg`).
 # Regenerate after an intended change: ZW_GOLDEN_UPDATE=1 make check
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/review
 example=$top_srcdir/rules/policy.example.json
 tmp=$(mktemp -d)

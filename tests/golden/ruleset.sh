@@ -4,7 +4,7 @@
 # (when nft can check here: it needs CAP_NET_ADMIN); each bad-NAME.json must
 # be refused by rs_validate() with the one line in bad-NAME.err.
 # ZW_GOLDEN_UPDATE=1 rewrites the expected files.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/ruleset
 drv=$top_builddir/tests/netns/nft-driver
 

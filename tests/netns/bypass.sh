@@ -6,8 +6,8 @@
 # the host at .1.  Policy: web -> app tcp/80, app -> db tcp/5432 and
 # udp/5353, db -> the host's address icmp, border web -> data deny.  The attacker is web, with CAP_NET_RAW
 # in its own namespace as Docker gives by default; its frames are built by
-# tests/frames.py.
-. "$(dirname "$0")/lib.sh"
+# tests/lib/frames.py.
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 for t in nft jq python3 bridge; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 [ -x "$ZONEWALL" ] || tap_bail "build zonewall first"
@@ -18,7 +18,7 @@ tmp=$(mktemp -d)
 on_cleanup "rm -rf '$tmp'"
 H() { ip netns exec "$host" "$@"; }
 ZW() { H "$ZONEWALL" "$@"; }
-frames=$(dirname "$0")/../frames.py
+frames=$(dirname "$0")/../lib/frames.py
 F() { local ns=$1; shift; ip netns exec "$ns" python3 "$frames" "$@"; }
 
 H sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || tap_bail "sysctl"

@@ -5,7 +5,7 @@
 # and c (.4, db) sit on bridge br0; namespace i (10.99.0.2) is "the
 # internet", routed beyond the host.  The policy allows a->b tcp/80 only,
 # web may not reach the internet (deny border), app may.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 for t in nft jq nc ping python3; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 [ -x "$ZONEWALL" ] || tap_bail "build zonewall first"
@@ -70,8 +70,8 @@ EOF
 neighbour=$(H nft -j list table inet neighbour)
 
 # smuggle NS KIND DSTMAC: a datagram "zw-KIND" from NS (c's address) to b's
-# UDP port 7777, untagged, VLAN-tagged or as ether type 0x88b5 (tests/frames.py)
-frames=$(dirname "$0")/../frames.py
+# UDP port 7777, untagged, VLAN-tagged or as ether type 0x88b5 (tests/lib/frames.py)
+frames=$(dirname "$0")/../lib/frames.py
 smuggle() { ip netns exec "$1" python3 "$frames" udp eth0 "$2" "$3" 10.77.0.4 10.77.0.3; }
 # catch_start NS KIND...: what NS's eth0 and UDP port 7777 get within 1 s of
 # the catcher being ready (catch_result: for frames that must not arrive)
@@ -162,7 +162,7 @@ tap_is "$(H nft -j list table inet zonewall | jq -S "$nojq")" \
 	"what apply installed lists the same as nft -f of what compile printed"
 # The listing hides the checks nft adds before a header field (it printed the
 # same when apply checked "meta protocol" where nft -f checked "ether type"):
-# compare the kernel's own bytecode (nft_bytecode, lib.sh).
+# compare the kernel's own bytecode (nft_bytecode, tests/lib/netns.sh).
 bytecode() { nft_bytecode "$1" "$2" zonewall; }
 for f in inet bridge; do
 	tap_is "$(diff <(bytecode "$host" $f) <(bytecode "${NS_TAG}s" $f) | head -20)" "" \

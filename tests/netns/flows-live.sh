@@ -6,7 +6,7 @@
 # with the right direction, and nothing else.  Run once with -i on the
 # bridge ports, once with --auto (which must also pick up a namespace D
 # plugged in while it runs, and see each packet once).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 
 ns_require
 for t in nc ping ss; do

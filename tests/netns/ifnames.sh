@@ -6,7 +6,7 @@
 # container traffic".  zonewall compile writes the names nft can read back
 # ("br\*" for br*, not the wildcard "br*") and refuses, naming it, a bridge
 # nft's text cannot carry; --bridge refuses names Linux could not have.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 for t in nft jq; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 

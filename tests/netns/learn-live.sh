@@ -6,7 +6,7 @@
 # itself, and review must show exactly the expected identity edges, with
 # zones and the unknown address kept.  A second run with --auto and -o on
 # the same file merges: repeated edges count two runs.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 
 ns_require
 for t in nc ping ss jq; do

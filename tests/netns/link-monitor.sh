@@ -3,7 +3,7 @@
 # re-reads the bridges: in a private namespace, a bridge that comes, is
 # renamed or goes is news; ports joining and leaving it (which make the
 # bridge itself send NEWLINKs) and other links are not.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 drv=$top_builddir/tests/netns/linkmon-driver
 [ -x "$drv" ] || tap_bail "build tests/netns/linkmon-driver first"

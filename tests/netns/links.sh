@@ -3,7 +3,7 @@
 # a bridge by veths must appear in `zonewall links --json` exactly as
 # `ip -j -d link` / `ip -j addr` describe them.  Runs inside a private
 # namespace of its own, so the host's interfaces never enter the picture.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 command -v jq >/dev/null || tap_skip_all "needs jq"
 

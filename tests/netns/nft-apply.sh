@@ -3,7 +3,7 @@
 # bridge and three client namespaces (a 10.77.0.2 zone web, b .3 zone app,
 # c .4 zone db), a ruleset model allowing only a->b tcp/80 is applied over
 # netlink by tests/netns/nft-driver and witnessed with nft, jq, nc and ping.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 for t in nft jq nc ping; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 

@@ -7,7 +7,7 @@
 # container's record is read from): d on two bridges, one dual-stack, with a
 # veth pair of its own and one into a third namespace (neither is a port
 # here); f, a namespace nobody gave an id yet.  `ip` is the witness.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/netns.sh"
 ns_require
 drv=$top_builddir/tests/netns/nsid-driver
 [ -x "$drv" ] || tap_bail "build tests/netns/nsid-driver first"

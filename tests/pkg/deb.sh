@@ -6,7 +6,7 @@
 # configuration's settings, then purge it and check that nothing is left:
 # no file of the package, no /etc/zonewall, no state, no group.
 # Installs system-wide: run it alone (tools/check runs this tier by itself).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 [ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (dpkg -i)"
 for t in dpkg-buildpackage dh fakeroot unshare; do
 	command -v "$t" >/dev/null ||

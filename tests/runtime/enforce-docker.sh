@@ -12,7 +12,7 @@
 # container-to-container forwarding keep working for what the policy allows,
 # our verdicts hold for the rest, and Docker's tables are byte-identical
 # (counters aside) with ours in place and after uninstall.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
 rt_require
 for t in nft ip iptables; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 [ -x "$DOCKERD" ] || tap_skip_all "dockerd not installed (docker.io)"
@@ -69,8 +69,8 @@ tap_is "$(get "$app" "198.18.$n.2")" outside "before: app reaches outside throug
 # A VLAN-tagged datagram (802.1Q, VLAN id 0) from db to app's UDP port: Docker's
 # containers keep CAP_NET_RAW, br_netfilter hands tagged frames to no iptables or
 # inet chain, and app's kernel strips a tag of id 0 and delivers the datagram.
-# Sent and caught with tests/frames.py run in the containers' network namespaces.
-frames=$(dirname "$0")/../frames.py
+# Sent and caught with tests/lib/frames.py run in the containers' network namespaces.
+frames=$(dirname "$0")/../lib/frames.py
 pid_of() { D inspect -f '{{.State.Pid}}' "$1"; }
 mac_of() { D inspect "$1" | jq -r ".[0].NetworkSettings.Networks[\"$net\"].MacAddress"; }
 # the catcher in app's namespace, until tag_stop prints what it caught: what

@@ -9,7 +9,7 @@
 # to this test's podman bridge: nobody else's containers are dispatched.
 # Podman's own rules (netavark/CNI tables, port publishing, masquerade) and
 # traffic must keep working beside ours, and be intact after uninstall.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
 rt_require
 for t in nft ip; do command -v $t >/dev/null || tap_skip_all "needs $t"; done
 [ "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ] ||

@@ -4,7 +4,7 @@
 # labels (zonewall.identity, compose, image) in the proposal, and a
 # container started while learning (and removed before learning ends) is
 # resolved through the event stream, not left unknown.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
 rt_require
 rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
 net=${RT_TAG}net

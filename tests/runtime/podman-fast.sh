@@ -9,7 +9,7 @@
 # network and on a container attached to two networks, one dual-stack.
 # A container the watch never saw running gets no provisional row, nor
 # does one on the host's network; a pod's member waits for its inspect.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
 rt_require
 rt_podman_up || tap_skip_all "podman cannot run here: $RT_WHY"
 n1=${RT_TAG}f1 n2=${RT_TAG}f2 a=$RT_TAG-a b=$RT_TAG-b c=$RT_TAG-c

@@ -13,7 +13,7 @@
 # exactly one "start" row per start of y.  Twice at once: with
 # the API's stream only, and following the log file itself beside it (the
 # rotation seen in the file as well as replayed by the stream).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/runtime.sh"
 rt_require
 [ -x "$PODMAN" ] || tap_skip_all "podman not installed"
 base=/etc/containers/containers.conf

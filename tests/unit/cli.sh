@@ -1,7 +1,7 @@
 #!/bin/bash
 # CLI contract: subcommand table, --help, --version, and exit statuses
 # (0 success, 1 failure at run time, 2 usage error with a one-line hint).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 run_cmd "$ZONEWALL" --version
 tap_is "$rc" 0 "--version exits 0"

@@ -5,7 +5,7 @@
 # include/zonewall/NAME.h belongs to the room of src/*/NAME.c.  Also: every
 # .c under src/ is in a known room, no room file includes tools/ headers,
 # and no source file grows past 800 lines (split it along a seam instead).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 cd "$top_srcdir" || tap_bail "no $top_srcdir"
 
 rooms=(lib net capture flows model runtime learn compile host nft daemon)

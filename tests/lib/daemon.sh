@@ -3,7 +3,7 @@
 # with a temporary config, state directory and socket, wait for it to
 # answer, and kill it (by PID, only ours) in the cleanup trap.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 : "${CTL_RAW:=${top_builddir:-.}/tests/daemon/ctl-raw}"
 ZWD_DIR=

@@ -4,7 +4,7 @@
 # when a privilege or kernel feature is missing.  Everything a test makes
 # is named with $NS_TAG so parallel tests and other users never collide.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 NS_TAG="zw$$"
 NS_MADE=()

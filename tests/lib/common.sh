@@ -4,7 +4,7 @@
 
 : "${ZONEWALL:=${top_builddir:-.}/zonewall}"
 : "${ZONEWALLD:=${top_builddir:-.}/zonewalld}"
-: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
 tap_n=0
 tap_failed=0

@@ -11,7 +11,7 @@
 # iptables rules and FORWARD policy alone (checked by rt_docker_up, which
 # compares iptables-save before and after and restores the policy if not).
 
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 RT_TAG=${RT_TAG:-zwrt$$}
 RT_DIR=$(mktemp -d "/tmp/${RT_TAG}.XXXX")
