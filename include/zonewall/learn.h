@@ -48,6 +48,7 @@ struct learn_env {
 	const struct id_index *idx;	/* the runtime's identity index */
 	const struct inv *inv;		/* the static inventory */
 	const struct pol_policy *pol;	/* its zone selectors are authoritative */
+	const struct pol_judge *judge;	/* NULL, or pol's index (pol_judge_new()) */
 };
 
 enum learn_source {

@@ -94,6 +94,9 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 		rc = clip_load_policy(cmd, policy_path, &l->pol);
 		if (rc)
 			return rc;
+		l->judge = pol_judge_new(l->pol);
+		if (!l->judge)
+			return cli_fail(cmd, "out of memory");
 	}
 	rc = clearn_runtime(l, runtime, detect);
 	if (rc)
@@ -101,6 +104,7 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 	l->env.idx = l->idx;
 	l->env.inv = inv_path ? &l->inv : NULL;
 	l->env.pol = l->pol;
+	l->env.judge = l->judge;
 	return CLI_OK;
 }
 
@@ -110,6 +114,8 @@ void clearn_close(struct clearn *l)
 	l->mapper = NULL;
 	id_index_free(l->idx);
 	l->idx = NULL;
+	pol_judge_free(l->judge);
+	l->judge = NULL;
 	pol_free(l->pol);
 	l->pol = NULL;
 	if (l->have_inv)

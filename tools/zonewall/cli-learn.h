@@ -22,6 +22,7 @@ struct clearn {
 	struct inv inv;
 	bool have_inv;		/* an inventory file was given */
 	struct pol_policy *pol;
+	struct pol_judge *judge;	/* pol's index, NULL without a policy */
 	struct id_index *idx;	/* NULL without a runtime */
 	struct rt_mapper *mapper;
 	char uri[160];		/* the runtime in use, "" for none */
