@@ -18,7 +18,7 @@
 #include "zonewall/identity.h"
 #include "zonewall/output.h"
 
-#define INV_MAX_BYTES (16u << 20)	/* larger inventory files are refused */
+#define INV_MAX_BYTES (256u << 20)	/* larger inventory files are refused: as POL_FILE_MAX */
 
 struct inv_prefix {
 	struct id_addr addr;	/* host bits zero */

@@ -172,7 +172,8 @@ char *pol_format(const struct pol_policy *p);
 
 /**
  * pol_save() - write pol_format(@p) to @path atomically (fio_write_atomic()).
- * Return: 0 or -errno; @path is untouched on failure.
+ * Return: 0 or -errno; -EFBIG when the text is larger than POL_FILE_MAX
+ * (pol_load() would refuse it); @path is untouched on failure.
  */
 int pol_save(const struct pol_policy *p, const char *path);
 
