@@ -123,7 +123,9 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 		w = id_index_lookup(env->idx, &a, t_ns > 0 ? t_ns : 1);
 	if (w)
 		return resolve_workload(env, w, &a, out);
-	if (env->inv)
+	if (env->inv_idx)
+		ie = inv_index_lookup(env->inv_idx, &a, NULL);
+	else if (env->inv)
 		ie = inv_lookup(env->inv, &a, NULL);
 	if (ie && pol_identity_valid(ie->name)) {
 		snprintf(out->identity, sizeof(out->identity), "%s", ie->name);

@@ -90,6 +90,11 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 	if (rc != CLI_OK)
 		return rc;
 	l->have_inv = true;
+	if (inv_path) {
+		l->inv_idx = inv_index_new(&l->inv);
+		if (!l->inv_idx)
+			return cli_fail(cmd, "out of memory");
+	}
 	if (policy_path) {
 		rc = clip_load_policy(cmd, policy_path, &l->pol);
 		if (rc)
@@ -103,6 +108,7 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 		return rc;
 	l->env.idx = l->idx;
 	l->env.inv = inv_path ? &l->inv : NULL;
+	l->env.inv_idx = l->inv_idx;
 	l->env.pol = l->pol;
 	l->env.judge = l->judge;
 	return CLI_OK;
@@ -118,6 +124,8 @@ void clearn_close(struct clearn *l)
 	l->judge = NULL;
 	pol_free(l->pol);
 	l->pol = NULL;
+	inv_index_free(l->inv_idx);
+	l->inv_idx = NULL;
 	if (l->have_inv)
 		inv_free(&l->inv);
 	l->have_inv = false;

@@ -21,6 +21,7 @@ struct clearn {
 	const char *cmd;
 	struct inv inv;
 	bool have_inv;		/* an inventory file was given */
+	struct inv_index *inv_idx;	/* inv's index, NULL without an inventory file */
 	struct pol_policy *pol;
 	struct pol_judge *judge;	/* pol's index, NULL without a policy */
 	struct id_index *idx;	/* NULL without a runtime */
