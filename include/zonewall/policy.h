@@ -205,8 +205,9 @@ enum pol_decision pol_check(const struct pol_policy *p, const struct pol_flow *f
 /*
  * A policy's lookups by hash, for callers that ask once per flow: the same
  * answers as pol_zone_of() and pol_check() in a few probes, not a scan of
- * every zone and rule.  It borrows the policy, which must outlive it
- * unchanged (no pol_add_rule() while it is in use).
+ * every zone and rule.  It borrows the policy, which must outlive it:
+ * rules appended with pol_add_rule() after it was built are not in it,
+ * and nothing else of the policy may change.
  */
 struct pol_judge;
 
