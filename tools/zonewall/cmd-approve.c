@@ -151,8 +151,9 @@ struct approve_result {
 
 /*
  * The rules this run added, by (from, to, proto, port): @j judges by the
- * policy as read, and an edge that differs from an added one only in its
- * zones is allowed by that rule.  @keys own the names @ix borrows.
+ * policy as read, and with this set each edge gets the answer pol_check()
+ * of the policy grown so far would give (a proposal holds each key once,
+ * so it only matters should that change).  @keys own the names @ix borrows.
  */
 struct approve_added {
 	struct nix ix;
