@@ -37,6 +37,7 @@ size_t fio_bom_len(const char *buf, size_t len);
  * text.
  * On success *@buf is a malloc'ed, NUL-terminated copy the caller frees and
  * *@len its length (without the NUL).
+ * A file whose size is past @max is refused before it is read.
  * Return: 0; -EFBIG past @max; -EISDIR for a directory; -ENXIO for another
  * file that is not a regular one; another -errno from stat/open/read.
  */
@@ -123,5 +124,15 @@ int fio_out_write(struct fio_out *o, const void *data, size_t len);
  */
 int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void *arg),
 			  void *arg);
+
+/**
+ * fio_write_atomic_max() - fio_write_atomic_with() of a file that may hold
+ * at most @max bytes (the limit its reader has): when @fill writes more,
+ * the write stops there and @path is left untouched, so nothing is written
+ * that could not be read back.
+ * Return: 0; -EFBIG past @max; another -errno.
+ */
+int fio_write_atomic_max(const char *path, size_t max,
+			 int (*fill)(struct fio_out *o, void *arg), void *arg);
 
 #endif

@@ -18,7 +18,7 @@
 #include "zonewall/identity.h"
 #include "zonewall/output.h"
 
-#define INV_MAX_BYTES (16u << 20)	/* larger inventory files are refused */
+#define INV_MAX_BYTES (256u << 20)	/* larger inventory files are refused: as POL_FILE_MAX */
 
 struct inv_prefix {
 	struct id_addr addr;	/* host bits zero */
@@ -54,6 +54,26 @@ int inv_parse(struct inv *out, const char *text, size_t len, struct diags *d);
  * (@d empty: the caller names the file).
  */
 int inv_load(struct inv *out, const char *path, struct diags *d);
+
+/*
+ * inv_lookup() by hash, for callers that look up every flow's ends: one
+ * probe per prefix length the inventory uses.  It borrows the inventory,
+ * which must outlive it unchanged.
+ */
+struct inv_index;
+
+/**
+ * inv_index_new() - index the CIDRs of @inv (linear in them).
+ * Return: an index the caller frees with inv_index_free(), or NULL (ENOMEM).
+ */
+struct inv_index *inv_index_new(const struct inv *inv);
+
+/** inv_index_free() - free @ix (not its inventory); accepts NULL. */
+void inv_index_free(struct inv_index *ix);
+
+/** inv_index_lookup() - inv_lookup() of @ix's inventory, by the index: the same entry and length. */
+const struct inv_entry *inv_index_lookup(const struct inv_index *ix, const struct id_addr *a,
+					 unsigned int *len_out);
 
 /** inv_init() - an empty inventory with the default identity rules.  Return: 0 or -ENOMEM. */
 int inv_init(struct inv *out);

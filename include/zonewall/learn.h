@@ -47,7 +47,9 @@
 struct learn_env {
 	const struct id_index *idx;	/* the runtime's identity index */
 	const struct inv *inv;		/* the static inventory */
+	const struct inv_index *inv_idx; /* NULL, or inv's index (inv_index_new()) */
 	const struct pol_policy *pol;	/* its zone selectors are authoritative */
+	const struct pol_judge *judge;	/* NULL, or pol's index (pol_judge_new()) */
 };
 
 enum learn_source {

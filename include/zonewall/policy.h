@@ -172,7 +172,8 @@ char *pol_format(const struct pol_policy *p);
 
 /**
  * pol_save() - write pol_format(@p) to @path atomically (fio_write_atomic()).
- * Return: 0 or -errno; @path is untouched on failure.
+ * Return: 0 or -errno; -EFBIG when the text is larger than POL_FILE_MAX
+ * (pol_load() would refuse it); @path is untouched on failure.
  */
 int pol_save(const struct pol_policy *p, const char *path);
 
@@ -200,6 +201,39 @@ bool pol_rule_matches(const struct pol_rule *r, const struct pol_flow *f);
  */
 enum pol_decision pol_check(const struct pol_policy *p, const struct pol_flow *f,
 			    struct pol_reason *why);
+
+/*
+ * A policy's lookups by hash, for callers that ask once per flow: the same
+ * answers as pol_zone_of() and pol_check() in a few probes, not a scan of
+ * every zone and rule.  It borrows the policy, which must outlive it:
+ * rules appended with pol_add_rule() after it was built are not in it,
+ * and nothing else of the policy may change.
+ */
+struct pol_judge;
+
+/**
+ * pol_judge_new() - index @p for pol_judge_zone_of() and pol_judge_check().
+ * Building is linear in the zones, borders and rules.
+ * Return: a judge the caller frees with pol_judge_free(), or NULL (ENOMEM).
+ */
+struct pol_judge *pol_judge_new(const struct pol_policy *p);
+
+/** pol_judge_free() - free @j (not its policy); accepts NULL. */
+void pol_judge_free(struct pol_judge *j);
+
+/** pol_judge_zone_of() - pol_zone_of() of @j's policy, by the index. */
+size_t pol_judge_zone_of(const struct pol_judge *j, const struct pol_label *labels,
+			 size_t n_labels, const char *const *networks, size_t n_networks,
+			 int family, const uint8_t *addr);
+
+/**
+ * pol_judge_check() - pol_check() of @j's policy, by the index: the same
+ * decision and @why.  Costs a probe per pairing of the flow's ends
+ * (identity or zone) plus a scan of the rules of a pairing whose port
+ * interval holds more than one port.
+ */
+enum pol_decision pol_judge_check(const struct pol_judge *j, const struct pol_flow *f,
+				  struct pol_reason *why);
 
 /**
  * pol_add_rule() - append a copy of @r (all strings copied; NULL strings

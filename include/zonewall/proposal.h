@@ -147,7 +147,8 @@ json_t *prop_edge_json(const struct prop_edge *e);
 /**
  * prop_save() - write @s to @path atomically (2-space indentation, final
  * newline).
- * Return: 0 or -errno.
+ * Return: 0 or -errno; -EFBIG when the file would be larger than
+ * PROP_FILE_MAX (prop_load() would refuse it): @path is then untouched.
  */
 int prop_save(struct prop_set *s, const char *path);
 

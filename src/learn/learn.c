@@ -48,8 +48,8 @@ static void set_unknown(struct learn_end *e)
 }
 
 /* The policy's zone for a workload: its labels and networks, and @a. */
-static int policy_zone_workload(const struct pol_policy *p, const struct id_workload *w,
-				const struct id_addr *a, size_t *zone)
+static int policy_zone_workload(const struct pol_policy *p, const struct pol_judge *j,
+				const struct id_workload *w, const struct id_addr *a, size_t *zone)
 {
 	struct pol_label lstack[LEARN_STACK_ITEMS], *labels = lstack;
 	const char *nstack[LEARN_STACK_ITEMS], **nets = nstack;
@@ -70,8 +70,10 @@ static int policy_zone_workload(const struct pol_policy *p, const struct id_work
 	}
 	for (i = 0; i < w->n_nets; i++)
 		nets[i] = w->nets[i].name;
-	*zone = pol_zone_of(p, labels, w->n_labels, nets, w->n_nets,
-			    a->family == AF_INET6 ? 6 : 4, a->a);
+	*zone = j ? pol_judge_zone_of(j, labels, w->n_labels, nets, w->n_nets,
+				      a->family == AF_INET6 ? 6 : 4, a->a)
+		  : pol_zone_of(p, labels, w->n_labels, nets, w->n_nets,
+				a->family == AF_INET6 ? 6 : 4, a->a);
 out_free:
 	if (labels != lstack)
 		free(labels);
@@ -97,7 +99,7 @@ static int resolve_workload(const struct learn_env *env, const struct id_workloa
 		set_zone(out, w->zone, w->zone_source);
 		return 0;
 	}
-	err = policy_zone_workload(env->pol, w, a, &z);
+	err = policy_zone_workload(env->pol, env->judge, w, a, &z);
 	if (!err)
 		set_zone(out, env->pol->zones[z].name, "policy");
 	return err;
@@ -121,7 +123,9 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 		w = id_index_lookup(env->idx, &a, t_ns > 0 ? t_ns : 1);
 	if (w)
 		return resolve_workload(env, w, &a, out);
-	if (env->inv)
+	if (env->inv_idx)
+		ie = inv_index_lookup(env->inv_idx, &a, NULL);
+	else if (env->inv)
 		ie = inv_lookup(env->inv, &a, NULL);
 	if (ie && pol_identity_valid(ie->name)) {
 		snprintf(out->identity, sizeof(out->identity), "%s", ie->name);
@@ -131,7 +135,8 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 		out->bad_identity = ie != NULL;
 	}
 	if (env->pol) {
-		size_t z = pol_zone_of(env->pol, NULL, 0, NULL, 0, family, a.a);
+		size_t z = env->judge ? pol_judge_zone_of(env->judge, NULL, 0, NULL, 0, family, a.a)
+				      : pol_zone_of(env->pol, NULL, 0, NULL, 0, family, a.a);
 
 		set_zone(out, env->pol->zones[z].name, "policy");
 	} else if (ie) {
@@ -231,7 +236,7 @@ enum pol_decision learn_check(const struct learn_env *env, const struct flow_row
 	f.to_zone = to->zone;
 	f.proto = r->key.proto;
 	f.port = pol_proto_has_ports(r->key.proto) ? r->key.port : 0;
-	return pol_check(env->pol, &f, why);
+	return env->judge ? pol_judge_check(env->judge, &f, why) : pol_check(env->pol, &f, why);
 }
 
 void learn_run_id(char *buf, size_t size, int64_t t, long pid, const char *host)

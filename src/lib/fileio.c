@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,24 +36,24 @@ static int fio_regular(const struct stat *st)
 	return S_ISDIR(st->st_mode) ? -EISDIR : -ENXIO;
 }
 
-static int fio_open_regular(const char *path)
+/* @st: the open file's status */
+static int fio_open_regular(const char *path, struct stat *st)
 {
-	struct stat st;
 	int fd, err, fl;
 
-	if (stat(path, &st) < 0)
+	if (stat(path, st) < 0)
 		return -errno;
-	err = fio_regular(&st);
+	err = fio_regular(st);
 	if (err)
 		return err;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		err = -errno;
 		goto out_close;
 	}
-	err = fio_regular(&st);
+	err = fio_regular(st);
 	if (err)
 		goto out_close;
 	fl = fcntl(fd, F_GETFL);
@@ -75,13 +76,22 @@ size_t fio_bom_len(const char *buf, size_t len)
 int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 {
 	size_t n = 0, cap = 4096;
+	struct stat st;
 	char *b, *nb;
 	ssize_t r;
 	int fd, err = 0;
 
-	fd = fio_open_regular(path);
+	fd = fio_open_regular(path, &st);
 	if (fd < 0)
 		return fd;
+	/* Refused before a byte is read; a file that grows while we read is
+	 * still stopped at @max below.  Sized from the start: no copies. */
+	if (st.st_size > 0 && (uintmax_t)st.st_size > max) {
+		err = -EFBIG;
+		goto out_close;
+	}
+	if (st.st_size > 0 && (size_t)st.st_size >= cap)
+		cap = (size_t)st.st_size + 1;
 	b = malloc(cap + 1);
 	if (!b) {
 		err = -ENOMEM;
@@ -481,6 +491,7 @@ struct fio_out {
 	int fd;
 	int err;
 	size_t len;
+	size_t left;		/* bytes the file may still take: past them, -EFBIG */
 	char buf[1 << 16];
 };
 
@@ -495,6 +506,10 @@ int fio_out_write(struct fio_out *o, const void *data, size_t len)
 {
 	const char *p = data;
 
+	if (!o->err && len > o->left)
+		o->err = -EFBIG;
+	if (!o->err)
+		o->left -= len;
 	while (len && !o->err) {
 		size_t n = sizeof(o->buf) - o->len;
 
@@ -511,7 +526,8 @@ int fio_out_write(struct fio_out *o, const void *data, size_t len)
 }
 
 /* Fill the temp file @fd through @fill, then fsync it. */
-static int fio_fill_fd(int fd, int (*fill)(struct fio_out *o, void *arg), void *arg)
+static int fio_fill_fd(int fd, size_t max, int (*fill)(struct fio_out *o, void *arg),
+		       void *arg)
 {
 	struct fio_out *o = malloc(sizeof(*o));
 	int err;
@@ -521,6 +537,7 @@ static int fio_fill_fd(int fd, int (*fill)(struct fio_out *o, void *arg), void *
 	o->fd = fd;
 	o->err = 0;
 	o->len = 0;
+	o->left = max;
 	err = fill(o, arg);
 	fio_out_flush(o);
 	if (!err)
@@ -566,8 +583,8 @@ out_errno:
 	return err;
 }
 
-int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void *arg),
-			  void *arg)
+int fio_write_atomic_max(const char *path, size_t max,
+			 int (*fill)(struct fio_out *o, void *arg), void *arg)
 {
 	char real[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
 	sigset_t block, saved;
@@ -605,7 +622,7 @@ int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void 
 		err = fd;
 		goto out_unblock;
 	}
-	err = fio_fill_fd(fd, fill, arg);
+	err = fio_fill_fd(fd, max, fill, arg);
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	if (!err && rename(tmp, real) < 0)
@@ -615,6 +632,12 @@ int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void 
 out_unblock:
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return err ? err : fio_fsync_dir(dir);
+}
+
+int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void *arg),
+			  void *arg)
+{
+	return fio_write_atomic_max(path, SIZE_MAX, fill, arg);
 }
 
 struct fio_buf {

@@ -123,6 +123,14 @@ long pol_ctx_zone_find(const struct pctx *c, const struct pol_policy *p, const c
 long pol_zone_member(struct pctx *c, const struct pol_policy *p, const char *path, json_t *o,
 		     const char *key, bool required);
 
+/**
+ * pol_zone_matches() - whether one of @z's selectors takes a workload with
+ * @labels, @networks and address @addr (@family 4 or 6; NULL: no address).
+ */
+bool pol_zone_matches(const struct pol_zone *z, const struct pol_label *labels,
+		      size_t n_labels, const char *const *networks, size_t n_networks,
+		      int family, const uint8_t *addr);
+
 /** pol_zones_parse() - the array $.zones @arr into p->zones. */
 void pol_zones_parse(struct pctx *c, struct pol_policy *p, json_t *arr);
 

@@ -170,8 +170,12 @@ struct pol_policy *pol_load(const char *path, struct diags *d)
 
 	diags_init(d);
 	err = fio_read_all(path, POL_FILE_MAX, &buf, &len);
-	if (err) {
+	if (err == -EFBIG)
+		diag_add(d, "$", "cannot read: larger than %u MiB, the most %s file may hold (zonewall-policy(5))",
+			 POL_FILE_MAX >> 20, "a policy");
+	else if (err)
 		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
+	if (err) {
 		errno = -err;
 		return NULL;
 	}

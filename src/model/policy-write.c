@@ -192,7 +192,8 @@ int pol_save(const struct pol_policy *p, const char *path)
 
 	if (!text)
 		return -ENOMEM;
-	err = fio_write_atomic(path, text, strlen(text));
+	/* What pol_load() would refuse is not written. */
+	err = strlen(text) > POL_FILE_MAX ? -EFBIG : fio_write_atomic(path, text, strlen(text));
 	free(text);
 	return err;
 }

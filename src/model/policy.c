@@ -352,9 +352,9 @@ int pol_add_rule(struct pol_policy *p, const struct pol_rule *r)
 	return 0;
 }
 
-static bool zone_matches(const struct pol_zone *z, const struct pol_label *labels,
-			 size_t n_labels, const char *const *networks, size_t n_networks,
-			 int family, const uint8_t *addr)
+bool pol_zone_matches(const struct pol_zone *z, const struct pol_label *labels,
+		      size_t n_labels, const char *const *networks, size_t n_networks,
+		      int family, const uint8_t *addr)
 {
 	size_t i, j;
 
@@ -388,8 +388,8 @@ size_t pol_zone_of(const struct pol_policy *p, const struct pol_label *labels, s
 	size_t i;
 
 	for (i = 0; i < p->n_zones; i++)
-		if (zone_matches(&p->zones[i], labels, n_labels, networks, n_networks, family,
-				 addr))
+		if (pol_zone_matches(&p->zones[i], labels, n_labels, networks, n_networks, family,
+				     addr))
 			return i;
 	return p->default_zone;
 }

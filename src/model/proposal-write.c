@@ -248,6 +248,6 @@ static int prop_fill(struct fio_out *o, void *arg)
 int prop_save(struct prop_set *s, const char *path)
 {
 	prop_sort(s);
-	return fio_write_atomic_with(path, prop_fill, s);
+	return fio_write_atomic_max(path, PROP_FILE_MAX, prop_fill, s);
 }
 

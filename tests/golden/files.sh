@@ -222,4 +222,17 @@ run_cmd timeout 1 "$ZONEWALLD" --check-config -c "$tmp/fifo"
 tap_ok "$([ "$rc" = 2 ] && grep -q "$tmp/fifo: not a regular file" <<<"$err"; echo $?)" \
 	"zonewalld --check-config -c FIFO: refused within a second, naming it"
 
+# Past the 256 MiB every reader takes: refused from the size, the limit named
+# (a sparse file: reading it would take the time this must not)
+truncate -s 300M "$tmp/big.json"
+while read -r what; do
+	run_cmd timeout 2 "$ZONEWALL" $what
+	tap_ok "$([ "$rc" = 1 ] && grep -q "$tmp/big.json: cannot read: larger than 256 MiB, the most a" <<<"$err"; echo $?)" \
+		"${what%% *} of a 300 MiB file: refused at once, naming the limit"
+done <<EOF
+validate $tmp/big.json
+review $tmp/big.json
+replay $P -r $tmp/one.pcap --inventory $tmp/big.json
+EOF
+
 tap_done

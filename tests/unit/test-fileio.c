@@ -180,6 +180,45 @@ static void test_lock(void)
 	fio_unlock(l2);
 }
 
+static int fill_120(struct fio_out *o, void *arg)
+{
+	char chunk[40];
+
+	(void)arg;
+	memset(chunk, 'x', sizeof(chunk));
+	for (int i = 0; i < 3; i++)
+		fio_out_write(o, chunk, sizeof(chunk));
+	return 0;
+}
+
+/* What a reader would refuse for its size is neither read nor written. */
+static void test_size_limits(void)
+{
+	char *buf = NULL, tmp[300];
+	size_t len;
+	int fd;
+
+	put("capped.json", "old");
+	tap_is_int(fio_write_atomic_max(at("capped.json"), 119, fill_120, NULL), -EFBIG,
+		   "120 bytes into a file of at most 119: -EFBIG");
+	snprintf(tmp, sizeof(tmp), "%s/.capped.json.zwtmp.%ld", dir, (long)getpid());
+	tap_ok(holds("capped.json", "old") && access(tmp, F_OK) < 0,
+	       "and the file is as it was, no temporary file left");
+	tap_is_int(fio_write_atomic_max(at("capped.json"), 120, fill_120, NULL), 0,
+		   "120 bytes into a file of at most 120");
+	tap_is_int(fio_read_all(at("capped.json"), 119, &buf, &len), -EFBIG,
+		   "read back with a limit of 119: -EFBIG");
+	/* a sparse file of 64 GiB: refused from its size, nothing read */
+	fd = open(at("huge.json"), O_WRONLY | O_CREAT, 0600);
+	tap_ok(fd >= 0 && ftruncate(fd, (off_t)1 << 36) == 0, "a sparse file of 64 GiB");
+	if (fd >= 0)
+		close(fd);
+	tap_is_int(fio_read_all(at("huge.json"), (size_t)1 << 28, &buf, &len), -EFBIG,
+		   "read with a limit of 256 MiB: -EFBIG");
+	unlink(at("huge.json"));
+	unlink(at("capped.json"));
+}
+
 static void test_bom(void)
 {
 	put("bom.json", "\xef\xbb\xbf{\"version\": 1}\n");
@@ -205,6 +244,7 @@ int main(void)
 	test_write_keeps_what_it_was();
 	test_stale_temporary_files();
 	test_lock();
+	test_size_limits();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		tap_ok(0, "cleanup");

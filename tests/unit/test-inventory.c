@@ -208,9 +208,88 @@ static void pieces_too_many(void)
 	free(text);
 }
 
+/* inv_index_lookup() gives inv_lookup()'s entry and length. */
+static void index_same(void)
+{
+	static const char *const ips[] = {
+		"8.8.8.8", "2a00:1450::1", "10.89.0.4", "fe80::1", "127.0.0.1", "192.0.2.7",
+		"0.0.0.0", "255.255.255.255", "::1", "::", "172.16.0.1", "100.64.0.1", "ff02::1",
+	};
+	const char *top = getenv("top_srcdir");
+	unsigned int l1 = 0, l2 = 0;
+	struct inv_index *ix;
+	char path[512];
+	struct id_addr a;
+	size_t same = 0;
+	struct diags d;
+	struct inv inv;
+
+	snprintf(path, sizeof(path), "%s/rules/inventory.json", top ? top : ".");
+	if (inv_load(&inv, path, &d))
+		return;
+	ix = inv_index_new(&inv);
+	for (size_t i = 0; ix && i < sizeof(ips) / sizeof(ips[0]); i++)
+		same += !id_addr_parse(ips[i], &a) &&
+			inv_index_lookup(ix, &a, &l1) == inv_lookup(&inv, &a, &l2) && l1 == l2;
+	tap_is_int(same, sizeof(ips) / sizeof(ips[0]), "the shipped inventory: the same entries by the index");
+	inv_index_free(ix);
+	inv_free(&inv);
+}
+
+/*
+ * The index at a size where a test of every entry per lookup (2N x N)
+ * would take seconds: each host's own /32, the longest prefix; a /8 with a
+ * hole, and a later /8 of the same network for the hole.
+ */
+static void index_large(void)
+{
+	enum { N = 30000 };
+	size_t cap = (size_t)N * 80 + 4096, off = 0, ok = 0;
+	char *text = malloc(cap), ip[32];
+	const struct inv_entry *e;
+	struct inv_index *ix = NULL;
+	struct id_addr a;
+	struct diags d;
+	struct inv inv;
+
+	if (!text)
+		return;
+	off += (size_t)snprintf(text + off, cap - off, "{\"entries\": ["
+		"{\"name\": \"net\", \"zone\": \"z\", \"cidrs\": [\"10.0.0.0/8\"],"
+		" \"except\": [\"10.200.0.0/16\"]},"
+		"{\"name\": \"dup\", \"zone\": \"z\", \"cidrs\": [\"10.0.0.0/8\"]}");
+	for (int i = 0; i < N; i++)
+		off += (size_t)snprintf(text + off, cap - off,
+			", {\"name\": \"h%d\", \"zone\": \"z\", \"cidrs\": [\"10.%d.%d.%d/32\"]}",
+			i, i / 62500, i / 250 % 250, i % 250 + 1);
+	snprintf(text + off, cap - off, "]}");
+	if (!tap_ok(inv_parse(&inv, text, strlen(text), &d) == 0, "%d entries parse", N + 2))
+		goto out_free;
+	ix = inv_index_new(&inv);
+	for (int i = 0; ix && i < N; i++) {
+		unsigned int len = 0;
+
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i / 62500, i / 250 % 250, i % 250 + 1);
+		id_addr_parse(ip, &a);
+		e = inv_index_lookup(ix, &a, &len);
+		ok += e == &inv.v[i + 2] && len == 32;
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i % 2 ? 200 : 100, i / 250 % 250, i % 250 + 1);
+		id_addr_parse(ip, &a);
+		e = inv_index_lookup(ix, &a, &len);
+		ok += e == &inv.v[i % 2 ? 1 : 0] && len == 8;
+	}
+	tap_is_int(ok, 2 * N, "%d lookups: the longest prefix, the first entry of it not excepted", 2 * N);
+	inv_index_free(ix);
+	inv_free(&inv);
+out_free:
+	free(text);
+}
+
 int main(void)
 {
 	shipped();
+	index_same();
+	index_large();
 	errors();
 	pieces();
 	pieces_too_many();

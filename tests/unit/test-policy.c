@@ -312,6 +312,127 @@ static void test_save(void)
 	rmdir(dir);
 }
 
+/* pol_judge_check() and pol_judge_zone_of() answer as pol_check() and pol_zone_of(). */
+static void test_judge_same(void)
+{
+	static const char *const ids[] = { "web", "db", "dns", "anything", "zone:web", "", NULL };
+	static const char *const zones[] = { "web", "data", "outside", "mars", "", NULL };
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	static const uint16_t ports[] = { 0, 53, 5431, 5432, 5433, 5434 };
+	struct pol_label web[] = { { (char *)"env", (char *)"prod" }, { (char *)"tier", (char *)"web" } };
+	uint8_t a4[16] = { 10, 3, 9, 9 }, b4[16] = { 10, 4, 0, 1 };
+	const char *nets[] = { "front" };
+	struct pol_reason w1, w2;
+	size_t n = 0, same = 0;
+	struct pol_judge *j;
+	struct pol_policy *p;
+	struct diags d;
+
+	p = pol_parse(policy_text, strlen(policy_text), &d);
+	j = p ? pol_judge_new(p) : NULL;
+	if (!tap_ok(j != NULL, "a judge of the sample policy"))
+		goto out_free;
+	for (size_t a = 0; a < 7; a++)
+	for (size_t b = 0; b < 7; b++)
+	for (size_t za = 0; za < 6; za++)
+	for (size_t zb = 0; zb < 6; zb++)
+	for (size_t x = 0; x < 3; x++)
+	for (size_t y = 0; y < 6; y++) {
+		struct pol_flow f = { ids[a], ids[b], zones[za], zones[zb], protos[x], ports[y] };
+
+		n++;
+		same += pol_judge_check(j, &f, &w1) == pol_check(p, &f, &w2) &&
+			w1.rule == w2.rule && w1.border == w2.border &&
+			w1.from_zone == w2.from_zone && w1.to_zone == w2.to_zone &&
+			w1.unknown_zone == w2.unknown_zone;
+	}
+	tap_is_int(same, n, "%zu flows: the same decision and reason", n);
+	tap_is_int(pol_judge_zone_of(j, web, 2, NULL, 0, 0, NULL), 0, "labels: web");
+	tap_is_int(pol_judge_zone_of(j, NULL, 0, nets, 1, 4, a4), 0, "a network before a CIDR: web");
+	tap_is_int(pol_judge_zone_of(j, NULL, 0, NULL, 0, 4, a4), 1, "a CIDR: data");
+	tap_is_int(pol_judge_zone_of(j, NULL, 0, NULL, 0, 4, b4), 2, "no CIDR: the default");
+	tap_is_int(pol_judge_zone_of(j, NULL, 0, NULL, 0, 6, a4), 2, "family must match");
+out_free:
+	pol_judge_free(j);
+	pol_free(p);
+}
+
+/*
+ * The judge at a size where a scan of every rule per flow (N x 2N) would
+ * take seconds: each flow finds the first rule that names it, a single
+ * port before a range and a zone rule, whichever comes first in the file.
+ */
+static void test_judge_large(void)
+{
+	enum { N = 40000, NZ = 250 };
+	size_t cap = (size_t)N * 96 + (size_t)NZ * 64 + 4096, off = 0, ok = 0;
+	char *text = malloc(cap), from[32], to[32];
+	struct pol_judge *j = NULL;
+	struct pol_policy *p = NULL;
+	struct pol_reason why;
+	struct diags d;
+
+	if (!text)
+		return;
+	off += (size_t)snprintf(text + off, cap - off,
+		"{\"version\":1,\"default_zone\":\"z0\",\"zones\":[");
+	for (int z = 0; z < NZ; z++)
+		off += (size_t)snprintf(text + off, cap - off,
+			"{\"name\":\"z%d\",\"mode\":\"enforce\",\"match\":{\"cidrs\":"
+			"[\"10.%d.0.0/16\",\"10.%d.7.0/24\"]}},", z, z, (z + 1) % NZ);
+	off += (size_t)snprintf(text + off, cap - off,
+		"{\"name\":\"zz\",\"mode\":\"enforce\"}],\"borders\":["
+		"{\"from\":\"z1\",\"to\":\"z2\",\"verdict\":\"deny\"}],\"allow\":[");
+	/* rule k: c(k / 200) -> s(k % 200), tcp 1000 + k % 7; rule N: a range of
+	 * c0 -> s1 (after rule 1, which names port 1001); rule N + 1: zone:z5 -> s3 */
+	for (int k = 0; k < N; k++)
+		off += (size_t)snprintf(text + off, cap - off,
+			"{\"from\":\"c%d\",\"to\":\"s%d\",\"proto\":\"tcp\",\"port\":%d},",
+			k / 200, k % 200, 1000 + k % 7);
+	off += (size_t)snprintf(text + off, cap - off,
+		"{\"from\":\"c0\",\"to\":\"s1\",\"proto\":\"tcp\",\"port\":\"1000-1010\"},"
+		"{\"from\":\"zone:z5\",\"to\":\"s3\",\"proto\":\"tcp\"}]}");
+	p = pol_parse(text, off, &d);
+	j = p ? pol_judge_new(p) : NULL;
+	if (!tap_ok(j != NULL, "a judge of %d rules", N + 2))
+		goto out_free;
+	for (int k = 0; k < N; k++) {
+		struct pol_flow f = { from, to, "z7", "z8", IPPROTO_TCP, (uint16_t)(1000 + k % 7) };
+		size_t want_other = (k / 200 == 0 && k % 200 == 1) ? (size_t)N : SIZE_MAX;
+
+		snprintf(from, sizeof(from), "c%d", k / 200);
+		snprintf(to, sizeof(to), "s%d", k % 200);
+		ok += pol_judge_check(j, &f, &why) == POL_ALLOWED_BY_RULE &&
+		      why.rule == &p->rules[k];
+		f.port = 1009;	/* no rule but the range */
+		ok += want_other == SIZE_MAX ? pol_judge_check(j, &f, &why) == POL_REFUSED_NO_RULE
+					     : pol_judge_check(j, &f, &why) == POL_ALLOWED_BY_RULE &&
+					       why.rule == &p->rules[want_other];
+		f.from_zone = "z5";	/* zone:z5 -> s3, any port, after the pair's own rules */
+		ok += k % 200 != 3 || (pol_judge_check(j, &f, &why) == POL_ALLOWED_BY_RULE &&
+				       why.rule == &p->rules[N + 1]);
+		f.to_zone = "z2";
+		f.from_zone = "z1";
+		ok += pol_judge_check(j, &f, &why) == POL_REFUSED_BY_BORDER;
+	}
+	tap_is_int(ok, 4 * N, "%d flows: each by its first rule, or refused", 4 * N);
+	ok = 0;
+	for (int z = 0; z < NZ; z++) {
+		uint8_t a[16] = { 10, (uint8_t)z, 7, 1 }, b[16] = { 10, (uint8_t)z, 8, 1 };
+		/* 10.z.7.0/24 is zone z - 1's, listed before zone z (z0's is zone NZ - 1's) */
+		size_t first = z == 0 ? 0 : (size_t)(z - 1);
+
+		ok += pol_judge_zone_of(j, NULL, 0, NULL, 0, 4, a) == first &&
+		      pol_judge_zone_of(j, NULL, 0, NULL, 0, 4, b) == (size_t)z &&
+		      pol_zone_of(p, NULL, 0, NULL, 0, 4, a) == first;
+	}
+	tap_is_int(ok, NZ, "addresses: the first zone in file order that holds them");
+out_free:
+	pol_judge_free(j);
+	pol_free(p);
+	free(text);
+}
+
 int main(void)
 {
 	test_parse_and_query();
@@ -320,5 +441,7 @@ int main(void)
 	test_duplicates();
 	test_time();
 	test_save();
+	test_judge_same();
+	test_judge_large();
 	return tap_done();
 }

@@ -90,17 +90,27 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 	if (rc != CLI_OK)
 		return rc;
 	l->have_inv = true;
+	if (inv_path) {
+		l->inv_idx = inv_index_new(&l->inv);
+		if (!l->inv_idx)
+			return cli_fail(cmd, "out of memory");
+	}
 	if (policy_path) {
 		rc = clip_load_policy(cmd, policy_path, &l->pol);
 		if (rc)
 			return rc;
+		l->judge = pol_judge_new(l->pol);
+		if (!l->judge)
+			return cli_fail(cmd, "out of memory");
 	}
 	rc = clearn_runtime(l, runtime, detect);
 	if (rc)
 		return rc;
 	l->env.idx = l->idx;
 	l->env.inv = inv_path ? &l->inv : NULL;
+	l->env.inv_idx = l->inv_idx;
 	l->env.pol = l->pol;
+	l->env.judge = l->judge;
 	return CLI_OK;
 }
 
@@ -110,8 +120,12 @@ void clearn_close(struct clearn *l)
 	l->mapper = NULL;
 	id_index_free(l->idx);
 	l->idx = NULL;
+	pol_judge_free(l->judge);
+	l->judge = NULL;
 	pol_free(l->pol);
 	l->pol = NULL;
+	inv_index_free(l->inv_idx);
+	l->inv_idx = NULL;
 	if (l->have_inv)
 		inv_free(&l->inv);
 	l->have_inv = false;

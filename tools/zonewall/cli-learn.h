@@ -21,7 +21,9 @@ struct clearn {
 	const char *cmd;
 	struct inv inv;
 	bool have_inv;		/* an inventory file was given */
+	struct inv_index *inv_idx;	/* inv's index, NULL without an inventory file */
 	struct pol_policy *pol;
+	struct pol_judge *judge;	/* pol's index, NULL without a policy */
 	struct id_index *idx;	/* NULL without a runtime */
 	struct rt_mapper *mapper;
 	char uri[160];		/* the runtime in use, "" for none */

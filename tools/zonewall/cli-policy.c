@@ -22,11 +22,15 @@
 #define CLIP_LOCK_WAIT_S 10
 
 static int clip_report(const char *cmd, const char *path, const struct diags *d, int err,
-		       const char *what)
+		       const char *what, size_t max)
 {
 	size_t i;
 
 	if (err != EINVAL) {
+		if (err == EFBIG)
+			return cli_fail(cmd, "%s: cannot read: larger than %zu MiB, the most %s %s "
+					"file may hold (zonewall-policy(5))", path, max >> 20,
+					what[0] == 'i' ? "an" : "a", what);
 		if (err == ENOMEM)
 			return cli_fail(cmd, "%s: out of memory", path);
 		return cli_fail(cmd, "%s: cannot read: %s", path, fio_strerror(err));
@@ -89,7 +93,7 @@ int clip_load_policy(const char *cmd, const char *path, struct pol_policy **out)
 	err = errno;
 	if (err == EINVAL && clip_wrong_kind(cmd, path, CLIP_POLICY))
 		return CLI_USAGE;
-	return clip_report(cmd, path, &d, err, "policy");
+	return clip_report(cmd, path, &d, err, "policy", POL_FILE_MAX);
 }
 
 int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out)
@@ -103,7 +107,7 @@ int clip_load_proposal(const char *cmd, const char *path, struct prop_set **out)
 	err = errno;
 	if (err == EINVAL && clip_wrong_kind(cmd, path, CLIP_PROPOSAL))
 		return CLI_USAGE;
-	return clip_report(cmd, path, &d, err, "proposal");
+	return clip_report(cmd, path, &d, err, "proposal", PROP_FILE_MAX);
 }
 
 int clip_load_inventory(const char *cmd, const char *path, struct inv *out)
@@ -114,7 +118,7 @@ int clip_load_inventory(const char *cmd, const char *path, struct inv *out)
 	if (!path)
 		return inv_init(out) ? cli_fail(cmd, "out of memory") : CLI_OK;
 	rc = inv_load(out, path, &d);
-	return rc ? clip_report(cmd, path, &d, -rc, "inventory") : CLI_OK;
+	return rc ? clip_report(cmd, path, &d, -rc, "inventory", INV_MAX_BYTES) : CLI_OK;
 }
 
 int64_t clip_now(void)
@@ -208,6 +212,11 @@ int clip_lock(const char *cmd, const char *path, struct fio_lock **out)
 
 int clip_write_failed(const char *cmd, const char *path, int err)
 {
+	/* POL_FILE_MAX and PROP_FILE_MAX are one limit, so readers read all writers write */
+	if (err == -EFBIG)
+		return cli_fail(cmd, "cannot write %s: it would be larger than %u MiB, the most "
+				"zonewall reads back (zonewall-policy(5)); nothing written", path,
+				PROP_FILE_MAX >> 20);
 	if (err == -EPERM)
 		return cli_fail(cmd, "cannot write %s: %s (its owner and group are kept: "
 				"write it as root or as its owner)", path, fio_strerror(err));

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cli-policy.h"
 #include "zonewall/fileio.h"
+#include "zonewall/nameidx.h"
 
 struct approve_opts {
 	bool all, skip_denied;
@@ -40,14 +41,15 @@ static bool edge_selected(const struct approve_opts *o, const struct prop_edge *
 	return (!o->from || !strcmp(o->from, e->from)) && (!o->to || !strcmp(o->to, e->to));
 }
 
-/* Why @e cannot become a rule of @p, or NULL when it can. */
-static const char *edge_refusal(const struct pol_policy *p, const struct prop_edge *e,
-				char *buf, size_t size, enum pol_decision *dec)
+/* Why @e cannot become a rule of @p (judged by @j), or NULL when it can. */
+static const char *edge_refusal(const struct pol_policy *p, const struct pol_judge *j,
+				const struct prop_edge *e, char *buf, size_t size,
+				enum pol_decision *dec)
 {
 	struct pol_reason why;
 	struct pol_flow f = { e->from, e->to, e->from_zone, e->to_zone, e->proto, e->port };
 
-	*dec = pol_check(p, &f, &why);
+	*dec = pol_judge_check(j, &f, &why);
 	if (why.unknown_zone) {
 		snprintf(buf, size, "zone '%s' is not in the policy (add the zone first)",
 			 e->from_zone && pol_zone_find(p, e->from_zone) < 0 ? e->from_zone
@@ -102,8 +104,8 @@ static int add_rule(struct pol_policy *p, const struct prop_edge *e, const struc
 }
 
 /* Pass 1: what the selection holds, and whether it may go in at all. */
-static int approve_check(const struct pol_policy *p, const struct prop_set *s,
-			 const struct approve_opts *o, size_t *selected)
+static int approve_check(const struct pol_policy *p, const struct pol_judge *j,
+			 const struct prop_set *s, const struct approve_opts *o, size_t *selected)
 {
 	char id[PROP_ID_LEN + 1], desc[400], buf[200];
 	enum pol_decision dec;
@@ -119,7 +121,7 @@ static int approve_check(const struct pol_policy *p, const struct prop_set *s,
 		if (!edge_selected(o, &s->edges[i], id))
 			continue;
 		(*selected)++;
-		why = edge_refusal(p, &s->edges[i], buf, sizeof(buf), &dec);
+		why = edge_refusal(p, j, &s->edges[i], buf, sizeof(buf), &dec);
 		if (!why)
 			continue;
 		edge_desc(&s->edges[i], desc, sizeof(desc));
@@ -147,35 +149,93 @@ struct approve_result {
 	size_t n_added, already, skipped;
 };
 
-static int approve_apply(struct pol_policy *p, const struct prop_set *s,
-			 const struct approve_opts *o, struct approve_result *res)
+/*
+ * The rules this run added, by (from, to, proto, port): @j judges by the
+ * policy as read, and with this set each edge gets the answer pol_check()
+ * of the policy grown so far would give (a proposal holds each key once,
+ * so it only matters should that change).  @keys own the names @ix borrows.
+ */
+struct approve_added {
+	struct nix ix;
+	char **keys;
+	size_t n;
+};
+
+static int added_key(const struct prop_edge *e, char **out)
+{
+	return asprintf(out, "%s\n%s\n%u\n%u", e->from, e->to, (unsigned)e->proto,
+			(unsigned)e->port) < 0 ? -ENOMEM : 0;
+}
+
+static bool added_has(const struct approve_added *a, const struct prop_edge *e)
+{
+	char *k;
+	bool r;
+
+	if (!a->n || added_key(e, &k))
+		return false;
+	r = nix_find(&a->ix, k) >= 0;
+	free(k);
+	return r;
+}
+
+static int added_put(struct approve_added *a, const struct prop_edge *e)
+{
+	int err = added_key(e, &a->keys[a->n]);
+
+	if (!err)
+		err = nix_add(&a->ix, a->keys[a->n], a->n);
+	if (!err)
+		a->n++;
+	return err;
+}
+
+static void added_free(struct approve_added *a)
+{
+	nix_free(&a->ix);
+	for (size_t i = 0; i <= a->n && a->keys; i++)
+		free(a->keys[i]);
+	free(a->keys);
+}
+
+static int approve_apply(struct pol_policy *p, const struct pol_judge *j,
+			 const struct prop_set *s, const struct approve_opts *o,
+			 struct approve_result *res)
 {
 	char id[PROP_ID_LEN + 1], now[32], buf[200];
+	struct approve_added added = { .n = 0 };
 	enum pol_decision dec;
 	size_t i;
-	int err;
+	int err = 0;
 
 	res->added = calloc(s->n ? s->n : 1, sizeof(*res->added));
-	if (!res->added)
+	added.keys = calloc(s->n + 1, sizeof(*added.keys));
+	if (!res->added || !added.keys) {
+		added_free(&added);
 		return cli_fail("approve", "out of memory");
+	}
 	pol_time_format(clip_now(), now, sizeof(now));
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; i < s->n && !err; i++) {
 		prop_edge_id(&s->edges[i], id, sizeof(id));
 		if (!edge_selected(o, &s->edges[i], id))
 			continue;
-		if (edge_refusal(p, &s->edges[i], buf, sizeof(buf), &dec)) {
+		if (edge_refusal(p, j, &s->edges[i], buf, sizeof(buf), &dec)) {
 			res->skipped++;
 			continue;
 		}
-		if (dec != POL_REFUSED_NO_RULE) {
+		if (dec != POL_REFUSED_NO_RULE || added_has(&added, &s->edges[i])) {
 			res->already++;
 			continue;
 		}
 		err = add_rule(p, &s->edges[i], o, now);
-		if (err)
-			return cli_fail("approve", "out of memory");
-		res->added[res->n_added++] = i;
+		if (!err)
+			err = added_put(&added, &s->edges[i]);
+		if (!err)
+			res->added[res->n_added++] = i;
 	}
+	added_free(&added);
+	if (err)
+		return cli_fail("approve", "out of memory");
 	if (res->n_added) {
 		err = pol_save(p, o->policy);
 		if (err)
@@ -288,6 +348,7 @@ int cmd_approve_main(int argc, char **argv)
 	struct approve_result res = { 0 };
 	struct approve_opts o = { 0 };
 	struct pol_policy *p = NULL;
+	struct pol_judge *j = NULL;
 	struct prop_set *s = NULL;
 	struct fio_lock *lock = NULL;
 	int status = CLI_OK;
@@ -306,11 +367,14 @@ int cmd_approve_main(int argc, char **argv)
 	status = clip_lock("approve", o.policy, &lock);
 	if (!status)
 		status = clip_load_policy("approve", o.policy, &p);
+	if (!status && !(j = pol_judge_new(p)))
+		status = cli_fail("approve", "out of memory");
 	if (!status)
-		status = approve_check(p, s, &o, &selected);
+		status = approve_check(p, j, s, &o, &selected);
 	if (!status)
-		status = approve_apply(p, s, &o, &res);
+		status = approve_apply(p, j, s, &o, &res);
 	fio_unlock(lock);
+	pol_judge_free(j);
 	if (!status)
 		approve_print(s, &o, &res);
 	free(res.added);

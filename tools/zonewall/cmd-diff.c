@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli-policy.h"
+#include "zonewall/nameidx.h"
 #include "zonewall/output.h"
 
 static const struct out_column diff_columns[] = {
@@ -160,18 +161,63 @@ static int diff_borders(const struct pol_policy *a, const struct pol_policy *b, 
 	return err;
 }
 
-static bool rule_in(const struct pol_rule *r, const struct pol_policy *p)
+/*
+ * A policy's rules by (from, to, proto, port range), so that each rule of
+ * the other policy is one probe, not a scan: diff is linear in the rules.
+ * @keys own the names @ix borrows.
+ */
+struct rule_set {
+	struct nix ix;
+	char **keys;
+	size_t n;
+};
+
+static char *rule_key(const struct pol_rule *r)
 {
-	size_t i;
+	char *k;
 
-	for (i = 0; i < p->n_rules; i++) {
-		const struct pol_rule *x = &p->rules[i];
+	if (asprintf(&k, "%s\n%s\n%u\n%u\n%u", r->from, r->to, (unsigned)r->proto,
+		     (unsigned)r->port_lo, (unsigned)r->port_hi) < 0)
+		return NULL;
+	return k;
+}
 
-		if (!strcmp(x->from, r->from) && !strcmp(x->to, r->to) && x->proto == r->proto &&
-		    x->port_lo == r->port_lo && x->port_hi == r->port_hi)
-			return true;
+static void rule_set_free(struct rule_set *rs)
+{
+	nix_free(&rs->ix);
+	for (size_t i = 0; rs->keys && i < rs->n; i++)
+		free(rs->keys[i]);
+	free(rs->keys);
+}
+
+static int rule_set_build(struct rule_set *rs, const struct pol_policy *p)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->keys = calloc(p->n_rules + 1, sizeof(*rs->keys));
+	if (!rs->keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		rs->keys[i] = rule_key(&p->rules[i]);
+		if (!rs->keys[i])
+			return -ENOMEM;
+		rs->n++;
+		if (nix_add(&rs->ix, rs->keys[i], i))
+			return -ENOMEM;
 	}
-	return false;
+	return 0;
+}
+
+/* 1: @r is in @rs; 0: not; -ENOMEM */
+static int rule_in(const struct pol_rule *r, const struct rule_set *rs)
+{
+	char *k = rule_key(r);
+	int in;
+
+	if (!k)
+		return -ENOMEM;
+	in = nix_find(&rs->ix, k) >= 0;
+	free(k);
+	return in;
 }
 
 static int diff_added_rule(json_t *rows, const struct pol_rule *r)
@@ -189,13 +235,21 @@ static int diff_added_rule(json_t *rows, const struct pol_rule *r)
 
 static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, json_t *rows)
 {
+	struct rule_set in_a, in_b;
 	size_t i;
-	int err = 0;
+	int err = rule_set_build(&in_a, a), in;
 
+	if (!err)
+		err = rule_set_build(&in_b, b);
+	else
+		memset(&in_b, 0, sizeof(in_b));
 	for (i = 0; !err && i < a->n_rules; i++) {
 		const struct pol_rule *r = &a->rules[i];
 
-		if (!rule_in(r, b))
+		in = rule_in(r, &in_b);
+		if (in < 0)
+			err = in;
+		else if (!in)
 			err = diff_row(rows, "-allow", "forbids", r->from, r->to,
 				       pol_proto_name(r->proto), clip_port_json(r->port_lo, r->port_hi),
 				       r->comment);
@@ -203,9 +257,14 @@ static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, js
 	for (i = 0; !err && i < b->n_rules; i++) {
 		const struct pol_rule *r = &b->rules[i];
 
-		if (!rule_in(r, a))
+		in = rule_in(r, &in_a);
+		if (in < 0)
+			err = in;
+		else if (!in)
 			err = diff_added_rule(rows, r);
 	}
+	rule_set_free(&in_a);
+	rule_set_free(&in_b);
 	return err;
 }
 

@@ -62,14 +62,21 @@ static bool refused(enum pol_decision d)
 	return d == POL_REFUSED_BY_BORDER || d == POL_REFUSED_NO_RULE;
 }
 
+/* A flow and its verdict: all that is kept per flow until it is printed. */
 struct replay_row {
+	const struct flow_row *flow;
+	enum pol_decision dec;
+};
+
+/* One row judged in full, when it is printed: the ends and why. */
+struct replay_view {
 	const struct flow_row *flow;
 	enum pol_decision dec;
 	struct learn_end from, to;
 	char why[200];
 };
 
-static void replay_why(const struct pol_policy *p, struct replay_row *r,
+static void replay_why(const struct pol_policy *p, struct replay_view *r,
 		       const struct pol_reason *why)
 {
 	const char *fz = p->zones[why->from_zone].name, *tz = p->zones[why->to_zone].name;
@@ -91,6 +98,16 @@ static void replay_why(const struct pol_policy *p, struct replay_row *r,
 	}
 }
 
+/* Judge @f again, in full (the same verdict: resolution and policy are fixed). */
+static void replay_view(const struct clearn *l, const struct flow_row *f, struct replay_view *v)
+{
+	struct pol_reason why;
+
+	v->flow = f;
+	v->dec = learn_check(&l->env, f, &v->from, &v->to, &why);
+	replay_why(l->pol, v, &why);
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	const struct replay_row *x = a, *y = b;
@@ -100,7 +117,7 @@ static int row_cmp(const void *a, const void *b)
 	return r ? r : flow_key_cmp(&x->flow->key, &y->flow->key);
 }
 
-static json_t *row_json(const struct replay_row *r)
+static json_t *row_json(const struct replay_view *r)
 {
 	char first[32], last[32], zones[2 * LEARN_ZONE_MAX + 4];
 	const struct flow_row *f = r->flow;
@@ -170,7 +187,7 @@ static struct replay_row *replay_judge(const struct clearn *l, const struct flow
 				       size_t n, struct replay_summary *sum)
 {
 	struct replay_row *rows = calloc(n + 1, sizeof(*rows));
-	struct pol_reason why;
+	struct replay_view v;
 	size_t i;
 
 	if (!rows)
@@ -178,9 +195,9 @@ static struct replay_row *replay_judge(const struct clearn *l, const struct flow
 	memset(sum, 0, sizeof(*sum));
 	sum->first = UINT64_MAX;
 	for (i = 0; i < n; i++) {
+		replay_view(l, &flows[i], &v);
 		rows[i].flow = &flows[i];
-		rows[i].dec = learn_check(&l->env, &flows[i], &rows[i].from, &rows[i].to, &why);
-		replay_why(l->pol, &rows[i], &why);
+		rows[i].dec = v.dec;
 		sum->count[rows[i].dec]++;
 		if (flows[i].first_seen < sum->first)
 			sum->first = flows[i].first_seen;
@@ -192,42 +209,128 @@ static struct replay_row *replay_judge(const struct clearn *l, const struct flow
 	return rows;
 }
 
+/* @o as JSON_INDENT(2) writes it @depth levels down, its first line too if @first. */
+static int json_print_at(const json_t *o, int depth, bool first)
+{
+	char *text = json_dumps(o, JSON_INDENT(2));
+	const char *p, *nl;
+	int err = 0;
+
+	if (!text)
+		return -ENOMEM;
+	if (first)
+		printf("%*s", 2 * depth, "");
+	for (p = text; (nl = strchr(p, '\n')); p = nl + 1)
+		printf("%.*s\n%*s", (int)(nl - p), p, 2 * depth, "");
+	if (fputs(p, stdout) == EOF)
+		err = -EIO;
+	free(text);
+	return err;
+}
+
+/* {"flows": [...], "summary": {...}} as clip_json_print() would write it,
+ * one row object at a time. */
+static int replay_json_print(const struct clearn *l, const struct replay_row *rows, size_t n,
+			     const struct replay_summary *sum)
+{
+	struct replay_view v;
+	json_t *o;
+	int err = 0;
+
+	fputs(n ? "{\n  \"flows\": [\n" : "{\n  \"flows\": [],\n", stdout);
+	for (size_t i = 0; i < n && !err; i++) {
+		replay_view(l, rows[i].flow, &v);
+		o = row_json(&v);
+		err = o ? json_print_at(o, 2, true) : -ENOMEM;
+		json_decref(o);
+		fputs(i + 1 < n ? ",\n" : "\n  ],\n", stdout);
+	}
+	o = err ? NULL : summary_json(sum);
+	if (!err && !o)
+		err = -ENOMEM;
+	if (!err) {
+		fputs("  \"summary\": ", stdout);
+		err = json_print_at(o, 1, false);
+	}
+	json_decref(o);
+	if (!err && (fputs("\n}\n", stdout) == EOF || fflush(stdout)))
+		err = -EIO;
+	return err;
+}
+
+/* The table's row source: row @i judged again, into the source's buffers. */
+struct replay_src {
+	const struct clearn *l;
+	const struct replay_row *rows;
+	struct replay_view v;
+	char zones[2 * LEARN_ZONE_MAX + 4], first[32];
+	struct out_cell cells[11];
+};
+
+static void cell_str(struct out_cell *c, const char *s)
+{
+	*c = (struct out_cell){ .key = NULL, .type = OUT_STR, .s = s, .len = strlen(s) };
+}
+
+static int replay_src_row(void *user, size_t i, const struct out_cell **cells)
+{
+	struct replay_src *src = user;
+	const struct flow_row *f = src->rows[i].flow;
+	struct out_cell *c = src->cells;
+
+	replay_view(src->l, f, &src->v);
+	snprintf(src->zones, sizeof(src->zones), "%s->%s", src->v.from.zone, src->v.to.zone);
+	clcap_time(src->first, sizeof(src->first), f->first_seen);
+	cell_str(&c[0], refused(src->v.dec) ? "refused" : "allowed");
+	cell_str(&c[1], src->v.from.identity);
+	cell_str(&c[2], src->v.to.identity);
+	cell_str(&c[3], flow_proto_name(f->key.proto));
+	c[4] = (struct out_cell){ .key = NULL, .type = OUT_NULL };
+	if (pol_proto_has_ports(f->key.proto))
+		c[4] = (struct out_cell){ .key = NULL, .type = OUT_INT, .i = f->key.port };
+	cell_str(&c[5], src->zones);
+	cell_str(&c[6], src->v.from.addr);
+	cell_str(&c[7], src->v.to.addr);
+	c[8] = (struct out_cell){ .key = NULL, .type = OUT_INT, .i = (int64_t)f->packets };
+	cell_str(&c[9], src->first);
+	cell_str(&c[10], src->v.why);
+	*cells = c;
+	return 11;
+}
+
 static int replay_print(const struct clearn *l, const struct flow_table *t, bool json)
 {
 	struct replay_summary sum;
-	struct replay_row *rows = NULL;
+	struct replay_row *rows;
 	struct flow_row *flows;
-	json_t *arr = NULL, *o;
-	size_t n, i;
+	size_t n;
 	int err = flow_table_sorted(t, &flows, &n);
 
 	if (err)
 		return err;
 	rows = replay_judge(l, flows, n, &sum);
-	arr = rows ? json_array() : NULL;
-	for (i = 0; arr && i < n; i++) {
-		o = row_json(&rows[i]);
-		if (!o || json_array_append_new(arr, o)) {
-			json_decref(arr);
-			arr = NULL;
+	if (!rows) {
+		free(flows);
+		return -ENOMEM;
+	}
+	if (json) {
+		err = replay_json_print(l, rows, n, &sum);
+	} else {
+		struct replay_src *src = calloc(1, sizeof(*src));
+
+		err = -ENOMEM;
+		if (src) {
+			src->l = l;
+			src->rows = rows;
+			err = out_source_print(stdout, OUT_TABLE, replay_columns, n,
+					       replay_src_row, src);
 		}
+		free(src);
+		if (!err)
+			summary_print(&sum);
 	}
 	free(rows);
 	free(flows);
-	if (!arr)
-		return -ENOMEM;
-	if (json) {
-		o = json_pack("{s:o, s:o}", "flows", arr, "summary", summary_json(&sum));
-		if (!o)
-			return -ENOMEM;
-		err = clip_json_print(o);
-		json_decref(o);
-		return err;
-	}
-	err = out_rows_print(stdout, OUT_TABLE, arr, replay_columns);
-	json_decref(arr);
-	if (!err)
-		summary_print(&sum);
 	return err;
 }
 

@@ -229,8 +229,13 @@ int zwd_learn_checkpoint(struct zwd_learn *l)
 	err = prop_save(l->prop, l->path);
 	if (err) {
 		/* the rows are in l->prop: the next checkpoint writes them */
-		snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: %s", l->path,
-			 strerror(-err));
+		if (err == -EFBIG)
+			snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: the proposal "
+				 "would be larger than %u MiB, the most zonewall reads back; "
+				 "not written", l->path, PROP_FILE_MAX >> 20);
+		else
+			snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: %s",
+				 l->path, strerror(-err));
 		zwd_log(LOG_ERR, "%s", l->last_error);
 		met_inc(met_series_get1(l->d->m.checkpoints, "failed"));
 		l->checkpoint_failures++;
