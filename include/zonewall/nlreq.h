@@ -4,7 +4,7 @@
 
 /*
  * One netlink request and its answer over libmnl: what the rtnetlink
- * lookups (nsid.c, the CLI's inventory ports) and ctnetlink (conntrack.c)
+ * lookups (netns-id.c, the CLI's inventory ports) and ctnetlink (conntrack.c)
  * share.  Not for nf_tables batches (src/nft/nft-batch.c) or notifications.
  */
 

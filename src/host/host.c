@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "zonewall/host.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "zonewall/ruleset.h"
 
 const struct id_workload *host_index_at(const void *idx, size_t i)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "zonewall/evfile.h"
-#include "zonewall/evtime.h"
+#include "zonewall/log-follow.h"
+#include "zonewall/event-order.h"
 #include "zonewall/runtime.h"
 #include "runtime-int.h"
 

@@ -26,9 +26,9 @@
 #include <sys/socket.h>
 
 #include "zonewall/fileio.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "zonewall/runtime.h"
-#include "zonewall/safety.h"
+#include "zonewall/hardening.h"
 
 __attribute__((format(printf, 3, 4)))
 static struct id_workload *rt_fast_refuse(char *why, size_t whylen, const char *fmt, ...)

@@ -18,8 +18,8 @@
 #include <sys/epoll.h>
 #include <curl/curl.h>
 
-#include "zonewall/evfile.h"
-#include "zonewall/evtime.h"
+#include "zonewall/log-follow.h"
+#include "zonewall/event-order.h"
 #include "zonewall/runtime.h"
 #include "runtime-int.h"
 

@@ -22,7 +22,7 @@
 #include <curl/curl.h>
 
 #include "zonewall/runtime.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "runtime-int.h"
 
 int64_t rt_now_ns(void)

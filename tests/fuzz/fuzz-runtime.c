@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "zonewall/inventory.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "zonewall/runtime.h"
 
 /* Every entry's "except" carving: pieces lie inside the entry (inv_lookup

@@ -16,7 +16,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 
 static int cmp_str(const void *a, const void *b)
 {

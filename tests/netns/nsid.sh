@@ -1,5 +1,5 @@
 #!/bin/bash
-# A container's host-side veth from the container's side (src/net/nsid.c,
+# A container's host-side veth from the container's side (src/net/netns-id.c,
 # nsid_port_find): in a private host namespace with a bridge, namespaces a
 # and b plugged into it and c plugged in without a bridge; a process in each
 # gives the namespace, the interface's MAC picks the port.  Then all of a

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Podman's file event logger rotates its log (events_logfile_max_size) by
 # keeping the newer half, and its API service then streams that half again:
-# old events a second time.  The mapper must not apply them (src/runtime/evtime.c):
+# old events a second time.  The mapper must not apply them (src/runtime/event-order.c):
 # a replayed "died" would take a running container's addresses.  Here a
 # private containers.conf (this host's, plus a private events log that
 # rotates at 16 KiB) drives a private API service; container x is stopped

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "tap.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "zonewall/runtime.h"
 
 static struct nsid_prefix pfx(const char *text, unsigned int len)

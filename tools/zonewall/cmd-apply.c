@@ -13,11 +13,11 @@
 
 #include "cli.h"
 #include "cli-daemon.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 #include "zonewall/conntrack.h"
 #include "zonewall/link.h"
 #include "zonewall/bridge-learning.h"
-#include "zonewall/brnf.h"
+#include "zonewall/br-netfilter.h"
 #include "zonewall/nft.h"
 
 /* Elements of the allowlist and address maps, for the one-line summary. */

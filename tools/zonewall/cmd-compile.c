@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 
 static const char usage[] =
 	"Usage: zonewall compile POLICY [--inventory FILE] [--runtime URI] [--log-group N]\n"

@@ -23,7 +23,7 @@
 
 #include "cli.h"
 #include "cli-daemon.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 #include "cli-policy.h"
 #include "zonewall/ctl.h"
 #include "zonewall/nflog.h"

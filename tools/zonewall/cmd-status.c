@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 #include "cli-policy.h"
-#include "zonewall/brnf.h"
+#include "zonewall/br-netfilter.h"
 #include "zonewall/link.h"
 #include "zonewall/nft.h"
 #include "zonewall/owner.h"

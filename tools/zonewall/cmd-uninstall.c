@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 #include "zonewall/compile.h"
 #include "zonewall/nft.h"
 

@@ -25,7 +25,7 @@
 #include "zonewall/config.h"
 #include "zonewall/owner.h"
 #include "zonewall/policy.h"
-#include "zonewall/safety.h"
+#include "zonewall/hardening.h"
 #include "zwd.h"
 
 #define ZWD_DEFAULT_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "zonewall/safety.h"
+#include "zonewall/hardening.h"
 #include "zonewall/timefmt.h"
 #include "zwd.h"
 

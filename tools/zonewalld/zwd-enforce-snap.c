@@ -44,7 +44,7 @@ static const struct zwd_port *zwd_port_add(struct zwd_enforce *e, const char *ke
 
 /*
  * What the runtime mapper left unknown when it inspected the container is
- * asked again once, at its first snapshot, the same way (nsid.h: namespace
+ * asked again once, at its first snapshot, the same way (netns-id.h: namespace
  * id and MAC, which need no access to the container's process), and
  * remembered per container process: without the veth a container's port
  * is not bound and anti-spoofing does not cover it.

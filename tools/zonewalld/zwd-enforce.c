@@ -26,10 +26,10 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 
-#include "zonewall/brnf.h"
+#include "zonewall/br-netfilter.h"
 #include "zonewall/link.h"
-#include "zonewall/rsdiff.h"
-#include "zonewall/safety.h"
+#include "zonewall/ruleset-diff.h"
+#include "zonewall/hardening.h"
 #include "zwd-enforce.h"
 
 /* --- compile and apply ---------------------------------------------------------------- */

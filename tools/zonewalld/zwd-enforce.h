@@ -21,7 +21,7 @@
 #include "zonewall/monotonic.h"
 #include "zonewall/nflog.h"
 #include "zonewall/nft.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 #include "zonewall/policy.h"
 #include "zonewall/runtime.h"
 #include "zwd.h"

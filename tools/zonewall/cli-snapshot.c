@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli-enforce.h"
+#include "cli-snapshot.h"
 #include "cli-policy.h"
 #include "zonewall/host.h"
 #include "zonewall/inventory.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Following an appended-to log file with inotify (see evfile.h). */
+/* Following an appended-to log file with inotify (see log-follow.h). */
 
 #include "config.h"
 
@@ -13,8 +13,8 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
-#include "zonewall/evfile.h"
-#include "zonewall/safety.h"
+#include "zonewall/log-follow.h"
+#include "zonewall/hardening.h"
 
 struct evfile {
 	int ifd;		/* inotify, watching the directory */

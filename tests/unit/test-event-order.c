@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Newest event time per container (src/runtime/evtime.c): replays told from news. */
+/* Newest event time per container (src/runtime/event-order.c): replays told from news. */
 #include "config.h"
 
 #include <stdio.h>
 
 #include "tap.h"
-#include "zonewall/evtime.h"
+#include "zonewall/event-order.h"
 
 #define S 1000000000LL
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Host-side veths by network namespace id, over rtnetlink (see nsid.h). */
+/* Host-side veths by network namespace id, over rtnetlink (see netns-id.h). */
 
 #include "config.h"
 
@@ -18,7 +18,7 @@
 #include <libmnl/libmnl.h>
 
 #include "zonewall/nlreq.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 
 static int nsid_cb(const struct nlmsghdr *nlh, void *data)
 {

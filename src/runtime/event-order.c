@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Newest event time per container (see evtime.h): a sorted array, since
+/* Newest event time per container (see event-order.h): a sorted array, since
  * a host runs thousands of containers at most and events are rare. */
 #include "config.h"
 
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zonewall/evtime.h"
+#include "zonewall/event-order.h"
 
 #define EVTIME_RECENT 4	/* exact times kept: a replay inside the margin */
 

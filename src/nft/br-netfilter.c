@@ -16,7 +16,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-#include "zonewall/brnf.h"
+#include "zonewall/br-netfilter.h"
 #include "zonewall/nft.h"
 #include "zonewall/nlreq.h"
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "tap.h"
-#include "zonewall/evfile.h"
+#include "zonewall/log-follow.h"
 
 static void bail(const char *what)
 {

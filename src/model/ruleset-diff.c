@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zonewall/rsdiff.h"
+#include "zonewall/ruleset-diff.h"
 
 static bool str_eq(const char *a, const char *b)
 {

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include "zonewall/safety.h"
+#include "zonewall/hardening.h"
 
 static bool safe_owner_ok(uid_t uid)
 {

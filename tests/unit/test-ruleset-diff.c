@@ -12,7 +12,7 @@
 
 #include "tap.h"
 #include "zonewall/compile.h"
-#include "zonewall/rsdiff.h"
+#include "zonewall/ruleset-diff.h"
 
 static const char policy_text[] =
 	"{ \"version\": 1, \"default_zone\": \"default\","

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "zonewall/nsid.h"
+#include "zonewall/netns-id.h"
 
 /* Links sorted by ifindex, as link_list_dump() returns them. */
 static struct link_addr br0_addr = { .family = AF_INET, .text = "10.88.0.1", .prefixlen = 16 };

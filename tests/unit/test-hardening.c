@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "tap.h"
-#include "zonewall/safety.h"
+#include "zonewall/hardening.h"
 
 static char dir[] = "/tmp/zw-safety-XXXXXX";
 
