@@ -25,6 +25,7 @@ want_status() {
 	esac
 }
 
+big_json=$dir/zeek__mysql_auth.pcap
 for f in "$dir"/*.pcap "$dir"/*.pcapng; do
 	[ -e "$f" ] || continue
 	n=$(basename "$f")
@@ -47,6 +48,12 @@ for f in "$dir"/*.pcap "$dir"/*.pcapng; do
 	awk -F'\t' 'NF != 7 { exit 1 }' "$tmp/out"
 	tap_ok $? "$n: every row has 7 tab-separated columns"
 done
+
+# --json is --format json (every command that prints rows takes --json)
+if [ -e "$big_json" ]; then
+	tap_is "$("$ZONEWALL" flows -r "$big_json" --json 2>/dev/null)" \
+		"$("$ZONEWALL" flows -r "$big_json" --format json 2>/dev/null)" "flows --json = --format json"
+fi
 
 # A capture cut short in the middle of a record: the flows read so far are
 # printed, the damage is reported, exit 1.

@@ -148,6 +148,7 @@ static const char usage[] =
 	"  -d, --duration SECS    stop live capture after SECS (default: SIGINT/TERM/HUP)\n"
 	"  -l, --limit N          keep at most N flows, evicting the least recently\n"
 	"                         seen (default 1000000)\n"
+	"  -j, --json             print JSON (as --format json)\n"
 	"  -f, --format FMT       table (default), tsv or json\n"
 	"  -s, --stats            print counters (skips per reason, drops) on stderr\n"
 	"  -h, --help             show this help\n"
@@ -160,13 +161,14 @@ static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 	static const struct option opts[] = {
 		CLCAP_LONGOPTS,
 		{ "format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = clcap_getopt("flows", usage, argc, argv, ":" CLCAP_SHORTOPTS "f:sh", opts,
+	while ((c = clcap_getopt("flows", usage, argc, argv, ":" CLCAP_SHORTOPTS "f:jsh", opts,
 				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
@@ -174,6 +176,8 @@ static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 			*status = cli_usage_error("flows", "unknown format '%s'", optarg);
 			return -1;
 		}
+		if (c == 'j')
+			o->fmt = OUT_JSON;
 		if (c == 's')
 			o->stats = true;
 	}
