@@ -370,7 +370,7 @@ static void test_batch(void)
 	struct flow_table *one = flow_table_new(300, 3), *many = flow_table_new(300, 3);
 	static struct dec_packet p[5000];
 	static uint64_t ts[5000];
-	struct flow_row *ra, *rb;
+	struct flow_row *ra = NULL, *rb = NULL;
 	struct flow_stats sa, sb;
 	size_t na, nb, i, matched = 0, done;
 
