@@ -349,12 +349,12 @@ static void test_render_validate(void)
 static void test_ifnames(void)
 {
 	static const char *const linux_ok[] = {
-		"br*", "*", "q\"b", "a\\b", "x\\*", "-x", "...", "a\x01" "b", "a\x7f" "b", "a\xff" "b",
+		"br*", "*", "q\"b", "a\\b", "x\\*", "-x", "...", "a\001b", "a\177b", "a\377b",
 		"\xc3\xa9", "0123456789abcde", "a#b;c{d}$e@f'g",
 	};
 	static const char *const linux_bad[] = {
 		"", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\nb", "a\vb", "a\fb", "a\rb",
-		"a\xa0" "b", "0123456789abcdef",
+		"a\240b", "0123456789abcdef",
 	};
 	static const struct {
 		const char *name, *text;	/* text NULL: refused */
