@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zonewall/timefmt.h"
 #include "cli-policy.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
@@ -59,11 +60,19 @@ static void containers_on_signal(int sig)
 	containers_stop = 1;
 }
 
-/* One watch line: a JSON object per line with --json, else a TSV row. */
+/* One watch line: a JSON object per line with --json, else a TSV row
+ * (the column names first, once). */
 static void containers_emit(const struct containers_ctx *cx, json_t *row)
 {
+	static bool header_done;
 	json_t *rows = json_array();
 
+	if (cx->fmt != OUT_JSON && !header_done) {
+		for (const struct out_column *c = watch_columns; c->key; c++)
+			printf("%s%s", c == watch_columns ? "" : "\t", c->title);
+		putchar('\n');
+		header_done = true;
+	}
 	if (cx->fmt == OUT_JSON) {
 		json_dumpf(row, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
@@ -77,6 +86,17 @@ static void containers_emit(const struct containers_ctx *cx, json_t *row)
 static double containers_sec(int64_t ns)
 {
 	return (double)ns / 1e9;
+}
+
+/* A time of the watch as RFC 3339 UTC with milliseconds, like every time
+ * zonewall prints. */
+static json_t *containers_time(int64_t ns)
+{
+	char buf[TFMT_LEN];
+
+	if (tfmt_rfc3339(buf, sizeof(buf), ns / 1000000000, ns % 1000000000, TFMT_MS) < 0)
+		return json_null();
+	return json_string(buf);
 }
 
 static void containers_report(void *ctx, const struct rt_report *r)
@@ -97,11 +117,11 @@ static void containers_report(void *ctx, const struct rt_report *r)
 	row = json_object();
 	if (!row)
 		return;
-	json_object_set_new(row, "time", json_real(containers_sec(rt_now_ns())));
+	json_object_set_new(row, "time", containers_time(rt_now_ns()));
 	switch (r->kind) {
 	case RT_REP_EVENT:
 		w = id_index_find(cx->idx, r->ev->id);
-		json_object_set_new(row, "time", json_real(containers_sec(r->ev->time_ns)));
+		json_object_set_new(row, "time", containers_time(r->ev->time_ns));
 		json_object_set_new(row, "event", json_sprintf("%s %s", r->ev->type, r->ev->action));
 		json_object_set_new(row, "id", json_stringn(r->ev->id, strnlen(r->ev->id, 12)));
 		json_object_set_new(row, "name", w ? json_string(w->name) : json_string(r->ev->name));
@@ -142,8 +162,8 @@ static void containers_report(void *ctx, const struct rt_report *r)
 			"%zu workloads (+%zu ~%zu -%zu)%s", r->workloads, r->stats.added,
 			r->stats.changed, r->stats.removed, r->gap_from_ns ? " after a gap" : ""));
 		if (r->gap_from_ns) {
-			json_object_set_new(row, "gap_from", json_real(containers_sec(r->gap_from_ns)));
-			json_object_set_new(row, "gap_to", json_real(containers_sec(r->gap_to_ns)));
+			json_object_set_new(row, "gap_from", containers_time(r->gap_from_ns));
+			json_object_set_new(row, "gap_to", containers_time(r->gap_to_ns));
 			json_object_set_new(row, "gap_s",
 					    json_real(containers_sec(r->gap_to_ns - r->gap_from_ns)));
 		}
@@ -264,7 +284,8 @@ static const char usage[] =
 	"  -i, --inventory FILE  static inventory and identity rules (zonewall-policy(5))\n"
 	"  -j, --json            print a JSON array instead of a table\n"
 	"  -w, --watch           keep following the runtime's events; print one line\n"
-	"                        per change (--json: one JSON object per line)\n"
+	"                        per change after a header, times in RFC 3339 UTC\n"
+	"                        (--json: one JSON object per line)\n"
 	"      --follow          same as --watch\n"
 	"      --event-log L     Podman's event log, followed beside its API's stream\n"
 	"                        (which polls that file every 250 ms): auto (default:\n"
