@@ -17,6 +17,7 @@
 static enum cfg_log zwd_log_target = CFG_LOG_STDERR;
 static bool zwd_log_json;
 static bool zwd_syslog_open;
+static bool zwd_log_stamp;	/* stderr lines get a time (not under the journal) */
 
 void zwd_log_setup(enum cfg_log target, bool json, bool foreground)
 {
@@ -28,6 +29,9 @@ void zwd_log_setup(enum cfg_log target, bool json, bool foreground)
 	}
 	zwd_log_target = target;
 	zwd_log_json = json;
+	/* systemd sets JOURNAL_STREAM when stderr is the journal, which stamps
+	 * every line itself */
+	zwd_log_stamp = !getenv("JOURNAL_STREAM");
 }
 
 static const char *zwd_prio_name(int prio)
@@ -50,14 +54,17 @@ void zwd_vlog(int prio, const char *fmt, va_list ap)
 	for (p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	clock_gettime(CLOCK_REALTIME, &ts);
 	if (!zwd_log_json) {
+		/* syslog and the journal stamp their lines; a terminal gets the time */
+		tfmt_rfc3339(when, sizeof(when), ts.tv_sec, ts.tv_nsec, TFMT_MS);
 		if (zwd_log_target == CFG_LOG_SYSLOG)
 			syslog(prio, "%s", msg);
 		else
-			fprintf(stderr, "zonewalld: %s: %s\n", zwd_prio_name(prio), msg);
+			fprintf(stderr, "%s%szonewalld: %s: %s\n", zwd_log_stamp ? when : "",
+				zwd_log_stamp ? " " : "", zwd_prio_name(prio), msg);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
 	tfmt_rfc3339(when, sizeof(when), ts.tv_sec, 0, TFMT_S);
 	o = json_pack("{s:s, s:s, s:s}", "time", when, "level", zwd_prio_name(prio), "msg", msg);
 	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
