@@ -7,7 +7,9 @@
 #   - approve into a 100,000-rule policy killed (SIGKILL) while its
 #     temporary file is being written: the policy is byte-identical, the
 #     dead writer's temporary file is there, and the next approve removes
-#     it and writes.
+#     it and writes;
+#   - SIGTERM, SIGINT or SIGHUP while the temporary file is written are held
+#     back: the new policy is whole and no temporary file is left.
 . "$(dirname "$0")/../lib/common.sh"
 
 [ -x "$ZONEWALL" ] || tap_bail "no zonewall binary at $ZONEWALL"
@@ -69,4 +71,24 @@ else
 	wait "$pid"
 	for i in 1 2 3 4 5; do tap_skip "the write ended before it could be caught"; done
 fi
+
+# --- SIGTERM, SIGINT, SIGHUP halfway: held back until the file is whole ------------------
+for sig in TERM INT HUP; do
+	cp "$tmp/big.orig" "$tmp/big.json"
+	"$ZONEWALL" approve "$fix/ten-edges.json" --policy "$tmp/big.json" --edge "${ids[1]}" \
+		>/dev/null 2>&1 &
+	pid=$!
+	deadline=$((SECONDS + 30))
+	until started || ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; do :; done
+	caught=$(started && echo yes)
+	kill -"$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	n=$(jq '.allow | length' "$tmp/big.json" 2>/dev/null)
+	if [ -n "$caught" ]; then
+		tap_ok "$([ "$n" = 100001 ] && ! started; echo $?)" \
+			"SIG$sig while writing: the new policy whole ($n rules), no temporary file"
+	else
+		tap_skip "SIG$sig: the write ended before it could be caught"
+	fi
+done
 tap_done
