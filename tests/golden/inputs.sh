@@ -225,4 +225,15 @@ for c in daemon-status reload confirm metrics denied; do
 		"$ZONEWALL" "$c" --socket "$tmp/x.sock" --config "$tmp/bom.conf"
 done
 
+# --- status with nothing installed: exit 1, so scripts can tell -----------------------
+if [ ${#private[@]} -gt 0 ]; then
+	run_cmd "${private[@]}" "$ZONEWALL" status
+	tap_ok "$([ "$rc" = 1 ] && grep -q '^tables: none (zonewall is not installed)' <<<"$out"; echo $?)" \
+		"status where nothing is installed: says so, exit 1"
+	run_cmd "${private[@]}" "$ZONEWALL" status --json
+	tap_ok "$([ "$rc" = 1 ] && [ "$(jq -c .tables <<<"$out")" = "[]" ]; echo $?)" "and with --json"
+else
+	tap_skip "status: needs root for a private network namespace"
+	tap_skip "status --json: needs root for a private network namespace"
+fi
 tap_done

@@ -181,7 +181,10 @@ static const char usage[] =
 	"dropped, and the element count of every set.\n"
 	"\n"
 	"  -j, --json   print one JSON object\n"
-	"  -h, --help   show this help\n";
+	"  -h, --help   show this help\n"
+	"\n"
+	"Exit status: 0 zonewall's tables are installed; 1 they are not (or cannot\n"
+	"be read): a script can tell \"nothing installed\" from \"nothing refused\".\n";
 
 int cmd_status_main(int argc, char **argv)
 {
@@ -234,6 +237,8 @@ int cmd_status_main(int argc, char **argv)
 		status = clip_json_print(root) ? cli_fail("status", "cannot write output") : CLI_OK;
 	else if (print_table(root))
 		status = cli_fail("status", "cannot write output");
+	if (status == CLI_OK && !json_array_size(json_object_get(root, "tables")))
+		status = CLI_FAIL;	/* said above: "none (zonewall is not installed)" */
 	json_decref(root);
 	return status;
 }
