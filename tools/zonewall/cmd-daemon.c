@@ -141,6 +141,13 @@ int cmd_reload_main(int argc, char **argv)
 	if (status)
 		return status;
 	note = json_string_value(json_object_get(reply, "note"));
+	if (json_is_true(json_object_get(reply, "restart_needed"))) {
+		/* the rest is in effect; these keys are not: not a whole success */
+		status = cli_fail("reload", "reloaded all but what needs a restart: %s; restart "
+				  "zonewalld to change them", note ? note : "(unnamed keys)");
+		json_decref(reply);
+		return status;
+	}
 	if (note)
 		cli_warn("reload", "%s", note);
 	printf("reloaded\n");

@@ -287,6 +287,9 @@ static int zwd_cmd_reload(struct ctl_call *call, void *arg)
 	snprintf(call->detail, sizeof(call->detail), "%s", why);
 	if (why[0])
 		json_object_set_new(call->reply, "note", json_string(why));
+	/* said apart from the note, so a client can tell a partial reload */
+	json_object_set_new(call->reply, "restart_needed",
+			    json_boolean(!strncmp(why, "restart needed", 14)));
 	return 0;
 }
 
