@@ -16,6 +16,10 @@
 
 #include "zonewall/hardening.h"
 
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#endif
+
 static bool safe_owner_ok(uid_t uid)
 {
 	return uid == 0 || uid == geteuid();
@@ -93,6 +97,10 @@ int safe_caps_read(uint64_t *eff, uint64_t *prm, uint64_t *bnd)
 	err = safe_capget(d);
 	if (err)
 		return err;
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	/* valgrind takes capget() for version 1: one word written, not two */
+	VALGRIND_MAKE_MEM_DEFINED(&d[1], sizeof(d[1]));
+#endif
 	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
 	*prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
 	*bnd = 0;
