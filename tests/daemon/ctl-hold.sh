@@ -22,7 +22,7 @@ at_least() { [ "$(clients)" -ge "$1" ]; }
 # --- four users, 16 trickling connections each, for 14 s -------------------------
 pids=()
 for u in 60001 60002 60003 60004; do
-	"$CTL_RAW" "$ZWD_SOCK" hold 16 14 "$u" 65534 >"$ZWD_DIR/attack.$u" 2>&1 &
+	"$CTL_RAW" "$ZWD_SOCK" hold 16 14 "$u" 65534 >"$ZWD_DIR/attack.$u" 2>"$ZWD_DIR/attack-err.$u" &
 	pids+=($!)
 done
 wait_for 10 at_least 57
@@ -57,7 +57,7 @@ run_cmd "$ZONEWALL" metrics --socket "$ZWD_SOCK"
 tap_ok "$(grep -q '^zonewall_control_refused_total{reason="too_slow"} 56$' <<<"$out" &&
 	grep -q '^zonewall_control_refused_total{reason="too_many_clients"} 8$' <<<"$out"; echo $?)" \
 	"refusals counted by reason"
-out=$("$CTL_RAW" "$ZWD_SOCK" hold 20 1 60005 65534 2>&1)
+out=$("$CTL_RAW" "$ZWD_SOCK" hold 20 1 60005 65534 2>"$ZWD_DIR/attack-err.60005")
 tap_is "$out" "admitted=16 refused=4 too_slow=0 open=16 other=0" \
 	"one user alone: 16 connections, the rest refused"
 logged=$(grep -c 'control: refused request' "$ZWD_LOG")

@@ -147,8 +147,10 @@ static int raw_hold(const char *path, int n, int secs, unsigned int uid, unsigne
 	int i, t, count[4] = { 0 };
 	gid_t gid = gid_arg;
 
-	if (setgroups(1, &gid) || setgid(gid) || setuid(uid)) {
+	if (!fds || !st || setgroups(1, &gid) || setgid(gid) || setuid(uid)) {
 		perror("ctl-raw: dropping to the test uid");
+		free(fds);
+		free(st);
 		return 1;
 	}
 	for (i = 0; i < n; i++)
@@ -170,6 +172,11 @@ static int raw_hold(const char *path, int n, int secs, unsigned int uid, unsigne
 	}
 	printf("admitted=%d refused=%d too_slow=%d open=%d other=%d\n", count[0] + count[2],
 	       count[1], count[2], count[0], count[3]);
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	free(st);
 	return 0;
 }
 
