@@ -14,7 +14,8 @@
  *     that held the address then (address reuse is attributed to the
  *     right container; a removed container is still found in the history);
  *  2. else the static inventory, longest prefix (inv_lookup());
- *  3. else the identity "unknown:ADDRESS": kept, never dropped.
+ *  3. else, when given one, a past proposal's samples (learn-past.h);
+ *  4. else the identity "unknown:ADDRESS": kept, never dropped.
  * Zone of that end:
  *  - with a policy, the policy's zone selectors decide (pol_zone_of() with
  *    the workload's labels and networks and the address; an inventory
@@ -37,6 +38,7 @@
 #include "zonewall/flow.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
+#include "zonewall/learn-past.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 
@@ -50,12 +52,16 @@ struct learn_env {
 	const struct inv_index *inv_idx; /* NULL, or inv's index (inv_index_new()) */
 	const struct pol_policy *pol;	/* its zone selectors are authoritative */
 	const struct pol_judge *judge;	/* NULL, or pol's index (pol_judge_new()) */
+	/* the identities of a past proposal, for addresses neither the runtime
+	 * nor the inventory knows (replay of an old capture) */
+	const struct learn_past *past;
 };
 
 enum learn_source {
 	LEARN_SRC_RUNTIME,	/* a workload of the identity index */
 	LEARN_SRC_INVENTORY,	/* an inventory entry */
 	LEARN_SRC_UNKNOWN,	/* nobody knows the address */
+	LEARN_SRC_PROPOSAL,	/* a past proposal's sample (learn_env.past) */
 };
 
 /* One end of a flow, resolved.  Plain copies: valid after the index changes. */

@@ -24,6 +24,8 @@ const char *learn_source_name(enum learn_source s)
 		return "runtime";
 	case LEARN_SRC_INVENTORY:
 		return "inventory";
+	case LEARN_SRC_PROPOSAL:
+		return "proposal";
 	case LEARN_SRC_UNKNOWN:
 		break;
 	}
@@ -105,6 +107,35 @@ static int resolve_workload(const struct learn_env *env, const struct id_workloa
 	return err;
 }
 
+/*
+ * An address neither the runtime nor the inventory knows, as the proposal
+ * of its time recorded it (learn-past.h): its identity then, and its zone
+ * then when the policy still has that zone (else the policy's selectors
+ * decide, as for any address).  Return: whether it was found.
+ */
+static bool resolve_past(const struct learn_env *env, int family, const uint8_t addr[16],
+			 int64_t t_ns, struct learn_end *out)
+{
+	const char *zone = NULL;
+	const char *id = learn_past_lookup(env->past, family, addr, t_ns / 1000000000, &zone);
+	size_t z;
+
+	if (!id || !pol_identity_valid(id))
+		return false;
+	snprintf(out->identity, sizeof(out->identity), "%s", id);
+	out->source = LEARN_SRC_PROPOSAL;
+	if (env->pol && zone && pol_zone_find(env->pol, zone) >= 0) {
+		set_zone(out, zone, "proposal");
+	} else if (env->pol) {
+		z = env->judge ? pol_judge_zone_of(env->judge, NULL, 0, NULL, 0, family, addr)
+			       : pol_zone_of(env->pol, NULL, 0, NULL, 0, family, addr);
+		set_zone(out, env->pol->zones[z].name, "policy");
+	} else if (zone) {
+		set_zone(out, zone, "proposal");
+	}
+	return true;
+}
+
 int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16],
 		  int64_t t_ns, struct learn_end *out)
 {
@@ -130,6 +161,8 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 	if (ie && pol_identity_valid(ie->name)) {
 		snprintf(out->identity, sizeof(out->identity), "%s", ie->name);
 		out->source = LEARN_SRC_INVENTORY;
+	} else if (!ie && env->past && resolve_past(env, family, addr, t_ns, out)) {
+		return 0;
 	} else {
 		set_unknown(out);
 		out->bad_identity = ie != NULL;

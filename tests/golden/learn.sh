@@ -78,6 +78,22 @@ tap_is "$(jq -c '.summary | [.flows, .refused_by_border, .refused_no_rule, .allo
 run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$sql"
 tap_is "$(grep -c '^refused  unknown:192.168.1.3 ' <<<"$out")" 1 \
 	"replay without the inventory: identities unknown:ADDRESS"
+tap_is "$rc" 1 "every end unknown: exit 1 (the verdicts would be about addresses only)"
+tap_ok "$(grep -q 'no end of any of the .* flows resolved to an identity.*--proposal FILE' <<<"$err"; echo $?)" \
+	"and it says so, naming --proposal: $(tail -1 <<<"$err")"
+# the identities of the time: the containers (here the inventory) are gone,
+# the proposal learned then still knows who the addresses were
+run_cmd "$ZONEWALL" learn -r "$var" -r "$sql" --inventory "$inv" --run-id then -o "$tmp/then.json"
+run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" -r "$sql" --inventory "$inv" --json
+with_inv=$(jq -c '[.flows[] | [.verdict, .reason, .from, .to, .from_zone, .to_zone]]' <<<"$out")
+run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" -r "$sql" --proposal "$tmp/then.json" --json
+tap_is "$(jq -c '[.flows[] | [.verdict, .reason, .from, .to, .from_zone, .to_zone]]' <<<"$out")" \
+	"$with_inv" "replay --proposal without the inventory: the same identities, zones and verdicts"
+tap_ok "$([ "$rc" = 0 ] && [ "$(jq '[.flows[] | select(.from_source == "proposal")] | length' <<<"$out")" -gt 0 ]; echo $?)" \
+	"the ends say they come from the proposal"
+run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" --proposal "$tmp/then.json"
+tap_ok "$(grep -q 'flow ends resolved to no identity' <<<"$err" && ! grep -q -- '--proposal FILE resolves' <<<"$err"; echo $?)" \
+	"the ends it cannot know (broadcast, multicast) are counted: $(tail -1 <<<"$err")"
 run_cmd "$ZONEWALL" replay "$tmp/policy.json" -i lo
 tap_is "$rc" 2 "replay reads files only"
 run_cmd "$ZONEWALL" replay -r "$sql"

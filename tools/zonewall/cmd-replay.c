@@ -142,6 +142,7 @@ static json_t *row_json(const struct replay_view *r)
 
 struct replay_summary {
 	size_t flows, count[4];
+	size_t unknown_ends;	/* ends no source knew (unknown:ADDRESS) */
 	uint64_t first, last;
 };
 
@@ -196,6 +197,8 @@ static struct replay_row *replay_judge(const struct clearn *l, const struct flow
 	sum->first = UINT64_MAX;
 	for (i = 0; i < n; i++) {
 		replay_view(l, &flows[i], &v);
+		sum->unknown_ends += (v.from.source == LEARN_SRC_UNKNOWN) +
+				     (v.to.source == LEARN_SRC_UNKNOWN);
 		rows[i].flow = &flows[i];
 		rows[i].dec = v.dec;
 		sum->count[rows[i].dec]++;
@@ -298,7 +301,8 @@ static int replay_src_row(void *user, size_t i, const struct out_cell **cells)
 	return 11;
 }
 
-static int replay_print(const struct clearn *l, const struct flow_table *t, bool json)
+static int replay_print(const struct clearn *l, const struct flow_table *t, bool json,
+			struct replay_summary *out)
 {
 	struct replay_summary sum;
 	struct replay_row *rows;
@@ -331,33 +335,60 @@ static int replay_print(const struct clearn *l, const struct flow_table *t, bool
 	}
 	free(rows);
 	free(flows);
+	*out = sum;
 	return err;
+}
+
+/*
+ * Flows whose ends nobody knows are judged as addresses in zones, which
+ * says little about workloads: say how many, and fail when that is every
+ * end (a capture of containers gone since, replayed without the proposal
+ * of its time).  Return: CLI_OK, or CLI_FAIL after saying why.
+ */
+static int replay_coverage(const struct replay_summary *s, bool have_past)
+{
+	if (!s->unknown_ends)
+		return CLI_OK;
+	if (s->unknown_ends == 2 * s->flows)
+		return cli_fail("replay", "no end of any of the %zu flows resolved to an identity: "
+				"the verdicts are about addresses only%s", s->flows, have_past ? "" :
+				"; give --proposal FILE (what learn wrote at the time), --inventory or "
+				"--runtime");
+	cli_warn("replay", "%zu of %zu flow ends resolved to no identity (unknown:ADDRESS)%s",
+		 s->unknown_ends, 2 * s->flows, have_past ? "" :
+		 "; --proposal FILE resolves them as learn saw them then");
+	return CLI_OK;
 }
 
 struct replay_opts {
 	struct clcap_opts cap;
-	const char *policy, *runtime, *inventory;
+	const char *policy, *runtime, *inventory, *proposal;
 	bool json;
 };
 
 static const char usage[] =
 	"Usage: zonewall replay POLICY -r FILE [-r FILE...] [--inventory FILE]\n"
-	"                       [--runtime URI] [--json]\n"
+	"                       [--runtime URI] [--proposal FILE] [--json]\n"
 	"\n"
 	"Read the flows of capture files, resolve each end to an identity and a zone\n"
 	"as learn does (zones from the policy's selectors), and judge each flow:\n"
 	"refused by a deny border, refused without a rule on an allowlist border,\n"
 	"allowed by a rule ($.allow[N]) or by an allow border.  Refusals first, then\n"
 	"a summary.  Refusals are findings, not errors: the exit status is 0.\n"
+	"Addresses the runtime and inventory do not know are resolved, with\n"
+	"--proposal, as the proposal learned from that time saw them (its samples),\n"
+	"so last week's capture replays with last week's identities.\n"
 	"\n"
 	"  -r, --read FILE        a pcap or pcapng file (repeatable)\n"
 	"      --inventory FILE   static inventory\n"
 	"      --runtime URI      resolve through a container runtime (default: none)\n"
+	"      --proposal FILE    the identities of the capture's time (learn's output)\n"
 	"  -j, --json             print {\"flows\": [...], \"summary\": {...}}\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 ok; 1 a capture file unreadable or damaged (the flows read\n"
-	"are judged); 2 usage error, invalid policy or inventory.\n";
+	"are judged), or no end of any flow resolved to an identity; 2 usage error,\n"
+	"invalid policy, inventory or proposal.\n";
 
 static int replay_parse(struct replay_opts *o, int argc, char **argv, int *status)
 {
@@ -365,6 +396,7 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 		CLCAP_LONGOPTS,
 		{ "runtime", required_argument, NULL, 'R' },
 		{ "inventory", required_argument, NULL, 'I' },
+		{ "proposal", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -379,6 +411,8 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 			o->runtime = optarg;
 		else if (c == 'I')
 			o->inventory = optarg;
+		else if (c == 'P')
+			o->proposal = optarg;
 		else if (c == 'j')
 			o->json = true;
 	}
@@ -391,9 +425,24 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 	return *status ? -1 : 0;
 }
 
+/* --proposal FILE: its samples as the identities of their time. */
+static int replay_past(const char *path, struct learn_past **out)
+{
+	struct prop_set *s = NULL;
+	int status = clip_load_proposal("replay", path, &s);
+
+	if (status)
+		return status;
+	*out = learn_past_new(s);
+	prop_free(s);
+	return *out ? CLI_OK : cli_fail("replay", "out of memory");
+}
+
 int cmd_replay_main(int argc, char **argv)
 {
 	struct replay_opts o = { 0 };
+	struct replay_summary sum;
+	struct learn_past *past = NULL;
 	int status = CLI_OK, err;
 	struct clearn l;
 	struct clcap c;
@@ -401,20 +450,26 @@ int cmd_replay_main(int argc, char **argv)
 	if (replay_parse(&o, argc, argv, &status))
 		return status;
 	status = clearn_open(&l, "replay", o.inventory, o.policy, o.runtime, false);
+	if (!status && o.proposal)
+		status = replay_past(o.proposal, &past);
 	if (status)
 		goto out_close;
+	l.env.past = past;
 	if (clcap_init(&c, "replay", &o.cap)) {
 		status = cli_fail("replay", "cannot make the flow table: %s", strerror(errno));
 		goto out_close;
 	}
 	clcap_run(&c, &o.cap);
-	err = replay_print(&l, c.table, o.json);
+	err = replay_print(&l, c.table, o.json, &sum);
 	if (err)
 		status = cli_fail("replay", "cannot write output: %s", strerror(-err));
 	else if (c.failed)
 		status = CLI_FAIL;
+	if (!err && replay_coverage(&sum, past != NULL))
+		status = CLI_FAIL;
 	clcap_free(&c);
 out_close:
 	clearn_close(&l);
+	learn_past_free(past);
 	return status;
 }
