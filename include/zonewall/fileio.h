@@ -43,6 +43,17 @@ size_t fio_bom_len(const char *buf, size_t len);
  */
 int fio_read_all(const char *path, size_t max, char **buf, size_t *len);
 
+struct diags;
+
+/**
+ * fio_read_doc() - fio_read_all() of a document the user named: a failure
+ * is also recorded in @d at "$", a size over @max naming the limit and
+ * @what the file is ("a policy").
+ * Return: what fio_read_all() returns.
+ */
+int fio_read_doc(const char *path, size_t max, const char *what, char **buf, size_t *len,
+		 struct diags *d);
+
 /**
  * fio_strerror() - the words for an error of this module, @err negative or
  * not: -ENXIO "not a regular file", -EMLINK "it has more than one hard link

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/fileio.h"
 
 /* Only a regular file is read: a FIFO would block open() or read() for as
@@ -657,4 +658,17 @@ int fio_write_atomic(const char *path, const void *data, size_t len)
 	struct fio_buf b = { data, len };
 
 	return fio_write_atomic_with(path, fio_fill_buf, &b);
+}
+
+int fio_read_doc(const char *path, size_t max, const char *what, char **buf, size_t *len,
+		 struct diags *d)
+{
+	int err = fio_read_all(path, max, buf, len);
+
+	if (err == -EFBIG)
+		diag_add(d, "$", "cannot read: larger than %zu MiB, the most %s file may hold "
+			 "(zonewall-policy(5))", max >> 20, what);
+	else if (err)
+		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
+	return err;
 }

@@ -169,12 +169,7 @@ struct pol_policy *pol_load(const char *path, struct diags *d)
 	int err;
 
 	diags_init(d);
-	err = fio_read_all(path, POL_FILE_MAX, &buf, &len);
-	if (err == -EFBIG)
-		diag_add(d, "$", "cannot read: larger than %u MiB, the most %s file may hold (zonewall-policy(5))",
-			 POL_FILE_MAX >> 20, "a policy");
-	else if (err)
-		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
+	err = fio_read_doc(path, POL_FILE_MAX, "a policy", &buf, &len, d);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -292,12 +292,7 @@ struct prop_set *prop_load(const char *path, struct diags *d)
 	int err;
 
 	diags_init(d);
-	err = fio_read_all(path, PROP_FILE_MAX, &buf, &len);
-	if (err == -EFBIG)
-		diag_add(d, "$", "cannot read: larger than %u MiB, the most %s file may hold (zonewall-policy(5))",
-			 PROP_FILE_MAX >> 20, "a proposal");
-	else if (err)
-		diag_add(d, "$", "cannot read: %s", fio_strerror(err));
+	err = fio_read_doc(path, PROP_FILE_MAX, "a proposal", &buf, &len, d);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -67,3 +67,13 @@ run_cmd() {
 	rm -f "$o" "$e"
 	return 0
 }
+
+# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt "$deadline" ] || return 1
+		read -r -t 0.02 <> <(:) 2>/dev/null || true
+	done
+}

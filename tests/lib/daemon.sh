@@ -26,16 +26,6 @@ zwd_require() {	# skip unless root (capabilities) and the helpers are built
 	chmod 0700 "$ZWD_DIR"
 }
 
-# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		read -r -t 0.02 <> <(:) 2>/dev/null || true
-	done
-}
-
 # A free loopback TCP port (best effort: nothing listens on it now).
 zwd_free_port() {
 	local p

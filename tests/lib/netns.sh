@@ -61,16 +61,6 @@ ns_plug() {
 	ip -n "$ns" link set eth0 up
 }
 
-# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		read -r -t 0.02 <> <(:) 2>/dev/null || true
-	done
-}
-
 link_is_up() {	# link_is_up NS DEV: operstate UP inside namespace NS
 	ip -n "$1" -j link show dev "$2" 2>/dev/null | grep -q '"operstate":"UP"'
 }

@@ -44,16 +44,6 @@ rt_stop_pid() {	# rt_stop_pid PID: TERM, wait up to 10 s, then KILL
 	kill -9 "$p" 2>/dev/null
 }
 
-# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		read -r -t 0.02 <> <(:) 2>/dev/null || true
-	done
-}
-
 rt_ping() { curl -sf --max-time 2 --unix-socket "$1" http://d/_ping; }
 
 rt_require() {	# skip the file unless we are root with curl and jq

@@ -37,16 +37,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# wait_for TIMEOUT-SECONDS COMMAND...: busy-wait until COMMAND succeeds.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt "$deadline" ] || return 1
-		read -r -t 0.05 <> <(:) 2>/dev/null || true
-	done
-}
-
 # dpkg_run ARGS...: dpkg, waiting up to two minutes for its lock (apt-get
 # elsewhere on the host); output in $tmp/dpkg.out, exit status in $rc.
 dpkg_run() {
