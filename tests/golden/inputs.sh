@@ -232,7 +232,11 @@ if [ ${#private[@]} -gt 0 ]; then
 		"status where nothing is installed: says so, exit 1"
 	run_cmd "${private[@]}" "$ZONEWALL" status --json
 	tap_ok "$([ "$rc" = 1 ] && [ "$(jq -c .tables <<<"$out")" = "[]" ]; echo $?)" "and with --json"
+	run_cmd "${private[@]}" "$ZONEWALL" denied --runtime none --duration 0.2
+	tap_ok "$([ "$rc" = 1 ] && grep -q 'zonewall is not installed in this network namespace: nothing will be refused' <<<"$err"; echo $?)" \
+		"denied where nothing is installed: says so, exit 1"
 else
+	tap_skip "denied: needs root for a private network namespace"
 	tap_skip "status: needs root for a private network namespace"
 	tap_skip "status --json: needs root for a private network namespace"
 fi

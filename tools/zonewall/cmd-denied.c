@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "cli-daemon.h"
 #include "cli-snapshot.h"
+#include "zonewall/nft.h"
 #include "cli-policy.h"
 #include "zonewall/ctl.h"
 #include "zonewall/nflog.h"
@@ -234,6 +235,22 @@ static const char usage[] =
 	"                        answers\n"
 	"  -h, --help            show this help\n";
 
+/* Whether zonewall's inet table is here: without it nothing is refused. */
+static bool denied_installed(void)
+{
+	struct nft_conn *c = nft_open();
+	struct nft_status st;
+	int rc;
+
+	if (!c)
+		return true;	/* cannot tell: do not claim it is missing */
+	rc = nft_rules_read(c, RS_INET, CMP_TABLE, &st);
+	if (rc == 0)
+		nft_status_free(&st);
+	nft_close(c);
+	return rc != -ENOENT;
+}
+
 int cmd_denied_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -250,6 +267,7 @@ int cmd_denied_main(int argc, char **argv)
 	};
 	struct denied_ctx d = { 0 };
 	struct clie_opts o = { 0 };
+	bool installed = true;
 	struct cmp_snapshot *s = NULL;
 	struct nflog_conn *nc;
 	const char *socket = NULL, *config = NULL;
@@ -299,6 +317,10 @@ int cmd_denied_main(int argc, char **argv)
 	status = clie_snapshot("denied", &o, &s);
 	if (status != CLI_OK)
 		goto out_free;
+	installed = denied_installed();
+	if (!installed)
+		cli_warn("denied", "zonewall is not installed in this network namespace: nothing "
+			 "will be refused%s", d.follow ? " until it is" : "");
 	nc = nflog_open(o.log_group ? o.log_group : CMP_LOG_GROUP, 128);
 	if (!nc) {
 		status = cli_fail("denied", "cannot listen on NFLOG group %u: %s%s",
@@ -311,6 +333,9 @@ int cmd_denied_main(int argc, char **argv)
 	d.s = s;
 	status = denied_loop(&d, nc, duration);
 	nflog_close(nc);
+	/* a script tells "nothing installed" (1) from "nothing refused" (0) */
+	if (status == CLI_OK && !installed && !d.follow)
+		status = CLI_FAIL;
 out_print:
 	if (status == CLI_OK && !d.follow &&
 	    out_rows_print(stdout, d.json ? OUT_JSON : OUT_TABLE, d.rows, denied_cols))
