@@ -46,6 +46,15 @@ struct cfg {
 	enum cfg_log log_target;
 	bool log_json;
 	char bridges[256];		/* container bridges, space-separated; "" every bridge */
+	char fleet[512];		/* "" (no fleet) or etcd://HOST:PORT[,HOST:PORT...] */
+	char fleet_prefix[128];		/* the fleet's keys in etcd */
+	char fleet_host[64];		/* this host's name in the fleet; "" the host name */
+	char fleet_user[64];		/* "" without etcd authentication */
+	char fleet_password_file[PATH_MAX];
+	char fleet_ca[PATH_MAX];	/* any of the three: etcd over TLS */
+	char fleet_cert[PATH_MAX];
+	char fleet_key[PATH_MAX];
+	unsigned int fleet_lease_ttl;	/* seconds a silent host stays in its peers' sets */
 };
 
 #define CFG_DIAG_MAX 32
@@ -61,6 +70,18 @@ struct cfg_diags {
 	size_t n;		/* problems recorded (at most CFG_DIAG_MAX) */
 	size_t dropped;		/* problems past CFG_DIAG_MAX, counted only */
 };
+
+struct etcd_conf;
+struct diags;
+
+/**
+ * cfg_fleet_etcd() - the etcd client settings of @c's fleet keys into @ec
+ * (its password read from fleet_password_file, which must be a regular
+ * file not readable by others) and this host's fleet name into @host.
+ * Return: 0; -ENOENT when @c has no fleet; -errno with the problem in @d.
+ */
+int cfg_fleet_etcd(const struct cfg *c, struct etcd_conf *ec, char *host, size_t hostlen,
+		   struct diags *d);
 
 /** cfg_defaults() - fill @c with the built-in defaults. */
 void cfg_defaults(struct cfg *c);

@@ -14,6 +14,8 @@
 
 #include "zonewall/compile.h"
 #include "zonewall/config.h"
+#include "zonewall/etcd.h"
+#include "zonewall/fleet.h"
 #include "zonewall/fileio.h"
 #include "zonewall/numarg.h"
 #include "zonewall/rt-backend.h"
@@ -69,6 +71,8 @@ void cfg_defaults(struct cfg *c)
 	c->deny_log_rate = 10;
 	c->denied_log_max = 16UL << 20;
 	c->confirm_timeout = 120;
+	strcpy(c->fleet_prefix, FLEET_PREFIX_DEFAULT);
+	c->fleet_lease_ttl = 60;
 	c->log_target = CFG_LOG_AUTO;
 }
 
@@ -321,6 +325,84 @@ static const char *cfg_set_log_format(struct cfg *c, const char *v)
 	return cfg_set_either(&c->log_json, v, "json", "text", "text or json");
 }
 
+/* --- fleet mode (etcd) --------------------------------------------------- */
+
+static const char *cfg_set_fleet(struct cfg *c, const char *v)
+{
+	struct etcd_conf ec;
+	struct diags d;
+
+	if (!strcmp(v, "none")) {
+		c->fleet[0] = '\0';
+		return NULL;
+	}
+	diags_init(&d);
+	if (etcd_url_parse(&ec, v, &d))
+		return "none or etcd://HOST:PORT[,HOST:PORT...] (at most 8)";
+	return cfg_set_string(c->fleet, sizeof(c->fleet), v);
+}
+
+static const char *cfg_set_fleet_prefix(struct cfg *c, const char *v)
+{
+	static const char expect[] = "a key prefix like /zonewall/v1 (/NAME parts of "
+				     "letters, digits, '.', '_', '-')";
+	char part[128];
+
+	if (v[0] != '/' || strlen(v) >= sizeof(c->fleet_prefix) || v[strlen(v) - 1] == '/')
+		return expect;
+	for (const char *p = v; *p; ) {
+		size_t n = strcspn(++p, "/");
+
+		if (n >= sizeof(part))
+			return expect;
+		memcpy(part, p, n);
+		part[n] = '\0';
+		if (!fleet_name_ok(part))
+			return expect;
+		p += n;
+	}
+	return cfg_set_string(c->fleet_prefix, sizeof(c->fleet_prefix), v);
+}
+
+static const char *cfg_set_fleet_host(struct cfg *c, const char *v)
+{
+	if (!fleet_name_ok(v))
+		return "a host name of letters, digits, '.', '_', '-' (at most 63)";
+	return cfg_set_string(c->fleet_host, sizeof(c->fleet_host), v);
+}
+
+static const char *cfg_set_fleet_user(struct cfg *c, const char *v)
+{
+	if (!fleet_name_ok(v))
+		return "an etcd user name of letters, digits, '.', '_', '-' (at most 63)";
+	return cfg_set_string(c->fleet_user, sizeof(c->fleet_user), v);
+}
+
+static const char *cfg_set_fleet_password_file(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->fleet_password_file, sizeof(c->fleet_password_file), v);
+}
+
+static const char *cfg_set_fleet_ca(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->fleet_ca, sizeof(c->fleet_ca), v);
+}
+
+static const char *cfg_set_fleet_cert(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->fleet_cert, sizeof(c->fleet_cert), v);
+}
+
+static const char *cfg_set_fleet_key(struct cfg *c, const char *v)
+{
+	return cfg_set_path(c->fleet_key, sizeof(c->fleet_key), v);
+}
+
+static const char *cfg_set_fleet_lease_ttl(struct cfg *c, const char *v)
+{
+	return cfg_set_uint(&c->fleet_lease_ttl, v, 5, 3600, "a number of seconds in 5..3600");
+}
+
 static const struct cfg_key {
 	const char *name;
 	cfg_setter set;
@@ -345,6 +427,15 @@ static const struct cfg_key {
 	{ "bridges", cfg_set_bridges },
 	{ "log", cfg_set_log },
 	{ "log_format", cfg_set_log_format },
+	{ "fleet", cfg_set_fleet },
+	{ "fleet_prefix", cfg_set_fleet_prefix },
+	{ "fleet_host", cfg_set_fleet_host },
+	{ "fleet_user", cfg_set_fleet_user },
+	{ "fleet_password_file", cfg_set_fleet_password_file },
+	{ "fleet_ca", cfg_set_fleet_ca },
+	{ "fleet_cert", cfg_set_fleet_cert },
+	{ "fleet_key", cfg_set_fleet_key },
+	{ "fleet_lease_ttl", cfg_set_fleet_lease_ttl },
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -400,6 +491,10 @@ static void cfg_check_whole(const struct cfg *c, struct cfg_diags *d)
 {
 	if (c->mode != CFG_MODE_LEARN && !c->policy[0])
 		cfg_diag_add(d, 0, "mode %s needs a 'policy' file", cfg_mode_name(c->mode));
+	if (!c->fleet_user[0] != !c->fleet_password_file[0])
+		cfg_diag_add(d, 0, "fleet_user and fleet_password_file go together");
+	if (!c->fleet_cert[0] != !c->fleet_key[0])
+		cfg_diag_add(d, 0, "fleet_cert and fleet_key go together");
 }
 
 int cfg_parse(struct cfg *c, const char *text, size_t len, struct cfg_diags *d)

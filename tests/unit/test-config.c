@@ -107,6 +107,27 @@ int main(void)
 	       "bad group name, confirm_timeout out of range: %s / %s",
 	       d.n > 0 ? d.v[0].msg : "", d.n > 1 ? d.v[1].msg : "");
 
+	err = parse(&c, "", &d);
+	tap_ok(err == 0 && !c.fleet[0] && !strcmp(c.fleet_prefix, "/zonewall/v1") &&
+	       c.fleet_lease_ttl == 60, "no fleet by default; prefix /zonewall/v1, lease 60 s");
+	err = parse(&c, "fleet = etcd://10.0.0.1:2379,10.0.0.2:2379\nfleet_prefix = /prod/zw\n"
+		    "fleet_host = web-1\nfleet_user = zonewall\n"
+		    "fleet_password_file = /etc/zonewall/etcd.pw\nfleet_lease_ttl = 15\n", &d);
+	tap_ok(err == 0 && !strcmp(c.fleet, "etcd://10.0.0.1:2379,10.0.0.2:2379") &&
+	       !strcmp(c.fleet_prefix, "/prod/zw") && !strcmp(c.fleet_host, "web-1") &&
+	       c.fleet_lease_ttl == 15, "the fleet keys (err %d, %s)", err, d.n ? d.v[0].msg : "");
+	err = parse(&c, "fleet = http://a:1\nfleet_prefix = zonewall\nfleet_prefix = /a//b\n"
+		    "fleet_host = a/b\nfleet_lease_ttl = 4\nfleet_user = u\nfleet_cert = /c.pem\n", &d);
+	tap_ok(err == -EINVAL && d.n == 7 && strstr(d.v[0].msg, "etcd://HOST:PORT") &&
+	       strstr(d.v[1].msg, "key prefix") && strstr(d.v[2].msg, "already set") &&
+	       strstr(d.v[3].msg, "host name") && strstr(d.v[4].msg, "5..3600") &&
+	       strstr(d.v[5].msg, "fleet_user and fleet_password_file") &&
+	       strstr(d.v[6].msg, "fleet_cert and fleet_key"),
+	       "bad fleet values, and keys that go in pairs: %zu problems, %s / %s", d.n,
+	       d.n > 0 ? d.v[0].msg : "", d.n > 5 ? d.v[5].msg : "");
+	err = parse(&c, "fleet_prefix = /a//b\n", &d);
+	tap_ok(err == -EINVAL && d.n == 1, "an empty prefix part refused");
+
 	err = cfg_load(&c, "/nonexistent/zonewalld.conf", &d);
 	tap_is_int(err, -ENOENT, "missing file is -ENOENT");
 	tap_ok(d.n == 1 && strstr(d.v[0].msg, "cannot open"), "with a message saying so");

@@ -122,5 +122,6 @@ int cmd_apply_main(int argc, char **argv);
 int cmd_status_main(int argc, char **argv);
 int cmd_uninstall_main(int argc, char **argv);
 int cmd_denied_main(int argc, char **argv);
+int cmd_fleet_main(int argc, char **argv);
 
 #endif

@@ -48,6 +48,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "status", cmd_status_main,
 	  "what is enforced: tables, zone modes, counters per zone pair" },
 	{ "uninstall", cmd_uninstall_main, "remove zonewall's tables (and nothing else)" },
+	{ "fleet", cmd_fleet_main, "push, pull and list the fleet's policy and hosts in etcd" },
 	{ "denied", cmd_denied_main, "refused and would-refuse flows, with identities and zones" },
 	{ NULL, NULL, NULL },
 };

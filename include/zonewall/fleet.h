@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef ZONEWALL_FLEET_H
+#define ZONEWALL_FLEET_H
+
+/*
+ * The fleet's records in etcd, under a prefix (default /zonewall/v1):
+ *
+ *   PREFIX/policy/current            the policy in force: its epoch and digest
+ *   PREFIX/policy/epochs/NNNNNNNNNN  every epoch's record, the same JSON
+ *   PREFIX/policy/blob/DIGEST/NNNNNN the policy's bytes, in pieces under
+ *                                    etcd's request limit (1.5 MiB)
+ *   PREFIX/hosts/HOST                each daemon's report, on its lease
+ *
+ * A push writes the pieces first (named by the digest: a retry or a
+ * concurrent push of the same file writes the same keys), then moves
+ * "current" with a compare-and-swap on the record it read: of two
+ * concurrent pushes one wins and the other is told.  etcd decides nothing
+ * about traffic: it carries the policy and the hosts' reports.
+ */
+
+#include <stdint.h>
+
+#include "zonewall/etcd.h"
+#include "zonewall/sha256.h"
+
+#define FLEET_PREFIX_DEFAULT "/zonewall/v1"
+#define FLEET_CHUNK (768u << 10)	/* 1 MiB of base64 and its JSON */
+
+struct fleet_epoch {
+	uint64_t epoch;			/* 1, 2, ...; 0: none pushed yet */
+	char digest[SHA256_HEX_LEN];	/* of the policy's bytes */
+	uint64_t size;
+	unsigned int chunks;
+	char pushed_at[40];		/* RFC 3339 */
+	char pushed_by[128];		/* user@host */
+	char commit[48];		/* the git commit pushed from; "" none */
+};
+
+struct fleet_host {
+	char host[64];
+	char mode[16];			/* learn, monitor, enforce */
+	char state[32];			/* ready, fleet_stale, runtime_down, ... */
+	uint64_t epoch;			/* the policy epoch it enforces; 0 none */
+	char digest[SHA256_HEX_LEN];
+	uint64_t endpoints;		/* local endpoints it publishes */
+	char seen[40];			/* RFC 3339 of its last report */
+	int64_t pid;
+};
+
+/**
+ * fleet_epoch_current() - the record of the policy in force into @ep and
+ * its key's mod revision into *@mod_rev.
+ * Return: 0; -ENOENT when none was pushed (@ep zeroed, *@mod_rev 0);
+ * -EPROTO for a record that is not one (@d says why); else as etcd_get().
+ */
+int fleet_epoch_current(struct etcd *e, const char *prefix, struct fleet_epoch *ep,
+			int64_t *mod_rev, struct diags *d);
+
+/**
+ * fleet_policy_push() - store @text[0..@len) as the next epoch.  @ep
+ * gives pushed_at, pushed_by and commit; the rest is filled in.
+ * Return: 0 with @ep the new epoch; -EALREADY when the policy in force has
+ * the same digest (@ep is it, nothing written); -ECANCELED when another
+ * push moved the policy meanwhile (nothing replaced); else as etcd_get().
+ */
+int fleet_policy_push(struct etcd *e, const char *prefix, const char *text, size_t len,
+		      struct fleet_epoch *ep, struct diags *d);
+
+/**
+ * fleet_policy_fetch() - the policy in force: its record into @ep and its
+ * bytes into *@text (NUL-terminated, free() it), checked against the digest.
+ * Return: 0; -ENOENT none pushed; -EPROTO pieces missing or not matching
+ * the digest; else as etcd_get().
+ */
+int fleet_policy_fetch(struct etcd *e, const char *prefix, struct fleet_epoch *ep,
+		       char **text, size_t *len, struct diags *d);
+
+/**
+ * fleet_hosts_list() - every host's report, sorted by host name, into
+ * *@v (free() it).  A record that cannot be read is skipped and noted in @d
+ * (the rest are still listed).
+ */
+int fleet_hosts_list(struct etcd *e, const char *prefix, struct fleet_host **v, size_t *n,
+		     struct diags *d);
+
+/** fleet_host_publish() - write @h's report on lease @lease (0: none). */
+int fleet_host_publish(struct etcd *e, const char *prefix, const struct fleet_host *h,
+		       int64_t lease, struct diags *d);
+
+/** fleet_name_ok() - whether @s can name a host or a prefix part in a key. */
+bool fleet_name_ok(const char *s);
+
+#endif

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# Fleet-mode helpers (sourced): a private etcd (Debian's etcd-server) in a
+# network namespace the test makes, on that namespace's loopback, so fixed
+# ports collide with nothing; zonewall and the witness etcdctl run there too.
+
+. "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+
+FLEET_NS="zwf$$"
+FLEET_DIR=
+FLEET_URL="etcd://127.0.0.1:2379"
+declare -A FLEET_PIDS=()
+
+fleet_require() {	# skip the file unless root, namespaces and etcd are there
+	ns_require
+	command -v etcd >/dev/null || tap_skip_all "needs Debian's etcd-server (etcd)"
+	command -v etcdctl >/dev/null || tap_skip_all "needs Debian's etcd-client (etcdctl)"
+	ns_add "$FLEET_NS" || tap_skip_all "cannot make network namespace $FLEET_NS"
+	FLEET_DIR=$(mktemp -d "/tmp/$FLEET_NS.XXXX")
+	on_cleanup "rm -rf '$FLEET_DIR'"
+}
+
+fx() {	# fx COMMAND...: run COMMAND in the fleet's namespace
+	ip netns exec "$FLEET_NS" "$@"
+}
+
+# fleet_etcd_start NAME CLIENT-PORT PEER-PORT [ETCD-ARG...]: one etcd member
+# on loopback, waited for until it answers.
+fleet_etcd_start() {
+	local name=$1 cport=$2 pport=$3
+	shift 3
+	mkdir -p "$FLEET_DIR/$name"
+	# exec: $! is etcd itself, so that its PID ends it
+	(exec ip netns exec "$FLEET_NS" etcd --name "$name" --data-dir "$FLEET_DIR/$name/data" \
+		--listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+		--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+		--initial-cluster "$name=http://127.0.0.1:$pport" --log-level error "$@" \
+		>"$FLEET_DIR/$name/log" 2>&1) &
+	FLEET_PIDS[$name]=$!
+	on_cleanup "kill ${FLEET_PIDS[$name]}; wait ${FLEET_PIDS[$name]}"
+	wait_for 30 fx curl -sf "http://127.0.0.1:$cport/health"
+}
+
+fleet_etcd_stop() {	# fleet_etcd_stop NAME: end that member (ours, by PID)
+	kill "${FLEET_PIDS[$1]}" 2>/dev/null
+	wait "${FLEET_PIDS[$1]}" 2>/dev/null
+}
+
+ectl() {	# ectl ARG...: the witness, etcdctl against the first member
+	fx etcdctl --endpoints 127.0.0.1:2379 "$@"
+}
+
+zwf() {	# zwf SUB ARG...: zonewall fleet SUB in the namespace, on the first member
+	fx "$ZONEWALL" fleet "$1" --fleet "$FLEET_URL" "${@:2}"
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonewall fleet: the policy and the hosts of a fleet in etcd (see
+ * fleet.h).  push stores a validated policy as the next epoch, pull writes
+ * the one in force, status lists every host with the epoch it enforces.
+ * The etcd endpoints come from --fleet or from zonewalld.conf's fleet keys.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-git.h"
+#include "cli-policy.h"
+#include "zonewall/config.h"
+#include "zonewall/fileio.h"
+#include "zonewall/fleet.h"
+#include "zonewall/policy.h"
+#include "zonewall/timefmt.h"
+
+#define FLEET_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"
+
+struct fleet_cli {
+	const char *cmd;		/* "fleet push", ... */
+	const char *url;		/* --fleet */
+	const char *config;		/* --config */
+	const char *prefix;		/* --prefix */
+	bool json;
+	struct etcd *etcd;
+	char pfx[128];
+};
+
+static int fleet_fail_diags(const char *cmd, const char *what, int rc, const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "zonewall %s: %s: %s\n", cmd, d->v[i].where, d->v[i].msg);
+	if (rc == -EHOSTUNREACH)
+		return cli_fail(cmd, "%s: no etcd endpoint answers (is etcd running, and is "
+				"'fleet' in zonewalld.conf or --fleet right?)", what);
+	return cli_fail(cmd, "%s: %s", what, rc == -EPROTO ? "etcd's answer is not usable" :
+			strerror(-rc));
+}
+
+/* The etcd settings: --fleet, else the configuration file's fleet keys. */
+static int fleet_connect(struct fleet_cli *f)
+{
+	const char *path = f->config ? f->config : FLEET_CONFIG;
+	struct etcd_conf ec;
+	struct cfg_diags cd;
+	struct diags d;
+	struct cfg cfg;
+	char host[64];
+	int rc;
+
+	diags_init(&d);
+	cfg_defaults(&cfg);
+	if (f->url && f->config)
+		return cli_usage_error(f->cmd, "--fleet and --config exclude each other");
+	if (!f->url && (rc = cfg_load(&cfg, path, &cd)))
+		return cli_fail(f->cmd, "%s: %s%s", path, cd.n ? cd.v[0].msg : strerror(-rc),
+				f->config ? "" : " (name the fleet with --fleet etcd://HOST:PORT)");
+	if (f->url)
+		snprintf(cfg.fleet, sizeof(cfg.fleet), "%s", f->url);
+	if (!cfg.fleet[0])
+		return cli_fail(f->cmd, "%s has no 'fleet = etcd://HOST:PORT' (or give --fleet)",
+				path);
+	snprintf(f->pfx, sizeof(f->pfx), "%s", f->prefix ? f->prefix : cfg.fleet_prefix);
+	rc = cfg_fleet_etcd(&cfg, &ec, host, sizeof(host), &d);
+	if (rc && rc != -ENOENT)
+		return fleet_fail_diags(f->cmd, f->url ? "--fleet" : path, rc, &d);
+	if (etcd_open(&ec, &f->etcd))
+		return cli_fail(f->cmd, "out of memory");
+	explicit_bzero(ec.password, sizeof(ec.password));
+	return CLI_OK;
+}
+
+static void fleet_now(char *buf, size_t len)
+{
+	tfmt_rfc3339(buf, len, clip_now(), 0, 0);
+}
+
+/* push: validate, then store as the next epoch */
+static int fleet_push(struct fleet_cli *f, const char *path)
+{
+	struct fleet_epoch ep = { 0 };
+	struct pol_policy *p = NULL;
+	char *text = NULL;
+	struct diags d;
+	size_t len = 0;
+	int rc;
+
+	rc = clip_load_policy(f->cmd, path, &p);	/* every problem printed, exit 2 */
+	pol_free(p);
+	if (rc)
+		return rc;
+	rc = fio_read_all(path, POL_FILE_MAX, &text, &len);
+	if (rc)
+		return cli_fail(f->cmd, "%s: %s", path, fio_strerror(rc));
+	fleet_now(ep.pushed_at, sizeof(ep.pushed_at));
+	snprintf(ep.pushed_by, sizeof(ep.pushed_by), "%s", clip_user());
+	if (clig_head_commit(path, ep.commit, sizeof(ep.commit)))
+		ep.commit[0] = '\0';
+	diags_init(&d);
+	rc = fleet_policy_push(f->etcd, f->pfx, text, len, &ep, &d);
+	free(text);
+	if (rc == -EALREADY) {
+		printf("%s is the policy in force already: epoch %" PRIu64 " (%.12s), pushed %s by %s\n",
+		       path, ep.epoch, ep.digest, ep.pushed_at, ep.pushed_by);
+		return CLI_OK;
+	}
+	if (rc == -ECANCELED)
+		return cli_fail(f->cmd, "another push changed the fleet's policy meanwhile: nothing "
+				"replaced; `zonewall fleet pull`, look, and push again");
+	if (rc)
+		return fleet_fail_diags(f->cmd, path, rc, &d);
+	printf("pushed %s as epoch %" PRIu64 " (%.12s, %" PRIu64 " bytes%s%s)\n", path, ep.epoch,
+	       ep.digest, ep.size, ep.commit[0] ? ", commit " : "", ep.commit);
+	return CLI_OK;
+}
+
+/* pull: the policy in force, to a file or stdout */
+static int fleet_pull(struct fleet_cli *f, const char *out)
+{
+	struct fleet_epoch ep;
+	char *text = NULL;
+	struct diags d;
+	size_t len = 0;
+	int rc;
+
+	diags_init(&d);
+	rc = fleet_policy_fetch(f->etcd, f->pfx, &ep, &text, &len, &d);
+	if (rc == -ENOENT)
+		return cli_fail(f->cmd, "no policy pushed to %s yet", f->pfx);
+	if (rc)
+		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+	if (out && strcmp(out, "-"))
+		rc = fio_write_atomic(out, text, len);
+	else if (fwrite(text, 1, len, stdout) != len)
+		rc = -EIO;
+	free(text);
+	if (rc)
+		return cli_fail(f->cmd, "%s: %s", out ? out : "stdout", fio_strerror(rc));
+	if (out && strcmp(out, "-"))
+		fprintf(stderr, "zonewall %s: wrote epoch %" PRIu64 " (%.12s) to %s\n", f->cmd,
+			ep.epoch, ep.digest, out);
+	return CLI_OK;
+}
+
+static json_t *fleet_status_json(const struct fleet_epoch *ep, const struct fleet_host *h,
+				 size_t n)
+{
+	json_t *hosts = json_array(), *root;
+
+	for (size_t i = 0; hosts && i < n; i++)
+		json_array_append_new(hosts, json_pack(
+			"{s:s, s:s, s:s, s:I, s:s, s:b, s:I, s:s, s:I}", "host", h[i].host,
+			"mode", h[i].mode, "state", h[i].state, "epoch", (json_int_t)h[i].epoch,
+			"digest", h[i].digest, "in_sync", ep->epoch && h[i].epoch == ep->epoch,
+			"endpoints", (json_int_t)h[i].endpoints, "last_seen", h[i].seen,
+			"pid", (json_int_t)h[i].pid));
+	root = json_pack("{s:o*, s:o*}", "policy", ep->epoch ?
+			 json_pack("{s:I, s:s, s:s, s:s, s:s*}", "epoch", (json_int_t)ep->epoch,
+				   "digest", ep->digest, "pushed_at", ep->pushed_at,
+				   "pushed_by", ep->pushed_by, "commit",
+				   ep->commit[0] ? ep->commit : NULL) : json_null(),
+			 "hosts", hosts);
+	return root;
+}
+
+static void fleet_status_print(const struct fleet_epoch *ep, const struct fleet_host *h, size_t n)
+{
+	if (ep->epoch)
+		printf("policy: epoch %" PRIu64 " (%.12s), pushed %s by %s%s%.12s\n", ep->epoch,
+		       ep->digest, ep->pushed_at, ep->pushed_by, ep->commit[0] ? ", commit " : "",
+		       ep->commit);
+	else
+		printf("policy: none pushed\n");
+	printf("%-24s %-8s %-14s %7s %-7s %9s  %s\n", "HOST", "MODE", "STATE", "EPOCH", "IN-SYNC",
+	       "ENDPOINTS", "LAST-SEEN");
+	for (size_t i = 0; i < n; i++)
+		printf("%-24.24s %-8s %-14s %7" PRIu64 " %-7s %9" PRIu64 "  %s\n", h[i].host,
+		       h[i].mode, h[i].state, h[i].epoch,
+		       ep->epoch && h[i].epoch == ep->epoch ? "yes" : "no", h[i].endpoints, h[i].seen);
+	if (!n)
+		printf("(no host reports: no zonewalld with this fleet is running)\n");
+}
+
+/* status: the policy in force and every host's report */
+static int fleet_status(struct fleet_cli *f)
+{
+	struct fleet_host *h = NULL;
+	struct fleet_epoch ep;
+	struct diags d;
+	int64_t rev;
+	size_t n = 0;
+	json_t *j;
+	int rc;
+
+	diags_init(&d);
+	rc = fleet_epoch_current(f->etcd, f->pfx, &ep, &rev, &d);
+	if (rc && rc != -ENOENT)
+		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+	rc = fleet_hosts_list(f->etcd, f->pfx, &h, &n, &d);
+	if (rc)
+		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+	for (size_t i = 0; i < d.n; i++)
+		cli_warn(f->cmd, "%s: %s", d.v[i].where, d.v[i].msg);
+	if (f->json) {
+		j = fleet_status_json(&ep, h, n);
+		rc = j ? clip_json_print(j) : -ENOMEM;
+		json_decref(j);
+	} else {
+		fleet_status_print(&ep, h, n);
+	}
+	free(h);
+	return rc ? cli_fail(f->cmd, "cannot write output") : CLI_OK;
+}
+
+static const char usage[] =
+	"Usage: zonewall fleet push POLICY [OPTION...]\n"
+	"       zonewall fleet pull [-o FILE] [OPTION...]\n"
+	"       zonewall fleet status [--json] [OPTION...]\n"
+	"\n"
+	"The fleet's policy and hosts in etcd.  push validates POLICY and stores it\n"
+	"as the next epoch (compare-and-swap: of two concurrent pushes one fails and\n"
+	"says so; in a git checkout the commit is recorded); every zonewalld of the\n"
+	"fleet applies it.  pull writes the policy in force; status lists every host\n"
+	"with the epoch it enforces.\n"
+	"\n"
+	"  -f, --fleet etcd://HOST:PORT[,...]  the etcd endpoints (else the 'fleet'\n"
+	"                         key of zonewalld.conf)\n"
+	"  -c, --config FILE      take the fleet keys from this zonewalld.conf\n"
+	"  -p, --prefix PREFIX    the fleet's keys (default /zonewall/v1)\n"
+	"  -o, --output FILE      pull: write here (default stdout)\n"
+	"  -j, --json             status: one JSON object\n"
+	"  -h, --help             show this help\n";
+
+int cmd_fleet_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fleet", required_argument, NULL, 'f' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const subs[] = { "push", "pull", "status" };
+	struct fleet_cli f = { .cmd = "fleet" };
+	const char *out = NULL, *sub;
+	char cmd[32];
+	int c, status = CLI_OK;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+			return cli_print_usage(usage);
+		return cli_usage_error("fleet", "which: push, pull or status?");
+	}
+	sub = argv[1];
+	if (strcmp(sub, "push") && strcmp(sub, "pull") && strcmp(sub, "status")) {
+		const char *near = cli_nearest(sub, subs, 3);
+
+		return cli_usage_error("fleet", "unknown '%s'%s%s%s (push, pull or status)", sub,
+				       near ? ": did you mean '" : "", near ? near : "",
+				       near ? "'?" : "");
+	}
+	snprintf(cmd, sizeof(cmd), "fleet %s", sub);
+	f.cmd = cmd;
+	argc--;
+	argv++;
+	while ((c = cli_getopt(cmd, usage, argc, argv, ":f:c:p:o:jh", opts, &status)) != -1) {
+		if (c == CLI_DONE)
+			return status;
+		if (c == 'f')
+			f.url = optarg;
+		else if (c == 'c')
+			f.config = optarg;
+		else if (c == 'p')
+			f.prefix = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else if (c == 'j')
+			f.json = true;
+	}
+	if ((out && strcmp(sub, "pull")) || (f.json && strcmp(sub, "status")))
+		return cli_usage_error(cmd, "%s is not an option of fleet %s",
+				       out ? "--output" : "--json", sub);
+	if (!strcmp(sub, "push") ? optind + 1 != argc : optind != argc)
+		return cli_usage_error(cmd, !strcmp(sub, "push") ? "one POLICY file to push" :
+				       "unexpected argument '%s'", argv[optind]);
+	status = fleet_connect(&f);
+	if (status)
+		return status;
+	if (!strcmp(sub, "push"))
+		status = fleet_push(&f, argv[optind]);
+	else if (!strcmp(sub, "pull"))
+		status = fleet_pull(&f, out);
+	else
+		status = fleet_status(&f);
+	etcd_close(f.etcd);
+	return status;
+}
