@@ -55,7 +55,10 @@ struct cfg {
 	char fleet_cert[PATH_MAX];
 	char fleet_key[PATH_MAX];
 	unsigned int fleet_lease_ttl;	/* seconds a silent host stays in its peers' sets */
+	bool policy_from_fleet;		/* policy is state_dir's copy of the fleet's */
 };
+
+#define CFG_FLEET_POLICY "fleet-policy.json"	/* in state_dir */
 
 #define CFG_DIAG_MAX 32
 

@@ -487,8 +487,15 @@ static void cfg_line_parse(struct cfg *c, char *line, unsigned int lineno,
 		cfg_diag_add(d, lineno, "%s: expected %s, got '%.64s'", key, expect, val);
 }
 
-static void cfg_check_whole(const struct cfg *c, struct cfg_diags *d)
+static void cfg_check_whole(struct cfg *c, struct cfg_diags *d)
 {
+	/* with a fleet, the policy is the fleet's: the daemon keeps its copy */
+	if (c->fleet[0] && c->policy[0])
+		cfg_diag_add(d, 0, "'policy' and 'fleet' exclude each other: a fleet's hosts "
+			     "enforce the fleet's policy (zonewall fleet push)");
+	else if (c->fleet[0] && snprintf(c->policy, sizeof(c->policy), "%s/%s", c->state_dir,
+					 CFG_FLEET_POLICY) < (int)sizeof(c->policy))
+		c->policy_from_fleet = true;
 	if (c->mode != CFG_MODE_LEARN && !c->policy[0])
 		cfg_diag_add(d, 0, "mode %s needs a 'policy' file", cfg_mode_name(c->mode));
 	if (!c->fleet_user[0] != !c->fleet_password_file[0])

@@ -8,6 +8,7 @@
 FLEET_NS="zwf$$"
 FLEET_DIR=
 FLEET_URL="etcd://127.0.0.1:2379"
+FLEET_ADDR=	# an address of the namespace etcd also listens on (fleet_hosts_add)
 declare -A FLEET_PIDS=()
 
 fleet_require() {	# skip the file unless root, namespaces and etcd are there
@@ -23,6 +24,25 @@ fx() {	# fx COMMAND...: run COMMAND in the fleet's namespace
 	ip netns exec "$FLEET_NS" "$@"
 }
 
+# fleet_hosts_add NAME...: a namespace per host, each on a bridge in the
+# fleet's namespace (10.77.0.1, etcd's address for the hosts: FLEET_ADDR);
+# host i gets 10.77.0.(i+2).
+fleet_hosts_add() {
+	local i=2 h
+	ip -n "$FLEET_NS" link add br0 type bridge &&
+		ip -n "$FLEET_NS" addr add 10.77.0.1/24 dev br0 &&
+		ip -n "$FLEET_NS" link set br0 up || return 1
+	FLEET_ADDR=10.77.0.1
+	for h in "$@"; do
+		ns_add "$h" &&
+			ip -n "$FLEET_NS" link add "v$i" type veth peer name eth0 netns "$h" &&
+			ip -n "$FLEET_NS" link set "v$i" master br0 up &&
+			ip -n "$h" addr add "10.77.0.$i/24" dev eth0 &&
+			ip -n "$h" link set eth0 up || return 1
+		i=$((i + 1))
+	done
+}
+
 # fleet_etcd_start NAME CLIENT-PORT PEER-PORT [ETCD-ARG...]: one etcd member
 # on loopback, waited for until it answers.
 fleet_etcd_start() {
@@ -30,8 +50,9 @@ fleet_etcd_start() {
 	shift 3
 	mkdir -p "$FLEET_DIR/$name"
 	# exec: $! is etcd itself, so that its PID ends it
+	local urls="http://127.0.0.1:$cport${FLEET_ADDR:+,http://$FLEET_ADDR:$cport}"
 	(exec ip netns exec "$FLEET_NS" etcd --name "$name" --data-dir "$FLEET_DIR/$name/data" \
-		--listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+		--listen-client-urls "$urls" --advertise-client-urls "$urls" \
 		--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
 		--initial-cluster "$name=http://127.0.0.1:$pport" --log-level error "$@" \
 		>"$FLEET_DIR/$name/log" 2>&1) &

@@ -90,7 +90,9 @@ static int zwd_files_check(const char *path, const struct cfg *c, char *why, siz
 	int err;
 
 	err = safe_file_check("config", path, why, whylen);
-	if (!err && c->policy[0] && c->mode != CFG_MODE_LEARN)
+	/* the fleet's policy is fetched at start when this host has no copy yet */
+	if (!err && c->policy[0] && c->mode != CFG_MODE_LEARN &&
+	    !(c->policy_from_fleet && access(c->policy, F_OK)))
 		err = safe_file_check("policy", c->policy, why, whylen);
 	if (!err && c->inventory[0])
 		err = safe_file_check("inventory", c->inventory, why, whylen);
@@ -323,14 +325,25 @@ static int zwd_setup(struct zwd *d)
 		err = zwd_drop_privileges(d);
 	if (err)
 		return err;
+	err = zwd_fleet_start(d, why, sizeof(why));
+	if (err) {
+		zwd_log(LOG_ERR, "%s", why);
+		return err;
+	}
 	err = zwd_mode_start(d, why, sizeof(why));
-	if (err)
+	if (err) {
 		zwd_log(LOG_ERR, "%s mode: %s", cfg_mode_name(d->cfg.mode), why);
+		return err;
+	}
+	err = zwd_fleet_run(d, why, sizeof(why));
+	if (err)
+		zwd_log(LOG_ERR, "%s", why);
 	return err;
 }
 
 static void zwd_teardown(struct zwd *d)
 {
+	zwd_fleet_free(d);
 	zwd_mode_free(d);
 	if (d->owner_fd >= 0)
 		close(d->owner_fd);

@@ -138,6 +138,12 @@ static void zwd_restart_keys(const struct cfg *a, const struct cfg *b, char *out
 	ZWD_CMP(strcmp(a->runtime_event_log, b->runtime_event_log), "runtime_event_log");
 	ZWD_CMP(a->runtime_fast_start != b->runtime_fast_start, "runtime_fast_start");
 	ZWD_CMP(a->nflog_group != b->nflog_group, "nflog_group");
+	ZWD_CMP(strcmp(a->fleet, b->fleet) || strcmp(a->fleet_prefix, b->fleet_prefix) ||
+		strcmp(a->fleet_host, b->fleet_host) || strcmp(a->fleet_user, b->fleet_user) ||
+		strcmp(a->fleet_password_file, b->fleet_password_file) ||
+		strcmp(a->fleet_ca, b->fleet_ca) || strcmp(a->fleet_cert, b->fleet_cert) ||
+		strcmp(a->fleet_key, b->fleet_key) || a->fleet_lease_ttl != b->fleet_lease_ttl,
+		"fleet");
 #undef ZWD_CMP
 }
 
@@ -154,6 +160,20 @@ static void zwd_cfg_merge(struct cfg *next, const struct cfg *cur)
 	strcpy(next->runtime_event_log, cur->runtime_event_log);
 	next->runtime_fast_start = cur->runtime_fast_start;
 	next->nflog_group = cur->nflog_group;
+	/* the fleet's keys, and with them where the fleet's policy is kept */
+	memcpy(next->fleet, cur->fleet, sizeof(next->fleet));
+	memcpy(next->fleet_prefix, cur->fleet_prefix, sizeof(next->fleet_prefix));
+	memcpy(next->fleet_host, cur->fleet_host, sizeof(next->fleet_host));
+	memcpy(next->fleet_user, cur->fleet_user, sizeof(next->fleet_user));
+	memcpy(next->fleet_password_file, cur->fleet_password_file, sizeof(next->fleet_password_file));
+	memcpy(next->fleet_ca, cur->fleet_ca, sizeof(next->fleet_ca));
+	memcpy(next->fleet_cert, cur->fleet_cert, sizeof(next->fleet_cert));
+	memcpy(next->fleet_key, cur->fleet_key, sizeof(next->fleet_key));
+	next->fleet_lease_ttl = cur->fleet_lease_ttl;
+	if (cur->policy_from_fleet || next->policy_from_fleet) {
+		memcpy(next->policy, cur->policy, sizeof(next->policy));
+		next->policy_from_fleet = cur->policy_from_fleet;
+	}
 }
 
 static int zwd_reload_cfg(struct zwd *d, struct cfg *next, char *why, size_t whylen)
@@ -256,6 +276,7 @@ static int zwd_cmd_status(struct ctl_call *call, void *arg)
 			    json_integer(ctl_subscribers(d->ctl, "denied")));
 	json_object_set_new(o, "confirm", zwd_pending_json(d));
 	zwd_mode_status(d, o);
+	zwd_fleet_status(d, o);
 	return 0;
 }
 

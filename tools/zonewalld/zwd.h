@@ -25,6 +25,7 @@
 #include "zonewall/metrics.h"
 
 struct zwd_mode;		/* the mode glue's own state (zwd-mode.c) */
+struct zwd_fleet;		/* the fleet's worker and its state (zwd-fleet.c) */
 
 /* Metric families every part of the daemon may update (NULL-safe). */
 struct zwd_metrics {
@@ -68,6 +69,7 @@ struct zwd {
 	struct zwd_mode *mode;
 	uint64_t caps_eff;
 	int owner_fd;			/* the namespace's owner lock (monitor, enforce), or -1 */
+	struct zwd_fleet *fleet;	/* NULL without cfg.fleet */
 };
 
 #define ZWD_DENIED_KEEP 256
@@ -165,6 +167,25 @@ void zwd_mode_metrics(struct zwd *d);
 
 /** zwd_mode_apply() - the "apply" control command (monitor/enforce only). */
 int zwd_mode_apply(struct ctl_call *call, void *arg);
+
+/* --- the fleet (zwd-fleet.c) ------------------------------------------------------ */
+
+/**
+ * zwd_fleet_start() - with cfg.fleet, before the mode starts: reach etcd and
+ * bring this host's copy of the fleet's policy (cfg.policy) up to date.
+ * Return: 0 (also without a fleet, and with etcd away but a copy here), or
+ * -errno with @why set: monitor and enforce do not start without a policy.
+ */
+int zwd_fleet_start(struct zwd *d, char *why, size_t whylen);
+
+/** zwd_fleet_run() - after the mode started: the worker thread and the loop's hooks. */
+int zwd_fleet_run(struct zwd *d, char *why, size_t whylen);
+
+/** zwd_fleet_status() - "fleet": host, state, epochs, lease into @o (nothing without a fleet). */
+void zwd_fleet_status(struct zwd *d, json_t *o);
+
+/** zwd_fleet_free() - stop the worker, revoke the lease.  Accepts d->fleet == NULL. */
+void zwd_fleet_free(struct zwd *d);
 
 /* --- the runtime on the loop (zwd-rt.c) ---------------------------------------- */
 
