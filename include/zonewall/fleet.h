@@ -10,6 +10,8 @@
  *   PREFIX/policy/blob/DIGEST/NNNNNN the policy's bytes, in pieces under
  *                                    etcd's request limit (1.5 MiB)
  *   PREFIX/hosts/HOST                each daemon's report, on its lease
+ *   PREFIX/endpoints/HOST/ADDR       each of its containers (keyed by its first
+ *                                    address), on the same lease
  *
  * A push writes the pieces first (named by the digest: a retry or a
  * concurrent push of the same file writes the same keys), then moves
@@ -86,6 +88,59 @@ int fleet_hosts_list(struct etcd *e, const char *prefix, struct fleet_host **v, 
 /** fleet_host_publish() - write @h's report on lease @lease (0: none). */
 int fleet_host_publish(struct etcd *e, const char *prefix, const struct fleet_host *h,
 		       int64_t lease, struct diags *d);
+
+struct cmp_snapshot;
+struct cmp_workload;
+
+/* One endpoint of the fleet: its key and its record (JSON text). */
+struct fleet_endpoint {
+	char *key;
+	char *value;
+	char host[64];			/* the host that published it */
+};
+
+struct fleet_endpoints {
+	struct fleet_endpoint *v;
+	size_t n;
+	size_t total;			/* keys read, this host's own included */
+	int64_t revision;		/* etcd's revision at the read */
+};
+
+/**
+ * fleet_endpoint_record() - @w (a container of this host) as its key under
+ * PREFIX/endpoints/@host/ and its record: identity, explicit zone, labels,
+ * networks and addresses, which is what another host compiling the same
+ * policy needs to put it in the same zone.  Return: 0, -ENOENT for an
+ * endpoint without an address, -ENOMEM.
+ */
+int fleet_endpoint_record(const char *prefix, const char *host, const struct cmp_workload *w,
+			  char **key, char **value);
+
+/**
+ * fleet_endpoint_add() - the record @value of a remote host's endpoint
+ * into @s, its origin "fleet HOST".  Return: 0, or -EINVAL with the
+ * problem in @d at @key (the record is left out; the rest go on).
+ */
+int fleet_endpoint_add(struct cmp_snapshot *s, const char *key, const char *value,
+		       const char *host, struct diags *d);
+
+/**
+ * fleet_endpoints_list() - every host's endpoints but @self's, sorted by key.
+ * Return: 0 or as etcd_get().
+ */
+int fleet_endpoints_list(struct etcd *e, const char *prefix, const char *self,
+			 struct fleet_endpoints *out, struct diags *d);
+
+/**
+ * fleet_endpoints_changed() - whether anything under PREFIX/endpoints/
+ * changed since revision @since, given the @count of keys then (two
+ * count-only reads: keys modified after @since, and how many there are).
+ * Return: 1, 0, or as etcd_get().
+ */
+int fleet_endpoints_changed(struct etcd *e, const char *prefix, int64_t since, size_t count,
+			    struct diags *d);
+
+void fleet_endpoints_free(struct fleet_endpoints *l);
 
 /** fleet_name_ok() - whether @s can name a host or a prefix part in a key. */
 bool fleet_name_ok(const char *s);

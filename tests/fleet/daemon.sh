@@ -83,6 +83,26 @@ tap_is "$(zmode "$A"),$(zmode "$B")" monitor,monitor "zone web now monitors on b
 wait_for 20 hosts_are '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]'
 tap_is "$(hosts)" '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]' "both report epoch 2"
 
+# another host's endpoint (written here with etcdctl, on a lease of its
+# own) enters both kernels' zone sets; its lease ends and it leaves them
+lease=$(ectl lease grant 30 | awk '{print $2}')
+ectl put --lease="$lease" /zonewall/v1/endpoints/host-c/10.77.9.9 \
+	'{"identity":"db","labels":{"zonewall.zone":"data"},"networks":[],"addrs":["10.77.9.9/32"],"host":"host-c"}' >/dev/null
+ectl put --lease="$lease" /zonewall/v1/endpoints/host-c/10.77.9.10 '{"identity":""}' >/dev/null
+has_c() { ruleset "$1" | grep -q '10\.77\.9\.9'; }
+both_c() { has_c "$A" && has_c "$B"; }
+t0=$SECONDS
+wait_for 20 both_c
+tap_ok $? "host c's endpoint 10.77.9.9 is in both kernels' tables (nft) within $((SECONDS - t0)) s"
+tap_is "$(dstatus "$A" | jq .fleet.remote_endpoints)" 2 "daemon a counts host c's two records"
+tap_ok "$(grep -q 'endpoints/host-c/10.77.9.10: not an endpoint record' "$FLEET_DIR/$A/log"; echo $?)" \
+	"the broken one is left out and logged"
+ectl lease revoke "$lease" >/dev/null
+t0=$SECONDS
+gone_c() { ! has_c "$A" && ! has_c "$B"; }
+wait_for 20 gone_c
+tap_ok $? "its lease revoked: gone from both kernels within $((SECONDS - t0)) s (its address falls to the default zone)"
+
 # etcd away: enforcement goes on unchanged, the daemons say so
 before=$(ruleset "$A" | grep -v 'counter packets' )
 fleet_etcd_stop a

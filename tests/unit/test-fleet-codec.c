@@ -9,6 +9,7 @@
 
 #include "tap.h"
 #include "zonewall/base64.h"
+#include "zonewall/compile.h"
 #include "zonewall/etcd.h"
 #include "zonewall/fleet.h"
 #include "zonewall/sha256.h"
@@ -95,8 +96,41 @@ static void test_url(void)
 	   !fleet_name_ok(".hidden") && !fleet_name_ok("a b"), "fleet names");
 }
 
+static void test_endpoint(void)
+{
+	struct cmp_snapshot *a = cmp_snap_new(), *b = cmp_snap_new();
+	struct cmp_workload *w = cmp_snap_add(a, "web", NULL, "container web-1 (0123456789ab)");
+	char *key = NULL, *value = NULL, buf[64];
+	struct diags d;
+
+	diags_init(&d);
+	cmp_workload_add_label(w, "zonewall.zone", "web");
+	cmp_workload_add_network(w, "frontend");
+	cmp_workload_add_addr(w, "10.88.0.5");
+	cmp_workload_add_addr(w, "fd00::5");
+	tap_ok(fleet_endpoint_record("/zw", "h1", w, &key, &value) == 0, "a container as a record");
+	tap_is_str(key, "/zw/endpoints/h1/10.88.0.5", "keyed by host and first address");
+	tap_ok(fleet_endpoint_add(b, key, value, "h1", &d) == 0 && b->n == 1, "read back into a snapshot");
+	w = b->n ? b->w[0] : NULL;
+	tap_ok(w && !strcmp(w->identity, "web") && !w->zone && w->n_labels == 1 &&
+	       !strcmp(w->labels[0].value, "web") && w->n_networks == 1 && w->n_addrs == 2 &&
+	       !strcmp(cmp_prefix_format(&w->addrs[1], buf, sizeof(buf)), "fd00::5") &&
+	       !strcmp(w->origin, "fleet h1"), "identity, labels, networks and addresses as published; origin fleet h1");
+	tap_ok(fleet_endpoint_add(b, "k1", "{\"identity\":\"x\"}", "h2", &d) == -EINVAL &&
+	       fleet_endpoint_add(b, "k2", "not json", "h2", &d) == -EINVAL &&
+	       fleet_endpoint_add(b, "k3", "{\"identity\":\"x\",\"addrs\":[\"10.0.0.300\"]}", "h2", &d) == -EINVAL,
+	       "records without an address, not JSON, or with a bad address: refused");
+	tap_ok(d.n == 3 && !strcmp(d.v[0].where, "k1") && !strcmp(d.v[2].where, "k3"),
+	       "each named by its key (%s: %s)", d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
+	free(key);
+	free(value);
+	cmp_snap_free(a);
+	cmp_snap_free(b);
+}
+
 int main(void)
 {
+	test_endpoint();
 	test_base64();
 	test_sha256();
 	test_url();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "zonewall/bridge-learning.h"
+#include "zonewall/fleet.h"
 #include "zonewall/host.h"
 #include "zonewall/link.h"
 #include "zwd-enforce.h"
@@ -110,6 +111,23 @@ static void zwd_snap_report(struct zwd_enforce *e, const struct diags *d)
 	snprintf(e->snap_problems, sizeof(e->snap_problems), "%s", line);
 }
 
+/* The fleet's other hosts' endpoints into @s (a record that cannot be
+ * compiled is left out and reported; the rest go in). */
+static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, struct diags *d)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(e->remote, i, r)
+		if (fleet_endpoint_add(s, json_string_value(json_object_get(r, "key")),
+				       json_string_value(json_object_get(r, "value")),
+				       json_string_value(json_object_get(r, "host")), d) == -ENOMEM) {
+			cmp_snap_free(s);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
 /* The snapshot now (host_snap_build(), as `zonewall apply` builds it);
  * NULL with errno and @why set. */
 struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen)
@@ -136,6 +154,8 @@ struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t why
 	diags_init(&d);
 	rc = host_snap_build(&src, &s, &d);
 	zwd_ports_sweep(e);
+	if (!rc)
+		rc = zwd_snap_add_remote(e, s, &d);
 	if (rc) {
 		diags_summary(&d, why, whylen);
 		errno = -rc;

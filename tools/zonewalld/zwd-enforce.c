@@ -471,6 +471,18 @@ int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call)
 	return 0;
 }
 
+const struct cmp_snapshot *zwd_enforce_snapshot(struct zwd_enforce *e)
+{
+	return e->snap;
+}
+
+void zwd_enforce_remote(struct zwd_enforce *e, json_t *remote)
+{
+	json_decref(e->remote);
+	e->remote = json_incref(remote);
+	zwd_follow(e);	/* element updates, as for a container's start */
+}
+
 void zwd_enforce_free(struct zwd_enforce *e)
 {
 	if (!e)
@@ -488,6 +500,7 @@ void zwd_enforce_free(struct zwd_enforce *e)
 	pol_free(e->prev);
 	zwd_bridges_drop(e->bridges, e->n_bridges);
 	json_decref(e->unsanctioned);
+	json_decref(e->remote);
 	mono_free(&e->verdicts);
 	free(e->ports);
 	if (e->denied_fd >= 0)

@@ -94,6 +94,7 @@ struct zwd_enforce {
 	struct nsid_links port_links;	/* dumped once per snapshot, when needed */
 	uint64_t ports_found, ports_missing;
 	char snap_problems[512];	/* what the last snapshot left out, as logged */
+	json_t *remote;			/* the fleet's other hosts' endpoints: [{key, value, host}] */
 	char last_error[512];
 };
 

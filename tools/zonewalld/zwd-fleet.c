@@ -33,6 +33,7 @@
 #include <curl/curl.h>
 
 #include "zwd.h"
+#include "zonewall/compile.h"
 #include "zonewall/fileio.h"
 #include "zonewall/fleet.h"
 #include "zonewall/timefmt.h"
@@ -59,6 +60,16 @@ struct zwd_fleet {
 	char error[400];		/* the last failure, "" once reachable again */
 	int64_t lease;
 	uint64_t seen_epoch;		/* the fleet's current epoch, last read */
+	json_t *want;			/* this host's endpoints to publish: {key: record} */
+	json_t *remote;			/* the others', for the loop: [{key, value, host}] */
+	bool remote_news;
+	size_t n_published, n_remote;
+	/* --- the worker's own ------------------------------------------------ */
+	json_t *published;		/* {key: record} as put on pub_lease */
+	int64_t pub_lease;
+	int64_t remote_rev;		/* etcd's revision at the last list */
+	size_t remote_total;		/* keys under endpoints/ then */
+	char *remote_text;		/* the last list handed over, as text */
 	/* --- the loop's own ---------------------------------------------- */
 	uint64_t applied;		/* epoch enforced (0: none) */
 	char applied_digest[SHA256_HEX_LEN];
@@ -218,6 +229,98 @@ static int zwd_fleet_report(struct zwd_fleet *f, struct diags *dg)
 	return rc;
 }
 
+/* This host's endpoints as the loop wants them: put what changed on the
+ * lease, delete what went; everything again on a new lease. */
+static int zwd_fleet_publish(struct zwd_fleet *f, struct diags *dg)
+{
+	json_t *want, *v, *have;
+	const char *k;
+	void *tmp;
+	int64_t lease;
+	int rc = 0;
+
+	pthread_mutex_lock(&f->mu);
+	want = json_incref(f->want);
+	lease = f->lease;
+	pthread_mutex_unlock(&f->mu);
+	if (!want || !lease)
+		goto out;
+	if (lease != f->pub_lease)
+		json_object_clear(f->published);	/* the old lease took them with it */
+	f->pub_lease = lease;
+	json_object_foreach(want, k, v) {
+		have = json_object_get(f->published, k);
+		if (have && json_equal(have, v))
+			continue;
+		{
+			const char *text = json_string_value(v);
+			struct etcd_put p = { k, text, strlen(text), lease };
+
+			if ((rc = etcd_put(f->etcd, &p, dg)))
+				goto out;
+		}
+		json_object_set(f->published, k, v);
+	}
+	json_object_foreach_safe(f->published, tmp, k, v)
+		if (!json_object_get(want, k)) {
+			if ((rc = etcd_delete(f->etcd, k, false, dg)))
+				goto out;
+			json_object_del(f->published, k);
+		}
+out:
+	pthread_mutex_lock(&f->mu);
+	f->n_published = json_object_size(f->published);
+	pthread_mutex_unlock(&f->mu);
+	json_decref(want);
+	return rc;
+}
+
+/* The others' endpoints, listed again when anything under endpoints/ changed;
+ * handed to the loop when the list differs from the last one. */
+static int zwd_fleet_remote(struct zwd_fleet *f, struct diags *dg)
+{
+	struct fleet_endpoints l;
+	json_t *arr;
+	char *text;
+	int rc;
+
+	if (f->remote_text) {
+		rc = fleet_endpoints_changed(f->etcd, f->prefix, f->remote_rev, f->remote_total, dg);
+		if (rc <= 0)
+			return rc;
+	}
+	rc = fleet_endpoints_list(f->etcd, f->prefix, f->host, &l, dg);
+	if (rc)
+		return rc;
+	arr = json_array();
+	for (size_t i = 0; arr && i < l.n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "key", l.v[i].key,
+						     "value", l.v[i].value, "host", l.v[i].host));
+	f->remote_rev = l.revision;
+	f->remote_total = l.total;
+	fleet_endpoints_free(&l);
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	if (!text) {
+		json_decref(arr);
+		return -ENOMEM;
+	}
+	if (f->remote_text && !strcmp(text, f->remote_text)) {
+		free(text);
+		json_decref(arr);
+		return 0;
+	}
+	free(f->remote_text);
+	f->remote_text = text;
+	pthread_mutex_lock(&f->mu);
+	json_decref(f->remote);
+	f->remote = arr;
+	f->remote_news = true;
+	f->n_remote = json_array_size(arr);
+	pthread_mutex_unlock(&f->mu);
+	zwd_fleet_wake_loop(f);
+	return 0;
+}
+
 static void *zwd_fleet_worker(void *arg)
 {
 	struct zwd_fleet *f = arg;
@@ -239,6 +342,10 @@ static void *zwd_fleet_worker(void *arg)
 			if (!rc)
 				last_report = now;
 		}
+		if (!rc)
+			rc = zwd_fleet_publish(f, &dg);
+		if (!rc)
+			rc = zwd_fleet_remote(f, &dg);
 		pthread_mutex_lock(&f->mu);
 		zwd_fleet_outcome(f, rc, &dg);
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -256,14 +363,11 @@ static void *zwd_fleet_worker(void *arg)
 static void zwd_fleet_report_update(struct zwd_fleet *f)
 {
 	struct zwd *d = f->d;
-	json_t *o = json_object(), *ms;
 	const char *state = "ready";
-	uint64_t endpoints = 0;
+	uint64_t endpoints;
 
-	zwd_mode_status(d, o);
-	ms = json_object_get(o, "mode_state");
-	endpoints = (uint64_t)json_integer_value(json_object_get(ms, "endpoints"));
 	pthread_mutex_lock(&f->mu);
+	endpoints = json_object_size(f->want);	/* this host's containers */
 	if (!f->reachable)
 		state = "fleet_stale";
 	else if (f->apply_error[0])
@@ -279,7 +383,6 @@ static void zwd_fleet_report_update(struct zwd_fleet *f)
 	snprintf(f->report.digest, sizeof(f->report.digest), "%s", f->applied_digest);
 	f->report.endpoints = endpoints;
 	pthread_mutex_unlock(&f->mu);
-	json_decref(o);
 }
 
 /* A fetched epoch: apply it as a reload would (monitor and enforce). */
@@ -310,6 +413,7 @@ static void zwd_fleet_on_news(struct loop *l, int fd, uint32_t events, void *arg
 	struct zwd_fleet *f = arg;
 	struct fleet_epoch ep;
 	char error[400];
+	json_t *remote;
 	uint64_t n;
 	bool up;
 
@@ -328,6 +432,14 @@ static void zwd_fleet_on_news(struct loop *l, int fd, uint32_t events, void *arg
 				"(epoch %" PRIu64 ") stays enforced", error, f->applied);
 		f->was_reachable = up;
 	}
+	pthread_mutex_lock(&f->mu);
+	remote = f->remote_news ? json_incref(f->remote) : NULL;
+	f->remote_news = false;
+	pthread_mutex_unlock(&f->mu);
+	if (remote) {
+		zwd_mode_remote(f->d, remote);
+		json_decref(remote);
+	}
 	if (ep.epoch && ep.epoch != f->applied && strcmp(ep.digest, f->applied_digest))
 		zwd_fleet_apply(f, &ep);
 	else if (ep.epoch != f->applied)
@@ -335,9 +447,38 @@ static void zwd_fleet_on_news(struct loop *l, int fd, uint32_t events, void *arg
 	zwd_fleet_report_update(f);
 }
 
+/* This host's containers in the snapshot the kernel holds, as records. */
+static json_t *zwd_fleet_local(struct zwd_fleet *f)
+{
+	const struct cmp_snapshot *s = zwd_mode_snapshot(f->d);
+	json_t *o = json_object();
+	char *key, *value;
+
+	for (size_t i = 0; o && s && i < s->n; i++) {
+		if (strncmp(s->w[i]->origin ? s->w[i]->origin : "", "container ", 10) ||
+		    fleet_endpoint_record(f->prefix, f->host, s->w[i], &key, &value))
+			continue;
+		json_object_set_new(o, key, json_string(value));
+		free(key);
+		free(value);
+	}
+	return o;
+}
+
 static void zwd_fleet_on_tick(struct loop *l, void *arg)
 {
-	zwd_fleet_report_update(arg);
+	struct zwd_fleet *f = arg;
+	json_t *want = zwd_fleet_local(f);
+
+	zwd_fleet_report_update(f);
+	pthread_mutex_lock(&f->mu);
+	if (want && !json_equal(want, f->want)) {
+		json_decref(f->want);
+		f->want = json_incref(want);
+		pthread_cond_signal(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	json_decref(want);
 }
 
 /* --- start and stop --------------------------------------------------------------- */
@@ -389,6 +530,9 @@ static int zwd_fleet_init(struct zwd *d, struct zwd_fleet *f, char *why, size_t 
 	f->ttl = d->cfg.fleet_lease_ttl;
 	snprintf(f->report.host, sizeof(f->report.host), "%s", f->host);
 	f->report.pid = getpid();
+	f->published = json_object();
+	if (!f->published)
+		return -ENOMEM;
 	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (f->efd < 0)
 		return -errno;
@@ -430,7 +574,7 @@ int zwd_fleet_start(struct zwd *d, char *why, size_t whylen)
 int zwd_fleet_run(struct zwd *d, char *why, size_t whylen)
 {
 	struct zwd_fleet *f = d->fleet;
-	uint64_t every = (uint64_t)d->cfg.fleet_lease_ttl * 1000 / 3;
+	uint64_t every = 1000;	/* the local endpoints and the report, from the loop */
 	int rc;
 
 	if (!f)
@@ -461,12 +605,14 @@ void zwd_fleet_status(struct zwd *d, json_t *o)
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->mu);
-	j = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:I, s:I, s:s?, s:I}", "host", f->host,
+	j = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:I, s:I, s:s?, s:I, s:I, s:I}", "host", f->host,
 		      "prefix", f->prefix, "state", f->report.state, "reachable", f->reachable,
 		      "error", f->error[0] ? f->error : NULL, "epoch", (json_int_t)f->applied,
 		      "fleet_epoch", (json_int_t)f->seen_epoch,
 		      "apply_error", f->apply_error[0] ? f->apply_error : NULL,
-		      "lease", (json_int_t)f->lease);
+		      "lease", (json_int_t)f->lease,
+		      "endpoints_published", (json_int_t)f->n_published,
+		      "remote_endpoints", (json_int_t)f->n_remote);
 	pthread_mutex_unlock(&f->mu);
 	json_object_set_new(o, "fleet", j);
 }
@@ -494,6 +640,10 @@ void zwd_fleet_free(struct zwd *d)
 	if (f->efd >= 0)
 		close(f->efd);
 	etcd_close(f->etcd);
+	json_decref(f->want);
+	json_decref(f->remote);
+	json_decref(f->published);
+	free(f->remote_text);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
 	free(f);

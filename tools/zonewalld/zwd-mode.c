@@ -65,6 +65,17 @@ void zwd_mode_metrics(struct zwd *d)
 		zwd_enforce_metrics(d->mode->enforce);
 }
 
+const struct cmp_snapshot *zwd_mode_snapshot(struct zwd *d)
+{
+	return d->mode && d->mode->enforce ? zwd_enforce_snapshot(d->mode->enforce) : NULL;
+}
+
+void zwd_mode_remote(struct zwd *d, json_t *remote)
+{
+	if (d->mode && d->mode->enforce)
+		zwd_enforce_remote(d->mode->enforce, remote);
+}
+
 int zwd_mode_apply(struct ctl_call *call, void *arg)
 {
 	struct zwd *d = arg;

@@ -165,6 +165,14 @@ void zwd_mode_free(struct zwd *d);
 /** zwd_mode_metrics() - update the mode's metric families (before a render). */
 void zwd_mode_metrics(struct zwd *d);
 
+struct cmp_snapshot;
+
+/** zwd_mode_snapshot() - monitor/enforce: the snapshot in the kernel; else NULL. */
+const struct cmp_snapshot *zwd_mode_snapshot(struct zwd *d);
+
+/** zwd_mode_remote() - monitor/enforce: the fleet's other endpoints, into the tables. */
+void zwd_mode_remote(struct zwd *d, json_t *remote);
+
 /** zwd_mode_apply() - the "apply" control command (monitor/enforce only). */
 int zwd_mode_apply(struct ctl_call *call, void *arg);
 
@@ -266,6 +274,10 @@ int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why,
 int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call);
 void zwd_enforce_status(struct zwd_enforce *e, json_t *o);
 void zwd_enforce_metrics(struct zwd_enforce *e);
+/** zwd_enforce_snapshot() - what the tables were compiled from (NULL before the first). */
+const struct cmp_snapshot *zwd_enforce_snapshot(struct zwd_enforce *e);
+/** zwd_enforce_remote() - the fleet's other endpoints (@remote referenced), synced now. */
+void zwd_enforce_remote(struct zwd_enforce *e, json_t *remote);
 /** zwd_enforce_free() - Accepts NULL.  The tables stay in the kernel. */
 void zwd_enforce_free(struct zwd_enforce *e);
 
