@@ -21,6 +21,7 @@
  */
 
 #include <stdint.h>
+#include <jansson.h>
 
 #include "zonewall/etcd.h"
 #include "zonewall/sha256.h"
@@ -141,6 +142,16 @@ int fleet_endpoints_changed(struct etcd *e, const char *prefix, int64_t since, s
 			    struct diags *d);
 
 void fleet_endpoints_free(struct fleet_endpoints *l);
+
+struct learn_remote;
+
+/**
+ * fleet_endpoints_remote() - the endpoint records @list ([{key, value,
+ * host}], as the daemon's worker hands them over) as a table of workloads
+ * by address for the learner, into *@out.  A record without an identity is
+ * left out and named in @d.  Return: 0 or -ENOMEM.
+ */
+int fleet_endpoints_remote(const json_t *list, struct learn_remote **out, struct diags *d);
 
 /** fleet_name_ok() - whether @s can name a host or a prefix part in a key. */
 bool fleet_name_ok(const char *s);

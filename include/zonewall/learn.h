@@ -39,6 +39,7 @@
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/learn-past.h"
+#include "zonewall/learn-remote.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 
@@ -55,6 +56,8 @@ struct learn_env {
 	/* the identities of a past proposal, for addresses neither the runtime
 	 * nor the inventory knows (replay of an old capture) */
 	const struct learn_past *past;
+	/* other hosts' workloads (a fleet's), asked after the runtime's */
+	const struct learn_remote *remote;
 };
 
 enum learn_source {
@@ -62,6 +65,7 @@ enum learn_source {
 	LEARN_SRC_INVENTORY,	/* an inventory entry */
 	LEARN_SRC_UNKNOWN,	/* nobody knows the address */
 	LEARN_SRC_PROPOSAL,	/* a past proposal's sample (learn_env.past) */
+	LEARN_SRC_FLEET,	/* another host's workload (learn_env.remote) */
 };
 
 /* One end of a flow, resolved.  Plain copies: valid after the index changes. */

@@ -17,6 +17,7 @@
 
 #include "zonewall/compile.h"
 #include "zonewall/fleet.h"
+#include "zonewall/learn-remote.h"
 
 #define FLEET_KEY_MAX 512
 
@@ -174,4 +175,104 @@ int fleet_endpoints_changed(struct etcd *e, const char *prefix, int64_t since, s
 		return rc ? rc : 1;
 	rc = etcd_count(e, key, 0, &n, &rev, d);
 	return rc ? rc : n != count;
+}
+
+static int fleet_label_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct id_label *)x)->key, ((const struct id_label *)y)->key);
+}
+
+/* Record @j as a workload: identity, labels (sorted) and networks. */
+static struct id_workload *fleet_endpoint_workload(const json_t *j, const char *key)
+{
+	struct id_workload *w = id_workload_new();
+	const json_t *labels = json_object_get(j, "labels"), *nets = json_object_get(j, "networks");
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!w)
+		return NULL;
+	w->id = strdup(key);
+	w->identity = strdup(json_string_value(json_object_get(j, "identity")));
+	w->name = strdup(w->identity ? w->identity : "");
+	w->runtime = strdup("fleet");
+	w->state = strdup("running");
+	w->labels = calloc(json_object_size(labels) + 1, sizeof(*w->labels));
+	w->nets = calloc(json_array_size(nets) + 1, sizeof(*w->nets));
+	if (!w->id || !w->identity || !w->name || !w->runtime || !w->state || !w->labels || !w->nets)
+		goto out_put;
+	json_object_foreach((json_t *)labels, k, v) {
+		if (!json_is_string(v))
+			continue;
+		w->labels[w->n_labels].key = strdup(k);
+		w->labels[w->n_labels].value = strdup(json_string_value(v));
+		if (!w->labels[w->n_labels++].value || !w->labels[w->n_labels - 1].key)
+			goto out_put;
+	}
+	qsort(w->labels, w->n_labels, sizeof(*w->labels), fleet_label_cmp);
+	json_array_foreach(nets, i, v)
+		if (json_is_string(v) && !(w->nets[w->n_nets++].name = strdup(json_string_value(v))))
+			goto out_put;
+	return w;
+out_put:
+	id_workload_put(w);
+	return NULL;
+}
+
+/* The host addresses of record @j, each into @r for @w. */
+static int fleet_endpoint_addrs(struct learn_remote *r, const json_t *j, struct id_workload *w)
+{
+	const json_t *v;
+	struct id_addr a;
+	char buf[64];
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(json_object_get(j, "addrs"), i, v) {
+		const char *t = json_string_value(v), *slash = t ? strchr(t, '/') : NULL;
+
+		if (!t || strlen(t) >= sizeof(buf))
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s", slash ? (int)(slash - t) : (int)strlen(t), t);
+		if (id_addr_parse(buf, &a) ||
+		    (slash && strcmp(slash + 1, a.family == AF_INET ? "32" : "128")))
+			continue;	/* a prefix names no single workload here */
+		if ((rc = learn_remote_add(r, &a, w)))
+			break;
+	}
+	return rc;
+}
+
+int fleet_endpoints_remote(const json_t *list, struct learn_remote **out, struct diags *d)
+{
+	struct learn_remote *r = learn_remote_new();
+	const json_t *e;
+	size_t i;
+	int rc = r ? 0 : -ENOMEM;
+
+	json_array_foreach(list, i, e) {
+		const char *key = json_string_value(json_object_get(e, "key"));
+		json_t *j = json_loads(json_string_value(json_object_get(e, "value")) ?: "", 0, NULL);
+		const char *id = json_string_value(json_object_get(j, "identity"));
+		struct id_workload *w = NULL;
+
+		if (rc)
+			break;
+		if (!id || !*id)
+			diag_add(d, key ? key : "?", "not an endpoint record (identity, addrs); left out");
+		else if (!(w = fleet_endpoint_workload(j, key ? key : "")))
+			rc = -ENOMEM;
+		else
+			rc = fleet_endpoint_addrs(r, j, w);
+		id_workload_put(w);
+		json_decref(j);
+	}
+	if (rc) {
+		learn_remote_free(r);
+		return rc;
+	}
+	learn_remote_seal(r);
+	*out = r;
+	return 0;
 }

@@ -26,6 +26,8 @@ const char *learn_source_name(enum learn_source s)
 		return "inventory";
 	case LEARN_SRC_PROPOSAL:
 		return "proposal";
+	case LEARN_SRC_FLEET:
+		return "fleet";
 	case LEARN_SRC_UNKNOWN:
 		break;
 	}
@@ -154,6 +156,12 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 		w = id_index_lookup(env->idx, &a, t_ns > 0 ? t_ns : 1);
 	if (w)
 		return resolve_workload(env, w, &a, out);
+	if (env->remote && (w = learn_remote_lookup(env->remote, &a))) {
+		int err = resolve_workload(env, w, &a, out);
+
+		out->source = LEARN_SRC_FLEET;
+		return err;
+	}
 	if (env->inv_idx)
 		ie = inv_index_lookup(env->inv_idx, &a, NULL);
 	else if (env->inv)
@@ -189,7 +197,7 @@ int learn_flow(const struct learn_env *env, const struct flow_row *r,
 
 static void count_end(struct learn_stats *st, const struct learn_end *e)
 {
-	if (e->source == LEARN_SRC_RUNTIME)
+	if (e->source == LEARN_SRC_RUNTIME || e->source == LEARN_SRC_FLEET)
 		st->runtime++;
 	else if (e->source == LEARN_SRC_INVENTORY)
 		st->inventory++;

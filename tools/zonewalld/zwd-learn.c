@@ -26,7 +26,10 @@
 #include "zonewall/capture.h"
 #include "zonewall/feed.h"
 #include "zonewall/fileio.h"
+#include "zonewall/fleet.h"
 #include "zonewall/flow.h"
+#include "zonewall/host.h"
+#include "zonewall/learn-remote.h"
 #include "zonewall/learn.h"
 #include "zonewall/link.h"
 #include "zonewall/proposal.h"
@@ -58,6 +61,8 @@ struct zwd_learn {
 	struct loop_source *lm_src, *timer;
 	struct feed feed;		/* frames into table */
 	struct fio_lock *lock;		/* the proposal's writer's lock, held while we run */
+	struct learn_remote *remote;	/* a fleet's other hosts' workloads (env.remote) */
+	struct cmp_snapshot *snap;	/* this host's containers, for the fleet */
 	struct prop_set *prop;
 	char path[PATH_MAX + 32];
 	char run_id[LEARN_RUN_ID_MAX];
@@ -462,6 +467,44 @@ void zwd_learn_free(struct zwd_learn *l)
 	prop_free(l->prop);
 	pol_free(l->pol);
 	zwd_rt_free(l->rt);
+	learn_remote_free(l->remote);
+	cmp_snap_free(l->snap);
 	fio_unlock(l->lock);
 	free(l);
+}
+
+void zwd_learn_remote(struct zwd_learn *l, const json_t *remote)
+{
+	struct learn_remote *r = NULL;
+	char line[512];
+	struct diags d;
+
+	diags_init(&d);
+	if (fleet_endpoints_remote(remote, &r, &d)) {
+		zwd_log(LOG_ERR, "fleet: other hosts' endpoints not taken: out of memory");
+		return;
+	}
+	if (d.n) {
+		diags_summary(&d, line, sizeof(line));
+		zwd_log(LOG_WARNING, "fleet: left out: %s", line);
+	}
+	learn_remote_free(l->remote);
+	l->remote = r;
+	l->env.remote = r;	/* the next checkpoint resolves with it */
+}
+
+const struct cmp_snapshot *zwd_learn_snapshot(struct zwd_learn *l)
+{
+	struct host_src src = { .at = host_index_at, .set = zwd_rt_index(l->rt) };
+	struct cmp_snapshot *s = NULL;
+	struct diags d;
+
+	if (!src.set)
+		return NULL;
+	diags_init(&d);
+	if (host_snap_build(&src, &s, &d))
+		return l->snap;	/* the last one stands */
+	cmp_snap_free(l->snap);
+	l->snap = s;
+	return s;
 }

@@ -67,12 +67,16 @@ void zwd_mode_metrics(struct zwd *d)
 
 const struct cmp_snapshot *zwd_mode_snapshot(struct zwd *d)
 {
+	if (d->mode && d->mode->learn)
+		return zwd_learn_snapshot(d->mode->learn);
 	return d->mode && d->mode->enforce ? zwd_enforce_snapshot(d->mode->enforce) : NULL;
 }
 
 void zwd_mode_remote(struct zwd *d, json_t *remote)
 {
-	if (d->mode && d->mode->enforce)
+	if (d->mode && d->mode->learn)
+		zwd_learn_remote(d->mode->learn, remote);
+	else if (d->mode && d->mode->enforce)
 		zwd_enforce_remote(d->mode->enforce, remote);
 }
 

@@ -167,10 +167,12 @@ void zwd_mode_metrics(struct zwd *d);
 
 struct cmp_snapshot;
 
-/** zwd_mode_snapshot() - monitor/enforce: the snapshot in the kernel; else NULL. */
+/** zwd_mode_snapshot() - this host's endpoints: the snapshot in the kernel (monitor,
+ * enforce) or built from the runtime's index (learn); NULL when there is none. */
 const struct cmp_snapshot *zwd_mode_snapshot(struct zwd *d);
 
-/** zwd_mode_remote() - monitor/enforce: the fleet's other endpoints, into the tables. */
+/** zwd_mode_remote() - the fleet's other endpoints: into the tables (monitor,
+ * enforce), or to resolve learned flows (learn). */
 void zwd_mode_remote(struct zwd *d, json_t *remote);
 
 /** zwd_mode_apply() - the "apply" control command (monitor/enforce only). */
@@ -260,6 +262,10 @@ int zwd_learn_checkpoint(struct zwd_learn *l);
 void zwd_learn_reload(struct zwd_learn *l, const struct cfg *next);
 void zwd_learn_status(struct zwd_learn *l, json_t *o);
 void zwd_learn_metrics(struct zwd_learn *l);
+/** zwd_learn_remote() - a fleet's other endpoints ([{key, value, host}]) for resolving. */
+void zwd_learn_remote(struct zwd_learn *l, const json_t *remote);
+/** zwd_learn_snapshot() - this host's containers now (rebuilt per call; NULL without a runtime). */
+const struct cmp_snapshot *zwd_learn_snapshot(struct zwd_learn *l);
 /** zwd_learn_free() - Accepts NULL. */
 void zwd_learn_free(struct zwd_learn *l);
 
