@@ -75,6 +75,10 @@ void etcd_close(struct etcd *e);
 int etcd_get(struct etcd *e, const char *key, bool prefix, struct etcd_kvs *out,
 	     struct diags *d);
 
+/** etcd_range() - etcd_get(), with @keys_only the keys alone (values ""). */
+int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
+	       struct etcd_kvs *out, struct diags *d);
+
 void etcd_kvs_free(struct etcd_kvs *k);
 
 /**

@@ -10,6 +10,9 @@
  *   PREFIX/policy/blob/DIGEST/NNNNNN the policy's bytes, in pieces under
  *                                    etcd's request limit (1.5 MiB)
  *   PREFIX/hosts/HOST                each daemon's report, on its lease
+ *   PREFIX/proposals/HOST/current    each learning host's last proposal
+ *   PREFIX/proposals/HOST/DIGEST/NNNNNN  its pieces (no lease: what a host
+ *                                    learned outlives it)
  *   PREFIX/endpoints/HOST/ADDR       each of its containers (keyed by its first
  *                                    address), on the same lease
  *
@@ -89,6 +92,32 @@ int fleet_hosts_list(struct etcd *e, const char *prefix, struct fleet_host **v, 
 /** fleet_host_publish() - write @h's report on lease @lease (0: none). */
 int fleet_host_publish(struct etcd *e, const char *prefix, const struct fleet_host *h,
 		       int64_t lease, struct diags *d);
+
+/* A host's document (its proposal), fetched whole and checked. */
+struct fleet_doc {
+	char host[64];
+	char *text;
+	size_t len;
+	char pushed_at[40];
+};
+
+/**
+ * fleet_proposal_push() - store @text[0..@len) as @host's proposal, written
+ * at @when (RFC 3339); the pieces of the one it replaces are deleted.
+ * Return: 0; -EALREADY when it is the one stored; else as etcd_get().
+ */
+int fleet_proposal_push(struct etcd *e, const char *prefix, const char *host, const char *text,
+			size_t len, const char *when, struct diags *d);
+
+/**
+ * fleet_proposals_fetch() - every host's proposal into *@v (fleet_docs_free()).
+ * A host's that is not whole is skipped and named in @d.
+ * Return: 0 or as etcd_get().
+ */
+int fleet_proposals_fetch(struct etcd *e, const char *prefix, struct fleet_doc **v, size_t *n,
+			  struct diags *d);
+
+void fleet_docs_free(struct fleet_doc *v, size_t n);
 
 struct cmp_snapshot;
 struct cmp_workload;

@@ -408,10 +408,20 @@ static int etcd_kvs_fill(struct etcd_kvs *out, const json_t *resp, const char *w
 int etcd_get(struct etcd *e, const char *key, bool prefix, struct etcd_kvs *out,
 	     struct diags *d)
 {
+	return etcd_range(e, key, prefix, false, out, d);
+}
+
+int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
+	       struct etcd_kvs *out, struct diags *d)
+{
 	json_t *req = etcd_key_req(key, prefix), *resp = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (req && keys_only && json_object_set_new(req, "keys_only", json_true())) {
+		json_decref(req);
+		req = NULL;
+	}
 	if (!req)
 		return -ENOMEM;
 	rc = etcd_call(e, "/v3/kv/range", req, &resp, d);

@@ -4,7 +4,8 @@
 # over routed container networks.  Without a record of A's container in
 # the fleet, the edge is from unknown:10.78.1.10 (control); once A's record
 # is there (written with etcdctl, as A's daemon would publish it), the
-# same traffic is learned as web -> db, its source "fleet".
+# same traffic is learned as web -> db, its source "fleet".  B shares its
+# checkpoints, and `zonewall fleet proposal` merges the fleet's.
 . "$(dirname "$0")/../lib/fleet.sh"
 fleet_require
 [ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
@@ -88,4 +89,18 @@ wait_for 20 talked web
 tap_ok $? "the same traffic is now learned as web -> db"
 tap_is "$(jq -r '[.edges[] | select(.from == "web" and .to == "db")][0].from_zone' "$prop")" web \
 	"in zone web, as the policy's selectors put A's labels"
+# the host shares its checkpoints; `fleet proposal` merges what the fleet learned
+shared() {
+	fx "$ZONEWALL" fleet proposal --fleet "$FLEET_URL" -o "$FLEET_DIR/fleet.json" >/dev/null 2>&1 &&
+		jq -e '[.edges[] | select(.from == "web" and .to == "db")] | length == 1' \
+			"$FLEET_DIR/fleet.json" >/dev/null
+}
+wait_for 20 shared
+tap_ok $? "zonewall fleet proposal: the fleet's proposal has web -> db, as host b learned it"
+tap_is "$(jq -c '[.edges[] | select(.from == "web" and .to == "db")][0].runs | length' "$FLEET_DIR/fleet.json")" 1 \
+	"with host b's run as its evidence"
+tap_is "$("$ZONEWALL" daemon-status --socket "$FLEET_DIR/$B/zwd.sock" --json | jq -r '.fleet.proposal' | cut -d: -f1)" shared \
+	"daemon-status says the proposal is shared"
+run_cmd fx "$ZONEWALL" fleet proposal --fleet "$FLEET_URL" --prefix /nobody
+tap_is "$rc" 1 "a prefix no host shares under: exit 1 ($(head -1 <<<"$err"))"
 tap_done

@@ -21,6 +21,7 @@
 #include "zonewall/fileio.h"
 #include "zonewall/fleet.h"
 #include "zonewall/policy.h"
+#include "zonewall/proposal.h"
 #include "zonewall/timefmt.h"
 
 #define FLEET_CONFIG SYSCONFDIR "/zonewall/zonewalld.conf"
@@ -151,6 +152,61 @@ static int fleet_pull(struct fleet_cli *f, const char *out)
 	return CLI_OK;
 }
 
+/* proposal: every host's learned proposal, merged as `zonewall merge` would */
+static int fleet_proposal(struct fleet_cli *f, const char *out)
+{
+	struct prop_set *all = prop_new(), *s;
+	struct fleet_doc *v = NULL;
+	size_t n = 0, used = 0;
+	struct diags d;
+	json_t *j;
+	int rc;
+
+	diags_init(&d);
+	if (!all)
+		return cli_fail(f->cmd, "out of memory");
+	rc = fleet_proposals_fetch(f->etcd, f->pfx, &v, &n, &d);
+	if (rc) {
+		prop_free(all);
+		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+	}
+	for (size_t i = 0; i < d.n; i++)
+		cli_warn(f->cmd, "%s: %s (left out)", d.v[i].where, d.v[i].msg);
+	for (size_t i = 0; !rc && i < n; i++) {
+		diags_init(&d);
+		s = prop_parse(v[i].text, v[i].len, &d);
+		if (!s) {
+			cli_warn(f->cmd, "host %s: its proposal is not valid (%s: %s): left out",
+				 v[i].host, d.n ? d.v[0].where : "$", d.n ? d.v[0].msg : "?");
+			continue;
+		}
+		rc = prop_merge(all, s);
+		prop_free(s);
+		used++;
+	}
+	fleet_docs_free(v, n);
+	if (rc) {
+		prop_free(all);
+		return cli_fail(f->cmd, "out of memory");
+	}
+	if (out && strcmp(out, "-")) {
+		rc = prop_save(all, out);
+		if (!rc)
+			printf("%zu edges from %zu host%s written to %s\n", all->n, used,
+			       used == 1 ? "" : "s", out);
+	} else {
+		j = prop_to_json(all);
+		rc = j ? clip_json_print(j) : -ENOMEM;
+		json_decref(j);
+	}
+	prop_free(all);
+	if (rc)
+		return cli_fail(f->cmd, "%s: %s", out ? out : "stdout", fio_strerror(rc));
+	return used ? CLI_OK : cli_fail(f->cmd, "no host has shared a proposal under %s yet "
+					"(zonewalld in learn mode with 'fleet' set shares its checkpoints)",
+					f->pfx);
+}
+
 static json_t *fleet_status_json(const struct fleet_epoch *ep, const struct fleet_host *h,
 				 size_t n)
 {
@@ -225,18 +281,20 @@ static const char usage[] =
 	"Usage: zonewall fleet push POLICY [OPTION...]\n"
 	"       zonewall fleet pull [-o FILE] [OPTION...]\n"
 	"       zonewall fleet status [--json] [OPTION...]\n"
+	"       zonewall fleet proposal [-o FILE] [OPTION...]\n"
 	"\n"
 	"The fleet's policy and hosts in etcd.  push validates POLICY and stores it\n"
 	"as the next epoch (compare-and-swap: of two concurrent pushes one fails and\n"
 	"says so; in a git checkout the commit is recorded); every zonewalld of the\n"
 	"fleet applies it.  pull writes the policy in force; status lists every host\n"
-	"with the epoch it enforces.\n"
+	"with the epoch it enforces; proposal merges what every learning host shared\n"
+	"(its runs name the hosts).\n"
 	"\n"
 	"  -f, --fleet etcd://HOST:PORT[,...]  the etcd endpoints (else the 'fleet'\n"
 	"                         key of zonewalld.conf)\n"
 	"  -c, --config FILE      take the fleet keys from this zonewalld.conf\n"
 	"  -p, --prefix PREFIX    the fleet's keys (default /zonewall/v1)\n"
-	"  -o, --output FILE      pull: write here (default stdout)\n"
+	"  -o, --output FILE      pull, proposal: write here (default stdout)\n"
 	"  -j, --json             status: one JSON object\n"
 	"  -h, --help             show this help\n";
 
@@ -251,7 +309,7 @@ int cmd_fleet_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "push", "pull", "status" };
+	static const char *const subs[] = { "push", "pull", "status", "proposal" };
 	struct fleet_cli f = { .cmd = "fleet" };
 	const char *out = NULL, *sub;
 	char cmd[32];
@@ -260,13 +318,14 @@ int cmd_fleet_main(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-') {
 		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 			return cli_print_usage(usage);
-		return cli_usage_error("fleet", "which: push, pull or status?");
+		return cli_usage_error("fleet", "which: push, pull, status or proposal?");
 	}
 	sub = argv[1];
-	if (strcmp(sub, "push") && strcmp(sub, "pull") && strcmp(sub, "status")) {
-		const char *near = cli_nearest(sub, subs, 3);
+	if (strcmp(sub, "push") && strcmp(sub, "pull") && strcmp(sub, "status") &&
+	    strcmp(sub, "proposal")) {
+		const char *near = cli_nearest(sub, subs, 4);
 
-		return cli_usage_error("fleet", "unknown '%s'%s%s%s (push, pull or status)", sub,
+		return cli_usage_error("fleet", "unknown '%s'%s%s%s (push, pull, status or proposal)", sub,
 				       near ? ": did you mean '" : "", near ? near : "",
 				       near ? "'?" : "");
 	}
@@ -288,7 +347,7 @@ int cmd_fleet_main(int argc, char **argv)
 		else if (c == 'j')
 			f.json = true;
 	}
-	if ((out && strcmp(sub, "pull")) || (f.json && strcmp(sub, "status")))
+	if ((out && strcmp(sub, "pull") && strcmp(sub, "proposal")) || (f.json && strcmp(sub, "status")))
 		return cli_usage_error(cmd, "%s is not an option of fleet %s",
 				       out ? "--output" : "--json", sub);
 	if (!strcmp(sub, "push") ? optind + 1 != argc : optind != argc)
@@ -301,6 +360,8 @@ int cmd_fleet_main(int argc, char **argv)
 		status = fleet_push(&f, argv[optind]);
 	else if (!strcmp(sub, "pull"))
 		status = fleet_pull(&f, out);
+	else if (!strcmp(sub, "proposal"))
+		status = fleet_proposal(&f, out);
 	else
 		status = fleet_status(&f);
 	etcd_close(f.etcd);

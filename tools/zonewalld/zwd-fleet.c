@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 
 #include "zwd.h"
@@ -39,6 +40,7 @@
 #include "zonewall/timefmt.h"
 
 #define ZWD_FLEET_POLL_MS 1000		/* how often the policy's epoch is read */
+#define ZWD_FLEET_PROPOSAL_MAX (64u << 20)	/* larger: not shared (etcd's store is small) */
 
 struct zwd_fleet {
 	struct zwd *d;
@@ -70,6 +72,10 @@ struct zwd_fleet {
 	int64_t remote_rev;		/* etcd's revision at the last list */
 	size_t remote_total;		/* keys under endpoints/ then */
 	char *remote_text;		/* the last list handed over, as text */
+	char proposal[PATH_MAX];	/* learn mode: the proposal to share, "" otherwise */
+	struct timespec prop_mtime;	/* of the one last stored */
+	off_t prop_size;
+	char prop_note[160];		/* under mu: what became of the last one */
 	/* --- the loop's own ---------------------------------------------- */
 	uint64_t applied;		/* epoch enforced (0: none) */
 	char applied_digest[SHA256_HEX_LEN];
@@ -321,6 +327,44 @@ static int zwd_fleet_remote(struct zwd_fleet *f, struct diags *dg)
 	return 0;
 }
 
+/* Learn mode: the proposal the last checkpoint wrote, stored when it changed
+ * (the local file is the spool: while etcd is away it waits there). */
+static int zwd_fleet_proposal(struct zwd_fleet *f, struct diags *dg)
+{
+	char when[40], *text = NULL;
+	struct stat st;
+	size_t len;
+	int rc;
+
+	if (!f->proposal[0] || stat(f->proposal, &st) ||
+	    (st.st_size == f->prop_size && st.st_mtim.tv_sec == f->prop_mtime.tv_sec &&
+	     st.st_mtim.tv_nsec == f->prop_mtime.tv_nsec))
+		return 0;
+	if (st.st_size > (off_t)ZWD_FLEET_PROPOSAL_MAX) {
+		f->prop_size = st.st_size;	/* said once per size */
+		f->prop_mtime = st.st_mtim;
+		pthread_mutex_lock(&f->mu);
+		snprintf(f->prop_note, sizeof(f->prop_note), "not shared: larger than %u MiB",
+			 ZWD_FLEET_PROPOSAL_MAX >> 20);
+		pthread_mutex_unlock(&f->mu);
+		return 0;
+	}
+	rc = fio_read_all(f->proposal, ZWD_FLEET_PROPOSAL_MAX, &text, &len);
+	if (rc)
+		return 0;	/* between a checkpoint's rename and the next: next round */
+	tfmt_rfc3339(when, sizeof(when), st.st_mtim.tv_sec, 0, 0);
+	rc = fleet_proposal_push(f->etcd, f->prefix, f->host, text, len, when, dg);
+	free(text);
+	if (rc && rc != -EALREADY)
+		return rc;
+	f->prop_size = st.st_size;
+	f->prop_mtime = st.st_mtim;
+	pthread_mutex_lock(&f->mu);
+	snprintf(f->prop_note, sizeof(f->prop_note), "shared: the checkpoint of %s", when);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
 static void *zwd_fleet_worker(void *arg)
 {
 	struct zwd_fleet *f = arg;
@@ -346,6 +390,8 @@ static void *zwd_fleet_worker(void *arg)
 			rc = zwd_fleet_publish(f, &dg);
 		if (!rc)
 			rc = zwd_fleet_remote(f, &dg);
+		if (!rc)
+			rc = zwd_fleet_proposal(f, &dg);
 		pthread_mutex_lock(&f->mu);
 		zwd_fleet_outcome(f, rc, &dg);
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -537,6 +583,10 @@ static int zwd_fleet_init(struct zwd *d, struct zwd_fleet *f, char *why, size_t 
 	if (f->efd < 0)
 		return -errno;
 	zwd_fleet_meta_read(d, &f->fetched);
+	if (d->cfg.mode == CFG_MODE_LEARN &&
+	    snprintf(f->proposal, sizeof(f->proposal), "%s/proposal.json", d->cfg.state_dir) >=
+		    (int)sizeof(f->proposal))
+		f->proposal[0] = '\0';
 	return 0;
 }
 
@@ -613,6 +663,8 @@ void zwd_fleet_status(struct zwd *d, json_t *o)
 		      "lease", (json_int_t)f->lease,
 		      "endpoints_published", (json_int_t)f->n_published,
 		      "remote_endpoints", (json_int_t)f->n_remote);
+	if (j && f->prop_note[0])
+		json_object_set_new(j, "proposal", json_string(f->prop_note));
 	pthread_mutex_unlock(&f->mu);
 	json_object_set_new(o, "fleet", j);
 }
