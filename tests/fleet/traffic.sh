@@ -68,11 +68,14 @@ fleet_host = host-b
 fleet_lease_ttl = 5
 CONF
 chmod 0600 "$FLEET_DIR/$B/zonewalld.conf"
-(exec ip netns exec "$B" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$B/zonewalld.conf" 2>"$FLEET_DIR/$B/log") &
-zpid=$!
-on_cleanup "kill $zpid; wait $zpid"
-wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$B/zwd.sock" ||
-	tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
+start_b() {
+	(exec ip netns exec "$B" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$B/zonewalld.conf" 2>>"$FLEET_DIR/$B/log") &
+	zpid=$!
+	on_cleanup "kill $zpid; wait $zpid"
+	wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$B/zwd.sock"
+}
+stop_b() { kill "$zpid"; wait "$zpid" 2>/dev/null; }
+start_b || tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
 ruleset() { ip netns exec "$B" nft list table inet zonewall 2>/dev/null; }
 wait_for 10 sh -c "ip netns exec $B nft list table inet zonewall >/dev/null 2>&1"
 
@@ -102,4 +105,21 @@ got=$(tries 5)
 refused=$((refused + 5 - got))
 tap_is "$got" 0 "and the connection is refused again, 5 of 5"
 tap_diag "refused across hosts: $refused of 10 attempts without a live record; allowed 5 of 5 with one"
+
+# a daemon that starts while A's record is there holds it in its first tables
+lease=$(ectl lease grant 120 | awk '{print $2}')
+ectl put --lease="$lease" /zonewall/v1/endpoints/host-a/10.78.1.10 \
+	'{"identity":"web","labels":{"zonewall.zone":"web"},"networks":[],"addrs":["10.78.1.10/32"],"host":"host-a"}' >/dev/null
+wait_for 20 has_a
+stop_b
+start_b || tap_bail "zonewalld on host b did not restart"
+tap_is "$(talk "$AC" 10.78.2.10 5432)" pong "restarted: the first connection after it answers gets through (remote endpoints in its first tables)"
+# etcd away at a start: the last policy and the last remote endpoints, frozen
+stop_b
+fleet_etcd_stop a
+start_b || tap_bail "zonewalld on host b did not start with etcd away: $(tail -3 "$FLEET_DIR/$B/log")"
+tap_is "$("$ZONEWALL" daemon-status --socket "$FLEET_DIR/$B/zwd.sock" --json | jq -r .fleet.state)" fleet_stale \
+	"started with etcd away: fleet_stale"
+tap_is "$(talk "$AC" 10.78.2.10 5432)" pong "and still enforcing the fleet's policy with A's endpoint (kept from the last list)"
+tap_is "$(talk "$AC" 10.78.2.10 22)" "" "the rule's other ports stay shut"
 tap_done

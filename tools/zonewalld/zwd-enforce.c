@@ -337,6 +337,7 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 		return -ENOMEM;
 	*out = e;
 	e->d = d;
+	e->remote = json_incref(d->fleet_remote);	/* the fleet's, in the first tables */
 	e->denied_fd = -1;
 	snprintf(e->pol_path, sizeof(e->pol_path), "%s", d->cfg.policy);
 	rc = zwd_policy_read(e, d->cfg.policy, &e->pol, why, whylen);

@@ -135,6 +135,13 @@ static int zwd_fleet_copy_write(const struct zwd *d, const struct fleet_epoch *e
 	return rc;
 }
 
+/* The other hosts' endpoints as last listed, kept for a start with etcd away. */
+static void zwd_fleet_remote_path(const struct zwd *d, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/fleet-endpoints.json", d->cfg.state_dir) >= (int)len)
+		buf[0] = '\0';
+}
+
 /* --- the worker ------------------------------------------------------------------- */
 
 static void zwd_fleet_wake_loop(struct zwd_fleet *f)
@@ -317,6 +324,13 @@ static int zwd_fleet_remote(struct zwd_fleet *f, struct diags *dg)
 	}
 	free(f->remote_text);
 	f->remote_text = text;
+	{
+		char path[PATH_MAX];
+
+		zwd_fleet_remote_path(f->d, path, sizeof(path));
+		if (path[0])	/* best effort: only a start with etcd away reads it */
+			fio_write_atomic(path, text, strlen(text));
+	}
 	pthread_mutex_lock(&f->mu);
 	json_decref(f->remote);
 	f->remote = arr;
@@ -529,6 +543,28 @@ static void zwd_fleet_on_tick(struct loop *l, void *arg)
 
 /* --- start and stop --------------------------------------------------------------- */
 
+/* The endpoints the mode starts with: as just listed, else as last kept. */
+static void zwd_fleet_remote_first(struct zwd_fleet *f, bool listed)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len;
+
+	if (listed) {
+		f->d->fleet_remote = json_incref(f->remote);
+		f->remote_news = false;
+		return;
+	}
+	zwd_fleet_remote_path(f->d, path, sizeof(path));
+	if (!path[0] || fio_read_all(path, 256u << 20, &text, &len))
+		return;
+	f->d->fleet_remote = json_loadb(text, len, 0, NULL);
+	if (!json_is_array(f->d->fleet_remote)) {
+		json_decref(f->d->fleet_remote);
+		f->d->fleet_remote = NULL;
+	}
+	free(text);
+}
+
 /* The first round, before the mode starts: the policy copy brought up to date. */
 static int zwd_fleet_first(struct zwd_fleet *f, char *why, size_t whylen)
 {
@@ -538,8 +574,11 @@ static int zwd_fleet_first(struct zwd_fleet *f, char *why, size_t whylen)
 
 	diags_init(&dg);
 	rc = zwd_fleet_follow(f, &dg);
+	if (!rc)	/* the others' endpoints go into the first tables */
+		rc = zwd_fleet_remote(f, &dg);
 	zwd_fleet_outcome(f, rc, &dg);
 	f->was_reachable = f->reachable;
+	zwd_fleet_remote_first(f, rc == 0);
 	if (d->cfg.mode == CFG_MODE_LEARN || !access(d->cfg.policy, F_OK)) {
 		if (rc)
 			zwd_log(LOG_WARNING, "fleet: etcd unreachable at start (%s): enforcing this "
@@ -629,6 +668,8 @@ int zwd_fleet_run(struct zwd *d, char *why, size_t whylen)
 
 	if (!f)
 		return 0;
+	if (d->cfg.mode == CFG_MODE_LEARN && d->fleet_remote)
+		zwd_mode_remote(d, d->fleet_remote);	/* (monitor and enforce took them at start) */
 	zwd_fleet_report_update(f);
 	f->src = loop_fd_add(d->loop, f->efd, EPOLLIN, zwd_fleet_on_news, f);
 	f->tick = loop_timer_add(d->loop, every, every, zwd_fleet_on_tick, f);
@@ -700,4 +741,6 @@ void zwd_fleet_free(struct zwd *d)
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 	d->fleet = NULL;
+	json_decref(d->fleet_remote);
+	d->fleet_remote = NULL;
 }

@@ -70,6 +70,8 @@ struct zwd {
 	uint64_t caps_eff;
 	int owner_fd;			/* the namespace's owner lock (monitor, enforce), or -1 */
 	struct zwd_fleet *fleet;	/* NULL without cfg.fleet */
+	json_t *fleet_remote;		/* the other hosts' endpoints read before the mode
+					 * started: its first tables hold them */
 };
 
 #define ZWD_DENIED_KEEP 256
