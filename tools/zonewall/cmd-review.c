@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli-policy.h"
+#include "cli-report.h"
 #include "zonewall/output.h"
 #include "zonewall/review.h"
 
@@ -81,7 +82,7 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 }
 
 static const char usage[] =
-	"Usage: zonewall review PROPOSAL [--policy POLICY] [--json]\n"
+	"Usage: zonewall review PROPOSAL [--policy POLICY] [--json | --html FILE]\n"
 	"\n"
 	"One row per learned edge (from identity -> to identity, proto, port) with\n"
 	"its status and evidence, what needs a decision first:\n"
@@ -95,6 +96,8 @@ static const char usage[] =
 	"\n"
 	"  -p, --policy FILE  the policy to judge against\n"
 	"  -j, --json         print {\"edges\": [...], \"summary\": {...}} instead\n"
+	"      --html FILE    write a self-contained HTML report instead (\"-\": stdout):\n"
+	"                     summary, graph, zone matrix, the rows with approve commands\n"
 	"  -h, --help         show this help\n";
 
 int cmd_review_main(int argc, char **argv)
@@ -102,10 +105,11 @@ int cmd_review_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_path = NULL;
+	const char *policy_path = NULL, *html = NULL;
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	int c, err, status = CLI_OK;
@@ -118,7 +122,11 @@ int cmd_review_main(int argc, char **argv)
 			policy_path = optarg;
 		else if (c == 'j')
 			json = true;
+		else if (c == 'H')
+			html = optarg;
 	}
+	if (json && html)
+		return cli_usage_error("review", "--json and --html exclude each other");
 	if (optind != argc - 1)
 		return cli_usage_error("review", optind < argc ? "expected one proposal file"
 					       : "missing the proposal file");
@@ -127,7 +135,9 @@ int cmd_review_main(int argc, char **argv)
 		return status;
 	if (policy_path)
 		status = clip_load_policy("review", policy_path, &p);
-	if (!status) {
+	if (!status && html) {
+		status = clir_review_html(s, p, argv[optind], policy_path, html);
+	} else if (!status) {
 		err = review_print(s, p, json);
 		if (err)
 			status = cli_fail("review", "cannot write output: %s", strerror(-err));
