@@ -14,10 +14,13 @@
  * alone with their counts, and each zone with its own identities and the
  * other zones as single nodes.
  *
- * Stable element ids in the SVG (the same for the same proposal and policy):
- * "z-HASH" a zone, "n-HASH" an identity, "g-ROW" a line (ROW the first
- * row's HTML id: "edge-ID" or "rule-N"), "b-HASH-HASH" a deny border; HASH
- * is 12 hex digits of a hash of the name(s).  Every label and tooltip goes
+ * Stable element ids in the SVG (the same for the same proposal and policy;
+ * underscores, which Graphviz writes as they are): "graph_identities",
+ * "graph_zones" or "graph_z_HASH" the graph, "c_HASH" a zone's cluster,
+ * "z_HASH" a zone's node, "n_HASH" an identity, "l_ID" (or "l_rule_N") a
+ * line, named after its first row, which it links to ("#edge-ID",
+ * "#rule-N"), "b_HASH_HASH" a deny border; HASH is 12 hex digits of a hash
+ * of the zone and identity names.  Every label and tooltip goes
  * through esc_gv_label(); Graphviz escapes the SVG text itself.
  */
 
@@ -27,7 +30,7 @@
 #include "zonewall/review.h"
 
 #define RGRAPH_IDS_MAX 150
-#define RGRAPH_LINES_MAX 1500
+#define RGRAPH_LINES_MAX 400
 #define RGRAPH_ALL ((size_t)-1)
 
 enum rgraph_view {
@@ -70,7 +73,7 @@ bool rgraph_fits(struct rgraph *g, enum rgraph_view view, size_t zone);
 int rgraph_svg(struct rgraph *g, enum rgraph_view view, size_t zone, char **svg, size_t *len);
 
 /**
- * rgraph_zone_id() - the stable SVG/HTML id ("z-HASH") of zone @z of the
+ * rgraph_zone_id() - the stable SVG/HTML id ("z_HASH") of zone @z of the
  * review into @buf (>= 16 bytes).
  */
 void rgraph_zone_id(const struct rev_review *r, size_t z, char *buf, size_t size);

@@ -14,7 +14,7 @@
  * (escape.h).
  *
  * Stable ids: "summary", "graph", "graph-main", "graph-folded" (only when
- * folded), "zone-graph-z-HASH" (per zone, when folded), "zone-matrix" with
+ * folded), "zone-graph-z_HASH" (per zone, when folded), "zone-matrix" with
  * cells "zm-HASH-HASH", "edge-table" with rows "edge-ID" and "rule-N",
  * "edge-controls", "approve-cmd", "review-data" (the script's JSON).
  */

@@ -81,14 +81,14 @@ static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
 	return h;
 }
 
-/* "PREFIX-" and 12 hex digits of a hash of @a (NULL for none) and @b. */
+/* "PREFIX_" and 12 hex digits of a hash of @a (NULL for none) and @b. */
 static void hash_id(const char *prefix, const char *a, const char *b, char *buf, size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	h = hash_bytes(h, a ? a : "", a ? strlen(a) + 1 : 0);
 	h = hash_bytes(h, b ? b : "", b ? strlen(b) : 0);
-	snprintf(buf, size, "%s-%012llx", prefix, (unsigned long long)(h >> 16));
+	snprintf(buf, size, "%s_%012llx", prefix, (unsigned long long)(h >> 16));
 }
 
 void rgraph_zone_id(const struct rev_review *r, size_t z, char *buf, size_t size)
@@ -238,8 +238,9 @@ struct gbuild {
 static Agraph_t *cluster_of(struct gbuild *b, size_t z)
 {
 	const struct rev_review *r = b->g->r;
-	char name[32], id[32], label[POL_ZONE_NAME_MAX + 160];
+	char name[32], id[32], *label = NULL;
 	long pi = r->zones[z].policy_index;
+	int err;
 
 	if (b->view == RGRAPH_ZONES || !r->zones[z].name)
 		return b->root;
@@ -251,18 +252,20 @@ static Agraph_t *cluster_of(struct gbuild *b, size_t z)
 		return NULL;
 	hash_id("c", NULL, r->zones[z].name, id, sizeof(id));
 	gv_set(b->clusters[z], "id", id);
-	snprintf(label, sizeof(label), "%s%s%s%s", r->zones[z].name, pi >= 0 ? " (" : "",
-		 pi >= 0 ? pol_mode_name(r->policy->zones[pi].mode) : "", pi >= 0 ? ")" : "");
-	if (gv_set_label(b->clusters[z], "label", label))
+	if (asprintf(&label, "%s%s%s%s", r->zones[z].name, pi >= 0 ? " (" : "",
+		     pi >= 0 ? pol_mode_name(r->policy->zones[pi].mode) : "", pi >= 0 ? ")" : "") < 0)
 		return NULL;
-	return b->clusters[z];
+	err = gv_set_label(b->clusters[z], "label", label);
+	free(label);
+	return err ? NULL : b->clusters[z];
 }
 
 static int zone_node_attrs(struct gbuild *b, Agnode_t *n, size_t z)
 {
 	const struct rev_review *r = b->g->r;
-	char id[32], label[POL_ZONE_NAME_MAX + 64];
 	const char *name = r->zones[z].name ? r->zones[z].name : "(no zone)";
+	char id[32], *label = NULL;
+	int err;
 
 	rgraph_zone_id(r, z, id, sizeof(id));
 	gv_set(n, "id", id);
@@ -270,10 +273,16 @@ static int zone_node_attrs(struct gbuild *b, Agnode_t *n, size_t z)
 	gv_set(n, "style", b->view == RGRAPH_ZONES ? "filled" : "dashed");
 	gv_set(n, "fillcolor", "#f6f8fa");
 	if (b->view == RGRAPH_ZONES)
-		snprintf(label, sizeof(label), "%s\n%zu rows", name, r->zones[z].n_rows);
+		err = asprintf(&label, "%s\n%zu rows", name, r->zones[z].n_rows);
 	else
-		snprintf(label, sizeof(label), "zone %s", name);
-	return gv_set_label(n, "label", label) ? -ENOMEM : gv_set_label(n, "tooltip", label);
+		err = asprintf(&label, "zone %s", name);
+	if (err < 0)
+		return -ENOMEM;
+	err = gv_set_label(n, "label", label);
+	if (!err)
+		err = gv_set_label(n, "tooltip", label);
+	free(label);
+	return err;
 }
 
 static int id_node_attrs(struct gbuild *b, Agnode_t *n, const struct gnode *gn)
@@ -394,7 +403,10 @@ static int line_add(struct gbuild *b, const struct gline *v, size_t n)
 	}
 	row_html_id(first, href + 1, sizeof(href) - 1);
 	href[0] = '#';
-	snprintf(id, sizeof(id), "g-%s", href + 1);
+	if (first->edge)
+		snprintf(id, sizeof(id), "l_%s", first->id);
+	else
+		snprintf(id, sizeof(id), "l_rule_%zu", first->rule_index);
 	e = agedge(b->root, na, nb, id, 1);
 	if (!e)
 		return -ENOMEM;
@@ -464,7 +476,7 @@ static int borders_add(struct gbuild *b)
 			return -ENOMEM;
 		rgraph_zone_id(r, bd->from, a, sizeof(a));
 		rgraph_zone_id(r, bd->to, c, sizeof(c));
-		snprintf(id, sizeof(id), "b-%s-%s", a + 2, c + 2);
+		snprintf(id, sizeof(id), "b_%s_%s", a + 2, c + 2);
 		e = agedge(b->root, na, nb, id, 1);
 		if (!e)
 			return -ENOMEM;
@@ -511,11 +523,11 @@ static int graph_build(struct gbuild *b)
 	int err;
 
 	if (b->view == RGRAPH_ZONES)
-		snprintf(id, sizeof(id), "graph-zones");
+		snprintf(id, sizeof(id), "graph_zones");
 	else if (b->focus == RGRAPH_ALL)
-		snprintf(id, sizeof(id), "graph-identities");
+		snprintf(id, sizeof(id), "graph_identities");
 	else
-		rgraph_zone_id(r, b->focus, id + 6, sizeof(id) - 6), memcpy(id, "graph-", 6);
+		rgraph_zone_id(r, b->focus, id + 6, sizeof(id) - 6), memcpy(id, "graph_", 6);
 	b->root = agopen((char *)"zonewall", Agdirected, NULL);
 	if (!b->root)
 		return -ENOMEM;
