@@ -41,8 +41,8 @@ enum rgraph_view {
 struct rgraph;
 
 /**
- * rgraph_new() - a Graphviz context (its plugins loaded once) for the graphs
- * of @r, which must outlive it.
+ * rgraph_new() - the graphs of @r, which must outlive them, on the
+ * process's one Graphviz context (its plugins loaded on first use).
  * Return: the context, free with rgraph_free(); NULL with errno ENOMEM.
  */
 struct rgraph *rgraph_new(const struct rev_review *r);

@@ -96,6 +96,15 @@ tap_is "$rc" 0 "a proposal whose identities and zones are markup and script"
 golden evil.structure "$(structure evil.html)" "every payload is text: in the graph, the matrix, the rows"
 page_ok evil.html "the hostile page"
 tap_is "$(grep -c '<img\|<svg/\|<script>document' evil.html)" 0 "no payload appears unescaped"
+tap_ok "$(grep -qxF 'cluster c_a9672e3f622a "\N\G\E<b>bold</b>"' "$dir/evil.structure"; echo $?)" \
+	"Graphviz shows \\N, \\G, \\E and <b> in a zone label as written (no expansion, no HTML label)"
+mkdir "a dir"
+cp policy.json "a dir/it's <b>.json"
+run_cmd "$ZONEWALL" review all.json --policy "a dir/it's <b>.json" --html quoted.html
+tap_ok "$([ "$rc" = 0 ] && grep -qF "<code>zonewall approve all.json --policy &#39;a dir/it&#39;\&#39;&#39;s &lt;b&gt;.json&#39; --edge d9a446a354ce</code>" quoted.html; echo $?)" \
+	"a policy path with a space, a quote and markup: shell-quoted in the command, then HTML-escaped"
+tap_ok "$(grep -qF "\"approve\":\"zonewall approve all.json --policy 'a dir/it'\\\\''s \\u003cb\\u003e.json'\"" quoted.html; echo $?)" \
+	"and in the script's JSON data with < and > as \\u escapes"
 
 # --- 10,000 edges ---------------------------------------------------------------------------
 python3 "$dir/gen.py" big 10000 10 400 1 >big.json

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The report's escapers (src/report/escape.c) one context at a time, then
- * hostile identities, zone names and a border comment through the graph
- * (Graphviz's own label escapes and its SVG writer) and the whole page.
+ * The report's escapers (src/report/escape.c) one context at a time, and
+ * the review model with hostile names.  Those names through Graphviz and
+ * the whole page: tests/golden/report.sh (Graphviz's layout loses memory,
+ * which the unit tier's valgrind run would count against us).
  */
 
 #include "config.h"
@@ -15,11 +16,9 @@
 
 #include "tap.h"
 #include "zonewall/escape.h"
-#include "zonewall/report-graph.h"
-#include "zonewall/report-html.h"
 #include "zonewall/review.h"
 
-/* What @fn writes to a FILE, as a malloc'ed string. */
+/* What esc_html() writes, as a malloc'ed string. */
 static char *html_of(const char *s)
 {
 	char *buf = NULL;
@@ -121,55 +120,18 @@ static struct prop_set *evil_set(void)
 	return s;
 }
 
-static void test_graph(const struct rev_review *r)
+/* The model keeps hostile names as they are, for each rendering to escape. */
+static void test_model(const struct rev_review *r)
 {
-	struct rgraph *g = rgraph_new(r);
-	char *svg = NULL;
-	size_t len = 0;
+	bool evil_zone = false, evil_id = false;
 
-	tap_ok(g && !rgraph_svg(g, RGRAPH_IDENTITIES, RGRAPH_ALL, &svg, &len) && svg,
-	       "the graph of hostile names lays out and renders");
-	if (svg) {
-		tap_ok(!strstr(svg, "<script") && !strstr(svg, "<img") && !strstr(svg, "</style"),
-		       "no element or end tag from a name reaches the SVG");
-		tap_ok(strstr(svg, "&lt;script&gt;document.title=1&lt;/script&gt;") != NULL,
-		       "the identity is SVG text, escaped by Graphviz");
-		tap_ok(strstr(svg, "\\N &quot;&gt;&lt;img") != NULL ||
-		       strstr(svg, "\\N &#34;&gt;&lt;img") != NULL,
-		       "the zone label keeps \\N as written (not the node's name)");
-		tap_ok(strstr(svg, "id=\"l_") != NULL && strstr(svg, "id=\"n_") != NULL,
-		       "lines and nodes carry their stable ids");
-	}
-	free(svg);
-	rgraph_free(g);
-}
-
-static void test_page(const struct rev_review *r)
-{
-	char *buf = NULL, *p;
-	size_t len = 0, scripts = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err = rhtml_write(f, r, "my proposal's.json", "</script>.json");
-
-	fclose(f);
-	tap_ok(!err && buf, "the page of hostile names is written");
-	if (!buf)
-		return;
-	for (p = buf; (p = strstr(p, "<script")); p++)
-		scripts++;
-	tap_is_int(scripts, 2, "exactly the page's two scripts (its data and its code)");
-	tap_ok(!strstr(buf, "<img") && !strstr(buf, "</style>.") &&
-	       strstr(buf, "</style>") == strstr(buf, "</style>\n</head>"),
-	       "no <img>, and the only </style> ends the page's own style");
-	tap_ok(strstr(buf, "data-from-zone=\"\\N &quot;&gt;&lt;img src=x onerror=document.title="
-			   "&#39;pwned&#39;&gt;&lt;/style&gt;\"") != NULL,
-	       "an attribute value holds the zone name escaped");
-	tap_ok(strstr(buf, "zonewall approve &#39;my proposal&#39;\\&#39;&#39;s.json&#39; "
-			   "--policy &#39;&lt;/script&gt;.json&#39;") != NULL,
-	       "the approve command: the paths shell-quoted, then HTML-escaped");
-	tap_ok(strstr(buf, "\\u003c/script\\u003e.json") != NULL,
-	       "the script data holds </script> as \\u escapes");
-	free(buf);
+	for (size_t z = 0; z < r->n_zones; z++)
+		evil_zone = evil_zone || !strcmp(rev_zone_name(r, z), EVIL_ZONE);
+	for (size_t i = 0; i < r->n_rows; i++)
+		evil_id = evil_id || !strcmp(r->rows[i].from, EVIL_ID);
+	tap_ok(evil_zone && evil_id, "the model holds the names unchanged");
+	tap_is_int(r->n_rows, 2, "one row per edge");
+	tap_is_int(r->sum.count[REV_NEW], 2, "without a policy, every edge new");
 }
 
 int main(void)
@@ -184,10 +146,8 @@ int main(void)
 	s = evil_set();
 	r = s ? rev_build(s, NULL) : NULL;
 	tap_ok(r != NULL, "a review of a proposal with hostile names");
-	if (r) {
-		test_graph(r);
-		test_page(r);
-	}
+	if (r)
+		test_model(r);
 	rev_free(r);
 	prop_free(s);
 	return tap_done();
