@@ -98,6 +98,11 @@ page_ok evil.html "the hostile page"
 tap_is "$(grep -c '<img\|<svg/\|<script>document' evil.html)" 0 "no payload appears unescaped"
 tap_ok "$(grep -qxF 'cluster c_a9672e3f622a "\N\G\E<b>bold</b>"' "$dir/evil.structure"; echo $?)" \
 	"Graphviz shows \\N, \\G, \\E and <b> in a zone label as written (no expansion, no HTML label)"
+jq '.borders[0].comment = "\"><script>document.title=3</script>"' policy.json >commented.json
+run_cmd "$ZONEWALL" review all.json --policy commented.json --html commented.html
+tap_ok "$([ "$rc" = 0 ] && grep -qF 'title="&quot;&gt;&lt;script&gt;document.title=3&lt;/script&gt;"' commented.html &&
+	[ -z "$(python3 "$dir/check-page.py" commented.html)" ]; echo $?)" \
+	"a border comment (any text) is an escaped title attribute of its matrix cell"
 mkdir "a dir"
 cp policy.json "a dir/it's <b>.json"
 run_cmd "$ZONEWALL" review all.json --policy "a dir/it's <b>.json" --html quoted.html
