@@ -20,7 +20,9 @@
  * "z_HASH" a zone's node, "n_HASH" an identity, "l_ID" (or "l_rule_N") a
  * line, named after its first row, which it links to ("#edge-ID",
  * "#rule-N"), "b_HASH_HASH" a deny border; HASH is 12 hex digits of a hash
- * of the zone and identity names.  Every label and tooltip goes
+ * of the zone and identity names.  The elements of the graph of one zone
+ * have its id and "-" before theirs ("z_HASH-n_HASH"): ids stay unique in
+ * a page that holds several graphs.  Every label and tooltip goes
  * through esc_gv_label(); Graphviz escapes the SVG text itself.
  */
 
@@ -36,6 +38,8 @@
 enum rgraph_view {
 	RGRAPH_IDENTITIES,	/* every identity, or those of one zone */
 	RGRAPH_ZONES,		/* one node per zone */
+	RGRAPH_ZONE_INNER,	/* one zone's identities and the lines among them;
+				 * its lines to other zones drawn zone to zone */
 };
 
 struct rgraph;

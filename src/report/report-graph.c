@@ -191,8 +191,13 @@ static struct gline *lines_collect(const struct rgraph *g, enum rgraph_view view
 			continue;
 		if (focus != RGRAPH_ALL && row->from_zone != focus && row->to_zone != focus)
 			continue;
-		v[k].a = end_key(g, view, focus, row->from, row->from_zone);
-		v[k].b = end_key(g, view, focus, row->to, row->to_zone);
+		if (view == RGRAPH_ZONE_INNER && row->from_zone != row->to_zone) {
+			v[k].a = g->n_nodes + row->from_zone;
+			v[k].b = g->n_nodes + row->to_zone;
+		} else {
+			v[k].a = end_key(g, view, focus, row->from, row->from_zone);
+			v[k].b = end_key(g, view, focus, row->to, row->to_zone);
+		}
 		v[k].status = row->status;
 		v[k].row = i;
 		k++;
@@ -240,7 +245,18 @@ struct gbuild {
 	Agraph_t *root;
 	Agraph_t **clusters;		/* per zone, created on first use */
 	Agnode_t **nodes;		/* per node key, created on first use */
+	char prefix[32];		/* of every element id: "" or "z_HASH-" */
 };
+
+/* An element id, after the graph's prefix: one page holds several graphs
+ * of the same zones and identities, and ids are unique in a page. */
+static void gv_set_id(const struct gbuild *b, void *obj, const char *id)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s%s", b->prefix, id);
+	gv_set(obj, "id", buf);
+}
 
 static Agraph_t *cluster_of(struct gbuild *b, size_t z)
 {
@@ -258,7 +274,7 @@ static Agraph_t *cluster_of(struct gbuild *b, size_t z)
 	if (!b->clusters[z])
 		return NULL;
 	hash_id("c", NULL, r->zones[z].name, id, sizeof(id));
-	gv_set(b->clusters[z], "id", id);
+	gv_set_id(b, b->clusters[z], id);
 	if (asprintf(&label, "%s%s%s%s", r->zones[z].name, pi >= 0 ? " (" : "",
 		     pi >= 0 ? pol_mode_name(r->policy->zones[pi].mode) : "", pi >= 0 ? ")" : "") < 0)
 		return NULL;
@@ -275,7 +291,7 @@ static int zone_node_attrs(struct gbuild *b, Agnode_t *n, size_t z)
 	int err;
 
 	rgraph_zone_id(r, z, id, sizeof(id));
-	gv_set(n, "id", id);
+	gv_set_id(b, n, id);
 	gv_set(n, "shape", "ellipse");
 	gv_set(n, "style", b->view == RGRAPH_ZONES ? "filled" : "dashed");
 	gv_set(n, "fillcolor", "#f6f8fa");
@@ -298,7 +314,7 @@ static int id_node_attrs(struct gbuild *b, Agnode_t *n, const struct gnode *gn)
 	char id[32];
 
 	hash_id("n", b->g->r->zones[gn->zone].name, gn->name, id, sizeof(id));
-	gv_set(n, "id", id);
+	gv_set_id(b, n, id);
 	if (!strncmp(gn->name, "unknown:", 8))
 		gv_set(n, "style", "rounded,dashed");
 	if (gv_set_label(n, "label", gn->name))
@@ -417,7 +433,7 @@ static int line_add(struct gbuild *b, const struct gline *v, size_t n)
 	e = agedge(b->root, na, nb, id, 1);
 	if (!e)
 		return -ENOMEM;
-	gv_set(e, "id", id);
+	gv_set_id(b, e, id);
 	gv_set(e, "href", href);
 	gv_set(e, "color", status_color[v[0].status]);
 	gv_set(e, "fontcolor", status_color[v[0].status]);
@@ -491,7 +507,7 @@ static int borders_add(struct gbuild *b)
 		e = agedge(b->root, na, nb, id, 1);
 		if (!e)
 			return -ENOMEM;
-		gv_set(e, "id", id);
+		gv_set_id(b, e, id);
 		gv_set(e, "color", "#cf222e");
 		gv_set(e, "fontcolor", "#cf222e");
 		gv_set(e, "style", "dashed");
@@ -537,6 +553,8 @@ static int graph_build(struct gbuild *b)
 		snprintf(id, sizeof(id), "graph_zones");
 	else if (b->focus == RGRAPH_ALL)
 		snprintf(id, sizeof(id), "graph_identities");
+	else if (b->view == RGRAPH_ZONE_INNER)
+		rgraph_zone_id(r, b->focus, id + 12, sizeof(id) - 12), memcpy(id, "graph_inner_", 12);
 	else
 		rgraph_zone_id(r, b->focus, id + 6, sizeof(id) - 6), memcpy(id, "graph_", 6);
 	b->root = agopen((char *)"zonewall", Agdirected, NULL);
@@ -580,6 +598,10 @@ int rgraph_svg(struct rgraph *g, enum rgraph_view view, size_t zone, char **svg,
 	struct gbuild b = { .g = g, .view = view, .focus = zone };
 	int err;
 
+	if (zone != RGRAPH_ALL) {
+		rgraph_zone_id(g->r, zone, b.prefix, sizeof(b.prefix) - 1);
+		strcat(b.prefix, "-");
+	}
 	b.clusters = calloc(g->r->n_zones + 1, sizeof(*b.clusters));
 	b.nodes = calloc(nk + 1, sizeof(*b.nodes));
 	err = b.clusters && b.nodes ? graph_build(&b) : -ENOMEM;

@@ -178,6 +178,16 @@ static int put_svg(FILE *f, struct rgraph *g, enum rgraph_view view, size_t zone
 	return 0;
 }
 
+static int put_details_svg(FILE *f, struct rgraph *g, enum rgraph_view view, size_t zone,
+			   const char *id)
+{
+	int err = put_svg(f, g, view, zone, id);
+
+	if (!err)
+		fputs("</details>\n", f);
+	return err;
+}
+
 static int put_zone_graph(FILE *f, const struct rev_review *r, struct rgraph *g, size_t z)
 {
 	char zid[32], id[48];
@@ -189,15 +199,17 @@ static int put_zone_graph(FILE *f, const struct rev_review *r, struct rgraph *g,
 	esc_html(f, rev_zone_name(r, z));
 	fprintf(f, ": %zu identities, %zu lines</summary>\n", ids, lines);
 	snprintf(id, sizeof(id), "graph-%s", zid);
+	if (ids <= RGRAPH_IDS_MAX && lines <= RGRAPH_LINES_MAX)
+		return put_details_svg(f, g, RGRAPH_IDENTITIES, z, id);
+	rgraph_size(g, RGRAPH_ZONE_INNER, z, &ids, &lines);
 	if (ids <= RGRAPH_IDS_MAX && lines <= RGRAPH_LINES_MAX) {
-		int err = put_svg(f, g, RGRAPH_IDENTITIES, z, id);
-
-		if (err)
-			return err;
-	} else {
-		fputs("<p>Too many to draw readably: filter the edge table by this zone.</p>\n", f);
+		fputs("<p>Too many lines to other zones to draw each: the identities inside "
+		      "the zone and their lines, and the lines to other zones from zone to "
+		      "zone.</p>\n", f);
+		return put_details_svg(f, g, RGRAPH_ZONE_INNER, z, id);
 	}
-	fputs("</details>\n", f);
+	fputs("<p>Too many to draw readably: filter the edge table by this zone.</p>\n"
+	      "</details>\n", f);
 	return 0;
 }
 

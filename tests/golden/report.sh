@@ -123,6 +123,8 @@ tap_ok "$([ "$size" -lt $((32 << 20)) ]; echo $?)" "in bounded size (< 32 MiB: $
 tap_ok "$(grep -q 'id="graph-folded"' big.html && grep -q 'id="graph_zones"' big.html; echo $?)" \
 	"folded: the zones with their counts"
 tap_is "$(grep -c '<details id="zone-graph-z_' big.html)" 10 "and each zone in a section of its own"
+tap_is "$(grep -c '<g id="graph_inner_z_[0-9a-f]*" class="graph"' big.html)" 10 \
+	"each with its graph: its identities, its lines to other zones drawn zone to zone"
 tap_is "$(grep -c '<tr id="edge-' big.html)" 10000 "every edge has its row"
 page_ok big.html "the 10,000-edge page"
 start=$(date +%s%N)

@@ -139,8 +139,9 @@ dom=$(browse big.html --dump-dom)
 tap_diag "chromium loaded the 10,000-edge page ($(stat -c %s big.html) bytes) in $((($(date +%s%N) - start) / 1000000)) ms"
 tap_is "$(grep -c '<tr id="edge-' <<<"$dom")" 10000 "the 10,000-edge page: every row in the DOM"
 tap_ok "$(grep -q '<g id="graph_zones" class="graph"' <<<"$dom" &&
-	[ "$(grep -o '<g id="z_[0-9a-f]*" class="node"' <<<"$dom" | wc -l)" = 10 ]; echo $?)" \
-	"its graph is the 10 zones"
+	[ "$(grep -o '<g id="z_[0-9a-f]*" class="node"' <<<"$dom" | wc -l)" = 10 ] &&
+	[ "$(grep -o '<g id="graph_inner_z_[0-9a-f]*" class="graph"' <<<"$dom" | wc -l)" = 10 ]; echo $?)" \
+	"its graph is the 10 zones, and each zone has its own"
 tap_ok "$(grep -q '<span id="edge-count">10000 of 10000 rows</span>' <<<"$dom"; echo $?)" \
 	"and its script ran over all rows"
 

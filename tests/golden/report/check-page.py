@@ -5,7 +5,8 @@
 #  - nothing is loaded: no <link>, <img>, <iframe>, <object>, <embed>, no
 #    src attribute, no href or xlink:href but "#fragment", no url( or
 #    @import in the style sheet;
-#  - exactly two <script> elements: the JSON data block and the code.
+#  - exactly two <script> elements: the JSON data block and the code;
+#  - every element id is unique in the page (several graphs included).
 import base64, hashlib, re, sys
 from html.parser import HTMLParser
 
@@ -22,6 +23,7 @@ class P(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.csp = None
         self.scripts = []
+        self.ids = {}
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -31,6 +33,8 @@ class P(HTMLParser):
             problems.append('a <%s> element' % tag)
         if tag == 'script':
             self.scripts.append(a)
+        if 'id' in a:
+            self.ids[a['id']] = self.ids.get(a['id'], 0) + 1
         for k, v in attrs:
             if k == 'src' or (k in ('href', 'xlink:href') and not (v or '').startswith('#')):
                 problems.append('<%s %s="%s">' % (tag, k, v))
@@ -52,6 +56,9 @@ else:
             'script-src': [sha(s) for s in codes]}
     if p.csp != want:
         problems.append('CSP %s, want %s' % (p.csp, want))
+dup = sorted(i for i, n in p.ids.items() if n > 1)
+if dup:
+    problems.append('ids used more than once: %s' % ' '.join(dup[:10]))
 if any('url(' in s or '@import' in s for s in styles):
     problems.append('the style sheet loads something')
 print('\n'.join(problems))
