@@ -71,7 +71,9 @@ for prog in $commands zonewalld; do
 done
 # values, the operands of help, and a file
 q "c zonewall flows --format @" "json table tsv" "flows --format: its formats"
-q "c zonewall export -f @" "dot k8s" "export -f: its formats"
+q "c zonewall export -f @" "dot k8s svg" "export -f: its formats"
+q "c zonewall review --html $top_srcdir/rules/policy.ex" \
+	"$top_srcdir/rules/policy.example.json" "review --html FILE: files"
 q "c zonewall flows --format=t" "table tsv" "--format=VALUE"
 q "c zonewall help da" "daemon-status" "help COMMAND"
 q "c zonewall review --policy $top_srcdir/rules/policy.ex" \

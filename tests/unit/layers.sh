@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 cd "$top_srcdir" || tap_bail "no $top_srcdir"
 
-rooms=(lib net capture flows model runtime learn compile host nft fleet daemon)
+rooms=(lib net capture flows model runtime learn compile report host nft fleet daemon)
 declare -A layer=()
 for i in "${!rooms[@]}"; do layer[${rooms[i]}]=$i; done
 

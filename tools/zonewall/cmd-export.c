@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "cli-policy.h"
+#include "cli-report.h"
 
 #define K8S_NAME_LABEL "app.kubernetes.io/name"
 #define K8S_ZONE_LABEL "zonewall.zone"
@@ -577,6 +578,7 @@ static const char usage[] =
 	"Usage: zonewall export --format k8s [--egress] [--skip-unexpressible] POLICY\n"
 	"       zonewall export --format dot POLICY\n"
 	"       zonewall export --format dot PROPOSAL [--policy POLICY]\n"
+	"       zonewall export --format svg (POLICY | PROPOSAL [--policy POLICY])\n"
 	"\n"
 	"k8s: Kubernetes NetworkPolicy YAML, one document per destination identity\n"
 	"(pods labelled app.kubernetes.io/name=IDENTITY; zone:Z is the label\n"
@@ -589,8 +591,10 @@ static const char usage[] =
 	"--skip-unexpressible: then it is left out with a warning and a comment.\n"
 	"dot: Graphviz DOT with zones as clusters; with --policy, edges a deny border\n"
 	"refuses are red and dashed, edges not allowed yet blue.\n"
+	"svg: the same graph laid out by Graphviz's library (the report of review\n"
+	"--html draws it too): past 150 identities, the zones with their counts.\n"
 	"\n"
-	"  -f, --format k8s|dot   the output format (required)\n"
+	"  -f, --format k8s|dot|svg  the output format (required)\n"
 	"  -p, --policy FILE      judge a proposal's edges against this policy\n"
 	"      --skip-unexpressible  k8s: write what can be expressed, warn about the rest\n"
 	"  -e, --egress           k8s: egress policies too\n"
@@ -624,8 +628,8 @@ int cmd_export_main(int argc, char **argv)
 		else if (c == 'S')
 			skip = true;
 	}
-	if (!format || (strcmp(format, "k8s") && strcmp(format, "dot")))
-		return cli_usage_error("export", "--format k8s or --format dot is required");
+	if (!format || (strcmp(format, "k8s") && strcmp(format, "dot") && strcmp(format, "svg")))
+		return cli_usage_error("export", "--format k8s, dot or svg is required");
 	if (optind != argc - 1)
 		return cli_usage_error("export", "expected one policy or proposal file");
 	if ((egress || skip) && strcmp(format, "k8s"))
@@ -639,7 +643,9 @@ int cmd_export_main(int argc, char **argv)
 		status = clip_load_proposal("export", file, &s);
 		if (!status && policy_path)
 			status = clip_load_policy("export", policy_path, &p);
-		if (!status)
+		if (!status && !strcmp(format, "svg"))
+			status = clir_export_svg(s, p);
+		else if (!status)
 			err = dot_proposal(s, p);
 	} else {
 		if (policy_path)
@@ -647,6 +653,8 @@ int cmd_export_main(int argc, char **argv)
 		status = clip_load_policy("export", file, &p);
 		if (!status && !strcmp(format, "k8s"))
 			status = export_k8s_checked(p, egress, skip);
+		else if (!status && !strcmp(format, "svg"))
+			status = clir_export_svg(NULL, p);
 		else if (!status)
 			err = dot_policy(p);
 	}
