@@ -82,6 +82,9 @@ tap_ok $? "epoch 2 changed both kernels' tables (nft) within $((SECONDS - t0)) s
 tap_is "$(zmode "$A"),$(zmode "$B")" monitor,monitor "zone web now monitors on both hosts"
 wait_for 20 hosts_are '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]'
 tap_is "$(hosts)" '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]' "both report epoch 2"
+metric() { "$ZONEWALL" metrics --socket "$FLEET_DIR/$1/zwd.sock" | awk -v m="$2" '$1 == m {print $2}'; }
+tap_is "$(metric "$A" zonewall_fleet_policy_epoch),$(metric "$A" zonewall_fleet_reachable)" 2,1 \
+	"metrics: zonewall_fleet_policy_epoch 2, zonewall_fleet_reachable 1"
 
 # another host's endpoint (written here with etcdctl, on a lease of its
 # own) enters both kernels' zone sets; its lease ends and it leaves them
@@ -109,6 +112,7 @@ fleet_etcd_stop a
 wait_for 15 reachable "$A" false
 tap_ok $? "etcd stopped: daemon a sees it unreachable"
 tap_is "$(dstatus "$A" | jq -r .fleet.state)" fleet_stale "its state: fleet_stale"
+tap_is "$(metric "$A" zonewall_fleet_reachable)" 0 "metrics: zonewall_fleet_reachable 0"
 tap_is "$(ruleset "$A" | grep -v 'counter packets')" "$before" "and its tables are as they were"
 tap_ok "$(grep -q 'etcd unreachable' "$FLEET_DIR/$A/log" && grep -q 'stays enforced' "$FLEET_DIR/$A/log"; echo $?)" \
 	"logged: the last policy stays enforced"

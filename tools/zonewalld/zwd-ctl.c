@@ -79,6 +79,15 @@ int zwd_metrics_init(struct zwd *d)
 		"Running containers whose identity no policy rule or zone knows", NULL);
 	ZWD_FAM(checkpoints, "zonewall_checkpoints_total", MET_COUNTER,
 		"Proposal checkpoints written, by outcome", "outcome", NULL);
+	if (d->cfg.fleet[0]) {
+		ZWD_FAM(fleet_reachable, "zonewall_fleet_reachable", MET_GAUGE,
+			"1 while etcd answers, 0 while the last policy and endpoints are "
+			"enforced without it (fleet_stale)", NULL);
+		ZWD_FAM(fleet_epoch, "zonewall_fleet_policy_epoch", MET_GAUGE,
+			"The fleet policy epoch this host enforces", NULL);
+		ZWD_FAM(fleet_remote, "zonewall_fleet_remote_endpoints", MET_GAUGE,
+			"Other hosts' endpoint records this host holds", NULL);
+	}
 	met_set(met_series_get2(d->m.build_info, PACKAGE_VERSION, cfg_mode_name(d->cfg.mode)), 1);
 	met_set(met_scalar(d->m.start_time), (double)d->start_wall);
 	return 0;
@@ -95,6 +104,7 @@ void zwd_metrics_refresh(void *arg)
 	met_set(met_series_get1(d->m.http_requests, "refused"), refused);
 	met_set(met_series_get1(d->m.http_requests, "dropped"), dropped);
 	zwd_mode_metrics(d);
+	zwd_fleet_metrics(d);
 }
 
 static void zwd_ctl_refused(void *arg, enum ctl_refusal r)

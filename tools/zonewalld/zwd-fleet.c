@@ -710,6 +710,19 @@ void zwd_fleet_status(struct zwd *d, json_t *o)
 	json_object_set_new(o, "fleet", j);
 }
 
+void zwd_fleet_metrics(struct zwd *d)
+{
+	struct zwd_fleet *f = d->fleet;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	met_set(met_scalar(d->m.fleet_reachable), f->reachable ? 1 : 0);
+	met_set(met_scalar(d->m.fleet_epoch), (double)f->applied);
+	met_set(met_scalar(d->m.fleet_remote), (double)f->n_remote);
+	pthread_mutex_unlock(&f->mu);
+}
+
 void zwd_fleet_free(struct zwd *d)
 {
 	struct zwd_fleet *f = d->fleet;

@@ -35,6 +35,8 @@ struct zwd_metrics {
 	struct met_family *flows_learned, *flows_tracked, *edges, *verdicts, *capture_drops,
 		*runtime_events, *apply_seconds, *apply_total, *unsanctioned, *checkpoints,
 		*event_log_followed, *fast_starts, *runtime_down;
+	/* fleet mode only (NULL without cfg.fleet) */
+	struct met_family *fleet_reachable, *fleet_epoch, *fleet_remote;
 };
 
 /* An applied change waiting for `zonewall confirm` (apply --confirm-within). */
@@ -195,6 +197,9 @@ int zwd_fleet_run(struct zwd *d, char *why, size_t whylen);
 
 /** zwd_fleet_status() - "fleet": host, state, epochs, lease into @o (nothing without a fleet). */
 void zwd_fleet_status(struct zwd *d, json_t *o);
+
+/** zwd_fleet_metrics() - the fleet's gauges (before a render).  Nothing without a fleet. */
+void zwd_fleet_metrics(struct zwd *d);
 
 /** zwd_fleet_free() - stop the worker, revoke the lease.  Accepts d->fleet == NULL. */
 void zwd_fleet_free(struct zwd *d);
