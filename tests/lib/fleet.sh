@@ -73,3 +73,76 @@ ectl() {	# ectl ARG...: the witness, etcdctl against the first member
 zwf() {	# zwf SUB ARG...: zonewall fleet SUB in the namespace, on the first member
 	fx "$ZONEWALL" fleet "$1" --fleet "$FLEET_URL" "${@:2}"
 }
+
+# fleet_sites: two hosts with a container each on routed container networks,
+# etcd running, the fleet's policy pushed.  Sets A, B (hosts), AC, BC (their
+# containers: 10.78.1.10, 10.78.2.10), a server on BC tcp/5432, and in
+# FLEET_DIR: policy.json (web -> db tcp/5432; zones outside, web by label,
+# data) and inventory.json (db = 10.78.2.10, zone data).  Bails on failure.
+fleet_sites() {
+	A=zwfa$$ B=zwfb$$ AC=zwfac$$ BC=zwfbc$$
+	fleet_hosts_add "$A" "$B" || tap_bail "cannot make the hosts' namespaces"
+	fleet_etcd_start a 2379 2380 || tap_bail "etcd did not start: $(tail -5 "$FLEET_DIR/a/log")"
+	fleet_site_net "$A" "$AC" 1 && fleet_site_net "$B" "$BC" 2 ||
+		tap_bail "cannot build the container networks"
+	ip -n "$A" route add 10.78.2.0/24 via 10.77.0.3 && ip -n "$B" route add 10.78.1.0/24 via 10.77.0.2 ||
+		tap_bail "cannot route between the hosts"
+	serve "$BC" 5432
+	cat >"$FLEET_DIR/policy.json" <<'JSON'
+{
+  "version": 1,
+  "default_zone": "outside",
+  "zones": [
+    { "name": "outside", "mode": "enforce" },
+    { "name": "web", "mode": "enforce", "match": { "labels": { "zonewall.zone": "web" } } },
+    { "name": "data", "mode": "enforce" }
+  ],
+  "allow": [
+    { "from": "web", "to": "db", "proto": "tcp", "port": 5432, "comment": "web reads db" }
+  ]
+}
+JSON
+	cat >"$FLEET_DIR/inventory.json" <<'JSON'
+{ "version": 1, "entries": [ { "name": "db", "zone": "data", "cidrs": ["10.78.2.10/32"] } ] }
+JSON
+	chmod 0600 "$FLEET_DIR/inventory.json"
+	zwf push "$FLEET_DIR/policy.json" >/dev/null || tap_bail "cannot push the fleet's policy"
+}
+
+# fleet_site_net HOST-NS CONTAINER-NS N: on the host, a container bridge cbr0
+# (10.78.N.1/24) with one container namespace on it (10.78.N.10), forwarding on
+fleet_site_net() {
+	ip -n "$1" link add cbr0 type bridge && ip -n "$1" addr add "10.78.$3.1/24" dev cbr0 &&
+		ip -n "$1" link set cbr0 up && ns_add "$2" &&
+		ip -n "$1" link add "c$3" type veth peer name eth0 netns "$2" &&
+		ip -n "$1" link set "c$3" master cbr0 up &&
+		ip -n "$2" addr add "10.78.$3.10/24" dev eth0 && ip -n "$2" link set eth0 up &&
+		ip -n "$2" route add default via "10.78.$3.1" &&
+		ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# fleet_site_daemon MODE [EXTRA-LINES]: host B's zonewalld.conf for MODE, on cbr0
+fleet_site_daemon() {
+	mkdir -p -m 0700 "$FLEET_DIR/$B"
+	cat >"$FLEET_DIR/$B/zonewalld.conf" <<CONF
+mode = $1
+runtime = none
+inventory = $FLEET_DIR/inventory.json
+bridges = cbr0
+state_dir = $FLEET_DIR/$B/state
+audit_log = $FLEET_DIR/$B/state/audit.log
+control_socket = $FLEET_DIR/$B/zwd.sock
+control_group = none
+fleet = etcd://10.77.0.1:2379
+fleet_host = host-b
+fleet_lease_ttl = 5
+${2:-}
+CONF
+	chmod 0600 "$FLEET_DIR/$B/zonewalld.conf"
+}
+
+# fleet_put_a LEASE: host A's container's record, as A's daemon would publish it
+fleet_put_a() {
+	ectl put --lease="$1" /zonewall/v1/endpoints/host-a/10.78.1.10 \
+		'{"identity":"web","labels":{"zonewall.zone":"web"},"networks":[],"addrs":["10.78.1.10/32"],"host":"host-a"}' >/dev/null
+}
