@@ -82,6 +82,14 @@ static void zwd_cfg_print(const struct cfg *c)
 	printf("log = %s\n", cfg_log_name(c->log_target));
 	printf("log_format = %s\n", c->log_json ? "json" : "text");
 	printf("bridges = %s\n", c->bridges[0] ? c->bridges : "(every bridge)");
+	printf("fleet = %s\n", c->fleet[0] ? c->fleet : "none");
+	if (!c->fleet[0])
+		return;
+	printf("fleet_prefix = %s\n", c->fleet_prefix);
+	printf("fleet_host = %s\n", c->fleet_host[0] ? c->fleet_host : "(the host name)");
+	printf("fleet_user = %s\n", c->fleet_user[0] ? c->fleet_user : "(none)");
+	printf("fleet_tls = %s\n", c->fleet_ca[0] || c->fleet_cert[0] ? "yes" : "no");
+	printf("fleet_lease_ttl = %u\n", c->fleet_lease_ttl);
 }
 
 /* The files whose content decides what the firewall does. */
