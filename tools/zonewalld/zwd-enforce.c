@@ -45,9 +45,12 @@ static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_po
 {
 	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
 				  .log_rate = e->d->cfg.deny_log_rate };
-	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, why, whylen);
+	struct diags errs;
+	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, &errs);
 
-	if (!rs && errno != EINVAL)
+	if (!rs && errno == EINVAL)
+		diags_summary(&errs, why, whylen);
+	else if (!rs)
 		snprintf(why, whylen, "compile: %s", strerror(errno));
 	return rs;
 }
