@@ -17,11 +17,11 @@
 #include <stddef.h>
 
 #define DIAG_MAX 64
-#define DIAG_LINE_MAX 600	/* one problem as "WHERE: MSG", with its NUL */
+#define DIAG_LINE_MAX 840	/* one problem as "WHERE: MSG", with its NUL */
 
 struct diag {
 	char where[320];	/* JSON path ("$": the document), an origin, or "" */
-	char msg[256];
+	char msg[512];
 };
 
 struct diags {

@@ -42,15 +42,12 @@ static int evfile_problem(const struct evfile *f, struct diags *d, int rc, const
 
 static int evfile_reopen(struct evfile *f, bool at_end, struct diags *d)
 {
-	char unsafe[DIAG_LINE_MAX];
 	struct stat st;
 	int fd, rc;
 
-	rc = safe_file_check("event log", f->path, unsafe, sizeof(unsafe));
-	if (rc) {
-		diag_add(d, "", "%s", unsafe);
+	rc = safe_file_check("event log", f->path, d);
+	if (rc)
 		return rc;
-	}
 	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		rc = -errno;

@@ -202,16 +202,14 @@ bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b)
  * the process whose namespace is trusted): one decimal number. */
 static int rt_fast_pid(const char *path, struct diags *why)
 {
-	char *buf, *end, unsafe[DIAG_LINE_MAX];
+	char *buf, *end;
 	size_t len;
 	long pid;
 	int rc;
 
-	rc = safe_file_check("pidfile", path, unsafe, sizeof(unsafe));
-	if (rc) {
-		diag_add(why, "", "%s", unsafe);
+	rc = safe_file_check("pidfile", path, why);
+	if (rc)
 		return rc;
-	}
 	rc = fio_read_all(path, 31, &buf, &len);
 	if (rc) {
 		diag_add(why, path, "%s", strerror(-rc));

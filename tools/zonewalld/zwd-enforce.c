@@ -263,7 +263,7 @@ static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_p
 {
 	struct pol_policy *p;
 	struct diags dg;
-	int rc = safe_file_check("policy", path, why, whylen);
+	int rc = zwd_file_check("policy", path, why, whylen);
 
 	if (rc)
 		return rc;
