@@ -119,10 +119,11 @@ struct inv;
 /**
  * cmp_snap_add_inventory() - one endpoint per entry of @inv (may be NULL):
  * identity = entry name, its zone, its CIDRs minus its "except" prefixes
- * (src/compile/compile-inv.c).  Return: 0, or -errno with @err naming the entry.
+ * (src/compile/compile-inv.c).
+ * @d: gets the problem at the entry's origin ("inventory $.entries[I] NAME").
+ * Return: 0, or -errno with @d naming the entry.
  */
-int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, char *err,
-			   size_t errlen);
+int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d);
 
 /** cmp_workload_add_label() - copy @key=@value in.  Return: 0 or -ENOMEM. */
 int cmp_workload_add_label(struct cmp_workload *w, const char *key, const char *value);
@@ -161,15 +162,15 @@ size_t cmp_zone_index(const struct pol_policy *p, const struct cmp_workload *w, 
  * @o: may be NULL (defaults).
  * @warn: receives non-fatal findings (a rule naming no endpoint here, a
  *        zone the policy lacks, an unbound port); may be NULL.
- * @err: one line on failure: WHERE: problem (an address two endpoints of
- *       different zones claim, an endpoint whose zone is unknown and has
- *       no fallback, ...).
+ * @errs: gets the problem that stops the compilation, at its origin (an
+ *        address two endpoints of different zones claim, an endpoint whose
+ *        zone is unknown and has no fallback, ...).
  * Return: a new model (rs_ruleset_free()), or NULL with errno EINVAL
- * (@err set) or ENOMEM.
+ * (@errs filled) or ENOMEM.
  */
 struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
 			       const struct cmp_options *o, struct diags *warn,
-			       char *err, size_t errlen);
+			       struct diags *errs);
 
 /**
  * cmp_empty_ruleset() - a model naming our tables with nothing in them:

@@ -111,12 +111,15 @@ const char *ctl_refusal_name(enum ctl_refusal r);
  * and only that command's arguments with their types and ranges.  An empty
  * (or blank) line is CTL_BAD_REQUEST: every line gets an answer.
  * On success *@cmd is the table row and *@req the parsed object (the caller
- * json_decref()s it).  On refusal @why (of @whylen bytes) says what was wrong.
+ * json_decref()s it).  On refusal @d gets what was wrong: one problem,
+ * worded for the reply's "error" (diags_summary()).
  * Return: CTL_OK or the refusal.
  */
+struct diags;
+
 enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *line,
 				   size_t len, const struct ctl_command **cmd, json_t **req,
-				   char *why, size_t whylen);
+				   struct diags *d);
 
 /**
  * ctl_error_reply() - the error reply object {"ok":false,"code":..,"error":..}.

@@ -3,19 +3,25 @@
 #define ZONEWALL_DIAG_H
 
 /*
- * Diagnostics for structured input (policy.json, proposal.json): one
- * problem per entry, each with where it is (a JSON path such as
- * "$.zones[2].name") and what is wrong.  Pure modules fill a struct diags;
- * only the CLI prints it, one "FILE: WHERE: MESSAGE" line per entry.
+ * The detail channel beside a -errno return: one problem per entry, each
+ * with where it is and what is wrong.  For structured input (policy,
+ * proposal, inventory, an engine's JSON answer) the place is a JSON path
+ * such as "$.zones[2].name"; for a model or a snapshot it is the origin of
+ * the object at fault ("rule 3 ...", "inventory $.entries[1] db"), or ""
+ * when the message says it all.  Modules fill a struct diags and return
+ * -errno; only the edges (the CLI, the daemon's top) print it, one
+ * "FILE: WHERE: MESSAGE" line per entry or diags_summary() on one line.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DIAG_MAX 64
+#define DIAG_LINE_MAX 840	/* one problem as "WHERE: MSG", with its NUL */
 
 struct diag {
-	char where[128];	/* JSON path, "$" for the document as a whole */
-	char msg[224];
+	char where[320];	/* JSON path ("$": the document), an origin, or "" */
+	char msg[512];
 };
 
 struct diags {
@@ -36,16 +42,28 @@ void diag_add(struct diags *d, const char *where, const char *fmt, ...)
 
 /**
  * diags_summary() - the problems of @d on one line, "WHERE: MSG; WHERE:
- * MSG", cut to fit @len and ending with "(N problems)" when there are
- * several: for a log line or a status field.
+ * MSG" ("MSG" for an entry whose place is ""), cut to fit @len and ending
+ * with "(N problems)" when there are several: for a log line, a status
+ * field or an edge's one-line error.
  */
 void diags_summary(const struct diags *d, char *buf, size_t len);
+
+/**
+ * diags_nest() - append the problems of @from to @d, each placed under
+ * @prefix: "PREFIX: WHERE" (or "PREFIX" for a problem placed at ""); an
+ * empty @prefix appends them as they are.
+ * For a caller that adds where it asked (a socket, a URL) to what a
+ * parser found.
+ */
+void diags_nest(struct diags *d, const struct diags *from, const char *prefix);
+
+/** diags_any() - whether @d holds a problem (recorded or dropped).  Accepts NULL. */
+bool diags_any(const struct diags *d);
 
 /*
  * Helpers for parsers of JSON documents that report problems by path.
  * Paths are built in buffers of DIAG_PATH_LEN bytes.
  */
-#include <stdbool.h>
 #include <jansson.h>
 
 #define DIAG_PATH_LEN 128

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct diags;
+
 #define SAFE_CAP_NET_ADMIN 12
 #define SAFE_CAP_NET_RAW 13
 #define SAFE_CAPS_KEEP ((1ULL << SAFE_CAP_NET_ADMIN) | (1ULL << SAFE_CAP_NET_RAW))
@@ -25,9 +27,9 @@
  * writable by group or others (unless sticky).  @what names the file in
  * the message ("config", "policy").
  * Return: 0; -EPERM (unsafe) or another -errno (cannot stat) with @why
- * (of @whylen bytes) saying which file, its mode and owner, and what to do.
+ * saying which file, its mode and owner, and what to do.
  */
-int safe_file_check(const char *what, const char *path, char *why, size_t whylen);
+int safe_file_check(const char *what, const char *path, struct diags *why);
 
 /**
  * safe_caps_drop() - keep only the capabilities in @keep (a mask of
@@ -38,7 +40,7 @@ int safe_file_check(const char *what, const char *path, char *why, size_t whylen
  * set PR_SET_NO_NEW_PRIVS.  The uid stays as it is.
  * Return: 0, or -errno with @why saying which step failed.
  */
-int safe_caps_drop(uint64_t keep, char *why, size_t whylen);
+int safe_caps_drop(uint64_t keep, struct diags *why);
 
 /**
  * safe_caps_read() - the effective, permitted and bounding sets of this

@@ -166,11 +166,15 @@ void id_rules_free(struct id_rules *r);
 /**
  * id_rules_set_order() - replace the rule list with @n rules named as in
  * the inventory file: "label:KEY", "compose", "kubernetes", "image", "name".
- * Return: 0; -EINVAL with a message in @err (naming the bad entry by index)
- * for an unknown name, a churn label key, an empty list or too many rules.
+ * @path: where the list is ("$.identity.rules"); @d gets every problem
+ * there or at an element ("$.identity.rules[1]").
+ * Return: 0; -EINVAL (@r unchanged) for an unknown name, a churn label key,
+ * an empty list or too many rules; -ENOMEM.
  */
+struct diags;
+
 int id_rules_set_order(struct id_rules *r, const char *const *names, size_t n,
-		       char *err, size_t errlen);
+		       const char *path, struct diags *d);
 
 /** id_rules_add_network_zone() - map network @network to @zone.  Return: 0 or -ENOMEM. */
 int id_rules_add_network_zone(struct id_rules *r, const char *network, const char *zone);

@@ -4,7 +4,7 @@
 
 /*
  * The container-facing interfaces of this host: bridges, their ports and
- * veths, read from the kernel over rtnetlink (libnl-3).  The dump is I/O;
+ * veths, read from the kernel over rtnetlink (libmnl, nlreq.h).  The dump is I/O;
  * everything else here works on the plain struct link_list it returns.
  */
 
@@ -48,9 +48,19 @@ struct link_list {
  * namespace and keep the container-facing ones: bridges, veths, and any
  * port of a bridge.
  * @out: filled on success; release with link_list_free().
- * Return: 0 or -errno (netlink failure translated from libnl's NLE_*).
+ * Return: 0 or -errno (-EINTR: the dump was interrupted by a change; ask again).
  */
 int link_list_dump(struct link_list *out);
+
+struct nlmsghdr;
+
+/**
+ * link_info_parse() - an RTM_NEWLINK or RTM_DELLINK message as a struct
+ * link_info (no addresses): index, name, kind, master, MAC, MTU, IFF_UP,
+ * operstate, and for a veth its peer's ifindex and netns id.  Pure.
+ * Return: 0; -EINVAL for another message or one too short.
+ */
+int link_info_parse(const struct nlmsghdr *nlh, struct link_info *li);
 
 /** link_list_free() - release what link_list_dump() filled.  Accepts NULL. */
 void link_list_free(struct link_list *l);

@@ -17,15 +17,16 @@
 
 #include "zonewall/runtime.h"	/* rt_line_fn, rt_linebuf */
 
+struct diags;
 struct evfile;
 
 /**
  * evfile_open() - follow @path from its current end.  The file must pass
  * safe_file_check() (root's, written by nobody else), and its directory
  * must stay (the watch is on the directory, to see renames).
- * Return: 0 with *@out set; -errno with @err set (-EPERM: owner or mode).
+ * Return: 0 with *@out set; -errno with @d saying why (-EPERM: owner or mode).
  */
-int evfile_open(const char *path, struct evfile **out, char *err, size_t errlen);
+int evfile_open(const char *path, struct evfile **out, struct diags *d);
 
 /** evfile_close() - Accepts NULL. */
 void evfile_close(struct evfile *f);
@@ -38,11 +39,11 @@ int evfile_fd(const struct evfile *f);
  * appended since the last call; follow a rotation (the rest of the old
  * file first, then the new one from its start) or a truncation (from the
  * start again).  Lines longer than the line limit are skipped.
- * Return: 0; -errno with @err set when the file can no longer be
+ * Return: 0; -errno with @d saying why when the file can no longer be
  * followed (its directory went away, a read failed, the new file is not
  * safe to trust); then close it.
  */
-int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, char *err, size_t errlen);
+int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, struct diags *d);
 
 /** evfile_rotations() - rotations and truncations followed so far. */
 unsigned long evfile_rotations(const struct evfile *f);

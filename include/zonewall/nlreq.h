@@ -3,9 +3,10 @@
 #define ZONEWALL_NLREQ_H
 
 /*
- * One netlink request and its answer over libmnl: what the rtnetlink
- * lookups (netns-id.c, the CLI's inventory ports) and ctnetlink (conntrack.c)
- * share.  Not for nf_tables batches (src/nft/nft-batch.c) or notifications.
+ * One netlink request and its answer over libmnl: what every rtnetlink
+ * request (link.c's dumps, netns-id.c, bridge-learning.c) and ctnetlink
+ * (conntrack.c) share.  Not for nf_tables batches (src/nft/nft-batch.c) or
+ * notifications (link.c's monitor reads its own socket).
  */
 
 #include <libmnl/libmnl.h>

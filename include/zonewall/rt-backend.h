@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+struct diags;
 struct id_workload;
 struct rt_event;
 
@@ -30,9 +31,9 @@ struct rt_backend {
 	/*
 	 * inspect_extra() - what this engine's inspect answer @root has beyond
 	 * the Engine API's fields, into @w.  Pure.  NULL: nothing.
-	 * Return: 0; -EINVAL with @err set; -ENOMEM.
+	 * Return: 0; -EINVAL (@d says why); -ENOMEM.
 	 */
-	int (*inspect_extra)(struct id_workload *w, json_t *root, char *err, size_t errlen);
+	int (*inspect_extra)(struct id_workload *w, json_t *root, struct diags *d);
 	/*
 	 * event_log() - the engine's own event log file to follow beside the
 	 * API's stream by default, when the service on socket @sock is one
@@ -42,10 +43,9 @@ struct rt_backend {
 	/*
 	 * parse_log_line() - one line of that log as the stream's event.
 	 * Pure.  NULL: the engine writes no log the mapper reads.
-	 * Return: 0; -EINVAL with @err set.
+	 * Return: 0; -EINVAL (@d says why).
 	 */
-	int (*parse_log_line)(const char *text, size_t len, struct rt_event *ev, char *err,
-			      size_t errlen);
+	int (*parse_log_line)(const char *text, size_t len, struct rt_event *ev, struct diags *d);
 };
 
 /**

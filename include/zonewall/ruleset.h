@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/nameidx.h"
 
 #define RS_MAX_CONCAT 5		/* fields in one concatenated key */
@@ -351,10 +352,10 @@ int rs_rule_verdict(struct rs_rule *r, enum rs_verdict_code code, const char *ch
  * its table with the key the fields make, vmap vs plain set, every chain a
  * verdict names exists, base-chain hooks fit the family, fields fit the
  * family (ether saddr, ether type and arp fields only in bridge tables).
- * @err: receives "ORIGIN: problem" for the first problem.
+ * @d: gets the first problem at its origin (emptied first).
  * Return: 0 or -EINVAL.
  */
-int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen);
+int rs_validate(const struct rs_ruleset *rs, struct diags *d);
 
 /**
  * rs_value_parse() - parse @text as a value of @type: "10.0.0.0/8",
@@ -452,11 +453,12 @@ enum rs_render_flags {
  * interface names cannot be written so that nft reads back the same bytes
  * (a '"'; a backslash in a name ending in '*'; zonewall also refuses raw
  * control bytes in text).  The netlink path (nft_apply()) carries them all.
- * @err: receives "ORIGIN: interface name \"NAME\" (set S) cannot be written
- * in nft's text: WHY" for the first one (@errlen 0: not wanted).
+ * @d: gets "interface name \"NAME\" (set S) cannot be written in nft's
+ * text: WHY" at its origin for the first one (emptied first; NULL: not
+ * wanted).
  * Return: 0 or -EINVAL.
  */
-int rs_render_check(const struct rs_ruleset *rs, char *err, size_t errlen);
+int rs_render_check(const struct rs_ruleset *rs, struct diags *d);
 
 /**
  * rs_render_text() - @rs in nft syntax, accepted by `nft -c -f`.  With

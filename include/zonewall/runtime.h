@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/identity.h"
 #include "zonewall/rt-backend.h"
 
@@ -37,18 +38,16 @@ struct rt_version {
 
 /**
  * rt_parse_version() - parse a GET /version answer.
- * Return: 0; -EINVAL with @err set (invalid JSON, no ApiVersion string).
+ * Return: 0; -EINVAL (@d says why: invalid JSON, no ApiVersion string).
  */
-int rt_parse_version(const char *text, size_t len, struct rt_version *v,
-		     char *err, size_t errlen);
+int rt_parse_version(const char *text, size_t len, struct rt_version *v, struct diags *d);
 
 /**
  * rt_parse_list() - the container ids in a GET /containers/json answer.
  * @ids: gets a malloc'ed array of malloc'ed ids (free with rt_ids_free()).
- * Return: 0; -EINVAL with @err set; -ENOMEM.
+ * Return: 0; -EINVAL (@d says why); -ENOMEM.
  */
-int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n,
-		  char *err, size_t errlen);
+int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n, struct diags *d);
 
 /** rt_ids_free() - free what rt_parse_list() returned.  Accepts NULL. */
 void rt_ids_free(char **ids, size_t n);
@@ -58,11 +57,11 @@ void rt_ids_free(char **ids, size_t n);
  * record (identity not yet resolved); @runtime names the source.
  * Fields of a wrong type are an error naming the field; missing optional
  * fields are left empty.
- * Return: a new record (one reference), or NULL with errno EINVAL (@err
- * set) or ENOMEM.
+ * Return: a new record (one reference), or NULL with errno EINVAL (@d
+ * says why, at the field) or ENOMEM.
  */
 struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *runtime,
-				     char *err, size_t errlen);
+				     struct diags *d);
 
 enum rt_event_kind {
 	RT_EV_IGNORE,		/* nothing the index cares about */
@@ -89,10 +88,9 @@ struct rt_event {
  * dialects: Docker's network events carry the network in Actor.ID and the
  * container in Actor.Attributes.container; Podman's carry the container
  * in Actor.ID.  "destroy" (Docker) and "remove" (Podman) both remove.
- * Return: 0; -EINVAL with @err set.
+ * Return: 0; -EINVAL (@d says why).
  */
-int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
-		   char *err, size_t errlen);
+int rt_parse_event(const char *text, size_t len, struct rt_event *ev, struct diags *d);
 
 /**
  * rt_parse_podman_log_event() - one line of Podman's event log file (its
@@ -100,10 +98,10 @@ int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
  * same action names ("died" is "die") and the same nanosecond stamp, so an
  * event read from both is recognised as one.  Types other than container
  * and network come back as RT_EV_IGNORE without further checks.
- * Return: 0; -EINVAL with @err set (a container event needs ID and Time).
+ * Return: 0; -EINVAL (@d says why: a container event needs ID and Time).
  */
 int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
-			      char *err, size_t errlen);
+			      struct diags *d);
 
 /* Newline-delimited input with a bounded line: a longer line is dropped. */
 struct rt_linebuf {
@@ -144,11 +142,11 @@ struct nsid_port;
  * is found so, with exactly the address families it had, one address of
  * each, inside a subnet of its bridge's own addresses and not one of
  * them, and no veth is left over.  Pure.
- * Return: a new record (one reference), or NULL with @why set and errno
- * EAGAIN (refused) or ENOMEM.
+ * Return: a new record (one reference), or NULL with errno EAGAIN
+ * (refused: @why says why) or ENOMEM.
  */
 struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64_t started_ns,
-				  const struct nsid_port *ports, size_t n, char *why, size_t whylen);
+				  const struct nsid_port *ports, size_t n, struct diags *why);
 
 /**
  * rt_fast_agrees() - do @a and @b have the same process and, network by
@@ -162,10 +160,10 @@ bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b);
  * rt_fast_probe() - rt_fast_build() on what the kernel shows now: the PID
  * in @prev->pidfile (a regular file of root's), the id here of its network
  * namespace (one assigned if it has none), that namespace's veths.
- * Return: the record, or NULL with errno and @why set.
+ * Return: the record, or NULL with errno (@why says why).
  */
-struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns, char *why,
-				  size_t whylen);
+struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns,
+				  struct diags *why);
 
 /* --- the client (I/O) ------------------------------------------------------------ */
 
@@ -181,9 +179,10 @@ bool rt_detect(char *uri, size_t len);
 /**
  * rt_client_new() - a client for @uri ("docker:///PATH", "podman:///PATH",
  * or "unix:///PATH").  Connects nothing yet.
- * Return: the client, or NULL (errno EINVAL with @err set for a bad URI, ENOMEM).
+ * Return: the client, or NULL (errno EINVAL for a bad URI, @d saying what
+ * was expected; ENOMEM).
  */
-struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen);
+struct rt_client *rt_client_new(const char *uri, struct diags *d);
 
 /** rt_client_free() - Accepts NULL. */
 void rt_client_free(struct rt_client *c);
@@ -197,24 +196,24 @@ const char *rt_client_api(const struct rt_client *c);
 /**
  * rt_negotiate() - GET /version and use min(server ApiVersion, 1.41).
  * Return: 0; -ENOTSUP when the server speaks less than 1.24; -ECONNREFUSED,
- * -ENOENT, -EIO, -EPROTO, ... with @err set saying what failed.
+ * -ENOENT, -EIO, -EPROTO, ... with @d saying what failed, at the socket.
  */
-int rt_negotiate(struct rt_client *c, char *err, size_t errlen);
+int rt_negotiate(struct rt_client *c, struct diags *d);
 
 /**
  * rt_inspect() - GET /containers/ID/json.
  * Return: a record, or NULL with errno ENOENT (no such container), or
- * another errno with @err set.
+ * another errno (@d says why).
  */
-struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen);
+struct id_workload *rt_inspect(struct rt_client *c, const char *id, struct diags *d);
 
 /**
  * rt_list() - every container (all=1), each inspected.  A container that
  * vanishes between list and inspect is skipped.
  * @out: gets a malloc'ed array of references (caller puts each, frees it).
- * Return: 0 or -errno with @err set.
+ * Return: 0 or -errno (@d says why).
  */
-int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err, size_t errlen);
+int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, struct diags *d);
 
 /**
  * rt_ports_resolve() - fill each network's host-side veth and bridge: the
@@ -270,10 +269,10 @@ struct rt_mapper;
 /**
  * rt_mapper_new() - a mapper keeping @idx current from @uri.
  * @idx: borrowed; @fn(@ctx, ...) hears about syncs, losses and events.
- * Return: the mapper (not connected yet), or NULL (errno; @err set).
+ * Return: the mapper (not connected yet), or NULL (errno; @d says why).
  */
 struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report_fn fn,
-				void *ctx, char *err, size_t errlen);
+				void *ctx, struct diags *d);
 
 /** rt_mapper_free() - Accepts NULL. */
 void rt_mapper_free(struct rt_mapper *m);

@@ -20,8 +20,7 @@ struct ctx {
 	const struct cmp_snapshot *s;
 	struct cmp_options o;
 	struct diags *warn;
-	char *err;
-	size_t errlen;
+	struct diags *errs;	/* the problem that stops the compilation */
 	size_t *zone_of;	/* per endpoint */
 	size_t *by_identity;	/* endpoint indexes sorted by identity */
 	/*
@@ -131,7 +130,7 @@ struct zmap {
  * Return: 0, or -errno with @err naming the conflict.
  */
 int cmp_zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
-		   const size_t *zone_of, uint8_t family, struct zmap *out, char *err, size_t errlen);
+		   const size_t *zone_of, uint8_t family, struct zmap *out, struct diags *errs);
 
 /** cmp_zseg_value() - a segment as an nft value: a prefix when it is one, else a range. */
 void cmp_zseg_value(const struct zseg *z, uint8_t family, struct rs_value *v);

@@ -16,7 +16,7 @@
 #include "zonewall/inventory.h"
 
 static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size_t i,
-			 char *err, size_t errlen)
+			 struct diags *d)
 {
 	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 	struct cmp_workload *w;
@@ -27,7 +27,7 @@ static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size
 	snprintf(origin, sizeof(origin), "inventory $.entries[%zu] %s", i, e->name);
 	rc = inv_entry_pieces(e, &v, &n);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", origin, rc == -E2BIG ?
+		diag_add(d, origin, "%s", rc == -E2BIG ?
 			 "its \"except\" list carves its CIDRs into too many pieces" :
 			 strerror(-rc));
 		return rc;
@@ -40,17 +40,16 @@ static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size
 		rc = cmp_workload_add_piece(w, text, v[j].rank);
 	}
 	if (rc)
-		snprintf(err, errlen, "%s: %s", origin, strerror(-rc));
+		diag_add(d, origin, "%s", strerror(-rc));
 	free(v);
 	return rc;
 }
 
-int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, char *err,
-			   size_t errlen)
+int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d)
 {
 	int rc = 0;
 
 	for (size_t i = 0; !rc && inv && i < inv->n; i++)
-		rc = cmp_inv_entry(s, &inv->v[i], i, err, errlen);
+		rc = cmp_inv_entry(s, &inv->v[i], i, d);
 	return rc;
 }

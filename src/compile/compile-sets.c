@@ -415,7 +415,7 @@ static int add_bridges_set(struct ctx *c)
 		/* a bridge left out of the set would be waved through as not
 		 * container traffic: refuse rather than fail open */
 		if (rs_value_parse(RS_T_IFNAME, c->s->bridges[i], &v) < 0) {
-			snprintf(c->err, c->errlen, "snapshot: bridge %s: not an interface name", q);
+			diag_add(c->errs, "snapshot", "bridge %s: not an interface name", q);
 			return -EINVAL;
 		}
 		/* the name in the origin: a kernel error or rs_render_check() names the bridge */

@@ -26,8 +26,6 @@
 
 #include "compile-int.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
-
 /* --- the whole --------------------------------------------------------------------- */
 
 static int resolve_zones(struct ctx *c)
@@ -83,8 +81,8 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 		return -ENOMEM;
 	if ((rc = index_borders(c)) < 0)
 		return rc;
-	if ((rc = cmp_zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->err, c->errlen)) < 0 ||
-	    (rc = cmp_zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->err, c->errlen)) < 0)
+	if ((rc = cmp_zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->errs)) < 0 ||
+	    (rc = cmp_zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->errs)) < 0)
 		goto out_free;
 	for (size_t i = 0; i < c->p->n_rules; i++)
 		if ((rc = cmp_rule_expand(c, &t, i)) < 0)
@@ -102,18 +100,17 @@ out_free:
 
 struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
 			       const struct cmp_options *o, struct diags *warn,
-			       char *err, size_t errlen)
+			       struct diags *errs)
 {
-	struct ctx c = { .p = p, .s = s, .warn = warn, .err = err, .errlen = errlen };
+	struct ctx c = { .p = p, .s = s, .warn = warn, .errs = errs };
 	struct rs_ruleset *rs;
 	int rc;
 
-	if (errlen)
-		err[0] = '\0';
+	diags_init(errs);
 	c.o.log_group = o && o->log_group ? o->log_group : CMP_LOG_GROUP;
 	c.o.log_rate = o && o->log_rate ? o->log_rate : CMP_LOG_RATE;
 	if (!p->n_zones || p->default_zone >= p->n_zones) {
-		ERR("policy: no default zone");
+		diag_add(errs, "policy", "no default zone");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -125,7 +122,7 @@ struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snap
 		rc = build_inet(&c, rs);
 	if (rc == 0)
 		rc = cmp_bridge_table_add(&c, rs);
-	if (rc == 0 && rs_validate(rs, err, errlen) < 0)
+	if (rc == 0 && rs_validate(rs, errs) < 0)
 		rc = -EINVAL;
 	free(c.zone_of);
 	free(c.by_identity);
@@ -138,8 +135,8 @@ struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snap
 	free(c.rule_zone);
 	free(c.border_of);
 	if (rc < 0) {
-		if (errlen && !err[0])
-			ERR("compiler: %s", strerror(-rc));
+		if (rc == -EINVAL && !diags_any(errs))
+			diag_add(errs, "compiler", "%s", strerror(-rc));
 		rs_ruleset_free(rs);
 		errno = -rc;
 		return NULL;

@@ -13,7 +13,6 @@
 
 #include "compile-int.h"
 
-#define ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
 /* --- address arithmetic (big-endian byte strings of 4 or 16 bytes) -------------- */
 
@@ -157,7 +156,7 @@ static int flatten(struct zmap *in, unsigned int n, struct zmap *out)
 
 /* Collect every endpoint address of @family, refuse conflicts, flatten. */
 int cmp_zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
-		      const size_t *zone_of, uint8_t family, struct zmap *out, char *err, size_t errlen)
+		      const size_t *zone_of, uint8_t family, struct zmap *out, struct diags *errs)
 {
 	unsigned int n = fam_bytes(family);
 	struct zmap in = { 0 };
@@ -203,9 +202,9 @@ int cmp_zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
 				char b[64];
 
 				memcpy(p.a, in.v[i].lo, n);
-				ERR("%s: address %s is also claimed by %s, in another zone",
-				    in.v[i].origin, cmp_prefix_format(&p, b, sizeof(b)),
-				    in.v[k - 1].origin);
+				diag_add(errs, in.v[i].origin,
+					 "address %s is also claimed by %s, in another zone",
+					 cmp_prefix_format(&p, b, sizeof(b)), in.v[k - 1].origin);
 				rc = -EINVAL;
 				goto out_free_in;
 			}

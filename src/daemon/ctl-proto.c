@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "zonewall/ctl.h"
+#include "zonewall/diag.h"
 
 int ctl_call_fail(struct ctl_call *call, int err, const char *fmt, ...)
 {
@@ -47,7 +48,7 @@ static const char *ctl_type_name(enum ctl_arg_type t)
 	return t == CTL_ARG_BOOL ? "a boolean" : t == CTL_ARG_INT ? "an integer" : "a string";
 }
 
-static bool ctl_arg_ok(const struct ctl_arg *a, const json_t *v, char *why, size_t whylen)
+static bool ctl_arg_ok(const struct ctl_arg *a, const json_t *v, struct diags *d)
 {
 	bool ok;
 
@@ -58,8 +59,7 @@ static bool ctl_arg_ok(const struct ctl_arg *a, const json_t *v, char *why, size
 	case CTL_ARG_INT:
 		ok = json_is_integer(v);
 		if (ok && (json_integer_value(v) < a->min || json_integer_value(v) > a->max)) {
-			snprintf(why, whylen, "'%s' must be in %lld..%lld", a->name, a->min,
-				 a->max);
+			diag_add(d, "", "'%s' must be in %lld..%lld", a->name, a->min, a->max);
 			return false;
 		}
 		break;
@@ -68,12 +68,12 @@ static bool ctl_arg_ok(const struct ctl_arg *a, const json_t *v, char *why, size
 		break;
 	}
 	if (!ok)
-		snprintf(why, whylen, "'%s' must be %s", a->name, ctl_type_name(a->type));
+		diag_add(d, "", "'%s' must be %s", a->name, ctl_type_name(a->type));
 	return ok;
 }
 
 static enum ctl_refusal ctl_args_check(const struct ctl_command *c, json_t *req,
-				       char *why, size_t whylen)
+				       struct diags *d)
 {
 	const char *key;
 	json_t *v;
@@ -86,15 +86,15 @@ static enum ctl_refusal ctl_args_check(const struct ctl_command *c, json_t *req,
 			if (!strcmp(c->args[i].name, key))
 				break;
 		if (i == CTL_ARGS_MAX || !c->args[i].name) {
-			snprintf(why, whylen, "%s takes no argument '%.64s'", c->name, key);
+			diag_add(d, "", "%s takes no argument '%.64s'", c->name, key);
 			return CTL_BAD_REQUEST;
 		}
-		if (!ctl_arg_ok(&c->args[i], v, why, whylen))
+		if (!ctl_arg_ok(&c->args[i], v, d))
 			return CTL_BAD_REQUEST;
 	}
 	for (i = 0; i < CTL_ARGS_MAX && c->args[i].name; i++) {
 		if (c->args[i].required && !json_object_get(req, c->args[i].name)) {
-			snprintf(why, whylen, "%s needs '%s'", c->name, c->args[i].name);
+			diag_add(d, "", "%s needs '%s'", c->name, c->args[i].name);
 			return CTL_BAD_REQUEST;
 		}
 	}
@@ -112,7 +112,7 @@ static bool ctl_blank(const char *line, size_t len)
 
 enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *line,
 				   size_t len, const struct ctl_command **cmd, json_t **req,
-				   char *why, size_t whylen)
+				   struct diags *d)
 {
 	const struct ctl_command *c;
 	enum ctl_refusal r;
@@ -123,28 +123,28 @@ enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *
 	*cmd = NULL;
 	*req = NULL;
 	if (len > CTL_LINE_MAX) {
-		snprintf(why, whylen, "request longer than %d bytes", CTL_LINE_MAX);
+		diag_add(d, "", "request longer than %d bytes", CTL_LINE_MAX);
 		return CTL_TOO_LARGE;
 	}
 	/* an empty line is a request too: silence would leave the client waiting */
 	if (ctl_blank(line, len)) {
-		snprintf(why, whylen, "empty request: send one JSON object per line, "
+		diag_add(d, "", "empty request: send one JSON object per line, "
 			 "e.g. {\"cmd\": \"status\"}");
 		return CTL_BAD_REQUEST;
 	}
 	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
 	if (!o) {
-		snprintf(why, whylen, "not JSON: %s at column %d", e.text, e.column);
+		diag_add(d, "", "not JSON: %s at column %d", e.text, e.column);
 		return CTL_BAD_JSON;
 	}
 	if (!json_is_object(o)) {
-		snprintf(why, whylen, "a request is a JSON object");
+		diag_add(d, "", "a request is a JSON object");
 		r = CTL_BAD_JSON;
 		goto out_decref_o;
 	}
 	name = json_string_value(json_object_get(o, "cmd"));
 	if (!name) {
-		snprintf(why, whylen, "a request needs \"cmd\" (a string)");
+		diag_add(d, "", "a request needs \"cmd\" (a string)");
 		r = CTL_BAD_REQUEST;
 		goto out_decref_o;
 	}
@@ -152,11 +152,11 @@ enum ctl_refusal ctl_request_parse(const struct ctl_command *table, const char *
 		if (!strcmp(c->name, name))
 			break;
 	if (!c->name) {
-		snprintf(why, whylen, "unknown command '%.64s'", name);
+		diag_add(d, "", "unknown command '%.64s'", name);
 		r = CTL_UNKNOWN_COMMAND;
 		goto out_decref_o;
 	}
-	r = ctl_args_check(c, o, why, whylen);
+	r = ctl_args_check(c, o, d);
 	if (r != CTL_OK)
 		goto out_decref_o;
 	*cmd = c;

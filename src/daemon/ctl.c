@@ -23,6 +23,7 @@
 #include <sys/un.h>
 
 #include "zonewall/ctl.h"
+#include "zonewall/diag.h"
 #include "zonewall/listener.h"
 #include "zonewall/loop.h"
 
@@ -269,13 +270,16 @@ static void ctl_line(struct ctl_client *k, char *line, size_t len)
 {
 	const struct ctl_command *cmd;
 	enum ctl_refusal r;
+	struct diags d;
 	char why[256];
 	json_t *req;
 
 	if (len && line[len - 1] == '\r')
 		len--;
-	r = ctl_request_parse(k->ctl->ops.commands, line, len, &cmd, &req, why, sizeof(why));
+	diags_init(&d);
+	r = ctl_request_parse(k->ctl->ops.commands, line, len, &cmd, &req, &d);
 	if (r != CTL_OK) {
+		diags_summary(&d, why, sizeof(why));
 		ctl_refuse(k, r, why, false);
 		return;
 	}

@@ -183,16 +183,29 @@ static void host_bind_inventory(struct cmp_snapshot *s, const struct link_list *
 	}
 }
 
+/* The inventory's endpoints; a problem is named under "inventory". */
+static int host_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d)
+{
+	struct diags e;
+	char line[DIAG_LINE_MAX];
+	int rc = cmp_snap_add_inventory(s, inv, &e);
+
+	if (rc) {
+		diags_summary(&e, line, sizeof(line));
+		diag_add(d, "inventory", "%s", line);
+	}
+	return rc;
+}
+
 int host_snap_build(const struct host_src *src, struct cmp_snapshot **out, struct diags *d)
 {
 	struct cmp_snapshot *s = cmp_snap_new();
 	const struct id_workload *iw;
-	char err[512] = "";
 	size_t n_diags = d->n + d->dropped;
 	int rc = s ? 0 : -ENOMEM;
 
-	if (!rc && (rc = cmp_snap_add_inventory(s, src->inv, err, sizeof(err))) < 0)
-		diag_add(d, "inventory", "%s", err);
+	if (!rc)
+		rc = host_add_inventory(s, src->inv, d);
 	for (size_t i = 0; !rc && src->at && (iw = src->at(src->set, i)); i++)
 		rc = host_add_container(s, src, iw, d);
 	for (size_t i = 0; !rc && i < src->n_bridges; i++)

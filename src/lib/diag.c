@@ -42,13 +42,40 @@ void diags_summary(const struct diags *d, char *buf, size_t len)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < d->n && at < len; i++) {
-		w = snprintf(buf + at, len - at, "%s%s: %s", i ? "; " : "", d->v[i].where, d->v[i].msg);
+		const struct diag *e = &d->v[i];
+
+		w = snprintf(buf + at, len - at, "%s%s%s%s", i ? "; " : "", e->where,
+			     *e->where ? ": " : "", e->msg);
 		if (w < 0)
 			break;
 		at += (size_t)w;
 	}
 	if (total > 1 && at < len)
 		snprintf(buf + at, len - at, " (%zu problems)", total);
+}
+
+void diags_nest(struct diags *d, const struct diags *from, const char *prefix)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct diag *e = &from->v[i];
+
+		if (!*prefix) {
+			diag_add(d, e->where, "%s", e->msg);
+		} else if (*e->where) {
+			char where[sizeof(e->where)];
+
+			snprintf(where, sizeof(where), "%s: %s", prefix, e->where);
+			diag_add(d, where, "%s", e->msg);
+		} else {
+			diag_add(d, prefix, "%s", e->msg);
+		}
+	}
+	d->dropped += from->dropped;
+}
+
+bool diags_any(const struct diags *d)
+{
+	return d && (d->n || d->dropped);
 }
 
 /* --- JSON helpers for parsers that report paths ------------------------ */

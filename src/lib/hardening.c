@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/hardening.h"
 
 #ifdef HAVE_VALGRIND_MEMCHECK_H
@@ -25,7 +26,7 @@ static bool safe_owner_ok(uid_t uid)
 	return uid == 0 || uid == geteuid();
 }
 
-static int safe_dir_check(const char *what, const char *path, char *why, size_t whylen)
+static int safe_dir_check(const char *what, const char *path, struct diags *why)
 {
 	char copy[PATH_MAX];
 	struct stat st;
@@ -39,7 +40,7 @@ static int safe_dir_check(const char *what, const char *path, char *why, size_t 
 		return 0;	/* the file's own check reports what matters */
 	if (!safe_owner_ok(st.st_uid) ||
 	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-		snprintf(why, whylen, "%s file %s is in directory %s (mode %04o, owner uid %u) "
+		diag_add(why, "", "%s file %s is in directory %s (mode %04o, owner uid %u) "
 			 "that others can write: they could replace it; "
 			 "use a directory owned by root, e.g. chmod go-w %s",
 			 what, path, dir, (unsigned int)(st.st_mode & 07777),
@@ -49,30 +50,32 @@ static int safe_dir_check(const char *what, const char *path, char *why, size_t 
 	return 0;
 }
 
-int safe_file_check(const char *what, const char *path, char *why, size_t whylen)
+int safe_file_check(const char *what, const char *path, struct diags *why)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		snprintf(why, whylen, "%s file %s: %s", what, path, strerror(errno));
-		return -errno;
+		int e = errno;
+
+		diag_add(why, "", "%s file %s: %s", what, path, strerror(e));
+		return -e;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%s file %s is not a regular file", what, path);
+		diag_add(why, "", "%s file %s is not a regular file", what, path);
 		return -EPERM;
 	}
 	if (!safe_owner_ok(st.st_uid)) {
-		snprintf(why, whylen, "%s file %s is owned by uid %u, not root: refused "
+		diag_add(why, "", "%s file %s is owned by uid %u, not root: refused "
 			 "(chown root %s)", what, path, (unsigned int)st.st_uid, path);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(why, whylen, "%s file %s has mode %04o: writable by %s, refused "
+		diag_add(why, "", "%s file %s has mode %04o: writable by %s, refused "
 			 "(chmod go-w %s)", what, path, (unsigned int)(st.st_mode & 07777),
 			 (st.st_mode & S_IWOTH) ? "others" : "its group", path);
 		return -EPERM;
 	}
-	return safe_dir_check(what, path, why, whylen);
+	return safe_dir_check(what, path, why);
 }
 
 static int safe_capget(struct __user_cap_data_struct data[2])
@@ -114,7 +117,7 @@ int safe_caps_read(uint64_t *eff, uint64_t *prm, uint64_t *bnd)
 	return 0;
 }
 
-static int safe_bounding_drop(uint64_t keep, char *why, size_t whylen)
+static int safe_bounding_drop(uint64_t keep, struct diags *why)
 {
 	int cap, r;
 
@@ -127,31 +130,34 @@ static int safe_bounding_drop(uint64_t keep, char *why, size_t whylen)
 		if (r == 0)
 			continue;	/* already gone: no CAP_SETPCAP needed */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			snprintf(why, whylen, "cannot drop capability %d from the bounding set: %s",
-				 cap, strerror(errno));
-			return -errno;
+			int e = errno;
+
+			diag_add(why, "", "cannot drop capability %d from the bounding set: %s",
+				 cap, strerror(e));
+			return -e;
 		}
 	}
 	return 0;
 }
 
-int safe_caps_drop(uint64_t keep, char *why, size_t whylen)
+int safe_caps_drop(uint64_t keep, struct diags *why)
 {
 	struct __user_cap_data_struct d[2];
 	uint64_t prm;
 	int err;
 
-	err = safe_bounding_drop(keep, why, whylen);
+	err = safe_bounding_drop(keep, why);
 	if (err)
 		return err;
 	/* Ambient capabilities would survive an exec; we never exec, but clear them. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
-		snprintf(why, whylen, "cannot clear ambient capabilities: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		diag_add(why, "", "cannot clear ambient capabilities: %s", strerror(-err));
+		return err;
 	}
 	err = safe_capget(d);
 	if (err) {
-		snprintf(why, whylen, "capget: %s", strerror(-err));
+		diag_add(why, "capget", "%s", strerror(-err));
 		return err;
 	}
 	prm = (d[0].permitted | (uint64_t)d[1].permitted << 32) & keep;
@@ -160,12 +166,13 @@ int safe_caps_drop(uint64_t keep, char *why, size_t whylen)
 	d[0].inheritable = d[1].inheritable = 0;
 	err = safe_capset(d);
 	if (err) {
-		snprintf(why, whylen, "capset: %s", strerror(-err));
+		diag_add(why, "capset", "%s", strerror(-err));
 		return err;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(why, whylen, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		diag_add(why, "PR_SET_NO_NEW_PRIVS", "%s", strerror(-err));
+		return err;
 	}
 	return 0;
 }

@@ -9,16 +9,17 @@
 #include "zonewall/ruleset.h"
 #include "ruleset-int.h"
 
-int rs_fail(char *err, size_t len, const char *origin, const char *fmt, ...)
+int rs_fail(struct diags *d, const char *origin, const char *fmt, ...)
 {
-	struct rs_sbuf b = { err, len };
 	va_list ap;
 	char msg[256];
 
+	if (!d)
+		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rs_sbuf_printf(&b, "%s: %s", origin && *origin ? origin : "ruleset", msg);
+	diag_add(d, origin && *origin ? origin : "ruleset", "%s", msg);
 	return -EINVAL;
 }
 
@@ -45,48 +46,48 @@ static bool icmpv6_guarded(const struct rs_rule *r, size_t k)
 }
 
 static int check_stmt(const struct rs_table *t, const struct rs_rule *r,
-		      const struct rs_stmt *st, char *err, size_t len)
+		      const struct rs_stmt *st, struct diags *d)
 {
 	const struct rs_set *s;
 
 	for (unsigned int i = 0; i < st->n_f; i++)
 		if (!rs_field_fits(st->f[i], t->family))
-			return rs_fail(err, len, r->origin, "%s is not available in %s tables",
+			return rs_fail(d, r->origin, "%s is not available in %s tables",
 				    rs_field_name(st->f[i]), rs_family_name(t->family));
 	if (st->kind == RS_S_COUNTER && st->obj && !rs_counter_find(t, st->obj))
-		return rs_fail(err, len, r->origin, "no counter %s in table %s %s", st->obj,
+		return rs_fail(d, r->origin, "no counter %s in table %s %s", st->obj,
 			    rs_family_name(t->family), t->name);
 	if (st->kind == RS_S_VERDICT && st->v.chain && !rs_chain_find(t, st->v.chain))
-		return rs_fail(err, len, r->origin, "no chain %s in table %s %s", st->v.chain,
+		return rs_fail(d, r->origin, "no chain %s in table %s %s", st->v.chain,
 			    rs_family_name(t->family), t->name);
 	if (st->kind != RS_S_LOOKUP && st->kind != RS_S_VMAP)
 		return 0;
 	s = rs_set_find(t, st->set);
 	if (!s)
-		return rs_fail(err, len, r->origin, "no set @%s in table %s %s", st->set,
+		return rs_fail(d, r->origin, "no set @%s in table %s %s", st->set,
 			    rs_family_name(t->family), t->name);
 	if (s->vmap != (st->kind == RS_S_VMAP))
-		return rs_fail(err, len, r->origin, "@%s is %s", st->set,
+		return rs_fail(d, r->origin, "@%s is %s", st->set,
 			    s->vmap ? "a verdict map, not a set" : "a set, not a verdict map");
 	if (s->key.n != st->n_f)
-		return rs_fail(err, len, r->origin, "@%s has %u key fields, the rule gives %u",
+		return rs_fail(d, r->origin, "@%s has %u key fields, the rule gives %u",
 			    st->set, s->key.n, st->n_f);
 	for (unsigned int i = 0; i < st->n_f; i++)
 		if (rs_field_type(st->f[i]) != s->key.t[i])
-			return rs_fail(err, len, r->origin, "@%s field %u is %s, %s is %s", st->set,
+			return rs_fail(d, r->origin, "@%s field %u is %s, %s is %s", st->set,
 				    i + 1, rs_type_name(s->key.t[i]), rs_field_name(st->f[i]),
 				    rs_type_name(rs_field_type(st->f[i])));
 	return 0;
 }
 
-static int check_table(const struct rs_table *t, char *err, size_t len)
+static int check_table(const struct rs_table *t, struct diags *d)
 {
 	for (size_t i = 0; i < t->n_sets; i++) {
 		const struct rs_set *s = t->sets[i];
 
 		for (size_t e = 0; s->vmap && e < s->n_elems; e++)
 			if (s->verdicts[e].chain && !rs_chain_find(t, s->verdicts[e].chain))
-				return rs_fail(err, len, rs_elem_origin(s, e),
+				return rs_fail(d, rs_elem_origin(s, e),
 					    "map @%s jumps to chain %s, which does not exist",
 					    s->name, s->verdicts[e].chain);
 	}
@@ -97,13 +98,13 @@ static int check_table(const struct rs_table *t, char *err, size_t len)
 			const struct rs_rule *r = c->rules[j];
 
 			if (r->n == 0)
-				return rs_fail(err, len, r->origin, "empty rule in chain %s",
+				return rs_fail(d, r->origin, "empty rule in chain %s",
 					    c->name);
 			for (size_t k = 0; k < r->n; k++) {
-				if (check_stmt(t, r, &r->s[k], err, len) < 0)
+				if (check_stmt(t, r, &r->s[k], d) < 0)
 					return -EINVAL;
 				if (needs_icmpv6(&r->s[k]) && !icmpv6_guarded(r, k))
-					return rs_fail(err, len, r->origin, "icmpv6 fields need "
+					return rs_fail(d, r->origin, "icmpv6 fields need "
 						    "meta l4proto ipv6-icmp before them");
 			}
 		}
@@ -111,12 +112,11 @@ static int check_table(const struct rs_table *t, char *err, size_t len)
 	return 0;
 }
 
-int rs_validate(const struct rs_ruleset *rs, char *err, size_t errlen)
+int rs_validate(const struct rs_ruleset *rs, struct diags *d)
 {
-	if (errlen)
-		err[0] = '\0';
+	diags_init(d);
 	for (size_t i = 0; i < rs->n_tables; i++)
-		if (check_table(rs->tables[i], err, errlen) < 0)
+		if (check_table(rs->tables[i], d) < 0)
 			return -EINVAL;
 	return 0;
 }

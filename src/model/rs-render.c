@@ -284,7 +284,7 @@ static void render_chain(struct dbuf *d, enum rs_family fam, const struct rs_cha
  * ends suffice: such a value is never a range.
  */
 static int check_key_text(const struct rs_key *k, const uint8_t *p, const char *origin,
-			  const char *where, char *err, size_t len)
+			  const char *where, struct diags *d)
 {
 	unsigned int off = 0;
 	char what[RS_QUOTED_MAX + 32];
@@ -294,28 +294,27 @@ static int check_key_text(const struct rs_key *k, const uint8_t *p, const char *
 		const struct rs_type_desc *t = rs_type_desc(k->t[f]);
 
 		if (t->text_problem && (why = t->text_problem(p + off, what, sizeof(what))))
-			return rs_fail(err, len, origin, "%s (%s) cannot be written in nft's text: %s",
+			return rs_fail(d, origin, "%s (%s) cannot be written in nft's text: %s",
 				       what, where, why);
 	}
 	return 0;
 }
 
-static int check_set_text(const struct rs_set *s, char *err, size_t len)
+static int check_set_text(const struct rs_set *s, struct diags *d)
 {
 	char where[RS_NAME_MAX + 16];
 	int rc;
 
 	snprintf(where, sizeof(where), "set %s", s->name);
 	for (size_t e = 0; e < s->n_elems; e++) {
-		rc = check_key_text(&s->key, s->lo + e * s->keylen, rs_elem_origin(s, e), where,
-				    err, len);
+		rc = check_key_text(&s->key, s->lo + e * s->keylen, rs_elem_origin(s, e), where, d);
 		if (rc)
 			return rc;
 	}
 	return 0;
 }
 
-static int check_chain_text(const struct rs_chain *c, char *err, size_t len)
+static int check_chain_text(const struct rs_chain *c, struct diags *d)
 {
 	uint8_t lo[RS_VALUE_MAX], hi[RS_VALUE_MAX];
 	char where[RS_NAME_MAX + 16];
@@ -329,25 +328,27 @@ static int check_chain_text(const struct rs_chain *c, char *err, size_t len)
 
 			if (st->kind != RS_S_MATCH || !rs_value_encode(&st->val, lo, hi))
 				continue;
-			rc = check_key_text(&key, lo, c->rules[r]->origin, where, err, len);
+			rc = check_key_text(&key, lo, c->rules[r]->origin, where, d);
 			if (rc)
 				return rc;
 		}
 	return 0;
 }
 
-int rs_render_check(const struct rs_ruleset *rs, char *err, size_t errlen)
+int rs_render_check(const struct rs_ruleset *rs, struct diags *d)
 {
 	int rc;
 
+	if (d)
+		diags_init(d);
 	for (size_t i = 0; i < rs->n_tables; i++) {
 		const struct rs_table *t = rs->tables[i];
 
 		for (size_t j = 0; j < t->n_sets; j++)
-			if ((rc = check_set_text(t->sets[j], err, errlen)))
+			if ((rc = check_set_text(t->sets[j], d)))
 				return rc;
 		for (size_t j = 0; j < t->n_chains; j++)
-			if ((rc = check_chain_text(t->chains[j], err, errlen)))
+			if ((rc = check_chain_text(t->chains[j], d)))
 				return rc;
 	}
 	return 0;
@@ -357,7 +358,7 @@ char *rs_render_text(const struct rs_ruleset *rs, unsigned int flags)
 {
 	struct dbuf d = { 0 };
 
-	if (rs_render_check(rs, NULL, 0) < 0) {
+	if (rs_render_check(rs, NULL) < 0) {
 		errno = EINVAL;
 		return NULL;
 	}

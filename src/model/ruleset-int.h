@@ -33,10 +33,10 @@ bool rs_field_fits(enum rs_field f, enum rs_family fam);
 void rs_value_print(struct rs_sbuf *b, const struct rs_value *v);
 
 /**
- * rs_fail() - "ORIGIN: MESSAGE" into @err (@len 0: not wanted); "ruleset"
+ * rs_fail() - MESSAGE at ORIGIN into @d (NULL: not wanted); "ruleset"
  * stands for an empty @origin.  Return: -EINVAL.
  */
-int rs_fail(char *err, size_t len, const char *origin, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int rs_fail(struct diags *d, const char *origin, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

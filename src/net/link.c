@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Container-facing links over rtnetlink with libnl-3.  Only this file and
- * link_dump's callers see libnl; NLE_* errors become -errno here.
+ * Container-facing links over rtnetlink, through libmnl and nlreq.c like
+ * every other netlink request of zonewall (see docs/layout.md): one dump
+ * of the links, one of the addresses, and a notification socket.
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/addr.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
 
 #include "zonewall/link.h"
+#include "zonewall/nlreq.h"
 
 const struct out_column link_columns[] = {
 	{ "ifindex", "IFINDEX", true },
@@ -29,28 +33,6 @@ const struct out_column link_columns[] = {
 	{ "ports", "PORTS", false },
 	{ NULL, NULL, false },
 };
-
-static int link_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOACCESS:
-		return -EACCES;
-	case NLE_AF_NOSUPPORT:
-	case NLE_PROTO_MISMATCH:
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	case NLE_AGAIN:
-		return -EAGAIN;
-	case NLE_DUMP_INTR:
-		return -EINTR;
-	default:
-		return -EIO;
-	}
-}
 
 bool link_is_bridge(const struct link_info *li)
 {
@@ -92,77 +74,128 @@ void link_list_free(struct link_list *l)
 	l->n = 0;
 }
 
-static void link_info_fill(struct link_info *li, struct rtnl_link *rl)
-{
-	const char *kind = rtnl_link_get_type(rl);
-	struct nl_addr *ll = rtnl_link_get_addr(rl);
-	int32_t nsid;
+/* --- the dump ---------------------------------------------------------------------- */
 
+/* Every link of the dump, and the kind of each (to know its ports). */
+struct link_dump {
+	struct link_info *v;
+	size_t n, cap;
+	int err;		/* -ENOMEM while collecting */
+};
+
+static void link_operstate(uint8_t st, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[IF_OPER_UNKNOWN] = "unknown", [IF_OPER_NOTPRESENT] = "notpresent",
+		[IF_OPER_DOWN] = "down", [IF_OPER_LOWERLAYERDOWN] = "lowerlayerdown",
+		[IF_OPER_TESTING] = "testing", [IF_OPER_DORMANT] = "dormant",
+		[IF_OPER_UP] = "up",
+	};
+
+	if (st < sizeof(names) / sizeof(names[0]) && names[st])
+		snprintf(buf, len, "%s", names[st]);
+	else
+		snprintf(buf, len, "0x%x", st);
+}
+
+static void link_kind_parse(const struct nlattr *info, struct link_info *li)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, info)
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+			snprintf(li->kind, sizeof(li->kind), "%.*s",
+				 (int)strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)),
+				 (const char *)mnl_attr_get_payload(a));
+}
+
+/* One attribute of RTM_NEWLINK into @li (IFLA_LINK and IFLA_LINK_NETNSID kept for veths later). */
+static void link_attr_parse(const struct nlattr *a, struct link_info *li, int *link, int *netnsid)
+{
+	uint16_t len = mnl_attr_get_payload_len(a);
+	const uint8_t *p = mnl_attr_get_payload(a);
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		snprintf(li->name, sizeof(li->name), "%.*s", (int)strnlen((const char *)p, len),
+			 (const char *)p);
+		break;
+	case IFLA_ADDRESS:
+		if (len == 6)
+			snprintf(li->mac, sizeof(li->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 p[0], p[1], p[2], p[3], p[4], p[5]);
+		break;
+	case IFLA_MTU:
+		if (len >= 4)
+			li->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_MASTER:
+		if (len >= 4)
+			li->master = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK:
+		if (len >= 4)
+			*link = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		if (len >= 4)
+			*netnsid = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_OPERSTATE:
+		if (len >= 1)
+			link_operstate(mnl_attr_get_u8(a), li->operstate, sizeof(li->operstate));
+		break;
+	case IFLA_LINKINFO:
+		link_kind_parse(a, li);
+		break;
+	}
+}
+
+int link_info_parse(const struct nlmsghdr *nlh, struct link_info *li)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	int link = 0, netnsid = -1;
+
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return -EINVAL;
 	memset(li, 0, sizeof(*li));
-	li->ifindex = rtnl_link_get_ifindex(rl);
-	snprintf(li->name, sizeof(li->name), "%s", rtnl_link_get_name(rl));
-	snprintf(li->kind, sizeof(li->kind), "%s", kind ? kind : "");
-	li->master = rtnl_link_get_master(rl);
+	li->ifindex = ifi->ifi_index;
+	li->up = ifi->ifi_flags & IFF_UP;
+	link_operstate(IF_OPER_UNKNOWN, li->operstate, sizeof(li->operstate));
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+		link_attr_parse(a, li, &link, &netnsid);
 	li->peer_netnsid = -1;
-	if (kind && !strcmp(kind, "veth")) {
+	if (link_is_veth(li)) {
 		/* IFLA_LINK names the peer's ifindex; in another namespace
 		 * it is only meaningful together with IFLA_LINK_NETNSID. */
-		li->peer_ifindex = rtnl_link_get_link(rl);
-		if (rtnl_link_get_link_netnsid(rl, &nsid) == 0)
-			li->peer_netnsid = nsid;
+		li->peer_ifindex = link;
+		li->peer_netnsid = netnsid;
 	}
-	if (ll && nl_addr_get_len(ll) == 6) {
-		const unsigned char *m = nl_addr_get_binary_addr(ll);
-
-		snprintf(li->mac, sizeof(li->mac), "%02x:%02x:%02x:%02x:%02x:%02x",
-			 m[0], m[1], m[2], m[3], m[4], m[5]);
-	}
-	li->mtu = rtnl_link_get_mtu(rl);
-	li->up = rtnl_link_get_flags(rl) & IFF_UP;
-	rtnl_link_operstate2str(rtnl_link_get_operstate(rl), li->operstate,
-				sizeof(li->operstate));
-}
-
-/* A port of a bridge, a bridge or a veth: what containers plug into. */
-static bool link_wanted(struct rtnl_link *rl, struct nl_cache *cache)
-{
-	const char *kind = rtnl_link_get_type(rl);
-	struct rtnl_link *m;
-	bool port = false;
-
-	if (kind && (!strcmp(kind, "bridge") || !strcmp(kind, "veth")))
-		return true;
-	if (rtnl_link_get_master(rl) <= 0)
-		return false;
-	m = rtnl_link_get(cache, rtnl_link_get_master(rl));
-	if (m) {
-		const char *mk = rtnl_link_get_type(m);
-
-		port = mk && !strcmp(mk, "bridge");
-		rtnl_link_put(m);
-	}
-	return port;
-}
-
-static int link_addr_add(struct link_info *li, struct rtnl_addr *ra)
-{
-	struct nl_addr *local = rtnl_addr_get_local(ra);
-	int family = rtnl_addr_get_family(ra);
-	struct link_addr *grown, *a;
-
-	if (!local || (family != AF_INET && family != AF_INET6))
-		return 0;
-	grown = realloc(li->addrs, (li->n_addrs + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	li->addrs = grown;
-	a = &li->addrs[li->n_addrs];
-	a->family = family;
-	a->prefixlen = rtnl_addr_get_prefixlen(ra);
-	if (!inet_ntop(family, nl_addr_get_binary_addr(local), a->text, sizeof(a->text)))
-		return 0;
-	li->n_addrs++;
 	return 0;
+}
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump *d = data;
+	struct link_info li;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || link_info_parse(nlh, &li))
+		return MNL_CB_OK;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct link_info *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v) {
+			d->err = -ENOMEM;
+			return MNL_CB_OK;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = li;
+	return MNL_CB_OK;
 }
 
 static int link_cmp_ifindex(const void *a, const void *b)
@@ -172,81 +205,115 @@ static int link_cmp_ifindex(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-static int link_collect(struct link_list *out, struct nl_cache *lc)
+/* A port of a bridge, a bridge or a veth: what containers plug into. */
+static bool link_wanted(const struct link_list *all, const struct link_info *li)
 {
-	struct nl_object *o;
-	size_t cap = nl_cache_nitems(lc);
+	const struct link_info *m;
 
-	out->v = calloc(cap ? cap : 1, sizeof(*out->v));
-	if (!out->v)
+	if (link_is_bridge(li) || link_is_veth(li))
+		return true;
+	m = li->master > 0 ? link_list_find(all, li->master) : NULL;
+	return m && link_is_bridge(m);
+}
+
+/* Move the wanted links of @all (sorted by ifindex) to @out.  Return: 0 or -ENOMEM. */
+static int link_keep_wanted(struct link_list *all, struct link_list *out)
+{
+	bool *keep = calloc(all->n + 1, sizeof(*keep));
+	size_t k = 0;
+
+	if (!keep)
 		return -ENOMEM;
-	for (o = nl_cache_get_first(lc); o && out->n < cap; o = nl_cache_get_next(o)) {
-		struct rtnl_link *rl = (struct rtnl_link *)o;
-
-		if (link_wanted(rl, lc))
-			link_info_fill(&out->v[out->n++], rl);
-	}
-	qsort(out->v, out->n, sizeof(*out->v), link_cmp_ifindex);
+	for (size_t i = 0; i < all->n; i++)
+		keep[i] = link_wanted(all, &all->v[i]);
+	for (size_t i = 0; i < all->n; i++)
+		if (keep[i])
+			all->v[k++] = all->v[i];
+	free(keep);
+	out->v = all->v;
+	out->n = k;
+	all->v = NULL;
+	all->n = 0;
 	return 0;
 }
 
-static int link_collect_addrs(struct link_list *out, struct nl_cache *ac)
+static int link_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nl_object *o;
-	int err;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *local;
+	struct link_list *l = data;
+	struct link_addr *grown, *a;
+	struct link_info *li;
 
-	for (o = nl_cache_get_first(ac); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)o;
-		struct link_info *li = (struct link_info *)
-			link_list_find(out, rtnl_addr_get_ifindex(ra));
-
-		if (!li)
-			continue;
-		err = link_addr_add(li, ra);
-		if (err)
-			return err;
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	li = (struct link_info *)link_list_find(l, (int)ifa->ifa_index);
+	local = li ? nlreq_ifa_local(nlh) : NULL;
+	if (!local)
+		return MNL_CB_OK;
+	grown = realloc(li->addrs, (li->n_addrs + 1) * sizeof(*grown));
+	if (!grown) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
 	}
-	return 0;
+	li->addrs = grown;
+	a = &li->addrs[li->n_addrs];
+	a->family = ifa->ifa_family;
+	a->prefixlen = ifa->ifa_prefixlen;
+	if (inet_ntop(a->family, mnl_attr_get_payload(local), a->text, sizeof(a->text)))
+		li->n_addrs++;
+	return MNL_CB_OK;
+}
+
+/* A dump request of @type for @family into @buf. */
+static struct nlmsghdr *link_dump_req(char *buf, uint16_t type, uint8_t family, unsigned int seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = family;
+	return nlh;
 }
 
 int link_list_dump(struct link_list *out)
 {
-	struct nl_cache *lc = NULL, *ac = NULL;
-	struct nl_sock *sk;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct link_dump d = { 0 };
+	struct link_list all;
+	struct mnl_socket *nl;
 	int err;
 
 	out->v = NULL;
 	out->n = 0;
-	sk = nl_socket_alloc();
-	if (!sk)
-		return -ENOMEM;
-	err = nl_connect(sk, NETLINK_ROUTE);
-	if (err < 0) {
-		err = link_errno(err);
-		goto out_free_sock;
-	}
-	err = rtnl_link_alloc_cache(sk, AF_UNSPEC, &lc);
-	if (err < 0) {
-		err = link_errno(err);
-		goto out_free_sock;
-	}
-	err = rtnl_addr_alloc_cache(sk, &ac);
-	if (err < 0) {
-		err = link_errno(err);
-		goto out_free_lcache;
-	}
-	err = link_collect(out, lc);
+	nl = nlreq_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	err = nlreq_talk(nl, link_dump_req(buf, RTM_GETLINK, AF_UNSPEC, 1), link_dump_cb, &d);
 	if (!err)
-		err = link_collect_addrs(out, ac);
+		err = d.err;
+	all.v = d.v;
+	all.n = d.n;
+	if (!err) {
+		qsort(all.v, all.n, sizeof(*all.v), link_cmp_ifindex);
+		err = link_keep_wanted(&all, out);
+	}
+	if (!err) {
+		err = nlreq_talk(nl, link_dump_req(buf, RTM_GETADDR, AF_UNSPEC, 2),
+				 link_addr_cb, out);
+	}
+	link_list_free(&all);
 	if (err)
 		link_list_free(out);
-	nl_cache_free(ac);
-out_free_lcache:
-	nl_cache_free(lc);
-out_free_sock:
-	nl_socket_free(sk);
+	mnl_socket_close(nl);
 	return err;
 }
+
+/* --- rows -------------------------------------------------------------------------- */
 
 static json_t *link_int_or_null(int v, bool known)
 {
@@ -311,10 +378,12 @@ json_t *link_list_json(const struct link_list *l)
 	return rows;
 }
 
+/* --- notifications ----------------------------------------------------------------- */
+
 #define LINK_MON_BRIDGES 64	/* bridges remembered; past it, every one is news */
 
 struct link_monitor {
-	struct nl_sock *sk;
+	struct mnl_socket *nl;
 	int seen;
 	int bridge_news;	/* this drain: bridges that came, went or were renamed */
 	/* bridges seen in notifications, so a bridge's own NEWLINK for a
@@ -323,25 +392,13 @@ struct link_monitor {
 	size_t n_br;
 };
 
-static bool link_msg_is_bridge(struct nlmsghdr *nlh)
-{
-	struct nlattr *li = nlmsg_find_attr(nlh, sizeof(struct ifinfomsg), IFLA_LINKINFO);
-	struct nlattr *kind = li ? nla_find(nla_data(li), nla_len(li), IFLA_INFO_KIND) : NULL;
-
-	return kind && !strncmp(nla_data(kind), "bridge", (size_t)nla_len(kind));
-}
-
 /* A bridge's NEWLINK or DELLINK: is it news (new, renamed, gone)? */
-static bool link_monitor_bridge(struct link_monitor *m, struct nlmsghdr *nlh)
+static bool link_monitor_bridge(struct link_monitor *m, const struct nlmsghdr *nlh,
+				const struct link_info *li)
 {
-	struct ifinfomsg *ifi = nlmsg_data(nlh);
-	struct nlattr *na = nlmsg_find_attr(nlh, sizeof(*ifi), IFLA_IFNAME);
-	char name[IFNAMSIZ] = "";
 	size_t i;
 
-	if (na)
-		nla_strlcpy(name, na, sizeof(name));
-	for (i = 0; i < m->n_br && m->br[i].ifindex != ifi->ifi_index; i++)
+	for (i = 0; i < m->n_br && m->br[i].ifindex != li->ifindex; i++)
 		;
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		if (i < m->n_br)
@@ -349,85 +406,75 @@ static bool link_monitor_bridge(struct link_monitor *m, struct nlmsghdr *nlh)
 		return true;
 	}
 	if (i < m->n_br) {
-		if (!strcmp(m->br[i].name, name))
+		if (!strcmp(m->br[i].name, li->name))
 			return false;
 	} else if (m->n_br < LINK_MON_BRIDGES) {
-		m->br[m->n_br++].ifindex = ifi->ifi_index;
+		m->br[m->n_br++].ifindex = li->ifindex;
 	} else {
 		return true;
 	}
-	snprintf(m->br[i].name, sizeof(m->br[i].name), "%s", name);
+	snprintf(m->br[i].name, sizeof(m->br[i].name), "%s", li->name);
 	return true;
 }
 
-static int link_monitor_count(struct nl_msg *msg, void *arg)
+static int link_monitor_count(const struct nlmsghdr *nlh, void *data)
 {
-	struct link_monitor *m = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct link_monitor *m = data;
+	struct link_info li;
 
 	m->seen++;
-	if ((nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) &&
-	    nlmsg_valid_hdr(nlh, sizeof(struct ifinfomsg)) && link_msg_is_bridge(nlh) &&
-	    link_monitor_bridge(m, nlh))
+	if (!link_info_parse(nlh, &li) && link_is_bridge(&li) && link_monitor_bridge(m, nlh, &li))
 		m->bridge_news++;
-	return NL_OK;
+	return MNL_CB_OK;
 }
 
 int link_monitor_open(struct link_monitor **out)
 {
 	struct link_monitor *m = calloc(1, sizeof(*m));
-	int err;
+	int err = 0, fl;
 
 	if (!m)
 		return -ENOMEM;
-	m->sk = nl_socket_alloc();
-	if (!m->sk) {
-		err = -ENOMEM;
-		goto out_free_m;
-	}
-	/* Notifications carry no sequence number of ours. */
-	nl_socket_disable_seq_check(m->sk);
-	nl_socket_modify_cb(m->sk, NL_CB_VALID, NL_CB_CUSTOM, link_monitor_count, m);
-	err = nl_connect(m->sk, NETLINK_ROUTE);
-	if (!err)
-		err = nl_socket_add_membership(m->sk, RTNLGRP_LINK);
-	if (!err)
-		err = nl_socket_set_nonblocking(m->sk);
-	if (err < 0) {
-		err = link_errno(err);
-		goto out_free_m;
+	m->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!m->nl || mnl_socket_bind(m->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
+		err = -errno;
+	fl = err ? -1 : fcntl(mnl_socket_get_fd(m->nl), F_GETFL);
+	if (!err && (fl < 0 || fcntl(mnl_socket_get_fd(m->nl), F_SETFL, fl | O_NONBLOCK) < 0))
+		err = -errno;
+	if (err) {
+		link_monitor_free(m);
+		return err;
 	}
 	*out = m;
 	return 0;
-
-out_free_m:
-	link_monitor_free(m);
-	return err;
 }
 
 int link_monitor_fd(const struct link_monitor *m)
 {
-	return nl_socket_get_fd(m->sk);
+	return mnl_socket_get_fd(m->nl);
 }
 
 int link_monitor_drain(struct link_monitor *m)
 {
-	int err;
+	char buf[32768];
+	ssize_t n;
 
 	m->seen = 0;
 	m->bridge_news = 0;
 	for (;;) {
-		err = nl_recvmsgs_default(m->sk);
-		if (err == -NLE_AGAIN)
+		n = mnl_socket_recvfrom(m->nl, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return m->seen;
-		/* ENOBUFS (libnl: NLE_NOMEM): notifications were lost. */
-		if (err == -NLE_NOMEM) {
+		/* ENOBUFS: notifications were lost. */
+		if (n < 0 && errno == ENOBUFS) {
 			m->seen++;
 			m->bridge_news++;
 			continue;
 		}
-		if (err < 0)
-			return link_errno(err);
+		if (n < 0)
+			return -errno;
+		/* notifications carry no sequence number or port id of ours */
+		mnl_cb_run(buf, (size_t)n, 0, 0, link_monitor_count, m);
 	}
 }
 
@@ -440,6 +487,7 @@ void link_monitor_free(struct link_monitor *m)
 {
 	if (!m)
 		return;
-	nl_socket_free(m->sk);
+	if (m->nl)
+		mnl_socket_close(m->nl);
 	free(m);
 }

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <sys/types.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/identity.h"
 #include "runtime-int.h"
 
@@ -74,8 +75,8 @@ void id_rules_free(struct id_rules *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Parse one rule name into @out.  Return: 0, -EINVAL or -ENOMEM. */
-static int id_rule_parse(const char *name, struct id_rule *out, char *err, size_t errlen, size_t i)
+/* Parse one rule name into @out; a bad one is recorded at @where.  Return: 0, -EINVAL or -ENOMEM. */
+static int id_rule_parse(const char *name, struct id_rule *out, struct diags *d, const char *where)
 {
 	static const struct { const char *name; enum id_rule_kind kind; } kinds[] = {
 		{ "compose", ID_RULE_COMPOSE }, { "kubernetes", ID_RULE_KUBERNETES },
@@ -86,12 +87,12 @@ static int id_rule_parse(const char *name, struct id_rule *out, char *err, size_
 	memset(out, 0, sizeof(*out));
 	if (!strncmp(name, "label:", 6)) {
 		if (!name[6]) {
-			snprintf(err, errlen, "rule %zu: 'label:' needs a label key", i);
+			diag_add(d, where, "'label:' needs a label key");
 			return -EINVAL;
 		}
 		if (id_label_is_churn(name + 6)) {
-			snprintf(err, errlen, "rule %zu: label '%s' changes with every rollout and cannot name a workload",
-				 i, name + 6);
+			diag_add(d, where, "label '%s' changes with every rollout and cannot name "
+				 "a workload", name + 6);
 			return -EINVAL;
 		}
 		out->kind = ID_RULE_LABEL;
@@ -101,8 +102,8 @@ static int id_rule_parse(const char *name, struct id_rule *out, char *err, size_
 			if (!strcmp(name, kinds[k].name))
 				break;
 		if (k == sizeof(kinds) / sizeof(kinds[0])) {
-			snprintf(err, errlen, "rule %zu: unknown rule '%s' (label:KEY, compose, kubernetes, image or name)",
-				 i, name);
+			diag_add(d, where, "unknown rule '%s' (label:KEY, compose, kubernetes, "
+				 "image or name)", name);
 			return -EINVAL;
 		}
 		out->kind = kinds[k].kind;
@@ -116,23 +117,29 @@ static int id_rule_parse(const char *name, struct id_rule *out, char *err, size_
 }
 
 int id_rules_set_order(struct id_rules *r, const char *const *names, size_t n,
-		       char *err, size_t errlen)
+		       const char *path, struct diags *d)
 {
 	struct id_rule v[ID_RULES_MAX];
-	size_t i, j;
-	int e;
+	char where[DIAG_PATH_LEN];
+	size_t i, j, ok = 0;
+	int e, rc = 0;
 
 	if (n == 0 || n > ID_RULES_MAX) {
-		snprintf(err, errlen, "between 1 and %d rules, not %zu", ID_RULES_MAX, n);
+		diag_add(d, path, "between 1 and %d rules, not %zu", ID_RULES_MAX, n);
 		return -EINVAL;
 	}
-	for (i = 0; i < n; i++) {
-		e = id_rule_parse(names[i], &v[i], err, errlen, i);
-		if (e) {
-			while (i-- > 0)
-				id_rule_clear(&v[i]);
-			return e;
-		}
+	for (i = 0; i < n && rc != -ENOMEM; i++) {
+		diag_path_idx(where, path, i);
+		e = id_rule_parse(names[i], &v[ok], d, where);
+		if (e)
+			rc = e;
+		else
+			ok++;
+	}
+	if (rc) {
+		while (ok-- > 0)
+			id_rule_clear(&v[ok]);
+		return rc;
 	}
 	for (j = 0; j < r->n; j++)
 		id_rule_clear(&r->v[j]);
@@ -172,10 +179,11 @@ int id_rules_init(struct id_rules *r)
 	static const char *const order[] = {
 		"label:zonewall.identity", "compose", "kubernetes", "image", "name",
 	};
-	char err[128];
+	struct diags d;
 
 	memset(r, 0, sizeof(*r));
-	if (id_rules_set_order(r, order, 5, err, sizeof(err)) ||
+	diags_init(&d);
+	if (id_rules_set_order(r, order, 5, "$", &d) ||
 	    id_workload_set(&r->zone_label, "zonewall.zone") ||
 	    id_workload_set(&r->default_zone, "default")) {
 		id_rules_free(r);

@@ -341,7 +341,7 @@ static int inv_parse_entry(struct inv *inv, struct diags *d, json_t *o, const ch
 static int inv_parse_rules(struct inv *inv, struct diags *d, json_t *v)
 {
 	const char *names[ID_RULES_MAX];
-	char msg[192], ip[DIAG_PATH_LEN];
+	char ip[DIAG_PATH_LEN];
 	size_t i, n = 0;
 	json_t *r;
 	int rc;
@@ -357,9 +357,7 @@ static int inv_parse_rules(struct inv *inv, struct diags *d, json_t *v)
 	}
 	if (n != json_array_size(v))
 		return 0;
-	rc = id_rules_set_order(&inv->rules, names, n, msg, sizeof(msg));
-	if (rc == -EINVAL)
-		diag_add(d, "$.identity.rules", "%s", msg);
+	rc = id_rules_set_order(&inv->rules, names, n, "$.identity.rules", d);
 	return rc == -EINVAL ? 0 : rc;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/log-follow.h"
 #include "zonewall/hardening.h"
 
@@ -29,18 +30,28 @@ struct evfile {
 	char path[PATH_MAX];
 };
 
-static int evfile_reopen(struct evfile *f, bool at_end, char *err, size_t errlen)
+/* The problem of the log at @f->path: "event log PATH: MSG". */
+static int evfile_problem(const struct evfile *f, struct diags *d, int rc, const char *msg)
+{
+	char where[sizeof(f->path) + 16];
+
+	snprintf(where, sizeof(where), "event log %s", f->path);
+	diag_add(d, where, "%s", msg);
+	return rc;
+}
+
+static int evfile_reopen(struct evfile *f, bool at_end, struct diags *d)
 {
 	struct stat st;
 	int fd, rc;
 
-	rc = safe_file_check("event log", f->path, err, errlen);
+	rc = safe_file_check("event log", f->path, d);
 	if (rc)
 		return rc;
 	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "event log %s: %s", f->path, strerror(errno));
+		evfile_problem(f, d, rc, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return rc;
@@ -57,7 +68,7 @@ static int evfile_reopen(struct evfile *f, bool at_end, char *err, size_t errlen
 	return 0;
 }
 
-int evfile_open(const char *path, struct evfile **out, char *err, size_t errlen)
+int evfile_open(const char *path, struct evfile **out, struct diags *d)
 {
 	char dir[PATH_MAX], *slash;
 	struct evfile *f;
@@ -65,12 +76,12 @@ int evfile_open(const char *path, struct evfile **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if (strlen(path) >= sizeof(f->path) || path[0] != '/') {
-		snprintf(err, errlen, "event log %.200s: not an absolute path", path);
+		diag_add(d, "", "event log %.200s: not an absolute path", path);
 		return -EINVAL;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
-		snprintf(err, errlen, "out of memory");
+		diag_add(d, "", "out of memory");
 		return -ENOMEM;
 	}
 	f->fd = -1;
@@ -84,17 +95,17 @@ int evfile_open(const char *path, struct evfile **out, char *err, size_t errlen)
 	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (f->ifd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "inotify: %s", strerror(errno));
+		diag_add(d, "inotify", "%s", strerror(errno));
 		goto out_free;
 	}
 	f->wd = inotify_add_watch(f->ifd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO |
 				  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
 	if (f->wd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "event log directory %s: %s", dir, strerror(errno));
+		diag_add(d, "", "event log directory %.200s: %s", dir, strerror(errno));
 		goto out_free;
 	}
-	rc = evfile_reopen(f, true, err, errlen);
+	rc = evfile_reopen(f, true, d);
 	if (rc)
 		goto out_free;
 	*out = f;
@@ -166,16 +177,12 @@ static bool evfile_dir_exists(const struct evfile *f)
 	return stat(dir, &st) == 0 || errno != ENOENT;
 }
 
-static int evfile_fail(const struct evfile *f, int rc, char *err, size_t errlen)
+static int evfile_fail(const struct evfile *f, int rc, struct diags *d)
 {
-	if (rc == -ENOENT)
-		snprintf(err, errlen, "event log %s: its directory went away", f->path);
-	else
-		snprintf(err, errlen, "event log %s: %s", f->path, strerror(-rc));
-	return rc;
+	return evfile_problem(f, d, rc, rc == -ENOENT ? "its directory went away" : strerror(-rc));
 }
 
-int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, char *err, size_t errlen)
+int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, struct diags *d)
 {
 	struct stat st;
 	int rc;
@@ -184,14 +191,14 @@ int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, char *err, size_t er
 	if (!rc)
 		rc = evfile_slurp(f, fn, ctx);
 	if (rc)
-		return evfile_fail(f, rc, err, errlen);
+		return evfile_fail(f, rc, d);
 	if (stat(f->path, &st) < 0) {
 		if (errno != ENOENT)
-			return evfile_fail(f, -errno, err, errlen);
+			return evfile_fail(f, -errno, d);
 		/* between an unlink and the new file (its creation wakes us),
 		 * unless the directory went too (the file we hold open keeps
 		 * the directory's own deletion event from coming) */
-		return evfile_dir_exists(f) ? 0 : evfile_fail(f, -ENOENT, err, errlen);
+		return evfile_dir_exists(f) ? 0 : evfile_fail(f, -ENOENT, d);
 	}
 	if (st.st_dev != f->dev || st.st_ino != f->ino) {
 		/* renamed over: the old file may have grown after the read
@@ -199,8 +206,8 @@ int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, char *err, size_t er
 		 * rotates); nobody writes it once replaced */
 		rc = evfile_slurp(f, fn, ctx);
 		if (rc)
-			return evfile_fail(f, rc, err, errlen);
-		rc = evfile_reopen(f, false, err, errlen);
+			return evfile_fail(f, rc, d);
+		rc = evfile_reopen(f, false, d);
 		if (rc)
 			return rc;
 	} else if (st.st_size < f->off) {
@@ -211,5 +218,5 @@ int evfile_read(struct evfile *f, rt_line_fn fn, void *ctx, char *err, size_t er
 	}
 	f->rotations++;
 	rc = evfile_slurp(f, fn, ctx);
-	return rc ? evfile_fail(f, rc, err, errlen) : 0;
+	return rc ? evfile_fail(f, rc, d) : 0;
 }

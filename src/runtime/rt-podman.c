@@ -33,14 +33,14 @@
  * kernel before its inspect can answer.  A path of another shape is left
  * unknown, not an error.
  */
-static int rt_podman_pidfile(struct id_workload *w, json_t *root, char *err, size_t errlen)
+static int rt_podman_pidfile(struct id_workload *w, json_t *root, struct diags *d)
 {
 	static const char tail[] = "/hostname";
 	const char *hp;
 	char path[PATH_MAX];
 	size_t n;
 
-	if (rt_str(root, "HostnamePath", "", &hp, err, errlen))
+	if (rt_str(root, "HostnamePath", "", &hp, d))
 		return -EINVAL;
 	n = strlen(hp);
 	if (hp[0] != '/' || n <= sizeof(tail) - 1 || n >= sizeof(path) - 16 ||
@@ -57,20 +57,18 @@ static int rt_podman_pidfile(struct id_workload *w, json_t *root, char *err, siz
  * "Type", "Attributes"}.  Its "died" is the API's "die".
  */
 int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
-			      char *err, size_t errlen)
+			      struct diags *d)
 {
 	const char *type, *status, *id, *name, *time;
 	json_t *root;
 	int rc = -EINVAL;
 
-	root = rt_load_event(text, len, ev, err, errlen);
+	root = rt_load_event(text, len, ev, d);
 	if (!root)
 		return -EINVAL;
-	if (rt_str(root, "Type", "event.", &type, err, errlen) ||
-	    rt_str(root, "Status", "event.", &status, err, errlen) ||
-	    rt_str(root, "ID", "event.", &id, err, errlen) ||
-	    rt_str(root, "Name", "event.", &name, err, errlen) ||
-	    rt_str(root, "Time", "event.", &time, err, errlen))
+	if (rt_str(root, "Type", "event.", &type, d) || rt_str(root, "Status", "event.", &status, d) ||
+	    rt_str(root, "ID", "event.", &id, d) || rt_str(root, "Name", "event.", &name, d) ||
+	    rt_str(root, "Time", "event.", &time, d))
 		goto out_decref;
 	if (!strcmp(status, "died"))
 		status = "die";
@@ -86,7 +84,7 @@ int rt_parse_podman_log_event(const char *text, size_t len, struct rt_event *ev,
 		rt_copy(ev->name, sizeof(ev->name), name);
 	ev->time_ns = rt_parse_time(time);
 	if (!ev->id[0] || !ev->time_ns) {
-		rt_fail(err, errlen, "event %.16s/%.32s: no %s", type, status,
+		rt_fail(d, "", "event %.16s/%.32s: no %s", type, status,
 			ev->id[0] ? "valid Time" : "container ID");
 		goto out_decref;
 	}

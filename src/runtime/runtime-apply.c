@@ -90,8 +90,8 @@ static void rt_fast_miss(struct rt_mapper *m, const struct rt_event *ev, const c
 			 char *miss, size_t misslen)
 {
 	m->fast_misses++;
-	snprintf(m->fast_last_miss, sizeof(m->fast_last_miss), "%.12s: %s", ev->id, why);
-	snprintf(miss, misslen, "%s", why);
+	snprintf(m->fast_last_miss, sizeof(m->fast_last_miss), "%.12s: %.300s", ev->id, why);
+	snprintf(miss, misslen, "%.300s", why);
 }
 
 /* The name of a workload other than @id holding one of @w's addresses now, or NULL. */
@@ -125,8 +125,9 @@ static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev, char *
 	struct rt_report r = { .kind = RT_REP_EVENT, .ev = ev, .provisional = true };
 	const struct id_workload *cur;
 	struct id_workload *w;
+	char why[DIAG_LINE_MAX];
 	const char *taken;
-	char why[300];
+	struct diags d;
 	ssize_t i;
 
 	if (!m->fast_on || strcmp(ev->type, "container") || strcmp(ev->action, "start"))
@@ -139,8 +140,10 @@ static bool rt_fast_start(struct rt_mapper *m, const struct rt_event *ev, char *
 		rt_fast_miss(m, ev, "no stop of it seen since it last ran", miss, misslen);
 		return false;
 	}
-	w = rt_fast_probe(m->ran[i], ev->time_ns, why, sizeof(why));
+	diags_init(&d);
+	w = rt_fast_probe(m->ran[i], ev->time_ns, &d);
 	if (!w) {
+		diags_summary(&d, why, sizeof(why));
 		rt_fast_miss(m, ev, why, miss, misslen);
 		return false;
 	}
@@ -267,18 +270,19 @@ static bool rt_superseded(const struct rt_event *q, size_t i, size_t n)
 	return false;
 }
 
-/* Put inspect answer @w (or the error in @err with errno @e) for @ev into
+/* Put inspect answer @w (or the error @why with errno @e) for @ev into
  * the index and report the event. */
 static void rt_apply_answer(struct rt_mapper *m, struct rt_report *r, struct id_workload *w,
-			    int e, const char *err)
+			    int e, const struct diags *why)
 {
+	char msg[DIAG_LINE_MAX + 80], err[DIAG_LINE_MAX];
 	const struct rt_event *ev = r->ev;
-	char msg[420];
 	int rc = 0;
 
 	if (!w && e == ENOENT) {
 		id_index_remove(m->idx, ev->id, rt_now_ns());
 	} else if (!w) {
+		diags_summary(why, err, sizeof(err));
 		snprintf(msg, sizeof(msg), "%s %s %.12s: inspect failed: %s",
 			 ev->type, ev->action, ev->id, err);
 		rt_report(m, RT_REP_WARN, msg);
@@ -345,7 +349,8 @@ static int rt_inflight_start(struct rt_mapper *m, const struct rt_event *ev, boo
 		return -EBUSY;
 	f = &m->fl[m->nfl];
 	memset(f, 0, sizeof(*f));
-	if (rt_inspect_path(ev->id, f->path, sizeof(f->path), m->err, sizeof(m->err)))
+	diags_init(&m->err);
+	if (rt_inspect_path(ev->id, f->path, sizeof(f->path), &m->err))
 		return -EINVAL;
 	f->h = curl_easy_init();
 	if (!f->h)
@@ -380,20 +385,20 @@ static void rt_inflight_done(struct rt_mapper *m, size_t i, CURLcode cc)
 	int e;
 
 	r.inspect_ns = rt_now_ns() - f->sent_ns;
+	diags_init(&m->err);
 	if (cc != CURLE_OK) {
-		e = -rt_curl_error(m->c, cc, &f->b, m->err, sizeof(m->err));
+		e = -rt_curl_error(m->c, cc, &f->b, &m->err);
 	} else {
 		curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
 		if (!f->b.buf && !rt_body_write((char *)"", 0, 0, &f->b))
 			f->b.buf = calloc(1, 1);
-		w = f->b.buf ? rt_inspect_answer(m->c, f->path, (int)status, &f->b, m->err,
-						 sizeof(m->err)) : NULL;
+		w = f->b.buf ? rt_inspect_answer(m->c, f->path, (int)status, &f->b, &m->err) : NULL;
 		e = w ? 0 : f->b.buf ? errno : ENOMEM;
 	}
 	memcpy(miss, f->fast_miss, sizeof(miss));
 	r.fast_miss = miss[0] ? miss : NULL;
 	rt_inflight_drop(m, i);
-	rt_apply_answer(m, &r, w, e, m->err);
+	rt_apply_answer(m, &r, w, e, &m->err);
 }
 
 static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool superseded)
@@ -432,9 +437,10 @@ static void rt_apply(struct rt_mapper *m, const struct rt_event *ev, bool supers
 		r.confirms = provisional;
 		r.fast_miss = miss[0] ? miss : NULL;
 		r.inspect_ns = rt_now_ns();
-		w = rt_inspect(m->c, ev->id, m->err, sizeof(m->err));
+		diags_init(&m->err);
+		w = rt_inspect(m->c, ev->id, &m->err);
 		r.inspect_ns = rt_now_ns() - r.inspect_ns;
-		rt_apply_answer(m, &r, w, w ? 0 : errno, m->err);
+		rt_apply_answer(m, &r, w, w ? 0 : errno, &m->err);
 		return;
 	}
 	r.applied_ns = rt_now_ns();
@@ -512,6 +518,6 @@ void rt_pump(struct rt_mapper *m, int timeout_ms)
 		m->overflow = false;
 		rt_events_drop_inflight(m);
 		if (rt_resync(m))
-			rt_lost(m, m->err);
+			rt_lost_diags(m, &m->err);
 	}
 }

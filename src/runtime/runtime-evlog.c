@@ -121,11 +121,14 @@ void rt_evlog_open(struct rt_mapper *m)
 	struct epoll_event e = { .events = EPOLLIN };
 	const struct rt_backend *fmt;
 	const char *path = rt_evlog_choose(m, &fmt);
-	char err[300], msg[400];
+	char err[DIAG_LINE_MAX], msg[DIAG_LINE_MAX + 48];
+	struct diags d;
 
 	if (!path)
 		return;
-	if (evfile_open(path, &m->evlog, err, sizeof(err))) {
+	diags_init(&d);
+	if (evfile_open(path, &m->evlog, &d)) {
+		diags_summary(&d, err, sizeof(err));
 		snprintf(msg, sizeof(msg), "%s; following the API stream only", err);
 		rt_report(m, RT_REP_WARN, msg);
 		return;
@@ -143,12 +146,15 @@ void rt_evlog_open(struct rt_mapper *m)
 static void rt_evlog_line(void *ctx, const char *line, size_t len)
 {
 	struct rt_mapper *m = ctx;
+	char msg[DIAG_LINE_MAX], w[DIAG_LINE_MAX + 300];
 	struct rt_event ev;
-	char msg[256], w[400];
+	struct diags d;
 
 	/* skipped like a bad line of the stream: were it an event, the
 	 * stream's copy, not found in the log, ends following the log */
-	if (m->evlog_b->parse_log_line(line, len, &ev, msg, sizeof(msg))) {
+	diags_init(&d);
+	if (m->evlog_b->parse_log_line(line, len, &ev, &d)) {
+		diags_summary(&d, msg, sizeof(msg));
 		snprintf(w, sizeof(w), "event log %s: bad line skipped: %s", m->evlog_path, msg);
 		rt_report(m, RT_REP_WARN, w);
 		return;
@@ -162,10 +168,14 @@ static void rt_evlog_line(void *ctx, const char *line, size_t len)
 /* Queue what the log has; give it up when it cannot be read. */
 void rt_evlog_pump(struct rt_mapper *m)
 {
-	char err[400];
+	char err[DIAG_LINE_MAX];
+	struct diags d;
 
-	if (m->evlog && evfile_read(m->evlog, rt_evlog_line, m, err, sizeof(err)))
+	diags_init(&d);
+	if (m->evlog && evfile_read(m->evlog, rt_evlog_line, m, &d)) {
+		diags_summary(&d, err, sizeof(err));
 		rt_evlog_give_up(m, err);
+	}
 }
 
 /* With the log followed, whether the stream's @ev is a copy of an event

@@ -25,19 +25,22 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/fileio.h"
 #include "zonewall/netns-id.h"
 #include "zonewall/runtime.h"
 #include "zonewall/hardening.h"
 
-__attribute__((format(printf, 3, 4)))
-static struct id_workload *rt_fast_refuse(char *why, size_t whylen, const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+static struct id_workload *rt_fast_refuse(struct diags *why, const char *fmt, ...)
 {
+	char msg[sizeof(why->v[0].msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	diag_add(why, "", "%s", msg);
 	errno = EAGAIN;
 	return NULL;
 }
@@ -131,7 +134,7 @@ out_put:
 }
 
 struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64_t started_ns,
-				  const struct nsid_port *ports, size_t n, char *why, size_t whylen)
+				  const struct nsid_port *ports, size_t n, struct diags *why)
 {
 	struct id_workload *w;
 	size_t i, bridged = 0;
@@ -140,7 +143,7 @@ struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64
 	for (i = 0; i < n; i++)
 		bridged += ports[i].bridge[0] != '\0';
 	if (!prev->n_nets || bridged != prev->n_nets || n != prev->n_nets)
-		return rt_fast_refuse(why, whylen, "its veths here are not the bridge ports it had");
+		return rt_fast_refuse(why, "its veths here are not the bridge ports it had");
 	w = rt_fast_copy(prev, pid, started_ns);
 	if (!w)
 		return NULL;
@@ -151,7 +154,7 @@ struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64
 
 		if (!p) {
 			id_workload_put(w);
-			return rt_fast_refuse(why, whylen, "network %.64s: no single veth on bridge '%s'",
+			return rt_fast_refuse(why, "network %.64s: no single veth on bridge '%s'",
 					      was->name, was->bridge);
 		}
 		net = id_workload_add_net(w, was->name);
@@ -167,7 +170,7 @@ struct id_workload *rt_fast_build(const struct id_workload *prev, int pid, int64
 		rc = rt_fast_addrs(net, p, was->ipv4[0], was->ipv6[0]);
 		if (rc) {
 			id_workload_put(w);
-			return rt_fast_refuse(why, whylen, "network %.64s: %s", was->name,
+			return rt_fast_refuse(why, "network %.64s: %s", was->name,
 					      rc == -E2BIG ? "too many addresses" :
 					      "not one address per family it had, inside its bridge's subnet");
 		}
@@ -197,19 +200,19 @@ bool rt_fast_agrees(const struct id_workload *a, const struct id_workload *b)
 
 /* The PID in @path, a file nobody but root could have written (it names
  * the process whose namespace is trusted): one decimal number. */
-static int rt_fast_pid(const char *path, char *why, size_t whylen)
+static int rt_fast_pid(const char *path, struct diags *why)
 {
 	char *buf, *end;
 	size_t len;
 	long pid;
 	int rc;
 
-	rc = safe_file_check("pidfile", path, why, whylen);
+	rc = safe_file_check("pidfile", path, why);
 	if (rc)
 		return rc;
 	rc = fio_read_all(path, 31, &buf, &len);
 	if (rc) {
-		snprintf(why, whylen, "%.200s: %s", path, strerror(-rc));
+		diag_add(why, path, "%s", strerror(-rc));
 		return rc;
 	}
 	errno = 0;
@@ -217,27 +220,27 @@ static int rt_fast_pid(const char *path, char *why, size_t whylen)
 	rc = errno || end == buf || (*end && *end != '\n') || pid <= 1 || pid > INT_MAX ?
 	     -EINVAL : (int)pid;
 	if (rc < 0)
-		snprintf(why, whylen, "%.200s: not a PID", path);
+		diag_add(why, path, "not a PID");
 	free(buf);
 	return rc;
 }
 
-struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns, char *why,
-				  size_t whylen)
+struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t started_ns,
+				  struct diags *why)
 {
 	struct nsid_port ports[NSID_PORTS_MAX];
 	size_t n = 0;
 	int pid, nsid, rc;
 
 	if (!prev->pidfile || !prev->n_nets)
-		return rt_fast_refuse(why, whylen, "no pidfile or no network known");
+		return rt_fast_refuse(why, "no pidfile or no network known");
 	/* a process in the host's namespace (network host, none) must not get
 	 * there: nsid_assign_pid() would give this namespace an id of its own */
 	for (size_t i = 0; i < prev->n_nets; i++)
 		if (!prev->nets[i].bridge[0])
-			return rt_fast_refuse(why, whylen, "network %.64s: it had no bridge port",
+			return rt_fast_refuse(why, "network %.64s: it had no bridge port",
 					      prev->nets[i].name ? prev->nets[i].name : "");
-	pid = rt_fast_pid(prev->pidfile, why, whylen);
+	pid = rt_fast_pid(prev->pidfile, why);
 	if (pid < 0) {
 		errno = -pid;
 		return NULL;
@@ -245,9 +248,9 @@ struct id_workload *rt_fast_probe(const struct id_workload *prev, int64_t starte
 	nsid = nsid_assign_pid(pid);
 	rc = nsid < 0 ? nsid : nsid_ports_read(nsid, ports, NSID_PORTS_MAX, &n);
 	if (rc) {
-		snprintf(why, whylen, "process %d's network namespace: %s", pid, strerror(-rc));
+		diag_add(why, "", "process %d's network namespace: %s", pid, strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
-	return rt_fast_build(prev, pid, started_ns, ports, n, why, whylen);
+	return rt_fast_build(prev, pid, started_ns, ports, n, why);
 }

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/identity.h"
 #include "zonewall/rt-backend.h"
 #include "zonewall/runtime.h"
@@ -29,16 +30,15 @@ size_t id_addr_hash(const struct id_addr *a);
 
 /* --- JSON helpers of the parsers (runtime-parse.c) ---------------------------------- */
 
-/** rt_fail() - @fmt into @err.  Return: -EINVAL. */
-int rt_fail(char *err, size_t errlen, const char *fmt, ...)
+/** rt_fail() - @fmt at @where ("" when the message says it all) into @d.  Return: -EINVAL. */
+int rt_fail(struct diags *d, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /**
  * rt_str() - string member @key of @o: absent or null gives "" (0);
- * another type is -EINVAL with @err naming @path@key.
+ * another type is -EINVAL with a problem at @path@key in @d.
  */
-int rt_str(json_t *o, const char *key, const char *path, const char **out, char *err,
-	   size_t errlen);
+int rt_str(json_t *o, const char *key, const char *path, const char **out, struct diags *d);
 
 /** rt_copy() - @src (NULL: "") into @dst, truncated. */
 void rt_copy(char *dst, size_t len, const char *src);
@@ -49,9 +49,8 @@ int64_t rt_parse_time(const char *s);
 /** rt_event_classify() - what an event of @type and @action means to the index. */
 enum rt_event_kind rt_event_classify(const char *type, const char *action);
 
-/** rt_load_event() - an event line's object, with @ev cleared; NULL (@err set) if not one. */
-json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev, char *err,
-		      size_t errlen);
+/** rt_load_event() - an event line's object, with @ev cleared; NULL (@d says why) if not one. */
+json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev, struct diags *d);
 
 /* --- the backends (rt-docker.c, rt-podman.c; the table in rt-backend.c) ------------- */
 
@@ -76,19 +75,22 @@ struct rt_body {
 /** rt_body_write() - curl's write callback: append to the struct rt_body @ctx. */
 size_t rt_body_write(char *data, size_t size, size_t nmemb, void *ctx);
 
-/** rt_curl_error() - a failed transfer as -errno and one line in @err. */
-int rt_curl_error(const struct rt_client *c, CURLcode cc, const struct rt_body *b, char *err,
-		  size_t errlen);
+/** rt_curl_error() - a failed transfer as -errno and its problem, at the socket, in @d. */
+int rt_curl_error(const struct rt_client *c, CURLcode cc, const struct rt_body *b,
+		  struct diags *d);
 
 /** rt_curl_setup() - point @h at @url over @c's socket. */
 void rt_curl_setup(CURL *h, const struct rt_client *c, const char *url);
 
-/** rt_inspect_path() - the inspect URL path for @id.  Return: 0; -EINVAL (@err set). */
-int rt_inspect_path(const char *id, char *path, size_t len, char *err, size_t errlen);
+/** rt_inspect_path() - the inspect URL path for @id.  Return: 0; -EINVAL (@d says why). */
+int rt_inspect_path(const char *id, char *path, size_t len, struct diags *d);
 
-/** rt_inspect_answer() - an inspect's answer (HTTP @st, body @b) as a record, or NULL with errno. */
+/**
+ * rt_inspect_answer() - an inspect's answer (HTTP @st, body @b) as a
+ * record, or NULL with errno (@d says why).
+ */
 struct id_workload *rt_inspect_answer(const struct rt_client *c, const char *path, int st,
-				      const struct rt_body *b, char *err, size_t errlen);
+				      const struct rt_body *b, struct diags *d);
 
 /* --- the mapper (runtime-mapper.c, runtime-evlog.c, runtime-apply.c) ----------------- */
 
@@ -157,7 +159,7 @@ struct rt_mapper {
 	int64_t lost_ns;	/* when the last loss began, 0 if none */
 	int64_t next_try_ns;
 	int backoff_ms;
-	char err[320];
+	struct diags err;	/* why the connection failed last */
 };
 
 /* runtime-mapper.c: the connection */
@@ -165,6 +167,7 @@ void rt_report(struct rt_mapper *m, enum rt_report_kind kind, const char *msg);
 void rt_drive(struct rt_mapper *m, int timeout_ms);
 int rt_resync(struct rt_mapper *m);
 void rt_lost(struct rt_mapper *m, const char *why);
+void rt_lost_diags(struct rt_mapper *m, const struct diags *why);
 
 /* runtime-evlog.c: the queue, and the engine's event log followed beside the stream */
 void rt_event_queue(struct rt_mapper *m, struct rt_event *ev);

@@ -81,14 +81,14 @@ void rt_drive(struct rt_mapper *m, int timeout_ms)
 }
 
 struct rt_mapper *rt_mapper_new(const char *uri, struct id_index *idx, rt_report_fn fn,
-				void *ctx, char *err, size_t errlen)
+				void *ctx, struct diags *d)
 {
 	struct rt_mapper *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
 	m->epfd = -1;
-	m->c = rt_client_new(uri, err, errlen);
+	m->c = rt_client_new(uri, d);
 	m->multi = curl_multi_init();
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	m->seen = evtime_new(RT_SEEN_MAX);
@@ -189,10 +189,13 @@ const struct rt_client *rt_mapper_client(const struct rt_mapper *m)
 static void rt_event_line(void *ctx, const char *line, size_t len)
 {
 	struct rt_mapper *m = ctx;
+	char msg[DIAG_LINE_MAX], w[DIAG_LINE_MAX + 32];
 	struct rt_event ev;
-	char msg[256], w[320];
+	struct diags d;
 
-	if (rt_parse_event(line, len, &ev, msg, sizeof(msg))) {
+	diags_init(&d);
+	if (rt_parse_event(line, len, &ev, &d)) {
+		diags_summary(&d, msg, sizeof(msg));
 		snprintf(w, sizeof(w), "bad event skipped: %s", msg);
 		rt_report(m, RT_REP_WARN, w);
 		return;
@@ -228,7 +231,7 @@ static int rt_events_open(struct rt_mapper *m)
 	m->ev = curl_easy_init();
 	esc = m->ev ? curl_easy_escape(m->ev, filters, 0) : NULL;
 	if (!esc) {
-		snprintf(m->err, sizeof(m->err), "out of memory");
+		diag_add(&m->err, "", "out of memory");
 		return -ENOMEM;
 	}
 	snprintf(url, sizeof(url), "http://localhost/v%s/events?filters=%s", m->c->api, esc);
@@ -247,11 +250,11 @@ static int rt_events_open(struct rt_mapper *m)
 		curl_easy_getinfo(m->ev, CURLINFO_RESPONSE_CODE, &code);
 	}
 	if (code && code != 200) {
-		snprintf(m->err, sizeof(m->err), "%s: GET /events: HTTP %ld", m->c->path, code);
+		diag_add(&m->err, m->c->path, "GET /events: HTTP %ld", code);
 		return -EPROTO;
 	}
 	if (!m->running) {
-		snprintf(m->err, sizeof(m->err), "%s: the event stream closed at once", m->c->path);
+		diag_add(&m->err, m->c->path, "the event stream closed at once");
 		return -EPIPE;
 	}
 	return 0;
@@ -264,21 +267,32 @@ int rt_resync(struct rt_mapper *m)
 	size_t n;
 	int rc;
 
-	rc = rt_list(m->c, &v, &n, m->err, sizeof(m->err));
+	diags_init(&m->err);
+	rc = rt_list(m->c, &v, &n, &m->err);
 	if (rc)
 		return rc;
 	rt_ports_resolve(v, n);	/* best effort: "-" where unknown */
 	r.gap_to_ns = rt_now_ns();
 	rc = id_index_sync(m->idx, v, n, r.gap_to_ns, &r.stats);
 	free(v);
-	if (rc && rc != -ENOSPC)
+	if (rc && rc != -ENOSPC) {
+		diag_add(&m->err, "", "%s", strerror(-rc));
 		return rc;
+	}
 	rt_ran_prune(m);
 	r.gap_from_ns = m->lost_ns;
 	r.workloads = id_index_count(m->idx);
 	if (m->fn)
 		m->fn(m->ctx, &r);
 	return 0;
+}
+
+void rt_lost_diags(struct rt_mapper *m, const struct diags *why)
+{
+	char line[DIAG_LINE_MAX];
+
+	diags_summary(why, line, sizeof(line));
+	rt_lost(m, line);
 }
 
 void rt_lost(struct rt_mapper *m, const char *why)
@@ -306,7 +320,8 @@ static int rt_connect(struct rt_mapper *m)
 {
 	int rc;
 
-	rc = rt_negotiate(m->c, m->err, sizeof(m->err));
+	diags_init(&m->err);
+	rc = rt_negotiate(m->c, &m->err);
 	if (!rc)
 		rc = rt_events_open(m);
 	if (!rc) {
@@ -314,7 +329,7 @@ static int rt_connect(struct rt_mapper *m)
 		rc = rt_resync(m);
 	}
 	if (rc) {
-		rt_lost(m, m->err);
+		rt_lost_diags(m, &m->err);
 		return rc;
 	}
 	m->connected = true;

@@ -16,30 +16,57 @@
 #include "zonewall/runtime.h"
 #include "runtime-int.h"
 
-int rt_fail(char *err, size_t errlen, const char *fmt, ...)
+static int rt_vfail(struct diags *d, const char *where, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int rt_vfail(struct diags *d, const char *where, const char *fmt, va_list ap)
+{
+	char msg[sizeof(d->v[0].msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	diag_add(d, where, "%s", msg);
+	return -EINVAL;
+}
+
+int rt_fail(struct diags *d, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	rt_vfail(d, where, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
 
-static json_t *rt_load(const char *text, size_t len, char *err, size_t errlen)
+/* rt_fail() at @path@key ("State." "Pid"). */
+static int rt_fail_key(struct diags *d, const char *path, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int rt_fail_key(struct diags *d, const char *path, const char *key, const char *fmt, ...)
+{
+	char where[DIAG_PATH_LEN];
+	va_list ap;
+
+	snprintf(where, sizeof(where), "%s%s", path, key);
+	va_start(ap, fmt);
+	rt_vfail(d, where, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static json_t *rt_load(const char *text, size_t len, struct diags *d)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, 0, &jerr);
 
 	if (!root)
-		rt_fail(err, errlen, "invalid JSON at line %d column %d: %s",
+		rt_fail(d, "", "invalid JSON at line %d column %d: %s",
 			jerr.line, jerr.column, jerr.text);
 	return root;
 }
 
 /* A string member: absent or null gives "" (ok); another type is an error. */
-int rt_str(json_t *o, const char *key, const char *path, const char **out,
-	   char *err, size_t errlen)
+int rt_str(json_t *o, const char *key, const char *path, const char **out, struct diags *d)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -47,13 +74,13 @@ int rt_str(json_t *o, const char *key, const char *path, const char **out,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return rt_fail(err, errlen, "%s%s: expected a string", path, key);
+		return rt_fail_key(d, path, key, "expected a string");
 	*out = json_string_value(v);
 	return 0;
 }
 
 static int rt_int(json_t *o, const char *key, const char *path, long long *out,
-		  char *err, size_t errlen)
+		  struct diags *d)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -61,14 +88,14 @@ static int rt_int(json_t *o, const char *key, const char *path, long long *out,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_integer(v))
-		return rt_fail(err, errlen, "%s%s: expected an integer", path, key);
+		return rt_fail_key(d, path, key, "expected an integer");
 	*out = json_integer_value(v);
 	return 0;
 }
 
 /* An object member: absent or null gives NULL (ok); another type is an error. */
 static int rt_obj(json_t *o, const char *key, const char *path, json_t **out,
-		  char *err, size_t errlen)
+		  struct diags *d)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -76,7 +103,7 @@ static int rt_obj(json_t *o, const char *key, const char *path, json_t **out,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
-		return rt_fail(err, errlen, "%s%s: expected an object", path, key);
+		return rt_fail_key(d, path, key, "expected an object");
 	*out = v;
 	return 0;
 }
@@ -86,8 +113,7 @@ void rt_copy(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
-int rt_parse_version(const char *text, size_t len, struct rt_version *v,
-		     char *err, size_t errlen)
+int rt_parse_version(const char *text, size_t len, struct rt_version *v, struct diags *d)
 {
 	json_t *root, *comps, *c;
 	const struct rt_backend *b;
@@ -96,25 +122,25 @@ int rt_parse_version(const char *text, size_t len, struct rt_version *v,
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	root = rt_load(text, len, err, errlen);
+	root = rt_load(text, len, d);
 	if (!root)
 		return -EINVAL;
 	rc = -EINVAL;
 	if (!json_is_object(root)) {
-		rt_fail(err, errlen, "/version: expected an object");
+		rt_fail(d, "/version", "expected an object");
 		goto out_decref;
 	}
-	if (rt_str(root, "ApiVersion", "/version: ", &api, err, errlen) ||
-	    rt_str(root, "Version", "/version: ", &ver, err, errlen))
+	if (rt_str(root, "ApiVersion", "/version: ", &api, d) ||
+	    rt_str(root, "Version", "/version: ", &ver, d))
 		goto out_decref;
 	if (sscanf(api, "%u.%u", &v->major, &v->minor) != 2) {
-		rt_fail(err, errlen, "/version: ApiVersion '%.32s' is not MAJOR.MINOR", api);
+		rt_fail(d, "/version", "ApiVersion '%.32s' is not MAJOR.MINOR", api);
 		goto out_decref;
 	}
 	rt_copy(v->version, sizeof(v->version), ver);
 	comps = json_object_get(root, "Components");
 	json_array_foreach(comps, i, c) {
-		if (json_is_object(c) && !rt_str(c, "Name", "", &name, err, errlen) &&
+		if (json_is_object(c) && !rt_str(c, "Name", "", &name, d) &&
 		    (b = rt_backend_of_component(name)))
 			v->engine = b;
 	}
@@ -136,8 +162,7 @@ void rt_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
-int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n,
-		  char *err, size_t errlen)
+int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n, struct diags *d)
 {
 	json_t *root, *c, *id;
 	size_t i;
@@ -145,11 +170,11 @@ int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n,
 
 	*ids = NULL;
 	*n = 0;
-	root = rt_load(text, len, err, errlen);
+	root = rt_load(text, len, d);
 	if (!root)
 		return -EINVAL;
 	if (!json_is_array(root)) {
-		rt_fail(err, errlen, "/containers/json: expected an array");
+		rt_fail(d, "/containers/json", "expected an array");
 		goto out_decref;
 	}
 	*ids = calloc(json_array_size(root) + 1, sizeof(**ids));
@@ -160,7 +185,10 @@ int rt_parse_list(const char *text, size_t len, char ***ids, size_t *n,
 	json_array_foreach(root, i, c) {
 		id = json_object_get(c, "Id");
 		if (!json_is_string(id) || !*json_string_value(id)) {
-			rt_fail(err, errlen, "/containers/json[%zu].Id: expected a non-empty string", i);
+			char where[DIAG_PATH_LEN];
+
+			diag_path_idx(where, "/containers/json", i);
+			rt_fail_key(d, where, ".Id", "expected a non-empty string");
 			goto out_free;
 		}
 		(*ids)[*n] = strdup(json_string_value(id));
@@ -205,38 +233,35 @@ int64_t rt_parse_time(const char *s)
 	return ((int64_t)t - oh) * 1000000000LL + ns;
 }
 
-static int rt_parse_net(struct id_workload *w, const char *name, json_t *n,
-			char *err, size_t errlen)
+static int rt_parse_net(struct id_workload *w, const char *name, json_t *n, struct diags *d)
 {
 	const char *netid, *ip4, *ip6, *mac, *gw;
 	long long p4, p6;
 	struct id_net *net;
 	struct id_addr a;
-	char path[160];
+	char path[96];
 
-	snprintf(path, sizeof(path), "NetworkSettings.Networks.%.64s.", name);
+	snprintf(path, sizeof(path), "NetworkSettings.Networks.%.64s", name);
 	if (!json_is_object(n))
-		return rt_fail(err, errlen, "NetworkSettings.Networks.%.64s: expected an object", name);
-	if (rt_str(n, "NetworkID", path, &netid, err, errlen) ||
-	    rt_str(n, "IPAddress", path, &ip4, err, errlen) ||
-	    rt_str(n, "GlobalIPv6Address", path, &ip6, err, errlen) ||
-	    rt_str(n, "MacAddress", path, &mac, err, errlen) ||
-	    rt_str(n, "Gateway", path, &gw, err, errlen) ||
-	    rt_int(n, "IPPrefixLen", path, &p4, err, errlen) ||
-	    rt_int(n, "GlobalIPv6PrefixLen", path, &p6, err, errlen))
+		return rt_fail(d, path, "expected an object");
+	strcat(path, ".");
+	if (rt_str(n, "NetworkID", path, &netid, d) || rt_str(n, "IPAddress", path, &ip4, d) ||
+	    rt_str(n, "GlobalIPv6Address", path, &ip6, d) ||
+	    rt_str(n, "MacAddress", path, &mac, d) || rt_str(n, "Gateway", path, &gw, d) ||
+	    rt_int(n, "IPPrefixLen", path, &p4, d) || rt_int(n, "GlobalIPv6PrefixLen", path, &p6, d))
 		return -EINVAL;
 	/* Podman 4.3 reports an internal network's missing gateway as "<nil>". */
 	if (!strcmp(gw, "<nil>"))
 		gw = "";
 	if (*ip4 && (id_addr_parse(ip4, &a) || a.family != AF_INET))
-		return rt_fail(err, errlen, "%sIPAddress: '%.46s' is not an IPv4 address", path, ip4);
+		return rt_fail_key(d, path, "IPAddress", "'%.46s' is not an IPv4 address", ip4);
 	if (*ip6 && (id_addr_parse(ip6, &a) || a.family != AF_INET6))
-		return rt_fail(err, errlen, "%sGlobalIPv6Address: '%.46s' is not an IPv6 address",
-			       path, ip6);
+		return rt_fail_key(d, path, "GlobalIPv6Address", "'%.46s' is not an IPv6 address",
+				   ip6);
 	if (*gw && id_addr_parse(gw, &a))
-		return rt_fail(err, errlen, "%sGateway: '%.46s' is not an address", path, gw);
+		return rt_fail_key(d, path, "Gateway", "'%.46s' is not an address", gw);
 	if (p4 < 0 || p4 > 32 || p6 < 0 || p6 > 128)
-		return rt_fail(err, errlen, "%sprefix length out of range", path);
+		return rt_fail(d, "", "%sprefix length out of range", path);
 	net = id_workload_add_net(w, name);
 	if (!net || id_workload_set(&net->net_id, netid))
 		return -ENOMEM;
@@ -249,7 +274,7 @@ static int rt_parse_net(struct id_workload *w, const char *name, json_t *n,
 	return 0;
 }
 
-static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, size_t errlen)
+static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, struct diags *d)
 {
 	const char *id, *name, *image, *status, *started, *key;
 	json_t *state, *cfg, *labels, *ns, *nets, *v;
@@ -257,20 +282,18 @@ static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, 
 	int rc;
 
 	if (!json_is_object(root))
-		return rt_fail(err, errlen, "inspect: expected an object");
-	if (rt_str(root, "Id", "", &id, err, errlen) || rt_str(root, "Name", "", &name, err, errlen) ||
-	    rt_obj(root, "State", "", &state, err, errlen) ||
-	    rt_obj(root, "Config", "", &cfg, err, errlen) ||
-	    rt_obj(root, "NetworkSettings", "", &ns, err, errlen) ||
-	    rt_str(state, "Status", "State.", &status, err, errlen) ||
-	    rt_str(state, "StartedAt", "State.", &started, err, errlen) ||
-	    rt_int(state, "Pid", "State.", &pid, err, errlen) ||
-	    rt_str(cfg, "Image", "Config.", &image, err, errlen) ||
-	    rt_obj(cfg, "Labels", "Config.", &labels, err, errlen) ||
-	    rt_obj(ns, "Networks", "NetworkSettings.", &nets, err, errlen))
+		return rt_fail(d, "inspect", "expected an object");
+	if (rt_str(root, "Id", "", &id, d) || rt_str(root, "Name", "", &name, d) ||
+	    rt_obj(root, "State", "", &state, d) || rt_obj(root, "Config", "", &cfg, d) ||
+	    rt_obj(root, "NetworkSettings", "", &ns, d) ||
+	    rt_str(state, "Status", "State.", &status, d) ||
+	    rt_str(state, "StartedAt", "State.", &started, d) ||
+	    rt_int(state, "Pid", "State.", &pid, d) || rt_str(cfg, "Image", "Config.", &image, d) ||
+	    rt_obj(cfg, "Labels", "Config.", &labels, d) ||
+	    rt_obj(ns, "Networks", "NetworkSettings.", &nets, d))
 		return -EINVAL;
 	if (!*id)
-		return rt_fail(err, errlen, "Id: expected a non-empty string");
+		return rt_fail(d, "Id", "expected a non-empty string");
 	if (*name == '/')
 		name++;
 	rc = id_workload_set(&w->id, id) ?: id_workload_set(&w->name, name) ?:
@@ -281,13 +304,13 @@ static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, 
 	w->started_ns = rt_parse_time(started);
 	json_object_foreach(labels, key, v) {
 		if (!json_is_string(v))
-			return rt_fail(err, errlen, "Config.Labels.%.64s: expected a string", key);
+			return rt_fail(d, "", "Config.Labels.%.64s: expected a string", key);
 		rc = id_workload_add_label(w, key, json_string_value(v));
 		if (rc)
 			return rc;
 	}
 	json_object_foreach(nets, key, v) {
-		rc = rt_parse_net(w, key, v, err, errlen);
+		rc = rt_parse_net(w, key, v, d);
 		if (rc)
 			return rc;
 	}
@@ -296,29 +319,29 @@ static int rt_parse_inspect_obj(struct id_workload *w, json_t *root, char *err, 
 }
 
 struct id_workload *rt_parse_inspect(const char *text, size_t len, const char *runtime,
-				     char *err, size_t errlen)
+				     struct diags *d)
 {
 	const struct rt_backend *be;
 	struct id_workload *w;
 	json_t *root;
 	int rc;
 
-	root = rt_load(text, len, err, errlen);
+	root = rt_load(text, len, d);
 	if (!root) {
 		errno = EINVAL;
 		return NULL;
 	}
 	w = id_workload_new();
-	rc = w ? rt_parse_inspect_obj(w, root, err, errlen) : -ENOMEM;
+	rc = w ? rt_parse_inspect_obj(w, root, d) : -ENOMEM;
 	if (!rc)
 		rc = id_workload_set(&w->runtime, runtime);
 	be = runtime ? rt_backend_find(runtime) : NULL;
 	if (!rc && be && be->inspect_extra)
-		rc = be->inspect_extra(w, root, err, errlen);
+		rc = be->inspect_extra(w, root, d);
 	json_decref(root);
 	if (rc) {
 		if (rc == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
+			rt_fail(d, "", "out of memory");
 		id_workload_put(w);
 		errno = -rc;
 		return NULL;
@@ -353,42 +376,38 @@ enum rt_event_kind rt_event_classify(const char *type, const char *action)
 	return RT_EV_IGNORE;	/* exec_*, attach, health_status, ... */
 }
 
-/* An event line's object, with @ev cleared; NULL (@err set) if not one. */
-json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev,
-		      char *err, size_t errlen)
+/* An event line's object, with @ev cleared; NULL (@d says why) if not one. */
+json_t *rt_load_event(const char *text, size_t len, struct rt_event *ev, struct diags *d)
 {
 	json_t *root;
 
 	memset(ev, 0, sizeof(*ev));
-	root = rt_load(text, len, err, errlen);
+	root = rt_load(text, len, d);
 	if (root && !json_is_object(root)) {
-		rt_fail(err, errlen, "event: expected an object");
+		rt_fail(d, "event", "expected an object");
 		json_decref(root);
 		return NULL;
 	}
 	return root;
 }
 
-int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
-		   char *err, size_t errlen)
+int rt_parse_event(const char *text, size_t len, struct rt_event *ev, struct diags *d)
 {
 	const char *type, *action, *aid, *cid, *name;
 	json_t *root, *actor, *attrs;
 	long long tn, ts;
 	int rc = -EINVAL;
 
-	root = rt_load_event(text, len, ev, err, errlen);
+	root = rt_load_event(text, len, ev, d);
 	if (!root)
 		return -EINVAL;
-	if (rt_str(root, "Type", "event.", &type, err, errlen) ||
-	    rt_str(root, "Action", "event.", &action, err, errlen) ||
-	    rt_obj(root, "Actor", "event.", &actor, err, errlen) ||
-	    rt_str(actor, "ID", "event.Actor.", &aid, err, errlen) ||
-	    rt_obj(actor, "Attributes", "event.Actor.", &attrs, err, errlen) ||
-	    rt_str(attrs, "container", "event.Actor.Attributes.", &cid, err, errlen) ||
-	    rt_str(attrs, "name", "event.Actor.Attributes.", &name, err, errlen) ||
-	    rt_int(root, "timeNano", "event.", &tn, err, errlen) ||
-	    rt_int(root, "time", "event.", &ts, err, errlen))
+	if (rt_str(root, "Type", "event.", &type, d) || rt_str(root, "Action", "event.", &action, d) ||
+	    rt_obj(root, "Actor", "event.", &actor, d) ||
+	    rt_str(actor, "ID", "event.Actor.", &aid, d) ||
+	    rt_obj(actor, "Attributes", "event.Actor.", &attrs, d) ||
+	    rt_str(attrs, "container", "event.Actor.Attributes.", &cid, d) ||
+	    rt_str(attrs, "name", "event.Actor.Attributes.", &name, d) ||
+	    rt_int(root, "timeNano", "event.", &tn, d) || rt_int(root, "time", "event.", &ts, d))
 		goto out_decref;
 	rt_copy(ev->type, sizeof(ev->type), type);
 	rt_copy(ev->action, sizeof(ev->action), action);
@@ -403,7 +422,7 @@ int rt_parse_event(const char *text, size_t len, struct rt_event *ev,
 		rt_copy(ev->name, sizeof(ev->name), name);
 	ev->time_ns = tn > 0 ? tn : ts > 0 && ts < (1LL << 33) ? ts * 1000000000LL : 0;
 	if (ev->kind != RT_EV_IGNORE && !ev->id[0]) {
-		rt_fail(err, errlen, "event %.16s/%.32s: no container id", type, action);
+		rt_fail(d, "", "event %.16s/%.32s: no container id", type, action);
 		goto out_decref;
 	}
 	rc = 0;

@@ -89,7 +89,7 @@ bool rt_detect(char *uri, size_t len)
 	return false;
 }
 
-struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen)
+struct rt_client *rt_client_new(const char *uri, struct diags *d)
 {
 	const struct rt_backend *b;
 	struct rt_client *c;
@@ -102,8 +102,8 @@ struct rt_client *rt_client_new(const char *uri, char *err, size_t errlen)
 		p = uri + 7;
 	}
 	if (!b || *p != '/' || strlen(p) >= sizeof(c->path)) {
-		snprintf(err, errlen, "'%.200s': expected %s", uri,
-			 rt_backend_list(expect, sizeof(expect), false, NULL, "unix:///PATH"));
+		rt_fail(d, "", "'%.160s': expected %s", uri,
+			rt_backend_list(expect, sizeof(expect), false, NULL, "unix:///PATH"));
 		errno = EINVAL;
 		return NULL;
 	}
@@ -139,31 +139,31 @@ const char *rt_client_api(const struct rt_client *c)
 	return c->api;
 }
 
-/* Map a failed transfer to -errno and one line. */
+/* Map a failed transfer to -errno and its problem at the socket. */
 int rt_curl_error(const struct rt_client *c, CURLcode cc, const struct rt_body *b,
-		  char *err, size_t errlen)
+		  struct diags *d)
 {
 	struct stat st;
 
 	if (b->too_big) {
-		snprintf(err, errlen, "%s: response larger than %u bytes, aborted", c->path, RT_BODY_MAX);
+		diag_add(d, c->path, "response larger than %u bytes, aborted", RT_BODY_MAX);
 		return -EFBIG;
 	}
 	if (cc == CURLE_COULDNT_CONNECT) {
 		if (stat(c->path, &st)) {
-			snprintf(err, errlen, "%s: no such socket (is the %s service running?)",
-				 c->path, c->b->name);
+			diag_add(d, c->path, "no such socket (is the %s service running?)",
+				 c->b->name);
 			return -ENOENT;
 		}
-		snprintf(err, errlen, "%s: connection refused (the %s service is not running)",
-			 c->path, c->b->name);
+		diag_add(d, c->path, "connection refused (the %s service is not running)",
+			 c->b->name);
 		return -ECONNREFUSED;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(err, errlen, "%s: no answer in time", c->path);
+		diag_add(d, c->path, "no answer in time");
 		return -ETIMEDOUT;
 	}
-	snprintf(err, errlen, "%s: %s", c->path, curl_easy_strerror(cc));
+	diag_add(d, c->path, "%s", curl_easy_strerror(cc));
 	return -EIO;
 }
 
@@ -178,7 +178,7 @@ void rt_curl_setup(CURL *h, const struct rt_client *c, const char *url)
 
 /* GET @path (with the API prefix when @versioned).  Return: HTTP status or -errno. */
 static int rt_get(struct rt_client *c, const char *path, bool versioned, struct rt_body *b,
-		  char *err, size_t errlen)
+		  struct diags *d)
 {
 	char url[512];
 	CURLcode cc;
@@ -193,7 +193,7 @@ static int rt_get(struct rt_client *c, const char *path, bool versioned, struct 
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, b);
 	cc = curl_easy_perform(c->curl);
 	if (cc != CURLE_OK) {
-		int rc = rt_curl_error(c, cc, b, err, errlen);
+		int rc = rt_curl_error(c, cc, b, d);
 
 		free(b->buf);
 		memset(b, 0, sizeof(*b));
@@ -205,42 +205,43 @@ static int rt_get(struct rt_client *c, const char *path, bool versioned, struct 
 	return b->buf ? (int)status : -ENOMEM;
 }
 
-/* An HTTP error as one line, with the API's {"message": ...} when there is one. */
+/* An HTTP error at the socket, with the API's {"message": ...} when there is one. */
 static int rt_http_error(const struct rt_client *c, const char *path, int status,
-			 const struct rt_body *b, char *err, size_t errlen)
+			 const struct rt_body *b, struct diags *d)
 {
 	json_t *root = json_loadb(b->buf, b->len, 0, NULL);
 	const char *msg = json_string_value(json_object_get(root, "message"));
 
-	snprintf(err, errlen, "%s: GET %s: HTTP %d%s%.200s", c->path, path, status,
-		 msg ? ": " : "", msg ? msg : "");
+	diag_add(d, c->path, "GET %s: HTTP %d%s%.200s", path, status, msg ? ": " : "",
+		 msg ? msg : "");
 	json_decref(root);
 	return status == 404 ? -ENOENT : -EPROTO;
 }
 
-int rt_negotiate(struct rt_client *c, char *err, size_t errlen)
+int rt_negotiate(struct rt_client *c, struct diags *d)
 {
 	struct rt_version v;
+	struct diags pd;
 	struct rt_body b;
-	char msg[256];
 	int st, rc;
 
-	st = rt_get(c, "/version", false, &b, err, errlen);
+	st = rt_get(c, "/version", false, &b, d);
 	if (st < 0)
 		return st;
 	if (st != 200) {
-		rc = rt_http_error(c, "/version", st, &b, err, errlen);
+		rc = rt_http_error(c, "/version", st, &b, d);
 		goto out_free;
 	}
-	rc = rt_parse_version(b.buf, b.len, &v, msg, sizeof(msg));
+	diags_init(&pd);
+	rc = rt_parse_version(b.buf, b.len, &v, &pd);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", c->path, msg);
+		diags_nest(d, &pd, c->path);
 		rc = -EPROTO;
 		goto out_free;
 	}
 	if (v.major < 1 || (v.major == 1 && v.minor < RT_API_MIN_MINOR)) {
-		snprintf(err, errlen, "%s: the engine speaks API %u.%u; zonewall needs 1.%d or later",
-			 c->path, v.major, v.minor, RT_API_MIN_MINOR);
+		diag_add(d, c->path, "the engine speaks API %u.%u; zonewall needs 1.%d or later",
+			 v.major, v.minor, RT_API_MIN_MINOR);
 		rc = -ENOTSUP;
 		goto out_free;
 	}
@@ -256,75 +257,79 @@ out_free:
 	return rc;
 }
 
-/* The inspect URL path for @id, or -EINVAL (@err set) when @id is not hex. */
-int rt_inspect_path(const char *id, char *path, size_t len, char *err, size_t errlen)
+/* The inspect URL path for @id, or -EINVAL (@d says why) when @id is not hex. */
+int rt_inspect_path(const char *id, char *path, size_t len, struct diags *d)
 {
-	if (strlen(id) > 128 || strspn(id, "0123456789abcdefABCDEF") != strlen(id)) {
-		snprintf(err, errlen, "'%.64s' is not a container id", id);
-		return -EINVAL;
-	}
+	if (strlen(id) > 128 || strspn(id, "0123456789abcdefABCDEF") != strlen(id))
+		return rt_fail(d, "", "'%.64s' is not a container id", id);
 	snprintf(path, len, "/containers/%s/json", id);
 	return 0;
 }
 
 /* An inspect's answer (HTTP @st, body @b) as a record, or NULL with errno. */
 struct id_workload *rt_inspect_answer(const struct rt_client *c, const char *path, int st,
-				      const struct rt_body *b, char *err, size_t errlen)
+				      const struct rt_body *b, struct diags *d)
 {
+	char where[sizeof(c->path) + 200];
 	struct id_workload *w;
-	char msg[256];
+	struct diags pd;
 
 	if (st != 200) {
-		errno = -rt_http_error(c, path, st, b, err, errlen);
+		errno = -rt_http_error(c, path, st, b, d);
 		return NULL;
 	}
-	w = rt_parse_inspect(b->buf, b->len, c->b->name, msg, sizeof(msg));
-	if (!w)
-		snprintf(err, errlen, "%s: %s: %s", c->path, path, msg);
+	diags_init(&pd);
+	w = rt_parse_inspect(b->buf, b->len, c->b->name, &pd);
+	if (!w) {
+		snprintf(where, sizeof(where), "%s: %.190s", c->path, path);
+		diags_nest(d, &pd, where);
+	}
 	return w;
 }
 
-struct id_workload *rt_inspect(struct rt_client *c, const char *id, char *err, size_t errlen)
+struct id_workload *rt_inspect(struct rt_client *c, const char *id, struct diags *d)
 {
 	struct id_workload *w;
 	struct rt_body b;
 	char path[192];
 	int st;
 
-	st = rt_inspect_path(id, path, sizeof(path), err, errlen);
+	st = rt_inspect_path(id, path, sizeof(path), d);
 	if (!st)
-		st = rt_get(c, path, true, &b, err, errlen);
+		st = rt_get(c, path, true, &b, d);
 	if (st < 0) {
 		errno = -st;
 		return NULL;
 	}
-	w = rt_inspect_answer(c, path, st, &b, err, errlen);
+	w = rt_inspect_answer(c, path, st, &b, d);
 	free(b.buf);
 	return w;
 }
 
-int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err, size_t errlen)
+int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, struct diags *d)
 {
 	struct id_workload **v = NULL, *w;
-	char **ids = NULL, msg[256];
 	size_t n_ids = 0, i;
+	char **ids = NULL;
 	struct rt_body b;
+	struct diags pd;
 	int st, rc;
 
 	*out = NULL;
 	*n = 0;
-	st = rt_get(c, "/containers/json?all=1", true, &b, err, errlen);
+	st = rt_get(c, "/containers/json?all=1", true, &b, d);
 	if (st < 0)
 		return st;
 	if (st != 200) {
-		rc = rt_http_error(c, "/containers/json", st, &b, err, errlen);
+		rc = rt_http_error(c, "/containers/json", st, &b, d);
 		free(b.buf);
 		return rc;
 	}
-	rc = rt_parse_list(b.buf, b.len, &ids, &n_ids, msg, sizeof(msg));
+	diags_init(&pd);
+	rc = rt_parse_list(b.buf, b.len, &ids, &n_ids, &pd);
 	free(b.buf);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", c->path, msg);
+		diags_nest(d, &pd, c->path);
 		return rc == -EINVAL ? -EPROTO : rc;
 	}
 	v = calloc(n_ids + 1, sizeof(*v));
@@ -333,7 +338,8 @@ int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err
 		return -ENOMEM;
 	}
 	for (i = 0; i < n_ids; i++) {
-		w = rt_inspect(c, ids[i], err, errlen);
+		diags_init(&pd);
+		w = rt_inspect(c, ids[i], &pd);
 		if (w) {
 			v[(*n)++] = w;
 			continue;
@@ -341,6 +347,7 @@ int rt_list(struct rt_client *c, struct id_workload ***out, size_t *n, char *err
 		if (errno == ENOENT)	/* removed since the list: not an error */
 			continue;
 		rc = -errno;
+		diags_nest(d, &pd, "");
 		while (*n > 0)
 			id_workload_put(v[--*n]);
 		free(v);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "zonewall/ctl.h"
+#include "zonewall/diag.h"
 
 static int fuzz_handle(struct ctl_call *call, void *arg)
 {
@@ -27,11 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct ctl_command *cmd;
-	char why[256];
+	struct diags d;
 	json_t *req;
 
-	if (ctl_request_parse(fuzz_table, (const char *)data, size, &cmd, &req, why,
-			      sizeof(why)) == CTL_OK)
+	diags_init(&d);
+	if (ctl_request_parse(fuzz_table, (const char *)data, size, &cmd, &req, &d) == CTL_OK)
 		json_decref(req);
 	return 0;
 }

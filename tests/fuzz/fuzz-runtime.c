@@ -48,7 +48,7 @@ static void fuzz_fast(const uint8_t *data, size_t size)
 	struct id_workload *prev = id_workload_new(), *w;
 	struct nsid_port p[4];
 	size_t n = size / sizeof(p[0]);
-	char why[300];
+	struct diags d;
 
 	if (!prev)
 		return;
@@ -72,7 +72,8 @@ static void fuzz_fast(const uint8_t *data, size_t size)
 		p[i].veth[sizeof(p[i].veth) - 1] = '\0';
 		p[i].bridge[sizeof(p[i].bridge) - 1] = '\0';
 	}
-	w = rt_fast_build(prev, 2, 0, p, n, why, sizeof(why));
+	diags_init(&d);
+	w = rt_fast_build(prev, 2, 0, p, n, &d);
 	if (w)
 		rt_fast_agrees(w, prev);
 	id_workload_put(w);
@@ -83,10 +84,12 @@ out_put:
 static void fuzz_line(void *ctx, const char *line, size_t len)
 {
 	struct rt_event ev;
-	char err[256];
+	struct diags d;
 
-	rt_parse_event(line, len, &ev, err, sizeof(err));
-	rt_parse_podman_log_event(line, len, &ev, err, sizeof(err));
+	diags_init(&d);
+	rt_parse_event(line, len, &ev, &d);
+	diags_init(&d);
+	rt_parse_podman_log_event(line, len, &ev, &d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -98,14 +101,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct inv inv;
 	struct diags d;
 	struct id_rules rules;
-	char err[256], **ids;
+	char **ids;
 	size_t n;
 
 	fuzz_fast(data, size);
-	rt_parse_version(text, size, &v, err, sizeof(err));
-	if (rt_parse_list(text, size, &ids, &n, err, sizeof(err)) == 0)
+	diags_init(&d);
+	rt_parse_version(text, size, &v, &d);
+	diags_init(&d);
+	if (rt_parse_list(text, size, &ids, &n, &d) == 0)
 		rt_ids_free(ids, n);
-	w = rt_parse_inspect(text, size, "podman", err, sizeof(err));
+	diags_init(&d);
+	w = rt_parse_inspect(text, size, "podman", &d);
 	if (w && id_rules_init(&rules) == 0) {
 		id_resolve(&rules, w);
 		json_decref(id_workload_json(w));

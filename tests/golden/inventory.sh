@@ -1,10 +1,12 @@
 #!/bin/bash
-# Golden tests for the names in inventory files: entry names and
+# Golden tests for rejected inventory files: every problem is reported,
+# each on its own line with its JSON path (wrong types, unknown keys,
+# duplicate names, bad CIDRs, identity settings, syntax), and entry and
 # zone names obey the policy's rules (pol_identity_valid(),
 # pol_zone_name_valid()), so none can forge a line in compile's messages.
 # Each policy/inventory/bad-NAME.json is refused by `zonewall compile` with
 # exit 2 and exactly the lines in bad-NAME.err (the JSON path of each
-# problem, the name shown escaped); each ok-NAME.json compiles.
+# problem, a name shown escaped); each ok-NAME.json compiles.
 # ZW_GOLDEN_UPDATE=1 rewrites the .err files.
 . "$(dirname "$0")/../lib/common.sh"
 dir=$top_srcdir/tests/golden/policy/inventory
@@ -18,7 +20,7 @@ for f in "$dir"/bad-*.json; do
 	err=${err//"$f"/FILE}
 	[ -n "${ZW_GOLDEN_UPDATE:-}" ] && printf '%s\n' "$err" >"$dir/$n.err"
 	tap_is "$rc" 2 "$n: refused with exit 2"
-	tap_is "$err" "$(cat "$dir/$n.err")" "$n: every bad name named by its JSON path, escaped"
+	tap_is "$err" "$(cat "$dir/$n.err")" "$n: every problem named by its JSON path, names escaped"
 	tap_is "$out" "" "$n: nothing on stdout"
 	tap_is "$(grep -cv '^FILE: \$\|^zonewall compile: ' <<<"$err")" 0 \
 		"$n: no line of the messages starts anywhere else (nothing forged)"

@@ -162,9 +162,11 @@ int main(int argc, char **argv)
 		return usage();
 	rs = load(argv[2]);
 	if (!strcmp(argv[1], "validate")) {
-		char err[512];
+		char err[DIAG_LINE_MAX];
+		struct diags d;
 
-		r = rs_validate(rs, err, sizeof(err));
+		r = rs_validate(rs, &d);
+		diags_summary(&d, err, sizeof(err));
 		if (r < 0)
 			fprintf(stderr, "%s\n", err);
 		rs_ruleset_free(rs);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,16 +61,16 @@ static void test_compile(const struct pol_policy *p)
 	struct cmp_workload *a = cmp_snap_add(s, "a", "web", "test a");
 	struct cmp_workload *b = cmp_snap_add(s, "b", "db", "test b");
 	struct rs_ruleset *rs;
-	struct diags warn;
-	char err[256], buf[2048];
+	struct diags warn, errs;
+	char buf[2048];
 
 	cmp_workload_add_addr(a, "10.0.0.2");
 	cmp_workload_add_addr(b, "10.0.0.3");
 	cmp_workload_set_port(a, "veth-a", "02:00:00:00:00:02");
 	cmp_snap_add_bridge(s, "br0");
 	diags_init(&warn);
-	rs = cmp_compile(p, s, NULL, &warn, err, sizeof(err));
-	tap_ok(rs != NULL, "compiles: %s", err);
+	rs = cmp_compile(p, s, NULL, &warn, &errs);
+	tap_ok(rs != NULL && !diags_any(&errs), "compiles: %s", errs.n ? errs.v[0].msg : "");
 	if (!rs)
 		goto out;
 	elems(set_of(rs, "allow4"), buf, sizeof(buf));
@@ -87,10 +88,11 @@ static void test_compile(const struct pol_policy *p)
 
 	/* the same address in two zones: refused, naming both */
 	cmp_workload_add_addr(cmp_snap_add(s, "x", "db", "test x"), "10.0.0.2");
-	rs = cmp_compile(p, s, NULL, NULL, err, sizeof(err));
-	tap_ok(!rs, "one address in two zones is refused");
-	tap_is_str(err, "test x: address 10.0.0.2 is also claimed by test a, in another zone",
-		   "the refusal names both claimants");
+	rs = cmp_compile(p, s, NULL, NULL, &errs);
+	tap_ok(!rs && errno == EINVAL && errs.n == 1, "one address in two zones is refused");
+	tap_is_str(errs.v[0].where, "test x", "the refusal is placed at the later claimant");
+	tap_is_str(errs.v[0].msg, "address 10.0.0.2 is also claimed by test a, in another zone",
+		   "and names the other");
 	rs_ruleset_free(rs);
 out:
 	cmp_snap_free(s);
@@ -124,8 +126,8 @@ static void test_zone_rules(void)
 	struct cmp_snapshot *s = cmp_snap_new();
 	struct pol_policy *p;
 	struct rs_ruleset *rs;
-	struct diags d;
-	char err[256], buf[2048];
+	struct diags d, errs;
+	char buf[2048];
 
 	p = pol_parse(text, strlen(text), &d);
 	tap_ok(p != NULL, "zone rule policy parses");
@@ -139,8 +141,8 @@ static void test_zone_rules(void)
 	}
 	cmp_snap_add_bridge(s, "br0");
 	diags_init(&d);
-	rs = cmp_compile(p, s, NULL, &d, err, sizeof(err));
-	tap_ok(rs != NULL, "compiles: %s", err);
+	rs = cmp_compile(p, s, NULL, &d, &errs);
+	tap_ok(rs != NULL, "compiles: %s", errs.n ? errs.v[0].msg : "");
 	if (!rs)
 		goto out;
 	elems(set_of(rs, "zm4_web"), buf, sizeof(buf));

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "tap.h"
+#include "zonewall/diag.h"
 #include "zonewall/ctl.h"
 #include "zonewall/loop.h"
 
@@ -49,9 +50,12 @@ static enum ctl_refusal parse(const char *line, char *why)
 {
 	const struct ctl_command *cmd;
 	enum ctl_refusal r;
+	struct diags d;
 	json_t *req;
 
-	r = ctl_request_parse(table, line, strlen(line), &cmd, &req, why, 256);
+	diags_init(&d);
+	r = ctl_request_parse(table, line, strlen(line), &cmd, &req, &d);
+	diags_summary(&d, why, 256);
 	json_decref(req);
 	return r;
 }
@@ -100,11 +104,14 @@ static void test_parse(void)
 	{
 		char *big = malloc(CTL_LINE_MAX + 2);
 		const struct ctl_command *cmd;
+		struct diags d;
 		json_t *req;
 
 		memset(big, ' ', CTL_LINE_MAX + 1);
-		tap_is_int(ctl_request_parse(table, big, CTL_LINE_MAX + 1, &cmd, &req, why, 256),
+		diags_init(&d);
+		tap_is_int(ctl_request_parse(table, big, CTL_LINE_MAX + 1, &cmd, &req, &d),
 			   CTL_TOO_LARGE, "a line past CTL_LINE_MAX is too_large");
+		tap_ok(d.n == 1 && strstr(d.v[0].msg, "request longer than"), "and says so");
 		free(big);
 	}
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "tap.h"
+#include "zonewall/diag.h"
 #include "zonewall/hardening.h"
 
 static char dir[] = "/tmp/zw-safety-XXXXXX";
@@ -29,10 +30,16 @@ static void put(const char *name, mode_t mode, char *path, size_t len)
 	chmod(path, mode);
 }
 
+/* safe_file_check() with its problem on one line in @why ("" when none). */
 static int check(const char *path, char *why, size_t len)
 {
-	why[0] = '\0';
-	return safe_file_check("policy", path, why, len);
+	struct diags d;
+	int rc;
+
+	diags_init(&d);
+	rc = safe_file_check("policy", path, &d);
+	diags_summary(&d, why, len);
+	return rc;
 }
 
 int main(void)

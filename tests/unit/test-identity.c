@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt-oneline.h"
 #include "tap.h"
+#include "zonewall/diag.h"
 #include "zonewall/identity.h"
 #include "zonewall/runtime.h"
 
@@ -29,7 +31,7 @@ static struct id_workload *load(const char *kind, const char *file)
 	buf = malloc(1 << 20);
 	n = fread(buf, 1, (1 << 20) - 1, f);
 	fclose(f);
-	w = rt_parse_inspect(buf, n, kind, err, sizeof(err));
+	w = t_parse_inspect(buf, n, kind, err, sizeof(err));
 	free(buf);
 	return w;
 }
@@ -39,7 +41,7 @@ static void rules_on_recordings(const char *kind)
 	struct id_rules r;
 	struct id_workload *w;
 	const char *order[] = { "name" };
-	char err[128];
+	struct diags d;
 
 	id_rules_init(&r);
 	w = load(kind, "inspect-web.json");
@@ -56,7 +58,8 @@ static void rules_on_recordings(const char *kind)
 	id_resolve(&r, w);
 	tap_is_str(w->identity, "localhost/zwbb", "%s db: image without tag", kind);
 	tap_is_str(w->identity_rule, "image", "%s db: by the image rule", kind);
-	id_rules_set_order(&r, order, 1, err, sizeof(err));
+	diags_init(&d);
+	id_rules_set_order(&r, order, 1, "$", &d);
 	id_rules_add_network_zone(&r, "zwrecnet", "lab");
 	free(r.zone_label);
 	r.zone_label = NULL;
@@ -80,8 +83,10 @@ static void rules_pure(void)
 		{ "db.12", "db" }, { "7", "7" }, { "-1", "-1" },
 	};
 	const char *bad1[] = { "label:pod-template-hash" }, *bad2[] = { "magic" };
+	const char *bad3[] = { "name", "label:", "image", "magic" };
 	struct id_rules r;
-	char err[160], *s;
+	struct diags d;
+	char *s;
 	size_t i;
 
 	for (i = 0; i < sizeof(img) / sizeof(img[0]); i++) {
@@ -98,8 +103,21 @@ static void rules_pure(void)
 		free(s);
 	}
 	id_rules_init(&r);
-	tap_is_int(id_rules_set_order(&r, bad1, 1, err, sizeof(err)), -EINVAL, "churn label refused: %s", err);
-	tap_is_int(id_rules_set_order(&r, bad2, 1, err, sizeof(err)), -EINVAL, "unknown rule refused: %s", err);
+	diags_init(&d);
+	tap_is_int(id_rules_set_order(&r, bad1, 1, "$.r", &d), -EINVAL, "churn label refused");
+	tap_ok(d.n == 1 && !strcmp(d.v[0].where, "$.r[0]") && strstr(d.v[0].msg, "every rollout"),
+	       "at its place: %s: %s", d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
+	diags_init(&d);
+	tap_is_int(id_rules_set_order(&r, bad2, 1, "$.r", &d), -EINVAL, "unknown rule refused");
+	tap_ok(d.n == 1 && !strcmp(d.v[0].where, "$.r[0]"), "at its place");
+	diags_init(&d);
+	tap_is_int(id_rules_set_order(&r, bad3, 4, "$.r", &d), -EINVAL, "two bad rules refused");
+	tap_ok(d.n == 2 && !strcmp(d.v[0].where, "$.r[1]") && !strcmp(d.v[1].where, "$.r[3]") &&
+	       !strcmp(d.v[0].msg, "'label:' needs a label key"),
+	       "each named at its place");
+	diags_init(&d);
+	tap_is_int(id_rules_set_order(&r, bad3, 0, "$.r", &d), -EINVAL, "an empty list refused");
+	tap_ok(d.n == 1 && !strcmp(d.v[0].where, "$.r"), "at the list");
 	tap_is_int(r.n, 5, "a refused order leaves the rules as they were");
 	id_rules_free(&r);
 }

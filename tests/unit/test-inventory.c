@@ -57,7 +57,7 @@ static void errors(void)
 		  "$.entries[0].except[0]", "expected a string" },
 		{ "{\"entries\": [{\"name\": \"a\", \"zone\": \"z\", \"cidr\": []}]}", "$.entries[0].cidr",
 		  "unknown key" },
-		{ "{\"identity\": {\"rules\": [\"label:controller-revision-hash\"]}}", "$.identity.rules", "" },
+		{ "{\"identity\": {\"rules\": [\"label:controller-revision-hash\"]}}", "$.identity.rules[0]", "every rollout" },
 		{ "{\"identity\": {\"network_zones\": {\"n\": 3}}}", "$.identity.network_zones.n",
 		  "expected a zone name" },
 		{ "{\"version\": 2}", "$.version", "expected 1" },

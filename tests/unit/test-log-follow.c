@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "rt-oneline.h"
 #include "tap.h"
 #include "zonewall/log-follow.h"
 
@@ -57,7 +58,7 @@ static bool readable(const struct evfile *f)
 static int drain(struct evfile *f, struct seen *s, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
-	return evfile_read(f, take, s, err, errlen);
+	return t_evfile_read(f, take, s, err, errlen);
 }
 
 int main(void)
@@ -72,17 +73,17 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/events.log", dir);
 	snprintf(tmp, sizeof(tmp), "%s/events.log.tmp", dir);
 
-	tap_is_int(evfile_open("events.log", &f, err, sizeof(err)), -EINVAL,
+	tap_is_int(t_evfile_open("events.log", &f, err, sizeof(err)), -EINVAL,
 		   "a relative path refused: %s", err);
-	tap_is_int(evfile_open(path, &f, err, sizeof(err)), -ENOENT,
+	tap_is_int(t_evfile_open(path, &f, err, sizeof(err)), -ENOENT,
 		   "a missing file refused: %s", err);
 	append(path, "old 1\nold 2\n");
 	chmod(path, 0622);
-	tap_is_int(evfile_open(path, &f, err, sizeof(err)), -EPERM,
+	tap_is_int(t_evfile_open(path, &f, err, sizeof(err)), -EPERM,
 		   "a file others may write refused: %s", err);
 	chmod(path, 0600);
 
-	rc = evfile_open(path, &f, err, sizeof(err));
+	rc = t_evfile_open(path, &f, err, sizeof(err));
 	tap_is_int(rc, 0, "opened: %s", rc ? err : "");
 	if (rc)
 		return tap_done();
@@ -135,7 +136,7 @@ int main(void)
 	evfile_close(f);
 
 	chmod(path, 0600);
-	rc = evfile_open(path, &f, err, sizeof(err));
+	rc = t_evfile_open(path, &f, err, sizeof(err));
 	tap_is_int(rc, 0, "reopened");
 	unlink(path);
 	rmdir(dir);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt-oneline.h"
 #include "tap.h"
 #include "zonewall/rt-backend.h"
 #include "zonewall/runtime.h"
@@ -90,18 +91,18 @@ static void client_uris(void)
 	struct rt_client *c;
 	char err[256] = "";
 
-	c = rt_client_new("unix:///tmp/none.sock", err, sizeof(err));
+	c = t_client_new("unix:///tmp/none.sock", err, sizeof(err));
 	tap_ok(c && !strcmp(rt_client_runtime(c), "docker"), "unix:///PATH: the docker backend");
 	rt_client_free(c);
-	c = rt_client_new("podman:///tmp/none.sock", err, sizeof(err));
+	c = t_client_new("podman:///tmp/none.sock", err, sizeof(err));
 	tap_ok(c && !strcmp(rt_client_runtime(c), "podman"), "podman:///PATH: the podman backend");
 	rt_client_free(c);
 	errno = 0;
-	c = rt_client_new("containerd:///run/containerd.sock", err, sizeof(err));
+	c = t_client_new("containerd:///run/containerd.sock", err, sizeof(err));
 	tap_ok(!c && errno == EINVAL, "an unknown scheme is refused");
 	tap_is_str(err, "'containerd:///run/containerd.sock': expected docker:///PATH, "
 		   "podman:///PATH or unix:///PATH", "naming every backend's URI");
-	c = rt_client_new("podman://relative.sock", err, sizeof(err));
+	c = t_client_new("podman://relative.sock", err, sizeof(err));
 	tap_ok(!c && errno == EINVAL, "a relative socket path is refused");
 }
 
@@ -115,13 +116,13 @@ static void recorded(const char *kind)
 	size_t len;
 
 	t = slurp(kind, "version.json", &len);
-	tap_is_int(rt_parse_version(t, len, &v, err, sizeof(err)), 0, "%s: version parses", kind);
+	tap_is_int(t_parse_version(t, len, &v, err, sizeof(err)), 0, "%s: version parses", kind);
 	tap_ok(v.engine == (b->component ? b : NULL), "%s: /version names the %s backend", kind,
 	       b->component ? kind : "fallback");
 	free(t);
 
 	t = slurp(kind, "inspect-web.json", &len);
-	w = rt_parse_inspect(t, len, b->name, err, sizeof(err));
+	w = t_parse_inspect(t, len, b->name, err, sizeof(err));
 	tap_ok(w && w->runtime && !strcmp(w->runtime, kind), "%s: the record's runtime is %s", kind,
 	       kind);
 	if (b->inspect_extra)
@@ -147,7 +148,7 @@ static void podman_log(void)
 	tap_ok(p->parse_log_line && p->event_log, "podman reads an event log of its own");
 	tap_ok(!rt_backend_find("docker")->parse_log_line && !rt_backend_find("docker")->event_log,
 	       "docker has none");
-	tap_ok(p->parse_log_line(line, strlen(line), &ev, err, sizeof(err)) == 0 &&
+	tap_ok(t_parse_log_line(p, line, strlen(line), &ev, err, sizeof(err)) == 0 &&
 	       ev.kind == RT_EV_UPDATE && !strcmp(ev.action, "die") &&
 	       ev.time_ns == 1795926733500000000LL, "podman's log line: 'died' is die, with its stamp");
 }

@@ -48,8 +48,8 @@ static struct cmp_snapshot *snap(const char *addr_a, const char *addr_b, const c
 
 static struct rs_ruleset *model(const struct pol_policy *p, struct cmp_snapshot *s)
 {
-	char err[256];
-	struct rs_ruleset *rs = cmp_compile(p, s, NULL, NULL, err, sizeof(err));
+	struct diags errs;
+	struct rs_ruleset *rs = cmp_compile(p, s, NULL, NULL, &errs);
 
 	cmp_snap_free(s);
 	return rs;

@@ -8,6 +8,26 @@
 #include "zonewall/ruleset.h"
 #include "tap.h"
 
+/* rs_validate() with its problem on one line, "ORIGIN: MESSAGE", in @err. */
+static int validate(const struct rs_ruleset *rs, char *err, size_t len)
+{
+	struct diags d;
+	int rc = rs_validate(rs, &d);
+
+	diags_summary(&d, err, len);
+	return rc;
+}
+
+/* rs_render_check() likewise. */
+static int render_check(const struct rs_ruleset *rs, char *err, size_t len)
+{
+	struct diags d;
+	int rc = rs_render_check(rs, &d);
+
+	diags_summary(&d, err, len);
+	return rc;
+}
+
 static struct rs_value val(enum rs_type t, const char *text)
 {
 	struct rs_value v;
@@ -78,7 +98,7 @@ static void test_bridge_dependency(void)
 	v = val(RS_T_ETHERTYPE, "0x88b5");
 	rs_rule_match(r, RS_F_ETHER_TYPE, false, &v);
 	rs_rule_verdict(r, RS_V_DROP, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "a bridge model with ether type matches validates");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "a bridge model with ether type matches validates");
 	text = rs_render_text(rs, 0);
 	tap_ok(text && strstr(text, "\t\tether type ip ip saddr != 10.0.0.0/8 iifname . ip saddr != "
 				    "@bound4 drop comment \"v4\"\n"),
@@ -98,7 +118,7 @@ static void test_bridge_dependency(void)
 	r = rs_rule_add(ch, NULL, "policy $.x");
 	v = val(RS_T_ETHERTYPE, "ip");
 	rs_rule_match(r, RS_F_ETHER_TYPE, false, &v);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "ether type refused in an inet table");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "ether type refused in an inet table");
 	tap_is_str(err, "policy $.x: ether type is not available in inet tables", "and named");
 	rs_ruleset_free(rs);
 }
@@ -128,7 +148,7 @@ static void test_icmpv6_type(void)
 	v = val(RS_T_ICMPV6_TYPE, "nd-redirect");
 	rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &v);
 	rs_rule_verdict(r, RS_V_DROP, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "icmpv6 type without its protocol refused");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "icmpv6 type without its protocol refused");
 	tap_is_str(err, "policy $.ra: icmpv6 fields need meta l4proto ipv6-icmp before them", "and named");
 	rs_ruleset_free(rs);
 
@@ -138,7 +158,7 @@ static void test_icmpv6_type(void)
 	v = val(RS_T_ICMPV6_TYPE, "nd-redirect");
 	rs_rule_match(r, RS_F_ICMPV6_TYPE, false, &v);
 	rs_rule_verdict(r, RS_V_DROP, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "after meta l4proto ipv6-icmp it validates");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "after meta l4proto ipv6-icmp it validates");
 	text = rs_render_text(rs, 0);
 	tap_ok(text && strstr(text, "\t\tmeta l4proto ipv6-icmp icmpv6 type nd-redirect drop comment \"ra\"\n"),
 	       "rendered by name, no ether type added (nft adds none either)");
@@ -180,7 +200,7 @@ static void test_raw_typeof(void)
 	rs_rule_match(r, RS_F_ND_TARGET, true, &v[0]);
 	rs_rule_lookup(r, f, 3, true, "nd6");
 	rs_rule_verdict(r, RS_V_DROP, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "validates: the raw field follows meta l4proto ipv6-icmp");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "validates: the raw field follows meta l4proto ipv6-icmp");
 	text = rs_render_text(rs, 0);
 	tap_ok(text && strstr(text, "\t\ttypeof iifname . ether saddr . @th,64,128\n") &&
 	       strstr(text, "elements = { \"vethb\" . 02:77:00:00:00:03 . 0xfd770000000000000000000000000003 }"),
@@ -298,7 +318,7 @@ static void test_render_validate(void)
 
 	tap_is_str(text, small_text, "rendered nft text");
 	free(text);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "valid model validates");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "valid model validates");
 	tap_ok(rs_table_add(rs, RS_INET, "zonewall", NULL) == NULL && errno == EEXIST,
 	       "duplicate table refused");
 	tap_ok(rs_chain_add(t, "bad name", NULL) == NULL && errno == EINVAL, "chain name with a space refused");
@@ -309,14 +329,14 @@ static void test_render_validate(void)
 	rs = small_model();
 	r = rs_rule_add(rs->tables[0]->chains[1], NULL, "policy $.allow[9]");
 	rs_rule_lookup(r, f2, 2, false, "src4");
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "lookup into a map refused");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "lookup into a map refused");
 	tap_is_str(err, "policy $.allow[9]: @src4 is a verdict map, not a set", "the problem names the origin");
 	rs_ruleset_free(rs);
 
 	rs = small_model();
 	r = rs_rule_add(rs->tables[0]->chains[1], NULL, "x");
 	rs_rule_verdict(r, RS_V_JUMP, "nowhere");
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "jump to a missing chain refused");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "jump to a missing chain refused");
 	tap_is_str(err, "x: no chain nowhere in table inet zonewall", "names the chain");
 	rs_ruleset_free(rs);
 
@@ -326,13 +346,13 @@ static void test_render_validate(void)
 	r = rs_rule_add(t->chains[1], "web>db: denied", "policy");
 	tap_is_int(rs_rule_counter_named(r, "c_web.db.denied"), 0, "a rule counts into a named counter");
 	rs_rule_verdict(r, RS_V_DROP, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "an undeclared counter is refused");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "an undeclared counter is refused");
 	tap_is_str(err, "policy: no counter c_web.db.denied in table inet zonewall", "and named");
 	tap_is_int(rs_counter_add(t, "c_web.db.denied"), 0, "declare it");
 	tap_is_int(rs_counter_add(t, "c_web.db.denied"), 0, "declaring it again is a no-op");
 	tap_is_int((int)t->n_counters, 1, "one counter in the table");
 	tap_is_int(rs_counter_add(t, "bad name"), -EINVAL, "a counter name with a space refused");
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "now it validates");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "now it validates");
 	text = rs_render_text(rs, 0);
 	tap_ok(text && strstr(text, "\tcounter c_web.db.denied { }\n\tchain forward {") &&
 	       strstr(text, "\t\tcounter name \"c_web.db.denied\" drop comment \"web>db: denied\"\n"),
@@ -406,9 +426,9 @@ static void test_ifnames(void)
 			if ((at = strstr(elem, " }")))
 				*at = '\0';
 			tap_is_str(elem, texts[i].text, "ifname %s written so nft reads it back", q);
-			tap_ok(rs_render_check(rs, err, sizeof(err)) == 0, "ifname %s: check passes", q);
+			tap_ok(render_check(rs, err, sizeof(err)) == 0, "ifname %s: check passes", q);
 		} else {
-			int rc = rs_render_check(rs, err, sizeof(err));
+			int rc = render_check(rs, err, sizeof(err));
 
 			tap_ok(!text && errno == EINVAL, "ifname %s: no text at all", q);
 			tap_ok(rc == -EINVAL && strstr(err, q) && !strncmp(err, "container bridge test: ", 23),
@@ -430,7 +450,7 @@ static void test_ifnames(void)
 
 		v = val(RS_T_IFNAME, "a\"\x01");
 		rs_rule_match(r, RS_F_IIFNAME, false, &v);
-		tap_ok(rs_render_check(rs, err, sizeof(err)) == -EINVAL &&
+		tap_ok(render_check(rs, err, sizeof(err)) == -EINVAL &&
 		       strstr(err, "policy $.x: interface name \"a\\\"\\x01\" (chain fwd)"),
 		       "a rule's iifname match is checked: %s", err);
 		rs_set_add_elem(s, &v, NULL, NULL);
@@ -470,7 +490,7 @@ static void test_link_and_ct_fields(void)
 	v = val(RS_T_ETHER, "01:80:c2:00:00:0e/44");
 	rs_rule_match(r, RS_F_ETHER_DADDR, true, &v);
 	rs_rule_verdict(r, RS_V_ACCEPT, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), 0, "ether daddr validates in a bridge table");
+	tap_is_int(validate(rs, err, sizeof(err)), 0, "ether daddr validates in a bridge table");
 	text = rs_render_text(rs, 0);
 	tap_ok(text && strstr(text, "\t\tether daddr & ff:ff:ff:ff:ff:f0 != 01:80:c2:00:00:00 accept "
 				    "comment \"reserved\"\n"),
@@ -484,7 +504,7 @@ static void test_link_and_ct_fields(void)
 	rs_set_add(rs->tables[0], "same4", &k2, false, false, "test");
 	rs_rule_lookup(r, same, 2, false, "same4");
 	rs_rule_verdict(r, RS_V_ACCEPT, NULL);
-	tap_is_int(rs_validate(rs, err, sizeof(err)), -EINVAL, "ct fields refused in a bridge table");
+	tap_is_int(validate(rs, err, sizeof(err)), -EINVAL, "ct fields refused in a bridge table");
 	tap_is_str(err, "policy $.ra: ct original ip saddr is not available in bridge tables", "and named");
 	rs_ruleset_free(rs);
 }

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "rt-oneline.h"
 #include "tap.h"
 #include "zonewall/netns-id.h"
 #include "zonewall/runtime.h"
@@ -99,7 +100,7 @@ static void test_one_network(void)
 				  "10.89.0.9", 24);
 	char why[300] = "";
 
-	w = rt_fast_build(prev, 4242, 77, &p, 1, why, sizeof(why));
+	w = t_fast_build(prev, 4242, 77, &p, 1, why, sizeof(why));
 	tap_ok(w != NULL, "one network: built (%s)", why);
 	if (!w)
 		goto out_put;
@@ -120,7 +121,7 @@ static void test_one_network(void)
 	tap_ok(!rt_fast_agrees(w, prev), "it does not agree with the old record");
 	tap_ok(rt_fast_agrees(w, w), "it agrees with itself");
 	{
-		struct id_workload *c = rt_fast_build(prev, 4242, 77, &p, 1, why, sizeof(why));
+		struct id_workload *c = t_fast_build(prev, 4242, 77, &p, 1, why, sizeof(why));
 
 		c->nets[0].veth[0] = c->nets[0].bridge[0] = '\0';
 		tap_ok(rt_fast_agrees(w, c), "and with an answer whose port is unknown (the process gone)");
@@ -150,7 +151,7 @@ static void test_two_networks(void)
 	add_addr(&p[0], "fd00:1::9", 64, false);
 	add_addr(&p[0], "fd00:1::1", 64, true);
 	p[1] = port("podman1", "veth8", "4a:00:00:00:00:09", "10.89.0.1", 24, "10.89.0.9", 24);
-	w = rt_fast_build(prev, 4243, 0, p, 2, why, sizeof(why));
+	w = t_fast_build(prev, 4243, 0, p, 2, why, sizeof(why));
 	tap_ok(w != NULL, "two networks, one dual-stack: built (%s)", why);
 	if (w) {
 		tap_ok(!strcmp(w->nets[0].name, "back") && !strcmp(w->nets[0].ipv4, "10.89.1.9") &&
@@ -172,7 +173,7 @@ static void refuse(struct id_workload *prev, const struct nsid_port *p, size_t n
 	struct id_workload *w;
 
 	errno = 0;
-	w = rt_fast_build(prev, 4244, 0, p, n, why, sizeof(why));
+	w = t_fast_build(prev, 4244, 0, p, n, why, sizeof(why));
 	tap_ok(!w && errno == EAGAIN && strstr(why, why_has), "refused: %s (%s)", what, why);
 	id_workload_put(w);
 }
@@ -225,7 +226,7 @@ static void test_probe_no_bridge(void)
 	prev->nets[0].bridge[0] = '\0';
 	id_workload_set(&prev->pidfile, "/nonexistent/zonewall-test/pidfile");
 	errno = 0;
-	w = rt_fast_probe(prev, 0, why, sizeof(why));
+	w = t_fast_probe(prev, 0, why, sizeof(why));
 	tap_ok(!w && errno == EAGAIN && strstr(why, "no bridge port"),
 	       "probe: a network without a bridge port refused before reading anything (%s)", why);
 	id_workload_put(w);
@@ -245,24 +246,24 @@ static void test_pidfile(void)
 	char text[512], err[256];
 	struct id_workload *w;
 
-	w = rt_parse_inspect(good, strlen(good), "podman", err, sizeof(err));
+	w = t_parse_inspect(good, strlen(good), "podman", err, sizeof(err));
 	tap_ok(w && w->pidfile &&
 	       !strcmp(w->pidfile, "/run/containers/storage/overlay-containers/abc/userdata/pidfile"),
 	       "podman: the pidfile beside HostnamePath");
 	id_workload_put(w);
-	w = rt_parse_inspect(good, strlen(good), "docker", err, sizeof(err));
+	w = t_parse_inspect(good, strlen(good), "docker", err, sizeof(err));
 	tap_ok(w && !w->pidfile, "docker: no pidfile (its HostnamePath has none beside it)");
 	id_workload_put(w);
 	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
 		snprintf(text, sizeof(text), "{\"Id\":\"abc\",\"State\":{},\"Config\":{},"
 			 "\"NetworkSettings\":{},\"HostnamePath\":%s}", odd[i]);
-		w = rt_parse_inspect(text, strlen(text), "podman", err, sizeof(err));
+		w = t_parse_inspect(text, strlen(text), "podman", err, sizeof(err));
 		tap_ok(w && !w->pidfile, "HostnamePath %s: no pidfile, not an error", odd[i]);
 		id_workload_put(w);
 	}
 	snprintf(text, sizeof(text), "{\"Id\":\"abc\",\"State\":{},\"Config\":{},"
 		 "\"NetworkSettings\":{},\"HostnamePath\":5}");
-	w = rt_parse_inspect(text, strlen(text), "podman", err, sizeof(err));
+	w = t_parse_inspect(text, strlen(text), "podman", err, sizeof(err));
 	tap_ok(!w && strstr(err, "HostnamePath"), "HostnamePath of a wrong type: an error naming it (%s)",
 	       err);
 	id_workload_put(w);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt-oneline.h"
 #include "tap.h"
 #include "zonewall/runtime.h"
 
@@ -48,7 +49,7 @@ static void count_line(void *ctx, const char *line, size_t len)
 	char err[256];
 
 	c->lines++;
-	if (rt_parse_event(line, len, &ev, err, sizeof(err))) {
+	if (t_parse_event(line, len, &ev, err, sizeof(err))) {
 		c->bad++;
 		return;
 	}
@@ -76,18 +77,18 @@ static void recorded(const char *kind, const char *runtime)
 	size_t len, n;
 
 	t = slurp(kind, "version.json", &len);
-	tap_is_int(rt_parse_version(t, len, &v, err, sizeof(err)), 0, "%s: version parses", kind);
+	tap_is_int(t_parse_version(t, len, &v, err, sizeof(err)), 0, "%s: version parses", kind);
 	tap_ok(v.major == 1 && v.minor >= 40, "%s: API 1.%u", kind, v.minor);
 	tap_is_int(v.podman, !strcmp(kind, "podman"), "%s: engine told apart", kind);
 	free(t);
 	t = slurp(kind, "list.json", &len);
-	tap_is_int(rt_parse_list(t, len, &ids, &n, err, sizeof(err)), 0, "%s: list parses", kind);
+	tap_is_int(t_parse_list(t, len, &ids, &n, err, sizeof(err)), 0, "%s: list parses", kind);
 	tap_is_int(n, 3, "%s: three containers listed", kind);
 	tap_ok(n && strlen(ids[0]) == 64, "%s: full ids", kind);
 	rt_ids_free(ids, n);
 	free(t);
 	t = slurp(kind, "inspect-app.json", &len);
-	w = rt_parse_inspect(t, len, runtime, err, sizeof(err));
+	w = t_parse_inspect(t, len, runtime, err, sizeof(err));
 	tap_ok(w != NULL, "%s: inspect parses (%s)", kind, w ? "" : err);
 	if (w) {
 		tap_is_str(w->name, "zwrec-app", "%s: name without '/'", kind);
@@ -139,7 +140,7 @@ static void bad_input(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		w = rt_parse_inspect(bad[i], strlen(bad[i]), "t", err, sizeof(err));
+		w = t_parse_inspect(bad[i], strlen(bad[i]), "t", err, sizeof(err));
 		tap_ok(!w && errno == EINVAL && *err, "bad inspect %zu refused: %s", i, err);
 		id_workload_put(w);
 	}
@@ -151,20 +152,20 @@ static void bad_input(void)
 			"\"Gateway\": \"<nil>\", \"MacAddress\": \"aa:bb:cc:dd:ee:ff\"}}}}";
 
 		err[0] = '\0';
-		w = rt_parse_inspect(internal, strlen(internal), "podman", err, sizeof(err));
+		w = t_parse_inspect(internal, strlen(internal), "podman", err, sizeof(err));
 		tap_ok(w && w->n_nets == 1 && !strcmp(w->nets[0].ipv4, "10.89.1.2") &&
 		       !w->nets[0].gateway[0], "an internal network's <nil> gateway means none %s", err);
 		id_workload_put(w);
 	}
-	tap_is_int(rt_parse_version("{\"ApiVersion\": 1.41}", 20, &v, err, sizeof(err)), -EINVAL,
+	tap_is_int(t_parse_version("{\"ApiVersion\": 1.41}", 20, &v, err, sizeof(err)), -EINVAL,
 		   "ApiVersion as a number refused: %s", err);
-	tap_is_int(rt_parse_list("{}", 2, &ids, &n, err, sizeof(err)), -EINVAL, "list not an array: %s", err);
-	tap_is_int(rt_parse_list("[{\"Id\":null}]", 13, &ids, &n, err, sizeof(err)), -EINVAL,
+	tap_is_int(t_parse_list("{}", 2, &ids, &n, err, sizeof(err)), -EINVAL, "list not an array: %s", err);
+	tap_is_int(t_parse_list("[{\"Id\":null}]", 13, &ids, &n, err, sizeof(err)), -EINVAL,
 		   "list entry without Id: %s", err);
-	tap_is_int(rt_parse_event("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{}}", 48, &ev,
+	tap_is_int(t_parse_event("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{}}", 48, &ev,
 				  err, sizeof(err)), -EINVAL, "event without container id: %s", err);
 	huge = (char *)"{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":7}}";
-	tap_is_int(rt_parse_event(huge, strlen(huge), &ev, err, sizeof(err)), -EINVAL,
+	tap_is_int(t_parse_event(huge, strlen(huge), &ev, err, sizeof(err)), -EINVAL,
 		   "event with a numeric id: %s", err);
 	/* Podman's event log and its API stream, one event read from both on
 	 * this machine (podman 4.3.1): the same action and nanosecond stamp */
@@ -180,9 +181,9 @@ static void bad_input(void)
 		static const char badtime[] = "{\"ID\":\"ab\",\"Status\":\"start\",\"Type\":\"container\",\"Time\":\"yesterday\"}";
 		struct rt_event a, b;
 
-		tap_is_int(rt_parse_podman_log_event(logl, strlen(logl), &a, err, sizeof(err)), 0,
+		tap_is_int(t_parse_podman_log_event(logl, strlen(logl), &a, err, sizeof(err)), 0,
 			   "podman log line parsed");
-		tap_is_int(rt_parse_event(streaml, strlen(streaml), &b, err, sizeof(err)), 0,
+		tap_is_int(t_parse_event(streaml, strlen(streaml), &b, err, sizeof(err)), 0,
 			   "the same event from the stream parsed");
 		tap_ok(a.kind == RT_EV_UPDATE && !strcmp(a.action, "die") && !strcmp(a.action, b.action),
 		       "log 'died' is the stream's 'die' (%s, %s)", a.action, b.action);
@@ -191,26 +192,26 @@ static void bad_input(void)
 		       (long long)b.time_ns);
 		tap_ok(!strcmp(a.id, b.id) && !strcmp(a.name, "zwexp12450") && !strcmp(a.type, b.type),
 		       "the same container, name and type");
-		tap_ok(!rt_parse_podman_log_event(trimmed, strlen(trimmed), &a, err, sizeof(err)) &&
+		tap_ok(!t_parse_podman_log_event(trimmed, strlen(trimmed), &a, err, sizeof(err)) &&
 		       a.time_ns == 1795926733030782960LL, "a fraction with its trailing zero trimmed");
-		tap_ok(!rt_parse_podman_log_event(zoned, strlen(zoned), &a, err, sizeof(err)) &&
+		tap_ok(!t_parse_podman_log_event(zoned, strlen(zoned), &a, err, sizeof(err)) &&
 		       a.time_ns == 1795926733500000000LL, "a stamp in the host's zone (+01:00)");
-		tap_ok(!rt_parse_podman_log_event(image, strlen(image), &a, err, sizeof(err)) &&
+		tap_ok(!t_parse_podman_log_event(image, strlen(image), &a, err, sizeof(err)) &&
 		       a.kind == RT_EV_IGNORE, "image events ignored");
-		tap_ok(!rt_parse_podman_log_event(rotation, strlen(rotation), &a, err, sizeof(err)) &&
+		tap_ok(!t_parse_podman_log_event(rotation, strlen(rotation), &a, err, sizeof(err)) &&
 		       a.kind == RT_EV_IGNORE, "the log's own rotation record ignored");
-		tap_ok(!rt_parse_podman_log_event(netl, strlen(netl), &a, err, sizeof(err)) &&
+		tap_ok(!t_parse_podman_log_event(netl, strlen(netl), &a, err, sizeof(err)) &&
 		       a.kind == RT_EV_UPDATE && !strcmp(a.id, "41edb53023ea") && !a.name[0],
 		       "a network connect names the container by ID");
-		tap_is_int(rt_parse_podman_log_event(noid, strlen(noid), &a, err, sizeof(err)), -EINVAL,
+		tap_is_int(t_parse_podman_log_event(noid, strlen(noid), &a, err, sizeof(err)), -EINVAL,
 			   "a container event without ID: %s", err);
-		tap_is_int(rt_parse_podman_log_event(badtime, strlen(badtime), &a, err, sizeof(err)),
+		tap_is_int(t_parse_podman_log_event(badtime, strlen(badtime), &a, err, sizeof(err)),
 			   -EINVAL, "a container event with a bad Time: %s", err);
-		tap_is_int(rt_parse_podman_log_event("{\"ID\":7,\"Status\":\"start\"}", 25, &a, err,
+		tap_is_int(t_parse_podman_log_event("{\"ID\":7,\"Status\":\"start\"}", 25, &a, err,
 						     sizeof(err)), -EINVAL, "a numeric ID: %s", err);
-		tap_is_int(rt_parse_podman_log_event("[1]", 3, &a, err, sizeof(err)), -EINVAL,
+		tap_is_int(t_parse_podman_log_event("[1]", 3, &a, err, sizeof(err)), -EINVAL,
 			   "not an object: %s", err);
-		tap_is_int(rt_parse_podman_log_event("{\"ID\":", 6, &a, err, sizeof(err)), -EINVAL,
+		tap_is_int(t_parse_podman_log_event("{\"ID\":", 6, &a, err, sizeof(err)), -EINVAL,
 			   "truncated JSON: %s", err);
 	}
 	/* a huge line is dropped without growing past the bound, the next one is read */
@@ -237,10 +238,50 @@ static void bad_input(void)
 	rt_linebuf_free(&lb);
 }
 
+/* Each problem of an engine's answer at its place, the text kept for the edge's line. */
+static void places(void)
+{
+	static const char *const bad[][3] = {
+		{ "{\"Id\": \"ab\", \"State\": {\"Pid\": \"12\"}}", "State.Pid", "expected an integer" },
+		{ "{\"Id\": 5}", "Id", "expected a string" },
+		{ "{\"Id\": \"\"}", "Id", "expected a non-empty string" },
+		{ "[1]", "inspect", "expected an object" },
+		{ "{\"Id\": \"ab\", \"NetworkSettings\": {\"Networks\": {\"n\": {\"IPAddress\": \"x\"}}}}",
+		  "NetworkSettings.Networks.n.IPAddress", "'x' is not an IPv4 address" },
+		{ "{\"Id\": \"ab\", \"NetworkSettings\": {\"Networks\": {\"n\": 3}}}",
+		  "NetworkSettings.Networks.n", "expected an object" },
+	};
+	static const char list[] = "[{\"Id\":\"a\"},{\"Id\":3}]";
+	struct id_workload *w;
+	struct diags d;
+	char **ids;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		diags_init(&d);
+		w = rt_parse_inspect(bad[i][0], strlen(bad[i][0]), "t", &d);
+		tap_ok(!w && errno == EINVAL && d.n == 1 && !strcmp(d.v[0].where, bad[i][1]) &&
+		       !strcmp(d.v[0].msg, bad[i][2]), "inspect %zu: %s: %s", i,
+		       d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
+		id_workload_put(w);
+	}
+	diags_init(&d);
+	tap_is_int(rt_parse_list(list, strlen(list), &ids, &n, &d), -EINVAL,
+		   "list: a bad id refused");
+	tap_ok(d.n == 1 && !strcmp(d.v[0].where, "/containers/json[1].Id"), "at its index: %s",
+	       d.n ? d.v[0].where : "");
+	diags_init(&d);
+	tap_is_int(rt_parse_version("{", 1, &(struct rt_version){ 0 }, &d), -EINVAL,
+		   "version: invalid JSON refused");
+	tap_ok(d.n == 1 && !d.v[0].where[0] && !strncmp(d.v[0].msg, "invalid JSON at line 1", 22),
+	       "placed at \"\", the message says where: %s", d.n ? d.v[0].msg : "");
+}
+
 int main(void)
 {
 	recorded("podman", "podman");
 	recorded("docker", "docker");
 	bad_input();
+	places();
 	return tap_done();
 }

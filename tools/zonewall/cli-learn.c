@@ -44,7 +44,8 @@ static void clearn_report(void *ctx, const struct rt_report *r)
 static int clearn_runtime(struct clearn *l, const char *runtime, bool detect)
 {
 	bool explicit_uri = runtime != NULL;
-	char err[320];
+	char err[DIAG_LINE_MAX];
+	struct diags d;
 
 	if (runtime && !strcmp(runtime, "none"))
 		return CLI_OK;
@@ -59,7 +60,9 @@ static int clearn_runtime(struct clearn *l, const char *runtime, bool detect)
 	l->idx = id_index_new(&l->inv.rules, CLEARN_MAX_ADDRS, CLEARN_MAX_WORKLOADS);
 	if (!l->idx)
 		return cli_fail(l->cmd, "out of memory");
-	l->mapper = rt_mapper_new(l->uri, l->idx, clearn_report, l, err, sizeof(err));
+	diags_init(&d);
+	l->mapper = rt_mapper_new(l->uri, l->idx, clearn_report, l, &d);
+	diags_summary(&d, err, sizeof(err));
 	if (!l->mapper)
 		return errno == EINVAL ? cli_usage_error(l->cmd, "--runtime %s", err)
 				       : cli_fail(l->cmd, "out of memory");

@@ -74,7 +74,8 @@ static bool bridge_selected(const char *bridge, void *ctx)
 static int list_runtime(const char *cmd, const struct clie_opts *o, const struct id_rules *rules,
 			struct host_array *out)
 {
-	char err[512], found[512];
+	char err[DIAG_LINE_MAX], found[512];
+	struct diags d;
 	struct id_workload **v = NULL;
 	struct rt_client *c;
 	size_t n = 0;
@@ -88,14 +89,19 @@ static int list_runtime(const char *cmd, const struct clie_opts *o, const struct
 			return cli_runtime_missing(cmd);
 		uri = found;
 	}
-	c = rt_client_new(uri, err, sizeof(err));
-	if (!c)
-		return cli_fail(cmd, "runtime %s: %s", uri, err);
-	rc = rt_negotiate(c, err, sizeof(err));
+	diags_init(&d);
+	c = rt_client_new(uri, &d);
+	if (!c) {
+		diags_summary(&d, err, sizeof(err));
+		return cli_fail(cmd, "runtime %s: %s", uri, errno == EINVAL ? err : strerror(errno));
+	}
+	rc = rt_negotiate(c, &d);
 	if (rc == 0)
-		rc = rt_list(c, &v, &n, err, sizeof(err));
-	if (rc)
-		status = cli_fail(cmd, "runtime %s: %s", uri, err);
+		rc = rt_list(c, &v, &n, &d);
+	if (rc) {
+		diags_summary(&d, err, sizeof(err));
+		status = cli_fail(cmd, "runtime %s: %s", uri, *err ? err : strerror(-rc));
+	}
 	rt_client_free(c);
 	rt_ports_resolve(v, n);	/* best effort: unbound ports are warned about */
 	for (size_t i = 0; i < n && status == CLI_OK; i++)
@@ -189,8 +195,8 @@ int clie_compile(const char *cmd, const char *policy_path, const struct clie_opt
 	struct cmp_options co = { .log_group = o->log_group };
 	struct pol_policy *p = NULL;
 	struct cmp_snapshot *s = NULL;
-	struct diags warn;
-	char err[512];
+	struct diags warn, errs;
+	char err[DIAG_LINE_MAX];
 	int status;
 
 	status = clip_load_policy(cmd, policy_path, &p);
@@ -200,8 +206,9 @@ int clie_compile(const char *cmd, const char *policy_path, const struct clie_opt
 	if (status != CLI_OK)
 		goto out_free;
 	diags_init(&warn);
-	*rs = cmp_compile(p, s, &co, &warn, err, sizeof(err));
+	*rs = cmp_compile(p, s, &co, &warn, &errs);
 	if (!*rs) {
+		diags_summary(&errs, err, sizeof(err));
 		/* Exit 2: the inputs cannot be compiled as they are. */
 		status = cli_fail(cmd, "%s", errno == EINVAL ? err : strerror(errno));
 		if (errno == EINVAL)

@@ -41,7 +41,8 @@ int cmd_compile_main(int argc, char **argv)
 	struct clie_opts o = { 0 };
 	struct rs_ruleset *rs = NULL;
 	int c, status = CLI_OK;
-	char *text, err[512];
+	struct diags d;
+	char *text, err[DIAG_LINE_MAX];
 
 	while ((c = cli_getopt("compile", usage, argc, argv, ":h" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
@@ -56,8 +57,9 @@ int cmd_compile_main(int argc, char **argv)
 	if (status != CLI_OK)
 		return status;
 	/* apply would install such a name over netlink; as text it would be another name */
-	if (rs_render_check(rs, err, sizeof(err)) < 0) {
+	if (rs_render_check(rs, &d) < 0) {
 		rs_ruleset_free(rs);
+		diags_summary(&d, err, sizeof(err));
 		cli_fail("compile", "%s", err);
 		return CLI_USAGE;
 	}

@@ -222,7 +222,8 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 {
 	struct rt_mapper *m = NULL;
 	struct id_index *idx;
-	char err[320];
+	char err[DIAG_LINE_MAX];
+	struct diags d;
 	json_t *rows;
 	int rc = CLI_OK;
 
@@ -231,7 +232,9 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 		return cli_fail("containers", "out of memory");
 	cx->idx = idx;
 	if (uri) {
-		m = rt_mapper_new(uri, idx, containers_report, cx, err, sizeof(err));
+		diags_init(&d);
+		m = rt_mapper_new(uri, idx, containers_report, cx, &d);
+		diags_summary(&d, err, sizeof(err));
 		if (!m) {
 			rc = errno == EINVAL ? cli_usage_error("containers", "--runtime %s", err)
 					     : cli_fail("containers", "out of memory");

@@ -97,13 +97,13 @@ static int zwd_files_check(const char *path, const struct cfg *c, char *why, siz
 {
 	int err;
 
-	err = safe_file_check("config", path, why, whylen);
+	err = zwd_file_check("config", path, why, whylen);
 	/* the fleet's policy is fetched at start when this host has no copy yet */
 	if (!err && c->policy[0] && c->mode != CFG_MODE_LEARN &&
 	    !(c->policy_from_fleet && access(c->policy, F_OK)))
-		err = safe_file_check("policy", c->policy, why, whylen);
+		err = zwd_file_check("policy", c->policy, why, whylen);
 	if (!err && c->inventory[0])
-		err = safe_file_check("inventory", c->inventory, why, whylen);
+		err = zwd_file_check("inventory", c->inventory, why, whylen);
 	return err;
 }
 
@@ -269,11 +269,14 @@ static int zwd_setup_sockets(struct zwd *d)
 static int zwd_drop_privileges(struct zwd *d)
 {
 	uint64_t prm, bnd;
-	char why[256];
+	struct diags dg;
+	char why[DIAG_LINE_MAX];
 	int err;
 
-	err = safe_caps_drop(SAFE_CAPS_KEEP, why, sizeof(why));
+	diags_init(&dg);
+	err = safe_caps_drop(SAFE_CAPS_KEEP, &dg);
 	if (err) {
+		diags_summary(&dg, why, sizeof(why));
 		zwd_log(LOG_ERR, "cannot drop privileges: %s", why);
 		return err;
 	}

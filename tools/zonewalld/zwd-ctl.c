@@ -191,7 +191,7 @@ static int zwd_reload_cfg(struct zwd *d, struct cfg *next, char *why, size_t why
 	struct cfg_diags diags;
 	int err;
 
-	err = safe_file_check("config", d->config_path, why, whylen);
+	err = zwd_file_check("config", d->config_path, why, whylen);
 	if (err)
 		return err;
 	err = cfg_load(next, d->config_path, &diags);
@@ -202,7 +202,7 @@ static int zwd_reload_cfg(struct zwd *d, struct cfg *next, char *why, size_t why
 		return err;
 	}
 	if (next->policy[0] && d->cfg.mode != CFG_MODE_LEARN)
-		err = safe_file_check("policy", next->policy, why, whylen);
+		err = zwd_file_check("policy", next->policy, why, whylen);
 	return err;
 }
 

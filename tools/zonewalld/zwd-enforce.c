@@ -45,9 +45,12 @@ static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_po
 {
 	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
 				  .log_rate = e->d->cfg.deny_log_rate };
-	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, why, whylen);
+	struct diags errs;
+	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, &errs);
 
-	if (!rs && errno != EINVAL)
+	if (!rs && errno == EINVAL)
+		diags_summary(&errs, why, whylen);
+	else if (!rs)
 		snprintf(why, whylen, "compile: %s", strerror(errno));
 	return rs;
 }
@@ -260,7 +263,7 @@ static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_p
 {
 	struct pol_policy *p;
 	struct diags dg;
-	int rc = safe_file_check("policy", path, why, whylen);
+	int rc = zwd_file_check("policy", path, why, whylen);
 
 	if (rc)
 		return rc;

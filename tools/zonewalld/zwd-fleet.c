@@ -158,9 +158,10 @@ static void zwd_fleet_outcome(struct zwd_fleet *f, int rc, const struct diags *d
 	bool was = f->reachable;
 
 	f->reachable = !rc;
-	if (rc)
-		snprintf(f->error, sizeof(f->error), "%s%s%s", dg->n ? dg->v[0].where : "",
-			 dg->n ? ": " : "", dg->n ? dg->v[0].msg : strerror(-rc));
+	if (rc && dg->n)
+		diags_summary(dg, f->error, sizeof(f->error));
+	else if (rc)
+		snprintf(f->error, sizeof(f->error), "%s", strerror(-rc));
 	else
 		f->error[0] = '\0';
 	if (was != f->reachable)

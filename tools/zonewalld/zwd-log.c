@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "zonewall/diag.h"
+#include "zonewall/hardening.h"
 #include "zonewall/timefmt.h"
 #include "zwd.h"
 
@@ -74,6 +76,18 @@ void zwd_vlog(int prio, const char *fmt, va_list ap)
 	else
 		fprintf(stderr, "%s\n", s ? s : msg);
 	free(s);
+}
+
+int zwd_file_check(const char *what, const char *path, char *why, size_t whylen)
+{
+	struct diags d;
+	int rc;
+
+	diags_init(&d);
+	rc = safe_file_check(what, path, &d);
+	if (rc)
+		diags_summary(&d, why, whylen);
+	return rc;
 }
 
 void zwd_log(int prio, const char *fmt, ...)

@@ -212,7 +212,8 @@ static void zwd_rt_on_detect(struct loop *l, void *arg)
 static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen)
 {
 	struct zwd *d = r->d;
-	char err[320];
+	char err[DIAG_LINE_MAX];
+	struct diags dg;
 
 	r->idx = id_index_new(&r->inv.rules, ZWD_RT_MAX_ADDRS, ZWD_RT_MAX_WORKLOADS);
 	r->timer = loop_timer_add(d->loop, 0, 0, zwd_rt_on_timer, r);
@@ -220,7 +221,9 @@ static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen)
 		snprintf(why, whylen, "runtime: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	r->mapper = rt_mapper_new(r->uri, r->idx, zwd_rt_report, r, err, sizeof(err));
+	diags_init(&dg);
+	r->mapper = rt_mapper_new(r->uri, r->idx, zwd_rt_report, r, &dg);
+	diags_summary(&dg, err, sizeof(err));
 	if (!r->mapper) {
 		snprintf(why, whylen, "runtime %s: %s", r->uri, err);
 		return errno == EINVAL ? -EINVAL : -ENOMEM;

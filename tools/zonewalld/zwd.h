@@ -89,6 +89,12 @@ void zwd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /** zwd_vlog() - zwd_log() with a va_list. */
 void zwd_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/**
+ * zwd_file_check() - safe_file_check() of @path (@what: "config",
+ * "policy", ...) with its problem on one line in @why.  Return: as it.
+ */
+int zwd_file_check(const char *what, const char *path, char *why, size_t whylen);
+
 /* --- control commands and metrics (zwd-ctl.c) ------------------------------ */
 
 /** zwd_metrics_init() - make the registry and every family.  Return: 0 or -ENOMEM. */
