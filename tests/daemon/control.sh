@@ -21,6 +21,7 @@ tap_ok "$(grep -q "\"pid\": $ZWD_PID" <<<"$out" && grep -q '"mode": "learn"' <<<
 	"status names the daemon's pid and mode"
 run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_SOCK"
 tap_ok "$(head -1 <<<"$out" | grep -q '^MODE.*PID.*UPTIME_S'; echo $?)" "status as a table"
+tap_fits "$out" "daemon-status: the table fits 120 columns"
 
 run_cmd "$ZONEWALL" metrics --socket "$ZWD_SOCK"
 tap_is "$rc" 0 "zonewall metrics exits 0"

@@ -32,22 +32,24 @@ struct review_row {
 	char why[160];
 };
 
+/* The default table fits 120 columns: what decides (status, ends, service,
+ * zones, packets, confidence, WHY in what is left); --wide adds the evidence. */
 static const struct out_column review_columns[] = {
-	{ "id", "ID", false },
-	{ "status", "STATUS", false },
-	{ "from", "FROM", false },
-	{ "to", "TO", false },
-	{ "proto", "PROTO", false },
-	{ "port", "PORT", true },
-	{ "zones", "ZONES", false },
-	{ "packets", "PACKETS", true },
-	{ "days", "DAYS", true },
-	{ "runs", "RUNS", true },
-	{ "first_seen", "FIRST SEEN", false },
-	{ "last_seen", "LAST SEEN", false },
-	{ "confidence", "CONF", false },
-	{ "why", "WHY", false },
-	{ NULL, NULL, false },
+	{ .key = "id", .title = "ID" },
+	{ .key = "status", .title = "STATUS" },
+	{ .key = "from", .title = "FROM", .max = 20 },
+	{ .key = "to", .title = "TO", .max = 20 },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "port", .title = "PORT", .right = true },
+	{ .key = "zones", .title = "ZONES", .max = 14 },
+	{ .key = "packets", .title = "PKTS", .right = true },
+	{ .key = "days", .title = "DAYS", .right = true, .wide_only = true },
+	{ .key = "runs", .title = "RUNS", .right = true, .wide_only = true },
+	{ .key = "first_seen", .title = "FIRST SEEN", .wide_only = true },
+	{ .key = "last_seen", .title = "LAST SEEN", .wide_only = true },
+	{ .key = "confidence", .title = "CONF" },
+	{ .key = "why", .title = "WHY", .fill = true },
+	{ .key = NULL },
 };
 
 /* Seen on only one day, or only once: too little to trust on its own. */
@@ -278,7 +280,8 @@ static struct review_row *review_rows(const struct prop_set *s, const struct pol
 	return rows;
 }
 
-static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json)
+static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json,
+			bool wide)
 {
 	struct review_summary sum;
 	struct review_row *rows;
@@ -306,7 +309,7 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 		json_decref(o);
 		return err;
 	}
-	err = out_rows_print(stdout, OUT_TABLE, arr, review_columns);
+	err = out_rows_print(stdout, wide ? OUT_WIDE : OUT_TABLE, arr, review_columns);
 	json_decref(arr);
 	if (!err)
 		summary_print(&sum, s->n, p != NULL);
@@ -314,19 +317,23 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 }
 
 static const char usage[] =
-	"Usage: zonewall review PROPOSAL [--policy POLICY] [--json]\n"
+	"Usage: zonewall review PROPOSAL [--policy POLICY] [--wide | --json]\n"
 	"\n"
 	"One row per learned edge (from identity -> to identity, proto, port) with\n"
 	"its status and evidence, what needs a decision first:\n"
 	"  new                not allowed yet: approve it or leave it out\n"
 	"  refused-by-border  crosses a deny border (a violation; never approvable)\n"
 	"  stale              a policy rule that nothing in the proposal used\n"
-	"  allowed            already allowed (WHY names the rule or border)\n"
+	"  allowed            already allowed (WHY, with --wide, names the rule or border)\n"
+	"PKTS counts packets, not connections: TCP SYN and SYN+ACK, every UDP\n"
+	"datagram, ICMP echo requests.\n"
 	"Then a coverage summary: the learning window, counts, and the edges of low\n"
 	"confidence (seen on one day only, or only once).  Without --policy every\n"
 	"edge is new.\n"
 	"\n"
 	"  -p, --policy FILE  the policy to judge against\n"
+	"  -W, --wide         every column (days, runs, first and last seen, WHY),\n"
+	"                     nothing cut; the default table fits 120 columns\n"
 	"  -j, --json         print {\"edges\": [...], \"summary\": {...}} instead\n"
 	"  -h, --help         show this help\n";
 
@@ -335,6 +342,7 @@ int cmd_review_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -342,15 +350,17 @@ int cmd_review_main(int argc, char **argv)
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	int c, err, status = CLI_OK;
-	bool json = false;
+	bool json = false, wide = false;
 
-	while ((c = cli_getopt("review", usage, argc, argv, ":p:jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("review", usage, argc, argv, ":p:jWh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'p')
 			policy_path = optarg;
 		else if (c == 'j')
 			json = true;
+		else if (c == 'W')
+			wide = true;
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("review", optind < argc ? "expected one proposal file"
@@ -361,7 +371,7 @@ int cmd_review_main(int argc, char **argv)
 	if (policy_path)
 		status = clip_load_policy("review", policy_path, &p);
 	if (!status) {
-		err = review_print(s, p, json);
+		err = review_print(s, p, json, wide);
 		if (err)
 			status = cli_fail("review", "cannot write output: %s", strerror(-err));
 	}
