@@ -188,6 +188,7 @@ static int denied_from_daemon(struct denied_ctx *d, const char *socket, const ch
 	char path[PATH_MAX];
 	struct ctl_conn *k;
 	json_t *req, *reply = NULL;
+	bool learn;
 	int status;
 
 	status = clid_socket_path("denied", socket, config, path, sizeof(path));
@@ -203,12 +204,20 @@ static int denied_from_daemon(struct denied_ctx *d, const char *socket, const ch
 	status = req ? clid_request("denied", k, path, req, &reply) :
 		cli_fail("denied", "out of memory");
 	json_decref(req);
+	learn = status == CLI_OK &&
+		!strcmp(json_string_value(json_object_get(reply, "mode")) ?: "", "learn");
 	json_decref(reply);
+	if (learn)
+		cli_warn("denied", "zonewalld at %s runs in learn mode: it refuses nothing "
+			 "(after `zonewall apply`, --nflog listens here)", path);
 	if (status == CLI_OK) {
 		fprintf(stderr, "zonewall denied: following zonewalld at %s\n", path);
 		status = daemon_loop(d, k, path, duration_s);
 	}
 	ctl_conn_close(k);
+	/* as for no tables: a script tells "nothing refusing" (1) from "nothing refused" (0) */
+	if (status == CLI_OK && learn && !d->follow)
+		status = CLI_FAIL;
 	return status;
 }
 
