@@ -5,9 +5,10 @@
 # with learn/inventory.json, as learn.sh runs them), the review fixtures,
 # the inventory's containers, and links (links.sh renders its golden rows).
 # --wide shows every column in full: the table with --wide has every key of
-# the JSON rows that the default table leaves out or cuts.  status, denied
-# and daemon-status need tables or a daemon: tests/netns/enforce.sh and
-# tests/daemon/control.sh check theirs.
+# the JSON rows that the default table leaves out or cuts.  status and
+# daemon-status need tables or a daemon: tests/netns/enforce.sh and
+# tests/daemon/control.sh check theirs; denied's default columns are
+# bounded to 120 by their caps (cmd-denied.c), no test feeds it rows.
 . "$(dirname "$0")/../lib/common.sh"
 
 pcaps=${ZW_PCAPS:-$top_srcdir/../shared/pcaps}
