@@ -22,16 +22,32 @@
 #include <jansson.h>
 
 enum out_format {
-	OUT_TABLE,
+	OUT_TABLE,	/* for people, within OUT_TABLE_COLUMNS (struct out_column) */
+	OUT_WIDE,	/* for people: every column, nothing cut */
 	OUT_TSV,
 	OUT_JSON,
 };
 
-/* A table column: which key of each row object, and its heading. */
+/* The width the default table is laid out for: its columns' flags keep
+ * realistic rows within it (a terminal, a review in a pull request). */
+#define OUT_TABLE_COLUMNS 120
+
+/*
+ * A table column: which key of each row object, its heading, and how the
+ * default table (OUT_TABLE) shows it.  OUT_WIDE, TSV and JSON show every
+ * column in full.  Initialise by name: fields may be added.
+ */
 struct out_column {
 	const char *key;
 	const char *title;
-	bool right;	/* right-align (numbers) */
+	bool right;		/* right-align (numbers) */
+	bool wide_only;		/* OUT_TABLE leaves the column out */
+	bool time;		/* RFC 3339: OUT_TABLE shows it to the second */
+	uint8_t max;		/* OUT_TABLE cuts longer text to this many
+				 * characters, the last an ellipsis; 0: never */
+	bool fill;		/* the last column: OUT_TABLE cuts it to what the
+				 * others leave of OUT_TABLE_COLUMNS, and leaves
+				 * it out when that is less than 10 */
 };
 
 /* What a cell holds.  Table and TSV show it as text; JSON as a value. */
@@ -74,9 +90,11 @@ typedef int out_row_fn(void *user, size_t i, const struct out_cell **cells);
 
 /**
  * out_source_print() - print @nrows rows from @fn to @f as @fmt.
- * @cols: columns for OUT_TABLE and OUT_TSV (and the keys of cells whose
- *        key is NULL), terminated by a {NULL} entry.
- * The table has a heading line; TSV has none (one record per line, ready
+ * @cols: columns for OUT_TABLE, OUT_WIDE and OUT_TSV (and the keys of
+ *        cells whose key is NULL), terminated by an entry without a key.
+ * The tables have a heading line, are aligned by characters (UTF-8 code
+ * points), and OUT_TABLE applies the columns' wide_only, time, max and fill;
+ * TSV has none (one record per line, ready
  * for sort/cut/join); JSON is an array of one object per row, laid out as
  * jansson's JSON_INDENT(2) lays it out, strings escaped as RFC 8259 says.
  * Nothing is allocated per row: TSV and JSON stream, the table makes two
@@ -104,7 +122,7 @@ char *out_value_text(const json_t *v);
 /**
  * out_rows_print() - print @rows (a JSON array of objects) to @f through
  * out_source_print().
- * @cols: columns for OUT_TABLE and OUT_TSV, terminated by a {NULL} entry;
+ * @cols: columns for the tables and TSV, terminated by an entry without a key;
  *        ignored for OUT_JSON, which prints every key of every row (the
  *        same text json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER) gives).
  * Cells show as out_value_text() says.  Does not take ownership of @rows.

@@ -201,14 +201,86 @@ static const struct out_cell *out_nth(const struct out_cell *cells, int n, size_
 
 /* ---- table and TSV ------------------------------------------------------ */
 
-static void out_table_cell(struct out_writer *w, const char *s, size_t len, size_t width,
+/* Room for a cut cell: max characters of up to 4 bytes, the ellipsis. */
+#define OUT_SHOWN_LEN (255 * 4 + 4)
+
+/* Characters (code points) in @len bytes of UTF-8: what a terminal aligns. */
+static size_t out_text_width(const char *s, size_t len)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < len; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* "2026-01-10T12:00:00.123456Z" to the second: the fraction left out. */
+static size_t out_time_short(char *out, const char *s, size_t len)
+{
+	size_t end = 20;
+
+	if (len <= 20 || len > OUT_SHOWN_LEN || s[19] != '.')
+		return 0;
+	while (end < len && s[end] >= '0' && s[end] <= '9')
+		end++;
+	memcpy(out, s, 19);
+	memcpy(out + 19, s + end, len - end);
+	return 19 + len - end;
+}
+
+/* The first @max - 1 characters of @s and an ellipsis, in @out
+ * (OUT_SHOWN_LEN bytes, whatever stray continuation bytes @s holds). */
+static size_t out_text_cut(char *out, const char *s, size_t len, size_t max)
+{
+	size_t i = 0, chars = 0, room = OUT_SHOWN_LEN - 3;
+
+	while (i < len && i < room && chars < max - 1) {
+		i++;
+		while (i < len && i < room && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	memcpy(out, s, i);
+	memcpy(out + i, "\xe2\x80\xa6", 3);	/* U+2026 */
+	return i + 3;
+}
+
+struct out_shown {
+	const char *s;
+	size_t len;		/* bytes */
+	size_t width;		/* characters */
+	char num[OUT_NUM_LEN];
+	char buf[OUT_SHOWN_LEN];
+};
+
+/* What cell @c shows in column @col of a table: @wide (OUT_WIDE) all of
+ * it, else the time to the second and at most @max characters (0: all). */
+static void out_table_text(const struct out_column *col, bool wide, size_t max,
+			   const struct out_cell *c, struct out_shown *sh)
+{
+	size_t n;
+
+	sh->s = out_cell_text(c, sh->num, &sh->len);
+	if (!wide && col->time && (n = out_time_short(sh->buf, sh->s, sh->len))) {
+		sh->s = sh->buf;
+		sh->len = n;
+	}
+	sh->width = out_text_width(sh->s, sh->len);
+	if (max && sh->width > max) {
+		sh->len = out_text_cut(sh->buf, sh->s, sh->len, max);
+		sh->s = sh->buf;
+		sh->width = max;
+	}
+}
+
+static void out_table_cell(struct out_writer *w, const struct out_shown *sh, size_t width,
 			   bool right, bool last)
 {
-	size_t pad = len < width ? width - len : 0;
+	size_t pad = sh->width < width ? width - sh->width : 0;
 
 	if (right)
 		out_spaces(w, pad);
-	out_put(w, s, len);
+	out_put(w, sh->s, sh->len);
 	if (last) {
 		out_putc(w, '\n');
 		return;
@@ -218,57 +290,115 @@ static void out_table_cell(struct out_writer *w, const char *s, size_t len, size
 	out_put(w, "  ", 2);
 }
 
-static int out_table_widths(const struct out_column *cols, size_t ncols, size_t *width,
-			    size_t nrows, out_row_fn *fn, void *user)
+/* The layout of a table: the columns it shows, their widths and cuts. */
+struct out_layout {
+	const struct out_column *cols;
+	bool wide;
+	size_t n;		/* columns shown */
+	size_t *show;		/* their indices in cols */
+	size_t *width;
+	size_t *max;		/* characters at most, 0: all */
+};
+
+static void out_layout_columns(struct out_layout *lo, size_t ncols)
+{
+	lo->n = 0;
+	for (size_t c = 0; c < ncols; c++) {
+		if (!lo->wide && lo->cols[c].wide_only)
+			continue;
+		lo->show[lo->n] = c;
+		lo->max[lo->n] = lo->wide ? 0 : lo->cols[c].max;
+		lo->width[lo->n] = out_text_width(lo->cols[c].title, strlen(lo->cols[c].title));
+		lo->n++;
+	}
+}
+
+static int out_layout_widths(struct out_layout *lo, size_t nrows, out_row_fn *fn, void *user)
 {
 	const struct out_cell *cells;
-	char tmp[OUT_NUM_LEN];
-	size_t r, c, len;
+	struct out_shown sh;
 
-	for (c = 0; c < ncols; c++)
-		width[c] = strlen(cols[c].title);
-	for (r = 0; r < nrows; r++) {
+	for (size_t r = 0; r < nrows; r++) {
 		int n = fn(user, r, &cells);
 
 		if (n < 0)
 			return n;
-		for (c = 0; c < ncols; c++) {
-			out_cell_text(out_nth(cells, n, c), tmp, &len);
-			if (len > width[c])
-				width[c] = len;
+		for (size_t i = 0; i < lo->n; i++) {
+			out_table_text(&lo->cols[lo->show[i]], lo->wide, lo->max[i],
+				       out_nth(cells, n, lo->show[i]), &sh);
+			if (sh.width > lo->width[i])
+				lo->width[i] = sh.width;
 		}
 	}
 	return 0;
 }
 
-static int out_table_write(struct out_writer *w, const struct out_column *cols, size_t ncols,
-			   size_t nrows, out_row_fn *fn, void *user)
-{
-	const struct out_cell *cells;
-	char tmp[OUT_NUM_LEN];
-	size_t *width = calloc(ncols + 1, sizeof(*width));
-	size_t r, c, len;
-	const char *s;
-	int n, err;
+/* A fill column (the last) gets what the others leave of the line, or
+ * is left out when that is too little to read. */
+#define OUT_FILL_MIN 10
 
-	if (!width)
-		return -ENOMEM;
-	err = out_table_widths(cols, ncols, width, nrows, fn, user);
-	for (c = 0; !err && c < ncols; c++)
-		out_table_cell(w, cols[c].title, strlen(cols[c].title), width[c], cols[c].right,
-			       c + 1 == ncols);
-	for (r = 0; !err && r < nrows; r++) {
+static void out_layout_fill(struct out_layout *lo)
+{
+	size_t last = lo->n - 1, used = 0, room;
+
+	if (lo->wide || !lo->n || !lo->cols[lo->show[last]].fill)
+		return;
+	for (size_t i = 0; i < last; i++)
+		used += lo->width[i] + 2;
+	room = used < OUT_TABLE_COLUMNS ? OUT_TABLE_COLUMNS - used : 0;
+	if (room < OUT_FILL_MIN) {
+		lo->n--;
+	} else if (lo->width[last] > room) {
+		lo->width[last] = room;
+		lo->max[last] = room;
+	}
+}
+
+static void out_table_heading(struct out_writer *w, const struct out_layout *lo)
+{
+	struct out_shown sh;
+
+	for (size_t i = 0; i < lo->n; i++) {
+		sh.s = lo->cols[lo->show[i]].title;
+		sh.len = strlen(sh.s);
+		sh.width = out_text_width(sh.s, sh.len);
+		out_table_cell(w, &sh, lo->width[i], lo->cols[lo->show[i]].right, i + 1 == lo->n);
+	}
+}
+
+static int out_table_write(struct out_writer *w, const struct out_column *cols, size_t ncols,
+			   bool wide, size_t nrows, out_row_fn *fn, void *user)
+{
+	size_t *mem = calloc(3 * ncols + 1, sizeof(*mem));
+	struct out_layout lo = { .cols = cols, .wide = wide, .show = mem, .width = mem + ncols,
+				 .max = mem + 2 * ncols };
+	struct out_shown *sh = malloc(sizeof(*sh));
+	const struct out_cell *cells;
+	int n, err = -ENOMEM;
+
+	if (!mem || !sh)
+		goto out_free;
+	out_layout_columns(&lo, ncols);
+	err = out_layout_widths(&lo, nrows, fn, user);
+	if (!err) {
+		out_layout_fill(&lo);
+		out_table_heading(w, &lo);
+	}
+	for (size_t r = 0; !err && r < nrows; r++) {
 		n = fn(user, r, &cells);
 		if (n < 0) {
 			err = n;
 			break;
 		}
-		for (c = 0; c < ncols; c++) {
-			s = out_cell_text(out_nth(cells, n, c), tmp, &len);
-			out_table_cell(w, s, len, width[c], cols[c].right, c + 1 == ncols);
+		for (size_t i = 0; i < lo.n; i++) {
+			out_table_text(&cols[lo.show[i]], wide, lo.max[i], out_nth(cells, n, lo.show[i]),
+				       sh);
+			out_table_cell(w, sh, lo.width[i], cols[lo.show[i]].right, i + 1 == lo.n);
 		}
 	}
-	free(width);
+out_free:
+	free(sh);
+	free(mem);
 	return err;
 }
 
@@ -494,8 +624,8 @@ int out_source_print(FILE *f, enum out_format fmt, const struct out_column *cols
 	w->failed = false;
 	if (fmt == OUT_JSON)
 		err = out_json_write(w, cols, ncols, nrows, fn, user);
-	else if (fmt == OUT_TABLE)
-		err = out_table_write(w, cols, ncols, nrows, fn, user);
+	else if (fmt == OUT_TABLE || fmt == OUT_WIDE)
+		err = out_table_write(w, cols, ncols, fmt == OUT_WIDE, nrows, fn, user);
 	else
 		err = out_tsv_write(w, ncols, nrows, fn, user);
 	out_flush(w);

@@ -20,18 +20,20 @@
 #include "zonewall/link.h"
 #include "zonewall/nlreq.h"
 
+/* The default table fits 120 columns: the peer's namespace id and the MAC
+ * only with --wide, long address and port lists cut. */
 const struct out_column link_columns[] = {
-	{ "ifindex", "IFINDEX", true },
-	{ "name", "NAME", false },
-	{ "kind", "KIND", false },
-	{ "bridge", "BRIDGE", false },
-	{ "peer_ifindex", "PEER", true },
-	{ "peer_netnsid", "NETNSID", true },
-	{ "state", "STATE", false },
-	{ "mac", "MAC", false },
-	{ "addresses", "ADDRESSES", false },
-	{ "ports", "PORTS", false },
-	{ NULL, NULL, false },
+	{ .key = "ifindex", .title = "IFINDEX", .right = true },
+	{ .key = "name", .title = "NAME" },
+	{ .key = "kind", .title = "KIND" },
+	{ .key = "bridge", .title = "BRIDGE" },
+	{ .key = "peer_ifindex", .title = "PEER", .right = true },
+	{ .key = "peer_netnsid", .title = "NETNSID", .right = true, .wide_only = true },
+	{ .key = "state", .title = "STATE" },
+	{ .key = "mac", .title = "MAC", .wide_only = true },
+	{ .key = "addresses", .title = "ADDRESSES", .max = 28 },
+	{ .key = "ports", .title = "PORTS", .max = 26 },
+	{ .key = NULL },
 };
 
 bool link_is_bridge(const struct link_info *li)

@@ -21,6 +21,10 @@ tap_ok "$(grep -q "\"pid\": $ZWD_PID" <<<"$out" && grep -q '"mode": "learn"' <<<
 	"status names the daemon's pid and mode"
 run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_SOCK"
 tap_ok "$(head -1 <<<"$out" | grep -q '^MODE.*PID.*UPTIME_S'; echo $?)" "status as a table"
+tap_fits "$out" "daemon-status: the table fits 120 columns"
+run_cmd "$ZONEWALL" denied --socket "$ZWD_SOCK" --duration 0.3
+tap_ok "$([ "$rc" = 1 ] && grep -q 'runs in learn mode: it refuses nothing' <<<"$err"; echo $?)" \
+	"denied beside a daemon in learn mode: nothing can be refused, says so, exit 1"
 
 run_cmd "$ZONEWALL" metrics --socket "$ZWD_SOCK"
 tap_is "$rc" 0 "zonewall metrics exits 0"
@@ -123,5 +127,19 @@ tap_is "$?" 0 "SIGTERM: exit status 0"
 tap_ok "$([ ! -e "$ZWD_SOCK" ]; echo $?)" "the socket is removed"
 tap_ok "$(tail -1 "$ZWD_LOG" | grep -q 'stopped'; echo $?)" "the log says it stopped"
 ZWD_PIDS=()
+
+# --- readiness for a service manager (Type=notify) ---------------------------------
+if command -v python3 >/dev/null; then
+	conf=$(zwd_conf notify)
+	"$top_srcdir/tests/lib/sd-notify-run" "$ZWD_DIR/notify.pid" "$ZWD_DIR/notify.log" 20 \
+		"$ZONEWALLD" --foreground -c "$conf"
+	tap_is "$?" 0 "NOTIFY_SOCKET: READY=1 comes"
+	ZWD_PIDS+=("$(cat "$ZWD_DIR/notify.pid")")
+	run_cmd "$ZONEWALL" daemon-status --socket "$ZWD_DIR/notify.sock" --json
+	tap_ok "$([ "$rc" = 0 ] && [ "$(jq -r .pid <<<"$out")" = "$(cat "$ZWD_DIR/notify.pid")" ]; echo $?)" \
+		"and the control socket answers at once (no wait): $(head -c 60 <<<"$err")"
+else
+	tap_skip "no python3 to stand in for the service manager"
+fi
 
 tap_done

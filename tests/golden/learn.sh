@@ -58,6 +58,9 @@ tap_is "$(jq -r '.edges[] | select(.to == "unknown:172.16.238.255") | .to_zone' 
 run_cmd "$ZONEWALL" review "$tmp/p.json" --policy "$dir/policy-start.json"
 tap_is "$rc" 0 "review exits 0"
 golden review.table "$out" "review: new edges, then those the app -> internet border refuses"
+tap_fits "$out" "review: the table fits 120 columns"
+run_cmd "$ZONEWALL" review "$tmp/p.json" --policy "$dir/policy-start.json" --wide
+golden review.wide "$out" "review --wide: every column, nothing cut"
 
 cp "$dir/policy-start.json" "$tmp/policy.json"
 run_cmd "$ZONEWALL" approve "$tmp/p.json" --policy "$tmp/policy.json" --all --by carol
@@ -71,6 +74,9 @@ golden approved.json "$(cat "$tmp/policy.json")" "the approved policy equals the
 run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" -r "$sql" --inventory "$inv"
 tap_is "$rc" 0 "replay exits 0 although it refuses flows"
 golden replay.table "$out" "replay: refused by border, refused without a rule, allowed by which rule"
+tap_fits "$out" "replay: the table fits 120 columns"
+run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" -r "$sql" --inventory "$inv" --wide
+golden replay.wide "$out" "replay --wide: addresses, first seen, WHY in full"
 run_cmd "$ZONEWALL" replay "$tmp/policy.json" -r "$var" -r "$sql" --inventory "$inv" --json
 golden replay.json "$out" "replay --json: the same rows and the summary"
 tap_is "$(jq -c '.summary | [.flows, .refused_by_border, .refused_no_rule, .allowed_by_rule]' <<<"$out")" \

@@ -3,7 +3,7 @@
  * Golden driver: read rows in the `zonewall links --json` schema, rebuild
  * the struct link_list they describe, and print it through the same
  * link_list_json() + out_rows_print() path the CLI uses.
- * Usage: links-render table|json FILE
+ * Usage: links-render table|wide|json FILE
  */
 
 #include "config.h"
@@ -72,8 +72,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int err;
 
-	if (argc != 3 || out_format_parse(argv[1], &fmt)) {
-		fprintf(stderr, "usage: links-render table|json FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "wide"))
+		fmt = OUT_WIDE;
+	else if (argc != 3 || out_format_parse(argv[1], &fmt)) {
+		fprintf(stderr, "usage: links-render table|wide|json FILE\n");
 		return 2;
 	}
 	in = json_load_file(argv[2], 0, &je);

@@ -47,6 +47,9 @@ golden damaged.err "${err//"$tmp"/TMP}" "a damaged proposal's problems, with JSO
 run_cmd "$ZONEWALL" review "$tmp/all.json" --policy "$example"
 tap_is "$rc" 0 "review exits 0"
 golden review.table "$out" "review table: new first, then refused by border, stale, allowed"
+tap_fits "$out" "review: the table fits 120 columns"
+run_cmd "$ZONEWALL" review "$tmp/all.json" --policy "$example" --wide
+golden review.wide "$out" "review --wide: days, runs, first and last seen, WHY"
 run_cmd "$ZONEWALL" review "$tmp/all.json" --policy "$example" --json
 golden review.json "$out" "review --json: the same rows and the summary"
 tap_ok "$(jq -e '.summary.low_confidence == 2 and .summary.refused_by_border == 2' <<<"$out" >/dev/null; echo $?)" \

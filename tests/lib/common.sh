@@ -32,6 +32,12 @@ tap_is() {	# tap_is GOT WANT DESCRIPTION
 	fi
 }
 
+tap_fits() {	# tap_fits TEXT DESCRIPTION: no line of TEXT past 120 characters
+	local w
+	w=$(printf '%s\n' "$1" | LC_ALL=C.UTF-8 wc -L)
+	tap_ok "$([ "$w" -le 120 ]; echo $?)" "$2 ($w columns)"
+}
+
 tap_skip() {	# tap_skip REASON: one skipped test
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n # SKIP $*"

@@ -211,6 +211,7 @@ tap_is "$(jq '[.sets[] | select(.set == "allow4")][0].elements' <<<"$st")" 1 "st
 tap_ok "$(jq -e '.kernel.path | test("br_netfilter")' <<<"$st" >/dev/null; echo $?)" "status: kernel path named"
 run_cmd ZW status
 tap_ok "$(grep -q '^web  *app ' <<<"$out"; echo $?)" "status table lists zone pairs"
+tap_fits "$out" "status: the table fits 120 columns"
 
 # --- counters survive a table replacement ----------------------------------------
 # The zone-pair counters are named objects (c_FROM.TO.KIND) that apply keeps

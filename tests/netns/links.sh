@@ -85,7 +85,9 @@ tap_is "$(jq -c '[.[] | select(.name == "lo")] | length' <<<"$zw")" 0 \
 run_cmd ip netns exec "$host" "$ZONEWALL" links
 tap_is "$rc" 0 "zonewall links (table) exits 0"
 tap_is "$(head -1 <<<"$out" | tr -s ' ')" \
-	"IFINDEX NAME KIND BRIDGE PEER NETNSID STATE MAC ADDRESSES PORTS" "table heading"
+	"IFINDEX NAME KIND BRIDGE PEER STATE ADDRESSES PORTS" "table heading (within 120 columns)"
+tap_is "$(ip netns exec "$host" "$ZONEWALL" links --wide | head -1 | tr -s ' ')" \
+	"IFINDEX NAME KIND BRIDGE PEER NETNSID STATE MAC ADDRESSES PORTS" "--wide: every column"
 tap_is "$(awk '$2 == "vetha" {print $3, $4}' <<<"$out")" "veth br0" "vetha row: kind veth, bridge br0"
 tap_is "$(awk '$2 == "br0" {print $NF}' <<<"$out")" "vetha,vethb" "br0 row lists its ports"
 

@@ -7,23 +7,8 @@
 # no file of the package, no /etc/zonewall, no state, no group.
 # Installs system-wide: run it alone (tools/check runs this tier by itself).
 . "$(dirname "$0")/../lib/common.sh"
-[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root (dpkg -i)"
-for t in dpkg-buildpackage dh fakeroot unshare; do
-	command -v "$t" >/dev/null ||
-		tap_skip_all "$t missing (apt-get install dpkg-dev debhelper fakeroot util-linux)"
-done
-[ -f "$top_srcdir/debian/control" ] || tap_skip_all "no debian/ in $top_srcdir"
-# what a purge would take from the host must be ours
-dpkg-query -W -f='${Status}' zonewall 2>/dev/null | grep -q 'ok installed' &&
-	tap_skip_all "the zonewall package is installed already"
-for f in /usr/bin/zonewall /usr/sbin/zonewalld /etc/zonewall /var/lib/zonewall; do
-	[ ! -e "$f" ] || tap_skip_all "$f exists (another installation)"
-done
-getent group zonewall >/dev/null && tap_skip_all "the group zonewall exists (another installation)"
-for f in /run/zonewall/*.lock; do
-	[ ! -e "$f" ] || flock -n -s "$f" true ||
-		tap_skip_all "a live zonewalld holds $f (purge removes /run/zonewall)"
-done
+. "$(dirname "$0")/../lib/pkg.sh"
+pkg_require
 
 tmp=$(mktemp -d /tmp/zw-deb.XXXXXX) || tap_bail "mktemp"
 installed=0 zwd_pid=
@@ -37,48 +22,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# dpkg_run ARGS...: dpkg, waiting up to two minutes for its lock (apt-get
-# elsewhere on the host); output in $tmp/dpkg.out, exit status in $rc.
-dpkg_run() {
-	local deadline=$((SECONDS + 120))
-	while :; do
-		dpkg "$@" >"$tmp/dpkg.out" 2>&1
-		rc=$?
-		[ $rc -ne 0 ] && grep -q 'lock' "$tmp/dpkg.out" && [ $SECONDS -lt $deadline ] || return 0
-		read -r -t 0.5 <> <(:) 2>/dev/null || true
-	done
-}
-
-# The source tree as a checkout has it (tracked and unignored files; no
-# build directories), or the whole tree without them when it is no checkout.
-copy_tree() {
-	local top
-	mkdir -p "$tmp/src"
-	top=$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)
-	if [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
-		(cd "$top_srcdir" && git ls-files -z -co --exclude-standard |
-			while IFS= read -r -d '' f; do
-				[ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
-			done | tar --null -T - -cf -) | tar -C "$tmp/src" -xf -
-	else
-		tar -C "$top_srcdir" --exclude=./build --exclude='./build-*' --exclude=./_build \
-			--exclude=./_inst --exclude=./autom4te.cache -cf - . | tar -C "$tmp/src" -xf -
-	fi
-}
-
 # --- build --------------------------------------------------------------------
-copy_tree || tap_bail "cannot copy $top_srcdir"
-(cd "$tmp/src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-	DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -us -uc -b) \
-	>"$tmp/build.log" 2>&1
-rc=$?
-deb=$(ls "$tmp"/zonewall_*.deb 2>/dev/null | head -1)
-tap_ok "$([ "$rc" = 0 ] && [ -n "$deb" ]; echo $?)" "dpkg-buildpackage -us -uc -b builds ${deb##*/}"
-[ -n "$deb" ] || { tap_diag "$(tail -30 "$tmp/build.log")"; tap_bail "no package"; }
+pkg_build
 
 # --- install --------------------------------------------------------------------
 installed=1	# from here on the cleanup purges (a half install too)
-dpkg_run -i "$deb"
+pkg_dpkg -i "$deb"
 tap_is "$rc" 0 "dpkg -i installs it"
 [ "$rc" = 0 ] || tap_diag "$(tail -20 "$tmp/dpkg.out")"
 dpkg -L zonewall >"$tmp/files"
@@ -128,7 +77,7 @@ zwd_pid=
 grep -q . "$tmp/zwd.log" && tap_diag "zonewalld's log:" "$(head -20 "$tmp/zwd.log")"
 
 # --- purge ---------------------------------------------------------------------
-dpkg_run --purge zonewall
+pkg_dpkg --purge zonewall
 tap_is "$rc" 0 "dpkg --purge removes it"
 installed=0
 left=$(while read -r f; do

@@ -31,6 +31,18 @@ run_cmd "$ZONEWALL" learn --durration 3
 tap_is "$err" "zonewall learn: invalid option '--durration'; did you mean '--duration'?
 Try 'zonewall learn --help'." "a mistyped long option: did you mean"
 
+run_cmd "$ZONEWALL" review -json p.json
+tap_is "$err" "zonewall review: invalid option -s in '-json'; did you mean '--json'?
+Try 'zonewall review --help'." "a long option typed with one dash: did you mean"
+run_cmd "$ZONEWALL" review --wdie p.json
+tap_ok "$([ "$rc" = 2 ] && grep -q "did you mean '--wide'" <<<"$err"; echo $?)" "--wdie: did you mean '--wide'"
+run_cmd "$ZONEWALLD" --foregrund
+tap_is "$rc/$err" "2/zonewalld: invalid option '--foregrund'; did you mean '--foreground'?
+Try 'zonewalld --help'." "zonewalld: a mistyped option: did you mean"
+run_cmd "$ZONEWALLD" -foreground
+tap_ok "$([ "$rc" = 2 ] && grep -q "did you mean '--foreground'" <<<"$err"; echo $?)" \
+	"zonewalld: a long option typed with one dash: did you mean"
+
 run_cmd "$ZONEWALL" links --bogus
 tap_is "$rc" 2 "unknown option exits 2"
 tap_is "$err" "zonewall links: invalid option '--bogus'

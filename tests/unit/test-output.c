@@ -60,11 +60,11 @@ static char *render_src(enum out_format fmt, struct src *s, size_t nrows,
 static void test_source(void)
 {
 	static const struct out_column cols[] = {
-		{ "proto", "PROTO", false },
-		{ "port", "PORT", true },
-		{ "n", "N", true },
-		{ "ok", "OK", false },
-		{ NULL, NULL, false },
+		{ .key = "proto", .title = "PROTO" },
+		{ .key = "port", .title = "PORT", .right = true },
+		{ .key = "n", .title = "N", .right = true },
+		{ .key = "ok", .title = "OK" },
+		{ .key = NULL },
 	};
 	const struct out_cell rows[] = {
 		STR("tcp"), { .type = OUT_UINT, .u = 443 }, { .type = OUT_INT, .i = -12 },
@@ -112,7 +112,7 @@ static void test_source(void)
 
 	{
 		static const struct out_column two[] = {
-			{ "a", "A", false }, { "b", "B", false }, { NULL, NULL, false },
+			{ .key = "a", .title = "A" }, { .key = "b", .title = "B" }, { .key = NULL },
 		};
 		struct src shortrow = { rows, 1, -1, 0 };
 
@@ -180,7 +180,7 @@ static size_t rnd_text(char *p, size_t max)
  * back with U+FFFD where the broken bytes were. */
 static void test_escaping(void)
 {
-	static const struct out_column cols[] = { { "s", "S", false }, { NULL, NULL, false } };
+	static const struct out_column cols[] = { { .key = "s", .title = "S" }, { .key = NULL } };
 	int parsed = 0, exact = 0, valid_in = 0, jansson_same = 0;
 	char text[64];
 	int i;
@@ -342,7 +342,7 @@ static json_t *rnd_value(int depth)
 
 static void test_jansson_rows(void)
 {
-	static const struct out_column cols[] = { { "k0", "K0", false }, { NULL, NULL, false } };
+	static const struct out_column cols[] = { { .key = "k0", .title = "K0" }, { .key = NULL } };
 	int same = 0, round = 0, r, i;
 
 	for (r = 0; r < 300; r++) {
@@ -380,13 +380,59 @@ static void test_jansson_rows(void)
 	tap_is_int(same, round, "jansson rows: JSON output is json_dumpf's, byte for byte");
 }
 
+/* ---- the default table within 120 columns, --wide in full ---- */
+
+static void test_narrow(void)
+{
+	static const struct out_column cols[] = {
+		{ .key = "id", .title = "ID", .max = 6 },
+		{ .key = "t", .title = "T", .time = true },
+		{ .key = "x", .title = "X", .wide_only = true },
+		{ .key = "why", .title = "WHY", .fill = true },
+		{ .key = NULL },
+	};
+	static const char why[] = "0123456789abcdefghij0123456789abcdefghij0123456789abcdefghij"
+				  "0123456789abcdefghij0123456789abcdefghij0123456789abcdefghij";
+	const struct out_cell rows[] = {
+		STR("zoné-αβγδ"), STR("2026-01-10T12:00:00.123456Z"), STR("hidden"),
+		{ .type = OUT_STR, .s = why, .len = sizeof(why) - 1 },
+		STR("ab"), STR("2026-01-10T12:00:01Z"), STR("x"), STR("short"),
+	};
+	struct src s = { rows, 4, -1, 0 };
+	char *out, want[512];
+	int err;
+
+	out = render_src(OUT_TABLE, &s, 2, cols, &err);
+	tap_is_int(err, 0, "narrow: renders");
+	snprintf(want, sizeof(want),
+		 "ID      T                     WHY\n"
+		 "zoné-…  2026-01-10T12:00:00Z  %.89s\xe2\x80\xa6\n"
+		 "ab      2026-01-10T12:00:01Z  short\n", why);
+	tap_is_str(out, want, "narrow: cut to max with an ellipsis (by characters), time to "
+		   "the second, wide_only left out, the fill column cut at 120 columns");
+	free(out);
+
+	out = render_src(OUT_WIDE, &s, 2, cols, &err);
+	snprintf(want, sizeof(want),
+		 "ID         T                            X       WHY\n"
+		 "zoné-αβγδ  2026-01-10T12:00:00.123456Z  hidden  %s\n"
+		 "ab         2026-01-10T12:00:01Z         x       short\n", why);
+	tap_is_str(out, want, "wide: every column in full, aligned by characters");
+	free(out);
+
+	out = render_src(OUT_TSV, &s, 1, cols, &err);
+	snprintf(want, sizeof(want), "zoné-αβγδ\t2026-01-10T12:00:00.123456Z\thidden\t%s\n", why);
+	tap_is_str(out, want, "tsv: every column in full");
+	free(out);
+}
+
 int main(void)
 {
 	static const struct out_column cols[] = {
-		{ "name", "NAME", false },
-		{ "n", "N", true },
-		{ "list", "LIST", false },
-		{ NULL, NULL, false },
+		{ .key = "name", .title = "NAME" },
+		{ .key = "n", .title = "N", .right = true },
+		{ .key = "list", .title = "LIST" },
+		{ .key = NULL },
 	};
 	json_t *rows = json_pack("[{s:s, s:i, s:[s,s]}, {s:s, s:i, s:[]}, {s:s, s:n, s:n}]",
 				 "name", "alpha", "n", 5, "list", "a", "b",
@@ -447,6 +493,7 @@ int main(void)
 
 	json_decref(rows);
 	test_source();
+	test_narrow();
 	test_escaping();
 	test_quote();
 	test_jansson_rows();

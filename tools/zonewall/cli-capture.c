@@ -48,9 +48,9 @@ struct clcap_live {
 static volatile sig_atomic_t clcap_stop;
 
 static const struct out_column clcap_stats_columns[] = {
-	{ "counter", "COUNTER", false },
-	{ "value", "VALUE", true },
-	{ NULL, NULL, false },
+	{ .key = "counter", .title = "COUNTER" },
+	{ .key = "value", .title = "VALUE", .right = true },
+	{ .key = NULL },
 };
 
 /* --- options -------------------------------------------------------------------- */

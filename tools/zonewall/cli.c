@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zonewall/nearest.h"
 #include "zonewall/numarg.h"
 #include "zonewall/rt-backend.h"
 
@@ -71,65 +72,47 @@ int cli_print_usage(const char *usage)
 	return CLI_OK;
 }
 
-/* Edit distance of @a and @b (insert, delete, replace, swap two
- * neighbours), stopping early past @max: names are short. */
-static size_t cli_distance(const char *a, const char *b, size_t max)
+/* The long option @word (what follows the dashes, up to '=') most likely
+ * meant, or NULL. */
+static const char *cli_long_nearest(const char *word, const struct option *longopts)
 {
-	size_t la = strlen(a), lb = strlen(b), d[40][40];
+	const char *names[64];
+	char name[40];
+	size_t n = 0;
 
-	if (la >= 40 || lb >= 40)
-		return max + 1;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++)
-		for (size_t j = 1; j <= lb; j++) {
-			size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	return d[la][lb];
-}
-
-const char *cli_nearest(const char *word, const char *const *names, size_t n)
-{
-	size_t len = strlen(word), max = len < 4 ? 1 : len < 9 ? 2 : 3, best = max + 1;
-	const char *hit = NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = names[i] ? cli_distance(word, names[i], max) : max + 1;
-
-		if (d < best) {
-			best = d;
-			hit = names[i];
-		}
-	}
-	return hit;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+	for (const struct option *o = longopts; o && o->name && n < 64; o++)
+		names[n++] = o->name;
+	return near_name(name, names, n);
 }
 
 /* "invalid option '--polcy'; did you mean '--policy'?" */
 static int cli_bad_long_option(const char *cmd, const char *arg, const struct option *longopts)
 {
-	const char *names[64];
-	char word[40];
-	size_t n = 0;
-	const char *hit;
+	const char *hit = cli_long_nearest(arg + 2, longopts);
 
-	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
-	for (const struct option *o = longopts; o && o->name && n < 64; o++)
-		names[n++] = o->name;
-	hit = cli_nearest(word, names, n);
 	if (hit)
 		return cli_usage_error(cmd, "invalid option '%s'; did you mean '--%s'?", arg, hit);
 	return cli_usage_error(cmd, "invalid option '%s'", arg);
+}
+
+/* "invalid option -s in '-json'; did you mean '--json'?": a long option
+ * typed with one dash.  getopt stays on a word until its last letter, so
+ * the word is the current one while it holds the letter, else the last. */
+static int cli_bad_short_option(const char *cmd, int argc, char **argv,
+				const struct option *longopts)
+{
+	const char *word = argv[optind - 1], *hit;
+
+	if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+	    strchr(argv[optind] + 1, optopt))
+		word = argv[optind];
+	hit = word[0] == '-' && word[1] != '-' && strlen(word) > 2 ?
+	      cli_long_nearest(word + 1, longopts) : NULL;
+	if (hit)
+		return cli_usage_error(cmd, "invalid option -%c in '%s'; did you mean '--%s'?",
+				       optopt, word, hit);
+	return cli_usage_error(cmd, "invalid option -%c", optopt);
 }
 
 int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
@@ -145,7 +128,7 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 		return CLI_DONE;
 	case '?':
 		if (optopt)
-			*status = cli_usage_error(cmd, "invalid option -%c", optopt);
+			*status = cli_bad_short_option(cmd, argc, argv, longopts);
 		else if (!strncmp(argv[optind - 1], "--", 2))
 			*status = cli_bad_long_option(cmd, argv[optind - 1], longopts);
 		else

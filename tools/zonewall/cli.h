@@ -68,12 +68,6 @@ int cli_getopt(const char *cmd, const char *usage, int argc, char **argv,
 #define CLI_DONE (-2)
 
 /**
- * cli_nearest() - of @names[0..n), the one a mistyped @word most likely
- * meant (a few edits away, more for longer words), or NULL.
- */
-const char *cli_nearest(const char *word, const char *const *names, size_t n);
-
-/**
  * cli_parse_uint() - the value of numeric flag @flag (e.g. "--count"):
  * decimal digits in @min..@max (num_parse_uint()).  Every integer flag of
  * the CLI goes through here, so each says its range the same way.

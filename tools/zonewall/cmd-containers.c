@@ -15,32 +15,34 @@
 #include "zonewall/inventory.h"
 #include "zonewall/runtime.h"
 
+/* The default table fits 120 columns: who and where (id, name, identity,
+ * zone, IPv4, state); --wide adds the image, IPv6, networks, veth, bridge. */
 static const struct out_column containers_columns[] = {
-	{ "id", "ID", false },
-	{ "name", "NAME", false },
-	{ "identity", "IDENTITY", false },
-	{ "zone", "ZONE", false },
-	{ "image", "IMAGE", false },
-	{ "ipv4", "IPV4", false },
-	{ "ipv6", "IPV6", false },
-	{ "networks", "NETWORKS", false },
-	{ "veth", "VETH", false },
-	{ "bridge", "BRIDGE", false },
-	{ "state", "STATE", false },
-	{ NULL, NULL, false },
+	{ .key = "id", .title = "ID" },
+	{ .key = "name", .title = "NAME", .max = 20 },
+	{ .key = "identity", .title = "IDENTITY", .max = 22 },
+	{ .key = "zone", .title = "ZONE", .max = 12 },
+	{ .key = "image", .title = "IMAGE", .wide_only = true },
+	{ .key = "ipv4", .title = "IPV4", .max = 30 },
+	{ .key = "ipv6", .title = "IPV6", .wide_only = true },
+	{ .key = "networks", .title = "NETWORKS", .wide_only = true },
+	{ .key = "veth", .title = "VETH", .wide_only = true },
+	{ .key = "bridge", .title = "BRIDGE", .wide_only = true },
+	{ .key = "state", .title = "STATE", .max = 10 },
+	{ .key = NULL },
 };
 
 static const struct out_column watch_columns[] = {
-	{ "time", "TIME", false },
-	{ "event", "EVENT", false },
-	{ "name", "NAME", false },
-	{ "identity", "IDENTITY", false },
-	{ "zone", "ZONE", false },
-	{ "ipv4", "IPV4", false },
-	{ "state", "STATE", false },
-	{ "latency_ms", "LATENCY_MS", true },
-	{ "message", "MESSAGE", false },
-	{ NULL, NULL, false },
+	{ .key = "time", .title = "TIME" },
+	{ .key = "event", .title = "EVENT" },
+	{ .key = "name", .title = "NAME" },
+	{ .key = "identity", .title = "IDENTITY" },
+	{ .key = "zone", .title = "ZONE" },
+	{ .key = "ipv4", .title = "IPV4" },
+	{ .key = "state", .title = "STATE" },
+	{ .key = "latency_ms", .title = "LATENCY_MS", .right = true },
+	{ .key = "message", .title = "MESSAGE" },
+	{ .key = NULL },
 };
 
 struct containers_ctx {
@@ -274,17 +276,20 @@ out_free:
 }
 
 static const char usage[] =
-	"Usage: zonewall containers [--runtime URI] [--inventory FILE] [--json] [--watch]\n"
-	"                           [--event-log auto|none|FILE] [--no-fast-start]\n"
+	"Usage: zonewall containers [--runtime URI] [--inventory FILE] [--wide | --json]\n"
+	"                           [--watch] [--event-log auto|none|FILE] [--no-fast-start]\n"
 	"\n"
 	"One row per workload: short id, name, identity, zone, image, IPv4 and IPv6\n"
 	"addresses, networks, host-side veth and bridge, state; then the inventory\n"
 	"entries.  The runtime is asked over its API socket (Docker Engine API,\n"
-	"which Podman's service speaks too).\n"
+	"which Podman's service speaks too).  The table fits 120 columns: id, name,\n"
+	"identity, zone, IPv4 and state, long text cut with an ellipsis; --wide\n"
+	"shows every column in full.\n"
 	"\n"
 	"  -r, --runtime URI     docker:///var/run/docker.sock, podman:///run/podman/podman.sock,\n"
 	"                        or none (default: the first of those two that answers)\n"
 	"  -i, --inventory FILE  static inventory and identity rules (zonewall-policy(5))\n"
+	"  -W, --wide            every column, nothing cut\n"
 	"  -j, --json            print a JSON array instead of a table\n"
 	"  -w, --watch           keep following the runtime's events; print one line\n"
 	"                        per change after a header, times in RFC 3339 UTC\n"
@@ -305,6 +310,7 @@ int cmd_containers_main(int argc, char **argv)
 		{ "runtime", required_argument, NULL, 'r' },
 		{ "inventory", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "event-log", required_argument, NULL, 'e' },
 		{ "no-fast-start", no_argument, NULL, 'F' },
@@ -318,7 +324,7 @@ int cmd_containers_main(int argc, char **argv)
 	struct inv inv;
 	int c, rc, status = CLI_OK;
 
-	while ((c = cli_getopt("containers", usage, argc, argv, ":r:i:jwe:h", opts,
+	while ((c = cli_getopt("containers", usage, argc, argv, ":r:i:jWwe:h", opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
@@ -328,6 +334,8 @@ int cmd_containers_main(int argc, char **argv)
 			inv_path = optarg;
 		else if (c == 'j')
 			cx.fmt = OUT_JSON;
+		else if (c == 'W' && cx.fmt != OUT_JSON)
+			cx.fmt = OUT_WIDE;
 		else if (c == 'w')
 			cx.watch = true;
 		else if (c == 'e')

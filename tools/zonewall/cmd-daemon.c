@@ -172,14 +172,14 @@ int cmd_confirm_main(int argc, char **argv)
 }
 
 static const struct out_column daemon_status_cols[] = {
-	{ "mode", "MODE", false },
-	{ "pid", "PID", true },
-	{ "uptime_s", "UPTIME_S", true },
-	{ "reloads", "RELOADS", true },
-	{ "clients", "CLIENTS", true },
-	{ "pending_confirm", "PENDING_CONFIRM", false },
-	{ "last_reload", "LAST_RELOAD", false },
-	{ NULL, NULL, false },
+	{ .key = "mode", .title = "MODE" },
+	{ .key = "pid", .title = "PID", .right = true },
+	{ .key = "uptime_s", .title = "UPTIME_S", .right = true },
+	{ .key = "reloads", .title = "RELOADS", .right = true },
+	{ .key = "clients", .title = "CLIENTS", .right = true },
+	{ .key = "pending_confirm", .title = "PENDING_CONFIRM" },
+	{ .key = "last_reload", .title = "LAST_RELOAD" },
+	{ .key = NULL },
 };
 
 int cmd_daemon_status_main(int argc, char **argv)

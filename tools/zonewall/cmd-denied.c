@@ -31,11 +31,20 @@
 #include "zonewall/numarg.h"
 #include "zonewall/output.h"
 
+/* The default table fits 120 columns (time to the second, identities and
+ * zones cut); --wide adds the addresses and the milliseconds. */
 static const struct out_column denied_cols[] = {
-	{ "time", "TIME", false }, { "verdict", "VERDICT", false }, { "proto", "PROTO", false },
-	{ "from", "FROM", false }, { "from_zone", "FROM-ZONE", false }, { "src", "SRC", false },
-	{ "to", "TO", false }, { "to_zone", "TO-ZONE", false }, { "dst", "DST", false },
-	{ "dport", "DPORT", true }, { NULL, NULL, false },
+	{ .key = "time", .title = "TIME", .time = true },
+	{ .key = "verdict", .title = "VERDICT" },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "from", .title = "FROM", .max = 18 },
+	{ .key = "from_zone", .title = "FROM-ZONE", .max = 10 },
+	{ .key = "src", .title = "SRC", .wide_only = true },
+	{ .key = "to", .title = "TO", .max = 18 },
+	{ .key = "to_zone", .title = "TO-ZONE", .max = 10 },
+	{ .key = "dst", .title = "DST", .wide_only = true },
+	{ .key = "dport", .title = "DPORT", .right = true },
+	{ .key = NULL },
 };
 
 struct denied_ctx {
@@ -179,6 +188,7 @@ static int denied_from_daemon(struct denied_ctx *d, const char *socket, const ch
 	char path[PATH_MAX];
 	struct ctl_conn *k;
 	json_t *req, *reply = NULL;
+	bool learn;
 	int status;
 
 	status = clid_socket_path("denied", socket, config, path, sizeof(path));
@@ -194,17 +204,25 @@ static int denied_from_daemon(struct denied_ctx *d, const char *socket, const ch
 	status = req ? clid_request("denied", k, path, req, &reply) :
 		cli_fail("denied", "out of memory");
 	json_decref(req);
+	learn = status == CLI_OK &&
+		!strcmp(json_string_value(json_object_get(reply, "mode")) ?: "", "learn");
 	json_decref(reply);
+	if (learn)
+		cli_warn("denied", "zonewalld at %s runs in learn mode: it refuses nothing "
+			 "(after `zonewall apply`, --nflog listens here)", path);
 	if (status == CLI_OK) {
 		fprintf(stderr, "zonewall denied: following zonewalld at %s\n", path);
 		status = daemon_loop(d, k, path, duration_s);
 	}
 	ctl_conn_close(k);
+	/* as for no tables: a script tells "nothing refusing" (1) from "nothing refused" (0) */
+	if (status == CLI_OK && learn && !d->follow)
+		status = CLI_FAIL;
 	return status;
 }
 
 static const char usage[] =
-	"Usage: zonewall denied [--follow] [--json] [--duration SECS] [--count N]\n"
+	"Usage: zonewall denied [--follow] [--wide | --json] [--duration SECS] [--count N]\n"
 	"                       [--inventory FILE] [--runtime URI] [--log-group N]\n"
 	"                       [--socket PATH | --config FILE | --nflog]\n"
 	"\n"
@@ -218,12 +236,17 @@ static const char usage[] =
 	"a second one fails with \"another listener has it\".  The rows are the same.\n"
 	"--nflog (or --inventory, --runtime, --log-group) skips the daemon and listens\n"
 	"here, e.g. after `zonewall apply` with a daemon running in learn mode.\n"
+	"Each row is one logged packet, not a count: a connection attempt (each\n"
+	"retry a row of its own, within the kernel's rate limit) or an invalid one.\n"
+	"The table fits 120 columns (time to the second, long names cut); --wide\n"
+	"shows every column.\n"
 	"\n"
 	"  -f, --follow          print each flow as it comes (TSV, or JSON lines)\n"
 	"                        until SIGINT/SIGTERM\n"
 	"  -d, --duration SECS   without --follow: listen this long (default 10), then\n"
 	"                        print the table\n"
 	"  -n, --count N         stop after N flows\n"
+	"  -W, --wide            the table with every column (addresses), nothing cut\n"
 	"  -j, --json            JSON\n"
 	"  -i, --inventory FILE  static inventory\n"
 	"  -r, --runtime URI     container runtime (default: detect)\n"
@@ -257,6 +280,7 @@ int cmd_denied_main(int argc, char **argv)
 		CLIE_LONGOPTS,
 		{ "follow", no_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
@@ -274,9 +298,9 @@ int cmd_denied_main(int argc, char **argv)
 	double duration = 10;
 	uint64_t n;
 	int c, status = CLI_OK;
-	bool nflog = false;
+	bool nflog = false, wide = false;
 
-	while ((c = cli_getopt("denied", usage, argc, argv, ":hfjd:n:s:c:N" CLIE_SHORTOPTS, opts,
+	while ((c = cli_getopt("denied", usage, argc, argv, ":hfjWd:n:s:c:N" CLIE_SHORTOPTS, opts,
 			       &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
@@ -284,6 +308,8 @@ int cmd_denied_main(int argc, char **argv)
 			d.follow = true;
 		else if (c == 'j')
 			d.json = true;
+		else if (c == 'W')
+			wide = true;
 		else if (c == 's')
 			socket = optarg;
 		else if (c == 'c')
@@ -338,7 +364,8 @@ int cmd_denied_main(int argc, char **argv)
 		status = CLI_FAIL;
 out_print:
 	if (status == CLI_OK && !d.follow &&
-	    out_rows_print(stdout, d.json ? OUT_JSON : OUT_TABLE, d.rows, denied_cols))
+	    out_rows_print(stdout, d.json ? OUT_JSON : wide ? OUT_WIDE : OUT_TABLE, d.rows,
+			   denied_cols))
 		status = cli_fail("denied", "cannot write output");
 out_free:
 	json_decref(d.rows);

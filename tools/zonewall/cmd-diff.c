@@ -17,15 +17,17 @@
 #include "zonewall/nameidx.h"
 #include "zonewall/output.h"
 
+/* The default table fits 120 columns: long identities cut, DETAIL in what
+ * is left; --wide shows all. */
 static const struct out_column diff_columns[] = {
-	{ "change", "CHANGE", false },
-	{ "effect", "EFFECT", false },
-	{ "from", "FROM", false },
-	{ "to", "TO", false },
-	{ "proto", "PROTO", false },
-	{ "port", "PORT", true },
-	{ "detail", "DETAIL", false },
-	{ NULL, NULL, false },
+	{ .key = "change", .title = "CHANGE" },
+	{ .key = "effect", .title = "EFFECT" },
+	{ .key = "from", .title = "FROM", .max = 20 },
+	{ .key = "to", .title = "TO", .max = 20 },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "port", .title = "PORT", .right = true },
+	{ .key = "detail", .title = "DETAIL", .fill = true },
+	{ .key = NULL },
 };
 
 static int diff_row(json_t *rows, const char *change, const char *effect, const char *from,
@@ -269,12 +271,14 @@ static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, js
 }
 
 static const char usage[] =
-	"Usage: zonewall diff OLD NEW [--json]\n"
+	"Usage: zonewall diff OLD NEW [--wide | --json]\n"
 	"\n"
 	"Compare two policies in zones and identities: zones added or removed,\n"
 	"zone mode and member changes, border verdicts, allow rules added or\n"
-	"removed; EFFECT says whether a change allows or forbids traffic.\n"
+	"removed; EFFECT says whether a change allows or forbids traffic.  The\n"
+	"table fits 120 columns (long identities and DETAIL cut).\n"
 	"\n"
+	"  -W, --wide   the table with nothing cut\n"
 	"  -j, --json   print a JSON array instead of a table\n"
 	"  -h, --help   show this help\n";
 
@@ -282,19 +286,22 @@ int cmd_diff_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pol_policy *a = NULL, *b = NULL;
 	int c, err, status = CLI_OK;
-	bool json = false;
+	bool json = false, wide = false;
 	json_t *rows;
 
-	while ((c = cli_getopt("diff", usage, argc, argv, ":jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("diff", usage, argc, argv, ":jWh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'j')
 			json = true;
+		else if (c == 'W')
+			wide = true;
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("diff", "expected two policy files: OLD NEW");
@@ -312,7 +319,8 @@ int cmd_diff_main(int argc, char **argv)
 	if (!err && !json && json_array_size(rows) == 0)
 		printf("no change in what the policies allow\n");
 	else if (!err)
-		err = out_rows_print(stdout, json ? OUT_JSON : OUT_TABLE, rows, diff_columns);
+		err = out_rows_print(stdout, json ? OUT_JSON : wide ? OUT_WIDE : OUT_TABLE, rows,
+				     diff_columns);
 	json_decref(rows);
 	if (err)
 		status = cli_fail("diff", "%s", err == -ENOMEM ? "out of memory" : "cannot write output");

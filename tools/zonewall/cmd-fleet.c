@@ -20,6 +20,7 @@
 #include "zonewall/config.h"
 #include "zonewall/fileio.h"
 #include "zonewall/fleet.h"
+#include "zonewall/nearest.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
 #include "zonewall/timefmt.h"
@@ -323,7 +324,7 @@ int cmd_fleet_main(int argc, char **argv)
 	sub = argv[1];
 	if (strcmp(sub, "push") && strcmp(sub, "pull") && strcmp(sub, "status") &&
 	    strcmp(sub, "proposal")) {
-		const char *near = cli_nearest(sub, subs, 4);
+		const char *near = near_name(sub, subs, 4);
 
 		return cli_usage_error("fleet", "unknown '%s'%s%s%s (push, pull, status or proposal)", sub,
 				       near ? ": did you mean '" : "", near ? near : "",

@@ -17,15 +17,17 @@
 #include "zonewall/flow.h"
 #include "zonewall/output.h"
 
+/* The default table fits 120 columns for IPv4 and most IPv6 ends: the last
+ * time to the second; --wide adds the first and both to the microsecond. */
 static const struct out_column flows_columns[] = {
-	{ "proto", "PROTO", false },
-	{ "src", "SRC", false },
-	{ "dst", "DST", false },
-	{ "port", "PORT", true },
-	{ "packets", "PACKETS", true },
-	{ "first_seen", "FIRST_SEEN", false },
-	{ "last_seen", "LAST_SEEN", false },
-	{ NULL, NULL, false },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "src", .title = "SRC" },
+	{ .key = "dst", .title = "DST" },
+	{ .key = "port", .title = "PORT", .right = true },
+	{ .key = "packets", .title = "PKTS", .right = true },
+	{ .key = "first_seen", .title = "FIRST_SEEN", .wide_only = true },
+	{ .key = "last_seen", .title = "LAST_SEEN", .time = true },
+	{ .key = NULL },
 };
 
 /* Dotted quad without inet_ntop()'s printf (output is the cost of a
@@ -127,7 +129,7 @@ static int flows_print(const struct flow_table *t, enum out_format fmt)
 
 struct flows_opts {
 	struct clcap_opts cap;
-	bool stats;
+	bool stats, wide;
 	enum out_format fmt;
 };
 
@@ -138,7 +140,10 @@ static const char usage[] =
 	"Learn connection initiations (TCP SYN / SYN+ACK, UDP conversations, ICMP\n"
 	"echo requests) and print one row per flow, sorted: proto, src (client),\n"
 	"dst (server), port (server's; 8/128 for ICMP echo), packets, first_seen,\n"
-	"last_seen (RFC 3339 UTC, microseconds).  See docs/decoder.md for the rules.\n"
+	"last_seen (RFC 3339 UTC, microseconds).  A row is a client, server and\n"
+	"port, not one connection: PKTS counts its TCP SYN and SYN+ACK segments,\n"
+	"UDP datagrams or ICMP echo requests.  The table fits 120 columns (the last\n"
+	"time to the second); --wide shows every column.  See docs/decoder.md.\n"
 	"\n"
 	"  -r, --read FILE        read a pcap or pcapng file (repeatable)\n"
 	"  -i, --interface LIST   capture live on these interfaces (comma-separated,\n"
@@ -150,6 +155,7 @@ static const char usage[] =
 	"                         seen (default 1000000)\n"
 	"  -j, --json             print JSON (as --format json)\n"
 	"  -f, --format FMT       table (default), tsv or json\n"
+	"  -W, --wide             the table with every column, nothing shortened\n"
 	"  -s, --stats            print counters (skips per reason, drops) on stderr\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -163,12 +169,13 @@ static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = clcap_getopt("flows", usage, argc, argv, ":" CLCAP_SHORTOPTS "f:jsh", opts,
+	while ((c = clcap_getopt("flows", usage, argc, argv, ":" CLCAP_SHORTOPTS "f:jsWh", opts,
 				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
@@ -180,7 +187,11 @@ static int flows_parse(struct flows_opts *o, int argc, char **argv, int *status)
 			o->fmt = OUT_JSON;
 		if (c == 's')
 			o->stats = true;
+		if (c == 'W')
+			o->wide = true;
 	}
+	if (o->wide && o->fmt == OUT_TABLE)
+		o->fmt = OUT_WIDE;
 	if (optind < argc)
 		*status = cli_usage_error("flows", "unexpected argument '%s'", argv[optind]);
 	else

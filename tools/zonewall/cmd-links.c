@@ -9,13 +9,15 @@
 #include "zonewall/link.h"
 
 static const char usage[] =
-	"Usage: zonewall links [--json]\n"
+	"Usage: zonewall links [--wide | --json]\n"
 	"\n"
 	"List this network namespace's container-facing interfaces, read over\n"
 	"rtnetlink: every bridge with its ports, every veth with its bridge (if any),\n"
 	"its peer's ifindex and network namespace id (when the kernel tells),\n"
-	"addresses and state.\n"
+	"addresses and state.  The table fits 120 columns (long lists cut with an\n"
+	"ellipsis); --wide adds the MAC and the peer's namespace id, nothing cut.\n"
 	"\n"
+	"  -W, --wide   every column, nothing cut\n"
 	"  -j, --json   print a JSON array instead of a table\n"
 	"  -h, --help   show this help\n";
 
@@ -23,6 +25,7 @@ int cmd_links_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -31,11 +34,13 @@ int cmd_links_main(int argc, char **argv)
 	json_t *rows;
 	int c, err, status = CLI_OK;
 
-	while ((c = cli_getopt("links", usage, argc, argv, ":jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("links", usage, argc, argv, ":jWh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'j')
 			fmt = OUT_JSON;
+		else if (c == 'W' && fmt != OUT_JSON)
+			fmt = OUT_WIDE;
 	}
 	if (optind < argc)
 		return cli_usage_error("links", "unexpected argument '%s'", argv[optind]);

@@ -19,19 +19,21 @@
 #include "cli-learn.h"
 #include "cli-policy.h"
 
+/* The default table fits 120 columns: the verdict, the ends, WHY in what is left;
+ * --wide adds the addresses and the time. */
 static const struct out_column replay_columns[] = {
-	{ "verdict", "VERDICT", false },
-	{ "from", "FROM", false },
-	{ "to", "TO", false },
-	{ "proto", "PROTO", false },
-	{ "port", "PORT", true },
-	{ "zones", "ZONES", false },
-	{ "src", "SRC", false },
-	{ "dst", "DST", false },
-	{ "packets", "PACKETS", true },
-	{ "first_seen", "FIRST SEEN", false },
-	{ "why", "WHY", false },
-	{ NULL, NULL, false },
+	{ .key = "verdict", .title = "VERDICT" },
+	{ .key = "from", .title = "FROM", .max = 20 },
+	{ .key = "to", .title = "TO", .max = 20 },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "port", .title = "PORT", .right = true },
+	{ .key = "zones", .title = "ZONES", .max = 14 },
+	{ .key = "src", .title = "SRC", .wide_only = true },
+	{ .key = "dst", .title = "DST", .wide_only = true },
+	{ .key = "packets", .title = "PKTS", .right = true },
+	{ .key = "first_seen", .title = "FIRST SEEN", .wide_only = true },
+	{ .key = "why", .title = "WHY", .fill = true },
+	{ .key = NULL },
 };
 
 /* Row order: refused by a border, refused for want of a rule, allowed. */
@@ -301,8 +303,8 @@ static int replay_src_row(void *user, size_t i, const struct out_cell **cells)
 	return 11;
 }
 
-static int replay_print(const struct clearn *l, const struct flow_table *t, bool json,
-			struct replay_summary *out)
+static int replay_print(const struct clearn *l, const struct flow_table *t,
+			enum out_format fmt, struct replay_summary *out)
 {
 	struct replay_summary sum;
 	struct replay_row *rows;
@@ -317,7 +319,7 @@ static int replay_print(const struct clearn *l, const struct flow_table *t, bool
 		free(flows);
 		return -ENOMEM;
 	}
-	if (json) {
+	if (fmt == OUT_JSON) {
 		err = replay_json_print(l, rows, n, &sum);
 	} else {
 		struct replay_src *src = calloc(1, sizeof(*src));
@@ -326,8 +328,8 @@ static int replay_print(const struct clearn *l, const struct flow_table *t, bool
 		if (src) {
 			src->l = l;
 			src->rows = rows;
-			err = out_source_print(stdout, OUT_TABLE, replay_columns, n,
-					       replay_src_row, src);
+			err = out_source_print(stdout, fmt, replay_columns, n, replay_src_row,
+					       src);
 		}
 		free(src);
 		if (!err)
@@ -363,12 +365,12 @@ static int replay_coverage(const struct replay_summary *s, bool have_past)
 struct replay_opts {
 	struct clcap_opts cap;
 	const char *policy, *runtime, *inventory, *proposal;
-	bool json;
+	bool json, wide;
 };
 
 static const char usage[] =
 	"Usage: zonewall replay POLICY -r FILE [-r FILE...] [--inventory FILE]\n"
-	"                       [--runtime URI] [--proposal FILE] [--json]\n"
+	"                       [--runtime URI] [--proposal FILE] [--wide | --json]\n"
 	"\n"
 	"Read the flows of capture files, resolve each end to an identity and a zone\n"
 	"as learn does (zones from the policy's selectors), and judge each flow:\n"
@@ -377,12 +379,16 @@ static const char usage[] =
 	"a summary.  Refusals are findings, not errors: the exit status is 0.\n"
 	"Addresses the runtime and inventory do not know are resolved, with\n"
 	"--proposal, as the proposal learned from that time saw them (its samples),\n"
-	"so last week's capture replays with last week's identities.\n"
+	"so last week's capture replays with last week's identities.  PKTS counts\n"
+	"packets, not connections (TCP SYN and SYN+ACK, UDP datagrams, ICMP echo\n"
+	"requests).\n"
 	"\n"
 	"  -r, --read FILE        a pcap or pcapng file (repeatable)\n"
 	"      --inventory FILE   static inventory\n"
 	"      --runtime URI      resolve through a container runtime (default: none)\n"
 	"      --proposal FILE    the identities of the capture's time (learn's output)\n"
+	"  -W, --wide             every column (addresses, first seen), nothing cut;\n"
+	"                         the default table fits 120 columns\n"
 	"  -j, --json             print {\"flows\": [...], \"summary\": {...}}\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -398,12 +404,13 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 		{ "inventory", required_argument, NULL, 'I' },
 		{ "proposal", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = clcap_getopt("replay", usage, argc, argv, ":" CLCAP_SHORTOPTS "jh", opts,
+	while ((c = clcap_getopt("replay", usage, argc, argv, ":" CLCAP_SHORTOPTS "jWh", opts,
 				 &o->cap, status)) != -1) {
 		if (c == CLI_DONE)
 			return -1;
@@ -415,6 +422,8 @@ static int replay_parse(struct replay_opts *o, int argc, char **argv, int *statu
 			o->proposal = optarg;
 		else if (c == 'j')
 			o->json = true;
+		else if (c == 'W')
+			o->wide = true;
 	}
 	if (optind != argc - 1)
 		*status = cli_usage_error("replay", optind < argc ? "expected one policy file"
@@ -460,7 +469,7 @@ int cmd_replay_main(int argc, char **argv)
 		goto out_close;
 	}
 	clcap_run(&c, &o.cap);
-	err = replay_print(&l, c.table, o.json, &sum);
+	err = replay_print(&l, c.table, o.json ? OUT_JSON : o.wide ? OUT_WIDE : OUT_TABLE, &sum);
 	if (err)
 		status = cli_fail("replay", "cannot write output: %s", strerror(-err));
 	else if (c.failed)

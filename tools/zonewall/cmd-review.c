@@ -17,22 +17,24 @@
 #include "zonewall/output.h"
 #include "zonewall/review.h"
 
+/* The default table fits 120 columns: what decides (status, ends, service,
+ * zones, packets, confidence, WHY in what is left); --wide adds the evidence. */
 static const struct out_column review_columns[] = {
-	{ "id", "ID", false },
-	{ "status", "STATUS", false },
-	{ "from", "FROM", false },
-	{ "to", "TO", false },
-	{ "proto", "PROTO", false },
-	{ "port", "PORT", true },
-	{ "zones", "ZONES", false },
-	{ "packets", "PACKETS", true },
-	{ "days", "DAYS", true },
-	{ "runs", "RUNS", true },
-	{ "first_seen", "FIRST SEEN", false },
-	{ "last_seen", "LAST SEEN", false },
-	{ "confidence", "CONF", false },
-	{ "why", "WHY", false },
-	{ NULL, NULL, false },
+	{ .key = "id", .title = "ID" },
+	{ .key = "status", .title = "STATUS" },
+	{ .key = "from", .title = "FROM", .max = 20 },
+	{ .key = "to", .title = "TO", .max = 20 },
+	{ .key = "proto", .title = "PROTO" },
+	{ .key = "port", .title = "PORT", .right = true },
+	{ .key = "zones", .title = "ZONES", .max = 14 },
+	{ .key = "packets", .title = "PKTS", .right = true },
+	{ .key = "days", .title = "DAYS", .right = true, .wide_only = true },
+	{ .key = "runs", .title = "RUNS", .right = true, .wide_only = true },
+	{ .key = "first_seen", .title = "FIRST SEEN", .wide_only = true },
+	{ .key = "last_seen", .title = "LAST SEEN", .wide_only = true },
+	{ .key = "confidence", .title = "CONF" },
+	{ .key = "why", .title = "WHY", .fill = true },
+	{ .key = NULL },
 };
 
 static void summary_print(const struct rev_summary *s, size_t edges, bool have_policy)
@@ -54,7 +56,8 @@ static void summary_print(const struct rev_summary *s, size_t edges, bool have_p
 	printf("\nlow confidence (seen on one day only, or once): %zu\n", s->low);
 }
 
-static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json)
+static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json,
+			bool wide)
 {
 	struct rev_review *r = rev_build(s, p);
 	json_t *arr = r ? rev_rows_json(r) : NULL, *o;
@@ -73,7 +76,7 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 		json_decref(o);
 		return err;
 	}
-	err = out_rows_print(stdout, OUT_TABLE, arr, review_columns);
+	err = out_rows_print(stdout, wide ? OUT_WIDE : OUT_TABLE, arr, review_columns);
 	json_decref(arr);
 	if (!err)
 		summary_print(&r->sum, s->n, p != NULL);
@@ -82,19 +85,23 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 }
 
 static const char usage[] =
-	"Usage: zonewall review PROPOSAL [--policy POLICY] [--json | --html FILE]\n"
+	"Usage: zonewall review PROPOSAL [--policy POLICY] [--wide | --json | --html FILE]\n"
 	"\n"
 	"One row per learned edge (from identity -> to identity, proto, port) with\n"
 	"its status and evidence, what needs a decision first:\n"
 	"  new                not allowed yet: approve it or leave it out\n"
 	"  refused-by-border  crosses a deny border (a violation; never approvable)\n"
 	"  stale              a policy rule that nothing in the proposal used\n"
-	"  allowed            already allowed (WHY names the rule or border)\n"
+	"  allowed            already allowed (WHY, with --wide, names the rule or border)\n"
+	"PKTS counts packets, not connections: TCP SYN and SYN+ACK, every UDP\n"
+	"datagram, ICMP echo requests.\n"
 	"Then a coverage summary: the learning window, counts, and the edges of low\n"
 	"confidence (seen on one day only, or only once).  Without --policy every\n"
 	"edge is new.\n"
 	"\n"
 	"  -p, --policy FILE  the policy to judge against\n"
+	"  -W, --wide         every column (days, runs, first and last seen, WHY),\n"
+	"                     nothing cut; the default table fits 120 columns\n"
 	"  -j, --json         print {\"edges\": [...], \"summary\": {...}} instead\n"
 	"      --html FILE    write a self-contained HTML report instead (\"-\": stdout):\n"
 	"                     summary, graph, zone matrix, the rows with approve commands\n"
@@ -106,6 +113,7 @@ int cmd_review_main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "html", required_argument, NULL, 'H' },
+		{ "wide", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -113,9 +121,9 @@ int cmd_review_main(int argc, char **argv)
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	int c, err, status = CLI_OK;
-	bool json = false;
+	bool json = false, wide = false;
 
-	while ((c = cli_getopt("review", usage, argc, argv, ":p:jh", opts, &status)) != -1) {
+	while ((c = cli_getopt("review", usage, argc, argv, ":p:jH:Wh", opts, &status)) != -1) {
 		if (c == CLI_DONE)
 			return status;
 		if (c == 'p')
@@ -124,9 +132,11 @@ int cmd_review_main(int argc, char **argv)
 			json = true;
 		else if (c == 'H')
 			html = optarg;
+		else if (c == 'W')
+			wide = true;
 	}
-	if (json && html)
-		return cli_usage_error("review", "--json and --html exclude each other");
+	if ((json || wide) && html)
+		return cli_usage_error("review", "--html excludes --json and --wide");
 	if (optind != argc - 1)
 		return cli_usage_error("review", optind < argc ? "expected one proposal file"
 					       : "missing the proposal file");
@@ -138,7 +148,7 @@ int cmd_review_main(int argc, char **argv)
 	if (!status && html) {
 		status = clir_review_html(s, p, argv[optind], policy_path, html);
 	} else if (!status) {
-		err = review_print(s, p, json);
+		err = review_print(s, p, json, wide);
 		if (err)
 			status = cli_fail("review", "cannot write output: %s", strerror(-err));
 	}

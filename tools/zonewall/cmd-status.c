@@ -22,17 +22,17 @@
 #include "zonewall/output.h"
 
 static const struct out_column zone_cols[] = {
-	{ "zone", "ZONE", false }, { "mode", "MODE", false }, { NULL, NULL, false },
+	{ .key = "zone", .title = "ZONE" }, { .key = "mode", .title = "MODE" }, { .key = NULL },
 };
 static const struct out_column set_cols[] = {
-	{ "table", "TABLE", false }, { "set", "SET", false }, { "elements", "ELEMENTS", true },
-	{ NULL, NULL, false },
+	{ .key = "table", .title = "TABLE" }, { .key = "set", .title = "SET" }, { .key = "elements", .title = "ELEMENTS", .right = true },
+	{ .key = NULL },
 };
 static const struct out_column pair_cols[] = {
-	{ "from", "FROM", false }, { "to", "TO", false }, { "accepted", "ACCEPTED", true },
-	{ "learned", "LEARNED", true }, { "would_deny", "WOULD-DENY", true },
-	{ "denied", "DENIED", true }, { "border_violations", "BORDER", true },
-	{ NULL, NULL, false },
+	{ .key = "from", .title = "FROM" }, { .key = "to", .title = "TO" }, { .key = "accepted", .title = "ACCEPTED", .right = true },
+	{ .key = "learned", .title = "LEARNED", .right = true }, { .key = "would_deny", .title = "WOULD-DENY", .right = true },
+	{ .key = "denied", .title = "DENIED", .right = true }, { .key = "border_violations", .title = "BORDER", .right = true },
+	{ .key = NULL },
 };
 
 static json_t *pair_row(json_t *pairs, const char *from, const char *to)
@@ -142,6 +142,29 @@ static json_t *owner_now(void)
 	return json_string(holder[0] ? holder : "a zonewalld (its lock says nothing more)");
 }
 
+/* "LABEL TEXT", broken at spaces into lines of OUT_TABLE_COLUMNS at most,
+ * the next ones indented under TEXT. */
+static void print_wrapped(const char *label, const char *text)
+{
+	size_t indent = strlen(label) + 1, col = indent, len;
+
+	printf("%s ", label);
+	while (*text) {
+		len = strcspn(text, " ");
+		if (col > indent && col + 1 + len > OUT_TABLE_COLUMNS) {
+			printf("\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)len, text);
+		col += len;
+		text += len + strspn(text + len, " ");
+	}
+	putchar('\n');
+}
+
 static int print_table(json_t *root)
 {
 	json_t *k = json_object_get(root, "kernel");
@@ -156,7 +179,7 @@ static int print_table(json_t *root)
 	printf("\ncontrolled by: %s\n", json_is_string(json_object_get(root, "owner")) ?
 	       json_string_value(json_object_get(root, "owner")) :
 	       "no running zonewalld (tables, if any, stay as the last apply left them)");
-	printf("kernel path: %s\n", json_string_value(json_object_get(k, "path")));
+	print_wrapped("kernel path:", json_string_value(json_object_get(k, "path")));
 	printf("spoofed frames dropped: %" JSON_INTEGER_FORMAT ", passed (zones not enforcing): %"
 	       JSON_INTEGER_FORMAT ", invalid dropped: %" JSON_INTEGER_FORMAT "\n",
 	       total(root, "spoofed"), total(root, "spoofed_passed"), total(root, "invalid"));
@@ -166,6 +189,9 @@ static int print_table(json_t *root)
 	if ((rc = out_rows_print(stdout, OUT_TABLE, json_object_get(root, "zones"), zone_cols)))
 		return rc;
 	putchar('\n');
+	/* the counters sit behind the established-accept rule: one count per
+	 * connection, but a dropped attempt is new again at each retry */
+	printf("connections per zone pair (a refused attempt counts once per retry):\n");
 	if ((rc = out_rows_print(stdout, OUT_TABLE, json_object_get(root, "pairs"), pair_cols)))
 		return rc;
 	putchar('\n');
@@ -178,7 +204,9 @@ static const char usage[] =
 	"Read our tables back from the kernel: the mode of each zone, the kernel path\n"
 	"enforcing same-bridge traffic (or what cannot be enforced), counters per zone\n"
 	"pair (accepted, learned, would-deny, denied, border violations), spoofed frames\n"
-	"dropped, and the element count of every set.\n"
+	"dropped, and the element count of every set.  The zone-pair counters count\n"
+	"connections (their first packets: established traffic passes before them);\n"
+	"a refused attempt counts once per retry.\n"
 	"\n"
 	"  -j, --json   print one JSON object\n"
 	"  -h, --help   show this help\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "zonewall/nearest.h"
 
 struct cli_cmd {
 	const char *name;
@@ -72,7 +73,7 @@ static int cli_cmd_unknown(const char *name)
 
 	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
 		names[n++] = c->name;
-	hit = cli_nearest(name, names, n);
+	hit = near_name(name, names, n);
 	fprintf(stderr, "zonewall: unknown command '%s'%s%s%s\nTry 'zonewall help'.\n", name,
 		hit ? "; did you mean '" : "", hit ? hit : "", hit ? "'?" : "");
 	return CLI_USAGE;

@@ -15,14 +15,18 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "zonewall/config.h"
+#include "zonewall/nearest.h"
 #include "zonewall/owner.h"
 #include "zonewall/policy.h"
 #include "zonewall/hardening.h"
@@ -199,6 +203,36 @@ static void zwd_ready(int *ready_fd, char status)
 	}
 	close(*ready_fd);
 	*ready_fd = -1;
+}
+
+/*
+ * Tell the service manager that the control socket answers (systemd's
+ * Type=notify: `systemctl start` returns then, so a `zonewall
+ * daemon-status` right after it finds the daemon).  The protocol is one
+ * datagram to $NOTIFY_SOCKET, '@' meaning the abstract namespace; without
+ * it (no service manager asked) nothing is sent.
+ */
+static void zwd_notify_ready(void)
+{
+	static const char msg[] = "READY=1";
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = path ? strlen(path) : 0;
+	int fd;
+
+	if (!len || len >= sizeof(sa.sun_path) || (path[0] != '/' && path[0] != '@'))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		zwd_log(LOG_WARNING, "cannot tell the service manager it is ready: %s",
+			strerror(errno));
+	close(fd);
 }
 
 /* --- setup ------------------------------------------------------------------- */
@@ -386,6 +420,7 @@ static int zwd_run(struct zwd *d)
 		(int)getpid(), d->cfg.control_socket, d->http ? ", metrics on " : "",
 		d->http ? d->cfg.metrics_listen : "");
 	zwd_ready(&ready_fd, 0);
+	zwd_notify_ready();
 	status = loop_run(d->loop);
 	if (zwd_mode_stop(d) < 0) {
 		zwd_log(LOG_ERR, "stopped, but the last checkpoint failed: what was learned since "
@@ -396,6 +431,25 @@ static int zwd_run(struct zwd *d)
 	}
 	zwd_teardown(d);
 	return status < 0 ? 1 : status;
+}
+
+/* An unknown option, with the long one it most likely meant. */
+static int zwd_bad_option(const char *arg, const struct option *opts)
+{
+	const char *names[8], *hit = NULL;
+	char word[40];
+	size_t n = 0;
+
+	for (const struct option *o = opts; o->name && n < 8; o++)
+		names[n++] = o->name;
+	if (arg[0] == '-' && strlen(arg) > 2) {
+		snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 1 + (arg[1] == '-'), "="),
+			 arg + 1 + (arg[1] == '-'));
+		hit = near_name(word, names, n);
+	}
+	fprintf(stderr, "zonewalld: invalid option '%s'%s%s%s\nTry 'zonewalld --help'.\n", arg,
+		hit ? "; did you mean '--" : "", hit ? hit : "", hit ? "'?" : "");
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -439,9 +493,9 @@ int main(int argc, char **argv)
 				"Try 'zonewalld --help'.\n", argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "zonewalld: invalid option '%s'\n"
-				"Try 'zonewalld --help'.\n", argv[optind - 1]);
-			return 2;
+			return zwd_bad_option(optopt && optind < argc && argv[optind][0] == '-' &&
+					      argv[optind][1] != '-' ? argv[optind] : argv[optind - 1],
+					      opts);
 		}
 	}
 	if (optind < argc) {

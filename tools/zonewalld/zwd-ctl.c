@@ -352,6 +352,8 @@ static int zwd_cmd_denied(struct ctl_call *call, void *arg)
 	}
 	call->subscribe = "denied";
 	json_object_set_new(call->reply, "follow", json_true());
+	/* learn mode installs nothing: a client can say nothing will be refused */
+	json_object_set_new(call->reply, "mode", json_string(cfg_mode_name(d->cfg.mode)));
 	return 0;
 }
 
