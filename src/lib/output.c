@@ -512,6 +512,9 @@ int out_source_print(FILE *f, enum out_format fmt, const struct out_column *cols
 
 struct out_json_src {
 	const json_t *rows;
+	out_object_fn *make;	/* or rows made one at a time */
+	void *user;
+	json_t *cur;		/* the row made last */
 	const struct out_column *cols;
 	size_t ncols;
 	bool json;		/* every member as a value, not the columns as text */
@@ -572,13 +575,20 @@ static int out_src_cell(struct out_json_src *s, struct out_cell *c, const json_t
 static int out_src_row(void *user, size_t i, const struct out_cell **cells)
 {
 	struct out_json_src *s = user;
-	const json_t *row = json_array_get(s->rows, i);
+	const json_t *row;
 	const char *key;
 	json_t *v;
 	size_t c = 0;
 	int err = 0;
 
 	out_src_release(s);
+	if (s->make) {
+		json_decref(s->cur);
+		s->cur = s->make(s->user, i);
+		if (!json_is_object(s->cur))
+			return s->cur ? -EINVAL : -ENOMEM;
+	}
+	row = s->make ? s->cur : json_array_get(s->rows, i);
 	if (s->json) {
 		json_object_foreach((json_t *)row, key, v) {
 			s->cells[c].key = key;
@@ -634,6 +644,28 @@ int out_rows_print(FILE *f, enum out_format fmt, const json_t *rows,
 	else
 		err = out_source_print(f, fmt, cols, json_array_size(rows), out_src_row, &s);
 	out_src_release(&s);
+	free(s.owned);
+	free(s.cells);
+	return err;
+}
+
+int out_objects_print(FILE *f, enum out_format fmt, const struct out_column *cols, size_t nrows,
+		      out_object_fn *make, void *user)
+{
+	struct out_json_src s = { .make = make, .user = user, .cols = cols,
+				  .ncols = out_ncols(cols) };
+	int err;
+
+	if (fmt == OUT_JSON)
+		return -EINVAL;
+	s.cells = calloc(s.ncols + 1, sizeof(*s.cells));
+	s.owned = calloc(s.ncols + 1, sizeof(*s.owned));
+	if (!s.cells || !s.owned)
+		err = -ENOMEM;
+	else
+		err = out_source_print(f, fmt, cols, nrows, out_src_row, &s);
+	out_src_release(&s);
+	json_decref(s.cur);
 	free(s.owned);
 	free(s.cells);
 	return err;

@@ -278,38 +278,58 @@ static struct review_row *review_rows(const struct prop_set *s, const struct pol
 	return rows;
 }
 
-static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json)
+static json_t *review_row_json(void *user, size_t i)
 {
-	struct review_summary sum;
-	struct review_row *rows;
-	json_t *arr, *o;
-	size_t n, i;
+	const struct review_row *r = (const struct review_row *)user + i;
+
+	return r->edge ? edge_row(r) : stale_row(r);
+}
+
+/* --json: one document of every row and the summary (a tree of them all). */
+static int review_print_json(struct review_row *rows, size_t n,
+			     const struct review_summary *sum, size_t edges)
+{
+	json_t *arr = json_array(), *o;
+	size_t i;
 	int err;
 
-	rows = review_rows(s, p, &n, &sum);
-	arr = json_array();
-	for (i = 0; rows && arr && i < n; i++) {
-		o = rows[i].edge ? edge_row(&rows[i]) : stale_row(&rows[i]);
+	for (i = 0; arr && i < n; i++) {
+		o = review_row_json(rows, i);
 		if (!o || json_array_append_new(arr, o)) {
 			json_decref(arr);
 			arr = NULL;
 		}
 	}
-	free(rows);
 	if (!arr)
 		return -ENOMEM;
+	o = json_pack("{s:o, s:o}", "edges", arr, "summary", summary_json(sum, edges));
+	if (!o)
+		return -ENOMEM;
+	err = clip_json_print(o);
+	json_decref(o);
+	return err;
+}
+
+static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json)
+{
+	struct review_summary sum;
+	struct review_row *rows;
+	size_t n;
+	int err;
+
+	rows = review_rows(s, p, &n, &sum);
+	if (!rows)
+		return -ENOMEM;
 	if (json) {
-		o = json_pack("{s:o, s:o}", "edges", arr, "summary", summary_json(&sum, s->n));
-		if (!o)
-			return -ENOMEM;
-		err = clip_json_print(o);
-		json_decref(o);
-		return err;
+		err = review_print_json(rows, n, &sum, s->n);
+	} else {
+		/* the table is built a row at a time: a million edges are not a tree */
+		err = out_objects_print(stdout, OUT_TABLE, review_columns, n, review_row_json,
+					rows);
+		if (!err)
+			summary_print(&sum, s->n, p != NULL);
 	}
-	err = out_rows_print(stdout, OUT_TABLE, arr, review_columns);
-	json_decref(arr);
-	if (!err)
-		summary_print(&sum, s->n, p != NULL);
+	free(rows);
 	return err;
 }
 
