@@ -43,6 +43,13 @@ size_t fio_bom_len(const char *buf, size_t len);
  */
 int fio_read_all(const char *path, size_t max, char **buf, size_t *len);
 
+/**
+ * fio_read_head() - as fio_read_all(), but the first @max bytes (@max > 0)
+ * of a file of any size: enough to tell what kind of document it is.
+ * Return: 0; -EISDIR, -ENXIO or another -errno as fio_read_all().
+ */
+int fio_read_head(const char *path, size_t max, char **buf, size_t *len);
+
 struct diags;
 
 /**
@@ -145,5 +152,12 @@ int fio_write_atomic_with(const char *path, int (*fill)(struct fio_out *o, void 
  */
 int fio_write_atomic_max(const char *path, size_t max,
 			 int (*fill)(struct fio_out *o, void *arg), void *arg);
+
+/**
+ * fio_write_fd() - stream @fill (called once with @arg) into the open @fd
+ * (a pipe or terminal too: no fsync) through fio_out_write().
+ * Return: 0 or -errno (@fill's own error when it failed).
+ */
+int fio_write_fd(int fd, int (*fill)(struct fio_out *o, void *arg), void *arg);
 
 #endif

@@ -131,6 +131,22 @@ char *out_value_text(const json_t *v);
 int out_rows_print(FILE *f, enum out_format fmt, const json_t *rows,
 		   const struct out_column *cols);
 
+/*
+ * typedef out_object_fn - a row source of JSON objects: row @i as a new
+ * reference (the printer frees it), made again each time it is asked for.
+ */
+typedef json_t *out_object_fn(void *user, size_t i);
+
+/**
+ * out_objects_print() - out_rows_print() of @nrows rows that @make builds
+ * one at a time, for OUT_TABLE and OUT_TSV: the same text, with one row's
+ * tree in memory instead of every row's.
+ * Return: as out_rows_print(); -EINVAL for OUT_JSON or a row that is not
+ * an object, -ENOMEM when @make returns NULL.
+ */
+int out_objects_print(FILE *f, enum out_format fmt, const struct out_column *cols, size_t nrows,
+		      out_object_fn *make, void *user);
+
 /**
  * typedef out_put_fn - a byte sink: append @len bytes at @s to @ctx.
  * It cannot fail: a sink keeps its own error and reports it when done (as

@@ -31,7 +31,12 @@
 #define PROP_RUNS_MAX 64
 #define PROP_ADDR_MAX 64	/* an address as text, with a zone id */
 #define PROP_ID_LEN 12		/* hex digits of an edge id */
-#define PROP_FILE_MAX (256u << 20)
+/*
+ * The most a proposal file may hold, in bytes: prop_load() refuses a larger
+ * file and prop_save() refuses to write one.  A learned edge takes about
+ * 300-400 bytes, so a million edges fit with room for their samples.
+ */
+#define PROP_FILE_MAX ((size_t)1 << 30)
 
 /* One observation by a learner, for prop_observe(). */
 struct prop_obs {
@@ -132,6 +137,9 @@ struct prop_set *prop_parse(const char *text, size_t len, struct diags *d);
  */
 struct prop_set *prop_load(const char *path, struct diags *d);
 
+/** prop_load_max() - prop_load() with a limit of @max bytes (tests). */
+struct prop_set *prop_load_max(const char *path, size_t max, struct diags *d);
+
 /**
  * prop_to_json() - @s as proposal JSON, edges sorted, keys in a fixed order.
  * Return: a new reference, or NULL (ENOMEM).
@@ -145,12 +153,22 @@ json_t *prop_to_json(struct prop_set *s);
 json_t *prop_edge_json(const struct prop_edge *e);
 
 /**
- * prop_save() - write @s to @path atomically (2-space indentation, final
- * newline).
+ * prop_save() - write @s to @path atomically: the keys indented by 2, one
+ * edge per line (as json_dumps(prop_edge_json(e), 0)), final newline.
  * Return: 0 or -errno; -EFBIG when the file would be larger than
  * PROP_FILE_MAX (prop_load() would refuse it): @path is then untouched.
  */
 int prop_save(struct prop_set *s, const char *path);
+
+/** prop_save_max() - prop_save() with a limit of @max bytes (tests). */
+int prop_save_max(struct prop_set *s, const char *path, size_t max);
+
+/**
+ * prop_write_fd() - @s as prop_save() writes it, into the open @fd (no
+ * limit: a stream is not read back).
+ * Return: 0 or -errno.
+ */
+int prop_write_fd(struct prop_set *s, int fd);
 
 /** prop_day_format() - day number @day as "YYYY-MM-DD" into @buf (>= 11 bytes). */
 void prop_day_format(int32_t day, char *buf, size_t size);

@@ -74,7 +74,8 @@ size_t fio_bom_len(const char *buf, size_t len)
 	return len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0;
 }
 
-int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
+/* fio_read_all(), or with @head the first @max bytes of a file of any size. */
+static int fio_read_bounded(const char *path, size_t max, bool head, char **buf, size_t *len)
 {
 	size_t n = 0, cap = 4096;
 	struct stat st;
@@ -87,12 +88,14 @@ int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 		return fd;
 	/* Refused before a byte is read; a file that grows while we read is
 	 * still stopped at @max below.  Sized from the start: no copies. */
-	if (st.st_size > 0 && (uintmax_t)st.st_size > max) {
+	if (!head && st.st_size > 0 && (uintmax_t)st.st_size > max) {
 		err = -EFBIG;
 		goto out_close;
 	}
 	if (st.st_size > 0 && (size_t)st.st_size >= cap)
 		cap = (size_t)st.st_size + 1;
+	if (head && cap > max)
+		cap = max;
 	b = malloc(cap + 1);
 	if (!b) {
 		err = -ENOMEM;
@@ -100,11 +103,13 @@ int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 	}
 	for (;;) {
 		if (n == cap) {
+			if (head && n >= max)
+				break;
 			if (cap > max) {
 				err = -EFBIG;
 				goto out_free_b;
 			}
-			cap *= 2;
+			cap = head && cap * 2 > max ? max : cap * 2;
 			nb = realloc(b, cap + 1);
 			if (!nb) {
 				err = -ENOMEM;
@@ -123,7 +128,7 @@ int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
 			break;
 		n += (size_t)r;
 	}
-	if (n > max) {
+	if (!head && n > max) {
 		err = -EFBIG;
 		goto out_free_b;
 	}
@@ -142,6 +147,16 @@ out_free_b:
 out_close:
 	close(fd);
 	return err;
+}
+
+int fio_read_all(const char *path, size_t max, char **buf, size_t *len)
+{
+	return fio_read_bounded(path, max, false, buf, len);
+}
+
+int fio_read_head(const char *path, size_t max, char **buf, size_t *len)
+{
+	return fio_read_bounded(path, max, true, buf, len);
 }
 
 const char *fio_strerror(int err)
@@ -526,9 +541,9 @@ int fio_out_write(struct fio_out *o, const void *data, size_t len)
 	return o->err;
 }
 
-/* Fill the temp file @fd through @fill, then fsync it. */
-static int fio_fill_fd(int fd, size_t max, int (*fill)(struct fio_out *o, void *arg),
-		       void *arg)
+/* Stream @fill into @fd, at most @max bytes. */
+static int fio_fill_out(int fd, size_t max, int (*fill)(struct fio_out *o, void *arg),
+			void *arg)
 {
 	struct fio_out *o = malloc(sizeof(*o));
 	int err;
@@ -544,9 +559,23 @@ static int fio_fill_fd(int fd, size_t max, int (*fill)(struct fio_out *o, void *
 	if (!err)
 		err = o->err;
 	free(o);
+	return err;
+}
+
+/* Fill the temp file @fd through @fill, then fsync it. */
+static int fio_fill_fd(int fd, size_t max, int (*fill)(struct fio_out *o, void *arg),
+		       void *arg)
+{
+	int err = fio_fill_out(fd, max, fill, arg);
+
 	if (!err && fsync(fd) < 0)
 		err = -errno;
 	return err;
+}
+
+int fio_write_fd(int fd, int (*fill)(struct fio_out *o, void *arg), void *arg)
+{
+	return fio_fill_out(fd, SIZE_MAX, fill, arg);
 }
 
 /* The temporary file @tmp, made like the file @old it replaces (NULL: a new

@@ -185,16 +185,74 @@ char *pol_format(const struct pol_policy *p)
 	return r;
 }
 
-int pol_save(const struct pol_policy *p, const char *path)
-{
-	char *text = pol_format(p);
-	int err;
+/*
+ * pol_save() streams: the policy without its rules dumped by jansson, then
+ * each rule dumped alone and indented to its depth (4 spaces: jansson's
+ * JSON_INDENT(2) inside "allow"), the same bytes as pol_format() without a
+ * tree or a text of every rule (test-policy checks they stay identical).
+ * "allow" is the last key pol_to_json() puts, so its "[]" ends the head.
+ */
+#define POL_HEAD_TAIL "[]\n}\n"
 
-	if (!text)
-		return -ENOMEM;
-	/* What pol_load() would refuse is not written. */
-	err = strlen(text) > POL_FILE_MAX ? -EFBIG : fio_write_atomic(path, text, strlen(text));
-	free(text);
-	return err;
+struct pol_stream {
+	const struct pol_policy *p;
+	char *head;
+};
+
+static void w_indented(struct fio_out *o, const char *text)
+{
+	const char *nl;
+
+	for (; (nl = strchr(text, '\n')); text = nl + 1) {
+		fio_out_write(o, "    ", 4);
+		fio_out_write(o, text, (size_t)(nl - text) + 1);
+	}
+	fio_out_write(o, "    ", 4);
+	fio_out_write(o, text, strlen(text));
 }
 
+static int pol_fill(struct fio_out *o, void *arg)
+{
+	const struct pol_stream *w = arg;
+	size_t i, n = strlen(w->head) - strlen(POL_HEAD_TAIL);
+	bool fail = false;
+	json_t *r;
+	char *t;
+
+	if (!w->p->n_rules)
+		return fio_out_write(o, w->head, strlen(w->head));
+	fio_out_write(o, w->head, n);
+	fio_out_write(o, "[\n", 2);
+	for (i = 0; i < w->p->n_rules && !fail; i++) {
+		r = rule_json(&w->p->rules[i], &fail);
+		t = fail ? NULL : json_dumps(r, JSON_INDENT(2));
+		json_decref(r);
+		if (!t)
+			return -ENOMEM;
+		w_indented(o, t);
+		free(t);
+		fio_out_write(o, i + 1 < w->p->n_rules ? ",\n" : "\n", i + 1 < w->p->n_rules ? 2 : 1);
+	}
+	return fail ? -ENOMEM : fio_out_write(o, "  ]\n}\n", 6);
+}
+
+int pol_save(const struct pol_policy *p, const char *path)
+{
+	struct pol_policy head = *p;
+	struct pol_stream w = { .p = p };
+	size_t n;
+	int err;
+
+	head.n_rules = 0;
+	w.head = pol_format(&head);
+	if (!w.head)
+		return -ENOMEM;
+	/* What pol_load() would refuse is not written. */
+	n = strlen(w.head);
+	if (n < strlen(POL_HEAD_TAIL) || strcmp(w.head + n - strlen(POL_HEAD_TAIL), POL_HEAD_TAIL))
+		err = -EINVAL;	/* not the layout pol_fill() splices into */
+	else
+		err = fio_write_atomic_max(path, POL_FILE_MAX, pol_fill, &w);
+	free(w.head);
+	return err;
+}

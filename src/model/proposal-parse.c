@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "zonewall/fileio.h"
+#include "zonewall/jscan.h"
 #include "zonewall/policy.h"
 
 #include "proposal-int.h"
@@ -46,14 +47,46 @@ static void edge_time(struct prop_pctx *c, const char *path, json_t *o, const ch
 	}
 }
 
+/* "YYYY-MM-DD" at @s as a day number; false when it is not a date. */
+static bool day_parse(const char *s, int32_t *day)
+{
+	char t[32];
+	int64_t secs;
+
+	snprintf(t, sizeof(t), "%.10sT00:00:00Z", s);
+	if (strlen(t) != 20 || pol_time_parse(t, &secs))
+		return false;
+	*day = day_of(secs);
+	return true;
+}
+
+/* A days entry: a date, or a run of dates "FIRST/LAST" with FIRST < LAST. */
+static bool days_entry_parse(const char *s, size_t len, int32_t *lo, int32_t *hi)
+{
+	if (len == 10)
+		return day_parse(s, lo) && day_parse(s, hi);
+	return len == 21 && s[10] == '/' && day_parse(s, lo) && day_parse(s + 11, hi) &&
+	       *lo < *hi;
+}
+
+/* The days a range adds: the most recent PROP_DAYS_MAX of it (a set keeps no more). */
+static size_t days_span(int32_t lo, int32_t hi)
+{
+	return (size_t)(hi - lo) + 1 > PROP_DAYS_MAX ? PROP_DAYS_MAX : (size_t)(hi - lo) + 1;
+}
+
 static void edge_days(struct prop_pctx *c, const char *path, json_t *a, struct prop_edge *x)
 {
-	char ip[DIAG_PATH_LEN], t[32];
-	int64_t secs;
-	size_t i;
+	char ip[DIAG_PATH_LEN];
+	size_t i, n = 0, k;
+	int32_t lo, hi;
 	json_t *v;
 
-	x->days = calloc(json_array_size(a) + 1, sizeof(*x->days));
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && days_entry_parse(json_string_value(v),
+							  json_string_length(v), &lo, &hi))
+			n += days_span(lo, hi);
+	x->days = calloc(n + 1, sizeof(*x->days));
 	if (!x->days) {
 		c->nomem = true;
 		return;
@@ -62,13 +95,13 @@ static void edge_days(struct prop_pctx *c, const char *path, json_t *a, struct p
 		diag_path_idx(ip, path, i);
 		if (!diag_want_type(c->d, ip, v, JSON_STRING, "a date string"))
 			continue;
-		snprintf(t, sizeof(t), "%.10sT00:00:00Z", json_string_value(v));
-		if (json_string_length(v) != 10 || pol_time_parse(t, &secs)) {
-			diag_add(c->d, ip, "expected a date YYYY-MM-DD, got '%.40s'",
-				 json_string_value(v));
+		if (!days_entry_parse(json_string_value(v), json_string_length(v), &lo, &hi)) {
+			diag_add(c->d, ip, "expected a date YYYY-MM-DD or a range "
+				 "YYYY-MM-DD/YYYY-MM-DD, got '%.40s'", json_string_value(v));
 			continue;
 		}
-		x->days[x->n_days++] = day_of(secs);
+		for (k = days_span(lo, hi); k; k--)
+			x->days[x->n_days++] = hi - (int32_t)k + 1;
 	}
 }
 
@@ -239,52 +272,147 @@ static void parse_edge(struct prop_pctx *c, const char *path, json_t *o)
 	edge_clear(&x);
 }
 
-struct prop_set *prop_parse(const char *text, size_t len, struct diags *d)
+static void parse_version(struct diags *d, json_t *root)
+{
+	json_t *v = diag_member(d, "$", root, "version", JSON_INTEGER, "an integer", true);
+
+	if (v && json_integer_value(v) != PROP_VERSION)
+		diag_add(d, "$.version", "unsupported version %" JSON_INTEGER_FORMAT
+			 " (this zonewall reads %d)", json_integer_value(v), PROP_VERSION);
+}
+
+/* The whole document as one jansson tree: any shape, exact syntax errors. */
+static void parse_tree(struct prop_pctx *c, const char *text, size_t len)
 {
 	static const char *const keys[] = { "version", "edges", NULL };
-	struct prop_pctx c = { .d = d };
 	char ip[DIAG_PATH_LEN];
 	json_error_t jerr;
 	json_t *root, *v, *e;
 	size_t i;
 
-	diags_init(d);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		diag_json_syntax(d, &jerr);
-		errno = EINVAL;
-		return NULL;
+		diag_json_syntax(c->d, &jerr);
+		return;
 	}
-	c.s = prop_new();
-	if (!c.s) {
-		json_decref(root);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (diag_want_type(d, "$", root, JSON_OBJECT, "a proposal object")) {
-		diag_check_keys(d, "$", root, keys, "version, edges");
-		v = diag_member(d, "$", root, "version", JSON_INTEGER, "an integer", true);
-		if (v && json_integer_value(v) != PROP_VERSION)
-			diag_add(d, "$.version", "unsupported version %" JSON_INTEGER_FORMAT
-				 " (this zonewall reads %d)", json_integer_value(v), PROP_VERSION);
-		v = diag_member(d, "$", root, "edges", JSON_ARRAY, "an array", true);
+	if (diag_want_type(c->d, "$", root, JSON_OBJECT, "a proposal object")) {
+		diag_check_keys(c->d, "$", root, keys, "version, edges");
+		parse_version(c->d, root);
+		v = diag_member(c->d, "$", root, "edges", JSON_ARRAY, "an array", true);
 		json_array_foreach(v, i, e) {
 			diag_path_idx(ip, "$.edges", i);
-			if (diag_want_type(d, ip, e, JSON_OBJECT, "an edge object"))
-				parse_edge(&c, ip, e);
+			if (diag_want_type(c->d, ip, e, JSON_OBJECT, "an edge object"))
+				parse_edge(c, ip, e);
 		}
 	}
 	json_decref(root);
-	if (c.nomem || d->n) {
+}
+
+/* Past the literal @lit at @i (after whitespace), or 0. */
+static size_t scan_lit(const char *t, size_t len, size_t i, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	i = jscan_ws(t, len, i);
+	return len - i >= n && !memcmp(t + i, lit, n) ? i + n : 0;
+}
+
+/* "version": VALUE, checked as parse_tree() checks it; past it, or 0. */
+static size_t stream_version(struct prop_pctx *c, const char *t, size_t len, size_t i)
+{
+	json_t *root, *v;
+	size_t e;
+
+	i = scan_lit(t, len, i, "\"version\"");
+	i = i ? scan_lit(t, len, i, ":") : 0;
+	i = i ? jscan_ws(t, len, i) : 0;
+	e = i ? jscan_value_end(t, len, i) : 0;
+	v = e ? json_loadb(t + i, e - i, JSON_DECODE_ANY, NULL) : NULL;
+	root = v ? json_object() : NULL;
+	if (!root || json_object_set_new(root, "version", v)) {
+		json_decref(root);
+		return 0;
+	}
+	parse_version(c->d, root);
+	json_decref(root);
+	return e;
+}
+
+/* The edges array's elements from @i (after its '['), one jansson tree
+ * each; past the closing ']', or 0. */
+static size_t stream_edges(struct prop_pctx *c, const char *t, size_t len, size_t i)
+{
+	char ip[DIAG_PATH_LEN];
+	size_t e, n = 0;
+	json_t *v;
+
+	i = jscan_ws(t, len, i);
+	if (i < len && t[i] == ']')
+		return i + 1;
+	for (;;) {
+		e = jscan_value_end(t, len, i);
+		v = e ? json_loadb(t + i, e - i, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+				   NULL) : NULL;
+		if (!v)
+			return 0;
+		diag_path_idx(ip, "$.edges", n++);
+		if (diag_want_type(c->d, ip, v, JSON_OBJECT, "an edge object"))
+			parse_edge(c, ip, v);
+		json_decref(v);
+		i = jscan_ws(t, len, e);
+		if (i < len && t[i] == ']')
+			return i + 1;
+		if (i >= len || t[i] != ',')
+			return 0;
+		i = jscan_ws(t, len, i + 1);
+	}
+}
+
+/*
+ * The document as zonewall writes it, {"version": V, "edges": [...]},
+ * parsed one edge at a time: memory in proportion to the set, not to a
+ * tree of the whole file.  The same problems as parse_tree() in the same
+ * order; false for any other shape or a syntax error (nothing is then
+ * known to be right: the caller starts again with parse_tree()).
+ */
+static bool parse_stream(struct prop_pctx *c, const char *t, size_t len)
+{
+	size_t i = scan_lit(t, len, 0, "{");
+
+	i = i ? stream_version(c, t, len, i) : 0;
+	i = i ? scan_lit(t, len, i, ",") : 0;
+	i = i ? scan_lit(t, len, i, "\"edges\"") : 0;
+	i = i ? scan_lit(t, len, i, ":") : 0;
+	i = i ? scan_lit(t, len, i, "[") : 0;
+	i = i ? stream_edges(c, t, len, i) : 0;
+	i = i ? scan_lit(t, len, i, "}") : 0;
+	return i && jscan_ws(t, len, i) == len;
+}
+
+struct prop_set *prop_parse(const char *text, size_t len, struct diags *d)
+{
+	struct prop_pctx c = { .d = d };
+
+	diags_init(d);
+	c.s = prop_new();
+	if (c.s && !parse_stream(&c, text, len)) {
 		prop_free(c.s);
-		errno = c.nomem ? ENOMEM : EINVAL;
+		diags_init(d);
+		c.nomem = false;
+		c.s = prop_new();
+		if (c.s)
+			parse_tree(&c, text, len);
+	}
+	if (!c.s || c.nomem || d->n) {
+		prop_free(c.s);
+		errno = !c.s || c.nomem ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	prop_sort(c.s);
 	return c.s;
 }
 
-struct prop_set *prop_load(const char *path, struct diags *d)
+struct prop_set *prop_load_max(const char *path, size_t max, struct diags *d)
 {
 	struct prop_set *s;
 	size_t len;
@@ -292,7 +420,7 @@ struct prop_set *prop_load(const char *path, struct diags *d)
 	int err;
 
 	diags_init(d);
-	err = fio_read_doc(path, PROP_FILE_MAX, "a proposal", &buf, &len, d);
+	err = fio_read_doc(path, max, "a proposal", &buf, &len, d);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -302,4 +430,9 @@ struct prop_set *prop_load(const char *path, struct diags *d)
 	free(buf);
 	errno = err;
 	return s;
+}
+
+struct prop_set *prop_load(const char *path, struct diags *d)
+{
+	return prop_load_max(path, PROP_FILE_MAX, d);
 }

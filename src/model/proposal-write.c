@@ -38,15 +38,35 @@ static bool jappend(json_t *a, json_t *v)
 	return v && !json_array_append_new(a, v);
 }
 
+/*
+ * The days of @e from index *@i as one entry into @buf (>= 24 bytes): a
+ * single day "YYYY-MM-DD", or a run of consecutive days "FIRST/LAST" (an
+ * ISO 8601 interval of dates), so an edge seen daily for a year costs one
+ * entry, not 366.  *@i moves past the days written.
+ */
+static void edge_days_next(const struct prop_edge *e, size_t *i, char *buf, size_t size)
+{
+	size_t j = *i;
+
+	while (j + 1 < e->n_days && e->days[j + 1] == e->days[j] + 1)
+		j++;
+	prop_day_format(e->days[*i], buf, size);
+	if (j > *i && size > 11) {
+		buf[10] = '/';
+		prop_day_format(e->days[j], buf + 11, size - 11);
+	}
+	*i = j + 1;
+}
+
 static bool edge_lists_json(json_t *o, const struct prop_edge *e)
 {
 	json_t *days = json_array(), *runs = json_array(), *samples = json_array(), *p;
 	bool ok = days && runs && samples;
-	char buf[16];
+	char buf[24];
 	size_t i;
 
-	for (i = 0; ok && i < e->n_days; i++) {
-		prop_day_format(e->days[i], buf, sizeof(buf));
+	for (i = 0; ok && i < e->n_days;) {
+		edge_days_next(e, &i, buf, sizeof(buf));
 		ok = jappend(days, json_string(buf));
 	}
 	for (i = 0; ok && i < e->n_runs; i++)
@@ -122,10 +142,11 @@ out_nomem:
 }
 
 /* --- streaming the file ----------------------------------------------------------
- * prop_save() writes the same bytes as json_dumps(prop_to_json(s),
- * JSON_INDENT(2)) plus a newline, but straight into the temporary file: a
- * jansson tree of a million edges costs gigabytes, the stream a 64 KiB
- * buffer.  test-proposal checks the two stay identical. */
+ * prop_save() writes one edge per line, each line the bytes of
+ * json_dumps(prop_edge_json(e), 0) (test-proposal checks the two stay
+ * identical): a proposal of a million edges is streamed from a 64 KiB
+ * buffer, never held as a jansson tree, and an edge costs its content plus
+ * its key names, not a line per value.  grep and diff work per edge. */
 
 static void w_raw(struct fio_out *o, const char *p)
 {
@@ -142,52 +163,44 @@ static void w_str(struct fio_out *o, const char *str)
 	out_json_quote(w_put, o, str, strlen(str));
 }
 
-/* ",\n" + 6 spaces + "\"KEY\": " */
+/* ", \"KEY\": " */
 static void w_key(struct fio_out *o, const char *key)
 {
-	w_raw(o, ",\n      \"");
+	w_raw(o, ", \"");
 	w_raw(o, key);
 	w_raw(o, "\": ");
 }
 
-static void w_sep(struct fio_out *o, size_t i, size_t n)
-{
-	w_raw(o, i + 1 < n ? ",\n" : "\n");
-}
-
 static void w_lists(struct fio_out *o, const struct prop_edge *e)
 {
-	char buf[16];
+	char buf[24];
 	size_t i;
 
 	w_key(o, "days");
-	w_raw(o, e->n_days ? "[\n" : "[]");
-	for (i = 0; i < e->n_days; i++) {
-		prop_day_format(e->days[i], buf, sizeof(buf));
-		w_raw(o, "        ");
+	w_raw(o, "[");
+	for (i = 0; i < e->n_days;) {
+		w_raw(o, i ? ", " : "");
+		edge_days_next(e, &i, buf, sizeof(buf));
 		w_str(o, buf);
-		w_sep(o, i, e->n_days);
 	}
-	w_raw(o, e->n_days ? "      ]" : "");
+	w_raw(o, "]");
 	w_key(o, "runs");
-	w_raw(o, e->n_runs ? "[\n" : "[]");
+	w_raw(o, "[");
 	for (i = 0; i < e->n_runs; i++) {
-		w_raw(o, "        ");
+		w_raw(o, i ? ", " : "");
 		w_str(o, e->runs[i]);
-		w_sep(o, i, e->n_runs);
 	}
-	w_raw(o, e->n_runs ? "      ]" : "");
+	w_raw(o, "]");
 	w_key(o, "samples");
-	w_raw(o, e->n_samples ? "[\n" : "[]");
+	w_raw(o, "[");
 	for (i = 0; i < e->n_samples; i++) {
-		w_raw(o, "        {\n          \"from\": ");
+		w_raw(o, i ? ", {\"from\": " : "{\"from\": ");
 		w_str(o, e->samples[i].from);
-		w_raw(o, ",\n          \"to\": ");
+		w_raw(o, ", \"to\": ");
 		w_str(o, e->samples[i].to);
-		w_raw(o, "\n        }");
-		w_sep(o, i, e->n_samples);
+		w_raw(o, "}");
 	}
-	w_raw(o, e->n_samples ? "      ]" : "");
+	w_raw(o, "]");
 }
 
 static void w_edge(struct fio_out *o, const struct prop_edge *e)
@@ -195,7 +208,7 @@ static void w_edge(struct fio_out *o, const struct prop_edge *e)
 	char buf[32];
 
 	prop_edge_id(e, buf, sizeof(buf));
-	w_raw(o, "    {\n      \"id\": ");
+	w_raw(o, "    {\"id\": ");
 	w_str(o, buf);
 	w_key(o, "from");
 	w_str(o, e->from);
@@ -227,7 +240,7 @@ static void w_edge(struct fio_out *o, const struct prop_edge *e)
 	w_key(o, "last_seen");
 	w_str(o, buf);
 	w_lists(o, e);
-	w_raw(o, "\n    }");
+	w_raw(o, "}");
 }
 
 static int prop_fill(struct fio_out *o, void *arg)
@@ -239,15 +252,25 @@ static int prop_fill(struct fio_out *o, void *arg)
 	w_raw(o, s->n ? "[\n" : "[]");
 	for (i = 0; i < s->n; i++) {
 		w_edge(o, &s->edges[i]);
-		w_sep(o, i, s->n);
+		w_raw(o, i + 1 < s->n ? ",\n" : "\n");
 	}
 	w_raw(o, s->n ? "  ]\n}\n" : "\n}\n");
 	return 0;	/* write errors stick in @o */
 }
 
-int prop_save(struct prop_set *s, const char *path)
+int prop_save_max(struct prop_set *s, const char *path, size_t max)
 {
 	prop_sort(s);
-	return fio_write_atomic_max(path, PROP_FILE_MAX, prop_fill, s);
+	return fio_write_atomic_max(path, max, prop_fill, s);
 }
 
+int prop_save(struct prop_set *s, const char *path)
+{
+	return prop_save_max(s, path, PROP_FILE_MAX);
+}
+
+int prop_write_fd(struct prop_set *s, int fd)
+{
+	prop_sort(s);
+	return fio_write_fd(fd, prop_fill, s);
+}

@@ -5,6 +5,8 @@
  *   enforce-apply apply N        build the model and apply it; prints build and apply ms
  *   enforce-apply update N M R   apply N, then R rounds of adding (and removing) M
  *                                elements; prints each add's ms from call to last ack
+ *   enforce-apply json FILE      jansson's json_load_file() of FILE; prints its ms
+ *                                (with apply's, the floor of `zonewall apply`)
  * The model is the shape the compiler targets: forward chain, source vmap,
  * one zone chain and the shared allowlist set of N concatenated tuples.
  */
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <jansson.h>
 
 #include "zonewall/nft.h"
 #include "zonewall/ruleset.h"
@@ -109,13 +112,35 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The parse no policy reader can go below: jansson's own tree of the file. */
+static int json_floor(const char *path)
+{
+	double t0 = now_ms(), t1;
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+
+	t1 = now_ms();
+	if (!j) {
+		fprintf(stderr, "%s: %s\n", path, err.text);
+		return 1;
+	}
+	json_decref(j);
+	printf("json_ms %.2f\n", t1 - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
-	double t0 = now_ms(), t1, t2;
-	struct rs_ruleset *rs = model(n);
+	double t0, t1, t2;
+	struct rs_ruleset *rs;
 	struct nft_conn *c;
 	struct nft_error e;
+
+	if (argc == 3 && !strcmp(argv[1], "json"))
+		return json_floor(argv[2]);
+	t0 = now_ms();
+	rs = model(n);
 
 	if (!rs || argc < 3)
 		return 2;

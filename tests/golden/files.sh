@@ -222,17 +222,19 @@ run_cmd timeout 1 "$ZONEWALLD" --check-config -c "$tmp/fifo"
 tap_ok "$([ "$rc" = 2 ] && grep -q "$tmp/fifo: not a regular file" <<<"$err"; echo $?)" \
 	"zonewalld --check-config -c FIFO: refused within a second, naming it"
 
-# Past the 256 MiB every reader takes: refused from the size, the limit named
-# (a sparse file: reading it would take the time this must not)
+# Past the limit of each kind of file (a policy or an inventory 256 MiB, a
+# proposal 1 GiB): refused from the size, the limit named (sparse files:
+# reading them would take the time this must not)
 truncate -s 300M "$tmp/big.json"
-while read -r what; do
+truncate -s 1100M "$tmp/bigprop.json"
+while read -r limit what; do
 	run_cmd timeout 2 "$ZONEWALL" $what
-	tap_ok "$([ "$rc" = 1 ] && grep -q "$tmp/big.json: cannot read: larger than 256 MiB, the most a" <<<"$err"; echo $?)" \
-		"${what%% *} of a 300 MiB file: refused at once, naming the limit"
+	tap_ok "$([ "$rc" = 1 ] && grep -q "/big[a-z]*.json: cannot read: larger than $limit MiB, the most a" <<<"$err"; echo $?)" \
+		"${what%% *} of a file past $limit MiB: refused at once, naming the limit"
 done <<EOF
-validate $tmp/big.json
-review $tmp/big.json
-replay $P -r $tmp/one.pcap --inventory $tmp/big.json
+256 validate $tmp/big.json
+1024 review $tmp/bigprop.json
+256 replay $P -r $tmp/one.pcap --inventory $tmp/big.json
 EOF
 
 tap_done

@@ -40,7 +40,7 @@ jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
 PY
 		tap_ok $? "schema accepts ${f#"$top_srcdir"/}"
 	done
-	for f in "$top_srcdir"/tests/golden/review/staging*.json; do
+	for f in "$top_srcdir"/tests/golden/review/staging*.json "$top_srcdir"/tests/golden/review/merged.json; do
 		python3 - "$top_srcdir/rules/proposal.schema.json" "$f" <<'PY'
 import json, sys, jsonschema
 jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))

@@ -25,6 +25,11 @@ golden() {	# golden NAME TEXT DESCRIPTION: compare TEXT with review/NAME
 run_cmd "$ZONEWALL" merge "$dir/staging1.json" "$dir/staging2.json" -o "$tmp/all.json"
 tap_is "$rc" 0 "merge exits 0"
 golden merged.json "$(cat "$tmp/all.json")" "merged proposal: evidence added up, days/runs united"
+tap_ok "$("$ZONEWALL" validate --canonical "$tmp/all.json" | cmp -s - "$tmp/all.json"; echo $?)" \
+	"validate --canonical prints a proposal as merge wrote it (one edge per line)"
+canon=$("$ZONEWALL" validate --canonical "$dir/staging1.json")
+tap_ok "$([ "$(jq '.edges | length' <<<"$canon")" = 7 ] && [ "$(wc -l <<<"$canon")" = 12 ]; echo $?)" \
+	"an indented proposal (as older versions wrote) reads, and prints one edge per line"
 run_cmd "$ZONEWALL" merge "$dir/staging2.json" "$dir/staging1.json" -o "$tmp/all2.json"
 tap_ok "$(cmp -s "$tmp/all.json" "$tmp/all2.json"; echo $?)" "merge order does not matter"
 run_cmd "$ZONEWALL" merge "$tmp/all.json" "$dir/staging1.json" -o "$tmp/all3.json"

@@ -23,6 +23,30 @@ static char *render(enum out_format fmt, const json_t *rows, const struct out_co
 	return buf;
 }
 
+static json_t *copy_row(void *user, size_t i)
+{
+	return json_deep_copy(json_array_get(user, i));
+}
+
+/* out_objects_print(): rows made one at a time, the text out_rows_print() gives. */
+static void test_objects(json_t *rows, const struct out_column *cols)
+{
+	char *want, *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	int err, err2;
+
+	want = render(OUT_TABLE, rows, cols, &err);
+	err2 = out_objects_print(f, OUT_TABLE, cols, json_array_size(rows), copy_row, rows);
+	fclose(f);
+	tap_ok(!err && !err2 && want && got && !strcmp(want, got),
+	       "rows made one at a time: the same table");
+	tap_is_int(out_objects_print(stdout, OUT_JSON, cols, 0, copy_row, rows), -EINVAL,
+		   "out_objects_print() is for tables");
+	free(want);
+	free(got);
+}
+
 /* ---- the row-source core ---- */
 
 struct src {
@@ -491,6 +515,7 @@ int main(void)
 	tap_is_int(fmt, OUT_TSV, "to OUT_TSV");
 	tap_is_int(out_format_parse("yaml", &fmt), -EINVAL, "format 'yaml' is refused");
 
+	test_objects(rows, cols);
 	json_decref(rows);
 	test_source();
 	test_narrow();

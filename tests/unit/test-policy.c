@@ -280,7 +280,7 @@ static void test_time(void)
 
 static void test_save(void)
 {
-	char dir[] = "/tmp/zw-test-policy-XXXXXX", path[64], *buf;
+	char dir[] = "/tmp/zw-test-policy-XXXXXX", path[64], *buf = NULL, *text;
 	struct pol_rule r = { 0 };
 	struct pol_policy *p, *q;
 	struct diags d;
@@ -304,6 +304,9 @@ static void test_save(void)
 	       "saved file loads back with the new rule");
 	tap_ok(!fio_read_all(path, 1 << 20, &buf, &len) && len && buf[len - 1] == '\n',
 	       "ends with a newline");
+	text = pol_format(p);
+	tap_ok(buf && text && !strcmp(buf, text), "pol_save() streams the bytes of pol_format()");
+	free(text);
 	free(buf);
 	tap_ok(pol_save(p, "/nonexistent-dir/x.json") == -ENOENT, "unwritable path: -ENOENT");
 	pol_free(p);

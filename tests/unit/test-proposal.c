@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "tap.h"
 #include "zonewall/proposal.h"
@@ -177,11 +178,37 @@ static void test_load_save(void)
 	rmdir(dir);
 }
 
-/* prop_save() streams: its bytes must equal jansson's JSON_INDENT(2) dump. */
+/* prop_save() streams one edge per line: each line is jansson's compact
+ * dump of prop_edge_json(), inside the version and edges keys. */
+static char *dump_lines(struct prop_set *s)
+{
+	size_t i, len = 0, cap = 1 << 20;
+	char *out = malloc(cap), *e;
+
+	prop_sort(s);
+	if (!out)
+		return NULL;
+	len += (size_t)snprintf(out, cap, "{\n  \"version\": 1,\n  \"edges\": %s",
+				s->n ? "[\n" : "[]");
+	for (i = 0; i < s->n; i++) {
+		json_t *j = prop_edge_json(&s->edges[i]);
+
+		e = j ? json_dumps(j, 0) : NULL;
+		json_decref(j);
+		if (e)
+			len += (size_t)snprintf(out + len, cap - len, "    %s%s", e,
+						i + 1 < s->n ? ",\n" : "\n");
+		free(e);
+	}
+	snprintf(out + len, cap - len, "%s", s->n ? "  ]\n}\n" : "\n}\n");
+	return out;
+}
+
 static void check_stream(struct prop_set *s, const char *path, const char *what)
 {
-	char *want = dump(s), *got = NULL;
+	char *want = dump_lines(s), *got = NULL;
 	size_t len = 0;
+	json_t *a = NULL, *b = prop_to_json(s);
 	FILE *f;
 
 	tap_is_int(prop_save(s, path), 0, "save %s", what);
@@ -191,8 +218,12 @@ static void check_stream(struct prop_set *s, const char *path, const char *what)
 		len = got ? fread(got, 1, (1 << 20) - 1, f) : 0;
 		fclose(f);
 	}
-	tap_ok(want && got && len == strlen(want) + 1 && !strncmp(got, want, len - 1) &&
-	       got[len - 1] == '\n', "streamed %s equals jansson's dump + newline", what);
+	tap_ok(want && got && len == strlen(want) && !strcmp(got, want),
+	       "streamed %s: one edge per line, each jansson's compact dump", what);
+	a = got ? json_loads(got, 0, NULL) : NULL;
+	tap_ok(a && b && json_equal(a, b), "and the same JSON as prop_to_json()");
+	json_decref(a);
+	json_decref(b);
 	free(want);
 	free(got);
 }
@@ -234,6 +265,126 @@ static void test_stream(void)
 	rmdir(dir);
 }
 
+/* Whatever prop_save_max() writes, prop_load_max() with the same limit
+ * reads: a file of exactly the limit loads, one byte more is refused by the
+ * writer (the old file kept) and by the reader. */
+static void test_limit(void)
+{
+	char dir[] = "/tmp/zw-test-prop-XXXXXX", path[64];
+	struct prop_set *s = sample_set(0), *b;
+	struct diags d;
+	struct stat st;
+	size_t max;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/l.json", dir);
+	tap_is_int(prop_save_max(s, path, SIZE_MAX), 0, "save without a limit");
+	max = stat(path, &st) ? 0 : (size_t)st.st_size;
+	unlink(path);
+	tap_is_int(prop_save_max(s, path, max - 1), -EFBIG, "a writer refuses one byte past its limit");
+	tap_ok(access(path, F_OK) && errno == ENOENT, "and writes nothing");
+	tap_is_int(prop_save_max(s, path, max), 0, "a writer writes up to its limit exactly");
+	b = prop_load_max(path, max, &d);
+	tap_ok(b && b->n == s->n, "a reader reads the writer's maximum (%zu bytes)", max);
+	prop_free(b);
+	b = prop_load_max(path, max - 1, &d);
+	tap_ok(!b && errno == EFBIG && d.n == 1, "and refuses a file past its own limit");
+	tap_ok(PROP_FILE_MAX >= 1000000u * 512, "the limit holds a million edges of 512 bytes");
+	prop_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Runs of days are written as ranges; a file of single dates (as older
+ * writers wrote) reads the same. */
+static void test_day_ranges(void)
+{
+	static const char old[] =
+		"{\n  \"version\": 1,\n  \"edges\": [\n    {\n      \"id\": \"%s\",\n"
+		"      \"from\": \"a\",\n      \"to\": \"b\",\n      \"proto\": \"tcp\",\n"
+		"      \"port\": 80,\n      \"packets\": 3,\n"
+		"      \"first_seen\": \"2026-01-01T10:00:00Z\",\n"
+		"      \"last_seen\": \"2026-01-05T10:00:00Z\",\n      \"days\": [\n"
+		"        \"2026-01-01\",\n        \"2026-01-02\",\n        \"2026-01-03\",\n"
+		"        \"2026-01-05\"\n      ],\n      \"runs\": [],\n      \"samples\": [\n"
+		"        {\n          \"from\": \"10.0.0.1\",\n          \"to\": \"10.0.0.2\"\n"
+		"        }\n      ]\n    }\n  ]\n}\n";
+	struct prop_obs o = obs("a", "b", 80, 3, T0, T0, NULL, NULL, NULL);
+	char text[1024], id[16], *line = NULL;
+	struct prop_set *s = prop_new(), *b;
+	json_t *j;
+	struct diags d;
+
+	o.from_zone = o.to_zone = NULL;
+	prop_observe(s, &o);
+	prop_edge_id(&s->edges[0], id, sizeof(id));
+	snprintf(text, sizeof(text), old, id);
+	b = prop_parse(text, strlen(text), &d);
+	tap_ok(b && b->n == 1 && b->edges[0].n_days == 4, "an older writer's layout reads (%zu problems)",
+	       d.n);
+	j = b ? prop_edge_json(&b->edges[0]) : NULL;
+	line = j ? json_dumps(json_object_get(j, "days"), 0) : NULL;
+	tap_is_str(line ? line : "", "[\"2026-01-01/2026-01-03\", \"2026-01-05\"]",
+		   "consecutive days written as one range");
+	json_decref(j);
+	free(line);
+	prop_free(b);
+	snprintf(text, sizeof(text), "%s", "{\"version\": 1, \"edges\": [{\"id\": \"x\", "
+		 "\"from\": \"a\", \"to\": \"b\", \"proto\": \"tcp\", \"port\": 80, "
+		 "\"packets\": 1, \"first_seen\": \"2026-01-01T00:00:00Z\", "
+		 "\"last_seen\": \"2026-01-01T00:00:00Z\", "
+		 "\"days\": [\"2026-01-03/2026-01-02\"], \"runs\": [], \"samples\": []}]}");
+	b = prop_parse(text, strlen(text), &d);
+	tap_ok(!b && d.n >= 1 && !strcmp(d.v[0].where, "$.edges[0].days[0]"),
+	       "a range that ends before it starts is refused (%s)", d.n ? d.v[0].where : "");
+	prop_free(s);
+}
+
+static bool diag_has(const struct diags *d, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].where, where))
+			return true;
+	return false;
+}
+
+/* The edge-at-a-time reader and the whole-tree one report the same. */
+static void test_stream_read(void)
+{
+	static const char bad_port[] =
+		"{\"version\": 1, \"edges\": [{}, 5, {\"id\": \"x\", \"from\": \"a\", \"to\": \"b\", "
+		"\"proto\": \"tcp\", \"port\": 0}]}";
+	static const char bad_syntax[] =
+		"{\"version\": 1, \"edges\": [\n{\"id\": \"x\"},\n{\"id\": \"x\" \"from\": 1}]}";
+	static const char dup_key[] =
+		"{\"version\": 1, \"edges\": [{\"id\": \"x\", \"id\": \"y\"}]}";
+	static const char swapped[] = "{\"edges\": [], \"version\": 1}";
+	static const char version2[] = "{\"version\": 2, \"edges\": []}";
+	struct prop_set *b;
+	struct diags d;
+
+	b = prop_parse(bad_port, strlen(bad_port), &d);
+	tap_ok(!b && d.n > 3 && !strcmp(d.v[0].where, "$.edges[0]"),
+	       "problems of every edge, first to last");
+	tap_ok(!b && d.n > 3 && diag_has(&d, "$.edges[1]") && diag_has(&d, "$.edges[2].port"),
+	       "a non-object edge and a later edge's port reported with their paths");
+	b = prop_parse(bad_syntax, strlen(bad_syntax), &d);
+	tap_ok(!b && d.n == 1 && strstr(d.v[0].where, "line 3"),
+	       "a syntax error in a later edge: one problem, with the document's line (%s)",
+	       d.n ? d.v[0].msg : "");
+	b = prop_parse(dup_key, strlen(dup_key), &d);
+	tap_ok(!b && d.n == 1 && strstr(d.v[0].msg, "duplicate"), "a duplicate key refused (%s)",
+	       d.n ? d.v[0].msg : "");
+	b = prop_parse(swapped, strlen(swapped), &d);
+	tap_ok(b && b->n == 0, "keys in another order read too");
+	prop_free(b);
+	b = prop_parse(version2, strlen(version2), &d);
+	tap_ok(!b && d.n == 1 && !strcmp(d.v[0].where, "$.version"), "another version refused");
+}
+
 int main(void)
 {
 	test_observe();
@@ -241,5 +392,8 @@ int main(void)
 	test_merge();
 	test_load_save();
 	test_stream();
+	test_limit();
+	test_day_ranges();
+	test_stream_read();
 	return tap_done();
 }

@@ -14,12 +14,14 @@
 #include "cli.h"
 #include "cli-policy.h"
 #include "zonewall/fileio.h"
+#include "zonewall/jscan.h"
 #include "zonewall/numarg.h"
 
 /* How long a writer waits for another one to finish with a file: a
  * read-modify-write under the lock takes milliseconds, so a holder this
  * slow is stuck (or a debugger).  ZONEWALL_LOCK_WAIT (seconds) changes it. */
 #define CLIP_LOCK_WAIT_S 10
+#define CLIP_SNIFF_BYTES (1u << 20)
 
 static int clip_report(const char *cmd, const char *path, const struct diags *d, int err,
 		       const char *what, size_t max)
@@ -51,21 +53,19 @@ enum clip_kind { CLIP_OTHER, CLIP_POLICY, CLIP_PROPOSAL };
 static enum clip_kind clip_kind_of(const char *path)
 {
 	enum clip_kind k = CLIP_OTHER;
-	json_t *root;
 	size_t len;
 	char *buf;
 
-	/* fio_read_all(): a FIFO must not block the sniffing either */
-	if (fio_read_all(path, PROP_FILE_MAX, &buf, &len))
+	/* fio_read_head(): a FIFO must not block the sniffing either.  The keys
+	 * are found by scanning the first MiB (zonewall writes "edges" and
+	 * "zones" before the long lists), not by a jansson tree of the file. */
+	if (fio_read_head(path, CLIP_SNIFF_BYTES, &buf, &len))
 		return CLIP_OTHER;
-	root = json_loadb(buf, len, 0, NULL);
-	free(buf);
-	if (json_is_object(root) && json_object_get(root, "edges"))
+	if (jscan_top_key(buf, len, "edges"))
 		k = CLIP_PROPOSAL;
-	else if (json_is_object(root) &&
-		 (json_object_get(root, "zones") || json_object_get(root, "allow")))
+	else if (jscan_top_key(buf, len, "zones") || jscan_top_key(buf, len, "allow"))
 		k = CLIP_POLICY;
-	json_decref(root);
+	free(buf);
 	return k;
 }
 
@@ -179,7 +179,7 @@ static int clip_output_failed(const char *cmd, const char *path, int err)
 	if ((err == -ENOENT || err == -ENOTDIR) && slash)
 		return cli_fail(cmd, "cannot write %s: directory %.*s: %s", path,
 				slash == path ? 1 : (int)(slash - path), path, strerror(-err));
-	return clip_write_failed(cmd, path, err);
+	return clip_write_failed(cmd, path, err, 0);
 }
 
 static unsigned int clip_lock_wait_s(void)
@@ -210,13 +210,13 @@ int clip_lock(const char *cmd, const char *path, struct fio_lock **out)
 			"try again", path, wait);
 }
 
-int clip_write_failed(const char *cmd, const char *path, int err)
+int clip_write_failed(const char *cmd, const char *path, int err, size_t max)
 {
-	/* POL_FILE_MAX and PROP_FILE_MAX are one limit, so readers read all writers write */
+	/* the writers refuse past the readers' limit, so readers read all writers write */
 	if (err == -EFBIG)
-		return cli_fail(cmd, "cannot write %s: it would be larger than %u MiB, the most "
+		return cli_fail(cmd, "cannot write %s: it would be larger than %zu MiB, the most "
 				"zonewall reads back (zonewall-policy(5)); nothing written", path,
-				PROP_FILE_MAX >> 20);
+				max >> 20);
 	if (err == -EPERM)
 		return cli_fail(cmd, "cannot write %s: %s (its owner and group are kept: "
 				"write it as root or as its owner)", path, fio_strerror(err));

@@ -68,9 +68,11 @@ int clip_lock(const char *cmd, const char *path, struct fio_lock **out);
 /**
  * clip_write_failed() - print why @path could not be written (@err from
  * fio_write_atomic(), pol_save() or prop_save()), with what to do for a
- * hard-linked file or one whose owner cannot be kept.  Return: CLI_FAIL.
+ * hard-linked file or one whose owner cannot be kept; -EFBIG names @max,
+ * the limit of the file's kind (POL_FILE_MAX, PROP_FILE_MAX).
+ * Return: CLI_FAIL.
  */
-int clip_write_failed(const char *cmd, const char *path, int err);
+int clip_write_failed(const char *cmd, const char *path, int err, size_t max);
 
 /**
  * clip_check_output() - fio_check_writable() on @path, before a long job

@@ -239,7 +239,7 @@ static int approve_apply(struct pol_policy *p, const struct pol_judge *j,
 	if (res->n_added) {
 		err = pol_save(p, o->policy);
 		if (err)
-			return clip_write_failed("approve", o->policy, err);
+			return clip_write_failed("approve", o->policy, err, POL_FILE_MAX);
 	}
 	return CLI_OK;
 }

@@ -173,7 +173,7 @@ static int learn_record(struct clcap *c, struct clearn *l, const struct learn_op
 	if (!status) {
 		err = prop_save(s, o->out);
 		if (err)
-			status = clip_write_failed("learn", o->out, err);
+			status = clip_write_failed("learn", o->out, err, PROP_FILE_MAX);
 	}
 	fio_unlock(lock);
 	free(rows);

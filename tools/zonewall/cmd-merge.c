@@ -100,7 +100,7 @@ static int merge_all(char **files, int n, const char *out)
 	fio_unlock(lock);
 	lock = NULL;
 	if (err)
-		status = clip_write_failed("merge", out, err);
+		status = clip_write_failed("merge", out, err, PROP_FILE_MAX);
 	else
 		printf("%zu edges from %d proposal%s written to %s\n", all->n, n,
 		       n == 1 ? "" : "s", out);

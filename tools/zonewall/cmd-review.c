@@ -56,19 +56,25 @@ static void summary_print(const struct rev_summary *s, size_t edges, bool have_p
 	printf("\nlow confidence (seen on one day only, or once): %zu\n", s->low);
 }
 
+static json_t *review_row_json(void *user, size_t i)
+{
+	const struct rev_review *r = user;
+
+	return rev_row_json(&r->rows[i]);
+}
+
 static int review_print(const struct prop_set *s, const struct pol_policy *p, bool json,
 			bool wide)
 {
 	struct rev_review *r = rev_build(s, p);
-	json_t *arr = r ? rev_rows_json(r) : NULL, *o;
+	json_t *arr, *o;
 	int err;
 
-	if (!arr) {
-		rev_free(r);
+	if (!r)
 		return -ENOMEM;
-	}
 	if (json) {
-		o = json_pack("{s:o, s:o}", "edges", arr, "summary", rev_summary_json(r));
+		arr = rev_rows_json(r);
+		o = arr ? json_pack("{s:o, s:o}", "edges", arr, "summary", rev_summary_json(r)) : NULL;
 		rev_free(r);
 		if (!o)
 			return -ENOMEM;
@@ -76,8 +82,9 @@ static int review_print(const struct prop_set *s, const struct pol_policy *p, bo
 		json_decref(o);
 		return err;
 	}
-	err = out_rows_print(stdout, wide ? OUT_WIDE : OUT_TABLE, arr, review_columns);
-	json_decref(arr);
+	/* the table is built a row at a time: a million edges are not a tree */
+	err = out_objects_print(stdout, wide ? OUT_WIDE : OUT_TABLE, review_columns, r->n_rows,
+				review_row_json, r);
 	if (!err)
 		summary_print(&r->sum, s->n, p != NULL);
 	rev_free(r);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-policy.h"
@@ -18,14 +19,13 @@ static int validate_one(const char *path, bool canonical)
 	struct pol_policy *p = NULL;
 	struct prop_set *s = NULL;
 	char *text = NULL;
-	json_t *j = NULL;
 	int status;
 
 	if (clip_is_proposal(path)) {
 		status = clip_load_proposal("validate", path, &s);
-		if (!status && canonical && !(j = prop_to_json(s)))
-			status = cli_fail("validate", "out of memory");
-		if (j && clip_json_print(j))
+		/* streamed as prop_save() writes it: no tree of the whole proposal */
+		if (!status && canonical &&
+		    (fflush(stdout) == EOF || prop_write_fd(s, STDOUT_FILENO)))
 			status = cli_fail("validate", "cannot write output");
 	} else {
 		status = clip_load_policy("validate", path, &p);
@@ -36,7 +36,6 @@ static int validate_one(const char *path, bool canonical)
 	}
 	if (!status && !canonical)
 		printf("%s: valid %s\n", path, s ? "proposal" : "policy");
-	json_decref(j);
 	free(text);
 	pol_free(p);
 	prop_free(s);

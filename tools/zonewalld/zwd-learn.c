@@ -236,7 +236,7 @@ int zwd_learn_checkpoint(struct zwd_learn *l)
 		/* the rows are in l->prop: the next checkpoint writes them */
 		if (err == -EFBIG)
 			snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: the proposal "
-				 "would be larger than %u MiB, the most zonewall reads back; "
+				 "would be larger than %zu MiB, the most zonewall reads back; "
 				 "not written", l->path, PROP_FILE_MAX >> 20);
 		else
 			snprintf(l->last_error, sizeof(l->last_error), "checkpoint %s: %s",
