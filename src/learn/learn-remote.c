@@ -52,7 +52,8 @@ void learn_remote_seal(struct learn_remote *r)
 {
 	/* a stable order is not needed: two hosts claiming one address is a
 	 * fleet misconfigured, and either answer is as good */
-	qsort(r->v, r->n, sizeof(*r->v), learn_remote_cmp);
+	if (r->n > 1)	/* (qsort() of no array at all is undefined) */
+		qsort(r->v, r->n, sizeof(*r->v), learn_remote_cmp);
 }
 
 const struct id_workload *learn_remote_lookup(const struct learn_remote *r,

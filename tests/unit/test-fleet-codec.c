@@ -12,6 +12,7 @@
 #include "zonewall/compile.h"
 #include "zonewall/etcd.h"
 #include "zonewall/fleet.h"
+#include "zonewall/learn-remote.h"
 #include "zonewall/sha256.h"
 
 static void test_base64(void)
@@ -126,6 +127,16 @@ static void test_endpoint(void)
 	free(value);
 	cmp_snap_free(a);
 	cmp_snap_free(b);
+	{	/* no other host yet: an empty table that finds nothing */
+		json_t *none = json_array();
+		struct learn_remote *r = NULL;
+		struct id_addr ad = { .family = AF_INET, .a = { 10, 0, 0, 1 } };
+
+		tap_ok(fleet_endpoints_remote(none, &r, &d) == 0 && learn_remote_count(r) == 0 &&
+		       !learn_remote_lookup(r, &ad), "no endpoints: an empty table");
+		learn_remote_free(r);
+		json_decref(none);
+	}
 }
 
 int main(void)
