@@ -34,15 +34,27 @@ struct fleet_cli {
 	const char *config;		/* --config */
 	const char *prefix;		/* --prefix */
 	bool json;
+	bool tls, client_cert;		/* fleet_ca/fleet_cert/fleet_key given */
 	uint64_t confirm_within;	/* --confirm-within: seconds; 0 none */
 	struct etcd *etcd;
 	char pfx[128];
 };
 
-static int fleet_fail_diags(const char *cmd, const char *what, int rc, const struct diags *d)
+static int fleet_fail_diags(const struct fleet_cli *f, const char *what, int rc,
+			    const struct diags *d)
 {
+	const char *cmd = f->cmd;
+
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(stderr, "zonewall %s: %s: %s\n", cmd, d->v[i].where, d->v[i].msg);
+	/* a TLS handshake etcd refuses looks to curl like a peer that does not
+	 * answer: name what to check */
+	if (rc == -EHOSTUNREACH && f->tls)
+		return cli_fail(cmd, "%s: no etcd endpoint answers over TLS: does fleet_ca name the "
+				"CA that signed etcd's certificate? %s", what, f->client_cert ?
+				"Does etcd trust the CA that signed fleet_cert?" :
+				"(An etcd with --client-cert-auth also wants fleet_cert and "
+				"fleet_key.)");
 	if (rc == -EHOSTUNREACH)
 		return cli_fail(cmd, "%s: no etcd endpoint answers (is etcd running, and is "
 				"'fleet' in zonewalld.conf or --fleet right?)", what);
@@ -76,7 +88,9 @@ static int fleet_connect(struct fleet_cli *f)
 	snprintf(f->pfx, sizeof(f->pfx), "%s", f->prefix ? f->prefix : cfg.fleet_prefix);
 	rc = cfg_fleet_etcd(&cfg, &ec, host, sizeof(host), &d);
 	if (rc && rc != -ENOENT)
-		return fleet_fail_diags(f->cmd, f->url ? "--fleet" : path, rc, &d);
+		return fleet_fail_diags(f, f->url ? "--fleet" : path, rc, &d);
+	f->tls = ec.ca[0] || ec.cert[0] || ec.key[0];
+	f->client_cert = ec.cert[0];
 	if (etcd_open(&ec, &f->etcd))
 		return cli_fail(f->cmd, "out of memory");
 	explicit_bzero(ec.password, sizeof(ec.password));
@@ -241,7 +255,7 @@ static int fleet_rollback(struct fleet_cli *f, const struct fleet_epoch *bad, ui
 				"to return to; it stays in force", bad->epoch);
 	rc = fleet_policy_fetch_epoch(f->etcd, f->pfx, prev, &old, &text, &len, &d);
 	if (rc)
-		return fleet_fail_diags(f->cmd, "rollback: cannot read the previous epoch", rc, &d);
+		return fleet_fail_diags(f, "rollback: cannot read the previous epoch", rc, &d);
 	fleet_now(back.pushed_at, sizeof(back.pushed_at));
 	snprintf(back.pushed_by, sizeof(back.pushed_by), "%s", clip_user());
 	snprintf(back.commit, sizeof(back.commit), "%s", old.commit);
@@ -251,7 +265,7 @@ static int fleet_rollback(struct fleet_cli *f, const struct fleet_epoch *bad, ui
 		return cli_fail(f->cmd, "another push changed the fleet's policy meanwhile: no "
 				"rollback; `zonewall fleet status`");
 	if (rc)
-		return fleet_fail_diags(f->cmd, "rollback", rc, &d);
+		return fleet_fail_diags(f, "rollback", rc, &d);
 	printf("rolled back: epoch %" PRIu64 " is epoch %" PRIu64 "'s policy again (%.12s)\n",
 	       back.epoch, prev, back.digest);
 	return CLI_FAIL;
@@ -319,7 +333,7 @@ static int fleet_push(struct fleet_cli *f, const char *path)
 				"replaced; `zonewall fleet pull`, look, and push again");
 	} else if (rc) {
 		free(w.v);
-		return fleet_fail_diags(f->cmd, path, rc, &d);
+		return fleet_fail_diags(f, path, rc, &d);
 	} else {
 		printf("pushed %s as epoch %" PRIu64 " (%.12s, %" PRIu64 " bytes%s%s)\n", path,
 		       ep.epoch, ep.digest, ep.size, ep.commit[0] ? ", commit " : "", ep.commit);
@@ -345,7 +359,7 @@ static int fleet_pull(struct fleet_cli *f, const char *out)
 	if (rc == -ENOENT)
 		return cli_fail(f->cmd, "no policy pushed to %s yet", f->pfx);
 	if (rc)
-		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+		return fleet_fail_diags(f, f->pfx, rc, &d);
 	if (out && strcmp(out, "-"))
 		rc = fio_write_atomic(out, text, len);
 	else if (fwrite(text, 1, len, stdout) != len)
@@ -375,7 +389,7 @@ static int fleet_proposal(struct fleet_cli *f, const char *out)
 	rc = fleet_proposals_fetch(f->etcd, f->pfx, &v, &n, &d);
 	if (rc) {
 		prop_free(all);
-		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+		return fleet_fail_diags(f, f->pfx, rc, &d);
 	}
 	for (size_t i = 0; i < d.n; i++)
 		cli_warn(f->cmd, "%s: %s (left out)", d.v[i].where, d.v[i].msg);
@@ -467,10 +481,10 @@ static int fleet_status(struct fleet_cli *f)
 	diags_init(&d);
 	rc = fleet_epoch_current(f->etcd, f->pfx, &ep, &rev, &d);
 	if (rc && rc != -ENOENT)
-		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+		return fleet_fail_diags(f, f->pfx, rc, &d);
 	rc = fleet_hosts_list(f->etcd, f->pfx, &h, &n, &d);
 	if (rc)
-		return fleet_fail_diags(f->cmd, f->pfx, rc, &d);
+		return fleet_fail_diags(f, f->pfx, rc, &d);
 	for (size_t i = 0; i < d.n; i++)
 		cli_warn(f->cmd, "%s: %s", d.v[i].where, d.v[i].msg);
 	if (f->json) {
