@@ -201,14 +201,14 @@ static int fleet_confirm_wait(struct fleet_cli *f, struct fleet_waits *w, uint64
 
 	for (bool first = true;; first = false) {
 		rc = fleet_wait_update(f, w, epoch, false);
+		if (first && !rc && !w->n) {
+			printf("no host reports under %s/hosts/: nothing to confirm\n", f->pfx);
+			return 0;
+		}
 		if (rc == -EHOSTUNREACH || rc == -EPROTO)
 			rc = 0;		/* etcd away a moment: the deadline decides */
 		if (rc)
 			return rc < 0 ? rc : 1;
-		if (first && !w->n) {
-			printf("no host reports under %s/hosts/: nothing to confirm\n", f->pfx);
-			return 0;
-		}
 		if (w->n && fleet_waits_done(w))
 			return 0;
 		if (fleet_since(&w->t0) >= (double)f->confirm_within)
@@ -271,8 +271,8 @@ static int fleet_rollback(struct fleet_cli *f, const struct fleet_epoch *bad, ui
 	return CLI_FAIL;
 }
 
-/* --confirm-within: wait for the hosts; those that do not confirm bring
- * the previous epoch back.  @base: the reports before the push. */
+/* --confirm-within: wait for the hosts (@w holds their reports before the
+ * push); those that do not confirm bring epoch @prev's policy back. */
 static int fleet_push_confirm(struct fleet_cli *f, struct fleet_waits *w,
 			      const struct fleet_epoch *ep, uint64_t prev)
 {
