@@ -82,6 +82,14 @@ int fleet_policy_fetch(struct etcd *e, const char *prefix, struct fleet_epoch *e
 		       char **text, size_t *len, struct diags *d);
 
 /**
+ * fleet_policy_fetch_epoch() - as fleet_policy_fetch(), the policy of
+ * @epoch (its record PREFIX/policy/epochs/NNNNNNNNNN) rather than the one
+ * in force.  Return: as fleet_policy_fetch(); -ENOENT for no such epoch.
+ */
+int fleet_policy_fetch_epoch(struct etcd *e, const char *prefix, uint64_t epoch,
+			     struct fleet_epoch *ep, char **text, size_t *len, struct diags *d);
+
+/**
  * fleet_hosts_list() - every host's report, sorted by host name, into
  * *@v (free() it).  A record that cannot be read is skipped and noted in @d
  * (the rest are still listed).

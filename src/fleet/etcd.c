@@ -188,7 +188,7 @@ static int etcd_refusal(const char *body, long http, const char *where, struct d
 static int etcd_post_one(struct etcd *e, size_t i, const char *path, const char *body,
 			 json_t **resp, struct diags *d)
 {
-	char url[256], auth[600];
+	char url[256], auth[600], why[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	struct etcd_body b = { NULL, 0, 0 };
 	const char *ep = e->c.endpoints[i];
@@ -205,11 +205,16 @@ static int etcd_post_one(struct etcd *e, size_t i, const char *path, const char 
 	if (!hdr)
 		return -ENOMEM;
 	etcd_request_setup(e, url, body, hdr, &b);
+	/* curl's own words name a TLS problem (which certificate, which alert) */
+	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, why);
 	cc = curl_easy_perform(e->curl);
 	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &http);
 	if (cc != CURLE_OK) {
-		diag_add(d, ep, "%s", cc == CURLE_WRITE_ERROR ? "answer too large or out of memory"
-							      : curl_easy_strerror(cc));
+		if (cc == CURLE_WRITE_ERROR)
+			diag_add(d, ep, "answer too large or out of memory");
+		else
+			diag_add(d, ep, "%s%s%s%s", curl_easy_strerror(cc), why[0] ? " (" : "", why,
+				 why[0] ? ")" : "");
 		rc = cc == CURLE_WRITE_ERROR ? -EPROTO : -EHOSTUNREACH;
 	} else if (http != 200) {
 		rc = etcd_refusal(b.p, http, ep, d);
@@ -219,6 +224,7 @@ static int etcd_post_one(struct etcd *e, size_t i, const char *path, const char 
 		*resp = NULL;
 		rc = -EPROTO;
 	}
+	curl_easy_setopt(e->curl, CURLOPT_ERRORBUFFER, NULL);	/* @why ends here */
 	curl_slist_free_all(hdr);
 	free(b.p);
 	return rc;

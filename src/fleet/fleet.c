@@ -224,6 +224,28 @@ int fleet_policy_fetch(struct etcd *e, const char *prefix, struct fleet_epoch *e
 	return rc ? rc : fleet_blob_get(e, base, ep, text, len, d);
 }
 
+int fleet_policy_fetch_epoch(struct etcd *e, const char *prefix, uint64_t epoch,
+			     struct fleet_epoch *ep, char **text, size_t *len, struct diags *d)
+{
+	char key[FLEET_KEY_MAX];
+	struct etcd_kvs kvs;
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	snprintf(key, sizeof(key), "%s/policy/epochs/%010" PRIu64, prefix, epoch);
+	rc = etcd_get(e, key, false, &kvs, d);
+	if (rc)
+		return rc;
+	rc = kvs.n ? fleet_epoch_parse(kvs.v[0].value, kvs.v[0].value_len, key, ep, true, d)
+		   : -ENOENT;
+	etcd_kvs_free(&kvs);
+	if (rc)
+		return rc;
+	snprintf(key, sizeof(key), "%s/policy/blob", prefix);
+	return fleet_blob_get(e, key, ep, text, len, d);
+}
+
 static int fleet_host_parse(const struct etcd_kv *kv, struct fleet_host *h, struct diags *d)
 {
 	json_t *j = json_loadb(kv->value, kv->value_len, 0, NULL);

@@ -9,6 +9,8 @@ FLEET_NS="zwf$$"
 FLEET_DIR=
 FLEET_URL="etcd://127.0.0.1:2379"
 FLEET_ADDR=	# an address of the namespace etcd also listens on (fleet_hosts_add)
+FLEET_SCHEME=http	# https: a test that gives etcd its TLS flags sets it,
+FLEET_CURL=()		# and curl's own (--cacert, --cert, --key) for the health check
 declare -A FLEET_PIDS=()
 
 fleet_require() {	# skip the file unless root, namespaces and etcd are there
@@ -50,7 +52,7 @@ fleet_etcd_start() {
 	shift 3
 	mkdir -p "$FLEET_DIR/$name"
 	# exec: $! is etcd itself, so that its PID ends it
-	local urls="http://127.0.0.1:$cport${FLEET_ADDR:+,http://$FLEET_ADDR:$cport}"
+	local urls="$FLEET_SCHEME://127.0.0.1:$cport${FLEET_ADDR:+,$FLEET_SCHEME://$FLEET_ADDR:$cport}"
 	(exec ip netns exec "$FLEET_NS" etcd --name "$name" --data-dir "$FLEET_DIR/$name/data" \
 		--listen-client-urls "$urls" --advertise-client-urls "$urls" \
 		--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
@@ -58,7 +60,7 @@ fleet_etcd_start() {
 		>"$FLEET_DIR/$name/log" 2>&1) &
 	FLEET_PIDS[$name]=$!
 	on_cleanup "kill ${FLEET_PIDS[$name]}; wait ${FLEET_PIDS[$name]}"
-	wait_for 30 fx curl -sf "http://127.0.0.1:$cport/health"
+	wait_for 30 fx curl -sf "${FLEET_CURL[@]}" "$FLEET_SCHEME://127.0.0.1:$cport/health"
 }
 
 fleet_etcd_stop() {	# fleet_etcd_stop NAME: end that member (ours, by PID)

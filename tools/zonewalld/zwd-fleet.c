@@ -503,8 +503,10 @@ static void zwd_fleet_on_news(struct loop *l, int fd, uint32_t events, void *arg
 	}
 	if (ep.epoch && ep.epoch != f->applied && strcmp(ep.digest, f->applied_digest))
 		zwd_fleet_apply(f, &ep);
-	else if (ep.epoch != f->applied)
+	else if (ep.epoch != f->applied) {
 		f->applied = ep.epoch;	/* the same policy re-pushed under a new epoch */
+		f->apply_error[0] = '\0';	/* (a rollback): this host enforces it */
+	}
 	zwd_fleet_report_update(f);
 }
 
