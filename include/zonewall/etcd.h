@@ -75,6 +75,14 @@ void etcd_close(struct etcd *e);
 int etcd_get(struct etcd *e, const char *key, bool prefix, struct etcd_kvs *out,
 	     struct diags *d);
 
+/**
+ * etcd_range_parse() - etcd's answer to a range, the JSON text @text, into
+ * @out (etcd_kvs_free() it): what etcd_get() does with what it reads.
+ * Return: 0; -EPROTO (@d says why, at @where); -ENOMEM.
+ */
+int etcd_range_parse(const char *text, size_t len, const char *where, struct etcd_kvs *out,
+		     struct diags *d);
+
 /** etcd_range() - etcd_get(), with @keys_only the keys alone (values ""). */
 int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
 	       struct etcd_kvs *out, struct diags *d);

@@ -190,6 +190,17 @@ struct learn_remote;
  */
 int fleet_endpoints_remote(const json_t *list, struct learn_remote **out, struct diags *d);
 
+/**
+ * fleet_epoch_parse() - a policy epoch record (@need_epoch) or a host's
+ * proposal record @text, read from key @key, into @ep.
+ * Return: 0, or -EPROTO with the problem in @d at @key.
+ */
+int fleet_epoch_parse(const char *text, size_t len, const char *key, struct fleet_epoch *ep,
+		      bool need_epoch, struct diags *d);
+
+/** fleet_host_parse() - a host's report @kv into @h.  Return: 0 or -EPROTO (@d). */
+int fleet_host_parse(const struct etcd_kv *kv, struct fleet_host *h, struct diags *d);
+
 /** fleet_name_ok() - whether @s can name a host or a prefix part in a key. */
 bool fleet_name_ok(const char *s);
 

@@ -411,6 +411,23 @@ static int etcd_kvs_fill(struct etcd_kvs *out, const json_t *resp, const char *w
 	return 0;
 }
 
+int etcd_range_parse(const char *text, size_t len, const char *where, struct etcd_kvs *out,
+		     struct diags *d)
+{
+	json_t *resp = json_loadb(text, len, 0, NULL);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(resp)) {
+		diag_add(d, where, "etcd's answer is not a JSON object");
+		json_decref(resp);
+		return -EPROTO;
+	}
+	rc = etcd_kvs_fill(out, resp, where, d);
+	json_decref(resp);
+	return rc;
+}
+
 int etcd_get(struct etcd *e, const char *key, bool prefix, struct etcd_kvs *out,
 	     struct diags *d)
 {

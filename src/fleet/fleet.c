@@ -30,8 +30,8 @@ static void fleet_copy(char *dst, size_t size, const json_t *o, const char *key)
 }
 
 /* The record @text (of key @key) into @ep. */
-static int fleet_epoch_parse(const char *text, size_t len, const char *key,
-			     struct fleet_epoch *ep, bool need_epoch, struct diags *d)
+int fleet_epoch_parse(const char *text, size_t len, const char *key, struct fleet_epoch *ep,
+		      bool need_epoch, struct diags *d)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
 	json_int_t epoch = 0, size = 0, chunks = 0;
@@ -246,7 +246,7 @@ int fleet_policy_fetch_epoch(struct etcd *e, const char *prefix, uint64_t epoch,
 	return fleet_blob_get(e, key, ep, text, len, d);
 }
 
-static int fleet_host_parse(const struct etcd_kv *kv, struct fleet_host *h, struct diags *d)
+int fleet_host_parse(const struct etcd_kv *kv, struct fleet_host *h, struct diags *d)
 {
 	json_t *j = json_loadb(kv->value, kv->value_len, 0, NULL);
 	json_int_t epoch = 0, endpoints = 0, pid = 0;

@@ -60,7 +60,22 @@ fleet_etcd_start() {
 		>"$FLEET_DIR/$name/log" 2>&1) &
 	FLEET_PIDS[$name]=$!
 	on_cleanup "kill ${FLEET_PIDS[$name]}; wait ${FLEET_PIDS[$name]}"
-	wait_for 30 fx curl -sf "${FLEET_CURL[@]}" "$FLEET_SCHEME://127.0.0.1:$cport/health"
+	# a cluster's member is healthy once a leader is elected: with
+	# FLEET_NOWAIT the caller starts the others first, then waits
+	[ -n "${FLEET_NOWAIT:-}" ] ||
+		wait_for 30 fx curl -sf "${FLEET_CURL[@]}" "$FLEET_SCHEME://127.0.0.1:$cport/health"
+}
+
+# fleet_cluster_start: a three-member etcd cluster (a, b, c: client ports
+# 2379, 2479, 2579), waited for until every member answers healthy.
+fleet_cluster_start() {
+	local m ic="a=http://127.0.0.1:2380,b=http://127.0.0.1:2480,c=http://127.0.0.1:2580"
+	FLEET_NOWAIT=1 fleet_etcd_start a 2379 2380 --initial-cluster "$ic" &&
+		FLEET_NOWAIT=1 fleet_etcd_start b 2479 2480 --initial-cluster "$ic" &&
+		FLEET_NOWAIT=1 fleet_etcd_start c 2579 2580 --initial-cluster "$ic" || return 1
+	for m in 2379 2479 2579; do
+		wait_for 60 fx curl -sf "http://127.0.0.1:$m/health" || return 1
+	done
 }
 
 fleet_etcd_stop() {	# fleet_etcd_stop NAME: end that member (ours, by PID)
