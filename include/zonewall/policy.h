@@ -258,6 +258,12 @@ const char *pol_mode_name(enum pol_mode m);
 const char *pol_verdict_name(enum pol_verdict v);
 const char *pol_proto_name(uint8_t proto);
 
+/** pol_port_json() - a port as written: an integer, "LO-HI", or null for none (@lo 0). */
+json_t *pol_port_json(uint16_t lo, uint16_t hi);
+
+/** pol_service_format() - "tcp", "tcp/443" or "tcp/8000-8080" into @buf. */
+void pol_service_format(uint8_t proto, uint16_t lo, uint16_t hi, char *buf, size_t size);
+
 /** pol_proto_parse() - "tcp", "udp", "icmp", "icmpv6" to an IPPROTO_*; 0 if unknown. */
 uint8_t pol_proto_parse(const char *name);
 

@@ -90,10 +90,12 @@ static json_t *border_json(const struct pol_policy *p, const struct pol_border *
 	return o;
 }
 
-static json_t *port_json(uint16_t lo, uint16_t hi)
+json_t *pol_port_json(uint16_t lo, uint16_t hi)
 {
 	char buf[16];
 
+	if (!lo)
+		return json_null();
 	if (lo == hi)
 		return json_integer(lo);
 	snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
@@ -114,7 +116,7 @@ static json_t *rule_json(const struct pol_rule *r, bool *fail)
 	put_str(o, "to_zone", r->to_zone, fail);
 	put_str(o, "proto", pol_proto_name(r->proto), fail);
 	if (r->port_lo)
-		put(o, "port", port_json(r->port_lo, r->port_hi), fail);
+		put(o, "port", pol_port_json(r->port_lo, r->port_hi), fail);
 	put_str(o, "comment", r->comment, fail);
 	put_str(o, "approved_by", r->approved_by, fail);
 	put_str(o, "approved_at", r->approved_at, fail);
@@ -255,4 +257,14 @@ int pol_save(const struct pol_policy *p, const char *path)
 		err = fio_write_atomic_max(path, POL_FILE_MAX, pol_fill, &w);
 	free(w.head);
 	return err;
+}
+
+void pol_service_format(uint8_t proto, uint16_t lo, uint16_t hi, char *buf, size_t size)
+{
+	if (!lo)
+		snprintf(buf, size, "%s", pol_proto_name(proto));
+	else if (lo == hi)
+		snprintf(buf, size, "%s/%u", pol_proto_name(proto), lo);
+	else
+		snprintf(buf, size, "%s/%u-%u", pol_proto_name(proto), lo, hi);
 }

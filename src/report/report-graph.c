@@ -364,15 +364,10 @@ static void row_html_id(const struct rev_row *row, char *buf, size_t size)
 static void port_text(const struct rev_row *row, char *buf, size_t size)
 {
 	uint8_t proto = row->edge ? row->edge->proto : row->rule->proto;
-	unsigned int lo = row->edge ? row->edge->port : row->rule->port_lo;
-	unsigned int hi = row->edge ? row->edge->port : row->rule->port_hi;
+	uint16_t lo = row->edge ? row->edge->port : row->rule->port_lo;
+	uint16_t hi = row->edge ? row->edge->port : row->rule->port_hi;
 
-	if (!lo)
-		snprintf(buf, size, "%s", pol_proto_name(proto));
-	else if (lo == hi)
-		snprintf(buf, size, "%s/%u", pol_proto_name(proto), lo);
-	else
-		snprintf(buf, size, "%s/%u-%u", pol_proto_name(proto), lo, hi);
+	pol_service_format(proto, lo, hi, buf, size);
 }
 
 /* Wider for more evidence: packets (by their order of magnitude) and days. */

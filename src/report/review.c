@@ -371,18 +371,6 @@ static char *zones_text(const char *from, const char *to)
 	return s;
 }
 
-static json_t *port_json(uint16_t lo, uint16_t hi)
-{
-	char buf[16];
-
-	if (!lo)
-		return json_null();
-	if (lo == hi)
-		return json_integer(lo);
-	snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
-	return json_string(buf);
-}
-
 static json_t *edge_row(const struct rev_row *r)
 {
 	const struct prop_edge *e = r->edge;
@@ -420,7 +408,7 @@ static json_t *rule_row(const struct rev_row *r)
 	o = json_pack("{s:n, s:s, s:s, s:s, s:s, s:o, s:o, s:n, s:n, s:n, s:n, s:n, s:n, s:s}",
 		      "id", "status", status_names[r->status], "from", u->from, "to", u->to,
 		      "proto", pol_proto_name(u->proto),
-		      "port", port_json(u->port_lo, u->port_hi),
+		      "port", pol_port_json(u->port_lo, u->port_hi),
 		      "zones", zones ? json_string(zones) : json_null(),
 		      "packets", "days", "runs", "first_seen", "last_seen", "confidence",
 		      "why", r->why);

@@ -17,32 +17,9 @@ fleet_cluster_start || tap_bail "the etcd cluster did not start: $(tail -3 "$FLE
 EPS=10.77.0.1:2379,10.77.0.1:2479,10.77.0.1:2579
 P=$top_srcdir/rules/policy.example.json
 install -m 0600 "$top_srcdir/rules/inventory.json" "$FLEET_DIR/inventory.json"
-declare -A ZPID=()
-for h in "$A:host-a" "$B:host-b"; do
-	ns=${h%%:*}
-	mkdir -p -m 0700 "$FLEET_DIR/$ns"
-	cat >"$FLEET_DIR/$ns/zonewalld.conf" <<CONF
-mode = enforce
-runtime = none
-inventory = $FLEET_DIR/inventory.json
-state_dir = $FLEET_DIR/$ns/state
-audit_log = $FLEET_DIR/$ns/state/audit.log
-control_socket = $FLEET_DIR/$ns/zwd.sock
-control_group = none
-fleet = etcd://$EPS
-fleet_host = ${h#*:}
-fleet_lease_ttl = 5
-CONF
-	chmod 0600 "$FLEET_DIR/$ns/zonewalld.conf"
-done
+fleet_host_conf "$A" host-a "" "$EPS"
+fleet_host_conf "$B" host-b "" "$EPS"
 zw() { fx "$ZONEWALL" fleet "$1" --fleet "etcd://127.0.0.1:2379,127.0.0.1:2479,127.0.0.1:2579" "${@:2}"; }
-start() {
-	(exec ip netns exec "$1" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$1/zonewalld.conf" \
-		2>>"$FLEET_DIR/$1/log") &
-	ZPID[$1]=$!
-	on_cleanup "kill -CONT ${ZPID[$1]}; kill ${ZPID[$1]}; wait ${ZPID[$1]}"
-	wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock"
-}
 hosts() { zw status --json | jq -c '[.hosts[] | [.host, .epoch, .state]]'; }
 hosts_are() { [ "$(hosts 2>/dev/null)" = "$1" ]; }
 ruleset() { ip netns exec "$1" nft list table inet zonewall 2>/dev/null; }
@@ -50,7 +27,7 @@ ectl3() { fx etcdctl --endpoints 127.0.0.1:2479,127.0.0.1:2579 "$@"; }
 
 run_cmd zw push "$P"
 tap_is "$rc" 0 "epoch 1 pushed to the cluster ($err)"
-start "$A" && start "$B" || tap_bail "a zonewalld did not start: $(tail -3 "$FLEET_DIR"/*/log)"
+fleet_host_start "$A" && fleet_host_start "$B" || tap_bail "a zonewalld did not start: $(tail -3 "$FLEET_DIR"/*/log)"
 wait_for 20 hosts_are '[["host-a",1,"ready"],["host-b",1,"ready"]]'
 tap_is "$(hosts)" '[["host-a",1,"ready"],["host-b",1,"ready"]]' "both hosts hold epoch 1"
 

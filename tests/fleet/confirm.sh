@@ -20,31 +20,6 @@ install -m 0600 "$top_srcdir/rules/inventory.json" "$FLEET_DIR/inventory.json"
 jq '.entries += [{"name": "lab", "zone": "app", "cidrs": ["10.99.0.0/24"]}]' \
 	"$FLEET_DIR/inventory.json" >"$FLEET_DIR/inventory-b.json"
 chmod 0600 "$FLEET_DIR/inventory-b.json"
-declare -A ZPID=()
-
-conf() {	# conf HOST-NS NAME INVENTORY: that host's zonewalld.conf
-	mkdir -p -m 0700 "$FLEET_DIR/$1"
-	cat >"$FLEET_DIR/$1/zonewalld.conf" <<CONF
-mode = enforce
-runtime = none
-inventory = $3
-state_dir = $FLEET_DIR/$1/state
-audit_log = $FLEET_DIR/$1/state/audit.log
-control_socket = $FLEET_DIR/$1/zwd.sock
-control_group = none
-fleet = etcd://10.77.0.1:2379
-fleet_host = $2
-fleet_lease_ttl = 5
-CONF
-	chmod 0600 "$FLEET_DIR/$1/zonewalld.conf"
-}
-start() {	# start HOST-NS: zonewalld there (exec: its PID is the daemon's)
-	(exec ip netns exec "$1" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$1/zonewalld.conf" \
-		2>>"$FLEET_DIR/$1/log") &
-	ZPID[$1]=$!
-	on_cleanup "kill ${ZPID[$1]}; wait ${ZPID[$1]}"
-	wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock"
-}
 hosts() { zwf status --json | jq -c '[.hosts[] | [.host, .epoch, .state]]'; }
 hosts_are() { [ "$(hosts)" = "$1" ]; }
 # a host's tables without the counters' figures, and without the named
@@ -55,15 +30,15 @@ plain() {
 		awk '/^\tcounter /{skip = 1} !skip {print} /^\t}/{skip = 0}'
 }
 current_digest() { ectl get --print-value-only /zonewall/v1/policy/current | jq -r .digest; }
-conf "$A" host-a "$FLEET_DIR/inventory.json"
-conf "$B" host-b "$FLEET_DIR/inventory-b.json"
+fleet_host_conf "$A" host-a "$FLEET_DIR/inventory.json"
+fleet_host_conf "$B" host-b "$FLEET_DIR/inventory-b.json"
 
 run_cmd zwf push "$P" --confirm-within 5
 tap_is "$rc" 0 "no host reports yet: push --confirm-within exits 0"
 tap_ok "$(grep -q 'no host reports under /zonewall/v1/hosts/' <<<"$out"; echo $?)" \
 	"and says there is nothing to confirm"
-start "$A" || tap_bail "zonewalld on host a did not start: $(tail -5 "$FLEET_DIR/$A/log")"
-start "$B" || tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
+fleet_host_start "$A" || tap_bail "zonewalld on host a did not start: $(tail -5 "$FLEET_DIR/$A/log")"
+fleet_host_start "$B" || tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
 wait_for 20 hosts_are '[["host-a",1,"ready"],["host-b",1,"ready"]]'
 tap_is "$(hosts)" '[["host-a",1,"ready"],["host-b",1,"ready"]]' "both hosts report epoch 1, ready"
 

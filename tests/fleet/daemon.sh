@@ -16,38 +16,13 @@ fleet_hosts_add "$A" "$B" || tap_bail "cannot make the hosts' namespaces"
 fleet_etcd_start a 2379 2380 || tap_bail "etcd did not start: $(tail -5 "$FLEET_DIR/a/log")"
 P=$top_srcdir/rules/policy.example.json
 install -m 0600 "$top_srcdir/rules/inventory.json" "$FLEET_DIR/inventory.json"
-declare -A ZPID=()
-
-conf() {	# conf HOST-NS NAME: that host's zonewalld.conf
-	mkdir -p -m 0700 "$FLEET_DIR/$1"
-	cat >"$FLEET_DIR/$1/zonewalld.conf" <<CONF
-mode = enforce
-runtime = none
-inventory = $FLEET_DIR/inventory.json
-state_dir = $FLEET_DIR/$1/state
-audit_log = $FLEET_DIR/$1/state/audit.log
-control_socket = $FLEET_DIR/$1/zwd.sock
-control_group = none
-fleet = etcd://10.77.0.1:2379
-fleet_host = $2
-fleet_lease_ttl = 5
-CONF
-	chmod 0600 "$FLEET_DIR/$1/zonewalld.conf"
-}
-start() {	# start HOST-NS: zonewalld there (exec: its PID is the daemon's)
-	(exec ip netns exec "$1" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$1/zonewalld.conf" \
-		2>>"$FLEET_DIR/$1/log") &
-	ZPID[$1]=$!
-	on_cleanup "kill ${ZPID[$1]}; wait ${ZPID[$1]}"
-	wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock"
-}
 dstatus() { "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock" --json; }
 hosts() { zwf status --json | jq -c '[.hosts[] | [.host, .epoch, .in_sync, .state]]'; }
 hosts_are() { [ "$(hosts)" = "$1" ]; }
 reachable() { dstatus "$1" | jq -e ".fleet.reachable == $2" >/dev/null; }
 ruleset() { ip netns exec "$1" nft list table inet zonewall 2>/dev/null; }
-conf "$A" host-a
-conf "$B" host-b
+fleet_host_conf "$A" host-a
+fleet_host_conf "$B" host-b
 
 run_cmd timeout 30 ip netns exec "$A" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$A/zonewalld.conf"
 tap_is "$rc" 1 "no policy pushed yet: zonewalld refuses to start"
@@ -57,8 +32,8 @@ tap_is "$(ip netns exec "$A" nft list tables)" "" "and nothing is in its kernel"
 
 run_cmd zwf push "$P"
 tap_is "$rc" 0 "epoch 1 pushed"
-start "$A" || tap_bail "zonewalld on host a did not start: $(tail -5 "$FLEET_DIR/$A/log")"
-start "$B" || tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
+fleet_host_start "$A" || tap_bail "zonewalld on host a did not start: $(tail -5 "$FLEET_DIR/$A/log")"
+fleet_host_start "$B" || tap_bail "zonewalld on host b did not start: $(tail -5 "$FLEET_DIR/$B/log")"
 wait_for 20 hosts_are '[["host-a",1,true,"ready"],["host-b",1,true,"ready"]]'
 tap_is "$(hosts)" '[["host-a",1,true,"ready"],["host-b",1,true,"ready"]]' "both hosts report epoch 1, in sync, ready"
 tap_ok "$(ruleset "$A" | grep -q 'chain' && ruleset "$B" | grep -q 'chain'; echo $?)" \

@@ -163,3 +163,33 @@ fleet_put_a() {
 	ectl put --lease="$1" /zonewall/v1/endpoints/host-a/10.78.1.10 \
 		'{"identity":"web","labels":{"zonewall.zone":"web"},"networks":[],"addrs":["10.78.1.10/32"],"host":"host-a"}' >/dev/null
 }
+
+# fleet_host_conf HOST-NS NAME [INVENTORY] [ETCD-ENDPOINTS]: that host's
+# zonewalld.conf (enforce, inventory only, lease 5 s) in FLEET_DIR/HOST-NS/
+fleet_host_conf() {
+	mkdir -p -m 0700 "$FLEET_DIR/$1"
+	cat >"$FLEET_DIR/$1/zonewalld.conf" <<CONF
+mode = enforce
+runtime = none
+inventory = ${3:-$FLEET_DIR/inventory.json}
+state_dir = $FLEET_DIR/$1/state
+audit_log = $FLEET_DIR/$1/state/audit.log
+control_socket = $FLEET_DIR/$1/zwd.sock
+control_group = none
+fleet = etcd://${4:-10.77.0.1:2379}
+fleet_host = $2
+fleet_lease_ttl = 5
+CONF
+	chmod 0600 "$FLEET_DIR/$1/zonewalld.conf"
+}
+
+# fleet_host_start HOST-NS: its zonewalld, answering (exec: ZPID[HOST-NS] is
+# the daemon's own PID; stopped ones are continued before the cleanup's kill)
+declare -A ZPID=()
+fleet_host_start() {
+	(exec ip netns exec "$1" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$1/zonewalld.conf" \
+		2>>"$FLEET_DIR/$1/log") &
+	ZPID[$1]=$!
+	on_cleanup "kill -CONT ${ZPID[$1]}; kill ${ZPID[$1]}; wait ${ZPID[$1]}"
+	wait_for 20 "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock"
+}

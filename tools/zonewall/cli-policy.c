@@ -146,18 +146,6 @@ const char *clip_user(void)
 	return buf;
 }
 
-json_t *clip_port_json(uint16_t lo, uint16_t hi)
-{
-	char buf[16];
-
-	if (!lo)
-		return json_null();
-	if (lo == hi)
-		return json_integer(lo);
-	snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
-	return json_string(buf);
-}
-
 int clip_json_print(const json_t *v)
 {
 	if (json_dumpf(v, stdout, JSON_INDENT(2)) || putchar('\n') == EOF || fflush(stdout))

@@ -40,8 +40,6 @@ int64_t clip_now(void);
  */
 const char *clip_user(void);
 
-/** clip_port_json() - a port cell: an integer, "LO-HI", or null for none. */
-json_t *clip_port_json(uint16_t lo, uint16_t hi);
 
 /** clip_json_print() - @v to stdout, 2-space indentation, final newline. */
 int clip_json_print(const json_t *v);

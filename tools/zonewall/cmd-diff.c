@@ -232,7 +232,7 @@ static int diff_added_rule(json_t *rows, const struct pol_rule *r)
 	else
 		snprintf(detail, sizeof(detail), "%s", r->comment ? r->comment : "");
 	return diff_row(rows, "+allow", "allows", r->from, r->to, pol_proto_name(r->proto),
-			clip_port_json(r->port_lo, r->port_hi), detail[0] ? detail : NULL);
+			pol_port_json(r->port_lo, r->port_hi), detail[0] ? detail : NULL);
 }
 
 static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, json_t *rows)
@@ -253,7 +253,7 @@ static int diff_rules(const struct pol_policy *a, const struct pol_policy *b, js
 			err = in;
 		else if (!in)
 			err = diff_row(rows, "-allow", "forbids", r->from, r->to,
-				       pol_proto_name(r->proto), clip_port_json(r->port_lo, r->port_hi),
+				       pol_proto_name(r->proto), pol_port_json(r->port_lo, r->port_hi),
 				       r->comment);
 	}
 	for (i = 0; !err && i < b->n_rules; i++) {

@@ -450,16 +450,6 @@ static void dot_clusters(const struct dot_nodes *ns, const struct pol_policy *p)
 			printf("  \"%s\";\n", ns->v[i].id);
 }
 
-static void dot_label(uint8_t proto, uint16_t lo, uint16_t hi, char *buf, size_t size)
-{
-	if (!lo)
-		snprintf(buf, size, "%s", pol_proto_name(proto));
-	else if (lo == hi)
-		snprintf(buf, size, "%s/%u", pol_proto_name(proto), lo);
-	else
-		snprintf(buf, size, "%s/%u-%u", pol_proto_name(proto), lo, hi);
-}
-
 static void dot_borders(const struct pol_policy *p)
 {
 	size_t i;
@@ -504,7 +494,7 @@ static int dot_policy(const struct pol_policy *p)
 	for (i = 0; i < p->n_rules; i++) {
 		const struct pol_rule *r = &p->rules[i];
 
-		dot_label(r->proto, r->port_lo, r->port_hi, label, sizeof(label));
+		pol_service_format(r->proto, r->port_lo, r->port_hi, label, sizeof(label));
 		printf("  \"%s\" -> \"%s\" [label=\"%s\"];\n", r->from, r->to, label);
 	}
 	printf("}\n");
@@ -552,7 +542,7 @@ static int dot_proposal(struct prop_set *s, const struct pol_policy *p)
 	for (i = 0; i < s->n; i++) {
 		const struct prop_edge *e = &s->edges[i];
 
-		dot_label(e->proto, e->port, e->port, label, sizeof(label));
+		pol_service_format(e->proto, e->port, e->port, label, sizeof(label));
 		printf("  \"%s\" -> \"%s\" [label=\"%s (%llu)\"%s];\n", e->from, e->to, label,
 		       (unsigned long long)e->packets, dot_edge_style(p, e));
 	}
