@@ -125,4 +125,72 @@ int etcd_lease_keepalive(struct etcd *e, int64_t id, struct diags *d);
 /** etcd_lease_revoke() - end lease @id now, deleting its keys. */
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct diags *d);
 
+/* --- watches (etcd-watch.c) ------------------------------------------------ */
+
+/* one change a watch saw */
+struct etcd_event {
+	bool deleted;			/* a DELETE (kv has key and mod_rev only) */
+	struct etcd_kv kv;
+};
+
+/* one message of a watch stream */
+struct etcd_watch_msg {
+	int64_t revision;		/* the store's revision at the message */
+	bool created, canceled;
+	int64_t compact_revision;	/* canceled: history before it is gone */
+	char reason[160];		/* canceled: etcd's reason, if it gave one */
+	struct etcd_event *ev;
+	size_t n;
+};
+
+struct etcd_watch;
+
+/**
+ * etcd_watch_parse() - one message of a watch stream, the JSON text @text,
+ * into @out (etcd_watch_msg_free() it).
+ * Return: 0; -ECANCELED for etcd's error instead of a result (@d says it,
+ * at @where); -EPROTO for anything else that is not etcd's; -ENOMEM.
+ */
+int etcd_watch_parse(const char *text, size_t len, const char *where,
+		     struct etcd_watch_msg *out, struct diags *d);
+
+void etcd_watch_msg_free(struct etcd_watch_msg *m);
+
+/**
+ * etcd_watch_open() - watch @key (with @prefix, every key under it) from
+ * revision @start_rev on, over a stream of its own at the endpoint that
+ * answered last; it only starts here: what it brings is read with
+ * etcd_watch_next() after etcd_wait().  The stream asks etcd to end it when
+ * its member loses the cluster's leader (so a member cut off from the
+ * others cannot hold a watch that never fires).
+ * Return: 0, -ENOSPC past ETCD_WATCHES_MAX open watches, -ENOMEM.
+ */
+int etcd_watch_open(struct etcd *e, const char *key, bool prefix, int64_t start_rev,
+		    struct etcd_watch **out, struct diags *d);
+
+/**
+ * etcd_watch_next() - the next message the stream brought, into @m.
+ * Return: 1 with a message (etcd_watch_msg_free() it); 0 when none is
+ * waiting; the end of the watch: -ESTALE when etcd compacted the revisions
+ * it needed (m->compact_revision set: list again, then watch from there),
+ * -ECANCELED when etcd ended it for another reason (a member without a
+ * leader, an error in the stream), -EPIPE when the stream closed or never
+ * opened, -EPROTO for a message that is not etcd's, or etcd's refusal of
+ * the request as etcd_get() (-EACCES: credentials); @d says which.  Close
+ * the watch after any of them.
+ */
+int etcd_watch_next(struct etcd_watch *w, struct etcd_watch_msg *m, struct diags *d);
+
+/** etcd_watch_close() - end the stream (NULL accepted). */
+void etcd_watch_close(struct etcd_watch *w);
+
+/**
+ * etcd_wait() - wait up to @timeout_ms for a watch's stream to bring data,
+ * or etcd_wakeup(), and move the streams on.  The only call that reads them.
+ */
+void etcd_wait(struct etcd *e, int timeout_ms);
+
+/** etcd_wakeup() - end an etcd_wait() of another thread now (or the next one). */
+void etcd_wakeup(struct etcd *e);
+
 #endif

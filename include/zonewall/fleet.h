@@ -169,16 +169,43 @@ int fleet_endpoint_add(struct cmp_snapshot *s, const char *key, const char *valu
 int fleet_endpoints_list(struct etcd *e, const char *prefix, const char *self,
 			 struct fleet_endpoints *out, struct diags *d);
 
-/**
- * fleet_endpoints_changed() - whether anything under PREFIX/endpoints/
- * changed since revision @since, given the @count of keys then (two
- * count-only reads: keys modified after @since, and how many there are).
- * Return: 1, 0, or as etcd_get().
- */
-int fleet_endpoints_changed(struct etcd *e, const char *prefix, int64_t since, size_t count,
-			    struct diags *d);
-
 void fleet_endpoints_free(struct fleet_endpoints *l);
+
+/*
+ * The other hosts' endpoints as a daemon follows them (fleet-view.c): a
+ * list, then a watch's changes on top of it.  Keys are
+ * PREFIX/endpoints/HOST/ADDR; this host's own are left out.
+ */
+struct fleet_view;
+
+/** fleet_view_new() - an empty view under @prefix, @self's keys left out. */
+struct fleet_view *fleet_view_new(const char *prefix, const char *self);
+
+void fleet_view_free(struct fleet_view *v);
+
+/**
+ * fleet_view_reset() - the view becomes the list @l (taken at @l->revision).
+ * Return: 1 when that changed it, 0 when not, -ENOMEM.
+ */
+int fleet_view_reset(struct fleet_view *v, const struct fleet_endpoints *l);
+
+/**
+ * fleet_view_apply() - a watch's changes @ev[0..@n): puts and deletes of
+ * endpoint keys (any other key under the prefix is ignored, and so is a
+ * change no newer than the list or change the view last took).
+ * Return: 1 when they changed it, 0 when not, -ENOMEM.
+ */
+int fleet_view_apply(struct fleet_view *v, const struct etcd_event *ev, size_t n);
+
+/** fleet_view_revision() - the revision the view is current at. */
+int64_t fleet_view_revision(const struct fleet_view *v);
+
+/**
+ * fleet_view_json() - the view as [{key, value, host}] sorted by key, the
+ * form fleet_endpoints_remote() and the daemon's modes take.
+ * Return: a new reference, or NULL (out of memory).
+ */
+json_t *fleet_view_json(const struct fleet_view *v);
 
 struct learn_remote;
 

@@ -11,17 +11,11 @@
 
 #include "zonewall/base64.h"
 #include "zonewall/etcd.h"
+#include "etcd-int.h"
 
 /* Past this an answer is not etcd's (its own limit on a request is 1.5 MiB,
  * a range of many keys is bigger, but not this). */
 #define ETCD_BODY_MAX (512u << 20)
-
-struct etcd {
-	struct etcd_conf c;
-	CURL *curl;
-	size_t cur;		/* the endpoint that answered last: tried first */
-	char token[512];	/* "" until authenticated */
-};
 
 struct etcd_body {
 	char *p;
@@ -74,7 +68,10 @@ int etcd_open(const struct etcd_conf *c, struct etcd **out)
 		return -ENOMEM;
 	e->c = *c;
 	e->curl = curl_easy_init();
-	if (!e->curl) {
+	e->multi = curl_multi_init();
+	if (!e->curl || !e->multi) {
+		curl_easy_cleanup(e->curl);
+		curl_multi_cleanup(e->multi);
 		free(e);
 		return -ENOMEM;
 	}
@@ -86,6 +83,8 @@ void etcd_close(struct etcd *e)
 {
 	if (!e)
 		return;
+	etcd_watches_close(e);
+	curl_multi_cleanup(e->multi);
 	curl_easy_cleanup(e->curl);
 	explicit_bzero(e->c.password, sizeof(e->c.password));
 	free(e);
@@ -116,8 +115,7 @@ static size_t etcd_body_write(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* int64 fields come as JSON strings from the gateway; 0 when absent */
-static int64_t etcd_int(const json_t *o, const char *key)
+int64_t etcd_int(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -126,7 +124,7 @@ static int64_t etcd_int(const json_t *o, const char *key)
 	return json_is_string(v) ? strtoll(json_string_value(v), NULL, 10) : 0;
 }
 
-static bool etcd_tls(const struct etcd *e)
+bool etcd_tls(const struct etcd *e)
 {
 	return e->c.ca[0] || e->c.cert[0] || e->c.key[0];
 }
@@ -145,6 +143,11 @@ static void etcd_request_setup(struct etcd *e, const char *url, const char *body
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, etcd_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+	etcd_tls_setup(e, h);
+}
+
+void etcd_tls_setup(const struct etcd *e, CURL *h)
+{
 	if (e->c.ca[0])
 		curl_easy_setopt(h, CURLOPT_CAINFO, e->c.ca);
 	if (e->c.cert[0])
@@ -153,8 +156,7 @@ static void etcd_request_setup(struct etcd *e, const char *url, const char *body
 		curl_easy_setopt(h, CURLOPT_SSLKEY, e->c.key);
 }
 
-/* etcd's refusal (a gRPC status in JSON) as -errno, recorded at @where */
-static int etcd_refusal(const char *body, long http, const char *where, struct diags *d)
+int etcd_refusal(const char *body, long http, const char *where, struct diags *d)
 {
 	json_t *j = json_loads(body ? body : "", 0, NULL);
 	const char *msg = json_string_value(json_object_get(j, "message"));
@@ -234,7 +236,7 @@ static int etcd_post(struct etcd *e, const char *path, json_t *req, json_t **res
 		     struct diags *d);
 
 /* Authenticate with the configured user: the token goes on every request. */
-static int etcd_auth(struct etcd *e, struct diags *d)
+int etcd_auth(struct etcd *e, struct diags *d)
 {
 	json_t *req = json_pack("{s:s, s:s}", "name", e->c.user, "password", e->c.password);
 	json_t *resp = NULL;
@@ -302,8 +304,7 @@ static int etcd_call(struct etcd *e, const char *path, json_t *req, json_t **res
 	return rc;
 }
 
-/* @p[0..@n) as a base64 JSON string (NULL: out of memory) */
-static json_t *etcd_b64(const void *p, size_t n)
+json_t *etcd_b64(const void *p, size_t n)
 {
 	char *s = malloc(b64_encoded_len(n));
 	json_t *j;
@@ -337,8 +338,7 @@ static json_t *etcd_prefix_end(const char *key)
 	return j;
 }
 
-/* {"key": .., ["range_end": ..]} for @key */
-static json_t *etcd_key_req(const char *key, bool prefix)
+json_t *etcd_key_req(const char *key, bool prefix)
 {
 	json_t *req = json_object();
 
@@ -362,7 +362,7 @@ static int etcd_unb64(const json_t *kv, const char *field, char **out, size_t *l
 	return b64_decode(s ? s : "", n, (unsigned char *)*out, len);
 }
 
-static int etcd_kv_fill(struct etcd_kv *kv, const json_t *j)
+int etcd_kv_fill(struct etcd_kv *kv, const json_t *j)
 {
 	size_t len;
 	int rc;

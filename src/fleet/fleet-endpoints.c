@@ -161,22 +161,6 @@ int fleet_endpoints_list(struct etcd *e, const char *prefix, const char *self,
 	return 0;
 }
 
-int fleet_endpoints_changed(struct etcd *e, const char *prefix, int64_t since, size_t count,
-			    struct diags *d)
-{
-	char key[FLEET_KEY_MAX];
-	int64_t rev;
-	size_t n;
-	int rc;
-
-	snprintf(key, sizeof(key), "%s/endpoints/", prefix);
-	rc = etcd_count(e, key, since + 1, &n, &rev, d);
-	if (rc || n)
-		return rc ? rc : 1;
-	rc = etcd_count(e, key, 0, &n, &rev, d);
-	return rc ? rc : n != count;
-}
-
 static int fleet_label_cmp(const void *x, const void *y)
 {
 	return strcmp(((const struct id_label *)x)->key, ((const struct id_label *)y)->key);

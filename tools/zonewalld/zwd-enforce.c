@@ -181,6 +181,8 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 	cmp_snap_free(e->snap);
 	e->rs = rs;
 	e->snap = s;
+	if (e->d->local_changed)
+		e->d->local_changed(e->d);
 	return 0;
 }
 

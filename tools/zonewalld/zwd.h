@@ -74,6 +74,9 @@ struct zwd {
 	struct zwd_fleet *fleet;	/* NULL without cfg.fleet */
 	json_t *fleet_remote;		/* the other hosts' endpoints read before the mode
 					 * started: its first tables hold them */
+	/* the fleet's, called by the mode when this host's endpoints may have
+	 * changed (NULL without a fleet) */
+	void (*local_changed)(struct zwd *d);
 };
 
 #define ZWD_DENIED_KEEP 256
