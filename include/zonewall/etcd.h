@@ -89,15 +89,6 @@ int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
 
 void etcd_kvs_free(struct etcd_kvs *k);
 
-/**
- * etcd_count() - how many keys start with @prefix, of those only the ones
- * modified at revision @min_mod_rev or later (0: all; else the keys are
- * read, without their values), into *@n; the
- * store's revision into *@revision.  Return: as etcd_get().
- */
-int etcd_count(struct etcd *e, const char *prefix, int64_t min_mod_rev, size_t *n,
-	       int64_t *revision, struct diags *d);
-
 /** etcd_put() - put one key.  Return: as etcd_get(). */
 int etcd_put(struct etcd *e, const struct etcd_put *p, struct diags *d);
 

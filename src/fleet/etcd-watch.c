@@ -3,10 +3,10 @@
  * etcd's watches through the JSON gateway (see etcd.h): a POST to
  * /v3/watch whose answer never ends; etcd writes one JSON message per line
  * as changes happen.  A line can arrive in pieces, or several in one
- * piece, so the bytes are kept until a newline completes a message.  The
- * streams run in a curl multi handle of the client's: etcd_wait() is the
- * one place that waits on them (and on etcd_wakeup(), which is how another
- * thread cuts a wait short).
+ * piece, so the bytes wait in a linebuf until a newline completes a
+ * message.  The streams run in a curl multi handle of the client's:
+ * etcd_wait() is the one place that waits on them (and on etcd_wakeup(),
+ * which is how another thread cuts a wait short).
  */
 #include "config.h"
 
@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "zonewall/etcd.h"
+#include "zonewall/linebuf.h"
 #include "etcd-int.h"
 
 /* A message larger than this is not etcd's: a watch event carries one key
@@ -31,8 +32,7 @@ struct etcd_watch {
 	char *req;			/* the create request, read by curl as it sends */
 	char ep[128];			/* the endpoint it streams from */
 	char why[CURL_ERROR_SIZE];
-	char *buf;			/* received, from off on not yet a message */
-	size_t off, n, cap;
+	struct linebuf lines;		/* received, not yet a message */
 	bool overflow;			/* a line past ETCD_WATCH_PENDING_MAX */
 	bool done;			/* the transfer ended, with cc */
 	CURLcode cc;
@@ -126,34 +126,10 @@ int etcd_watch_parse(const char *text, size_t len, const char *where,
 static size_t etcd_watch_write(char *p, size_t size, size_t n, void *ctx)
 {
 	struct etcd_watch *w = ctx;
-	size_t len = size * n;
+	int rc = linebuf_push(&w->lines, p, size * n);
 
-	if (w->off && w->off == w->n)
-		w->off = w->n = 0;	/* every message taken: start over */
-	if (w->n - w->off + len > ETCD_WATCH_PENDING_MAX) {
-		w->overflow = true;
-		return 0;	/* curl ends the transfer */
-	}
-	if (w->n + len + 1 > w->cap && w->off) {	/* move the rest to the front */
-		memmove(w->buf, w->buf + w->off, w->n - w->off);
-		w->n -= w->off;
-		w->off = 0;
-	}
-	if (w->n + len + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 16384;
-		char *q;
-
-		while (cap < w->n + len + 1)
-			cap *= 2;
-		if (!(q = realloc(w->buf, cap)))
-			return 0;
-		w->buf = q;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->n, p, len);
-	w->n += len;
-	w->buf[w->n] = '\0';
-	return len;
+	w->overflow = rc == -EMSGSIZE;
+	return rc ? 0 : size * n;	/* 0: curl ends the transfer */
 }
 
 /* The create request for @key from @start_rev, as text. */
@@ -231,6 +207,7 @@ int etcd_watch_open(struct etcd *e, const char *key, bool prefix, int64_t start_
 	if (!w)
 		return -ENOMEM;
 	w->e = e;
+	linebuf_init(&w->lines, ETCD_WATCH_PENDING_MAX);
 	snprintf(w->ep, sizeof(w->ep), "%s", e->c.endpoints[e->cur]);
 	snprintf(url, sizeof(url), "%s://%s/v3/watch", etcd_tls(e) ? "https" : "http", w->ep);
 	w->req = etcd_watch_req(key, prefix, start_rev);
@@ -263,7 +240,7 @@ void etcd_watch_close(struct etcd_watch *w)
 	curl_easy_cleanup(w->h);
 	curl_slist_free_all(w->hdr);
 	free(w->req);
-	free(w->buf);
+	linebuf_free(&w->lines);
 	free(w);
 }
 
@@ -289,25 +266,6 @@ static int etcd_watch_ended(struct etcd_watch *w, struct diags *d)
 	return -EPIPE;
 }
 
-/* The next complete line from off on, NUL-terminated in place; NULL if none. */
-static char *etcd_watch_line(struct etcd_watch *w, size_t *len)
-{
-	char *start, *nl;
-
-	while (w->off < w->n) {
-		start = w->buf + w->off;
-		nl = memchr(start, '\n', w->n - w->off);
-		if (!nl && !w->done)
-			return NULL;	/* the rest of it has not come yet */
-		*len = nl ? (size_t)(nl - start) : w->n - w->off;
-		w->off += *len + (nl != NULL);
-		start[*len] = '\0';
-		if (strspn(start, " \t\r") != *len)
-			return start;
-	}
-	return NULL;
-}
-
 int etcd_watch_next(struct etcd_watch *w, struct etcd_watch_msg *m, struct diags *d)
 {
 	int64_t compacted;
@@ -317,7 +275,7 @@ int etcd_watch_next(struct etcd_watch *w, struct etcd_watch_msg *m, struct diags
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	line = etcd_watch_line(w, &len);
+	line = linebuf_next(&w->lines, w->done, &len);
 	if (!line)
 		return w->done ? etcd_watch_ended(w, d) : 0;
 	curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &http);

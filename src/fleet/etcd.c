@@ -455,30 +455,6 @@ int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
 	return rc;
 }
 
-int etcd_count(struct etcd *e, const char *prefix, int64_t min_mod_rev, size_t *n,
-	       int64_t *revision, struct diags *d)
-{
-	json_t *req = etcd_key_req(prefix, true), *resp = NULL;
-	int rc;
-
-	/* etcd counts before it filters by revision: with a bound, the keys
-	 * themselves (no values) are what is counted */
-	if (!req || json_object_set_new(req, min_mod_rev ? "keys_only" : "count_only", json_true()) ||
-	    (min_mod_rev && json_object_set_new(req, "min_mod_revision", json_integer(min_mod_rev)))) {
-		json_decref(req);
-		return -ENOMEM;
-	}
-	rc = etcd_call(e, "/v3/kv/range", req, &resp, d);
-	json_decref(req);
-	if (!rc) {
-		*n = min_mod_rev ? json_array_size(json_object_get(resp, "kvs"))
-				 : (size_t)etcd_int(resp, "count");
-		*revision = etcd_int(json_object_get(resp, "header"), "revision");
-	}
-	json_decref(resp);
-	return rc;
-}
-
 /* {"key", "value", ["lease"]} of @p */
 static json_t *etcd_put_req(const struct etcd_put *p)
 {

@@ -5,8 +5,9 @@
 # both kernels, the daemons stay reachable); a daemon stopped (SIGSTOP)
 # past its lease TTL loses its report and its endpoints in etcd and in its
 # peer's kernel, and comes back by itself on SIGCONT; a compaction of
-# etcd's history is no event (the daemons read current keys, never old
-# revisions): a record written after it still reaches the peer's kernel.
+# etcd's history is no event (the watches stand past it; one that needed
+# compacted revisions would list again): a record written after it still
+# reaches the peer's kernel.
 . "$(dirname "$0")/../lib/fleet.sh"
 fleet_require
 [ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
@@ -42,6 +43,10 @@ wait_for 20 both_monitor
 tap_ok $? "and reaches both kernels (zone web monitors)"
 wait_for 20 hosts_are '[["host-a",2,"ready"],["host-b",2,"ready"]]'
 tap_is "$(hosts)" '[["host-a",2,"ready"],["host-b",2,"ready"]]' "both report epoch 2, ready: the daemons moved to the members left"
+watching() { "$ZONEWALL" daemon-status --socket "$FLEET_DIR/$1/zwd.sock" --json | jq -e .fleet.watching >/dev/null; }
+both_watch() { watching "$A" && watching "$B"; }
+wait_for 10 both_watch
+tap_ok $? "and both watch the members left (their streams from member a ended with it)"
 
 # host b's own endpoint, on host b's lease: its peer puts it in its tables
 lease_b=$("$ZONEWALL" daemon-status --socket "$FLEET_DIR/$B/zwd.sock" --json | sed -n 's/.*"lease": *\([0-9]*\).*/\1/p')

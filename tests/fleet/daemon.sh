@@ -41,6 +41,9 @@ tap_ok "$(ruleset "$A" | grep -q 'chain' && ruleset "$B" | grep -q 'chain'; echo
 tap_is "$(dstatus "$A" | jq -c '[.fleet.host, .fleet.epoch, .fleet.reachable]')" '["host-a",1,true]' \
 	"daemon-status shows the fleet: host, epoch, reachable"
 tap_is "$(cmp -s "$P" "$FLEET_DIR/$A/state/fleet-policy.json"; echo $?)" 0 "host a keeps a copy of the policy, byte for byte"
+watching() { [ "$(dstatus "$1" | jq .fleet.watching)" = "$2" ]; }
+wait_for 10 watching "$A" true
+tap_ok $? "host a follows the fleet with watches (daemon-status: watching)"
 
 # epoch 2: zone web turned to monitor reaches both kernels
 plain() { ruleset "$1" | grep -v 'counter packets'; }
@@ -86,6 +89,7 @@ before=$(ruleset "$A" | grep -v 'counter packets' )
 fleet_etcd_stop a
 wait_for 15 reachable "$A" false
 tap_ok $? "etcd stopped: daemon a sees it unreachable"
+tap_is "$(dstatus "$A" | jq .fleet.watching)" false "its watches ended"
 tap_is "$(dstatus "$A" | jq -r .fleet.state)" fleet_stale "its state: fleet_stale"
 tap_is "$(metric "$A" zonewall_fleet_reachable)" 0 "metrics: zonewall_fleet_reachable 0"
 tap_is "$(ruleset "$A" | grep -v 'counter packets')" "$before" "and its tables are as they were"
@@ -94,6 +98,8 @@ tap_ok "$(grep -q 'etcd unreachable' "$FLEET_DIR/$A/log" && grep -q 'stays enfor
 fleet_etcd_start a 2379 2380 || tap_bail "etcd did not restart"
 wait_for 20 reachable "$A" true
 tap_ok $? "etcd back: daemon a reaches it again"
+wait_for 10 watching "$A" true
+tap_ok $? "and watches again"
 wait_for 20 hosts_are '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]'
 tap_is "$(hosts)" '[["host-a",2,true,"ready"],["host-b",2,true,"ready"]]' "both hosts ready again, epoch 2"
 

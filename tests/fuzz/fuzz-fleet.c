@@ -3,8 +3,9 @@
  * libFuzzer harness: every parser of what etcd answers in fleet mode, an
  * untrusted input like any other: the gateway's range answer (base64 keys
  * and values), a policy epoch or proposal record, a host's report, an
- * endpoint record into a snapshot and into the learner's table, and base64
- * itself.  The first byte picks the parser.
+ * endpoint record into a snapshot and into the learner's table, a watch's
+ * stream (cut in pieces, its messages into a view of the endpoints), and
+ * base64 itself.  The first byte picks the parser (and a watch's pieces).
  */
 
 #include "config.h"
@@ -18,6 +19,7 @@
 #include "zonewall/compile.h"
 #include "zonewall/etcd.h"
 #include "zonewall/fleet.h"
+#include "zonewall/linebuf.h"
 #include "zonewall/learn-remote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +41,34 @@ static void fuzz_endpoint(const char *text)
 	cmp_snap_free(s);
 }
 
+/* A watch stream in pieces of @cut bytes, each message into a view. */
+static void fuzz_watch(const char *text, size_t len, uint8_t cut)
+{
+	struct fleet_view *v = fleet_view_new("/zw", "self");
+	struct etcd_watch_msg m;
+	struct linebuf b;
+	struct diags d;
+	size_t step = cut / 6 + 1, n;
+	char *line;
+
+	linebuf_init(&b, 1u << 16);
+	diags_init(&d);
+	for (size_t off = 0; v && off <= len; off += step) {
+		bool final = off + step > len;
+
+		if (linebuf_push(&b, text + off, final ? len - off : step))
+			break;
+		while ((line = linebuf_next(&b, final, &n)))
+			if (!etcd_watch_parse(line, n, "fuzz", &m, &d)) {
+				fleet_view_apply(v, m.ev, m.n);
+				etcd_watch_msg_free(&m);
+			}
+	}
+	json_decref(v ? fleet_view_json(v) : NULL);
+	linebuf_free(&b);
+	fleet_view_free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
@@ -52,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 	diags_init(&d);
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		struct etcd_kvs kvs;
 
@@ -75,6 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 3:
 		fuzz_endpoint(text);
+		break;
+	case 4:
+		fuzz_watch(text, size - 1, data[0]);
 		break;
 	default: {
 		unsigned char *out = malloc(size / 4 * 3 + 4);

@@ -456,6 +456,7 @@ void *zwd_fleet_worker(void *arg)
 			last_report = loop_now_ms();
 		pthread_mutex_lock(&f->mu);
 		zwd_fleet_outcome(f, rc, &dg);
+		f->watching = f->w_ep && f->w_pol;
 		if (f->stop)
 			break;
 		pthread_mutex_unlock(&f->mu);

@@ -331,8 +331,9 @@ void zwd_fleet_status(struct zwd *d, json_t *o)
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->mu);
-	j = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:I, s:I, s:s?, s:I, s:I, s:I}", "host", f->host,
-		      "prefix", f->prefix, "state", f->report.state, "reachable", f->reachable,
+	j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s?, s:I, s:I, s:s?, s:I, s:I, s:I}", "host",
+		      f->host, "prefix", f->prefix, "state", f->report.state, "reachable", f->reachable,
+		      "watching", f->watching,
 		      "error", f->error[0] ? f->error : NULL, "epoch", (json_int_t)f->applied,
 		      "fleet_epoch", (json_int_t)f->seen_epoch,
 		      "apply_error", f->apply_error[0] ? f->apply_error : NULL,

@@ -38,6 +38,7 @@ struct zwd_fleet {
 	struct fleet_host report;	/* what the loop wants published */
 	struct fleet_epoch fetched;	/* the epoch in the policy copy */
 	bool reachable;
+	bool watching;			/* both watches stream (else: read each round) */
 	char error[400];		/* the last failure, "" once reachable again */
 	int64_t lease;
 	uint64_t seen_epoch;		/* the fleet's current epoch, last read */
