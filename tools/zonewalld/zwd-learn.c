@@ -61,7 +61,8 @@ struct zwd_learn {
 	struct loop_source *lm_src, *timer;
 	struct feed feed;		/* frames into table */
 	struct fio_lock *lock;		/* the proposal's writer's lock, held while we run */
-	struct learn_remote *remote;	/* a fleet's other hosts' workloads (env.remote) */
+	struct learn_remote *remote;	/* a fleet's other hosts' workloads */
+	struct rt_source sources[3];	/* env.sources: runtime, fleet, inventory */
 	struct cmp_snapshot *snap;	/* this host's containers, for the fleet */
 	struct prop_set *prop;
 	char path[PATH_MAX + 32];
@@ -350,6 +351,20 @@ static void zwd_learn_test_file(struct zwd_learn *l)
 		(unsigned long long)l->feed.frames);
 }
 
+/* Who names an address, first the runtime's workloads (a container's
+ * address inside an inventory CIDR is the container's), then other hosts'. */
+static void zwd_learn_sources(struct zwd_learn *l)
+{
+	size_t n = 0;
+
+	n += zwd_rt_runtime(l->rt, &l->sources[n]);
+	if (l->remote)
+		l->sources[n++] = learn_remote_source(l->remote);
+	n += zwd_rt_inventory(l->rt, &l->sources[n]);
+	l->env.sources = l->sources;
+	l->env.n_sources = n;
+}
+
 int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen)
 {
 	struct zwd_learn *l = calloc(1, sizeof(*l));
@@ -366,8 +381,7 @@ int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t why
 	if (gethostname(host, sizeof(host) - 1))
 		host[0] = '\0';
 	learn_run_id(l->run_id, sizeof(l->run_id), (int64_t)time(NULL), (long)getpid(), host);
-	l->env.idx = zwd_rt_index(l->rt);
-	l->env.inv = zwd_rt_inventory(l->rt);
+	zwd_learn_sources(l);
 	l->env.pol = l->pol;
 	l->table = flow_table_new(d->cfg.flow_limit, feed_seed());
 	feed_init(&l->feed, l->table);
@@ -490,16 +504,17 @@ void zwd_learn_remote(struct zwd_learn *l, const json_t *remote)
 	}
 	learn_remote_free(l->remote);
 	l->remote = r;
-	l->env.remote = r;	/* the next checkpoint resolves with it */
+	zwd_learn_sources(l);	/* the next checkpoint resolves with it */
 }
 
 const struct cmp_snapshot *zwd_learn_snapshot(struct zwd_learn *l)
 {
-	struct host_src src = { .at = host_index_at, .set = zwd_rt_index(l->rt) };
+	struct rt_source runtime;
+	struct host_src src = { .sources = &runtime, .n_sources = 1 };
 	struct cmp_snapshot *s = NULL;
 	struct diags d;
 
-	if (!src.set)
+	if (!zwd_rt_runtime(l->rt, &runtime))
 		return NULL;
 	diags_init(&d);
 	if (host_snap_build(&src, &s, &d))

@@ -18,6 +18,7 @@
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/rt-backend.h"
+#include "zonewall/rt-source.h"
 #include "zonewall/runtime.h"
 #include "zwd.h"
 
@@ -262,9 +263,20 @@ struct id_index *zwd_rt_index(struct zwd_rt *r)
 	return r ? r->idx : NULL;
 }
 
-const struct inv *zwd_rt_inventory(struct zwd_rt *r)
+bool zwd_rt_runtime(struct zwd_rt *r, struct rt_source *out)
 {
-	return r && r->have_inv_file ? &r->inv : NULL;
+	if (!r || !r->idx)
+		return false;
+	*out = rt_source_index(r->idx);
+	return true;
+}
+
+bool zwd_rt_inventory(struct zwd_rt *r, struct rt_source *out)
+{
+	if (!r || !r->have_inv_file)
+		return false;
+	*out = rt_source_inventory(&r->inv);
+	return true;
 }
 
 bool zwd_rt_ready(const struct zwd_rt *r)

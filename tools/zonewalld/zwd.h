@@ -239,8 +239,19 @@ void zwd_rt_free(struct zwd_rt *r);
 /** zwd_rt_index() - the identity index, or NULL without a runtime. */
 struct id_index *zwd_rt_index(struct zwd_rt *r);
 
-/** zwd_rt_inventory() - the static inventory, or NULL when none is configured. */
-const struct inv *zwd_rt_inventory(struct zwd_rt *r);
+struct rt_source;
+
+/**
+ * zwd_rt_runtime() - the identity index as a source of endpoints (rt-source.h).
+ * Return: true with @out set, false without a runtime.
+ */
+bool zwd_rt_runtime(struct zwd_rt *r, struct rt_source *out);
+
+/**
+ * zwd_rt_inventory() - the static inventory as a source of endpoints.
+ * Return: true with @out set, false when none is configured.
+ */
+bool zwd_rt_inventory(struct zwd_rt *r, struct rt_source *out);
 
 /** zwd_rt_rules() - the identity rules in use (the inventory's, or the defaults). */
 const struct id_rules *zwd_rt_rules(struct zwd_rt *r);
