@@ -129,8 +129,8 @@ static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, st
 }
 
 /* The snapshot now (host_snap_build(), as `zonewall apply` builds it);
- * NULL with errno and @why set. */
-struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen)
+ * NULL with errno and @d holding every problem (what was left out too). */
+struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, struct diags *d)
 {
 	struct rt_source sources[2];
 	struct host_src src = {
@@ -140,7 +140,6 @@ struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t why
 		.ctx = e,
 	};
 	struct cmp_snapshot *s = NULL;
-	struct diags d;
 	int rc;
 
 	/* the inventory's endpoints first, as `zonewall apply` orders them */
@@ -152,17 +151,15 @@ struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t why
 		e->port_links.valid = true;
 	if (e->port_links.valid)
 		src.links = &e->port_links.l;
-	diags_init(&d);
-	rc = host_snap_build(&src, &s, &d);
+	rc = host_snap_build(&src, &s, d);
 	zwd_ports_sweep(e);
 	if (!rc)
-		rc = zwd_snap_add_remote(e, s, &d);
+		rc = zwd_snap_add_remote(e, s, d);
 	if (rc) {
-		diags_summary(&d, why, whylen);
 		errno = -rc;
 		return NULL;
 	}
-	zwd_snap_report(e, &d);
+	zwd_snap_report(e, d);
 	return s;
 }
 

@@ -134,6 +134,7 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 	int64_t t0 = rt_now_ns(), t1;
 	struct cmp_snapshot *s;
 	struct rs_ruleset *rs;
+	struct diags dg;
 	int rc;
 
 	why[0] = '\0';
@@ -142,13 +143,16 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 			 "the tables in the kernel are left as they are");
 		return -EAGAIN;
 	}
-	s = zwd_snap_build(e, why, whylen);
+	diags_init(&dg);
+	s = zwd_snap_build(e, &dg);
 	t1 = rt_now_ns();
 	e->cost_runs++;
 	e->cost_snap_ns += t1 - t0;
 	if (!s) {
 		rc = -errno;
-		if (!why[0])
+		if (dg.n)
+			diags_summary(&dg, why, whylen);
+		else
 			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
 		return rc;
 	}
@@ -331,6 +335,19 @@ static void zwd_kernel_probe(struct zwd_enforce *e)
 	zwd_log(same_bridge ? LOG_INFO : LOG_WARNING, "kernel path: %s", path);
 }
 
+/* The runtime and inventory, their problems on one line in @why. */
+static int zwd_enforce_rt_open(struct zwd_enforce *e, char *why, size_t whylen)
+{
+	struct diags dg;
+	int rc;
+
+	diags_init(&dg);
+	rc = zwd_rt_open(e->d, zwd_enforce_on_runtime, e, &e->rt, &dg);
+	if (rc && diags_any(&dg))
+		diags_summary(&dg, why, whylen);
+	return rc;
+}
+
 int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen)
 {
 	struct zwd_enforce *e = calloc(1, sizeof(*e));
@@ -349,7 +366,7 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	/* the runtime's first sync runs inside zwd_rt_open(), before the first
 	 * apply: its report finds e->rs NULL and does the full apply itself */
 	if (!rc)
-		rc = zwd_rt_open(d, zwd_enforce_on_runtime, e, &e->rt, why, whylen);
+		rc = zwd_enforce_rt_open(e, why, whylen);
 	if (!rc && !e->rs && zwd_rt_ready(e->rt))
 		rc = zwd_sync(e, e->pol, true, why, whylen);
 	if (rc)

@@ -223,15 +223,18 @@ struct id_rules;
  * anything, called once more with @r NULL: act once on all it brought. */
 typedef void (*zwd_rt_fn)(void *ctx, const struct rt_report *r);
 
+struct diags;
+
 /**
  * zwd_rt_open() - the inventory (cfg.inventory, may be unset) and, unless
  * cfg.runtime is "none", a mapper keeping an identity index current from
  * the runtime's event stream, driven by the loop (its socket and a timer).
  * A runtime that is down at start is retried in the background.
- * Return: 0 with *@out set, or -errno with @why set.
+ * Return: 0 with *@out set, or -errno with @dg naming every problem (the
+ * inventory's each at its JSON path, under "inventory PATH").
  */
 int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
-		char *why, size_t whylen);
+		struct diags *dg);
 
 /** zwd_rt_free() - Accepts NULL. */
 void zwd_rt_free(struct zwd_rt *r);
