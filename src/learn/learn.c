@@ -143,10 +143,10 @@ static int resolve_hit(const struct learn_env *env, const struct rt_source *src,
 }
 
 /*
- * An address no source knows, as the proposal
- * of its time recorded it (learn-past.h): its identity then, and its zone
- * then when the policy still has that zone (else the policy's selectors
- * decide, as for any address).  Return: whether it was found.
+ * An address no source knows, as the proposal of its time recorded it
+ * (learn-past.h): its identity then, and its zone then when the policy
+ * still has that zone (else the policy's selectors decide, as for any
+ * address).  Return: whether it was found.
  */
 static bool resolve_past(const struct learn_env *env, int family, const uint8_t addr[16],
 			 int64_t t_ns, struct learn_end *out)
