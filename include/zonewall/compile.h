@@ -114,16 +114,17 @@ int cmp_workload_add_addr(struct cmp_workload *w, const char *text);
  */
 int cmp_workload_add_piece(struct cmp_workload *w, const char *text, unsigned int rank);
 
-struct inv;
+struct inv_entry;
 
 /**
- * cmp_snap_add_inventory() - one endpoint per entry of @inv (may be NULL):
+ * cmp_snap_add_entry() - one endpoint for address entry @e (an inventory's):
  * identity = entry name, its zone, its CIDRs minus its "except" prefixes
- * (src/compile/compile-inv.c).
- * @d: gets the problem at the entry's origin ("inventory $.entries[I] NAME").
+ * (src/compile/compile-inv.c); @origin names it ("inventory $.entries[I] NAME").
+ * @d: gets the problem at @origin.
  * Return: 0, or -errno with @d naming the entry.
  */
-int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d);
+int cmp_snap_add_entry(struct cmp_snapshot *s, const struct inv_entry *e, const char *origin,
+		       struct diags *d);
 
 /** cmp_workload_add_label() - copy @key=@value in.  Return: 0 or -ENOMEM. */
 int cmp_workload_add_label(struct cmp_workload *w, const char *key, const char *value);

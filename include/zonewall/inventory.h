@@ -68,6 +68,9 @@ struct inv_index;
  */
 struct inv_index *inv_index_new(const struct inv *inv);
 
+/** inv_index_inventory() - the inventory @ix indexes. */
+const struct inv *inv_index_inventory(const struct inv_index *ix);
+
 /** inv_index_free() - free @ix (not its inventory); accepts NULL. */
 void inv_index_free(struct inv_index *ix);
 

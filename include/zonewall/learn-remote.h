@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "zonewall/identity.h"
+#include "zonewall/rt-source.h"
 
 struct learn_remote;
 
@@ -32,6 +33,12 @@ const struct id_workload *learn_remote_lookup(const struct learn_remote *r,
 
 /** learn_remote_count() - addresses held. */
 size_t learn_remote_count(const struct learn_remote *r);
+
+/**
+ * learn_remote_source() - @r as a source of endpoints named "fleet", for
+ * the learner (lookups only: no records of this host's).
+ */
+struct rt_source learn_remote_source(const struct learn_remote *r);
 
 /** learn_remote_free() - Accepts NULL. */
 void learn_remote_free(struct learn_remote *r);

@@ -10,12 +10,14 @@
  * share it, so an address resolves the same way everywhere.
  *
  * Resolution of one address at the time of a flow (its first_seen):
- *  1. the runtime's identity index, id_index_lookup(addr, t): the workload
- *     that held the address then (address reuse is attributed to the
- *     right container; a removed container is still found in the history);
- *  2. else the static inventory, longest prefix (inv_lookup());
- *  3. else, when given one, a past proposal's samples (learn-past.h);
- *  4. else the identity "unknown:ADDRESS": kept, never dropped.
+ *  1. the sources of endpoints (rt-source.h), in the order given, the
+ *     first that knows the address: the runtime's identity index (the
+ *     workload that held the address then: address reuse is attributed to
+ *     the right container; a removed container is still found in the
+ *     history), a fleet's other hosts (learn-remote.h), the static
+ *     inventory (longest prefix);
+ *  2. else, when given one, a past proposal's samples (learn-past.h);
+ *  3. else the identity "unknown:ADDRESS": kept, never dropped.
  * Zone of that end:
  *  - with a policy, the policy's zone selectors decide (pol_zone_of() with
  *    the workload's labels and networks and the address; an inventory
@@ -37,35 +39,35 @@
 
 #include "zonewall/flow.h"
 #include "zonewall/identity.h"
-#include "zonewall/inventory.h"
 #include "zonewall/learn-past.h"
 #include "zonewall/learn-remote.h"
 #include "zonewall/policy.h"
 #include "zonewall/proposal.h"
+#include "zonewall/rt-source.h"
 
 #define LEARN_ZONE_MAX 128	/* longer zone names are treated as no zone */
 #define LEARN_RUN_ID_MAX 96
 
 /* Where identities and zones come from; every member may be NULL. */
 struct learn_env {
-	const struct id_index *idx;	/* the runtime's identity index */
-	const struct inv *inv;		/* the static inventory */
-	const struct inv_index *inv_idx; /* NULL, or inv's index (inv_index_new()) */
+	/* asked in this order, the first that knows an address names it: the
+	 * runtime's before the inventory's (a container's address inside an
+	 * entry's CIDR is the container's) */
+	const struct rt_source *sources;
+	size_t n_sources;
 	const struct pol_policy *pol;	/* its zone selectors are authoritative */
 	const struct pol_judge *judge;	/* NULL, or pol's index (pol_judge_new()) */
-	/* the identities of a past proposal, for addresses neither the runtime
-	 * nor the inventory knows (replay of an old capture) */
+	/* the identities of a past proposal, for addresses no source knows
+	 * (replay of an old capture) */
 	const struct learn_past *past;
-	/* other hosts' workloads (a fleet's), asked after the runtime's */
-	const struct learn_remote *remote;
 };
 
 enum learn_source {
-	LEARN_SRC_RUNTIME,	/* a workload of the identity index */
-	LEARN_SRC_INVENTORY,	/* an inventory entry */
+	LEARN_SRC_RUNTIME,	/* the source named "runtime" (the identity index) */
+	LEARN_SRC_INVENTORY,	/* the source named "inventory" */
 	LEARN_SRC_UNKNOWN,	/* nobody knows the address */
 	LEARN_SRC_PROPOSAL,	/* a past proposal's sample (learn_env.past) */
-	LEARN_SRC_FLEET,	/* another host's workload (learn_env.remote) */
+	LEARN_SRC_FLEET,	/* the source named "fleet": another host's workload */
 };
 
 /* One end of a flow, resolved.  Plain copies: valid after the index changes. */
@@ -140,7 +142,7 @@ enum pol_decision learn_check(const struct learn_env *env, const struct flow_row
  */
 void learn_run_id(char *buf, size_t size, int64_t t, long pid, const char *host);
 
-/** learn_source_name() - "runtime", "inventory" or "unknown". */
+/** learn_source_name() - "runtime", "inventory", "proposal", "fleet" or "unknown". */
 const char *learn_source_name(enum learn_source s);
 
 #endif

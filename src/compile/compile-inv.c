@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Inventory entries as compiler endpoints (see compile.h): one endpoint
- * per entry, its CIDRs with the "except" lists carved out
+ * An address entry (an inventory's) as a compiler endpoint (see
+ * compile.h): one endpoint, its CIDRs with the "except" lists carved out
  * (inv_entry_pieces()).  Pure.
  */
 #include "config.h"
@@ -15,16 +15,15 @@
 #include "zonewall/compile.h"
 #include "zonewall/inventory.h"
 
-static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size_t i,
-			 struct diags *d)
+int cmp_snap_add_entry(struct cmp_snapshot *s, const struct inv_entry *e, const char *origin,
+		       struct diags *d)
 {
-	char origin[300], text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	char text[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 	struct cmp_workload *w;
 	struct inv_piece *v;
 	size_t n;
 	int rc;
 
-	snprintf(origin, sizeof(origin), "inventory $.entries[%zu] %s", i, e->name);
 	rc = inv_entry_pieces(e, &v, &n);
 	if (rc) {
 		diag_add(d, origin, "%s", rc == -E2BIG ?
@@ -42,14 +41,5 @@ static int cmp_inv_entry(struct cmp_snapshot *s, const struct inv_entry *e, size
 	if (rc)
 		diag_add(d, origin, "%s", strerror(-rc));
 	free(v);
-	return rc;
-}
-
-int cmp_snap_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d)
-{
-	int rc = 0;
-
-	for (size_t i = 0; !rc && inv && i < inv->n; i++)
-		rc = cmp_inv_entry(s, &inv->v[i], i, d);
 	return rc;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * This host as the compiler sees it (see host.h): containers, inventory
- * entries, bridges, and the ports behind which inventory addresses live.
+ * This host as the compiler sees it (see host.h): the sources' records
+ * (containers' attachments, address entries), bridges, and the ports
+ * behind which address entries live.
  */
 #include "config.h"
 
@@ -15,18 +16,6 @@
 #include "zonewall/host.h"
 #include "zonewall/netns-id.h"
 #include "zonewall/ruleset.h"
-
-const struct id_workload *host_index_at(const void *idx, size_t i)
-{
-	return id_index_at(idx, i);
-}
-
-const struct id_workload *host_array_at(const void *a, size_t i)
-{
-	const struct host_array *arr = a;
-
-	return i < arr->n ? arr->v[i] : NULL;
-}
 
 /* The attachment's port and bridge: the runtime's answer, else port_find's. */
 static void host_find_port(const struct host_src *src, const struct id_workload *iw,
@@ -93,14 +82,12 @@ static int host_add_attachment(struct cmp_snapshot *s, const struct host_src *sr
 
 /* One endpoint per network attachment: each has its own port and MAC. */
 static int host_add_container(struct cmp_snapshot *s, const struct host_src *src,
-			      const struct id_workload *iw, struct diags *d)
+			      const struct id_workload *iw, const char *origin, struct diags *d)
 {
-	char origin[300];
 	int rc = 0;
 
 	if (!iw->state || strcmp(iw->state, "running") || !iw->identity)
 		return 0;
-	snprintf(origin, sizeof(origin), "container %s (%.12s)", iw->name, iw->id);
 	for (size_t j = 0; !rc && j < iw->n_nets; j++)
 		rc = host_add_attachment(s, src, iw, &iw->nets[j], origin, d);
 	return rc;
@@ -122,16 +109,23 @@ static bool host_prefix_is(const struct cmp_prefix *p, const struct nsid_prefix 
 	       !memcmp(p->a, a->a, alen);
 }
 
-/* Bind the inventory entries holding one of @p's addresses to its port. */
-static void host_bind_port(struct cmp_snapshot *s, const struct nsid_port *p)
+/* The snapshot's endpoints made from address entries, in order. */
+struct host_entries {
+	size_t *v;
+	size_t n;
+};
+
+/* Bind the address entries holding one of @p's addresses to its port. */
+static void host_bind_port(struct cmp_snapshot *s, const struct host_entries *ents,
+			   const struct nsid_port *p)
 {
 	size_t n_addrs = p->n_addrs < NSID_PORT_ADDRS ? p->n_addrs : NSID_PORT_ADDRS;
 
 	for (size_t k = 0; k < n_addrs; k++)
-		for (size_t i = 0; i < s->n; i++) {
-			struct cmp_workload *w = s->w[i];
+		for (size_t i = 0; i < ents->n; i++) {
+			struct cmp_workload *w = s->w[ents->v[i]];
 
-			if (w->port[0] || strncmp(w->origin, "inventory ", 10))
+			if (w->port[0])
 				continue;
 			for (size_t j = 0; j < w->n_addrs; j++)
 				if (host_prefix_is(&w->addrs[j], &p->addrs[k]))
@@ -139,28 +133,21 @@ static void host_bind_port(struct cmp_snapshot *s, const struct nsid_port *p)
 		}
 }
 
-static bool host_has_inventory(const struct cmp_snapshot *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strncmp(s->w[i]->origin, "inventory ", 10))
-			return true;
-	return false;
-}
-
 /*
- * An inventory entry is an address, not a container: its port is found by
+ * An address entry is an address, not a container: its port is found by
  * asking each namespace behind a guarded bridge's veth for its addresses
  * (nsid_ports_read(): a handful of requests per namespace).  Best effort:
  * an entry left unbound is still judged by address, only not guarded
  * against spoofing.
  */
-static void host_bind_inventory(struct cmp_snapshot *s, const struct link_list *l)
+static void host_bind_entries(struct cmp_snapshot *s, const struct host_entries *ents,
+			      const struct link_list *l)
 {
 	struct nsid_port ports[NSID_PORTS_MAX];
 	int seen[64];
 	size_t n_seen = 0;
 
-	for (size_t i = 0; l && i < l->n && host_has_inventory(s); i++) {
+	for (size_t i = 0; l && i < l->n && ents->n; i++) {
 		const struct link_info *li = &l->v[i];
 		size_t n = 0, k;
 
@@ -179,44 +166,87 @@ static void host_bind_inventory(struct cmp_snapshot *s, const struct link_list *
 			continue;
 		for (k = 0; k < n; k++)
 			if (host_is_guarded(s, ports[k].bridge))
-				host_bind_port(s, &ports[k]);
+				host_bind_port(s, ents, &ports[k]);
 	}
 }
 
-/* The inventory's endpoints; a problem is named under "inventory". */
-static int host_add_inventory(struct cmp_snapshot *s, const struct inv *inv, struct diags *d)
+/* Address entry @e's endpoint; a problem is named under @src's name. */
+static int host_add_entry(struct cmp_snapshot *s, const struct rt_source *src,
+			  const struct inv_entry *e, const char *origin,
+			  struct host_entries *ents, struct diags *d)
 {
-	struct diags e;
 	char line[DIAG_LINE_MAX];
-	int rc = cmp_snap_add_inventory(s, inv, &e);
+	size_t *nv;
+	struct diags why;
+	int rc;
 
+	diags_init(&why);
+	rc = cmp_snap_add_entry(s, e, origin, &why);
 	if (rc) {
-		diags_summary(&e, line, sizeof(line));
-		diag_add(d, "inventory", "%s", line);
+		diags_summary(&why, line, sizeof(line));
+		diag_add(d, rt_source_name(src), "%s", line);
+		return rc;
+	}
+	nv = realloc(ents->v, (ents->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	ents->v = nv;
+	ents->v[ents->n++] = s->n - 1;
+	return 0;
+}
+
+/* Every record of @src: a workload's attachments, an entry's CIDRs. */
+static int host_add_source(struct cmp_snapshot *s, const struct host_src *hs,
+			   const struct rt_source *src, struct host_entries *ents,
+			   struct diags *d)
+{
+	char origin[RT_ORIGIN_MAX];
+	struct rt_record r;
+	size_t n = rt_source_count(src);
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		rt_source_at(src, i, &r);
+		rt_source_origin(src, i, origin, sizeof(origin));
+		rc = r.w ? host_add_container(s, hs, r.w, origin, d)
+			 : host_add_entry(s, src, r.e, origin, ents, d);
 	}
 	return rc;
+}
+
+bool host_src_has_entries(const struct host_src *src)
+{
+	struct rt_record r;
+
+	for (size_t k = 0; k < src->n_sources; k++)
+		for (size_t i = 0; i < rt_source_count(&src->sources[k]); i++) {
+			rt_source_at(&src->sources[k], i, &r);
+			if (r.e)
+				return true;
+		}
+	return false;
 }
 
 int host_snap_build(const struct host_src *src, struct cmp_snapshot **out, struct diags *d)
 {
 	struct cmp_snapshot *s = cmp_snap_new();
-	const struct id_workload *iw;
+	struct host_entries ents = { 0 };
 	size_t n_diags = d->n + d->dropped;
 	int rc = s ? 0 : -ENOMEM;
 
-	if (!rc)
-		rc = host_add_inventory(s, src->inv, d);
-	for (size_t i = 0; !rc && src->at && (iw = src->at(src->set, i)); i++)
-		rc = host_add_container(s, src, iw, d);
+	for (size_t k = 0; !rc && k < src->n_sources; k++)
+		rc = host_add_source(s, src, &src->sources[k], &ents, d);
 	for (size_t i = 0; !rc && i < src->n_bridges; i++)
 		rc = host_add_bridge(s, "bridges", src->bridges[i], d);
 	if (rc) {
 		if (d->n + d->dropped == n_diags)
 			diag_add(d, "snapshot", "%s", strerror(-rc));
 		cmp_snap_free(s);
+		free(ents.v);
 		return rc;
 	}
-	host_bind_inventory(s, src->links);
+	host_bind_entries(s, &ents, src->links);
+	free(ents.v);
 	*out = s;
 	return 0;
 }

@@ -89,3 +89,32 @@ void learn_remote_free(struct learn_remote *r)
 	free(r->v);
 	free(r);
 }
+
+/* As a source: lookups only (its workloads are endpoints of other hosts'
+ * snapshots, not of this one's). */
+static bool learn_remote_src_lookup(const void *impl, const struct id_addr *a, int64_t t_ns,
+				    struct rt_hit *hit)
+{
+	const struct id_workload *w = learn_remote_lookup(impl, a);
+
+	if (!w)
+		return false;
+	hit->identity = w->identity;
+	hit->zone = w->zone;
+	hit->zone_source = w->zone_source;
+	hit->w = w;
+	return true;
+}
+
+static const struct rt_source_ops learn_remote_ops = {
+	.name = "fleet",
+	.count = NULL,
+	.at = NULL,
+	.origin = NULL,
+	.lookup = learn_remote_src_lookup,
+};
+
+struct rt_source learn_remote_source(const struct learn_remote *r)
+{
+	return (struct rt_source){ .ops = &learn_remote_ops, .impl = r };
+}

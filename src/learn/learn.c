@@ -86,34 +86,67 @@ out_free:
 	return err;
 }
 
-static int resolve_workload(const struct learn_env *env, const struct id_workload *w,
-			    const struct id_addr *a, struct learn_end *out)
+/* The source named @name as the learner counts it. */
+static enum learn_source learn_source_of(const char *name)
 {
-	size_t z;
-	int err;
+	static const enum learn_source known[] = {
+		LEARN_SRC_RUNTIME, LEARN_SRC_INVENTORY, LEARN_SRC_FLEET,
+	};
 
-	out->source = LEARN_SRC_RUNTIME;
-	if (w->identity && pol_identity_valid(w->identity)) {
-		snprintf(out->identity, sizeof(out->identity), "%s", w->identity);
-	} else {
-		set_unknown(out);
-		out->bad_identity = true;
-	}
-	if (!env->pol) {
-		set_zone(out, w->zone, w->zone_source);
-		return 0;
-	}
-	err = policy_zone_workload(env->pol, env->judge, w, a, &z);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(learn_source_name(known[i]), name))
+			return known[i];
+	return LEARN_SRC_UNKNOWN;
+}
+
+/* The zone the policy's selectors give @a: with @w's labels and networks
+ * for a workload, by the address alone for anything else. */
+static int policy_zone(const struct learn_env *env, const struct id_workload *w,
+		       const struct id_addr *a, struct learn_end *out)
+{
+	int family = a->family == AF_INET6 ? 6 : 4;
+	size_t z;
+	int err = 0;
+
+	if (w)
+		err = policy_zone_workload(env->pol, env->judge, w, a, &z);
+	else
+		z = env->judge ? pol_judge_zone_of(env->judge, NULL, 0, NULL, 0, family, a->a)
+			       : pol_zone_of(env->pol, NULL, 0, NULL, 0, family, a->a);
 	if (!err)
 		set_zone(out, env->pol->zones[z].name, "policy");
 	return err;
 }
 
+/* What source @src found for @a: its identity when a policy can hold it,
+ * else unknown:ADDRESS (flagged); its zone, the policy's when there is one. */
+static int resolve_hit(const struct learn_env *env, const struct rt_source *src,
+		       const struct rt_hit *hit, const struct id_addr *a, struct learn_end *out)
+{
+	enum learn_source kind = learn_source_of(rt_source_name(src));
+
+	out->source = kind;
+	if (hit->identity && pol_identity_valid(hit->identity)) {
+		snprintf(out->identity, sizeof(out->identity), "%s", hit->identity);
+	} else {
+		set_unknown(out);
+		out->bad_identity = true;
+		/* another host's workload stays the fleet's: its identity is
+		 * that host's to fix */
+		if (kind == LEARN_SRC_FLEET)
+			out->source = kind;
+	}
+	if (env->pol)
+		return policy_zone(env, hit->w, a, out);
+	set_zone(out, hit->zone, hit->zone_source);
+	return 0;
+}
+
 /*
- * An address neither the runtime nor the inventory knows, as the proposal
- * of its time recorded it (learn-past.h): its identity then, and its zone
- * then when the policy still has that zone (else the policy's selectors
- * decide, as for any address).  Return: whether it was found.
+ * An address no source knows, as the proposal of its time recorded it
+ * (learn-past.h): its identity then, and its zone then when the policy
+ * still has that zone (else the policy's selectors decide, as for any
+ * address).  Return: whether it was found.
  */
 static bool resolve_past(const struct learn_env *env, int family, const uint8_t addr[16],
 			 int64_t t_ns, struct learn_end *out)
@@ -141,9 +174,8 @@ static bool resolve_past(const struct learn_env *env, int family, const uint8_t 
 int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16],
 		  int64_t t_ns, struct learn_end *out)
 {
-	const struct inv_entry *ie = NULL;
-	const struct id_workload *w = NULL;
 	struct id_addr a = { 0 };
+	struct rt_hit hit;
 
 	if (family != 4 && family != 6)
 		return -EINVAL;
@@ -151,39 +183,14 @@ int learn_resolve(const struct learn_env *env, int family, const uint8_t addr[16
 	a.family = family == 6 ? AF_INET6 : AF_INET;
 	memcpy(a.a, addr, family == 6 ? 16 : 4);
 	id_addr_format(&a, out->addr, sizeof(out->addr));
-	/* A flow at time 0 would mean "now" to the index: use 1 ns instead. */
-	if (env->idx)
-		w = id_index_lookup(env->idx, &a, t_ns > 0 ? t_ns : 1);
-	if (w)
-		return resolve_workload(env, w, &a, out);
-	if (env->remote && (w = learn_remote_lookup(env->remote, &a))) {
-		int err = resolve_workload(env, w, &a, out);
-
-		out->source = LEARN_SRC_FLEET;
-		return err;
-	}
-	if (env->inv_idx)
-		ie = inv_index_lookup(env->inv_idx, &a, NULL);
-	else if (env->inv)
-		ie = inv_lookup(env->inv, &a, NULL);
-	if (ie && pol_identity_valid(ie->name)) {
-		snprintf(out->identity, sizeof(out->identity), "%s", ie->name);
-		out->source = LEARN_SRC_INVENTORY;
-	} else if (!ie && env->past && resolve_past(env, family, addr, t_ns, out)) {
+	/* A flow at time 0 would mean "now" to an index: use 1 ns instead. */
+	for (size_t i = 0; i < env->n_sources; i++)
+		if (rt_source_lookup(&env->sources[i], &a, t_ns > 0 ? t_ns : 1, &hit))
+			return resolve_hit(env, &env->sources[i], &hit, &a, out);
+	if (env->past && resolve_past(env, family, addr, t_ns, out))
 		return 0;
-	} else {
-		set_unknown(out);
-		out->bad_identity = ie != NULL;
-	}
-	if (env->pol) {
-		size_t z = env->judge ? pol_judge_zone_of(env->judge, NULL, 0, NULL, 0, family, a.a)
-				      : pol_zone_of(env->pol, NULL, 0, NULL, 0, family, a.a);
-
-		set_zone(out, env->pol->zones[z].name, "policy");
-	} else if (ie) {
-		set_zone(out, ie->zone, "inventory");
-	}
-	return 0;
+	set_unknown(out);
+	return env->pol ? policy_zone(env, NULL, &a, out) : 0;
 }
 
 int learn_flow(const struct learn_env *env, const struct flow_row *r,

@@ -26,6 +26,7 @@ struct inv_cand {
 };
 
 struct inv_index {
+	const struct inv *inv;	/* borrowed */
 	struct inv_cand *c;
 	size_t n;
 	size_t *slot;		/* chain heads, NO_CAND: empty */
@@ -118,12 +119,18 @@ struct inv_index *inv_index_new(const struct inv *inv)
 		return NULL;
 	}
 	memset(ix->slot, 0xff, cap * sizeof(*ix->slot));	/* NO_CAND */
+	ix->inv = inv;
 	ix->mask = cap - 1;
 	for (size_t i = 0; i < inv->n; i++)
 		for (size_t j = 0; j < inv->v[i].n_cidrs; j++)
 			if (inv->v[i].cidrs[j].len <= 128)
 				cand_add(ix, &inv->v[i], &inv->v[i].cidrs[j]);
 	return ix;
+}
+
+const struct inv *inv_index_inventory(const struct inv_index *ix)
+{
+	return ix->inv;
 }
 
 void inv_index_free(struct inv_index *ix)

@@ -39,9 +39,10 @@ static bool only_br0(const char *bridge, void *ctx)
 static int build(struct id_workload **v, size_t n, const char *const *bridges, size_t nb,
 		 bool (*wanted)(const char *, void *), struct cmp_snapshot **s, struct diags *d)
 {
-	struct host_array a = { .v = v, .n = n };
+	struct rt_workloads a = { .v = v, .n = n };
+	struct rt_source containers = rt_source_workloads(&a);
 	struct host_src src = {
-		.at = host_array_at, .set = &a, .bridges = bridges, .n_bridges = nb,
+		.sources = &containers, .n_sources = 1, .bridges = bridges, .n_bridges = nb,
 		.bridge_wanted = wanted,
 	};
 

@@ -72,6 +72,7 @@ struct fixture {
 	struct id_index *idx;
 	struct inv inv;
 	struct pol_policy *pol;
+	struct rt_source src[2];	/* the runtime's index, then the inventory */
 };
 
 static int fixture_init(struct fixture *f)
@@ -93,6 +94,8 @@ static int fixture_init(struct fixture *f)
 	id_index_upsert(f->idx, mk("c4", "db-1", "dbnet", "10.0.0.9", NULL, NULL), S(100));
 	id_index_upsert(f->idx, mk("c5", "bad", "net", "10.0.0.7", "zonewall.identity",
 				   "has space"), S(100));
+	f->src[0] = rt_source_index(f->idx);
+	f->src[1] = rt_source_inventory(&f->inv);
 	if (inv_parse(&f->inv, inventory, strlen(inventory), &d)) {
 		printf("# inventory: %s: %s\n", d.n ? d.v[0].where : "", d.n ? d.v[0].msg : "");
 		return -1;
@@ -125,7 +128,7 @@ static void resolve(const struct learn_env *env, const char *addr, int64_t t_s,
 
 static void test_order(struct fixture *f)
 {
-	struct learn_env env = { .idx = f->idx, .inv = &f->inv };
+	struct learn_env env = { .sources = f->src, .n_sources = 2 };
 	struct learn_end e;
 
 	resolve(&env, "10.0.0.5", 150, &e);
@@ -159,7 +162,7 @@ static void test_order(struct fixture *f)
 
 static void test_policy_zones(struct fixture *f)
 {
-	struct learn_env env = { .idx = f->idx, .inv = &f->inv, .pol = f->pol };
+	struct learn_env env = { .sources = f->src, .n_sources = 2, .pol = f->pol };
 	struct learn_end e;
 
 	resolve(&env, "10.0.0.2", 150, &e);
@@ -177,7 +180,7 @@ static void test_policy_zones(struct fixture *f)
 
 static void test_observe(struct fixture *f)
 {
-	struct learn_env env = { .idx = f->idx, .inv = &f->inv };
+	struct learn_env env = { .sources = f->src, .n_sources = 2 };
 	struct prop_set *s = prop_new();
 	struct learn_stats st = { 0 };
 	struct flow_row r[4];
@@ -215,7 +218,7 @@ static void test_observe(struct fixture *f)
 
 static void test_check(struct fixture *f)
 {
-	struct learn_env env = { .idx = f->idx, .inv = &f->inv, .pol = f->pol };
+	struct learn_env env = { .sources = f->src, .n_sources = 2, .pol = f->pol };
 	struct learn_end from, to;
 	struct pol_reason why;
 	struct flow_row r;

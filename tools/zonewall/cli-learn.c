@@ -109,9 +109,12 @@ int clearn_open(struct clearn *l, const char *cmd, const char *inv_path,
 	rc = clearn_runtime(l, runtime, detect);
 	if (rc)
 		return rc;
-	l->env.idx = l->idx;
-	l->env.inv = inv_path ? &l->inv : NULL;
-	l->env.inv_idx = l->inv_idx;
+	/* the runtime's workloads name an address before the inventory does */
+	if (l->idx)
+		l->sources[l->env.n_sources++] = rt_source_index(l->idx);
+	if (l->inv_idx)
+		l->sources[l->env.n_sources++] = rt_source_inventory_index(l->inv_idx);
+	l->env.sources = l->sources;
 	l->env.pol = l->pol;
 	l->env.judge = l->judge;
 	return CLI_OK;

@@ -15,6 +15,7 @@
 #include "zonewall/inventory.h"
 #include "zonewall/learn.h"
 #include "zonewall/policy.h"
+#include "zonewall/rt-source.h"
 #include "zonewall/runtime.h"
 
 struct clearn {
@@ -30,6 +31,7 @@ struct clearn {
 	bool synced;		/* the first connection succeeded */
 	bool lost;		/* the runtime went away at some point */
 	char lost_msg[512];
+	struct rt_source sources[2];	/* env.sources: runtime, inventory */
 	struct learn_env env;	/* what learn_*() is given */
 };
 

@@ -21,6 +21,7 @@
 #include "zonewall/inventory.h"
 #include "zonewall/link.h"
 #include "zonewall/owner.h"
+#include "zonewall/rt-source.h"
 #include "zonewall/ruleset.h"
 #include "zonewall/runtime.h"
 
@@ -72,7 +73,7 @@ static bool bridge_selected(const char *bridge, void *ctx)
 
 /* The runtime's containers, identities resolved by @rules, ports found. */
 static int list_runtime(const char *cmd, const struct clie_opts *o, const struct id_rules *rules,
-			struct host_array *out)
+			struct rt_workloads *out)
 {
 	char err[DIAG_LINE_MAX], found[512];
 	struct diags d;
@@ -112,7 +113,7 @@ static int list_runtime(const char *cmd, const struct clie_opts *o, const struct
 	return status;
 }
 
-static void drop_runtime(struct host_array *a)
+static void drop_runtime(struct rt_workloads *a)
 {
 	for (size_t i = 0; i < a->n; i++)
 		id_workload_put(a->v[i]);
@@ -156,9 +157,10 @@ static int report_snapshot(const char *cmd, const struct clie_opts *o, const str
 
 int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapshot **out)
 {
-	struct host_array containers = { 0 };
+	struct rt_workloads containers = { 0 };
+	struct rt_source sources[2];
 	struct host_src src = {
-		.at = host_array_at, .set = &containers,
+		.sources = sources, .n_sources = 2,
 		.bridge_wanted = bridge_selected, .ctx = (void *)o,
 	};
 	struct link_list l = { 0 };
@@ -176,7 +178,9 @@ int clie_snapshot(const char *cmd, const struct clie_opts *o, struct cmp_snapsho
 	if (status == CLI_OK)
 		status = list_bridges(cmd, o, &l, &bridges, &src.n_bridges);
 	if (status == CLI_OK) {
-		src.inv = &inv;
+		/* the inventory's endpoints first, then the containers' */
+		sources[0] = rt_source_inventory(&inv);
+		sources[1] = rt_source_workloads(&containers);
 		src.bridges = bridges;
 		src.links = &l;
 		diags_init(&d);

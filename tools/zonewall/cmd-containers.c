@@ -13,6 +13,7 @@
 #include "cli-policy.h"
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
+#include "zonewall/rt-source.h"
 #include "zonewall/runtime.h"
 
 /* The default table fits 120 columns: who and where (id, name, identity,
@@ -187,21 +188,19 @@ static void containers_report(void *ctx, const struct rt_report *r)
 	json_decref(row);
 }
 
-static json_t *containers_rows(const struct id_index *idx, const struct inv *inv)
+/* One row per record of each source, in the order given. */
+static json_t *containers_rows(const struct rt_source *v, size_t n)
 {
 	json_t *rows = json_array(), *row;
-	size_t i;
+	struct rt_record r;
 
-	for (i = 0; rows && i < id_index_count(idx); i++) {
-		row = id_workload_json(id_index_at(idx, i));
-		if (!row || json_array_append_new(rows, row))
-			goto out_free;
-	}
-	for (i = 0; rows && i < inv->n; i++) {
-		row = inv_entry_json(&inv->v[i]);
-		if (!row || json_array_append_new(rows, row))
-			goto out_free;
-	}
+	for (size_t k = 0; rows && k < n; k++)
+		for (size_t i = 0; i < rt_source_count(&v[k]); i++) {
+			rt_source_at(&v[k], i, &r);
+			row = rt_record_json(&r);
+			if (!row || json_array_append_new(rows, row))
+				goto out_free;
+		}
 	return rows;
 out_free:
 	json_decref(rows);
@@ -223,6 +222,7 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 			  struct containers_ctx *cx)
 {
 	struct rt_mapper *m = NULL;
+	struct rt_source sources[2];
 	struct id_index *idx;
 	char err[DIAG_LINE_MAX];
 	struct diags d;
@@ -261,7 +261,10 @@ static int containers_run(const char *uri, bool explicit_uri, struct inv *inv,
 		rc = containers_watch(m);
 		goto out_free;
 	}
-	rows = containers_rows(idx, inv);
+	/* the runtime's workloads, then the inventory's entries */
+	sources[0] = rt_source_index(idx);
+	sources[1] = rt_source_inventory(inv);
+	rows = containers_rows(sources, 2);
 	if (!rows) {
 		rc = cli_fail("containers", "out of memory");
 		goto out_free;

@@ -133,37 +133,54 @@ static int explain_service(const char *s, uint8_t *proto, uint16_t *port)
 
 #define EXPLAIN_ADDRS_MAX 64
 
-/* @identity's single addresses: its inventory entry's host CIDRs, its
- * running containers' addresses.  Return: how many (at most @max); *@ranges
- * counts the wider CIDRs. */
+/* Append to @v[*n..max) the single addresses of address entry @e when it
+ * is @identity's: its host CIDRs (*@ranges counts the wider ones). */
+static void explain_entry_addrs(const struct inv_entry *e, const char *identity,
+				struct id_addr *v, size_t *n, size_t max, size_t *ranges)
+{
+	for (size_t j = 0; !strcmp(e->name, identity) && j < e->n_cidrs; j++) {
+		if (e->cidrs[j].len != (e->cidrs[j].addr.family == AF_INET ? 32u : 128u))
+			(*ranges)++;
+		else if (*n < max)
+			v[(*n)++] = e->cidrs[j].addr;
+	}
+}
+
+/* The same for workload @w: its attachments' addresses while it runs. */
+static void explain_workload_addrs(const struct id_workload *w, const char *identity,
+				   struct id_addr *v, size_t *n, size_t max)
+{
+	if (!w->identity || strcmp(w->identity, identity) || !w->state ||
+	    strcmp(w->state, "running"))
+		return;
+	for (size_t j = 0; j < w->n_nets && *n < max; j++) {
+		if (w->nets[j].ipv4[0] && !id_addr_parse(w->nets[j].ipv4, &v[*n]))
+			(*n)++;
+		if (*n < max && w->nets[j].ipv6[0] && !id_addr_parse(w->nets[j].ipv6, &v[*n]))
+			(*n)++;
+	}
+}
+
+/* @identity's single addresses in every source's records, the address
+ * entries' first.  Return: how many (at most @max); *@ranges counts the
+ * wider CIDRs. */
 static size_t explain_identity_addrs(const struct clearn *l, const char *identity,
 				     struct id_addr *v, size_t max, size_t *ranges)
 {
-	const struct id_workload *w;
+	const struct learn_env *env = &l->env;
+	struct rt_record r;
 	size_t n = 0;
 
 	*ranges = 0;
-	for (size_t i = 0; l->have_inv && i < l->inv.n; i++) {
-		const struct inv_entry *e = &l->inv.v[i];
-
-		for (size_t j = 0; !strcmp(e->name, identity) && j < e->n_cidrs; j++) {
-			if (e->cidrs[j].len != (e->cidrs[j].addr.family == AF_INET ? 32u : 128u))
-				(*ranges)++;
-			else if (n < max)
-				v[n++] = e->cidrs[j].addr;
-		}
-	}
-	for (size_t i = 0; l->idx && (w = id_index_at(l->idx, i)); i++) {
-		if (!w->identity || strcmp(w->identity, identity) || !w->state ||
-		    strcmp(w->state, "running"))
-			continue;
-		for (size_t j = 0; j < w->n_nets && n < max; j++) {
-			if (w->nets[j].ipv4[0] && !id_addr_parse(w->nets[j].ipv4, &v[n]))
-				n++;
-			if (n < max && w->nets[j].ipv6[0] && !id_addr_parse(w->nets[j].ipv6, &v[n]))
-				n++;
-		}
-	}
+	for (int entries = 1; entries >= 0; entries--)
+		for (size_t k = 0; k < env->n_sources; k++)
+			for (size_t i = 0; i < rt_source_count(&env->sources[k]); i++) {
+				rt_source_at(&env->sources[k], i, &r);
+				if (entries && r.e)
+					explain_entry_addrs(r.e, identity, v, &n, max, ranges);
+				else if (!entries && r.w)
+					explain_workload_addrs(r.w, identity, v, &n, max);
+			}
 	return n;
 }
 

@@ -129,39 +129,37 @@ static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, st
 }
 
 /* The snapshot now (host_snap_build(), as `zonewall apply` builds it);
- * NULL with errno and @why set. */
-struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen)
+ * NULL with errno and @d holding every problem (what was left out too). */
+struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, struct diags *d)
 {
-	const struct inv *inv = zwd_rt_inventory(e->rt);
+	struct rt_source sources[2];
 	struct host_src src = {
-		.inv = inv,
-		.at = host_index_at, .set = zwd_rt_index(e->rt),
+		.sources = sources,
 		.bridges = (const char *const *)e->bridges, .n_bridges = e->n_bridges,
 		.bridge_wanted = zwd_snap_bridge_wanted, .port_find = zwd_snap_port_find,
 		.ctx = e,
 	};
 	struct cmp_snapshot *s = NULL;
-	struct diags d;
 	int rc;
 
-	if (!src.set)
-		src.at = NULL;
-	/* inventory entries' ports are found behind the bridges' veths */
-	if (inv && inv->n && !e->port_links.valid && link_list_dump(&e->port_links.l) == 0)
+	/* the inventory's endpoints first, as `zonewall apply` orders them */
+	src.n_sources += zwd_rt_inventory(e->rt, &sources[src.n_sources]);
+	src.n_sources += zwd_rt_runtime(e->rt, &sources[src.n_sources]);
+	/* address entries' ports are found behind the bridges' veths */
+	if (host_src_has_entries(&src) && !e->port_links.valid &&
+	    link_list_dump(&e->port_links.l) == 0)
 		e->port_links.valid = true;
 	if (e->port_links.valid)
 		src.links = &e->port_links.l;
-	diags_init(&d);
-	rc = host_snap_build(&src, &s, &d);
+	rc = host_snap_build(&src, &s, d);
 	zwd_ports_sweep(e);
 	if (!rc)
-		rc = zwd_snap_add_remote(e, s, &d);
+		rc = zwd_snap_add_remote(e, s, d);
 	if (rc) {
-		diags_summary(&d, why, whylen);
 		errno = -rc;
 		return NULL;
 	}
-	zwd_snap_report(e, &d);
+	zwd_snap_report(e, d);
 	return s;
 }
 

@@ -41,7 +41,7 @@ static void zwd_apply_timed(struct zwd_enforce *e, int64_t t0)
 }
 
 static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_policy *p,
-				      const struct cmp_snapshot *s, char *why, size_t whylen)
+				      const struct cmp_snapshot *s, struct diags *why)
 {
 	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
 				  .log_rate = e->d->cfg.deny_log_rate };
@@ -49,16 +49,15 @@ static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_po
 	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, &errs);
 
 	if (!rs && errno == EINVAL)
-		diags_summary(&errs, why, whylen);
+		diags_nest(why, &errs, "");
 	else if (!rs)
-		snprintf(why, whylen, "compile: %s", strerror(errno));
+		diag_add(why, "compile", "%s", strerror(errno));
 	return rs;
 }
 
 /* Replace our tables by @rs in one transaction.  The zone-pair counters
  * are named objects that the replacement keeps: they go on counting. */
-static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
-			  size_t whylen)
+static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, struct diags *why)
 {
 	struct nft_error ne = { 0 };
 	int64_t t0 = rt_now_ns();
@@ -66,7 +65,7 @@ static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, ch
 
 	zwd_apply_timed(e, t0);
 	if (rc)
-		snprintf(why, whylen, "%s", ne.text[0] ? ne.text : strerror(-rc));
+		diag_add(why, "", "%s", ne.text[0] ? ne.text : strerror(-rc));
 	else
 		e->full_applies++;
 	return rc;
@@ -93,8 +92,8 @@ static int zwd_elems_send(struct zwd_enforce *e, const struct rsd_diff *df, stru
 }
 
 /* Element updates for a model of the same shape; -EAGAIN when a full apply is needed. */
-static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, char *why,
-			   size_t whylen)
+static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs,
+			   struct diags *why)
 {
 	struct nft_error ne = { 0 };
 	struct rsd_diff df;
@@ -113,7 +112,7 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
 	if (df.n)
 		zwd_apply_timed(e, t0);
 	if (rc) {
-		snprintf(why, whylen, "element update: %s", ne.text[0] ? ne.text : strerror(-rc));
+		diag_add(why, "element update", "%s", ne.text[0] ? ne.text : strerror(-rc));
 		e->update_failures++;
 		rc = -EAGAIN;
 	} else if (df.n) {
@@ -128,30 +127,34 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
  * table replacement (start, reload, apply).  On success the model and
  * snapshot are kept; on failure the kernel keeps what it had.
  */
-static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full, char *why,
-		    size_t whylen)
+static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full,
+		    struct diags *why)
 {
 	int64_t t0 = rt_now_ns(), t1;
+	char line[DIAG_LINE_MAX];
 	struct cmp_snapshot *s;
 	struct rs_ruleset *rs;
+	struct diags elems;
 	int rc;
 
-	why[0] = '\0';
+	diags_init(why);
 	if (!zwd_rt_ready(e->rt)) {
-		snprintf(why, whylen, "the container runtime has not answered since the start: "
+		diag_add(why, "", "the container runtime has not answered since the start: "
 			 "the tables in the kernel are left as they are");
 		return -EAGAIN;
 	}
-	s = zwd_snap_build(e, why, whylen);
+	s = zwd_snap_build(e, why);
 	t1 = rt_now_ns();
 	e->cost_runs++;
 	e->cost_snap_ns += t1 - t0;
 	if (!s) {
 		rc = -errno;
-		if (!why[0])
-			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
+		if (!why->n)
+			diag_add(why, "snapshot", "%s", strerror(-rc));
 		return rc;
 	}
+	/* what the snapshot left out was logged (zwd_snap_report()) */
+	diags_init(why);
 	/* most runtime events (kill, die, a superseded inspect, another
 	 * namespace's container) leave the snapshot as it was: nothing to do */
 	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
@@ -159,18 +162,22 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 		cmp_snap_free(s);
 		return 0;
 	}
-	rs = zwd_compile(e, p, s, why, whylen);
+	rs = zwd_compile(e, p, s, why);
 	e->cost_compile_ns += rt_now_ns() - t1;
 	if (!rs) {
 		cmp_snap_free(s);
 		return -EINVAL;
 	}
-	rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, why, whylen);
+	diags_init(&elems);
+	rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, &elems);
 	if (rc == -EAGAIN) {
+		diags_summary(&elems, line, sizeof(line));
 		if (!full && e->rs)
 			zwd_log(LOG_NOTICE, "replacing the tables (%s)",
-				why[0] ? why : "the ruleset's shape changed");
-		rc = zwd_apply_full(e, rs, why, whylen);
+				line[0] ? line : "the ruleset's shape changed");
+		rc = zwd_apply_full(e, rs, why);
+	} else if (rc) {
+		diags_nest(why, &elems, "");
 	}
 	if (rc) {
 		rs_ruleset_free(rs);
@@ -188,9 +195,11 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 
 static void zwd_follow(struct zwd_enforce *e)
 {
-	char why[512] = "";
+	char why[512];
+	struct diags dg;
 
-	if (zwd_sync(e, e->pol, false, why, sizeof(why))) {
+	if (zwd_sync(e, e->pol, false, &dg)) {
+		diags_summary(&dg, why, sizeof(why));
 		snprintf(e->last_error, sizeof(e->last_error), "%s", why);
 		zwd_log(LOG_ERR, "cannot follow the runtime: %s (the kernel keeps the last "
 			"elements)", why);
@@ -261,18 +270,22 @@ static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void 
 
 /* The policy at @path, with enforcing zones turned to monitoring in monitor mode. */
 static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
-			   char *why, size_t whylen)
+			   struct diags *why)
 {
+	char line[DIAG_LINE_MAX], where[320];
 	struct pol_policy *p;
 	struct diags dg;
-	int rc = zwd_file_check("policy", path, why, whylen);
+	int rc = zwd_file_check("policy", path, line, sizeof(line));
 
-	if (rc)
+	if (rc) {
+		diag_add(why, "", "%s", line);
 		return rc;
+	}
 	diags_init(&dg);
 	p = pol_load(path, &dg);
 	if (!p) {
-		snprintf(why, whylen, "policy %s: %s: %s%s", path, dg.n ? dg.v[0].where : "$",
+		snprintf(where, sizeof(where), "policy %s", path);
+		diag_add(why, where, "%s: %s%s", dg.n ? dg.v[0].where : "$",
 			 dg.n ? dg.v[0].msg : strerror(errno),
 			 dg.n > 1 ? " (and more; see zonewall validate)" : "");
 		return -EINVAL;
@@ -284,25 +297,25 @@ static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_p
 	return 0;
 }
 
-static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
+static int zwd_enforce_open(struct zwd_enforce *e, struct diags *why)
 {
 	int rc;
 
 	e->nc = nft_open();
 	if (!e->nc) {
-		snprintf(why, whylen, "cannot open nf_tables netlink: %s", strerror(errno));
+		diag_add(why, "", "cannot open nf_tables netlink: %s", strerror(errno));
 		return -errno;
 	}
 	e->nfl = nflog_open((uint16_t)e->d->cfg.nflog_group, 128);
 	if (!e->nfl) {
-		snprintf(why, whylen, "NFLOG group %u: %s%s", e->d->cfg.nflog_group, strerror(errno),
+		diag_add(why, "", "NFLOG group %u: %s%s", e->d->cfg.nflog_group, strerror(errno),
 			 errno == EBUSY ? " (another listener has it)" : "");
 		return -errno;
 	}
 	e->nfl_src = loop_fd_add(e->d->loop, nflog_fd(e->nfl), EPOLLIN, zwd_on_nflog, e);
 	rc = link_monitor_open(&e->lm);
 	if (rc || !e->nfl_src) {
-		snprintf(why, whylen, "watching links and NFLOG: %s", strerror(rc ? -rc : errno));
+		diag_add(why, "watching links and NFLOG", "%s", strerror(rc ? -rc : errno));
 		return rc ? rc : -errno;
 	}
 	e->lm_src = loop_fd_add(e->d->loop, link_monitor_fd(e->lm), EPOLLIN,
@@ -336,24 +349,28 @@ static void zwd_kernel_probe(struct zwd_enforce *e)
 int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen)
 {
 	struct zwd_enforce *e = calloc(1, sizeof(*e));
+	struct diags dg;
 	int rc;
 
 	if (!e)
 		return -ENOMEM;
+	diags_init(&dg);
 	*out = e;
 	e->d = d;
 	e->remote = json_incref(d->fleet_remote);	/* the fleet's, in the first tables */
 	e->denied_fd = -1;
 	snprintf(e->pol_path, sizeof(e->pol_path), "%s", d->cfg.policy);
-	rc = zwd_policy_read(e, d->cfg.policy, &e->pol, why, whylen);
+	rc = zwd_policy_read(e, d->cfg.policy, &e->pol, &dg);
 	if (!rc)
-		rc = zwd_enforce_open(e, why, whylen);
+		rc = zwd_enforce_open(e, &dg);
 	/* the runtime's first sync runs inside zwd_rt_open(), before the first
 	 * apply: its report finds e->rs NULL and does the full apply itself */
 	if (!rc)
-		rc = zwd_rt_open(d, zwd_enforce_on_runtime, e, &e->rt, why, whylen);
+		rc = zwd_rt_open(d, zwd_enforce_on_runtime, e, &e->rt, &dg);
 	if (!rc && !e->rs && zwd_rt_ready(e->rt))
-		rc = zwd_sync(e, e->pol, true, why, whylen);
+		rc = zwd_sync(e, e->pol, true, &dg);
+	if (rc && diags_any(&dg))
+		diags_summary(&dg, why, whylen);	/* zwd-mode takes one line */
 	if (rc)
 		return rc;
 	zwd_kernel_probe(e);
@@ -374,6 +391,7 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen)
 {
 	struct pol_policy *p;
+	struct diags dg;
 	int rc;
 
 	if (e->d->pending.armed) {
@@ -381,11 +399,15 @@ int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why,
 			 "back first", e->d->pending.what);
 		return -EBUSY;
 	}
-	rc = zwd_policy_read(e, next->policy, &p, why, whylen);
-	if (rc)
-		return rc;
-	rc = zwd_sync(e, p, true, why, whylen);
+	diags_init(&dg);
+	rc = zwd_policy_read(e, next->policy, &p, &dg);
 	if (rc) {
+		diags_summary(&dg, why, whylen);
+		return rc;
+	}
+	rc = zwd_sync(e, p, true, &dg);
+	if (rc) {
+		diags_summary(&dg, why, whylen);
 		pol_free(p);	/* the kernel keeps the tables of the old policy */
 		return rc;
 	}
@@ -403,12 +425,14 @@ static void zwd_apply_rollback(void *arg)
 {
 	struct zwd_enforce *e = arg;
 	struct pol_policy *p = e->prev;
-	char why[512] = "";
+	char why[512];
+	struct diags dg;
 
 	e->prev = NULL;
 	if (!p)
 		return;
-	if (zwd_sync(e, p, true, why, sizeof(why))) {
+	if (zwd_sync(e, p, true, &dg)) {
+		diags_summary(&dg, why, sizeof(why));
 		zwd_log(LOG_CRIT, "rollback failed: %s (the unconfirmed policy stays)", why);
 		pol_free(p);
 		return;
@@ -439,16 +463,21 @@ int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call)
 		within = e->d->cfg.confirm_timeout;
 	struct pol_policy *p;
 	char why[512] = "", what[128];
+	struct diags dg;
 	int rc;
 
 	if (e->d->pending.armed)
 		return ctl_call_fail(call, -EBUSY, "a change already waits for confirm: %s",
 				     e->d->pending.what);
-	rc = zwd_policy_read(e, path, &p, why, sizeof(why));
-	if (rc)
-		return ctl_call_fail(call, rc, "%s (nothing changed)", why);
-	rc = zwd_sync(e, p, true, why, sizeof(why));
+	diags_init(&dg);
+	rc = zwd_policy_read(e, path, &p, &dg);
 	if (rc) {
+		diags_summary(&dg, why, sizeof(why));
+		return ctl_call_fail(call, rc, "%s (nothing changed)", why);
+	}
+	rc = zwd_sync(e, p, true, &dg);
+	if (rc) {
+		diags_summary(&dg, why, sizeof(why));
 		pol_free(p);
 		return ctl_call_fail(call, rc, "%s (nothing changed)", why);
 	}

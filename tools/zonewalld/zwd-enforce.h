@@ -101,7 +101,7 @@ struct zwd_enforce {
 /* --- the snapshot (zwd-enforce-snap.c) -------------------------------------------- */
 
 /** zwd_snap_build() - the snapshot now (host_snap_build()); NULL with errno and @why set. */
-struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, char *why, size_t whylen);
+struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, struct diags *d);
 
 /**
  * zwd_bridges_read() - re-read the bridges to guard (cfg.bridges, or all);

@@ -61,7 +61,8 @@ struct zwd_learn {
 	struct loop_source *lm_src, *timer;
 	struct feed feed;		/* frames into table */
 	struct fio_lock *lock;		/* the proposal's writer's lock, held while we run */
-	struct learn_remote *remote;	/* a fleet's other hosts' workloads (env.remote) */
+	struct learn_remote *remote;	/* a fleet's other hosts' workloads */
+	struct rt_source sources[3];	/* env.sources: runtime, fleet, inventory */
 	struct cmp_snapshot *snap;	/* this host's containers, for the fleet */
 	struct prop_set *prop;
 	char path[PATH_MAX + 32];
@@ -267,34 +268,35 @@ static void zwd_learn_on_timer(struct loop *lp, void *arg)
  * (fio_lock()), so `zonewall merge -o` or another daemon cannot write it
  * in between and lose either side's edges.
  */
-static int zwd_learn_claim(struct zwd_learn *l, char *why, size_t whylen)
+static int zwd_learn_claim(struct zwd_learn *l, struct diags *dg)
 {
+	char where[sizeof(l->d->cfg.state_dir) + 16];
 	pid_t holder = 0;
 	int err = fio_check_writable(l->path);
 
 	if (err) {
-		snprintf(why, whylen, "state_dir %s: cannot write %s there: %s", l->d->cfg.state_dir,
-			 ZWD_PROPOSAL_FILE, fio_strerror(err));
+		snprintf(where, sizeof(where), "state_dir %s", l->d->cfg.state_dir);
+		diag_add(dg, where, "cannot write %s there: %s", ZWD_PROPOSAL_FILE,
+			 fio_strerror(err));
 		return err;
 	}
 	err = fio_lock(l->path, 0, &l->lock, &holder);
 	if (err == -ETIMEDOUT)
-		snprintf(why, whylen, "%s is being written by another process (pid %d): a "
+		diag_add(dg, "", "%s is being written by another process (pid %d): a "
 			 "second learner would lose its edges", l->path, (int)holder);
 	else if (err)
-		snprintf(why, whylen, "%s: cannot take its writer's lock: %s", l->path,
-			 fio_strerror(err));
+		diag_add(dg, l->path, "cannot take its writer's lock: %s", fio_strerror(err));
 	return err;
 }
 
-static int zwd_learn_load(struct zwd_learn *l, char *why, size_t whylen)
+static int zwd_learn_load(struct zwd_learn *l, struct diags *why)
 {
 	struct diags dg;
 	int err;
 
 	diags_init(&dg);
 	snprintf(l->path, sizeof(l->path), "%s/%s", l->d->cfg.state_dir, ZWD_PROPOSAL_FILE);
-	err = zwd_learn_claim(l, why, whylen);
+	err = zwd_learn_claim(l, why);
 	if (err)
 		return err;
 	if (access(l->path, F_OK) != 0) {
@@ -303,7 +305,7 @@ static int zwd_learn_load(struct zwd_learn *l, char *why, size_t whylen)
 	}
 	l->prop = prop_load(l->path, &dg);
 	if (!l->prop) {
-		snprintf(why, whylen, "%s: %s: %s (move it away to start afresh)", l->path,
+		diag_add(why, l->path, "%s: %s (move it away to start afresh)",
 			 dg.n ? dg.v[0].where : "$", dg.n ? dg.v[0].msg : strerror(errno));
 		return -EINVAL;
 	}
@@ -311,8 +313,9 @@ static int zwd_learn_load(struct zwd_learn *l, char *why, size_t whylen)
 	return 0;
 }
 
-static int zwd_learn_policy(struct zwd_learn *l, char *why, size_t whylen)
+static int zwd_learn_policy(struct zwd_learn *l, struct diags *why)
 {
+	char where[sizeof(l->d->cfg.policy) + 8];
 	struct diags dg;
 
 	if (!l->d->cfg.policy[0] || access(l->d->cfg.policy, F_OK) != 0)
@@ -321,7 +324,8 @@ static int zwd_learn_policy(struct zwd_learn *l, char *why, size_t whylen)
 	l->pol = pol_load(l->d->cfg.policy, &dg);
 	if (l->pol)
 		return 0;
-	snprintf(why, whylen, "policy %s: %s: %s", l->d->cfg.policy, dg.n ? dg.v[0].where : "$",
+	snprintf(where, sizeof(where), "policy %s", l->d->cfg.policy);
+	diag_add(why, where, "%s: %s", dg.n ? dg.v[0].where : "$",
 		 dg.n ? dg.v[0].msg : strerror(errno));
 	return -EINVAL;
 }
@@ -350,7 +354,21 @@ static void zwd_learn_test_file(struct zwd_learn *l)
 		(unsigned long long)l->feed.frames);
 }
 
-int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen)
+/* Who names an address, first the runtime's workloads (a container's
+ * address inside an inventory CIDR is the container's), then other hosts'. */
+static void zwd_learn_sources(struct zwd_learn *l)
+{
+	size_t n = 0;
+
+	n += zwd_rt_runtime(l->rt, &l->sources[n]);
+	if (l->remote)
+		l->sources[n++] = learn_remote_source(l->remote);
+	n += zwd_rt_inventory(l->rt, &l->sources[n]);
+	l->env.sources = l->sources;
+	l->env.n_sources = n;
+}
+
+static int zwd_learn_open(struct zwd *d, struct zwd_learn **out, struct diags *why)
 {
 	struct zwd_learn *l = calloc(1, sizeof(*l));
 	char host[256] = "";
@@ -360,42 +378,53 @@ int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t why
 		return -ENOMEM;
 	*out = l;
 	l->d = d;
-	if ((err = zwd_learn_load(l, why, whylen)) || (err = zwd_learn_policy(l, why, whylen)) ||
-	    (err = zwd_rt_open(d, NULL, NULL, &l->rt, why, whylen)))
+	if ((err = zwd_learn_load(l, why)) || (err = zwd_learn_policy(l, why)) ||
+	    (err = zwd_rt_open(d, NULL, NULL, &l->rt, why)))
 		return err;
 	if (gethostname(host, sizeof(host) - 1))
 		host[0] = '\0';
 	learn_run_id(l->run_id, sizeof(l->run_id), (int64_t)time(NULL), (long)getpid(), host);
-	l->env.idx = zwd_rt_index(l->rt);
-	l->env.inv = zwd_rt_inventory(l->rt);
+	zwd_learn_sources(l);
 	l->env.pol = l->pol;
 	l->table = flow_table_new(d->cfg.flow_limit, feed_seed());
 	feed_init(&l->feed, l->table);
 	if (!l->table) {
-		snprintf(why, whylen, "flow table of %lu rows: %s", d->cfg.flow_limit, strerror(errno));
+		diag_add(why, "", "flow table of %lu rows: %s", d->cfg.flow_limit, strerror(errno));
 		return -errno;
 	}
 	err = link_monitor_open(&l->lm);
 	if (err) {
-		snprintf(why, whylen, "link monitor: %s", strerror(-err));
+		diag_add(why, "link monitor", "%s", strerror(-err));
 		return err;
 	}
 	l->lm_src = loop_fd_add(d->loop, link_monitor_fd(l->lm), EPOLLIN, zwd_learn_on_links, l);
 	l->timer = loop_timer_add(d->loop, d->cfg.checkpoint_interval * 1000ULL,
 				  d->cfg.checkpoint_interval * 1000ULL, zwd_learn_on_timer, l);
 	if (!l->lm_src || !l->timer) {
-		snprintf(why, whylen, "loop: %s", strerror(errno));
+		diag_add(why, "loop", "%s", strerror(errno));
 		return -errno;
 	}
 	err = zwd_learn_links_sync(l);
 	if (err) {
-		snprintf(why, whylen, "links: %s", strerror(-err));
+		diag_add(why, "links", "%s", strerror(-err));
 		return err;
 	}
 	zwd_learn_test_file(l);
 	zwd_log(LOG_NOTICE, "learn: run %s, %zu interfaces, checkpoint every %u s into %s",
 		l->run_id, l->ncaps, d->cfg.checkpoint_interval, l->path);
 	return 0;
+}
+
+int zwd_learn_start(struct zwd *d, struct zwd_learn **out, char *why, size_t whylen)
+{
+	struct diags dg;
+	int err;
+
+	diags_init(&dg);
+	err = zwd_learn_open(d, out, &dg);
+	if (err && diags_any(&dg))
+		diags_summary(&dg, why, whylen);
+	return err;
 }
 
 void zwd_learn_reload(struct zwd_learn *l, const struct cfg *next)
@@ -490,16 +519,17 @@ void zwd_learn_remote(struct zwd_learn *l, const json_t *remote)
 	}
 	learn_remote_free(l->remote);
 	l->remote = r;
-	l->env.remote = r;	/* the next checkpoint resolves with it */
+	zwd_learn_sources(l);	/* the next checkpoint resolves with it */
 }
 
 const struct cmp_snapshot *zwd_learn_snapshot(struct zwd_learn *l)
 {
-	struct host_src src = { .at = host_index_at, .set = zwd_rt_index(l->rt) };
+	struct rt_source runtime;
+	struct host_src src = { .sources = &runtime, .n_sources = 1 };
 	struct cmp_snapshot *s = NULL;
 	struct diags d;
 
-	if (!src.set)
+	if (!zwd_rt_runtime(l->rt, &runtime))
 		return NULL;
 	diags_init(&d);
 	if (host_snap_build(&src, &s, &d))

@@ -18,6 +18,7 @@
 #include "zonewall/identity.h"
 #include "zonewall/inventory.h"
 #include "zonewall/rt-backend.h"
+#include "zonewall/rt-source.h"
 #include "zonewall/runtime.h"
 #include "zwd.h"
 
@@ -45,7 +46,7 @@ struct zwd_rt {
 
 static void zwd_rt_rearm(struct zwd_rt *r);
 static void zwd_rt_on_detect(struct loop *l, void *arg);
-static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen);
+static int zwd_rt_attach(struct zwd_rt *r, struct diags *dg);
 
 static void zwd_rt_report(void *ctx, const struct rt_report *rep)
 {
@@ -125,27 +126,28 @@ static void zwd_rt_rearm(struct zwd_rt *r)
 	loop_timer_set(r->timer, timeout < 0 ? 0 : timeout ? (uint64_t)timeout : 1, 0);
 }
 
-static int zwd_rt_inventory_load(struct zwd_rt *r, char *why, size_t whylen)
+/* The inventory; every problem goes to @dg under "inventory PATH". */
+static int zwd_rt_inventory_load(struct zwd_rt *r, struct diags *dg)
 {
-	char err[1024];
+	char where[sizeof(r->d->cfg.inventory) + 16];
 	struct diags d;
 	int rc;
 
 	if (!r->d->cfg.inventory[0])
 		return inv_init(&r->inv);
 	rc = inv_load(&r->inv, r->d->cfg.inventory, &d);
+	snprintf(where, sizeof(where), "inventory %s", r->d->cfg.inventory);
 	if (rc == -EINVAL)
-		diags_summary(&d, err, sizeof(err));
-	if (rc)
-		snprintf(why, whylen, "inventory %s: %s", r->d->cfg.inventory,
-			 rc == -EINVAL ? err : strerror(-rc));
+		diags_nest(dg, &d, where);
+	else if (rc)
+		diag_add(dg, where, "%s", strerror(-rc));
 	else
 		r->have_inv_file = true;
 	return rc;
 }
 
 int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
-		char *why, size_t whylen)
+		struct diags *dg)
 {
 	struct zwd_rt *r = calloc(1, sizeof(*r));
 	char socks[256];
@@ -156,7 +158,7 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 	r->d = d;
 	r->fn = fn;
 	r->ctx = ctx;
-	rc = zwd_rt_inventory_load(r, why, whylen);
+	rc = zwd_rt_inventory_load(r, dg);
 	if (rc) {
 		free(r);
 		return rc;
@@ -168,10 +170,10 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 	}
 	if (strcmp(d->cfg.runtime, "auto")) {
 		snprintf(r->uri, sizeof(r->uri), "%s", d->cfg.runtime);
-		return zwd_rt_attach(r, why, whylen);
+		return zwd_rt_attach(r, dg);
 	}
 	if (rt_detect(r->uri, sizeof(r->uri)))
-		return zwd_rt_attach(r, why, whylen);
+		return zwd_rt_attach(r, dg);
 	rt_backend_list(socks, sizeof(socks), true, NULL, NULL);
 	if (d->cfg.mode == CFG_MODE_LEARN) {
 		zwd_log(LOG_WARNING, "runtime auto: no runtime answers on %s; learning with the "
@@ -187,7 +189,7 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 	r->detect_timer = loop_timer_add(d->loop, ZWD_RT_DETECT_MS, ZWD_RT_DETECT_MS,
 					 zwd_rt_on_detect, r);
 	if (!r->detect_timer) {
-		snprintf(why, whylen, "runtime: %s", strerror(errno));
+		diag_add(dg, "runtime", "%s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -197,40 +199,49 @@ int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
 static void zwd_rt_on_detect(struct loop *l, void *arg)
 {
 	struct zwd_rt *r = arg;
-	char why[512] = "";
+	char line[DIAG_LINE_MAX];
+	struct diags dg;
 
 	if (!rt_detect(r->uri, sizeof(r->uri)))
 		return;
 	loop_source_del(r->detect_timer);
 	r->detect_timer = NULL;
 	zwd_log(LOG_NOTICE, "runtime auto: %s answers now", r->uri);
-	if (zwd_rt_attach(r, why, sizeof(why)))
-		zwd_log(LOG_ERR, "runtime %s: %s", r->uri, why);
+	diags_init(&dg);
+	if (zwd_rt_attach(r, &dg)) {
+		diags_summary(&dg, line, sizeof(line));
+		zwd_log(LOG_ERR, "runtime %s: %s", r->uri, line);
+	}
 }
 
 /* The index and the mapper for r->uri, and the mapper's first step. */
-static int zwd_rt_attach(struct zwd_rt *r, char *why, size_t whylen)
+static int zwd_rt_attach(struct zwd_rt *r, struct diags *dg)
 {
 	struct zwd *d = r->d;
-	char err[DIAG_LINE_MAX];
-	struct diags dg;
+	char where[sizeof(r->uri) + sizeof(d->cfg.runtime_event_log) + 32];
+	struct diags md;
+	int rc;
 
 	r->idx = id_index_new(&r->inv.rules, ZWD_RT_MAX_ADDRS, ZWD_RT_MAX_WORKLOADS);
 	r->timer = loop_timer_add(d->loop, 0, 0, zwd_rt_on_timer, r);
 	if (!r->idx || !r->timer) {
-		snprintf(why, whylen, "runtime: %s", strerror(errno));
+		diag_add(dg, "runtime", "%s", strerror(errno));
 		return -ENOMEM;
 	}
-	diags_init(&dg);
-	r->mapper = rt_mapper_new(r->uri, r->idx, zwd_rt_report, r, &dg);
-	diags_summary(&dg, err, sizeof(err));
+	diags_init(&md);
+	r->mapper = rt_mapper_new(r->uri, r->idx, zwd_rt_report, r, &md);
 	if (!r->mapper) {
-		snprintf(why, whylen, "runtime %s: %s", r->uri, err);
-		return errno == EINVAL ? -EINVAL : -ENOMEM;
+		rc = errno == EINVAL ? -EINVAL : -ENOMEM;
+		snprintf(where, sizeof(where), "runtime %s", r->uri);
+		if (diags_any(&md))
+			diags_nest(dg, &md, where);
+		else
+			diag_add(dg, where, "%s", strerror(-rc));
+		return rc;
 	}
 	if (rt_mapper_set_event_log(r->mapper, d->cfg.runtime_event_log)) {
-		snprintf(why, whylen, "runtime_event_log %s: not auto, none or an absolute path",
-			 d->cfg.runtime_event_log);
+		snprintf(where, sizeof(where), "runtime_event_log %s", d->cfg.runtime_event_log);
+		diag_add(dg, where, "not auto, none or an absolute path");
 		return -EINVAL;
 	}
 	rt_mapper_set_fast_start(r->mapper, d->cfg.runtime_fast_start);
@@ -262,9 +273,20 @@ struct id_index *zwd_rt_index(struct zwd_rt *r)
 	return r ? r->idx : NULL;
 }
 
-const struct inv *zwd_rt_inventory(struct zwd_rt *r)
+bool zwd_rt_runtime(struct zwd_rt *r, struct rt_source *out)
 {
-	return r && r->have_inv_file ? &r->inv : NULL;
+	if (!r || !r->idx)
+		return false;
+	*out = rt_source_index(r->idx);
+	return true;
+}
+
+bool zwd_rt_inventory(struct zwd_rt *r, struct rt_source *out)
+{
+	if (!r || !r->have_inv_file)
+		return false;
+	*out = rt_source_inventory(&r->inv);
+	return true;
 }
 
 bool zwd_rt_ready(const struct zwd_rt *r)

@@ -226,15 +226,18 @@ struct id_rules;
  * anything, called once more with @r NULL: act once on all it brought. */
 typedef void (*zwd_rt_fn)(void *ctx, const struct rt_report *r);
 
+struct diags;
+
 /**
  * zwd_rt_open() - the inventory (cfg.inventory, may be unset) and, unless
  * cfg.runtime is "none", a mapper keeping an identity index current from
  * the runtime's event stream, driven by the loop (its socket and a timer).
  * A runtime that is down at start is retried in the background.
- * Return: 0 with *@out set, or -errno with @why set.
+ * Return: 0 with *@out set, or -errno with @dg naming every problem (the
+ * inventory's each at its JSON path, under "inventory PATH").
  */
 int zwd_rt_open(struct zwd *d, zwd_rt_fn fn, void *ctx, struct zwd_rt **out,
-		char *why, size_t whylen);
+		struct diags *dg);
 
 /** zwd_rt_free() - Accepts NULL. */
 void zwd_rt_free(struct zwd_rt *r);
@@ -242,8 +245,19 @@ void zwd_rt_free(struct zwd_rt *r);
 /** zwd_rt_index() - the identity index, or NULL without a runtime. */
 struct id_index *zwd_rt_index(struct zwd_rt *r);
 
-/** zwd_rt_inventory() - the static inventory, or NULL when none is configured. */
-const struct inv *zwd_rt_inventory(struct zwd_rt *r);
+struct rt_source;
+
+/**
+ * zwd_rt_runtime() - the identity index as a source of endpoints (rt-source.h).
+ * Return: true with @out set, false without a runtime.
+ */
+bool zwd_rt_runtime(struct zwd_rt *r, struct rt_source *out);
+
+/**
+ * zwd_rt_inventory() - the static inventory as a source of endpoints.
+ * Return: true with @out set, false when none is configured.
+ */
+bool zwd_rt_inventory(struct zwd_rt *r, struct rt_source *out);
 
 /** zwd_rt_rules() - the identity rules in use (the inventory's, or the defaults). */
 const struct id_rules *zwd_rt_rules(struct zwd_rt *r);
