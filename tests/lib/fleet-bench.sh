@@ -2,10 +2,13 @@
 # sourced after tests/lib/fleet.sh.  The hosts are the namespaces in H[]
 # (nhosts of them); each has FLEET_DIR/NS/monitor, `nft monitor`'s lines
 # time-stamped as they were read: the kernel's own word, no polling.
+# STAMP: the built tests/bench/stamp (relative to the build dir by default).
+: "${STAMP:=./tests/bench/stamp}"
+STAMP=$(readlink -f "$STAMP")
+[ -x "$STAMP" ] || { echo "fleet bench: $STAMP not built (make check builds it)" >&2; exit 2; }
 
-stamp() {	# each line read, after the time it was read at (s.us)
-	local l
-	while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done
+stamp() {	# each line read, after the time it was read at (s.us): tests/bench/stamp
+	"$STAMP"
 }
 start_host() {	# start_host NS NAME [URL]: zonewalld there, and nft monitor as the witness
 	local d=$FLEET_DIR/$1
