@@ -7,9 +7,18 @@
 # it, each with a message naming the problem, and nothing is written.
 # etcd's JSON gateway dials etcd's gRPC side with the server's certificate:
 # it must allow client authentication too (else every answer is HTTP 503).
+# Then zonewalld over TLS, in host namespaces on the fleet's bridge: with
+# the CA and a client certificate it applies the epoch in force and a new
+# push (its report under hosts/, the kernel's tables); with a wrong CA or no
+# client certificate it refuses to start, names the TLS problem and installs
+# nothing (it never fetched a policy).
 . "$(dirname "$0")/../lib/fleet.sh"
 fleet_require
 command -v openssl >/dev/null || tap_skip_all "needs openssl"
+[ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
+command -v nft >/dev/null || tap_skip_all "needs nft"
+A=zwfa$$ W=zwfw$$ N=zwfn$$
+fleet_hosts_add "$A" "$W" "$N" || tap_bail "cannot make the hosts' namespaces"
 T=$FLEET_DIR/tls
 mkdir -m 0700 "$T"
 
@@ -24,7 +33,7 @@ ca() {	# ca NAME: a self-signed CA
 		-keyout "$T/$1.key" -out "$T/$1.crt" -days 2 -subj "/CN=zonewall test $1" 2>/dev/null
 }
 ca ca && ca other-ca &&
-	cert server etcd ca "subjectAltName = IP:127.0.0.1
+	cert server etcd ca "subjectAltName = IP:127.0.0.1, IP:10.77.0.1
 extendedKeyUsage = serverAuth, clientAuth" &&
 	cert client zonewall ca "extendedKeyUsage = clientAuth" &&
 	cert stranger zonewall other-ca "extendedKeyUsage = clientAuth" ||
@@ -81,4 +90,50 @@ run_cmd zwf status
 tap_is "$rc" 1 "no TLS settings (plain http) against etcd's TLS port: exit 1"
 tap_ok "$(grep -q 'no etcd endpoint answers' <<<"$err"; echo $?)" "$(head -1 <<<"$err")"
 tap_is "$(ectl get /zonewall/v1/policy/current -w json | jq -r .header.revision)" "$rev0" "nothing written"
+
+# --- zonewalld over TLS (etcd at 10.77.0.1, hosts a, w and n) ---------------
+install -m 0600 "$top_srcdir/rules/inventory.json" "$FLEET_DIR/inventory.json"
+tls_conf() {	# tls_conf HOST-NS NAME [KEY = VALUE...]: fleet_host_conf and TLS lines
+	fleet_host_conf "$1" "$2"
+	printf '%s\n' "${@:3}" >>"$FLEET_DIR/$1/zonewalld.conf"
+}
+tls_conf "$A" host-a "fleet_ca = $T/ca.crt" "fleet_cert = $T/client.crt" "fleet_key = $T/client.key"
+tls_conf "$W" host-w "fleet_ca = $T/other-ca.crt" "fleet_cert = $T/client.crt" "fleet_key = $T/client.key"
+tls_conf "$N" host-n "fleet_ca = $T/ca.crt"
+report() { ectl get --print-value-only "/zonewall/v1/hosts/$1" | jq -c '[.epoch, .state]'; }
+report_is() { [ "$(report "$1")" = "$2" ]; }
+epoch=$(ectl get --print-value-only /zonewall/v1/policy/current | jq .epoch)
+fleet_host_start "$A" || tap_bail "zonewalld on host a did not start: $(tail -5 "$FLEET_DIR/$A/log")"
+wait_for 20 report_is host-a "[$epoch,\"ready\"]"
+tap_is "$(report host-a)" "[$epoch,\"ready\"]" "zonewalld over TLS: host a reports epoch $epoch, ready (etcdctl)"
+zmode() { ip netns exec "$A" "$ZONEWALL" status --json | jq -r '.zones[] | select(.zone == "web") | .mode'; }
+tap_is "$(zmode)" enforce "and its kernel holds the policy: zone web enforces (zonewall status, from the kernel)"
+jq '(.zones[] | select(.name == "web") | .mode) = "monitor"' "$P" >"$FLEET_DIR/p3.json"
+run_cmd fx "$ZONEWALL" fleet push "$FLEET_DIR/p3.json" --config "$FLEET_DIR/good.conf"
+tap_is "$rc" 0 "a new epoch pushed over TLS ($out)"
+wait_for 20 report_is host-a "[$((epoch + 1)),\"ready\"]"
+tap_is "$(report host-a)" "[$((epoch + 1)),\"ready\"]" "host a applies it and reports epoch $((epoch + 1))"
+tap_is "$(zmode)" monitor "its kernel follows: zone web monitors"
+
+# refuse DESC NS: zonewalld in NS exits 1 and installs nothing
+refuse() {
+	run_cmd timeout 30 ip netns exec "$2" "$ZONEWALLD" --foreground -c "$FLEET_DIR/$2/zonewalld.conf"
+	tap_is "$rc" 1 "$1: zonewalld refuses to start"
+	tap_is "$(ip netns exec "$2" nft list tables)" "" "$1: it never fetched a policy and installs none"
+	tap_is "$(ectl get --keys-only --prefix "/zonewall/v1/hosts/host-${2:3:1}")" "" "$1: and reports nothing under hosts/"
+}
+refuse "a fleet_ca that did not sign etcd's certificate" "$W"
+msg=$(grep -m1 -o 'SSL certificate problem: unable to get local issuer certificate' <<<"$err")
+tap_ok $? "its log names the TLS problem: $msg"
+refuse "no client certificate" "$N"
+# etcd's refusal of the handshake reaches curl either as a TLS alert on
+# read ("alert bad certificate") or as a reset on send ("Failed sending data
+# to the peer ... Transport endpoint is not connected"), which names no TLS
+# problem; zonewall fleet adds what to give (fleet_cert, fleet_key), the
+# daemon's refusal says only "etcd unreachable"
+grep -q 'fleet_cert' <<<"$err"
+st=$?
+tap_todo $st "zwd-fleet.c zwd_fleet_first() lacks the CLI's TLS hint (cmd-fleet.c fleet_fail_diags)" \
+	"no client certificate: zonewalld's log says that etcd wants fleet_cert and fleet_key"
+[ $st -eq 0 ] || tap_diag "what it says: $(grep -m1 -o 'fleet: .*' <<<"$err")"
 tap_done
