@@ -94,6 +94,12 @@ struct cmp_workload *cmp_snap_add(struct cmp_snapshot *s, const char *identity,
 				  const char *zone, const char *origin);
 
 /**
+ * cmp_snap_add_copy() - append a copy of @w (another snapshot's): every
+ * field, strings copied.  Return: 0, -EINVAL (no identity), -ENOMEM.
+ */
+int cmp_snap_add_copy(struct cmp_snapshot *s, const struct cmp_workload *w);
+
+/**
  * cmp_snap_add_bridge() - add a container bridge by name (duplicates are
  * ignored).  Return: 0, -EINVAL (not an interface name), -ENOMEM.
  */

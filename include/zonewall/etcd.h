@@ -89,6 +89,13 @@ int etcd_range(struct etcd *e, const char *key, bool prefix, bool keys_only,
 
 void etcd_kvs_free(struct etcd_kvs *k);
 
+/**
+ * etcd_unreachable_hint() - what to check when no endpoint of @e answered
+ * (-EHOSTUNREACH): with TLS settings, those (a handshake etcd refuses looks
+ * to curl like a peer that does not answer); without, that etcd runs there.
+ */
+const char *etcd_unreachable_hint(const struct etcd *e);
+
 /** etcd_put() - put one key.  Return: as etcd_get(). */
 int etcd_put(struct etcd *e, const struct etcd_put *p, struct diags *d);
 

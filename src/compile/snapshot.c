@@ -300,3 +300,45 @@ size_t cmp_zone_index(const struct pol_policy *p, const struct cmp_workload *w, 
 			   w->n_networks, a ? a->family : 0, a ? a->a : NULL);
 }
 
+/* @w's labels, networks and addresses into @c (fresh from cmp_snap_add()). */
+static int workload_copy_lists(struct cmp_workload *c, const struct cmp_workload *w)
+{
+	c->labels = calloc(w->n_labels + 1, sizeof(*c->labels));
+	c->networks = calloc(w->n_networks + 1, sizeof(*c->networks));
+	c->addrs = malloc((w->n_addrs + 1) * sizeof(*c->addrs));
+	if (!c->labels || !c->networks || !c->addrs)
+		return -ENOMEM;
+	for (; c->n_labels < w->n_labels; c->n_labels++) {
+		struct pol_label *l = &c->labels[c->n_labels];
+
+		l->key = strdup(w->labels[c->n_labels].key);
+		l->value = strdup(w->labels[c->n_labels].value);
+		if (!l->key || !l->value) {
+			c->n_labels++;	/* freed with the rest */
+			return -ENOMEM;
+		}
+	}
+	for (; c->n_networks < w->n_networks; c->n_networks++)
+		if (!(c->networks[c->n_networks] = strdup(w->networks[c->n_networks])))
+			return -ENOMEM;
+	memcpy(c->addrs, w->addrs, w->n_addrs * sizeof(*c->addrs));
+	c->n_addrs = w->n_addrs;
+	return 0;
+}
+
+int cmp_snap_add_copy(struct cmp_snapshot *s, const struct cmp_workload *w)
+{
+	struct cmp_workload *c = cmp_snap_add(s, w->identity, w->zone, w->origin);
+
+	if (!c)
+		return -errno;
+	memcpy(c->port, w->port, sizeof(c->port));
+	memcpy(c->mac, w->mac, sizeof(c->mac));
+	c->has_mac = w->has_mac;
+	if (workload_copy_lists(c, w)) {
+		workload_free(c);
+		s->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}

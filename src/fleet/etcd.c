@@ -235,6 +235,17 @@ static int etcd_post_one(struct etcd *e, size_t i, const char *path, const char 
 static int etcd_post(struct etcd *e, const char *path, json_t *req, json_t **resp,
 		     struct diags *d);
 
+const char *etcd_unreachable_hint(const struct etcd *e)
+{
+	if (!etcd_tls(e))
+		return "is etcd running there, and is the fleet's URL right?";
+	if (!e->c.cert[0])
+		return "does fleet_ca name the CA that signed etcd's certificate? (An etcd with "
+		       "--client-cert-auth also wants fleet_cert and fleet_key.)";
+	return "does fleet_ca name the CA that signed etcd's certificate? Does etcd trust the "
+	       "CA that signed fleet_cert?";
+}
+
 /* Authenticate with the configured user: the token goes on every request. */
 int etcd_auth(struct etcd *e, struct diags *d)
 {

@@ -34,9 +34,10 @@
 struct sim {
 	struct etcd *e;
 	const char *prefix;
-	int64_t *lease;
+	int64_t *lease;			/* 0: not granted yet */
 	size_t hosts;
 	long ttl;
+	uint64_t renewed;		/* loop_now_ms() of the last renewal */
 };
 
 static void sim_fail(const char *what, int rc, const struct diags *d)
@@ -84,6 +85,22 @@ static int sim_put(const struct sim *s, size_t h, const char *addr, struct diags
 	return rc;
 }
 
+/* Renew the leases granted so far, every third of the TTL (also while
+ * the hosts come up: thousands of puts can take longer than a TTL). */
+static void sim_renew(struct sim *s)
+{
+	struct diags d;
+	int rc;
+
+	if (loop_now_ms() - s->renewed < (uint64_t)s->ttl * 1000 / 3)
+		return;
+	diags_init(&d);
+	for (size_t h = 0; h < s->hosts; h++)
+		if (s->lease[h] && (rc = etcd_lease_keepalive(s->e, s->lease[h], &d)))
+			sim_fail("renewal", rc, &d);
+	s->renewed = loop_now_ms();
+}
+
 static void sim_host_up(struct sim *s, size_t h, size_t endpoints)
 {
 	struct fleet_host r = { .epoch = 0, .endpoints = endpoints, .pid = getpid() };
@@ -102,6 +119,7 @@ static void sim_host_up(struct sim *s, size_t h, size_t endpoints)
 		snprintf(addr, sizeof(addr), "10.%zu.%zu.%zu", 100 + h, i / 250, i % 250 + 1);
 		if ((rc = sim_put(s, h, addr, &d)))
 			sim_fail("an endpoint record", rc, &d);
+		sim_renew(s);
 	}
 }
 
@@ -135,7 +153,6 @@ int main(int argc, char **argv)
 {
 	struct sim s = { .prefix = argc > 2 ? argv[2] : "" };
 	struct etcd_conf c = { .n = 0 };
-	uint64_t renewed;
 	struct diags d;
 	char line[256];
 	size_t endpoints;
@@ -152,11 +169,11 @@ int main(int argc, char **argv)
 	s.lease = calloc(s.hosts ? s.hosts : 1, sizeof(*s.lease));
 	if ((rc = etcd_url_parse(&c, argv[1], &d)) || (rc = etcd_open(&c, &s.e)) || !s.lease)
 		sim_fail("etcd", rc ? rc : -ENOMEM, &d);
+	s.renewed = loop_now_ms();
 	for (size_t h = 0; h < s.hosts; h++)
 		sim_host_up(&s, h, endpoints);
 	printf("ready %zu\n", s.hosts * endpoints);
 	fflush(stdout);
-	renewed = loop_now_ms();
 	for (;;) {
 		struct pollfd p = { .fd = 0, .events = POLLIN };
 
@@ -166,12 +183,7 @@ int main(int argc, char **argv)
 			sim_command(&s, line);
 			fflush(stdout);
 		}
-		if (loop_now_ms() - renewed < (uint64_t)s.ttl * 1000 / 3)
-			continue;
-		for (size_t h = 0; h < s.hosts; h++)
-			if ((rc = etcd_lease_keepalive(s.e, s.lease[h], &d)))
-				sim_fail("renewal", rc, &d);
-		renewed = loop_now_ms();
+		sim_renew(&s);
 	}
 	for (size_t h = 0; h < s.hosts; h++)
 		etcd_lease_revoke(s.e, s.lease[h], &d);

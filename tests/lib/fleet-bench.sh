@@ -36,9 +36,27 @@ all_seen() {	# all_seen ERE T0: the latest of every host's first sight; fails wh
 	done
 	echo "$m"
 }
-wait_seen() {	# wait_seen ERE T0: print all_seen's time once every host saw it
+committed_at() {	# committed_at FILE ERE T0: the time of the first line, after T0, of
+	# the transaction whose lines hold ERE.  The kernel tells nothing of a
+	# transaction before it commits, and ends its lines with "# new
+	# generation"; a table replaced with thousands of elements takes nft
+	# monitor longer to print than the kernel took to commit it.
+	awk -v t0="$3" -v re="$2" '$1 < t0 { next }
+		/# new generation/ { start = ""; next }
+		{ if (start == "") start = $1; if ($0 ~ re) { print start; exit } }' "$1"
+}
+all_committed() {	# all_committed ERE T0: as all_seen, at each host's commit
+	local t m=0 i
+	for ((i = 0; i < nhosts; i++)); do
+		t=$(committed_at "$FLEET_DIR/${H[i]}/monitor" "$1" "$2")
+		[ -n "$t" ] || return 1
+		m=$(awk -v a="$m" -v b="$t" 'BEGIN { print (b > a ? b : a) }')
+	done
+	echo "$m"
+}
+wait_seen() {	# wait_seen ERE T0 [all_committed]: print all_seen's time once every host saw it
 	local deadline=$((SECONDS + 30)) t
-	until t=$(all_seen "$@"); do
+	until t=$("${3:-all_seen}" "$1" "$2"); do
 		[ $SECONDS -lt "$deadline" ] || return 1
 		read -r -t 0.02 <> <(:) 2>/dev/null || true
 	done

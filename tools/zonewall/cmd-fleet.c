@@ -35,7 +35,7 @@ struct fleet_cli {
 	const char *config;		/* --config */
 	const char *prefix;		/* --prefix */
 	bool json;
-	bool tls, client_cert;		/* fleet_ca/fleet_cert/fleet_key given */
+	bool tls;			/* fleet_ca/fleet_cert/fleet_key given */
 	uint64_t confirm_within;	/* --confirm-within: seconds; 0 none */
 	struct etcd *etcd;
 	char pfx[128];
@@ -48,17 +48,9 @@ static int fleet_fail_diags(const struct fleet_cli *f, const char *what, int rc,
 
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(stderr, "zonewall %s: %s: %s\n", cmd, d->v[i].where, d->v[i].msg);
-	/* a TLS handshake etcd refuses looks to curl like a peer that does not
-	 * answer: name what to check */
-	if (rc == -EHOSTUNREACH && f->tls)
-		return cli_fail(cmd, "%s: no etcd endpoint answers over TLS: does fleet_ca name the "
-				"CA that signed etcd's certificate? %s", what, f->client_cert ?
-				"Does etcd trust the CA that signed fleet_cert?" :
-				"(An etcd with --client-cert-auth also wants fleet_cert and "
-				"fleet_key.)");
-	if (rc == -EHOSTUNREACH)
-		return cli_fail(cmd, "%s: no etcd endpoint answers (is etcd running, and is "
-				"'fleet' in zonewalld.conf or --fleet right?)", what);
+	if (rc == -EHOSTUNREACH && f->etcd)
+		return cli_fail(cmd, "%s: no etcd endpoint answers%s: %s", what,
+				f->tls ? " over TLS" : "", etcd_unreachable_hint(f->etcd));
 	return cli_fail(cmd, "%s: %s", what, rc == -EPROTO ? "etcd's answer is not usable" :
 			strerror(-rc));
 }
@@ -91,7 +83,6 @@ static int fleet_connect(struct fleet_cli *f)
 	if (rc && rc != -ENOENT)
 		return fleet_fail_diags(f, f->url ? "--fleet" : path, rc, &d);
 	f->tls = ec.ca[0] || ec.cert[0] || ec.key[0];
-	f->client_cert = ec.cert[0];
 	if (etcd_open(&ec, &f->etcd))
 		return cli_fail(f->cmd, "out of memory");
 	explicit_bzero(ec.password, sizeof(ec.password));

@@ -344,7 +344,7 @@ static int zwd_owner_take(struct zwd *d)
 
 static int zwd_setup(struct zwd *d)
 {
-	char why[256];
+	char why[1024];			/* the fleet's start error holds etcd's own words */
 	int err;
 
 	d->loop = loop_new();

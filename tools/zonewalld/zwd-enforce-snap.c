@@ -111,20 +111,52 @@ static void zwd_snap_report(struct zwd_enforce *e, const struct diags *d)
 	snprintf(e->snap_problems, sizeof(e->snap_problems), "%s", line);
 }
 
-/* The fleet's other hosts' endpoints into @s (a record that cannot be
- * compiled is left out and reported; the rest go in). */
+void zwd_snap_remote_free(struct zwd_enforce *e)
+{
+	cmp_snap_free(e->remote);
+	free(e->remote_problems);
+	e->remote = NULL;
+	e->remote_problems = NULL;
+}
+
+int zwd_snap_remote_set(struct zwd_enforce *e, const json_t *list)
+{
+	struct cmp_snapshot *s = cmp_snap_new();
+	struct diags *d = calloc(1, sizeof(*d));
+	const json_t *r;
+	size_t i;
+	int rc = s && d ? 0 : -ENOMEM;
+
+	json_array_foreach(list, i, r)
+		if (!rc && fleet_endpoint_add(s, json_string_value(json_object_get(r, "key")),
+					      json_string_value(json_object_get(r, "value")),
+					      json_string_value(json_object_get(r, "host")), d) == -ENOMEM)
+			rc = -ENOMEM;
+	if (rc) {
+		cmp_snap_free(s);
+		free(d);
+		return rc;
+	}
+	zwd_snap_remote_free(e);
+	e->remote = s;
+	if (d->n)
+		e->remote_problems = d;
+	else
+		free(d);
+	return 0;
+}
+
+/* The fleet's other hosts' endpoints into @s (the records that could not
+ * be compiled were left out when they were read, and are reported again). */
 static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, struct diags *d)
 {
-	json_t *r;
-	size_t i;
-
-	json_array_foreach(e->remote, i, r)
-		if (fleet_endpoint_add(s, json_string_value(json_object_get(r, "key")),
-				       json_string_value(json_object_get(r, "value")),
-				       json_string_value(json_object_get(r, "host")), d) == -ENOMEM) {
+	for (size_t i = 0; e->remote && i < e->remote->n; i++)
+		if (cmp_snap_add_copy(s, e->remote->w[i])) {
 			cmp_snap_free(s);
 			return -ENOMEM;
 		}
+	if (e->remote_problems)
+		diags_nest(d, e->remote_problems, NULL);
 	return 0;
 }
 

@@ -357,7 +357,8 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	diags_init(&dg);
 	*out = e;
 	e->d = d;
-	e->remote = json_incref(d->fleet_remote);	/* the fleet's, in the first tables */
+	if (d->fleet_remote)	/* the fleet's, in the first tables */
+		zwd_snap_remote_set(e, d->fleet_remote);
 	e->denied_fd = -1;
 	snprintf(e->pol_path, sizeof(e->pol_path), "%s", d->cfg.policy);
 	rc = zwd_policy_read(e, d->cfg.policy, &e->pol, &dg);
@@ -513,8 +514,8 @@ const struct cmp_snapshot *zwd_enforce_snapshot(struct zwd_enforce *e)
 
 void zwd_enforce_remote(struct zwd_enforce *e, json_t *remote)
 {
-	json_decref(e->remote);
-	e->remote = json_incref(remote);
+	if (zwd_snap_remote_set(e, remote))
+		zwd_log(LOG_ERR, "fleet: out of memory: the other hosts' endpoints stay as they were");
 	zwd_follow(e);	/* element updates, as for a container's start */
 }
 
@@ -535,7 +536,7 @@ void zwd_enforce_free(struct zwd_enforce *e)
 	pol_free(e->prev);
 	zwd_bridges_drop(e->bridges, e->n_bridges);
 	json_decref(e->unsanctioned);
-	json_decref(e->remote);
+	zwd_snap_remote_free(e);
 	mono_free(&e->verdicts);
 	free(e->ports);
 	if (e->denied_fd >= 0)

@@ -94,11 +94,22 @@ struct zwd_enforce {
 	struct nsid_links port_links;	/* dumped once per snapshot, when needed */
 	uint64_t ports_found, ports_missing;
 	char snap_problems[512];	/* what the last snapshot left out, as logged */
-	json_t *remote;			/* the fleet's other hosts' endpoints: [{key, value, host}] */
+	struct cmp_snapshot *remote;	/* the fleet's other hosts' endpoints, as read once */
+	struct diags *remote_problems;	/* the records left out of it (NULL: none) */
 	char last_error[512];
 };
 
 /* --- the snapshot (zwd-enforce-snap.c) -------------------------------------------- */
+
+/**
+ * zwd_snap_remote_set() - the fleet's other hosts' endpoint records @list
+ * ([{key, value, host}]) as the endpoints every snapshot adds from now on
+ * (read here, once).  Return: 0 or -ENOMEM (the last ones stay).
+ */
+int zwd_snap_remote_set(struct zwd_enforce *e, const json_t *list);
+
+/** zwd_snap_remote_free() - drop them. */
+void zwd_snap_remote_free(struct zwd_enforce *e);
 
 /** zwd_snap_build() - the snapshot now (host_snap_build()); NULL with errno and @why set. */
 struct cmp_snapshot *zwd_snap_build(struct zwd_enforce *e, struct diags *d);

@@ -117,6 +117,12 @@ void zwd_fleet_outcome(struct zwd_fleet *f, int rc, const struct diags *dg)
 		snprintf(f->error, sizeof(f->error), "%s", strerror(-rc));
 	else
 		f->error[0] = '\0';
+	if (rc == -EHOSTUNREACH) {	/* what to check, as the CLI says it */
+		size_t n = strlen(f->error);
+
+		snprintf(f->error + n, sizeof(f->error) - n, "%s%s", n ? "; " : "",
+			 etcd_unreachable_hint(f->etcd));
+	}
 	if (was != f->reachable)
 		zwd_fleet_wake_loop(f);
 }

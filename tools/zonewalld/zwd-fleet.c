@@ -95,7 +95,7 @@ static void zwd_fleet_on_news(struct loop *l, int fd, uint32_t events, void *arg
 {
 	struct zwd_fleet *f = arg;
 	struct fleet_epoch ep;
-	char error[400];
+	char error[640];
 	json_t *remote;
 	uint64_t n;
 	bool up;
@@ -178,7 +178,8 @@ static void zwd_fleet_on_tick(struct loop *l, void *arg)
 	struct zwd_fleet *f = arg;
 
 	zwd_fleet_report_update(f);
-	zwd_fleet_want_update(f);
+	if (f->d->cfg.mode == CFG_MODE_LEARN)
+		zwd_fleet_want_update(f);
 }
 
 /* --- start and stop --------------------------------------------------------------- */

@@ -39,7 +39,7 @@ struct zwd_fleet {
 	struct fleet_epoch fetched;	/* the epoch in the policy copy */
 	bool reachable;
 	bool watching;			/* both watches stream (else: read each round) */
-	char error[400];		/* the last failure, "" once reachable again */
+	char error[640];		/* the last failure, "" once reachable again */
 	int64_t lease;
 	uint64_t seen_epoch;		/* the fleet's current epoch, last read */
 	json_t *want;			/* this host's endpoints to publish: {key: record} */
