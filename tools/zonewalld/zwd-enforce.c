@@ -40,16 +40,22 @@ static void zwd_apply_timed(struct zwd_enforce *e, int64_t t0)
 	met_inc(met_scalar(e->d->m.apply_total));
 }
 
-static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_policy *p,
-				      const struct cmp_snapshot *s, char *why, size_t whylen)
+void zwd_compile_options(const struct cfg *c, struct cmp_options *co)
 {
-	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
-				  .log_rate = e->d->cfg.deny_log_rate };
-	struct diags errs;
-	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, &errs);
+	*co = (struct cmp_options){ .log_group = (uint16_t)c->nflog_group,
+				    .log_rate = c->deny_log_rate };
+}
 
+struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
+			       const struct cmp_options *co, struct diags *errs, char *why,
+			       size_t whylen)
+{
+	struct rs_ruleset *rs;
+
+	diags_init(errs);
+	rs = cmp_compile(p, s, co, NULL, errs);
 	if (!rs && errno == EINVAL)
-		diags_summary(&errs, why, whylen);
+		diags_summary(errs, why, whylen);
 	else if (!rs)
 		snprintf(why, whylen, "compile: %s", strerror(errno));
 	return rs;
@@ -123,49 +129,11 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs, c
 	return rc;
 }
 
-/*
- * Bring the kernel in line with @p on the current snapshot.  @full forces a
- * table replacement (start, reload, apply).  On success the model and
- * snapshot are kept; on failure the kernel keeps what it had.
- */
-static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full, char *why,
-		    size_t whylen)
+int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
+		   bool full, char *why, size_t whylen)
 {
-	int64_t t0 = rt_now_ns(), t1;
-	struct cmp_snapshot *s;
-	struct rs_ruleset *rs;
-	int rc;
+	int rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, why, whylen);
 
-	why[0] = '\0';
-	if (!zwd_rt_ready(e->rt)) {
-		snprintf(why, whylen, "the container runtime has not answered since the start: "
-			 "the tables in the kernel are left as they are");
-		return -EAGAIN;
-	}
-	s = zwd_snap_build(e, why, whylen);
-	t1 = rt_now_ns();
-	e->cost_runs++;
-	e->cost_snap_ns += t1 - t0;
-	if (!s) {
-		rc = -errno;
-		if (!why[0])
-			snprintf(why, whylen, "snapshot: %s", strerror(-rc));
-		return rc;
-	}
-	/* most runtime events (kill, die, a superseded inspect, another
-	 * namespace's container) leave the snapshot as it was: nothing to do */
-	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
-		e->cost_skipped++;
-		cmp_snap_free(s);
-		return 0;
-	}
-	rs = zwd_compile(e, p, s, why, whylen);
-	e->cost_compile_ns += rt_now_ns() - t1;
-	if (!rs) {
-		cmp_snap_free(s);
-		return -EINVAL;
-	}
-	rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, why, whylen);
 	if (rc == -EAGAIN) {
 		if (!full && e->rs)
 			zwd_log(LOG_NOTICE, "replacing the tables (%s)",
@@ -184,7 +152,60 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 	return 0;
 }
 
-static void zwd_follow(struct zwd_enforce *e)
+/*
+ * Bring the kernel in line with @p on the current snapshot.  @full forces a
+ * table replacement (start, reload, apply).  On success the model and
+ * snapshot are kept; on failure the kernel keeps what it had.
+ */
+static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full, char *why,
+		    size_t whylen)
+{
+	int64_t t0 = rt_now_ns(), t1;
+	struct cmp_options co;
+	struct cmp_snapshot *s;
+	struct rs_ruleset *rs;
+
+	s = zwd_snap_now(e, why, whylen);
+	if (!s)
+		return -errno;
+	t1 = rt_now_ns();
+	e->cost_runs++;
+	e->cost_snap_ns += t1 - t0;
+	/* most runtime events (kill, die, a superseded inspect, another
+	 * namespace's container) leave the snapshot as it was: nothing to do */
+	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
+		e->cost_skipped++;
+		cmp_snap_free(s);
+		return 0;
+	}
+	zwd_compile_options(&e->d->cfg, &co);
+	rs = zwd_compile(p, s, &co, &e->errs, why, whylen);
+	e->cost_compile_ns += rt_now_ns() - t1;
+	if (!rs) {
+		cmp_snap_free(s);
+		return -EINVAL;
+	}
+	return zwd_sync_apply(e, s, rs, full, why, whylen);
+}
+
+struct cmp_snapshot *zwd_snap_now(struct zwd_enforce *e, char *why, size_t whylen)
+{
+	struct cmp_snapshot *s;
+
+	why[0] = '\0';
+	if (!zwd_rt_ready(e->rt)) {
+		snprintf(why, whylen, "the container runtime has not answered since the start: "
+			 "the tables in the kernel are left as they are");
+		errno = EAGAIN;
+		return NULL;
+	}
+	s = zwd_snap_build(e, why, whylen);
+	if (!s && !why[0])
+		snprintf(why, whylen, "snapshot: %s", strerror(errno));
+	return s;
+}
+
+void zwd_follow(struct zwd_enforce *e)
 {
 	char why[512] = "";
 
@@ -257,29 +278,35 @@ static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void 
 
 /* --- lifecycle -------------------------------------------------------------------------- */
 
-/* The policy at @path, with enforcing zones turned to monitoring in monitor mode. */
-static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
-			   char *why, size_t whylen)
+int zwd_policy_load(const char *path, bool monitor, struct pol_policy **out,
+		    struct diags *dg, char *why, size_t whylen)
 {
 	struct pol_policy *p;
-	struct diags dg;
-	int rc = zwd_file_check("policy", path, why, whylen);
+	int rc;
 
+	diags_init(dg);
+	rc = zwd_file_check("policy", path, why, whylen);
 	if (rc)
 		return rc;
-	diags_init(&dg);
-	p = pol_load(path, &dg);
+	p = pol_load(path, dg);
 	if (!p) {
-		snprintf(why, whylen, "policy %s: %s: %s%s", path, dg.n ? dg.v[0].where : "$",
-			 dg.n ? dg.v[0].msg : strerror(errno),
-			 dg.n > 1 ? " (and more; see zonewall validate)" : "");
+		snprintf(why, whylen, "policy %s: %s: %s%s", path, dg->n ? dg->v[0].where : "$",
+			 dg->n ? dg->v[0].msg : strerror(errno),
+			 dg->n + dg->dropped > 1 ? " (and more)" : "");
 		return -EINVAL;
 	}
-	for (size_t i = 0; e->d->cfg.mode == CFG_MODE_MONITOR && i < p->n_zones; i++)
+	for (size_t i = 0; monitor && i < p->n_zones; i++)
 		if (p->zones[i].mode == POL_MODE_ENFORCE)
 			p->zones[i].mode = POL_MODE_MONITOR;
 	*out = p;
 	return 0;
+}
+
+static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
+			   char *why, size_t whylen)
+{
+	return zwd_policy_load(path, e->d->cfg.mode == CFG_MODE_MONITOR, out, &e->errs, why,
+			       whylen);
 }
 
 static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
@@ -315,7 +342,7 @@ static int zwd_enforce_open(struct zwd_enforce *e, char *why, size_t whylen)
  * each reload (br_netfilter's switches are sysctls anyone may flip), loudly
  * when containers on one bridge are not held to the policy.
  */
-static void zwd_kernel_probe(struct zwd_enforce *e)
+void zwd_kernel_probe(struct zwd_enforce *e)
 {
 	bool same_bridge;
 	const char *path;
@@ -366,32 +393,6 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	zwd_log(LOG_NOTICE, "%s: policy %s applied: %zu endpoints, %zu zones; NFLOG group %u",
 		cfg_mode_name(d->cfg.mode), d->cfg.policy, e->snap->n, e->pol->n_zones,
 		d->cfg.nflog_group);
-	return 0;
-}
-
-int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen)
-{
-	struct pol_policy *p;
-	int rc;
-
-	if (e->d->pending.armed) {
-		snprintf(why, whylen, "a change waits for confirm (%s): confirm it or let it roll "
-			 "back first", e->d->pending.what);
-		return -EBUSY;
-	}
-	rc = zwd_policy_read(e, next->policy, &p, why, whylen);
-	if (rc)
-		return rc;
-	rc = zwd_sync(e, p, true, why, whylen);
-	if (rc) {
-		pol_free(p);	/* the kernel keeps the tables of the old policy */
-		return rc;
-	}
-	pol_free(e->pol);
-	e->pol = p;
-	snprintf(e->pol_path, sizeof(e->pol_path), "%s", next->policy);
-	zwd_unsanctioned_update(e);
-	zwd_kernel_probe(e);
 	return 0;
 }
 
