@@ -12,7 +12,9 @@ for t in nft jq nsenter mkfifo awk; do command -v $t >/dev/null || tap_skip_all 
 
 ns=zwrel$$
 ip netns add "$ns" || tap_bail "cannot make a network namespace"
-trap 'exec 7>&- 2>/dev/null; zwd_cleanup; ip netns del "$ns" 2>/dev/null' EXIT
+gate=$ZWD_DIR/gate
+# a worker still held at the gate would hold the daemon's exit: let it go first
+trap '[ -p "$gate" ] && timeout 5 sh -c '"'"': >"$1"'"'"' sh "$gate"; zwd_cleanup; ip netns del "$ns" 2>/dev/null' EXIT
 N() { ip netns exec "$ns" "$@"; }
 tables() { N nft -j list table inet zonewall | jq -S 'del(.nftables[] | select(.metainfo))'; }
 
@@ -50,7 +52,9 @@ bridges = zwnobr0
 inventory = $ZWD_DIR/inv.json
 policy = $ZWD_DIR/policy.json
 nflog_group = $(( 30000 + $$ % 20000 ))")
-gate=$ZWD_DIR/gate
+# the worker reads and compiles once a writer opened and closed the FIFO
+# (bounded: a worker that never came would leave the open waiting)
+open_gate() { timeout 30 sh -c ': >"$1"' sh "$gate"; rm -f "$gate"; }
 export ZONEWALLD_TEST_RELOAD_GATE=$gate
 ZONEWALLD=$ZWD_DIR/zwd-ns
 # the first compile runs before the socket opens: slow on a busy host
@@ -82,9 +86,7 @@ tap_ok "$([ "$rc" = 1 ] && grep -q 'a reload is in progress' <<<"$err"; echo $?)
 zwd_ask '{"cmd":"apply"}'
 tap_ok "$(grep -q '"ok":false.*a reload is in progress' <<<"$out"; echo $?)" "so is an apply: $out"
 tap_ok "$(tables | grep -q 7002; [ $? = 1 ]; echo $?)" "the kernel holds the old policy until the apply"
-exec 7>"$gate"	# opens the gate: the worker reads and compiles now
-exec 7>&-
-rm -f "$gate"
+open_gate
 wait $rpid
 tap_is "$?/$(cat "$ZWD_DIR/reload.out")" "0/reloaded" "the reload's caller hears the outcome: success"
 tap_ok "$(tables | grep -q 7002; echo $?)" "the new policy is in the kernel"
@@ -118,9 +120,7 @@ mkfifo -m 0600 "$gate"
 rpid=$!
 wait_for 30 running
 kill $rpid; wait $rpid 2>/dev/null
-exec 7>"$gate"
-exec 7>&-
-rm -f "$gate"
+open_gate
 ended() { zwd_ask '{"cmd":"status"}'; jq -e '.ok and (.reload_in_progress | not)' <<<"$out" >/dev/null; }
 wait_for 60 ended
 tap_ok "$(zwd_alive && tables | grep -q 7003; echo $?)" \
