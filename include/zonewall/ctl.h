@@ -112,7 +112,7 @@ struct ctl_call *ctl_later_call(struct ctl_later *l);
  * ctl_later_done() - the deferred call ended with @err (0 or -errno, as a
  * handler's return): audit it, count it, send the reply when the client is
  * still connected (a client gone meanwhile loses only the answer), and free
- * @l.  Accepts NULL.
+ * @l.  Every token is done before ctl_free().  Accepts NULL.
  */
 void ctl_later_done(struct ctl_later *l, int err);
 
