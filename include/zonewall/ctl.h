@@ -60,6 +60,7 @@ struct ctl_peer {
 };
 
 struct ctl_command;
+struct ctl_later;
 
 /* One call of a command, handed to its handler. */
 struct ctl_call {
@@ -70,13 +71,17 @@ struct ctl_call {
 	const char *subscribe;		/* set to a topic to stream it after the reply */
 	char error[256];		/* set by ctl_call_fail() */
 	char detail[256];		/* optional, copied into the audit line */
+	struct ctl_later *later;	/* set by ctl_call_defer() */
 };
+
+/* A handler's return when the answer comes later (ctl_call_defer()). */
+#define CTL_DEFERRED 1
 
 struct ctl_command {
 	const char *name;		/* NULL ends a table */
 	unsigned int flags;
 	struct ctl_arg args[CTL_ARGS_MAX];
-	/* Return 0, or -errno after ctl_call_fail() saying why. */
+	/* Return 0, -errno after ctl_call_fail() saying why, or CTL_DEFERRED. */
 	int (*handle)(struct ctl_call *call, void *arg);
 };
 
@@ -86,6 +91,30 @@ struct ctl_command {
  */
 int ctl_call_fail(struct ctl_call *call, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/**
+ * ctl_call_defer() - answer @call later: for a command whose work runs off
+ * the loop (a reload compiling on a worker thread).  The handler returns
+ * CTL_DEFERRED; the client's further requests wait (in its socket) until
+ * ctl_later_done().  The call's request, peer and reply are kept in the
+ * token; the handler's caller owns the token until ctl_later_done().
+ * Return: the token, or NULL (ENOMEM: the handler fails the call instead).
+ */
+struct ctl_later *ctl_call_defer(struct ctl_call *call);
+
+/**
+ * ctl_later_call() - the kept call of @l, to fill its reply, detail or
+ * ctl_call_fail() before ctl_later_done().  Its peer stays valid.
+ */
+struct ctl_call *ctl_later_call(struct ctl_later *l);
+
+/**
+ * ctl_later_done() - the deferred call ended with @err (0 or -errno, as a
+ * handler's return): audit it, count it, send the reply when the client is
+ * still connected (a client gone meanwhile loses only the answer), and free
+ * @l.  Every token is done before ctl_free().  Accepts NULL.
+ */
+void ctl_later_done(struct ctl_later *l, int err);
 
 /* --- requests (pure) ------------------------------------------------------- */
 

@@ -72,12 +72,11 @@ static int zmap_push(struct zmap *m, const struct zseg *s)
 	return 0;
 }
 
-static unsigned int sort_bytes;
-
-static int zseg_cmp(const void *a, const void *b)
+/* qsort_r(): the daemon compiles on its loop and on the reload worker at once. */
+static int zseg_cmp(const void *a, const void *b, void *bytes)
 {
 	const struct zseg *x = a, *y = b;
-	int c = memcmp(x->lo, y->lo, sort_bytes);
+	int c = memcmp(x->lo, y->lo, *(const unsigned int *)bytes);
 
 	if (c)
 		return c;
@@ -191,12 +190,11 @@ int cmp_zmap_build(const struct pol_policy *pol, const struct cmp_snapshot *s,
 			if ((rc = zmap_push(&in, &z)) < 0)
 				goto out_free_in;
 		}
-	sort_bytes = n;
 	if (in.n)
-		qsort(in.v, in.n, sizeof(*in.v), zseg_cmp);
+		qsort_r(in.v, in.n, sizeof(*in.v), zseg_cmp, &n);
 	/* The same prefix twice: fine for one zone, a conflict for two. */
 	for (size_t i = 0; i < in.n; i++) {
-		if (k && !zseg_cmp(&in.v[k - 1], &in.v[i])) {
+		if (k && !zseg_cmp(&in.v[k - 1], &in.v[i], &n)) {
 			if (in.v[k - 1].zone != in.v[i].zone) {
 				struct cmp_prefix p = { .family = family, .len = in.v[i].len };
 				char b[64];

@@ -41,6 +41,15 @@ struct ctl_client {
 	bool closing;			/* flush what is queued, then close */
 	uint64_t last_ms;		/* accepted, or its last whole request */
 	uint64_t partial_ms;		/* when the unfinished request began, 0: none */
+	struct ctl_later *later;	/* a deferred call's answer is owed: requests wait */
+};
+
+/* A call answered after its handler returned (ctl_call_defer()). */
+struct ctl_later {
+	struct ctl *ctl;
+	struct ctl_client *client;	/* NULL once the client is gone */
+	struct ctl_call call;
+	struct ctl_peer peer;		/* call.peer points here */
 };
 
 struct ctl {
@@ -93,6 +102,8 @@ static void ctl_client_cleanup(void *arg, struct lsn_conn *conn)
 {
 	struct ctl_client *k = ctl_client_of(conn);
 
+	if (k->later)
+		k->later->client = NULL;	/* its answer goes nowhere */
 	free(k->in);
 	free(k->out);
 }
@@ -150,8 +161,9 @@ static uint32_t ctl_events(const struct ctl_client *k)
 {
 	uint32_t ev = 0;
 
-	/* Backpressure: stop reading a client whose answers pile up. */
-	if (!k->closing && ctl_pending(k) < CTL_OUT_MAX)
+	/* Backpressure: stop reading a client whose answers pile up, or
+	 * that waits for a deferred answer (its requests are answered in order). */
+	if (!k->closing && !k->later && ctl_pending(k) < CTL_OUT_MAX)
 		ev |= EPOLLIN;
 	if (ctl_pending(k))
 		ev |= EPOLLOUT;
@@ -174,7 +186,7 @@ static bool ctl_flush(struct ctl_client *k)
 		}
 		k->out_off += w;
 	}
-	if (k->closing && !ctl_pending(k)) {
+	if (k->closing && !ctl_pending(k) && !k->later) {
 		ctl_client_close(k);
 		return false;
 	}
@@ -216,54 +228,121 @@ static void ctl_refuse(struct ctl_client *k, enum ctl_refusal r, const char *why
 		k->closing = true;
 }
 
-static void ctl_audit_call(struct ctl_client *k, struct ctl_call *call)
+static void ctl_audit_call(struct ctl *c, struct ctl_call *call)
 {
+	const struct ctl_peer *p = call->peer;
 	int err;
 
-	err = ctl_audit_write(k->ctl->audit, &k->peer, "socket", call->cmd->name, call->req,
+	err = ctl_audit_write(c->audit, p, "socket", call->cmd->name, call->req,
 			      call->error, call->detail);
 	if (!err)
 		return;
 	json_object_set_new(call->reply, "audit", json_string("failed"));
-	ctl_log(k->ctl, LOG_ERR, "audit log: cannot record %s by uid %u pid %d: %s",
-		call->cmd->name, (unsigned int)k->peer.uid, (int)k->peer.pid, strerror(-err));
+	ctl_log(c, LOG_ERR, "audit log: cannot record %s by uid %u pid %d: %s",
+		call->cmd->name, (unsigned int)p->uid, (int)p->pid, strerror(-err));
+}
+
+/* A call's end: audit, count, the reply queued to @k (NULL: the client is gone). */
+static void ctl_finish(struct ctl *c, struct ctl_client *k, struct ctl_call *call, int err)
+{
+	json_t *reply = call->reply;
+
+	if (err && !call->error[0])
+		snprintf(call->error, sizeof(call->error), "%s", strerror(-err));
+	if (call->cmd->flags & CTL_CMD_AUDIT)
+		ctl_audit_call(c, call);
+	if (err) {
+		json_object_set_new(reply, "ok", json_false());
+		json_object_set_new(reply, "code", json_string(ctl_refusal_name(CTL_FAILED)));
+		json_object_set_new(reply, "error", json_string(call->error));
+	} else {
+		json_object_set_new(reply, "ok", json_true());
+		if (call->subscribe && k)
+			k->topic = call->subscribe;
+	}
+	if (c->ops.called)
+		c->ops.called(c->ops.arg, call->cmd->name, !err);
+	if (k && ctl_queue_json(k, reply))
+		k->closing = true;	/* cannot answer: no memory; drop the client */
+}
+
+static size_t ctl_lines(struct ctl_client *k);
+static void ctl_progress(struct ctl_client *k, size_t lines);
+
+static void ctl_later_free(struct ctl_later *l)
+{
+	if (l->client)
+		l->client->later = NULL;
+	json_decref(l->call.req);
+	json_decref(l->call.reply);
+	free(l);
+}
+
+struct ctl_later *ctl_call_defer(struct ctl_call *call)
+{
+	struct ctl_later *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->call = *call;
+	l->peer = *call->peer;
+	l->call.peer = &l->peer;
+	json_incref(l->call.req);
+	json_incref(l->call.reply);
+	call->later = l;
+	return l;
+}
+
+struct ctl_call *ctl_later_call(struct ctl_later *l)
+{
+	return &l->call;
+}
+
+void ctl_later_done(struct ctl_later *l, int err)
+{
+	struct ctl_client *k;
+
+	if (!l)
+		return;
+	k = l->client;
+	ctl_finish(l->ctl, k, &l->call, err);
+	ctl_later_free(l);
+	if (!k)
+		return;
+	/* the requests it sent meanwhile are answered now, in order */
+	k->last_ms = loop_now_ms();
+	ctl_progress(k, ctl_lines(k));
+	ctl_flush(k);
 }
 
 static void ctl_run(struct ctl_client *k, const struct ctl_command *cmd, json_t *req)
 {
 	struct ctl *c = k->ctl;
 	struct ctl_call call;
-	json_t *reply;
 	int err;
 
 	memset(&call, 0, sizeof(call));
 	call.cmd = cmd;
 	call.req = req;
 	call.peer = &k->peer;
-	call.reply = reply = json_object();
-	if (!reply) {
+	call.reply = json_object();
+	if (!call.reply) {
 		ctl_refuse(k, CTL_FAILED, "out of memory", false);
 		return;
 	}
 	err = cmd->handle(&call, c->ops.arg);
-	if (err && !call.error[0])
-		snprintf(call.error, sizeof(call.error), "%s", strerror(-err));
-	if (cmd->flags & CTL_CMD_AUDIT)
-		ctl_audit_call(k, &call);
-	if (err) {
-		json_object_set_new(reply, "ok", json_false());
-		json_object_set_new(reply, "code", json_string(ctl_refusal_name(CTL_FAILED)));
-		json_object_set_new(reply, "error", json_string(call.error));
+	if (err == CTL_DEFERRED && call.later) {
+		call.later->ctl = c;
+		call.later->client = k;
+		k->later = call.later;
 	} else {
-		json_object_set_new(reply, "ok", json_true());
-		if (call.subscribe)
-			k->topic = call.subscribe;
+		if (call.later)	/* deferred, then answered at once after all */
+			ctl_later_free(call.later);
+		if (err == CTL_DEFERRED)
+			err = ctl_call_fail(&call, -EPROTO, "internal: a call deferred without a token");
+		ctl_finish(c, k, &call, err);
 	}
-	if (c->ops.called)
-		c->ops.called(c->ops.arg, cmd->name, !err);
-	if (ctl_queue_json(k, reply))
-		k->closing = true;	/* cannot answer: no memory; drop the client */
-	json_decref(reply);
+	json_decref(call.reply);
 }
 
 static void ctl_line(struct ctl_client *k, char *line, size_t len)
@@ -293,14 +372,14 @@ static size_t ctl_lines(struct ctl_client *k)
 	size_t off = 0, n = 0;
 	char *nl;
 
-	while (!k->closing && (nl = memchr(k->in + off, '\n', k->in_len - off))) {
+	while (!k->closing && !k->later && (nl = memchr(k->in + off, '\n', k->in_len - off))) {
 		ctl_line(k, k->in + off, nl - (k->in + off));
 		off = nl - k->in + 1;
 		n++;
 	}
 	memmove(k->in, k->in + off, k->in_len - off);
 	k->in_len -= off;
-	if (!k->closing && k->in_len > CTL_LINE_MAX) {
+	if (!k->closing && !k->later && k->in_len > CTL_LINE_MAX) {
 		char why[96];
 
 		snprintf(why, sizeof(why), "request longer than %d bytes", CTL_LINE_MAX);
@@ -352,7 +431,7 @@ static bool ctl_read(struct ctl_client *k)
 {
 	ssize_t r;
 
-	while (!k->closing && ctl_pending(k) < CTL_OUT_MAX) {
+	while (!k->closing && !k->later && ctl_pending(k) < CTL_OUT_MAX) {
 		if (!ctl_in_room(k)) {
 			ctl_lines(k);	/* refuses the over-long line */
 			if (!k->closing)
@@ -469,7 +548,9 @@ static void ctl_sweep(void *arg, struct lsn_conn *conn, uint64_t now)
 {
 	struct ctl_client *k = ctl_client_of(conn);
 
-	if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS) {
+	if (k->later) {
+		return;	/* its answer is on the way: neither idle nor slow */
+	} else if (k->closing && now - k->last_ms > CTL_CLOSE_GRACE_MS) {
 		ctl_client_close(k);
 	} else if (!k->closing && k->partial_ms && now - k->partial_ms > CTL_REQUEST_MS) {
 		ctl_refuse(k, CTL_TOO_SLOW, "request not completed in time", true);

@@ -171,13 +171,17 @@ json_t *diag_member(struct diags *d, const char *path, json_t *obj, const char *
 	char kp[DIAG_PATH_LEN];
 	json_t *v = json_object_get(obj, key);
 
-	diag_path_key(kp, path, key);
 	if (!v) {
 		if (required)
 			diag_add(d, path, "missing key '%s'", key);
 		return NULL;
 	}
-	return diag_want_type(d, kp, v, t, tname) ? v : NULL;
+	/* the path only for a problem: members are read by the hundred thousand */
+	if (json_typeof(v) == t)
+		return v;
+	diag_path_key(kp, path, key);
+	diag_want_type(d, kp, v, t, tname);
+	return NULL;
 }
 
 

@@ -133,13 +133,14 @@ static void identity_member(struct pctx *c, const struct pol_policy *p, const ch
 
 	if (!s)
 		return;
-	diag_path_key(kp, path, key);
 	if (!pol_identity_valid(s)) {
+		diag_path_key(kp, path, key);
 		diag_json_preview(json_object_get(o, key), got, sizeof(got));
 		diag_add(c->d, kp, "invalid identity %s", got);
 		return;
 	}
 	if (!strncmp(s, "zone:", 5) && pol_ctx_zone_find(c, p, s + 5) < 0) {
+		diag_path_key(kp, path, key);
 		diag_add(c->d, kp, "unknown zone '%.40s'", s + 5);
 		return;
 	}
@@ -153,12 +154,13 @@ static void parse_rule_port(struct pctx *c, const char *path, json_t *o, struct 
 
 	if (!port)
 		return;
-	diag_path_key(kp, path, "port");
 	if (r->proto && !pol_proto_has_ports(r->proto)) {
+		diag_path_key(kp, path, "port");
 		diag_add(c->d, kp, "%s has no ports", pol_proto_name(r->proto));
 		return;
 	}
 	if (!port_parse(port, &r->port_lo, &r->port_hi)) {
+		diag_path_key(kp, path, "port");
 		diag_json_preview(port, got, sizeof(got));
 		diag_add(c->d, kp, "expected 1..65535 or 'LO-HI', got %s", got);
 	}
@@ -244,10 +246,11 @@ void pol_rule_parse(struct pctx *c, struct pol_policy *p, const char *path, json
 	proto = string_member(c, path, o, "proto", true, NULL);
 	if (proto) {
 		r->proto = pol_proto_parse(proto);
-		diag_path_key(kp, path, "proto");
-		if (!r->proto)
+		if (!r->proto) {
+			diag_path_key(kp, path, "proto");
 			diag_add(c->d, kp, "expected one of tcp, udp, icmp, icmpv6, got '%.40s'",
 				 proto);
+		}
 	}
 	parse_rule_port(c, path, o, r);
 	string_member(c, path, o, "comment", false, &r->comment);

@@ -55,7 +55,8 @@ tap_is "$(grep -l '#include "\.\./\|#include "cli\|#include "zwd' src/*/*.[ch] 2
 # table): a function a file exports (defined at the start of a line, not
 # static) may be called only from files above it.
 zwd_order=(zwd-log zwd-rt zwd-pending zwd-learn zwd-enforce-snap zwd-enforce-denied
-	zwd-enforce-stats zwd-enforce zwd-mode zwd-fleet-worker zwd-fleet zwd-ctl zonewalld)
+	zwd-enforce-stats zwd-enforce zwd-enforce-reload zwd-mode zwd-fleet-worker zwd-fleet zwd-ctl
+	zonewalld)
 declare -A zwd_rank=()
 for i in "${!zwd_order[@]}"; do zwd_rank[${zwd_order[i]}]=$i; done
 tap_is "$(ls tools/zonewalld/*.c | xargs -n1 basename | sed 's/\.c$//' |

@@ -35,7 +35,16 @@ static int handle_follow(struct ctl_call *call, void *arg)
 	return 0;
 }
 
+static struct ctl_later *held;	/* the deferred call of handle_later */
+
+static int handle_later(struct ctl_call *call, void *arg)
+{
+	held = ctl_call_defer(call);
+	return held ? CTL_DEFERRED : ctl_call_fail(call, -ENOMEM, "no memory");
+}
+
 static const struct ctl_command table[] = {
+	{ .name = "reload", .flags = CTL_CMD_AUDIT, .handle = handle_later },
 	{ .name = "ping", .handle = handle_ok },
 	{ .name = "confirm", .flags = CTL_CMD_AUDIT, .handle = handle_fail },
 	{ .name = "apply", .flags = CTL_CMD_AUDIT, .handle = handle_ok, .args = {
@@ -288,10 +297,83 @@ static void test_server(void)
 	rmdir(dir);
 }
 
+/*
+ * A deferred call: other clients are served meanwhile, the caller's next
+ * request waits behind the owed answer, and a caller gone before the answer
+ * costs nothing but that answer.
+ */
+static void test_deferred(void)
+{
+	char dir[] = "/tmp/zw-test-ctl.XXXXXX", path[128], audit_path[128], buf[4096];
+	struct ctl_ops ops = { .commands = table };
+	struct ctl_audit *audit;
+	struct loop *l;
+	struct ctl *c;
+	bool group;
+	int fd, other;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	snprintf(audit_path, sizeof(audit_path), "%s/audit.log", dir);
+	l = loop_new();
+	audit = ctl_audit_open(audit_path);
+	c = ctl_new(l, path, "no-such-group-zw", &group, audit, &ops);
+	fd = raw_connect(path);
+	other = raw_connect(path);
+	send(fd, "{\"cmd\":\"reload\"}\n{\"cmd\":\"ping\"}\n", 32, 0);
+	spin(l, 5);
+	tap_ok(held && drain(fd, buf, sizeof(buf)) == 0, "a deferred call: no answer yet");
+	send(other, "{\"cmd\":\"ping\"}\n", 15, 0);
+	spin(l, 5);
+	drain(other, buf, sizeof(buf));
+	tap_ok(strstr(buf, "\"pong\":true") != NULL, "another client is served meanwhile");
+	json_object_set_new(ctl_later_call(held)->reply, "done", json_true());
+	ctl_later_done(held, 0);
+	held = NULL;
+	spin(l, 5);
+	drain(fd, buf, sizeof(buf));
+	tap_ok(strstr(buf, "\"done\":true") && strstr(buf, "\"pong\":true") &&
+	       strstr(buf, "\"done\":true") < strstr(buf, "\"pong\":true"),
+	       "the answer arrives, then the request that waited");
+
+	send(fd, "{\"cmd\":\"reload\"}\n", 17, 0);
+	spin(l, 5);
+	close(fd);
+	spin(l, 5);
+	ctl_call_fail(ctl_later_call(held), -EINVAL, "bad policy");
+	ctl_later_done(held, -EINVAL);
+	held = NULL;
+	send(other, "{\"cmd\":\"ping\"}\n", 15, 0);
+	spin(l, 5);
+	drain(other, buf, sizeof(buf));
+	tap_ok(strstr(buf, "\"pong\":true") != NULL, "a caller gone before its answer: server fine");
+	{
+		FILE *f = fopen(audit_path, "r");
+		char line[512] = "", last[512] = "";
+
+		while (f && fgets(line, sizeof(line), f))
+			snprintf(last, sizeof(last), "%s", line);
+		if (f)
+			fclose(f);
+		tap_ok(strstr(last, "\"command\":\"reload\"") && strstr(last, "bad policy"),
+		       "the deferred call is audited with its outcome: %.160s", last);
+	}
+	close(other);
+	ctl_free(c);
+	ctl_audit_close(audit);
+	loop_free(l);
+	unlink(audit_path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_parse();
 	test_audit_line();
 	test_server();
+	test_deferred();
 	return tap_done();
 }

@@ -47,8 +47,15 @@ int clid_request(const char *cmd, struct ctl_conn *k, const char *path, const js
 	if (err)
 		return cli_fail(cmd, "%s: no answer: %s", path, strerror(-err));
 	if (!json_is_true(json_object_get(*reply, "ok"))) {
+		json_t *errors = json_object_get(*reply, "errors"), *e;
+		size_t i;
+
 		err = cli_fail(cmd, "%s", json_string_value(json_object_get(*reply, "error")) ?:
 			       "refused without a reason");
+		/* every problem of a policy the daemon refused, as validate lists them */
+		if (json_array_size(errors) > 1)
+			json_array_foreach(errors, i, e)
+				fprintf(stderr, "  %s\n", json_string_value(e) ?: "?");
 		json_decref(*reply);
 		*reply = NULL;
 		return err;

@@ -153,10 +153,10 @@ static void zwd_on_stop(struct loop *l, const struct signalfd_siginfo *si, void 
 static void zwd_on_hup(struct loop *l, const struct signalfd_siginfo *si, void *arg)
 {
 	struct ctl_peer peer;
-	char why[256];
+	char why[512];
 
 	ctl_peer_fill(&peer, si->ssi_uid, (gid_t)-1, si->ssi_pid);
-	zwd_reload(arg, &peer, "signal", why, sizeof(why));
+	zwd_reload_begin(arg, &peer, "signal", NULL, why, sizeof(why));
 }
 
 /* --- detaching: the parent exits only once the child is ready (or failed) --- */

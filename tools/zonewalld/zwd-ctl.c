@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zonewall/diag.h"
 #include "zonewall/hardening.h"
 #include "zonewall/timefmt.h"
 #include "zwd.h"
@@ -206,45 +207,145 @@ static int zwd_reload_cfg(struct zwd *d, struct cfg *next, char *why, size_t why
 	return err;
 }
 
-int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
-	       char *why, size_t whylen)
-{
-	char restart[160], when[40];
+struct zwd_reload {
 	struct cfg next;
-	int err, aerr;
+	char restart[160];		/* keys that need a restart (kept as they were) */
+	struct ctl_peer peer;
+	const char *via;		/* "socket" or "signal" */
+	struct ctl_later *later;	/* the socket's call to answer, or NULL */
+};
 
-	why[0] = '\0';
-	err = zwd_reload_cfg(d, &next, why, whylen);
-	if (!err) {
-		zwd_restart_keys(&d->cfg, &next, restart, sizeof(restart));
-		zwd_cfg_merge(&next, &d->cfg);
-		err = zwd_mode_reload(d, &next, why, whylen);
+static void zwd_reload_audit_signal(struct zwd *d, const struct zwd_reload *r, int err,
+				    const char *why)
+{
+	int aerr;
+
+	/* The socket path audits through ctl; a signal has no ctl call to ride on. */
+	if (strcmp(r->via, "signal"))
+		return;
+	aerr = ctl_audit_write(d->audit, &r->peer, r->via, "reload", NULL, err ? why : NULL,
+			       err ? NULL : why);
+	if (aerr) {
+		met_inc(met_scalar(d->m.audit_failures));
+		zwd_log(LOG_ERR, "audit log: cannot record reload: %s", strerror(-aerr));
 	}
+}
+
+/* The end of the reload d->reload: take or keep, record, log; frees it. */
+static void zwd_reload_end(struct zwd *d, int err, char *why, size_t whylen)
+{
+	struct zwd_reload *r = d->reload;
+	char when[40];
+
 	if (!err) {
-		d->cfg = next;
+		d->cfg = r->next;
 		zwd_log_setup(d->cfg.log_target, d->cfg.log_json, d->foreground);
-		if (restart[0])
-			snprintf(why, whylen, "restart needed for: %s (kept as they were)", restart);
+		if (r->restart[0])
+			snprintf(why, whylen, "restart needed for: %s (kept as they were)",
+				 r->restart);
 	}
 	d->reloads++;
 	if (err)
 		d->reload_failures++;
 	met_inc(met_series_get1(d->m.reloads, err ? "failed" : "ok"));
 	tfmt_rfc3339(when, sizeof(when), time(NULL), 0, TFMT_S);
-	snprintf(d->last_reload, sizeof(d->last_reload), "%s by %s via %s: %s%s%s", when,
-		 peer->user, via, err ? "failed" : "ok", why[0] ? ": " : "", why);
+	snprintf(d->last_reload, sizeof(d->last_reload), "%s by %s via %s: %s%s%.400s", when,
+		 r->peer.user, r->via, err ? "failed" : "ok", why[0] ? ": " : "", why);
 	zwd_log(err ? LOG_ERR : LOG_NOTICE, "reload by %s (uid %u pid %d, %s): %s%s%s",
-		peer->user, (unsigned int)peer->uid, (int)peer->pid, via, err ? "failed" : "ok",
-		why[0] ? ": " : "", why);
-	/* The socket path audits through ctl; a signal has no ctl call to ride on. */
-	if (!strcmp(via, "signal")) {
-		aerr = ctl_audit_write(d->audit, peer, via, "reload", NULL, err ? why : NULL,
-				       err ? NULL : why);
-		if (aerr) {
-			met_inc(met_scalar(d->m.audit_failures));
-			zwd_log(LOG_ERR, "audit log: cannot record reload: %s", strerror(-aerr));
-		}
+		r->peer.user, (unsigned int)r->peer.uid, (int)r->peer.pid, r->via,
+		err ? "failed" : "ok", why[0] ? ": " : "", why);
+	zwd_reload_audit_signal(d, r, err, why);
+	d->reload = NULL;
+	free(r);
+}
+
+/* Every problem as "WHERE: WHAT", and how many were past the list's end. */
+static json_t *zwd_problems_json(const struct diags *dg)
+{
+	json_t *a = json_array();
+	char line[DIAG_LINE_MAX];
+
+	for (size_t i = 0; a && i < dg->n; i++) {
+		snprintf(line, sizeof(line), "%s%s%s", dg->v[i].where, dg->v[i].where[0] ? ": " : "",
+			 dg->v[i].msg);
+		json_array_append_new(a, json_string(line));
 	}
+	if (a && dg->dropped) {
+		snprintf(line, sizeof(line), "(%zu more problems)", dg->dropped);
+		json_array_append_new(a, json_string(line));
+	}
+	return a;
+}
+
+/* The reply of a reload call that ended with @err, @why and @problems (may be NULL). */
+static int zwd_reload_answer(struct ctl_call *call, int err, const char *why,
+			     const struct diags *problems)
+{
+	if (err && problems && problems->n)
+		json_object_set_new(call->reply, "errors", zwd_problems_json(problems));
+	if (err)
+		return ctl_call_fail(call, err, "%s", why);
+	snprintf(call->detail, sizeof(call->detail), "%s", why);
+	if (why[0])
+		json_object_set_new(call->reply, "note", json_string(why));
+	/* said apart from the note, so a client can tell a partial reload */
+	json_object_set_new(call->reply, "restart_needed",
+			    json_boolean(!strncmp(why, "restart needed", 14)));
+	return 0;
+}
+
+/* The mode's part ended: on the loop, after zwd_reload_begin() returned. */
+static void zwd_reload_done(struct zwd *d, int err, const char *why,
+			    const struct diags *problems)
+{
+	struct ctl_later *later;
+	char text[512];
+
+	if (!d->reload)
+		return;
+	later = d->reload->later;
+	snprintf(text, sizeof(text), "%s", why);
+	zwd_reload_end(d, err, text, sizeof(text));
+	if (later)
+		ctl_later_done(later, zwd_reload_answer(ctl_later_call(later), err, text,
+							problems));
+}
+
+int zwd_reload_begin(struct zwd *d, const struct ctl_peer *peer, const char *via,
+		     struct ctl_later *later, char *why, size_t whylen)
+{
+	struct zwd_reload *r;
+	int err;
+
+	why[0] = '\0';
+	if (d->reload) {
+		snprintf(why, whylen, "a reload is in progress (by %s via %s): try again when it "
+			 "ended", d->reload->peer.user, d->reload->via);
+		zwd_log(LOG_WARNING, "reload by %s (uid %u pid %d, %s) refused: %s", peer->user,
+			(unsigned int)peer->uid, (int)peer->pid, via, why);
+		return -EBUSY;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	r->peer = *peer;
+	r->via = via;
+	r->later = later;
+	d->reload = r;
+	err = zwd_reload_cfg(d, &r->next, why, whylen);
+	if (!err) {
+		zwd_restart_keys(&d->cfg, &r->next, r->restart, sizeof(r->restart));
+		zwd_cfg_merge(&r->next, &d->cfg);
+		err = zwd_mode_reload_start(d, &r->next, zwd_reload_done, why, whylen);
+	}
+	if (err == ZWD_RELOAD_RUNNING) {
+		zwd_log(LOG_INFO, "reload by %s (uid %u pid %d, %s): compiling %s", peer->user,
+			(unsigned int)peer->uid, (int)peer->pid, via, r->next.policy);
+		return err;
+	}
+	zwd_reload_end(d, err, why, whylen);
 	return err;
 }
 
@@ -281,6 +382,7 @@ static int zwd_cmd_status(struct ctl_call *call, void *arg)
 	json_object_set_new(o, "reload_failures", json_integer(d->reload_failures));
 	json_object_set_new(o, "last_reload", d->last_reload[0] ?
 			    json_string(d->last_reload) : json_null());
+	json_object_set_new(o, "reload_in_progress", json_boolean(d->reload != NULL));
 	json_object_set_new(o, "clients", json_integer(ctl_clients(d->ctl)));
 	json_object_set_new(o, "denied_subscribers",
 			    json_integer(ctl_subscribers(d->ctl, "denied")));
@@ -306,22 +408,21 @@ static int zwd_cmd_metrics(struct ctl_call *call, void *arg)
 	return 0;
 }
 
+/* The reply waits for the reload's end: compiling a large policy runs off
+ * the loop, and the caller hears the real outcome. */
 static int zwd_cmd_reload(struct ctl_call *call, void *arg)
 {
+	struct ctl_later *later = ctl_call_defer(call);
 	struct zwd *d = arg;
-	char why[256];
+	char why[512];
 	int err;
 
-	err = zwd_reload(d, call->peer, "socket", why, sizeof(why));
-	if (err)
-		return ctl_call_fail(call, err, "%s", why);
-	snprintf(call->detail, sizeof(call->detail), "%s", why);
-	if (why[0])
-		json_object_set_new(call->reply, "note", json_string(why));
-	/* said apart from the note, so a client can tell a partial reload */
-	json_object_set_new(call->reply, "restart_needed",
-			    json_boolean(!strncmp(why, "restart needed", 14)));
-	return 0;
+	if (!later)
+		return ctl_call_fail(call, -ENOMEM, "out of memory");
+	err = zwd_reload_begin(d, call->peer, "socket", later, why, sizeof(why));
+	if (err == ZWD_RELOAD_RUNNING)
+		return CTL_DEFERRED;
+	return zwd_reload_answer(call, err, why, NULL);
 }
 
 static int zwd_cmd_confirm(struct ctl_call *call, void *arg)

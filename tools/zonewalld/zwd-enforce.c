@@ -40,14 +40,20 @@ static void zwd_apply_timed(struct zwd_enforce *e, int64_t t0)
 	met_inc(met_scalar(e->d->m.apply_total));
 }
 
-static struct rs_ruleset *zwd_compile(struct zwd_enforce *e, const struct pol_policy *p,
-				      const struct cmp_snapshot *s, struct diags *why)
+void zwd_compile_options(const struct cfg *c, struct cmp_options *co)
 {
-	struct cmp_options co = { .log_group = (uint16_t)e->d->cfg.nflog_group,
-				  .log_rate = e->d->cfg.deny_log_rate };
-	struct diags errs;
-	struct rs_ruleset *rs = cmp_compile(p, s, &co, NULL, &errs);
+	*co = (struct cmp_options){ .log_group = (uint16_t)c->nflog_group,
+				    .log_rate = c->deny_log_rate };
+}
 
+struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
+			       const struct cmp_options *co, struct diags *why)
+{
+	struct diags errs;
+	struct rs_ruleset *rs;
+
+	diags_init(&errs);
+	rs = cmp_compile(p, s, co, NULL, &errs);
 	if (!rs && errno == EINVAL)
 		diags_nest(why, &errs, "");
 	else if (!rs)
@@ -122,52 +128,13 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs,
 	return rc;
 }
 
-/*
- * Bring the kernel in line with @p on the current snapshot.  @full forces a
- * table replacement (start, reload, apply).  On success the model and
- * snapshot are kept; on failure the kernel keeps what it had.
- */
-static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full,
-		    struct diags *why)
+int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
+		   bool full, struct diags *why)
 {
-	int64_t t0 = rt_now_ns(), t1;
 	char line[DIAG_LINE_MAX];
-	struct cmp_snapshot *s;
-	struct rs_ruleset *rs;
 	struct diags elems;
 	int rc;
 
-	diags_init(why);
-	if (!zwd_rt_ready(e->rt)) {
-		diag_add(why, "", "the container runtime has not answered since the start: "
-			 "the tables in the kernel are left as they are");
-		return -EAGAIN;
-	}
-	s = zwd_snap_build(e, why);
-	t1 = rt_now_ns();
-	e->cost_runs++;
-	e->cost_snap_ns += t1 - t0;
-	if (!s) {
-		rc = -errno;
-		if (!why->n)
-			diag_add(why, "snapshot", "%s", strerror(-rc));
-		return rc;
-	}
-	/* what the snapshot left out was logged (zwd_snap_report()) */
-	diags_init(why);
-	/* most runtime events (kill, die, a superseded inspect, another
-	 * namespace's container) leave the snapshot as it was: nothing to do */
-	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
-		e->cost_skipped++;
-		cmp_snap_free(s);
-		return 0;
-	}
-	rs = zwd_compile(e, p, s, why);
-	e->cost_compile_ns += rt_now_ns() - t1;
-	if (!rs) {
-		cmp_snap_free(s);
-		return -EINVAL;
-	}
 	diags_init(&elems);
 	rc = full || !e->rs ? -EAGAIN : zwd_apply_elems(e, rs, &elems);
 	if (rc == -EAGAIN) {
@@ -193,7 +160,62 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 	return 0;
 }
 
-static void zwd_follow(struct zwd_enforce *e)
+struct cmp_snapshot *zwd_snap_now(struct zwd_enforce *e, struct diags *why)
+{
+	struct cmp_snapshot *s;
+
+	if (!zwd_rt_ready(e->rt)) {
+		diag_add(why, "", "the container runtime has not answered since the start: "
+			 "the tables in the kernel are left as they are");
+		errno = EAGAIN;
+		return NULL;
+	}
+	s = zwd_snap_build(e, why);
+	if (!s && !why->n)
+		diag_add(why, "snapshot", "%s", strerror(errno));
+	return s;
+}
+
+/*
+ * Bring the kernel in line with @p on the current snapshot.  @full forces a
+ * table replacement (start, reload, apply).  On success the model and
+ * snapshot are kept; on failure the kernel keeps what it had.
+ */
+static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full,
+		    struct diags *why)
+{
+	int64_t t0 = rt_now_ns(), t1;
+	struct cmp_options co;
+	struct cmp_snapshot *s;
+	struct rs_ruleset *rs;
+
+	diags_init(why);
+	s = zwd_snap_now(e, why);
+	if (!s)
+		return -errno;
+	t1 = rt_now_ns();
+	e->cost_runs++;
+	e->cost_snap_ns += t1 - t0;
+	/* what the snapshot left out was logged (zwd_snap_report()) */
+	diags_init(why);
+	/* most runtime events (kill, die, a superseded inspect, another
+	 * namespace's container) leave the snapshot as it was: nothing to do */
+	if (!full && e->rs && p == e->pol && cmp_snap_equal(s, e->snap)) {
+		e->cost_skipped++;
+		cmp_snap_free(s);
+		return 0;
+	}
+	zwd_compile_options(&e->d->cfg, &co);
+	rs = zwd_compile(p, s, &co, why);
+	e->cost_compile_ns += rt_now_ns() - t1;
+	if (!rs) {
+		cmp_snap_free(s);
+		return -EINVAL;
+	}
+	return zwd_sync_apply(e, s, rs, full, why);
+}
+
+void zwd_follow(struct zwd_enforce *e)
 {
 	char why[512];
 	struct diags dg;
@@ -268,33 +290,40 @@ static void zwd_enforce_on_links(struct loop *lp, int fd, uint32_t events, void 
 
 /* --- lifecycle -------------------------------------------------------------------------- */
 
-/* The policy at @path, with enforcing zones turned to monitoring in monitor mode. */
-static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
-			   struct diags *why)
+int zwd_policy_load(const char *path, bool monitor, struct pol_policy **out, struct diags *dg,
+		    struct diags *why)
 {
 	char line[DIAG_LINE_MAX], where[320];
 	struct pol_policy *p;
-	struct diags dg;
 	int rc = zwd_file_check("policy", path, line, sizeof(line));
 
+	diags_init(dg);
 	if (rc) {
 		diag_add(why, "", "%s", line);
 		return rc;
 	}
-	diags_init(&dg);
-	p = pol_load(path, &dg);
+	p = pol_load(path, dg);
 	if (!p) {
 		snprintf(where, sizeof(where), "policy %s", path);
-		diag_add(why, where, "%s: %s%s", dg.n ? dg.v[0].where : "$",
-			 dg.n ? dg.v[0].msg : strerror(errno),
-			 dg.n > 1 ? " (and more; see zonewall validate)" : "");
+		diag_add(why, where, "%s: %s%s", dg->n ? dg->v[0].where : "$",
+			 dg->n ? dg->v[0].msg : strerror(errno),
+			 dg->n + dg->dropped > 1 ? " (and more; see zonewall validate)" : "");
 		return -EINVAL;
 	}
-	for (size_t i = 0; e->d->cfg.mode == CFG_MODE_MONITOR && i < p->n_zones; i++)
+	for (size_t i = 0; monitor && i < p->n_zones; i++)
 		if (p->zones[i].mode == POL_MODE_ENFORCE)
 			p->zones[i].mode = POL_MODE_MONITOR;
 	*out = p;
 	return 0;
+}
+
+/* The policy at @path, with enforcing zones turned to monitoring in monitor mode. */
+static int zwd_policy_read(struct zwd_enforce *e, const char *path, struct pol_policy **out,
+			   struct diags *why)
+{
+	struct diags all;
+
+	return zwd_policy_load(path, e->d->cfg.mode == CFG_MODE_MONITOR, out, &all, why);
 }
 
 static int zwd_enforce_open(struct zwd_enforce *e, struct diags *why)
@@ -330,7 +359,7 @@ static int zwd_enforce_open(struct zwd_enforce *e, struct diags *why)
  * each reload (br_netfilter's switches are sysctls anyone may flip), loudly
  * when containers on one bridge are not held to the policy.
  */
-static void zwd_kernel_probe(struct zwd_enforce *e)
+void zwd_kernel_probe(struct zwd_enforce *e)
 {
 	bool same_bridge;
 	const char *path;
@@ -386,37 +415,6 @@ int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t
 	zwd_log(LOG_NOTICE, "%s: policy %s applied: %zu endpoints, %zu zones; NFLOG group %u",
 		cfg_mode_name(d->cfg.mode), d->cfg.policy, e->snap->n, e->pol->n_zones,
 		d->cfg.nflog_group);
-	return 0;
-}
-
-int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen)
-{
-	struct pol_policy *p;
-	struct diags dg;
-	int rc;
-
-	if (e->d->pending.armed) {
-		snprintf(why, whylen, "a change waits for confirm (%s): confirm it or let it roll "
-			 "back first", e->d->pending.what);
-		return -EBUSY;
-	}
-	diags_init(&dg);
-	rc = zwd_policy_read(e, next->policy, &p, &dg);
-	if (rc) {
-		diags_summary(&dg, why, whylen);
-		return rc;
-	}
-	rc = zwd_sync(e, p, true, &dg);
-	if (rc) {
-		diags_summary(&dg, why, whylen);
-		pol_free(p);	/* the kernel keeps the tables of the old policy */
-		return rc;
-	}
-	pol_free(e->pol);
-	e->pol = p;
-	snprintf(e->pol_path, sizeof(e->pol_path), "%s", next->policy);
-	zwd_unsanctioned_update(e);
-	zwd_kernel_probe(e);
 	return 0;
 }
 

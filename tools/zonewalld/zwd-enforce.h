@@ -5,7 +5,8 @@
 /*
  * Monitor and enforce modes, private to their files: zwd-enforce.c (the
  * sync from policy and snapshot to the kernel, lifecycle, apply with a
- * safety net), zwd-enforce-snap.c (the snapshot, the ports found without
+ * safety net), zwd-enforce-reload.c (a reload read and compiled on a
+ * worker thread, applied on the loop), zwd-enforce-snap.c (the snapshot, the ports found without
  * the runtime's help, the bridges, unsanctioned workloads),
  * zwd-enforce-denied.c (refused flows from NFLOG to denied.jsonl and the
  * control socket's feed) and zwd-enforce-stats.c (latencies, costs,
@@ -57,6 +58,8 @@ struct zwd_port {
 	bool used;			/* in the snapshot being built */
 };
 
+struct zwd_reload_job;
+
 struct zwd_enforce {
 	struct zwd *d;
 	struct zwd_rt *rt;
@@ -97,7 +100,52 @@ struct zwd_enforce {
 	struct cmp_snapshot *remote;	/* the fleet's other hosts' endpoints, as read once */
 	struct diags *remote_problems;	/* the records left out of it (NULL: none) */
 	char last_error[512];
+	struct zwd_reload_job *job;	/* a reload compiling on its worker, or NULL */
 };
+
+/* --- the sync from policy and snapshot to the kernel (zwd-enforce.c) ------------- */
+
+/**
+ * zwd_policy_load() - the policy at @path, with enforcing zones turned to
+ * monitoring when @monitor.  Touches nothing but its arguments: the reload
+ * worker calls it.  Return: 0 with *@out set, or -errno with every problem
+ * of the policy in @dg (each at its JSON path) and one line for the log in
+ * @why.
+ */
+int zwd_policy_load(const char *path, bool monitor, struct pol_policy **out, struct diags *dg,
+		    struct diags *why);
+
+/** zwd_compile_options() - the compiler's options from the configuration @c. */
+void zwd_compile_options(const struct cfg *c, struct cmp_options *co);
+
+/**
+ * zwd_compile() - cmp_compile() with its problems added to @why.  Pure (the
+ * reload worker calls it).  Return: the model, or NULL with errno set.
+ */
+struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
+			       const struct cmp_options *co, struct diags *why);
+
+/**
+ * zwd_snap_now() - the snapshot to compile now; NULL with errno and @why set
+ * (EAGAIN: the runtime has not answered since the start).
+ */
+struct cmp_snapshot *zwd_snap_now(struct zwd_enforce *e, struct diags *why);
+
+/**
+ * zwd_sync_apply() - put @rs (compiled from @s) in the kernel: element
+ * updates when the shape allows and not @full, else a table replacement;
+ * takes ownership of both.  On success they become e->rs and e->snap (and
+ * the fleet hears that this host's endpoints may have changed); on failure
+ * the kernel keeps what it had.  Return: 0 or -errno with @why set.
+ */
+int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
+		   bool full, struct diags *why);
+
+/** zwd_follow() - bring the kernel in line with the snapshot now (element updates). */
+void zwd_follow(struct zwd_enforce *e);
+
+/** zwd_kernel_probe() - which traffic the kernel lets the tables judge (logged). */
+void zwd_kernel_probe(struct zwd_enforce *e);
 
 /* --- the snapshot (zwd-enforce-snap.c) -------------------------------------------- */
 

@@ -41,6 +41,14 @@ int zwd_mode_reload(struct zwd *d, const struct cfg *next, char *why, size_t why
 	return 0;
 }
 
+int zwd_mode_reload_start(struct zwd *d, const struct cfg *next, zwd_reload_fn done,
+			  char *why, size_t whylen)
+{
+	if (d->mode && d->mode->enforce)
+		return zwd_enforce_reload_start(d->mode->enforce, next, done, why, whylen);
+	return zwd_mode_reload(d, next, why, whylen);
+}
+
 void zwd_mode_status(struct zwd *d, json_t *o)
 {
 	json_t *m = json_object();
@@ -87,6 +95,9 @@ int zwd_mode_apply(struct ctl_call *call, void *arg)
 	if (!d->mode || !d->mode->enforce)
 		return ctl_call_fail(call, -EOPNOTSUPP, "apply: zonewalld runs in %s mode, not "
 				     "monitor or enforce", cfg_mode_name(d->cfg.mode));
+	if (d->reload)
+		return ctl_call_fail(call, -EBUSY, "a reload is in progress: apply when it ended "
+				     "(zonewall daemon-status shows the last reload)");
 	return zwd_enforce_apply_cmd(d->mode->enforce, call);
 }
 
@@ -102,6 +113,7 @@ void zwd_mode_free(struct zwd *d)
 	if (!d->mode)
 		return;
 	zwd_learn_free(d->mode->learn);
+	zwd_enforce_reload_stop(d->mode->enforce);
 	zwd_enforce_free(d->mode->enforce);
 	free(d->mode);
 	d->mode = NULL;

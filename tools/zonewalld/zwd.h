@@ -26,6 +26,7 @@
 
 struct zwd_mode;		/* the mode glue's own state (zwd-mode.c) */
 struct zwd_fleet;		/* the fleet's worker and its state (zwd-fleet.c) */
+struct zwd_reload;		/* a reload under way (zwd-ctl.c) */
 
 /* Metric families every part of the daemon may update (NULL-safe). */
 struct zwd_metrics {
@@ -77,6 +78,7 @@ struct zwd {
 	/* the fleet's, called by the mode when this host's endpoints may have
 	 * changed (NULL without a fleet) */
 	void (*local_changed)(struct zwd *d);
+	struct zwd_reload *reload;	/* a reload under way, or NULL */
 };
 
 #define ZWD_DENIED_KEEP 256
@@ -109,15 +111,31 @@ void zwd_metrics_refresh(void *d);
 /** zwd_ctl_ops() - the control socket's command table and callbacks for @d. */
 void zwd_ctl_ops(struct zwd *d, struct ctl_ops *ops);
 
+/* A reload's part that goes on after the call returns (zwd_reload_begin()). */
+#define ZWD_RELOAD_RUNNING 1
+
+struct diags;
+
+/* Called on the loop when the mode's part of a running reload ended with
+ * @err (0 or -errno, @why saying why on one line, @problems each problem
+ * of the policy or its compilation, or NULL). */
+typedef void (*zwd_reload_fn)(struct zwd *d, int err, const char *why,
+			      const struct diags *problems);
+
 /**
- * zwd_reload() - re-read the configuration and hand it to the mode glue;
- * on any problem keep running with what was in effect.  Audited as @peer
- * via @via ("socket" or "signal").  @why gets the reason on failure and
- * notes (keys needing a restart) on success.
- * Return: 0 or -errno.
+ * zwd_reload_begin() - re-read the configuration and hand it to the mode
+ * glue; on any problem keep running with what was in effect.  Audited as
+ * @peer via @via ("socket": the control call audits itself, or "signal").
+ * @why gets the reason on failure and notes (keys needing a restart) on
+ * success.  A reload while another runs is refused (-EBUSY): nothing is
+ * queued.  @later (NULL for a signal) is the control call to answer when
+ * the reload ends after this returns.
+ * Return: 0 or -errno when it ended here; ZWD_RELOAD_RUNNING when the mode
+ * compiles off the loop (zwd_reload_done() ends it, answering @later).
  */
-int zwd_reload(struct zwd *d, const struct ctl_peer *peer, const char *via,
-	       char *why, size_t whylen);
+int zwd_reload_begin(struct zwd *d, const struct ctl_peer *peer, const char *via,
+		     struct ctl_later *later, char *why, size_t whylen);
+
 
 /* --- the pending change and the denied feed (zwd-pending.c) ------------------ */
 
@@ -161,6 +179,16 @@ int zwd_mode_start(struct zwd *d, char *why, size_t whylen);
  * Return: 0 or -errno with @why set.
  */
 int zwd_mode_reload(struct zwd *d, const struct cfg *next, char *why, size_t whylen);
+
+/**
+ * zwd_mode_reload_start() - zwd_mode_reload() for `zonewall reload` and
+ * SIGHUP: monitor and enforce read and compile the policy on a worker
+ * thread (the loop keeps serving) and apply it on the loop afterwards.
+ * Return: 0 (done), ZWD_RELOAD_RUNNING (@done follows, on the loop), or
+ * -errno with @why set.
+ */
+int zwd_mode_reload_start(struct zwd *d, const struct cfg *next, zwd_reload_fn done,
+			  char *why, size_t whylen);
 
 /** zwd_mode_status() - add the mode's own state to the status reply @o. */
 void zwd_mode_status(struct zwd *d, json_t *o);
@@ -307,6 +335,17 @@ struct zwd_enforce;
 int zwd_enforce_start(struct zwd *d, struct zwd_enforce **out, char *why, size_t whylen);
 /** zwd_enforce_reload() - re-read @next->policy and swap the tables atomically. */
 int zwd_enforce_reload(struct zwd_enforce *e, const struct cfg *next, char *why, size_t whylen);
+/**
+ * zwd_enforce_reload_start() - the same off the loop: read @next->policy and
+ * compile it on a worker thread against the snapshot now; the loop applies
+ * the result when the worker is done and calls @done.
+ * Return: ZWD_RELOAD_RUNNING, or -errno with @why set (nothing started).
+ */
+int zwd_enforce_reload_start(struct zwd_enforce *e, const struct cfg *next, zwd_reload_fn done,
+			     char *why, size_t whylen);
+/** zwd_enforce_reload_stop() - wait for a running reload's worker and drop its
+ * result (its @done hears "zonewalld is stopping").  Accepts NULL, or no reload. */
+void zwd_enforce_reload_stop(struct zwd_enforce *e);
 int zwd_enforce_apply_cmd(struct zwd_enforce *e, struct ctl_call *call);
 void zwd_enforce_status(struct zwd_enforce *e, json_t *o);
 void zwd_enforce_metrics(struct zwd_enforce *e);
