@@ -156,7 +156,7 @@ static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, st
 			return -ENOMEM;
 		}
 	if (e->remote_problems)
-		diags_nest(d, e->remote_problems, NULL);
+		diags_nest(d, e->remote_problems, "");
 	return 0;
 }
 

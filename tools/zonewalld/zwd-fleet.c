@@ -319,6 +319,7 @@ int zwd_fleet_run(struct zwd *d, char *why, size_t whylen)
 	}
 	f->th_started = true;
 	d->local_changed = zwd_fleet_local_changed;
+	zwd_fleet_want_update(f);	/* what the mode's start found */
 	zwd_log(LOG_NOTICE, "fleet: host %s in %s at %s, policy epoch %" PRIu64, f->host,
 		f->prefix, d->cfg.fleet, f->applied);
 	return 0;
