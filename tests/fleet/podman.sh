@@ -150,6 +150,9 @@ denied() {	# denied NS FROM TO: that zone pair's refusals in NS's kernel (no NS:
 tap_ok "$([ "$(denied "" web data)" -gt 0 ]; echo $?)" "host p counted web -> data refusals ($(denied "" web data))"
 tap_ok "$([ "$(denied "$B" data web)" -gt 0 ]; echo $?)" "host b counted data -> web refusals ($(denied "$B" data web))"
 
+# one write per container: etcd's version of its key counts the puts
+tap_is "$(ectl get -w json "/zonewall/v1/endpoints/host-p/$wip" | jq '.kvs[0].version')" 1 \
+	"its record was written once (etcd's version 1), whatever traffic and refusals came after"
 "$PODMAN" stop -t 0 "$web" >/dev/null
 gone() { [ -z "$(zone_in_b)" ] && [ -z "$(rec)" ]; }
 t0=$SECONDS
