@@ -71,25 +71,7 @@ nsenter -t "$("$PODMAN" inspect -f '{{.State.Pid}}' "$web")" -n ip route add 10.
 sysctl -qw "net.ipv4.conf.$br.forwarding=1" || tap_bail "cannot let $br forward"
 serve "$BC" 5432
 
-cat >"$FLEET_DIR/policy.json" <<'JSON'
-{
-  "version": 1,
-  "default_zone": "outside",
-  "zones": [
-    { "name": "outside", "mode": "enforce" },
-    { "name": "web", "mode": "enforce", "match": { "labels": { "zonewall.zone": "web" } } },
-    { "name": "data", "mode": "enforce" }
-  ],
-  "allow": [
-    { "from": "web", "to": "db", "proto": "tcp", "port": 5432, "comment": "web reads db" }
-  ]
-}
-JSON
-cat >"$FLEET_DIR/inventory.json" <<'JSON'
-{ "version": 1, "entries": [ { "name": "db", "zone": "data", "cidrs": ["10.78.2.10/32"] } ] }
-JSON
-chmod 0600 "$FLEET_DIR/inventory.json"
-zwf push "$FLEET_DIR/policy.json" >/dev/null || tap_bail "cannot push the fleet's policy"
+fleet_site_files
 
 # pg: web (on p) to db (on b) tcp/PORT; page: db to web's httpd
 pg() { "$PODMAN" exec "$web" sh -c "echo ping | timeout 3 nc -w 2 10.78.2.10 $1" 2>/dev/null; }

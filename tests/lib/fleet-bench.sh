@@ -27,15 +27,6 @@ start_host() {	# start_host NS NAME [URL]: zonewalld there, and nft monitor as t
 seen_at() {	# seen_at FILE ERE T0: the first time after T0 a line of FILE matches
 	awk -v t0="$3" -v re="$2" '$1 >= t0 && $0 ~ re { print $1; exit }' "$1"
 }
-all_seen() {	# all_seen ERE T0: the latest of every host's first sight; fails while one has not
-	local t m=0 i
-	for ((i = 0; i < nhosts; i++)); do
-		t=$(seen_at "$FLEET_DIR/${H[i]}/monitor" "$1" "$2")
-		[ -n "$t" ] || return 1
-		m=$(awk -v a="$m" -v b="$t" 'BEGIN { print (b > a ? b : a) }')
-	done
-	echo "$m"
-}
 committed_at() {	# committed_at FILE ERE T0: the time of the first line, after T0, of
 	# the transaction whose lines hold ERE.  The kernel tells nothing of a
 	# transaction before it commits, and ends its lines with "# new
@@ -45,18 +36,19 @@ committed_at() {	# committed_at FILE ERE T0: the time of the first line, after T
 		/# new generation/ { start = ""; next }
 		{ if (start == "") start = $1; if ($0 ~ re) { print start; exit } }' "$1"
 }
-all_committed() {	# all_committed ERE T0: as all_seen, at each host's commit
+all_at() {	# all_at FN ERE T0: the latest of every host's time by FN (seen_at or
+	# committed_at); fails while a host has none
 	local t m=0 i
 	for ((i = 0; i < nhosts; i++)); do
-		t=$(committed_at "$FLEET_DIR/${H[i]}/monitor" "$1" "$2")
+		t=$("$1" "$FLEET_DIR/${H[i]}/monitor" "$2" "$3")
 		[ -n "$t" ] || return 1
 		m=$(awk -v a="$m" -v b="$t" 'BEGIN { print (b > a ? b : a) }')
 	done
 	echo "$m"
 }
-wait_seen() {	# wait_seen ERE T0 [all_committed]: print all_seen's time once every host saw it
+wait_seen() {	# wait_seen ERE T0 [committed_at]: all_at's time once every host saw ERE
 	local deadline=$((SECONDS + 30)) t
-	until t=$("${3:-all_seen}" "$1" "$2"); do
+	until t=$(all_at "${3:-seen_at}" "$1" "$2"); do
 		[ $SECONDS -lt "$deadline" ] || return 1
 		read -r -t 0.02 <> <(:) 2>/dev/null || true
 	done

@@ -105,6 +105,13 @@ fleet_sites() {
 	ip -n "$A" route add 10.78.2.0/24 via 10.77.0.3 && ip -n "$B" route add 10.78.1.0/24 via 10.77.0.2 ||
 		tap_bail "cannot route between the hosts"
 	serve "$BC" 5432
+	fleet_site_files
+}
+
+# fleet_site_files: the sites' policy and inventory in FLEET_DIR (policy.json:
+# web -> db tcp/5432; zones outside, web by label, data; inventory.json:
+# db = 10.78.2.10, zone data), pushed as the fleet's policy.  Bails on failure.
+fleet_site_files() {
 	cat >"$FLEET_DIR/policy.json" <<'JSON'
 {
   "version": 1,

@@ -150,12 +150,24 @@ static int zwd_fleet_fetch(struct zwd_fleet *f, struct diags *dg)
 	return 0;
 }
 
+/* A watch on PREFIX/@what from revision @from into *@w, unless the last
+ * one broke just now (then the next rounds read, once a second). */
+static int zwd_fleet_watch(struct zwd_fleet *f, struct etcd_watch **w, const char *what,
+			   bool prefix, int64_t from, struct diags *dg)
+{
+	char key[256];
+
+	if (loop_now_ms() - f->watch_failed_at < ZWD_FLEET_RETRY_MS)
+		return 0;
+	snprintf(key, sizeof(key), "%s/%s", f->prefix, what);
+	return etcd_watch_open(f->etcd, key, prefix, from, w, dg);
+}
+
 /* Read the epoch in force; fetch it when it is not the copy's.  A watch on
  * it starts after the revision read (or the view's, when none is pushed). */
 static int zwd_fleet_follow(struct zwd_fleet *f, struct diags *dg)
 {
 	struct fleet_epoch cur;
-	char key[256];
 	uint64_t have;
 	int64_t rev;
 	int rc;
@@ -163,13 +175,9 @@ static int zwd_fleet_follow(struct zwd_fleet *f, struct diags *dg)
 	rc = fleet_epoch_current(f->etcd, f->prefix, &cur, &rev, dg);
 	if (rc && rc != -ENOENT)
 		return rc;
-	if (!f->w_pol && loop_now_ms() - f->watch_failed_at >= ZWD_FLEET_RETRY_MS) {
-		snprintf(key, sizeof(key), "%s/policy/current", f->prefix);
-		rc = etcd_watch_open(f->etcd, key, false,
-				     (rev ? rev : fleet_view_revision(f->view)) + 1, &f->w_pol, dg);
-		if (rc)
-			return rc;
-	}
+	if (!f->w_pol && (rc = zwd_fleet_watch(f, &f->w_pol, "policy/current", false,
+					       (rev ? rev : fleet_view_revision(f->view)) + 1, dg)))
+		return rc;
 	if (!cur.epoch)
 		return 0;	/* nothing pushed yet */
 	pthread_mutex_lock(&f->mu);
@@ -279,7 +287,6 @@ static int zwd_fleet_handover(struct zwd_fleet *f)
 static int zwd_fleet_list(struct zwd_fleet *f, struct diags *dg)
 {
 	struct fleet_endpoints l;
-	char key[256];
 	int rc;
 
 	rc = fleet_endpoints_list(f->etcd, f->prefix, f->host, &l, dg);
@@ -292,10 +299,7 @@ static int zwd_fleet_list(struct zwd_fleet *f, struct diags *dg)
 	if ((rc || !f->listed) && (rc = zwd_fleet_handover(f)))
 		return rc;
 	f->listed = true;
-	if (loop_now_ms() - f->watch_failed_at < ZWD_FLEET_RETRY_MS)
-		return 0;	/* the last one broke just now: read again next round */
-	snprintf(key, sizeof(key), "%s/endpoints/", f->prefix);
-	return etcd_watch_open(f->etcd, key, true, fleet_view_revision(f->view) + 1, &f->w_ep,
+	return zwd_fleet_watch(f, &f->w_ep, "endpoints/", true, fleet_view_revision(f->view) + 1,
 			       dg);
 }
 
