@@ -100,6 +100,14 @@ struct cmp_workload *cmp_snap_add(struct cmp_snapshot *s, const char *identity,
 int cmp_snap_add_copy(struct cmp_snapshot *s, const struct cmp_workload *w);
 
 /**
+ * cmp_snap_take() - move endpoint @i of @from to the end of @s (no copy);
+ * @from keeps a hole there, which cmp_snap_free() passes over (so @from is
+ * only freed afterwards, not compiled).  Return: 0, -ENOENT (no endpoint
+ * there), -ENOMEM.
+ */
+int cmp_snap_take(struct cmp_snapshot *s, struct cmp_snapshot *from, size_t i);
+
+/**
  * cmp_snap_add_bridge() - add a container bridge by name (duplicates are
  * ignored).  Return: 0, -EINVAL (not an interface name), -ENOMEM.
  */

@@ -342,3 +342,18 @@ int cmp_snap_add_copy(struct cmp_snapshot *s, const struct cmp_workload *w)
 	}
 	return 0;
 }
+
+int cmp_snap_take(struct cmp_snapshot *s, struct cmp_snapshot *from, size_t i)
+{
+	struct cmp_workload **nv;
+
+	if (i >= from->n || !from->w[i])
+		return -ENOENT;
+	nv = realloc(s->w, (s->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	s->w = nv;
+	s->w[s->n++] = from->w[i];
+	from->w[i] = NULL;	/* cmp_snap_free() passes over it */
+	return 0;
+}

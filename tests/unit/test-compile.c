@@ -243,6 +243,27 @@ static void test_snap_equal(void)
 	cmp_snap_free(d);
 }
 
+/* copies and moves between snapshots: every field kept */
+static void test_snap_copy_take(void)
+{
+	struct cmp_snapshot *a = snap_two("10.0.0.3", "veth1"), *b = cmp_snap_new();
+	struct cmp_snapshot *c = cmp_snap_new(), *want = snap_two("10.0.0.3", "veth1");
+
+	tap_ok(cmp_snap_add_copy(b, a->w[0]) == 0 && cmp_snap_add_copy(b, a->w[1]) == 0 &&
+	       cmp_snap_add_bridge(b, "br0") == 0 && cmp_snap_equal(a, b),
+	       "copies of every endpoint: an equal snapshot (labels, networks, port, MAC)");
+	tap_ok(cmp_snap_take(c, a, 1) == 0 && cmp_snap_take(c, a, 0) == 0 && c->n == 2 &&
+	       !a->w[0] && !a->w[1] && !strcmp(c->w[0]->identity, "b"),
+	       "moved in the order taken, holes left behind");
+	tap_ok(cmp_snap_take(c, a, 0) == -ENOENT && cmp_snap_take(c, a, 9) == -ENOENT,
+	       "a hole or past the end: -ENOENT");
+	tap_ok(cmp_snap_equal(b, want), "the copies outlive their source");
+	cmp_snap_free(a);	/* holes passed over */
+	cmp_snap_free(b);
+	cmp_snap_free(c);
+	cmp_snap_free(want);
+}
+
 /* `zonewall denied` rows for packets without ports, and for invalid ones */
 static void test_log_rows(const struct pol_policy *p)
 {
@@ -305,6 +326,7 @@ int main(void)
 	test_zone_rules();
 	test_parse();
 	test_snap_equal();
+	test_snap_copy_take();
 	test_log_rows(p);
 	pol_free(p);
 	return tap_done();

@@ -114,31 +114,62 @@ static void zwd_snap_report(struct zwd_enforce *e, const struct diags *d)
 void zwd_snap_remote_free(struct zwd_enforce *e)
 {
 	cmp_snap_free(e->remote);
+	json_decref(e->remote_read);
 	free(e->remote_problems);
 	e->remote = NULL;
+	e->remote_read = NULL;
 	e->remote_problems = NULL;
+}
+
+/* Record @r into @s: taken over from the last read when its value is the
+ * same (and it was read whole), else read; noted in @read either way. */
+static int zwd_snap_remote_one(struct zwd_enforce *e, struct cmp_snapshot *s, json_t *read,
+			       const json_t *r, struct diags *d)
+{
+	const char *key = json_string_value(json_object_get(r, "key"));
+	const char *value = json_string_value(json_object_get(r, "value"));
+	const json_t *was = key ? json_object_get(e->remote_read, key) : NULL;
+	json_int_t at = json_integer_value(json_array_get(was, 1));
+	size_t before = s->n;
+	int rc;
+
+	if (!key || !value)
+		return 0;
+	if (was && at >= 0 && !strcmp(json_string_value(json_array_get(was, 0)), value))
+		rc = cmp_snap_take(s, e->remote, (size_t)at);
+	else
+		rc = fleet_endpoint_add(s, key, value,
+					json_string_value(json_object_get(r, "host")), d);
+	if (rc == -ENOMEM)
+		return rc;
+	/* a record left out is read again next time, to be reported again */
+	return json_object_set_new(read, key, json_pack("[s, I]", value, rc || s->n == before ?
+							 (json_int_t)-1 : (json_int_t)before)) ?
+		-ENOMEM : 0;
 }
 
 int zwd_snap_remote_set(struct zwd_enforce *e, const json_t *list)
 {
 	struct cmp_snapshot *s = cmp_snap_new();
 	struct diags *d = calloc(1, sizeof(*d));
+	json_t *read = json_object();
 	const json_t *r;
 	size_t i;
-	int rc = s && d ? 0 : -ENOMEM;
+	int rc = s && d && read ? 0 : -ENOMEM;
 
 	json_array_foreach(list, i, r)
-		if (!rc && fleet_endpoint_add(s, json_string_value(json_object_get(r, "key")),
-					      json_string_value(json_object_get(r, "value")),
-					      json_string_value(json_object_get(r, "host")), d) == -ENOMEM)
-			rc = -ENOMEM;
-	if (rc) {
+		if (!rc)
+			rc = zwd_snap_remote_one(e, s, read, r, d);
+	if (rc) {	/* what was taken over is lost with the rest: read all again */
 		cmp_snap_free(s);
 		free(d);
+		json_decref(read);
+		zwd_snap_remote_free(e);
 		return rc;
 	}
 	zwd_snap_remote_free(e);
 	e->remote = s;
+	e->remote_read = read;
 	if (d->n)
 		e->remote_problems = d;
 	else
@@ -151,7 +182,7 @@ int zwd_snap_remote_set(struct zwd_enforce *e, const json_t *list)
 static int zwd_snap_add_remote(struct zwd_enforce *e, struct cmp_snapshot *s, struct diags *d)
 {
 	for (size_t i = 0; e->remote && i < e->remote->n; i++)
-		if (cmp_snap_add_copy(s, e->remote->w[i])) {
+		if (e->remote->w[i] && cmp_snap_add_copy(s, e->remote->w[i])) {
 			cmp_snap_free(s);
 			return -ENOMEM;
 		}

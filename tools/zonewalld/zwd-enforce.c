@@ -513,7 +513,8 @@ const struct cmp_snapshot *zwd_enforce_snapshot(struct zwd_enforce *e)
 void zwd_enforce_remote(struct zwd_enforce *e, json_t *remote)
 {
 	if (zwd_snap_remote_set(e, remote))
-		zwd_log(LOG_ERR, "fleet: out of memory: the other hosts' endpoints stay as they were");
+		zwd_log(LOG_ERR, "fleet: out of memory reading the other hosts' endpoints: left out "
+			"(their addresses in the default zone) until the next change");
 	zwd_follow(e);	/* element updates, as for a container's start */
 }
 

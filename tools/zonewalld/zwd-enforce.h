@@ -98,6 +98,7 @@ struct zwd_enforce {
 	uint64_t ports_found, ports_missing;
 	char snap_problems[512];	/* what the last snapshot left out, as logged */
 	struct cmp_snapshot *remote;	/* the fleet's other hosts' endpoints, as read once */
+	json_t *remote_read;		/* their records as read: {key: [value, index in remote]} */
 	struct diags *remote_problems;	/* the records left out of it (NULL: none) */
 	char last_error[512];
 	struct zwd_reload_job *job;	/* a reload compiling on its worker, or NULL */
@@ -151,8 +152,10 @@ void zwd_kernel_probe(struct zwd_enforce *e);
 
 /**
  * zwd_snap_remote_set() - the fleet's other hosts' endpoint records @list
- * ([{key, value, host}]) as the endpoints every snapshot adds from now on
- * (read here, once).  Return: 0 or -ENOMEM (the last ones stay).
+ * ([{key, value, host}]) as the endpoints every snapshot adds from now on:
+ * a record read before, unchanged, is taken over as it was read; only new
+ * and changed ones are read.  Return: 0 or -ENOMEM (then none are kept:
+ * their addresses fall to the default zone until the next list).
  */
 int zwd_snap_remote_set(struct zwd_enforce *e, const json_t *list);
 
