@@ -46,6 +46,9 @@ struct rt_hit {
 	const struct id_workload *w;	/* its labels and networks, NULL for an entry */
 };
 
+/** rt_hit_workload() - @hit for workload @w: its identity, zone and why. */
+void rt_hit_workload(struct rt_hit *hit, const struct id_workload *w);
+
 struct rt_source_ops {
 	const char *name;
 	/* count() - how many records; NULL: none (a lookup-only source) */

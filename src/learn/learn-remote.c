@@ -99,10 +99,7 @@ static bool learn_remote_src_lookup(const void *impl, const struct id_addr *a, i
 
 	if (!w)
 		return false;
-	hit->identity = w->identity;
-	hit->zone = w->zone;
-	hit->zone_source = w->zone_source;
-	hit->w = w;
+	rt_hit_workload(hit, w);
 	return true;
 }
 

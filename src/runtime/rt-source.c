@@ -51,7 +51,7 @@ static void rt_workload_origin(const struct id_workload *w, char *buf, size_t le
 	snprintf(buf, len, "container %s (%.12s)", w->name, w->id);
 }
 
-static void rt_workload_hit(const struct id_workload *w, struct rt_hit *hit)
+void rt_hit_workload(struct rt_hit *hit, const struct id_workload *w)
 {
 	hit->identity = w->identity;
 	hit->zone = w->zone;
@@ -82,7 +82,7 @@ static bool rt_index_lookup(const void *impl, const struct id_addr *a, int64_t t
 	const struct id_workload *w = id_index_lookup(impl, a, t_ns);
 
 	if (w)
-		rt_workload_hit(w, hit);
+		rt_hit_workload(hit, w);
 	return w != NULL;
 }
 

@@ -9,9 +9,7 @@
 # compacted revisions would list again): a record written after it still
 # reaches the peer's kernel.
 . "$(dirname "$0")/../lib/fleet.sh"
-fleet_require
-[ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
-command -v nft >/dev/null || tap_skip_all "needs nft"
+fleet_require_daemons
 A=zwfa$$ B=zwfb$$
 fleet_hosts_add "$A" "$B" || tap_bail "cannot make the hosts' namespaces"
 fleet_cluster_start || tap_bail "the etcd cluster did not start: $(tail -3 "$FLEET_DIR"/*/log)"

@@ -7,9 +7,7 @@
 # current record (etcdctl, the witness) has the old file's digest and both
 # kernels (nft) hold the old tables.
 . "$(dirname "$0")/../lib/fleet.sh"
-fleet_require
-[ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
-command -v nft >/dev/null || tap_skip_all "needs nft"
+fleet_require_daemons
 A=zwfa$$ B=zwfb$$
 fleet_hosts_add "$A" "$B" || tap_bail "cannot make the hosts' namespaces"
 fleet_etcd_start a 2379 2380 || tap_bail "etcd did not start: $(tail -5 "$FLEET_DIR/a/log")"

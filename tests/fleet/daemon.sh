@@ -8,9 +8,7 @@
 # host killed with -9 leaves its peers' view when its lease expires, one
 # stopped in order at once.
 . "$(dirname "$0")/../lib/fleet.sh"
-fleet_require
-[ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
-command -v nft >/dev/null || tap_skip_all "needs nft"
+fleet_require_daemons
 A=zwfa$$ B=zwfb$$
 fleet_hosts_add "$A" "$B" || tap_bail "cannot make the hosts' namespaces"
 fleet_etcd_start a 2379 2380 || tap_bail "etcd did not start: $(tail -5 "$FLEET_DIR/a/log")"

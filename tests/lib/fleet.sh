@@ -22,6 +22,12 @@ fleet_require() {	# skip the file unless root, namespaces and etcd are there
 	on_cleanup "rm -rf '$FLEET_DIR'"
 }
 
+fleet_require_daemons() {	# fleet_require, and zonewalld built and nft there
+	fleet_require
+	[ -x "$ZONEWALLD" ] || tap_skip_all "zonewalld not built"
+	command -v nft >/dev/null || tap_skip_all "needs nft"
+}
+
 fx() {	# fx COMMAND...: run COMMAND in the fleet's namespace
 	ip netns exec "$FLEET_NS" "$@"
 }

@@ -44,10 +44,7 @@ static bool fake_lookup(const void *impl, const struct id_addr *a, int64_t t_ns,
 
 	if (a->family != AF_INET || a->a[0] != 10 || a->a[1] || a->a[2])
 		return false;
-	hit->identity = w->identity;
-	hit->zone = w->zone;
-	hit->zone_source = w->zone_source;
-	hit->w = w;
+	rt_hit_workload(hit, w);
 	return true;
 }
 
