@@ -187,6 +187,36 @@ struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snap
 			       const struct cmp_options *o, struct diags *warn,
 			       struct diags *errs);
 
+/* What one compile leaves for the next compile of the same policy. */
+struct cmp_incr;
+
+/**
+ * cmp_compile_next() - cmp_compile() for a caller that follows a changing
+ * snapshot with one policy (zonewalld): with @prev and @prev_rs (the state
+ * and the model of the last compile of @p, in the same struct, unchanged),
+ * only the allow rules that name an identity or a zone whose addresses
+ * changed are expanded again, and the allowlist sets are the last model's
+ * patched with the difference, so an event costs in proportion to what it
+ * changed, not to the policy.  Without them, or when much changed, a full
+ * compile.  The allowlist sets come out sorted (rsd_set_sort()).
+ * @next: set to the state for the compile after this one (cmp_incr_free()),
+ *        NULL on failure.
+ * Return: the model, as cmp_compile() (no warnings), or NULL with errno.
+ */
+struct rs_ruleset *cmp_compile_next(const struct pol_policy *p, const struct cmp_snapshot *s,
+				    const struct cmp_options *o, const struct rs_ruleset *prev_rs,
+				    const struct cmp_incr *prev, struct cmp_incr **next,
+				    struct diags *errs);
+
+/** cmp_incr_free() - release @st.  Accepts NULL. */
+void cmp_incr_free(struct cmp_incr *st);
+
+/**
+ * cmp_incr_was_full() - whether the compile that left @st compiled the
+ * whole allowlist (no last state, or too much changed).
+ */
+bool cmp_incr_was_full(const struct cmp_incr *st);
+
 /**
  * cmp_empty_ruleset() - a model naming our tables with nothing in them:
  * what nft_uninstall() needs.  Return: it, or NULL (errno ENOMEM).

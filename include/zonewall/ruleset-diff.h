@@ -48,6 +48,29 @@ bool rsd_same_shape(const struct rs_ruleset *a, const struct rs_ruleset *b);
  */
 int rsd_diff(const struct rs_ruleset *old, const struct rs_ruleset *new, struct rsd_diff *out);
 
+/**
+ * rsd_set_sorted() - whether @s's elements are in the order rsd_diff()
+ * compares them by (key bytes, then range end, then verdict).  O(n).
+ */
+bool rsd_set_sorted(const struct rs_set *s);
+
+/**
+ * rsd_set_sort() - put @s's elements in that order, so that rsd_diff()
+ * and rsd_set_patch() take it in one pass.  Return: 0 or -ENOMEM.
+ */
+int rsd_set_sort(struct rs_set *s);
+
+/**
+ * rsd_set_patch() - append to the empty set @dst the elements of @old
+ * without those of @del, with those of @add, in order: the inverse of
+ * rsd_diff() for one set, in O(|old| + changes x log |old|).  @old, @add
+ * and @del must be sorted (rsd_set_sort()); @add or @del may be NULL.
+ * Return: 0, -EEXIST (an element of @add is in @old), -ENOENT (one of @del
+ * is not), -EINVAL (the sets differ in kind), -ENOMEM.
+ */
+int rsd_set_patch(struct rs_set *dst, const struct rs_set *old, const struct rs_set *add,
+		  const struct rs_set *del);
+
 /** rsd_diff_free() - release what rsd_diff() filled.  Accepts NULL. */
 void rsd_diff_free(struct rsd_diff *d);
 

@@ -37,6 +37,7 @@ struct ctx {
 	bool has_range[2];	/* the interval allowlist exists, per family (0: 4, 1: 6) */
 	bool *zone_member;	/* per zone: named by a zone -> zone rule (member sets) */
 	bool *pair_rules;	/* per zone pair f * n_zones + t: has zone -> zone rules */
+	struct cmp_incr_run *inc;	/* cmp_compile_next(): the last compile's state (incr.c) */
 };
 
 #define TRY(x)                         \
@@ -168,6 +169,27 @@ int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri);
 /** cmp_tuples_normalize() - sort @t, drop duplicates, merge overlapping port ranges. */
 void cmp_tuples_normalize(struct tuples *t);
 
+/** cmp_tuples_sort_key() - sort @t by cmp_tuple_key_cmp(). */
+void cmp_tuples_sort_key(struct tuples *t);
+
+/**
+ * cmp_tuples_merge() - in @v (@n tuples sorted by key), drop duplicates and
+ * merge overlapping port ranges in place.  Return: the tuples left.
+ */
+size_t cmp_tuples_merge(struct tuple *v, size_t n);
+
+/** cmp_tuples_push() - append @x to @t.  Return: 0 or -ENOMEM. */
+int cmp_tuples_push(struct tuples *t, const struct tuple *x);
+
+/** cmp_tuple_group_cmp() - order by family, source, destination, protocol. */
+int cmp_tuple_group_cmp(const struct tuple *x, const struct tuple *y);
+
+/** cmp_tuple_key_cmp() - cmp_tuple_group_cmp(), then port range, then rule. */
+int cmp_tuple_key_cmp(const struct tuple *x, const struct tuple *y);
+
+/** cmp_rule_zones() - rule @ri's zone sides into c->rule_zone, c->zone_member, c->pair_rules. */
+void cmp_rule_zones(struct ctx *c, size_t ri);
+
 /** cmp_tuple_exact() - both ends single addresses, one port or none (a hash set element). */
 bool cmp_tuple_exact(const struct tuple *t);
 
@@ -198,6 +220,57 @@ int cmp_spoof_log_chain_add(struct ctx *c, struct rs_table *t, const char *name,
  * reserved group addresses.  Return: 0 or -errno.
  */
 int cmp_bridge_table_add(struct ctx *c, struct rs_ruleset *rs);
+
+/* The allowlist sets' key, IPv4 (@v6 false) or IPv6: source . destination . protocol . port. */
+static inline struct rs_key allow_key(bool v6)
+{
+	enum rs_type at = v6 ? RS_T_IPV6 : RS_T_IPV4;
+
+	return (struct rs_key){ { at, at, RS_T_PROTO, RS_T_SERVICE }, 4 };
+}
+
+/* --- the next compile of the same policy (incr.c) --- */
+
+struct cmp_incr_run;
+
+/**
+ * cmp_incr_begin() - after the zones are resolved: the state of this
+ * compile's snapshot, for the next.  Return: 0 or -ENOMEM.
+ */
+int cmp_incr_begin(struct ctx *c);
+
+/** cmp_incr_from_last() - whether this compile patches the last one's allowlist. */
+bool cmp_incr_from_last(const struct ctx *c);
+
+/**
+ * cmp_compile_ctx() - cmp_compile() on @c (its policy, snapshot, errs and
+ * inc set).  Return: the model, or NULL with errno.
+ */
+struct rs_ruleset *cmp_compile_ctx(struct ctx *c, const struct cmp_options *o);
+
+/**
+ * cmp_incr_tuples() - the allowlist's changes since the last compile: the
+ * rules naming a side whose addresses changed expanded again, every rule's
+ * zone sides recorded (cmp_rule_zones()), c->has_range set from the tuples.
+ * Return: 0, -EAGAIN (too much changed: compile in full), -ENOMEM.
+ */
+int cmp_incr_tuples(struct ctx *c);
+
+/**
+ * cmp_incr_allow_fill() - the allowlist sets of c->inet: the last
+ * compile's, patched with the changes cmp_incr_tuples() found.
+ * Return: 0, -EAGAIN (the last model does not match: compile in full), -ENOMEM.
+ */
+int cmp_incr_allow_fill(struct ctx *c);
+
+/**
+ * cmp_incr_keep_raw() - a full compile's tuples, sorted by key and not yet
+ * normalized (@t), kept for the next compile.  Return: 0 or -ENOMEM.
+ */
+int cmp_incr_keep_raw(struct ctx *c, const struct tuples *t);
+
+/** cmp_tuple_elem_add() - tuple @x as an element of allowlist set @set. */
+int cmp_tuple_elem_add(const struct ctx *c, struct rs_set *set, const struct tuple *x);
 
 /* --- the inet table (compile-sets.c, compile-chains.c) --- */
 

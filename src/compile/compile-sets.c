@@ -21,8 +21,7 @@ static int add_allow_sets(struct ctx *c, const struct tuples *t)
 						 { "allow6", "allow6_range" } };
 
 	for (int f = 0; f < 2; f++) {
-		enum rs_type at = f ? RS_T_IPV6 : RS_T_IPV4;
-		struct rs_key k = { { at, at, RS_T_PROTO, RS_T_SERVICE }, 4 };
+		struct rs_key k = allow_key(f);
 
 		if (!rs_set_add(c->inet, names[f][0], &k, false, false, "allowlist (exact tuples)"))
 			return -errno;
@@ -49,28 +48,33 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 		{ rs_set_find(c->inet, "allow4"), rs_set_find(c->inet, "allow4_range") },
 		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
 	};
-	char origin[POL_IDENTITY_MAX * 2 + 64];
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tuple *x = &t->v[i];
-		const struct pol_rule *r = &c->p->rules[x->rule];
-		struct rs_value v[4];
-		int rc;
+		int rc = cmp_tuple_elem_add(c, sets[x->family == 6][!cmp_tuple_exact(x)], x);
 
-		prefix_value(&x->src, &v[0]);
-		prefix_value(&x->dst, &v[1]);
-		memset(&v[2], 0, sizeof(v[2]) * 2);
-		v[2].type = RS_T_PROTO;
-		v[2].u.proto = x->proto;
-		v[3].type = RS_T_SERVICE;
-		v[3].u.port = x->plo;
-		v[3].port_hi = x->phi;
-		snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
-		rc = rs_set_add_elem(sets[x->family == 6][!cmp_tuple_exact(x)], v, NULL, origin);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+int cmp_tuple_elem_add(const struct ctx *c, struct rs_set *set, const struct tuple *x)
+{
+	const struct pol_rule *r = &c->p->rules[x->rule];
+	char origin[POL_IDENTITY_MAX * 2 + 64];
+	struct rs_value v[4];
+
+	prefix_value(&x->src, &v[0]);
+	prefix_value(&x->dst, &v[1]);
+	memset(&v[2], 0, sizeof(v[2]) * 2);
+	v[2].type = RS_T_PROTO;
+	v[2].u.proto = x->proto;
+	v[3].type = RS_T_SERVICE;
+	v[3].u.port = x->plo;
+	v[3].port_hi = x->phi;
+	snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
+	return rs_set_add_elem(set, v, NULL, origin);
 }
 
 static int pref_cmp(const void *a, const void *b)
@@ -432,7 +436,8 @@ int cmp_inet_sets_add(struct ctx *c, const struct tuples *t, const struct zmap *
 
 	if ((rc = add_bridges_set(c)) < 0 || (rc = add_port_sets(c)) < 0 ||
 	    (rc = add_same_sets(c)) < 0 || (rc = add_allow_sets(c, t)) < 0 ||
-	    (rc = fill_allow_sets(c, t)) < 0 || (rc = add_zone_rule_sets(c)) < 0 ||
+	    (rc = cmp_incr_from_last(c) ? cmp_incr_allow_fill(c) : fill_allow_sets(c, t)) < 0 ||
+	    (rc = add_zone_rule_sets(c)) < 0 ||
 	    (rc = add_zone_maps(c, z4, 4)) < 0)
 		return rc;
 	return add_zone_maps(c, z6, 6);

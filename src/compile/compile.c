@@ -67,6 +67,25 @@ static int index_borders(struct ctx *c)
 	return 0;
 }
 
+/* The allowlist's tuples, normalized; for cmp_compile_next(), only its changes. */
+static int expand_rules(struct ctx *c, struct tuples *t)
+{
+	int rc;
+
+	if (cmp_incr_from_last(c))
+		return cmp_incr_tuples(c);
+	for (size_t i = 0; i < c->p->n_rules; i++)
+		if ((rc = cmp_rule_expand(c, t, i)) < 0)
+			return rc;
+	if (c->inc) {
+		cmp_tuples_sort_key(t);
+		if ((rc = cmp_incr_keep_raw(c, t)) < 0)
+			return rc;
+	}
+	cmp_tuples_normalize(t);
+	return 0;
+}
+
 static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 {
 	struct zmap z4 = { 0 }, z6 = { 0 };
@@ -84,10 +103,8 @@ static int build_inet(struct ctx *c, struct rs_ruleset *rs)
 	if ((rc = cmp_zmap_build(c->p, c->s, c->zone_of, 4, &z4, c->errs)) < 0 ||
 	    (rc = cmp_zmap_build(c->p, c->s, c->zone_of, 6, &z6, c->errs)) < 0)
 		goto out_free;
-	for (size_t i = 0; i < c->p->n_rules; i++)
-		if ((rc = cmp_rule_expand(c, &t, i)) < 0)
-			goto out_free;
-	cmp_tuples_normalize(&t);
+	if ((rc = expand_rules(c, &t)) < 0)
+		goto out_free;
 	if ((rc = cmp_inet_sets_add(c, &t, &z4, &z6)) < 0)
 		goto out_free;
 	rc = cmp_inet_chains_add(c);
@@ -98,50 +115,58 @@ out_free:
 	return rc;
 }
 
-struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
-			       const struct cmp_options *o, struct diags *warn,
-			       struct diags *errs)
+struct rs_ruleset *cmp_compile_ctx(struct ctx *c, const struct cmp_options *o)
 {
-	struct ctx c = { .p = p, .s = s, .warn = warn, .errs = errs };
 	struct rs_ruleset *rs;
 	int rc;
 
-	diags_init(errs);
-	c.o.log_group = o && o->log_group ? o->log_group : CMP_LOG_GROUP;
-	c.o.log_rate = o && o->log_rate ? o->log_rate : CMP_LOG_RATE;
-	if (!p->n_zones || p->default_zone >= p->n_zones) {
-		diag_add(errs, "policy", "no default zone");
+	diags_init(c->errs);
+	c->o.log_group = o && o->log_group ? o->log_group : CMP_LOG_GROUP;
+	c->o.log_rate = o && o->log_rate ? o->log_rate : CMP_LOG_RATE;
+	if (!c->p->n_zones || c->p->default_zone >= c->p->n_zones) {
+		diag_add(c->errs, "policy", "no default zone");
 		errno = EINVAL;
 		return NULL;
 	}
 	rs = rs_ruleset_new();
 	if (!rs)
 		return NULL;
-	rc = resolve_zones(&c);
+	rc = resolve_zones(c);
+	if (rc == 0 && c->inc)
+		rc = cmp_incr_begin(c);
 	if (rc == 0)
-		rc = build_inet(&c, rs);
+		rc = build_inet(c, rs);
 	if (rc == 0)
-		rc = cmp_bridge_table_add(&c, rs);
-	if (rc == 0 && rs_validate(rs, errs) < 0)
+		rc = cmp_bridge_table_add(c, rs);
+	if (rc == 0 && rs_validate(rs, c->errs) < 0)
 		rc = -EINVAL;
-	free(c.zone_of);
-	free(c.by_identity);
-	free(c.zone_member);
-	free(c.pair_rules);
-	free(c.by_zone);
-	free(c.zone_start);
-	free(c.zone_wide_end);
-	free(c.zone_hosts);
-	free(c.rule_zone);
-	free(c.border_of);
+	free(c->zone_of);
+	free(c->by_identity);
+	free(c->zone_member);
+	free(c->pair_rules);
+	free(c->by_zone);
+	free(c->zone_start);
+	free(c->zone_wide_end);
+	free(c->zone_hosts);
+	free(c->rule_zone);
+	free(c->border_of);
 	if (rc < 0) {
-		if (rc == -EINVAL && !diags_any(errs))
-			diag_add(errs, "compiler", "%s", strerror(-rc));
+		if (rc == -EINVAL && !diags_any(c->errs))
+			diag_add(c->errs, "compiler", "%s", strerror(-rc));
 		rs_ruleset_free(rs);
 		errno = -rc;
 		return NULL;
 	}
 	return rs;
+}
+
+struct rs_ruleset *cmp_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
+			       const struct cmp_options *o, struct diags *warn,
+			       struct diags *errs)
+{
+	struct ctx c = { .p = p, .s = s, .warn = warn, .errs = errs };
+
+	return cmp_compile_ctx(&c, o);
 }
 
 struct rs_ruleset *cmp_empty_ruleset(void)

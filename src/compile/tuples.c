@@ -15,7 +15,7 @@
 #include "compile-int.h"
 
 
-static int tuples_push(struct tuples *t, const struct tuple *x)
+int cmp_tuples_push(struct tuples *t, const struct tuple *x)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
@@ -39,22 +39,33 @@ bool cmp_tuple_exact(const struct tuple *t)
 }
 
 /* Order by key, port range last, so equal keys with touching ranges are adjacent. */
-static int tuple_key_cmp(const void *a, const void *b)
+int cmp_tuple_key_cmp(const struct tuple *x, const struct tuple *y)
 {
-	const struct tuple *x = a, *y = b;
+	int c = cmp_tuple_group_cmp(x, y);
+
+	if (c)
+		return c;
+	if (x->plo != y->plo)
+		return x->plo - y->plo;
+	if (x->phi != y->phi)
+		return x->phi - y->phi;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int cmp_tuple_group_cmp(const struct tuple *x, const struct tuple *y)
+{
 	int c;
 
 	if (x->family != y->family)
 		return x->family - y->family;
 	if ((c = memcmp(&x->src, &y->src, sizeof(x->src))) || (c = memcmp(&x->dst, &y->dst, sizeof(x->dst))))
 		return c;
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	if (x->plo != y->plo)
-		return x->plo - y->plo;
-	if (x->phi != y->phi)
-		return x->phi - y->phi;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+	return x->proto - y->proto;
+}
+
+static int tuple_key_qcmp(const void *a, const void *b)
+{
+	return cmp_tuple_key_cmp(a, b);
 }
 
 static int tuple_rule_cmp(const void *a, const void *b)
@@ -63,7 +74,13 @@ static int tuple_rule_cmp(const void *a, const void *b)
 
 	if (x->rule != y->rule)
 		return x->rule < y->rule ? -1 : 1;
-	return tuple_key_cmp(a, b);
+	return cmp_tuple_key_cmp(x, y);
+}
+
+void cmp_tuples_sort_key(struct tuples *t)
+{
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), tuple_key_qcmp);
 }
 
 /*
@@ -72,47 +89,46 @@ static int tuple_rule_cmp(const void *a, const void *b)
  * interval set refuses overlapping elements.  Single ports stay single, in
  * the hash set.
  */
-void cmp_tuples_normalize(struct tuples *t)
+size_t cmp_tuples_merge(struct tuple *v, size_t n)
 {
 	size_t k = 0;
 
-	if (!t->n)
-		return;
-	qsort(t->v, t->n, sizeof(*t->v), tuple_key_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		struct tuple *x = &t->v[i], *last = k ? &t->v[k - 1] : NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct tuple *x = &v[i], *last = k ? &v[k - 1] : NULL;
 
-		if (last && last->family == x->family && !memcmp(&last->src, &x->src, sizeof(x->src)) &&
-		    !memcmp(&last->dst, &x->dst, sizeof(x->dst)) && last->proto == x->proto &&
+		if (last && !cmp_tuple_group_cmp(last, x) &&
 		    cmp_tuple_exact(last) == cmp_tuple_exact(x) &&
 		    (cmp_tuple_exact(x) ? last->plo == x->plo : (uint32_t)last->phi + 1 >= x->plo)) {
 			if (x->phi > last->phi)
 				last->phi = x->phi;
 			continue;
 		}
-		t->v[k++] = *x;
+		v[k++] = *x;
 	}
-	t->n = k;
+	return k;
+}
+
+void cmp_tuples_normalize(struct tuples *t)
+{
+	if (!t->n)
+		return;
+	cmp_tuples_sort_key(t);
+	t->n = cmp_tuples_merge(t->v, t->n);
 	qsort(t->v, t->n, sizeof(*t->v), tuple_rule_cmp);
 }
 
-/* Every statement builder returns 0 or -errno; chain them with this. */
-
-
-static const struct cmp_snapshot *sort_snap;
-
-static int ident_cmp(const void *a, const void *b)
+static int ident_cmp(const void *a, const void *b, void *arg)
 {
+	const struct cmp_snapshot *s = arg;
 	const size_t *x = a, *y = b;
 
-	return strcmp(sort_snap->w[*x]->identity, sort_snap->w[*y]->identity);
+	return strcmp(s->w[*x]->identity, s->w[*y]->identity);
 }
 
+/* qsort_r(): the daemon compiles on its loop and on the reload worker at once. */
 void cmp_identities_sort(struct ctx *c)
 {
-	/* qsort has no context argument: the snapshot goes through a static */
-	sort_snap = c->s;
-	qsort(c->by_identity, c->s->n, sizeof(*c->by_identity), ident_cmp);
+	qsort_r(c->by_identity, c->s->n, sizeof(*c->by_identity), ident_cmp, (void *)c->s);
 }
 
 bool cmp_prefix_is_host(const struct cmp_prefix *p)
@@ -232,10 +248,28 @@ static int expand_pair(struct tuples *t, const struct pol_rule *r, size_t ri,
 				x.plo = 0;
 				x.phi = 65535;
 			}
-			if ((rc = tuples_push(t, &x)) < 0)
+			if ((rc = cmp_tuples_push(t, &x)) < 0)
 				return rc;
 		}
 	return 0;
+}
+
+static long side_zone(const struct ctx *c, const char *who)
+{
+	return strncmp(who, "zone:", 5) ? -1 : pol_zone_find(c->p, who + 5);
+}
+
+void cmp_rule_zones(struct ctx *c, size_t ri)
+{
+	const struct pol_rule *r = &c->p->rules[ri];
+	long fz = side_zone(c, r->from), tz = side_zone(c, r->to);
+
+	c->rule_zone[2 * ri] = fz;
+	c->rule_zone[2 * ri + 1] = tz;
+	if (fz >= 0 && tz >= 0) {
+		c->zone_member[fz] = c->zone_member[tz] = true;
+		c->pair_rules[(size_t)fz * c->p->n_zones + (size_t)tz] = true;
+	}
 }
 
 int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri)
@@ -248,12 +282,9 @@ int cmp_rule_expand(struct ctx *c, struct tuples *t, size_t ri)
 
 	cmp_side_range(c, r->from, &fz, &f0, &f1);
 	cmp_side_range(c, r->to, &tz, &t0, &t1);
-	c->rule_zone[2 * ri] = fz;
-	c->rule_zone[2 * ri + 1] = tz;
+	cmp_rule_zones(c, ri);
 	zones = fz >= 0 && tz >= 0;
 	if (zones) {
-		c->zone_member[fz] = c->zone_member[tz] = true;
-		c->pair_rules[(size_t)fz * c->p->n_zones + (size_t)tz] = true;
 		/* host pairs are the member sets' (counted, not walked: |F| x |T|) */
 		in_sets = (c->zone_hosts[2 * fz] && c->zone_hosts[2 * tz]) ||
 			  (c->zone_hosts[2 * fz + 1] && c->zone_hosts[2 * tz + 1]);

@@ -119,6 +119,16 @@ static int idx_cmp(const void *a, const void *b)
 	return elem_cmp_in(sort_set, *(const size_t *)a, sort_set, *(const size_t *)b);
 }
 
+bool rsd_set_sorted(const struct rs_set *s)
+{
+	for (size_t i = 1; i < s->n_elems; i++)
+		if (elem_cmp_in(s, i - 1, s, i) > 0)
+			return false;
+	return true;
+}
+
+/* A set kept in order (rsd_set_sort(), rsd_set_patch()) is not sorted
+ * again: the daemon's allowlist of 100,000 elements, diffed per event. */
 static size_t *sorted_index(const struct rs_set *s)
 {
 	size_t *v = malloc((s->n_elems ? s->n_elems : 1) * sizeof(*v));
@@ -127,9 +137,114 @@ static size_t *sorted_index(const struct rs_set *s)
 		return NULL;
 	for (size_t i = 0; i < s->n_elems; i++)
 		v[i] = i;
+	if (rsd_set_sorted(s))
+		return v;
 	sort_set = s;
 	qsort(v, s->n_elems, sizeof(*v), idx_cmp);
 	return v;
+}
+
+/* Permute @s's per-element arrays by @ix. */
+static int set_permute(struct rs_set *s, const size_t *ix)
+{
+	size_t n = s->n_elems ? s->n_elems : 1, kl = s->keylen;
+	uint8_t *lo = malloc(n * kl), *hi = s->interval ? malloc(n * kl) : NULL;
+	struct rs_verdict *vd = s->vmap ? malloc(n * sizeof(*vd)) : NULL;
+	uint32_t *eo = malloc(n * sizeof(*eo));
+
+	if (!lo || !eo || (s->interval && !hi) || (s->vmap && !vd)) {
+		free(lo);
+		free(hi);
+		free(vd);
+		free(eo);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n_elems; i++) {
+		memcpy(lo + i * kl, s->lo + ix[i] * kl, kl);
+		if (hi)
+			memcpy(hi + i * kl, s->hi + ix[i] * kl, kl);
+		if (vd)
+			vd[i] = s->verdicts[ix[i]];
+		eo[i] = s->elem_origin[ix[i]];
+	}
+	free(s->lo);
+	free(s->hi);
+	free(s->verdicts);
+	free(s->elem_origin);
+	s->lo = lo;
+	s->hi = hi;
+	s->verdicts = vd;
+	s->elem_origin = eo;
+	s->cap = n;
+	return 0;
+}
+
+int rsd_set_sort(struct rs_set *s)
+{
+	size_t *ix;
+	int rc;
+
+	if (rsd_set_sorted(s))
+		return 0;
+	ix = sorted_index(s);
+	if (!ix)
+		return -ENOMEM;
+	rc = set_permute(s, ix);
+	free(ix);
+	return rc;
+}
+
+/* Copy @src's elements [*i, @end) to @dst, advancing *@i. */
+static int copy_run(struct rs_set *dst, const struct rs_set *src, size_t *i, size_t end)
+{
+	int rc = 0;
+
+	while (rc == 0 && *i < end)
+		rc = rs_set_copy_elem(dst, src, (*i)++);
+	return rc;
+}
+
+/* The first element of @s at or after @i not below element @j of @t. */
+static size_t first_not_below(const struct rs_set *s, size_t i, const struct rs_set *t, size_t j)
+{
+	size_t lo = i, hi = s->n_elems;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (elem_cmp_in(s, mid, t, j) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int rsd_set_patch(struct rs_set *dst, const struct rs_set *old, const struct rs_set *add,
+		  const struct rs_set *del)
+{
+	size_t i = 0, a = 0, d = 0, na = add ? add->n_elems : 0, nd = del ? del->n_elems : 0;
+	int rc = 0;
+
+	while (rc == 0 && (a < na || d < nd)) {
+		/* the next change, in order; the old elements before it unchanged */
+		bool is_add = d == nd || (a < na && elem_cmp_in(add, a, del, d) < 0);
+		const struct rs_set *ch = is_add ? add : del;
+		size_t at = is_add ? a : d;
+		size_t end = first_not_below(old, i, ch, at);
+
+		if ((rc = copy_run(dst, old, &i, end)) < 0)
+			break;
+		if (is_add && i < old->n_elems && !elem_cmp_in(old, i, add, a))
+			return -EEXIST;
+		if (!is_add && (i == old->n_elems || elem_cmp_in(old, i, del, d)))
+			return -ENOENT;
+		if (is_add)
+			rc = rs_set_copy_elem(dst, add, a++);
+		else
+			i++, d++;
+	}
+	return rc ? rc : copy_run(dst, old, &i, old->n_elems);
 }
 
 static int take(struct rs_set **dst, const struct rs_set *src, size_t i, size_t *count)

@@ -73,6 +73,71 @@ static void changes(const struct rsd_diff *d, const char *name, bool add, char *
 	}
 }
 
+/* A free-standing IPv4 set with @n addresses "10.0.0.X" for X in @xs. */
+static struct rs_set *addr_set(const int *xs, size_t n)
+{
+	struct rs_key k = { { RS_T_IPV4 }, 1 };
+	struct rs_set *s = rs_set_new("a", &k, false, false, "test");
+	char a[32], o[32];
+
+	for (size_t i = 0; s && i < n; i++) {
+		struct rs_value v;
+
+		snprintf(a, sizeof(a), "10.0.%d.%d", xs[i] / 256, xs[i] % 256);
+		snprintf(o, sizeof(o), "origin %d", xs[i]);
+		if (rs_value_parse(RS_T_IPV4, a, &v) < 0 || rs_set_add_elem(s, &v, NULL, o) < 0)
+			return NULL;
+	}
+	return s;
+}
+
+static void set_text(const struct rs_set *s, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n_elems && off < len; i++) {
+		char e[64];
+
+		rs_elem_text(s, i, e, sizeof(e));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s(%s)", i ? " " : "", e,
+					rs_elem_origin(s, i));
+	}
+}
+
+/* rsd_set_sort() and rsd_set_patch(): the inverse of a set's diff. */
+static void test_patch(void)
+{
+	static const int old_x[] = { 9, 3, 7, 1, 5 }, add_x[] = { 8, 2 }, del_x[] = { 7, 1 };
+	static const int bad_add[] = { 3 }, bad_del[] = { 4 };
+	struct rs_set *old = addr_set(old_x, 5), *add = addr_set(add_x, 2), *del = addr_set(del_x, 2);
+	struct rs_set *out = addr_set(NULL, 0), *out2 = addr_set(NULL, 0), *out3 = addr_set(NULL, 0);
+	struct rs_set *ba = addr_set(bad_add, 1), *bd = addr_set(bad_del, 1);
+	char buf[512];
+
+	tap_ok(!rsd_set_sorted(old) && rsd_set_sort(old) == 0 && rsd_set_sorted(old),
+	       "rsd_set_sort() puts a set in order");
+	set_text(old, buf, sizeof(buf));
+	tap_is_str(buf, "10.0.0.1(origin 1) 10.0.0.3(origin 3) 10.0.0.5(origin 5) "
+		   "10.0.0.7(origin 7) 10.0.0.9(origin 9)", "each element keeps its origin");
+	rsd_set_sort(add);
+	rsd_set_sort(del);
+	tap_ok(rsd_set_patch(out, old, add, del) == 0, "rsd_set_patch() applies adds and deletes");
+	set_text(out, buf, sizeof(buf));
+	tap_is_str(buf, "10.0.0.2(origin 2) 10.0.0.3(origin 3) 10.0.0.5(origin 5) "
+		   "10.0.0.8(origin 8) 10.0.0.9(origin 9)", "in order, origins kept");
+	tap_is_int(rsd_set_patch(out2, old, ba, NULL), -EEXIST, "adding an element there: -EEXIST");
+	tap_is_int(rsd_set_patch(out3, old, NULL, bd), -ENOENT, "deleting one not there: -ENOENT");
+	rs_set_free(old);
+	rs_set_free(add);
+	rs_set_free(del);
+	rs_set_free(out);
+	rs_set_free(out2);
+	rs_set_free(out3);
+	rs_set_free(ba);
+	rs_set_free(bd);
+}
+
 int main(void)
 {
 	struct rs_ruleset *r1, *r2, *r3, *r4;
@@ -81,6 +146,7 @@ int main(void)
 	struct diags dg;
 	char buf[1024];
 
+	test_patch();
 	diags_init(&dg);
 	p = pol_parse(policy_text, strlen(policy_text), &dg);
 	pb = pol_parse(policy_border, strlen(policy_border), &dg);

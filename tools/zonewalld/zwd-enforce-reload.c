@@ -39,6 +39,7 @@ struct zwd_reload_job {
 	/* the worker's results, read by the loop after the eventfd */
 	struct pol_policy *pol;
 	struct rs_ruleset *rs;
+	struct cmp_incr *incr;		/* what the compile left for the next */
 	int rc;
 	struct diags why;		/* what failed, for the log: one line */
 	struct diags dg;		/* the policy's every problem, for the caller */
@@ -61,6 +62,7 @@ static void zwd_reload_job_drop(struct zwd_reload_job *j)
 	cmp_snap_free(j->snap);
 	pol_free(j->pol);
 	rs_ruleset_free(j->rs);
+	cmp_incr_free(j->incr);
 	free(j);
 }
 
@@ -107,7 +109,7 @@ static void zwd_reload_job_run(struct zwd_reload_job *j)
 	j->rc = zwd_policy_load(j->path, j->monitor, &j->pol, &j->dg, &j->why);
 	if (j->rc)
 		return;
-	j->rs = zwd_compile(j->pol, j->snap, &j->co, &j->why);
+	j->rs = zwd_compile(j->pol, j->snap, &j->co, NULL, &j->incr, &j->why);
 	if (!j->rs) {
 		j->rc = errno ? -errno : -EINVAL;
 		diags_nest(&j->dg, &j->why, "");	/* the compiler's problems, each */
@@ -121,9 +123,10 @@ static int zwd_reload_job_apply(struct zwd_enforce *e, struct zwd_reload_job *j)
 
 	if (j->rc)
 		return j->rc;
-	rc = zwd_sync_apply(e, j->snap, j->rs, true, &j->why);
+	rc = zwd_sync_apply(e, j->snap, j->rs, j->incr, true, &j->why);
 	j->snap = NULL;
 	j->rs = NULL;
+	j->incr = NULL;
 	if (rc)
 		return rc;
 	pol_free(e->pol);

@@ -136,8 +136,9 @@ static json_t *zwd_cost_json(const struct zwd_enforce *e)
 	double upd = e->elem_updates ? (double)e->elem_updates : 1;
 	double built = e->cost_runs > e->cost_skipped ? (double)(e->cost_runs - e->cost_skipped) : 1;
 
-	return json_pack("{s:I, s:I, s:f, s:f, s:f, s:f}", "syncs", (json_int_t)e->cost_runs,
+	return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f}", "syncs", (json_int_t)e->cost_runs,
 			 "unchanged", (json_int_t)e->cost_skipped,
+			 "full_compiles", (json_int_t)e->cost_full_compiles,
 			 "snapshot_us", (double)e->cost_snap_ns / runs / 1e3,
 			 "compile_us", (double)e->cost_compile_ns / built / 1e3,
 			 "diff_us", (double)e->cost_diff_ns / built / 1e3,

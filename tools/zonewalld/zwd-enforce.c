@@ -47,13 +47,15 @@ void zwd_compile_options(const struct cfg *c, struct cmp_options *co)
 }
 
 struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
-			       const struct cmp_options *co, struct diags *why)
+			       const struct cmp_options *co, const struct zwd_enforce *last,
+			       struct cmp_incr **incr, struct diags *why)
 {
 	struct diags errs;
 	struct rs_ruleset *rs;
 
 	diags_init(&errs);
-	rs = cmp_compile(p, s, co, NULL, &errs);
+	rs = cmp_compile_next(p, s, co, last ? last->rs : NULL, last ? last->incr : NULL, incr,
+			      &errs);
 	if (!rs && errno == EINVAL)
 		diags_nest(why, &errs, "");
 	else if (!rs)
@@ -129,7 +131,7 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs,
 }
 
 int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
-		   bool full, struct diags *why)
+		   struct cmp_incr *incr, bool full, struct diags *why)
 {
 	char line[DIAG_LINE_MAX];
 	struct diags elems;
@@ -149,12 +151,15 @@ int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_rule
 	if (rc) {
 		rs_ruleset_free(rs);
 		cmp_snap_free(s);
+		cmp_incr_free(incr);
 		return rc;
 	}
 	rs_ruleset_free(e->rs);
 	cmp_snap_free(e->snap);
+	cmp_incr_free(e->incr);
 	e->rs = rs;
 	e->snap = s;
+	e->incr = incr;
 	if (e->d->local_changed)
 		e->d->local_changed(e->d);
 	return 0;
@@ -185,6 +190,7 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 		    struct diags *why)
 {
 	int64_t t0 = rt_now_ns(), t1;
+	struct cmp_incr *incr = NULL;
 	struct cmp_options co;
 	struct cmp_snapshot *s;
 	struct rs_ruleset *rs;
@@ -206,13 +212,15 @@ static int zwd_sync(struct zwd_enforce *e, const struct pol_policy *p, bool full
 		return 0;
 	}
 	zwd_compile_options(&e->d->cfg, &co);
-	rs = zwd_compile(p, s, &co, why);
+	/* following the same policy: only what the snapshot's changes touch */
+	rs = zwd_compile(p, s, &co, !full && p == e->pol ? e : NULL, &incr, why);
 	e->cost_compile_ns += rt_now_ns() - t1;
 	if (!rs) {
 		cmp_snap_free(s);
 		return -EINVAL;
 	}
-	return zwd_sync_apply(e, s, rs, full, why);
+	e->cost_full_compiles += cmp_incr_was_full(incr);
+	return zwd_sync_apply(e, s, rs, incr, full, why);
 }
 
 void zwd_follow(struct zwd_enforce *e)
@@ -531,6 +539,7 @@ void zwd_enforce_free(struct zwd_enforce *e)
 	nft_close(e->nc);
 	rs_ruleset_free(e->rs);
 	cmp_snap_free(e->snap);
+	cmp_incr_free(e->incr);
 	pol_free(e->pol);
 	pol_free(e->prev);
 	zwd_bridges_drop(e->bridges, e->n_bridges);

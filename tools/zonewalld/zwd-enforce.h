@@ -68,6 +68,7 @@ struct zwd_enforce {
 	char pol_path[PATH_MAX];
 	struct cmp_snapshot *snap;	/* what rs was compiled from */
 	struct rs_ruleset *rs;		/* what the kernel holds */
+	struct cmp_incr *incr;		/* what rs's compile left for the next (NULL: none) */
 	struct nft_conn *nc;
 	struct nft_features kernel;	/* probed at start and reload */
 	bool kernel_probed;
@@ -89,7 +90,7 @@ struct zwd_enforce {
 	size_t n_starts;
 	bool follow_due;		/* runtime reports came in this step */
 	/* where zwd_sync()'s time goes, summed over its runs (status follow_cost) */
-	uint64_t cost_runs, cost_skipped;
+	uint64_t cost_runs, cost_skipped, cost_full_compiles;
 	int64_t cost_snap_ns, cost_compile_ns, cost_diff_ns, cost_kernel_ns;
 	struct mono_set verdicts;	/* zone-pair counters, monotonic across resets */
 	struct zwd_port *ports;		/* veths found without the runtime mapper's help */
@@ -120,11 +121,15 @@ int zwd_policy_load(const char *path, bool monitor, struct pol_policy **out, str
 void zwd_compile_options(const struct cfg *c, struct cmp_options *co);
 
 /**
- * zwd_compile() - cmp_compile() with its problems added to @why.  Pure (the
- * reload worker calls it).  Return: the model, or NULL with errno set.
+ * zwd_compile() - cmp_compile_next() with its problems added to @why: from
+ * @last's model and state when not NULL (the same policy, followed), else
+ * in full; *@incr gets the state for the next.  Pure of daemon state (the
+ * reload worker calls it with @last NULL).  Return: the model, or NULL with
+ * errno set.
  */
 struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snapshot *s,
-			       const struct cmp_options *co, struct diags *why);
+			       const struct cmp_options *co, const struct zwd_enforce *last,
+			       struct cmp_incr **incr, struct diags *why);
 
 /**
  * zwd_snap_now() - the snapshot to compile now; NULL with errno and @why set
@@ -140,7 +145,7 @@ struct cmp_snapshot *zwd_snap_now(struct zwd_enforce *e, struct diags *why);
  * the kernel keeps what it had.  Return: 0 or -errno with @why set.
  */
 int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
-		   bool full, struct diags *why);
+		   struct cmp_incr *incr, bool full, struct diags *why);
 
 /** zwd_follow() - bring the kernel in line with the snapshot now (element updates). */
 void zwd_follow(struct zwd_enforce *e);
