@@ -172,7 +172,8 @@ struct rs_set {
 	struct rs_verdict *verdicts;	/* vmap: one per element */
 	uint32_t *elem_origin;	/* index into origins, one per element */
 	char **origins;		/* distinct element origins; [0] is "" */
-	size_t n_origins;
+	size_t n_origins, origins_cap;
+	struct rs_chunk *origin_mem;	/* where the origin strings are: freed at once */
 };
 
 enum rs_stmt_kind {

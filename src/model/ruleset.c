@@ -60,14 +60,54 @@ struct rs_ruleset *rs_ruleset_new(void)
 	return calloc(1, sizeof(struct rs_ruleset));
 }
 
+/*
+ * Origin strings live in chunks of the set's own: an allowlist of 100,000
+ * elements has as many distinct origins (one per rule), and the daemon
+ * copies and frees that set at every container event.
+ */
+struct rs_chunk {
+	struct rs_chunk *next;
+	size_t used, cap;
+	char text[];
+};
+
+#define RS_CHUNK_FIRST 256
+#define RS_CHUNK_MAX 65536
+
+static char *origin_dup(struct rs_set *s, const char *origin)
+{
+	size_t n = strlen(origin) + 1;
+	struct rs_chunk *c = s->origin_mem;
+	char *p;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = !c ? RS_CHUNK_FIRST : c->cap < RS_CHUNK_MAX ? 2 * c->cap : c->cap;
+
+		if (cap < n)
+			cap = n;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		*c = (struct rs_chunk){ .next = s->origin_mem, .cap = cap };
+		s->origin_mem = c;
+	}
+	p = c->text + c->used;
+	memcpy(p, origin, n);
+	c->used += n;
+	return p;
+}
+
 void rs_set_free(struct rs_set *s)
 {
 	if (!s)
 		return;
 	for (size_t i = 0; s->verdicts && i < s->n_elems; i++)
 		free(s->verdicts[i].chain);
-	for (size_t i = 0; i < s->n_origins; i++)
-		free(s->origins[i]);
+	for (struct rs_chunk *c = s->origin_mem, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(s->origins);
 	free(s->elem_origin);
 	free(s->verdicts);
@@ -207,15 +247,16 @@ struct rs_set *rs_set_new(const char *name, const struct rs_key *key, bool inter
 		return NULL;
 	s->name = strdup(name);
 	s->origin = dup_or_empty(origin);
-	s->origins = calloc(1, sizeof(char *));
+	s->origins = calloc(8, sizeof(char *));
 	if (s->origins)
-		s->origins[0] = strdup("");
+		s->origins[0] = origin_dup(s, "");
 	if (!s->name || !s->origin || !s->origins || !s->origins[0]) {
 		rs_set_free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
 	s->n_origins = 1;
+	s->origins_cap = 8;
 	s->key = *key;
 	s->keylen = rs_key_len(key);
 	s->interval = interval;
@@ -295,8 +336,6 @@ static int set_grow(struct rs_set *s)
 /* The index of @origin in s->origins; consecutive elements usually share one. */
 static int origin_index(struct rs_set *s, const char *origin, uint32_t *idx)
 {
-	char **nv;
-
 	if (!origin || !*origin) {
 		*idx = 0;
 		return 0;
@@ -305,12 +344,17 @@ static int origin_index(struct rs_set *s, const char *origin, uint32_t *idx)
 		*idx = s->n_origins - 1;
 		return 0;
 	}
-	nv = realloc(s->origins, (s->n_origins + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	s->origins = nv;
-	nv[s->n_origins] = strdup(origin);
-	if (!nv[s->n_origins])
+	if (s->n_origins == s->origins_cap) {
+		size_t cap = s->origins_cap * 2;
+		char **nv = realloc(s->origins, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->origins = nv;
+		s->origins_cap = cap;
+	}
+	s->origins[s->n_origins] = origin_dup(s, origin);
+	if (!s->origins[s->n_origins])
 		return -ENOMEM;
 	*idx = s->n_origins++;
 	return 0;
