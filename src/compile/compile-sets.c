@@ -50,7 +50,9 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
 	};
 	char origin[POL_IDENTITY_MAX * 2 + 64];
+	size_t origin_rule = SIZE_MAX;
 
+	/* tuples come in rule order: one origin text per rule, not per tuple */
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tuple *x = &t->v[i];
 		const struct pol_rule *r = &c->p->rules[x->rule];
@@ -65,7 +67,10 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 		v[3].type = RS_T_SERVICE;
 		v[3].u.port = x->plo;
 		v[3].port_hi = x->phi;
-		snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
+		if (x->rule != origin_rule)
+			snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule,
+				 r->from, r->to);
+		origin_rule = x->rule;
 		rc = rs_set_add_elem(sets[x->family == 6][!cmp_tuple_exact(x)], v, NULL, origin);
 		if (rc < 0)
 			return rc;
