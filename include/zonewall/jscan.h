@@ -31,4 +31,12 @@ size_t jscan_value_end(const char *t, size_t len, size_t i);
  */
 bool jscan_top_key(const char *t, size_t len, const char *key);
 
+/**
+ * jscan_top_member() - the span of the value of the top-level member @key
+ * (a key written without escapes): its start in *@start.
+ * Return: the position just past the value, or 0 when the text is not an
+ * object the scanner can walk to its end or @key is not there exactly once.
+ */
+size_t jscan_top_member(const char *t, size_t len, const char *key, size_t *start);
+
 #endif

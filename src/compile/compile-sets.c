@@ -41,30 +41,9 @@ static int add_allow_sets(struct ctx *c, const struct tuples *t)
 	return 0;
 }
 
-static int fill_allow_sets(struct ctx *c, const struct tuples *t)
+/* Tuple @x as the allowlist's key: source . destination . protocol . ports. */
+static void tuple_values(const struct tuple *x, struct rs_value v[4])
 {
-	/* [IPv6][range], looked up once, not per tuple */
-	struct rs_set *sets[2][2] = {
-		{ rs_set_find(c->inet, "allow4"), rs_set_find(c->inet, "allow4_range") },
-		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
-	};
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct tuple *x = &t->v[i];
-		int rc = cmp_tuple_elem_add(c, sets[x->family == 6][!cmp_tuple_exact(x)], x);
-
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-int cmp_tuple_elem_add(const struct ctx *c, struct rs_set *set, const struct tuple *x)
-{
-	const struct pol_rule *r = &c->p->rules[x->rule];
-	char origin[POL_IDENTITY_MAX * 2 + 64];
-	struct rs_value v[4];
-
 	prefix_value(&x->src, &v[0]);
 	prefix_value(&x->dst, &v[1]);
 	memset(&v[2], 0, sizeof(v[2]) * 2);
@@ -73,7 +52,49 @@ int cmp_tuple_elem_add(const struct ctx *c, struct rs_set *set, const struct tup
 	v[3].type = RS_T_SERVICE;
 	v[3].u.port = x->plo;
 	v[3].port_hi = x->phi;
-	snprintf(origin, sizeof(origin), "policy $.allow[%zu] (%s -> %s)", x->rule, r->from, r->to);
+}
+
+static void tuple_origin(const struct ctx *c, size_t rule, char *buf, size_t len)
+{
+	const struct pol_rule *r = &c->p->rules[rule];
+
+	snprintf(buf, len, "policy $.allow[%zu] (%s -> %s)", rule, r->from, r->to);
+}
+
+static int fill_allow_sets(struct ctx *c, const struct tuples *t)
+{
+	/* [IPv6][range], looked up once, not per tuple */
+	struct rs_set *sets[2][2] = {
+		{ rs_set_find(c->inet, "allow4"), rs_set_find(c->inet, "allow4_range") },
+		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
+	};
+	char origin[POL_IDENTITY_MAX * 2 + 64];
+	size_t origin_rule = SIZE_MAX;
+
+	/* tuples come in rule order: one origin text per rule, not per tuple */
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tuple *x = &t->v[i];
+		struct rs_value v[4];
+		int rc;
+
+		tuple_values(x, v);
+		if (x->rule != origin_rule)
+			tuple_origin(c, x->rule, origin, sizeof(origin));
+		origin_rule = x->rule;
+		rc = rs_set_add_elem(sets[x->family == 6][!cmp_tuple_exact(x)], v, NULL, origin);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int cmp_tuple_elem_add(const struct ctx *c, struct rs_set *set, const struct tuple *x)
+{
+	char origin[POL_IDENTITY_MAX * 2 + 64];
+	struct rs_value v[4];
+
+	tuple_values(x, v);
+	tuple_origin(c, x->rule, origin, sizeof(origin));
 	return rs_set_add_elem(set, v, NULL, origin);
 }
 

@@ -70,27 +70,73 @@ size_t jscan_value_end(const char *t, size_t len, size_t i)
 	return j > i ? j : 0;
 }
 
-bool jscan_top_key(const char *t, size_t len, const char *key)
+/*
+ * Each member of the top-level object in turn: @fn gets the key (without
+ * its quotes) and the value's span.  False when the text is not an object
+ * whose members the scanner can walk.
+ */
+static bool jscan_top_walk(const char *t, size_t len,
+			   void (*fn)(const char *, size_t, size_t, size_t, void *), void *arg)
 {
-	size_t i = jscan_ws(t, len, 0), e, klen = strlen(key);
+	size_t i = jscan_ws(t, len, 0), e, v, k;
 
 	if (i >= len || t[i] != '{')
 		return false;
-	for (i = jscan_ws(t, len, i + 1); i < len && t[i] == '"'; i = jscan_ws(t, len, i + 1)) {
+	i = jscan_ws(t, len, i + 1);
+	if (i < len && t[i] == '}')
+		return true;
+	for (; i < len && t[i] == '"'; i = jscan_ws(t, len, i + 1)) {
+		k = i;
 		e = jscan_string_end(t, len, i);
 		if (!e)
 			return false;
-		if (e - i == klen + 2 && !memcmp(t + i + 1, key, klen))
+		v = jscan_ws(t, len, e);
+		if (v >= len || t[v] != ':')
+			return false;
+		v = jscan_ws(t, len, v + 1);
+		i = jscan_value_end(t, len, v);
+		fn(t + k + 1, e - k - 2, v, i, arg);
+		if (!i)
+			return false;
+		i = jscan_ws(t, len, i);
+		if (i < len && t[i] == '}')
 			return true;
-		i = jscan_ws(t, len, e);
-		if (i >= len || t[i] != ':')
-			return false;
-		e = jscan_value_end(t, len, jscan_ws(t, len, i + 1));
-		if (!e)
-			return false;
-		i = jscan_ws(t, len, e);
 		if (i >= len || t[i] != ',')
 			return false;
 	}
 	return false;
+}
+
+struct jscan_find {
+	const char *key;
+	size_t klen, start, end, seen;
+};
+
+static void jscan_find_one(const char *k, size_t klen, size_t v, size_t e, void *arg)
+{
+	struct jscan_find *f = arg;
+
+	if (klen == f->klen && !memcmp(k, f->key, klen)) {
+		f->start = v;
+		f->end = e;
+		f->seen++;
+	}
+}
+
+bool jscan_top_key(const char *t, size_t len, const char *key)
+{
+	struct jscan_find f = { .key = key, .klen = strlen(key), .start = 0, .end = 0, .seen = 0 };
+
+	jscan_top_walk(t, len, jscan_find_one, &f);
+	return f.seen > 0;
+}
+
+size_t jscan_top_member(const char *t, size_t len, const char *key, size_t *start)
+{
+	struct jscan_find f = { .key = key, .klen = strlen(key), .start = 0, .end = 0, .seen = 0 };
+
+	if (!jscan_top_walk(t, len, jscan_find_one, &f) || f.seen != 1)
+		return 0;
+	*start = f.start;
+	return f.end;
 }

@@ -43,6 +43,7 @@ struct pidx {
 struct pctx {
 	struct diags *d;
 	bool nomem;
+	bool syntax;		/* jansson or the allow array's scanner refused the text */
 	struct pidx zones;	/* by name, the first zone of each name */
 	struct pidx borders;	/* by (from, to) */
 	struct pidx rules;	/* by (from, to, proto, port range), the first of each */
@@ -136,6 +137,27 @@ void pol_zones_parse(struct pctx *c, struct pol_policy *p, json_t *arr);
 
 /** pol_border_parse() - border object @o at @path into p->borders[p->n_borders]. */
 void pol_border_parse(struct pctx *c, struct pol_policy *p, const char *path, json_t *o);
+
+/** pol_port_text() - a port range "LO-HI" (1..65535, LO <= HI) into @lo, @hi. */
+bool pol_port_text(const char *s, uint16_t *lo, uint16_t *hi);
+
+/**
+ * pol_rule_links_clean() - whether rule @r (not in p->rules yet, its fields
+ * valid) crosses no deny border and duplicates no earlier rule: the checks
+ * pol_rule_parse() makes across rules, without recording anything.  Its
+ * hash for the index in *@h.
+ */
+bool pol_rule_links_clean(const struct pctx *c, const struct pol_policy *p,
+			  const struct pol_rule *r, uint64_t *h);
+
+/**
+ * pol_rules_scan() - the allow array spanning @t[@i, @e) into p->rules,
+ * each element read straight from the text when it is a plain valid rule,
+ * through jansson and pol_rule_parse() otherwise: the same rules and
+ * problems as a parse of the whole tree.  False on a syntax error (the
+ * caller parses the whole document again for jansson's message).
+ */
+bool pol_rules_scan(struct pctx *c, struct pol_policy *p, const char *t, size_t i, size_t e);
 
 /** pol_rule_parse() - allow rule object @o at @path into p->rules[p->n_rules]. */
 void pol_rule_parse(struct pctx *c, struct pol_policy *p, const char *path, json_t *o);

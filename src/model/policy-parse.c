@@ -9,8 +9,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "zonewall/fileio.h"
+#include "zonewall/jscan.h"
 #include "zonewall/policy.h"
 
 #include "policy-int.h"
@@ -67,6 +69,12 @@ void pol_pidx_add(struct pctx *c, struct pidx *x, uint64_t h, size_t i)
 	x->n++;
 }
 
+/* Where the allow array is in the text pol_parse() was given. */
+struct allow_span {
+	const char *text;
+	size_t start, end;	/* its '[' and just past its ']' */
+};
+
 static void pidx_free(struct pidx *x)
 {
 	free(x->v);
@@ -100,7 +108,13 @@ static void parse_list(struct pctx *c, struct pol_policy *p, json_t *root, const
 	}
 }
 
-static void parse_root(struct pctx *c, struct pol_policy *p, json_t *root)
+/*
+ * The whole document, or (with @allow) a copy of it whose allow array is
+ * empty: that array's text is then read by pol_rules_scan().  False when
+ * that scan met a syntax error.
+ */
+static bool parse_root(struct pctx *c, struct pol_policy *p, json_t *root,
+		       const struct allow_span *allow)
 {
 	static const char *const keys[] = { "$schema", "version", "comment", "default_zone",
 		"zones", "borders", "allow", NULL };
@@ -123,37 +137,104 @@ static void parse_root(struct pctx *c, struct pol_policy *p, json_t *root)
 	p->default_zone = dz < 0 ? 0 : (size_t)dz;
 	parse_list(c, p, root, "borders", pol_border_parse, (void **)&p->borders,
 		   sizeof(*p->borders), "a border object");
-	parse_list(c, p, root, "allow", pol_rule_parse, (void **)&p->rules,
-		   sizeof(*p->rules), "an allow rule object");
+	if (!allow) {
+		parse_list(c, p, root, "allow", pol_rule_parse, (void **)&p->rules,
+			   sizeof(*p->rules), "an allow rule object");
+		return true;
+	}
+	return pol_rules_scan(c, p, allow->text, allow->start, allow->end);
 }
 
-struct pol_policy *pol_parse(const char *text, size_t len, struct diags *d)
+/*
+ * @text without its allow array's elements, in *@stub (the caller frees
+ * it), and where that array is in @allow; false (nothing allocated) when
+ * the scanner cannot find one allow array or memory runs out.
+ */
+static bool split_allow(const char *text, size_t len, struct allow_span *allow, char **stub,
+			size_t *stub_len)
 {
-	struct pctx c = { .d = d };
+	size_t s, e = jscan_top_member(text, len, "allow", &s);
+
+	if (!e || text[s] != '[')
+		return false;
+	*stub = malloc(len - (e - s) + 2);
+	if (!*stub)
+		return false;
+	memcpy(*stub, text, s);
+	memcpy(*stub + s, "[]", 2);
+	memcpy(*stub + s + 2, text + e, len - e);
+	*stub_len = len - (e - s) + 2;
+	allow->text = text;
+	allow->start = s;
+	allow->end = e;
+	return true;
+}
+
+static void pctx_free(struct pctx *c)
+{
+	pidx_free(&c->zones);
+	pidx_free(&c->borders);
+	pidx_free(&c->rules);
+}
+
+/*
+ * One parse of @text (@allow: its allow array read by the scanner, the
+ * rest of the document in @stub); NULL with c->syntax when jansson or the
+ * scanner refused it, the syntax error in @d only without @allow.
+ */
+static struct pol_policy *parse_doc(struct pctx *c, const char *text, size_t len,
+				    const struct allow_span *allow)
+{
 	struct pol_policy *p;
 	json_error_t jerr;
 	json_t *root;
+	bool ok = true;
 
-	diags_init(d);
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		diag_json_syntax(d, &jerr);
-		errno = EINVAL;
+		if (!allow)
+			diag_json_syntax(c->d, &jerr);
+		c->syntax = true;
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		json_decref(root);
-		errno = ENOMEM;
+		c->nomem = true;
 		return NULL;
 	}
-	if (diag_want_type(c.d, "$", root, JSON_OBJECT, "a policy object"))
-		parse_root(&c, p, root);
+	if (diag_want_type(c->d, "$", root, JSON_OBJECT, "a policy object"))
+		ok = parse_root(c, p, root, allow);
 	json_decref(root);
-	pidx_free(&c.zones);
-	pidx_free(&c.borders);
-	pidx_free(&c.rules);
-	if (c.nomem || d->n) {
+	pctx_free(c);
+	if (!ok) {
+		c->syntax = true;
+		pol_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct pol_policy *pol_parse(const char *text, size_t len, struct diags *d)
+{
+	struct pctx c = { .d = d };
+	struct allow_span allow;
+	struct pol_policy *p;
+	size_t stub_len;
+	char *stub;
+
+	diags_init(d);
+	if (split_allow(text, len, &allow, &stub, &stub_len)) {
+		p = parse_doc(&c, stub, stub_len, &allow);
+		free(stub);
+		if (!c.syntax)
+			goto out;
+		diags_init(d);	/* again, whole, for jansson's message */
+		c = (struct pctx){ .d = d };
+	}
+	p = parse_doc(&c, text, len, NULL);
+out:
+	if (!p || c.nomem || d->n) {
 		pol_free(p);
 		errno = c.nomem ? ENOMEM : EINVAL;
 		return NULL;

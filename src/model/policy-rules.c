@@ -95,22 +95,11 @@ void pol_border_parse(struct pctx *c, struct pol_policy *p, const char *path, js
 	p->n_borders++;
 }
 
-/* "N" as an integer or "LO-HI" as a string; 1..65535. */
-static bool port_parse(const json_t *v, uint16_t *lo, uint16_t *hi)
+bool pol_port_text(const char *s, uint16_t *lo, uint16_t *hi)
 {
 	unsigned long a, b;
-	const char *s;
 	char *end;
 
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
-			return false;
-		*lo = *hi = (uint16_t)json_integer_value(v);
-		return true;
-	}
-	if (!json_is_string(v))
-		return false;
-	s = json_string_value(v);
 	if (!isdigit((unsigned char)s[0]))
 		return false;
 	a = strtoul(s, &end, 10);
@@ -122,6 +111,18 @@ static bool port_parse(const json_t *v, uint16_t *lo, uint16_t *hi)
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;
 	return true;
+}
+
+/* "N" as an integer or "LO-HI" as a string; 1..65535. */
+static bool port_parse(const json_t *v, uint16_t *lo, uint16_t *hi)
+{
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+			return false;
+		*lo = *hi = (uint16_t)json_integer_value(v);
+		return true;
+	}
+	return json_is_string(v) && pol_port_text(json_string_value(v), lo, hi);
 }
 
 /* An identity member: valid, and a "zone:NAME" form must name a zone. */
@@ -196,18 +197,39 @@ static bool rule_same_key(const struct pol_policy *p, size_t i, const void *key)
 	       a->port_hi == b->port_hi;
 }
 
+/* Whether @r's ends are in zones with a deny border between them. */
+static const struct pol_border *rule_deny_border(const struct pctx *c, const struct pol_policy *p,
+						 const struct pol_rule *r, long *fz, long *tz)
+{
+	const struct pol_border *b;
+
+	*fz = rule_end_zone(c, p, r->from, r->from_zone);
+	*tz = rule_end_zone(c, p, r->to, r->to_zone);
+	if (*fz < 0 || *tz < 0)
+		return NULL;
+	b = ctx_border_find(c, p, (size_t)*fz, (size_t)*tz);
+	return b && b->verdict == POL_BORDER_DENY ? b : NULL;
+}
+
+bool pol_rule_links_clean(const struct pctx *c, const struct pol_policy *p,
+			  const struct pol_rule *r, uint64_t *h)
+{
+	long fz, tz;
+
+	if (rule_deny_border(c, p, r, &fz, &tz))
+		return false;
+	*h = rule_hash(r);
+	return pol_pidx_find(&c->rules, *h, rule_same_key, p, r) < 0;
+}
+
 /* @r is p->rules[p->n_rules], not counted yet. */
 static void rule_check_links(struct pctx *c, const struct pol_policy *p, const char *path,
 			     const struct pol_rule *r, bool valid)
 {
-	const struct pol_border *b;
 	uint64_t h;
 	long fz, tz, i;
 
-	fz = rule_end_zone(c, p, r->from, r->from_zone);
-	tz = rule_end_zone(c, p, r->to, r->to_zone);
-	if (fz >= 0 && tz >= 0 && (b = ctx_border_find(c, p, (size_t)fz, (size_t)tz)) &&
-	    b->verdict == POL_BORDER_DENY)
+	if (rule_deny_border(c, p, r, &fz, &tz))
 		diag_add(c->d, path, "crosses the deny border %s -> %s", p->zones[fz].name,
 			 p->zones[tz].name);
 	if (!r->from || !r->to)

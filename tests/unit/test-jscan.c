@@ -17,6 +17,7 @@ int main(void)
 {
 	static const char doc[] = " {\"version\": 1, \"a\\\"edges\": [1, {\"x\": \"]}\"}], "
 				  "\"edges\": [ ]}";
+	size_t at = 0;
 
 	tap_is_int(end_of("\"a\\\"b\" tail"), 6, "a string with an escaped quote");
 	tap_is_int(end_of("{\"k\": [1, \"}\", {\"n\": []}]} , 2"), 26,
@@ -34,5 +35,13 @@ int main(void)
 	tap_ok(!jscan_top_key("[{\"edges\": 1}]", 14, "edges"), "not an object: no keys");
 	tap_ok(jscan_top_key("{\"edges\": [1, 2", 15, "edges"),
 	       "a key found before its value ends (the head of a large file)");
+	tap_is_int(jscan_top_member(doc, strlen(doc), "edges", &at), strlen(doc) - 1,
+		   "a member's value ends before the closing brace");
+	tap_is_int(at, strlen(doc) - 4, "... and starts at its bracket");
+	tap_is_int(jscan_top_member("{\"a\": 1, \"a\": 2}", 16, "a", &at), 0,
+		   "a key given twice: 0");
+	tap_is_int(jscan_top_member("{\"a\": [1, 2", 12, "a", &at), 0,
+		   "an unclosed value: 0");
+	tap_is_int(jscan_top_member("{}", 2, "a", &at), 0, "no such key: 0");
 	return tap_done();
 }

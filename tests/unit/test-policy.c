@@ -191,6 +191,42 @@ static void test_bad(void)
 	bad("", 1, "$ (line 1, column 0)", "empty input");
 }
 
+/*
+ * The allow array is read straight from the text where a rule is plain and
+ * through jansson elsewhere: rules written either way come out the same,
+ * and the problems (paths, the first rule of a key, syntax errors with
+ * the whole document's line and column) are those of one tree.
+ */
+static void test_allow_forms(void)
+{
+	static const char ok[] = "{" Z ",\"allow\":[{\"to\":\"s\",\"from\":\"c\\u0031\","
+		"\"proto\":\"tcp\",\"port\":\"80-81\",\"comment\":\"x\"},\n"
+		" {\"from\":\"c2\" , \"to\":\"zone:a\",\"proto\":\"udp\",\"port\":53}]}";
+	struct pol_policy *p;
+	struct diags d;
+
+	p = pol_parse(ok, strlen(ok), &d);
+	if (!tap_ok(p != NULL, "plain and escaped rules parse (%zu problems)", d.n))
+		return;
+	tap_is_int(p->n_rules, 2, "two rules");
+	tap_is_str(p->rules[0].from, "c1", "an escaped identity, unescaped");
+	tap_ok(p->rules[0].port_lo == 80 && p->rules[0].port_hi == 81 &&
+	       !strcmp(p->rules[0].comment, "x"), "its port range and comment");
+	tap_ok(p->rules[1].proto == IPPROTO_UDP && p->rules[1].port_lo == 53 &&
+	       !strcmp(p->rules[1].to, "zone:a") && !p->rules[1].comment, "a plain rule's fields");
+	pol_free(p);
+	bad("{" Z ",\"allow\":[{\"from\":\"c\\u0031\",\"to\":\"s\",\"proto\":\"tcp\"},"
+	    "{\"from\":\"c1\",\"to\":\"s\",\"proto\":\"tcp\"}]}", 1, "$.allow[1]",
+	    "a plain rule duplicating an escaped one");
+	bad("{" Z ",\"allow\":[5,{\"from\":\"c1\",\"to\":\"s\",\"proto\":\"tcp\",\"port\":0}]}",
+	    2, "$.allow[0]", "a rule that is no object, then a bad port");
+	bad("{" Z ",\"allow\":[{\"from\":\"c1\",}]}", 1, "$ (line 1, column 93)",
+	    "a syntax error inside a rule: the whole document's place");
+	bad("{" Z ",\"allow\":[{\"from\":\"c1\",\"to\":\"s\",\"proto\":\"tcp\"},"
+	    "{\"from\":\"c1\",\"to\":\"s\",\"proto\":\"tcp\",\"proto\":\"udp\"}]}", 1,
+	    "$ (line 1, column 159)", "a key given twice in a rule");
+}
+
 /* Every problem of @d as "WHERE: MSG\n", in order, into @buf. */
 static void diags_text(const struct diags *d, char *buf, size_t len)
 {
@@ -441,6 +477,7 @@ int main(void)
 	test_parse_and_query();
 	test_zone_of();
 	test_bad();
+	test_allow_forms();
 	test_duplicates();
 	test_time();
 	test_save();
