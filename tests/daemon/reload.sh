@@ -125,4 +125,19 @@ ended() { zwd_ask '{"cmd":"status"}'; jq -e '.ok and (.reload_in_progress | not)
 wait_for 60 ended
 tap_ok "$(zwd_alive && tables | grep -q 7003; echo $?)" \
 	"a caller gone before the outcome: the reload is applied all the same, the daemon fine"
+
+# --- the daemon stops while a reload compiles: its caller hears so ------------------
+# (the CLI waits for a reload's outcome however long it takes; the daemon
+# answers it or closes the connection, never leaves it waiting)
+gen 20000 7004
+mkfifo -m 0600 "$gate"
+"$ZONEWALL" reload --socket "$ZWD_SOCK" >"$ZWD_DIR/reload.out" 2>&1 &
+rpid=$!
+wait_for 30 running
+kill -TERM "$ZWD_PID"
+open_gate
+wait $rpid
+rc=$?
+tap_ok "$([ "$rc" = 1 ] && grep -q 'zonewalld is stopping: the reload was not applied' \
+	"$ZWD_DIR/reload.out"; echo $?)" "the daemon stops mid-reload: its caller is told ($rc: $(cat "$ZWD_DIR/reload.out"))"
 tap_done

@@ -36,14 +36,29 @@ int clid_socket_path(const char *cmd, const char *socket, const char *config, ch
 	return CLI_OK;
 }
 
+/*
+ * A reload or an apply reads and compiles a policy, which takes as long as
+ * the policy is large (a million rules: many seconds); the daemon answers
+ * when it is in the kernel, or closes the connection when it stops.  So
+ * those wait for that answer, however long; the rest answer at once.
+ */
+static int clid_wait_ms(const json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "cmd"));
+
+	return name && (!strcmp(name, "reload") || !strcmp(name, "apply")) ? -1 : CLID_TIMEOUT_MS;
+}
+
 int clid_request(const char *cmd, struct ctl_conn *k, const char *path, const json_t *req,
 		 json_t **reply)
 {
-	int err = ctl_conn_send(k, req);
+	int err = ctl_conn_send(k, req), wait = clid_wait_ms(req);
 
 	*reply = NULL;
 	if (!err)
-		err = ctl_conn_recv(k, reply, CLID_TIMEOUT_MS);
+		err = ctl_conn_recv(k, reply, wait);
+	if (err == -ETIMEDOUT)
+		return cli_fail(cmd, "%s: no answer within %d s", path, wait / 1000);
 	if (err)
 		return cli_fail(cmd, "%s: no answer: %s", path, strerror(-err));
 	if (!json_is_true(json_object_get(*reply, "ok"))) {

@@ -27,7 +27,9 @@ int clid_socket_path(const char *cmd, const char *socket, const char *config, ch
 		     size_t size);
 
 /**
- * clid_request() - send @req (borrowed) on @k and wait for the answer.
+ * clid_request() - send @req (borrowed) on @k and wait for the answer: at
+ * most CLID_TIMEOUT_MS, but for a reload or an apply as long as the daemon
+ * holds the connection (it answers when the policy is in the kernel).
  * Return: CLI_OK with *@reply a new reference (its "ok" is true), or the
  * exit status after a message (no answer, or the daemon's error).
  */
