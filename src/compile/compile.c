@@ -12,7 +12,8 @@
  * compile-chains.c (the inet table's sets and chains), snapshot.c (the
  * input), zonemap.c (addresses to zones), tuples.c (the allowlist),
  * bridge.c (the bridge table), judge.c (reading back and judging flows in
- * user space), compile-inv.c (inventory endpoints).
+ * user space), compile-inv.c (inventory endpoints), incr.c (the next
+ * compile of the same policy: only what a snapshot's change touched).
  */
 
 #include "config.h"
