@@ -53,6 +53,13 @@ void nft_close(struct nft_conn *c);
 void nft_set_timeout(struct nft_conn *c, int ms);
 
 /**
+ * nft_gen_read() - the ruleset's generation now: every transaction of
+ * anyone's bumps it (a batch begun with it fails if anything changed).
+ * Return: 0 or -errno (-EINTR: interrupted by a change, read again).
+ */
+int nft_gen_read(struct nft_conn *c, uint32_t *genid);
+
+/**
  * nft_apply() - replace every table of @rs in the kernel by its model, in
  * one transaction.  Does not validate @rs (see rs_validate()): what the
  * model gets wrong, the kernel refuses, and @e says where.

@@ -84,8 +84,6 @@ struct nft_live {
 	const char *name;	/* the table's: dumps of chains are not filtered by the kernel */
 };
 
-/** nft_gen_read() - the ruleset's generation now (a batch begun with it fails if anything changed). */
-int nft_gen_read(struct nft_conn *c, uint32_t *genid);
 
 /**
  * nft_live_read() - the named sets, chains and objects of table @t

@@ -96,6 +96,20 @@ tap_ok "$(jq -e '(.reload_in_progress | not) and .reloads == 1 and .reload_failu
 	"status: the reload ended well: $(jq -c .last_reload <<<"$out")"
 tap_ok "$(tail -1 "$ZWD_DIR/state/audit.log" | grep -q '"command":"reload","outcome":"ok"'; echo $?)" \
 	"the reload is audited when it ended"
+# the same shape, tables untouched since: what changed went in as element
+# updates (1% of the rules), the tables were not replaced
+tap_ok "$(jq -e '.mode_state.full_applies == 1 and .mode_state.element_updates >= 1' <<<"$out" \
+	>/dev/null; echo $?)" "the reload went in as element updates: $(jq -c \
+	'.mode_state | {full_applies, element_updates}' <<<"$out")"
+
+# --- someone else changed the ruleset: the reload replaces our tables -------------
+N nft add table inet "zwtouch$$" && N nft delete table inet "zwtouch$$"
+gen 20000 7005
+run_cmd "$ZONEWALL" reload --socket "$ZWD_SOCK"
+zwd_ask '{"cmd":"status"}'
+tap_ok "$([ "$rc" = 0 ] && tables | grep -q 7005 &&
+	jq -e '.mode_state.full_applies == 2' <<<"$out" >/dev/null; echo $?)" \
+	"after another's change to the ruleset, a reload replaces the tables ($rc: $err)"
 
 # --- a bad policy: refused with its problems, old tables kept ---------------------
 before=$(tables)

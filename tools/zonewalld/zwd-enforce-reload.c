@@ -123,7 +123,10 @@ static int zwd_reload_job_apply(struct zwd_enforce *e, struct zwd_reload_job *j)
 
 	if (j->rc)
 		return j->rc;
-	rc = zwd_sync_apply(e, j->snap, j->rs, j->incr, true, &j->why);
+	/* a policy of the same shape goes in as element updates, one transaction
+	 * of what changed, unless someone else touched the tables since our last
+	 * change (a reload then replaces them, as it always may) */
+	rc = zwd_sync_apply(e, j->snap, j->rs, j->incr, !zwd_kernel_untouched(e), &j->why);
 	j->snap = NULL;
 	j->rs = NULL;
 	j->incr = NULL;

@@ -63,6 +63,22 @@ struct rs_ruleset *zwd_compile(const struct pol_policy *p, const struct cmp_snap
 	return rs;
 }
 
+/*
+ * The generation our last change left: while the kernel's is still that, no
+ * one else changed any table since, and what we hold is what it holds.
+ */
+static void zwd_genid_note(struct zwd_enforce *e, bool ours)
+{
+	e->genid_known = ours && nft_gen_read(e->nc, &e->genid) == 0;
+}
+
+bool zwd_kernel_untouched(struct zwd_enforce *e)
+{
+	uint32_t now;
+
+	return e->rs && e->genid_known && nft_gen_read(e->nc, &now) == 0 && now == e->genid;
+}
+
 /* Replace our tables by @rs in one transaction.  The zone-pair counters
  * are named objects that the replacement keeps: they go on counting. */
 static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, struct diags *why)
@@ -76,6 +92,7 @@ static int zwd_apply_full(struct zwd_enforce *e, const struct rs_ruleset *rs, st
 		diag_add(why, "", "%s", ne.text[0] ? ne.text : strerror(-rc));
 	else
 		e->full_applies++;
+	zwd_genid_note(e, rc == 0);
 	return rc;
 }
 
@@ -125,6 +142,7 @@ static int zwd_apply_elems(struct zwd_enforce *e, const struct rs_ruleset *rs,
 		rc = -EAGAIN;
 	} else if (df.n) {
 		e->elem_updates++;
+		zwd_genid_note(e, true);
 	}
 	rsd_diff_free(&df);
 	return rc;

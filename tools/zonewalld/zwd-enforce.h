@@ -68,6 +68,8 @@ struct zwd_enforce {
 	char pol_path[PATH_MAX];
 	struct cmp_snapshot *snap;	/* what rs was compiled from */
 	struct rs_ruleset *rs;		/* what the kernel holds */
+	uint32_t genid;			/* the ruleset's generation after our last change */
+	bool genid_known;
 	struct cmp_incr *incr;		/* what rs's compile left for the next (NULL: none) */
 	struct nft_conn *nc;
 	struct nft_features kernel;	/* probed at start and reload */
@@ -146,6 +148,14 @@ struct cmp_snapshot *zwd_snap_now(struct zwd_enforce *e, struct diags *why);
  */
 int zwd_sync_apply(struct zwd_enforce *e, struct cmp_snapshot *s, struct rs_ruleset *rs,
 		   struct cmp_incr *incr, bool full, struct diags *why);
+
+/**
+ * zwd_kernel_untouched() - whether the ruleset's generation is the one our
+ * last change left (nobody changed any table since): then e->rs is what the
+ * kernel holds, and a new policy of the same shape can go in as element
+ * updates instead of a table replacement.
+ */
+bool zwd_kernel_untouched(struct zwd_enforce *e);
 
 /** zwd_follow() - bring the kernel in line with the snapshot now (element updates). */
 void zwd_follow(struct zwd_enforce *e);
