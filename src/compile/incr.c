@@ -206,7 +206,11 @@ static int recs_push(struct cmp_incr *st, size_t *cap, long side, const struct c
 /* Every address of the snapshot under each side a rule names: its identity's, its zone's. */
 static int recs_build(struct cmp_incr *st, const struct ctx *c)
 {
-	size_t cap = 0;
+	size_t cap = 1;
+
+	st->recs = malloc(sizeof(*st->recs));	/* never NULL: runs are taken from it */
+	if (!st->recs)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < c->s->n; i++) {
 		const struct cmp_workload *w = c->s->w[i];
@@ -295,7 +299,8 @@ static void group_run(const struct tuple *v, size_t n, const struct tuple *x, si
 /* Merged elements of a group's run, into @buf (room for @n). */
 static size_t group_elems(const struct tuple *v, size_t n, struct tuple *buf)
 {
-	memcpy(buf, v, n * sizeof(*v));
+	if (n)
+		memcpy(buf, v, n * sizeof(*v));
 	return cmp_tuples_merge(buf, n);
 }
 
@@ -441,7 +446,8 @@ int cmp_incr_keep_raw(struct ctx *c, const struct tuples *t)
 	st->raw = malloc((t->n + 1) * sizeof(*st->raw));
 	if (!st->raw)
 		return -ENOMEM;
-	memcpy(st->raw, t->v, t->n * sizeof(*t->v));
+	if (t->n)
+		memcpy(st->raw, t->v, t->n * sizeof(*t->v));
 	st->n_raw = t->n;
 	return 0;
 }

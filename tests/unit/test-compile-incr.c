@@ -311,8 +311,35 @@ static void test_state_guard(void)
 	pol_free(q);
 }
 
+/* No allow rules at all: nothing to expand or patch, twice. */
+static void test_no_rules(void)
+{
+	static const char text[] = "{ \"version\": 1, \"default_zone\": \"default\", \"zones\": "
+		"[ { \"name\": \"default\", \"mode\": \"enforce\" } ] }";
+	struct diags d;
+	struct pol_policy *p = pol_parse(text, strlen(text), &d);
+	struct ep v[EPS_MAX] = { { .used = true, .id = 3, .n_addrs = 1, .addr = { "10.8.0.1" } } };
+	struct cmp_snapshot *s0 = snap_make(v, EPS_MAX), *s1;
+	struct cmp_incr *st0 = NULL, *st1 = NULL;
+	struct rs_ruleset *r0, *r1;
+
+	v[0].used = false;
+	s1 = snap_make(v, EPS_MAX);
+	r0 = p ? cmp_compile_next(p, s0, NULL, NULL, NULL, &st0, &d) : NULL;
+	r1 = r0 ? cmp_compile_next(p, s1, NULL, r0, st0, &st1, &d) : NULL;
+	tap_ok(r0 && r1 && !cmp_incr_was_full(st1), "a policy without allow rules follows too");
+	rs_ruleset_free(r0);
+	rs_ruleset_free(r1);
+	cmp_incr_free(st0);
+	cmp_incr_free(st1);
+	cmp_snap_free(s0);
+	cmp_snap_free(s1);
+	pol_free(p);
+}
+
 int main(void)
 {
+	test_no_rules();
 	test_random_changes();
 	test_big_policy();
 	test_state_guard();
