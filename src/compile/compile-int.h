@@ -221,6 +221,10 @@ int cmp_spoof_log_chain_add(struct ctx *c, struct rs_table *t, const char *name,
  */
 int cmp_bridge_table_add(struct ctx *c, struct rs_ruleset *rs);
 
+/* The allowlist sets' names: [IPv6][range]. */
+static const char *const cmp_allow_names[2][2] = { { "allow4", "allow4_range" },
+						   { "allow6", "allow6_range" } };
+
 /* The allowlist sets' key, IPv4 (@v6 false) or IPv6: source . destination . protocol . port. */
 static inline struct rs_key allow_key(bool v6)
 {

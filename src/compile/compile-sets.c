@@ -17,13 +17,10 @@
 
 static int add_allow_sets(struct ctx *c, const struct tuples *t)
 {
-	static const char *const names[2][2] = { { "allow4", "allow4_range" },
-						 { "allow6", "allow6_range" } };
-
 	for (int f = 0; f < 2; f++) {
 		struct rs_key k = allow_key(f);
 
-		if (!rs_set_add(c->inet, names[f][0], &k, false, false, "allowlist (exact tuples)"))
+		if (!rs_set_add(c->inet, cmp_allow_names[f][0], &k, false, false, "allowlist (exact tuples)"))
 			return -errno;
 		for (size_t i = 0; i < c->p->n_rules; i++) {
 			const struct pol_rule *r = &c->p->rules[i];
@@ -35,7 +32,7 @@ static int add_allow_sets(struct ctx *c, const struct tuples *t)
 			if (t->v[i].family == (f ? 6 : 4) && !cmp_tuple_exact(&t->v[i]))
 				c->has_range[f] = true;
 		if (c->has_range[f] &&
-		    !rs_set_add(c->inet, names[f][1], &k, true, false, "allowlist (ranges)"))
+		    !rs_set_add(c->inet, cmp_allow_names[f][1], &k, true, false, "allowlist (ranges)"))
 			return -errno;
 	}
 	return 0;
@@ -65,8 +62,8 @@ static int fill_allow_sets(struct ctx *c, const struct tuples *t)
 {
 	/* [IPv6][range], looked up once, not per tuple */
 	struct rs_set *sets[2][2] = {
-		{ rs_set_find(c->inet, "allow4"), rs_set_find(c->inet, "allow4_range") },
-		{ rs_set_find(c->inet, "allow6"), rs_set_find(c->inet, "allow6_range") },
+		{ rs_set_find(c->inet, cmp_allow_names[0][0]), rs_set_find(c->inet, cmp_allow_names[0][1]) },
+		{ rs_set_find(c->inet, cmp_allow_names[1][0]), rs_set_find(c->inet, cmp_allow_names[1][1]) },
 	};
 	char origin[POL_IDENTITY_MAX * 2 + 64];
 	size_t origin_rule = SIZE_MAX;

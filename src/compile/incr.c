@@ -76,9 +76,6 @@ struct cmp_incr_run {
 	struct rs_set *add[2][2], *del[2][2];	/* [IPv6][range] */
 };
 
-static const char *const allow_names[2][2] = { { "allow4", "allow4_range" },
-					       { "allow6", "allow6_range" } };
-
 /* --- the sides ----------------------------------------------------------------------- */
 
 struct side_ref {
@@ -105,7 +102,7 @@ static void sides_put(struct incr_sides *sd)
 }
 
 /* Group the sorted references into sides (a rule naming a side twice once). */
-static int sides_group(struct incr_sides *sd, const struct side_ref *r, size_t n)
+static void sides_group(struct incr_sides *sd, const struct side_ref *r, size_t n)
 {
 	for (size_t i = 0, k = 0; i < n; i++) {
 		if (!i || strcmp(r[i - 1].name, r[i].name)) {
@@ -116,7 +113,6 @@ static int sides_group(struct incr_sides *sd, const struct side_ref *r, size_t n
 		sd->rules[k++] = r[i].rule;
 		sd->v[sd->n - 1].n++;
 	}
-	return 0;
 }
 
 static struct incr_sides *sides_build(const struct pol_policy *p)
@@ -317,7 +313,7 @@ static int change_add(struct ctx *c, struct rs_set *(*sets)[2][2], const struct 
 	if (!*set) {
 		struct rs_key k = allow_key(v6);
 
-		*set = rs_set_new(allow_names[v6][range], &k, range, false, "allowlist");
+		*set = rs_set_new(cmp_allow_names[v6][range], &k, range, false, "allowlist");
 		if (!*set)
 			return -ENOMEM;
 	}
@@ -422,8 +418,9 @@ int cmp_incr_tuples(struct ctx *c)
 		goto out_free;
 	}
 	for (size_t i = 0; i < c->p->n_rules; i++) {
-		cmp_rule_zones(c, i);
-		if (mark[i] && (rc = cmp_rule_expand(c, &t, i)) < 0)
+		if (!mark[i])
+			cmp_rule_zones(c, i);	/* what expanding records, for the chains */
+		else if ((rc = cmp_rule_expand(c, &t, i)) < 0)
 			goto out_free;
 	}
 	if (t.n)
@@ -460,8 +457,8 @@ int cmp_incr_allow_fill(struct ctx *c)
 
 	for (int f = 0; f < 2; f++)
 		for (int r = 0; r < 2; r++) {
-			struct rs_set *set = rs_set_find(c->inet, allow_names[f][r]);
-			const struct rs_set *old = pt ? rs_set_find(pt, allow_names[f][r]) : NULL;
+			struct rs_set *set = rs_set_find(c->inet, cmp_allow_names[f][r]);
+			const struct rs_set *old = pt ? rs_set_find(pt, cmp_allow_names[f][r]) : NULL;
 			struct rs_set *add = c->inc->add[f][r], *del = c->inc->del[f][r];
 			int rc;
 
@@ -539,7 +536,7 @@ static int allow_sort(struct rs_ruleset *rs)
 
 	for (int f = 0; t && f < 2; f++)
 		for (int r = 0; r < 2; r++) {
-			struct rs_set *set = rs_set_find(t, allow_names[f][r]);
+			struct rs_set *set = rs_set_find(t, cmp_allow_names[f][r]);
 			int rc = set ? rsd_set_sort(set) : 0;
 
 			if (rc < 0)
